@@ -1,0 +1,148 @@
+"""Input rules shared by the construct (at synth) and the handler (at run time).
+
+The construct loads this very file, so a value is judged by the same rule and
+reported in the same words wherever it is checked. Each rule is taken from the
+CreateUpdatedWorkspaceImage API reference and the WorkSpaces tagging limits
+(``shared/reference``); the ownership tag is this project's own.
+
+No third-party imports: the module runs inside the Lambda asset and inside CDK.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Optional
+
+OWNER_TAG_KEY = "cdk-workspaces-image:owner"
+
+# Tag limits: 50 tags per WorkSpaces resource, one of which is the ownership tag.
+MAX_TAGS = 50
+MAX_USER_TAGS = MAX_TAGS - 1
+MAX_TAG_KEY = 127
+MAX_TAG_VALUE = 255
+
+# Timeout: at least long enough to be meaningful, at most what a
+# AWS::CloudFormation::WaitCondition can wait (43200 s).
+MIN_TIMEOUT_SECONDS = 15 * 60
+MAX_TIMEOUT_SECONDS = 12 * 60 * 60
+
+# The handler reports a timeout itself, with the image's last state, this long
+# before the wait condition would time out with CloudFormation's bare message.
+WAIT_CONDITION_MARGIN_SECONDS = 600
+
+NO_UPDATE_BEHAVIORS = ("FAIL", "USE_SOURCE")
+
+
+def wait_condition_timeout(timeout_seconds: float) -> int:
+    """The AWS::CloudFormation::WaitCondition Timeout for an image timeout (at most 43200 s)."""
+    return int(min(timeout_seconds + WAIT_CONDITION_MARGIN_SECONDS, MAX_TIMEOUT_SECONDS))
+
+
+def handler_wait_seconds(timeout_seconds: float) -> int:
+    """How long the handler waits before it reports a timeout: always a margin inside the wait condition's."""
+    return int(wait_condition_timeout(timeout_seconds) - WAIT_CONDITION_MARGIN_SECONDS)
+
+_IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
+_NAME = re.compile(r"[a-zA-Z0-9_./()\\-]+")
+_DESCRIPTION = re.compile(r"[a-zA-Z0-9_./() -]+")
+
+
+def _label(python_name: str, api_name: str) -> str:
+    return f"{python_name} ({api_name})"
+
+
+def _length(label: str, value: str, low: int, high: int) -> Optional[str]:
+    if not low <= len(value) <= high:
+        return f"{label} {value!r} is {len(value)} characters long; it must be {low} to {high}"
+    return None
+
+
+def _pattern(label: str, value: str, pattern: re.Pattern[str], shown: str) -> Optional[str]:
+    if not pattern.fullmatch(value):
+        return f"{label} {value!r} must match the pattern {shown}"
+    return None
+
+
+def image_id_problem(value: str, python_name: str = "source_image_id", api_name: str = "SourceImageId") -> Optional[str]:
+    return _pattern(_label(python_name, api_name), value, _IMAGE_ID, "wsi-[0-9a-z]{9,63}")
+
+
+def name_problem(value: str) -> Optional[str]:
+    label = _label("image_name", "Name")
+    return _length(label, value, 1, 64) or _pattern(label, value, _NAME, "[a-zA-Z0-9_./()\\-]+")
+
+
+def description_problem(value: str) -> Optional[str]:
+    label = _label("description", "Description")
+    return _length(label, value, 1, 256) or _pattern(label, value, _DESCRIPTION, "[a-zA-Z0-9_./() -]+")
+
+
+def timeout_problem(seconds: float) -> Optional[str]:
+    if not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
+        return (
+            f"timeout (TimeoutSeconds) {seconds:g} s is out of range; it must be "
+            f"{MIN_TIMEOUT_SECONDS} s (15 minutes) to {MAX_TIMEOUT_SECONDS} s (12 hours), "
+            "the longest a CloudFormation wait condition can wait"
+        )
+    return None
+
+
+def no_update_behavior_problem(value: str) -> Optional[str]:
+    if value not in NO_UPDATE_BEHAVIORS:
+        return f"no_update_behavior (NoUpdateBehavior) {value!r} must be one of {', '.join(NO_UPDATE_BEHAVIORS)}"
+    return None
+
+
+def tag_count_problem(count: int) -> Optional[str]:
+    if count > MAX_USER_TAGS:
+        return (
+            f"tags (Tags) has {count} tags; at most {MAX_USER_TAGS} are allowed, because a WorkSpaces "
+            f"image holds at most {MAX_TAGS} tags and one is the ownership tag {OWNER_TAG_KEY!r}"
+        )
+    return None
+
+
+def tag_key_problem(key: str) -> Optional[str]:
+    label = "tags (Tags) key"
+    if not 1 <= len(key) <= MAX_TAG_KEY:
+        return f"{label} {key!r} is {len(key)} characters long; it must be 1 to {MAX_TAG_KEY}"
+    if key.lower().startswith("aws:"):
+        return f"{label} {key!r} starts with 'aws:', which AWS reserves for its own tags"
+    if key == OWNER_TAG_KEY:
+        return f"{label} {key!r} is reserved for the ownership tag this library sets"
+    return None
+
+
+def tag_value_problem(key: str, value: str) -> Optional[str]:
+    if len(value) > MAX_TAG_VALUE:
+        return f"tags (Tags) value of {key!r} is {len(value)} characters long; it must be at most {MAX_TAG_VALUE}"
+    return None
+
+
+def tags_problems(tags: Mapping[str, Optional[str]]) -> list[str]:
+    """Problems with a tag map; a value of None stands for a token, unknown until deploy."""
+    problems = [p for p in [tag_count_problem(len(tags))] if p]
+    for key, value in tags.items():
+        problems += [p for p in [tag_key_problem(key), None if value is None else tag_value_problem(key, value)] if p]
+    return problems
+
+
+def image_problems(
+    *,
+    source_image_id: Optional[str] = None,
+    image_name: Optional[str] = None,
+    description: Optional[str] = None,
+    tags: Optional[Mapping[str, Optional[str]]] = None,
+    timeout_seconds: Optional[float] = None,
+    no_update_behavior: Optional[str] = None,
+) -> list[str]:
+    """Every rule broken by the known values; None means "not known yet" and is skipped."""
+    found: Sequence[Optional[str]] = [
+        None if source_image_id is None else image_id_problem(source_image_id),
+        None if image_name is None else name_problem(image_name),
+        None if description is None else description_problem(description),
+        None if timeout_seconds is None else timeout_problem(timeout_seconds),
+        None if no_update_behavior is None else no_update_behavior_problem(no_update_behavior),
+    ]
+    return [p for p in found if p] + (tags_problems(tags) if tags is not None else [])
