@@ -1,0 +1,156 @@
+"""Lambda entry point of the cdk-workspaces-image provider: one function serves every resource of a stack.
+
+Two kinds of events arrive here:
+- CloudFormation custom resource requests, handled through crhelper;
+- ticks of a watch rule (watch.py), which look at one image and end a wait.
+
+crhelper is used for its event dispatch, its timeout guard and init_failure;
+`Helper` below mends the pitfalls of crhelper 2.0.12 listed in facts.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cfn import ResourceEvent, not_created_id, put_json, response_body
+from crhelper import CfnResource
+
+logger = logging.getLogger(__name__)
+
+
+class Helper(CfnResource):  # type: ignore[misc]
+    """crhelper's CfnResource, with answers that CloudFormation always accepts."""
+
+    def __init__(self) -> None:
+        # DEBUG would make crhelper log the event and the ResponseURL, which is a credential.
+        # sleep_on_delete: our Delete logs before answering, so the 120 s wait for logs buys nothing.
+        super().__init__(json_logging=False, log_level="INFO", boto_level="WARNING", sleep_on_delete=0)
+        self.deferred = False
+        self.made: Callable[[], str | None] = lambda: None
+
+    def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
+        self.deferred = False
+        self.made = lambda: None
+        return bool(super()._crhelper_init(event, context))
+
+    def generate_physical_id(self, event: Mapping[str, Any]) -> str:
+        # crhelper #7 answers a random id for a failed Create; name the image if one was made.
+        return self.made() or not_created_id(str(event["LogicalResourceId"]))
+
+    def _cfn_response(self, event: dict[str, Any]) -> None:
+        if self.deferred and self.Status != "FAILED":
+            logger.info("answer deferred until the image is AVAILABLE")
+            return
+        super()._cfn_response(event)
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        # crhelper #67 answers an empty id after init_failure; crhelper cuts reasons to
+        # their last 240 characters; PR #79 takes any HTTP answer as delivered.
+        physical = (
+            str(self.PhysicalResourceId or "")
+            or str(self._event.get("PhysicalResourceId") or "")
+            or self.made()
+            or not_created_id(self.LogicalResourceId)
+        )
+        body = response_body(
+            status=status or self.Status,
+            reason=str(reason if status else self.Reason),
+            physical_id=physical,
+            stack_id=self.StackId,
+            request_id=self.RequestId,
+            logical_id=self.LogicalResourceId,
+            data=self.Data if (status or self.Status) == "SUCCESS" else {},
+        )
+        logger.info("answering %s for %s (%s)", body["Status"], self.LogicalResourceId, physical)
+        (deps.send if deps else put_json)(self._response_url, body)
+
+
+helper = Helper()
+
+
+@dataclass
+class Deps:
+    """The outside world, built once per container and replaceable by tests."""
+
+    workspaces: Any
+    events: Any
+    rule_prefix: str
+    poll_minutes: int = 1
+    send: Any = None
+    clock: Callable[[], float] = field(default=time.time)
+
+
+deps: Deps | None = None
+try:
+    import boto3
+    from botocore.config import Config
+    from image import Answer, ImageLifecycle
+    from watch import WATCH_KEY, Scheduler, Watch
+    from workspaces import WorkSpaces
+
+    # Throttling is retried with exponential backoff (botocore "standard" mode);
+    # the model declares no ThrottlingException but the service throttles.
+    _config = Config(retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="cdk-workspaces-image")
+    deps = Deps(
+        workspaces=boto3.client("workspaces", config=_config),
+        events=boto3.client("events", config=_config),
+        rule_prefix=os.environ["RULE_PREFIX"],
+        poll_minutes=int(os.environ.get("POLL_MINUTES", "1")),
+        send=put_json,
+    )
+except Exception as error:  # noqa: BLE001 - crhelper answers FAILED for every event instead of hanging the stack
+    helper.init_failure(error)
+
+
+def _lifecycle(resource_type: str) -> ImageLifecycle:
+    assert deps is not None  # crhelper answers init failures before any handler runs
+    if resource_type != ImageLifecycle.RESOURCE_TYPE:
+        raise ValueError(f"this provider does not serve resources of type {resource_type!r}")
+    lifecycle = ImageLifecycle(
+        WorkSpaces(deps.workspaces), Scheduler(deps.events, deps.rule_prefix, deps.poll_minutes), deps.send, deps.clock
+    )
+    helper.made = lambda: lifecycle.made
+    return lifecycle
+
+
+def _answer(answer: Answer) -> str:
+    helper.Data.update(answer.data)
+    helper.deferred = answer.deferred
+    return answer.physical_id
+
+
+@helper.create  # type: ignore[misc]
+def create(event: dict[str, Any], context: Any) -> str:
+    ev = ResourceEvent.parse(event)
+    logger.info("Create %s (%s)", ev.logical_id, ev.resource_type)
+    return _answer(_lifecycle(ev.resource_type).create(ev, context.invoked_function_arn))
+
+
+@helper.update  # type: ignore[misc]
+def update(event: dict[str, Any], context: Any) -> str:
+    ev = ResourceEvent.parse(event)
+    logger.info("Update %s (%s) of %s", ev.logical_id, ev.resource_type, ev.physical_id)
+    return _answer(_lifecycle(ev.resource_type).update(ev, context.invoked_function_arn))
+
+
+@helper.delete  # type: ignore[misc]
+def delete(event: dict[str, Any], context: Any) -> str:
+    ev = ResourceEvent.parse(event)
+    logger.info("Delete %s (%s) of %s", ev.logical_id, ev.resource_type, ev.physical_id)
+    _lifecycle(ev.resource_type).delete(ev)
+    return ev.physical_id or not_created_id(ev.logical_id)
+
+
+def handler(event: dict[str, Any], context: Any) -> None:
+    if WATCH_KEY in event:
+        if helper._init_failed:
+            raise helper._init_failed  # the rule fires again; nothing is lost
+        watch = Watch.from_event(event)
+        _lifecycle(ImageLifecycle.RESOURCE_TYPE).tick(watch)
+        return
+    helper(event, context)

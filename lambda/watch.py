@@ -1,0 +1,100 @@
+"""The watch: an EventBridge schedule that looks at one image until waiting is over.
+
+crhelper's own polling is not used: it answers the custom resource only at the
+end, which cannot outlast the one-hour ServiceTimeout, and it has the pitfalls
+listed in facts.md. This watch keeps what those pitfalls taught:
+
+- one rule per custom resource, named from a hash, so the name never passes
+  EventBridge's 64 characters whatever the logical id (crhelper #61);
+- a small Input of fixed shape instead of the whole event, far below
+  EventBridge's 8192 characters (checked, not assumed);
+- a deadline in the Input, so the watch always ends (crhelper #5);
+- one static Lambda permission for the rule prefix in the template instead of
+  one AddPermission per rule, so no permission is ever left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+log = logging.getLogger(__name__)
+
+WATCH_KEY = "CdkWorkspacesImageWatch"
+TARGET_ID = "watch"
+MAX_INPUT_CHARS = 8192  # EventBridge target Input
+MAX_RULE_NAME = 64
+# A watch whose answer CloudFormation no longer accepts gives up this long past its deadline.
+GIVE_UP_AFTER_DEADLINE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Everything one tick needs, carried in the rule's Input."""
+
+    image_id: str
+    deadline: float
+    # "signal": tell a wait condition; "respond": answer the custom resource itself.
+    mode: Literal["signal", "respond"]
+    url: str = field(repr=False)
+    stack_id: str
+    logical_id: str
+    request_id: str = ""
+    # With "respond": the image to delete if waiting fails, because the stack
+    # will roll back to the previous image and forget this one.
+    delete_on_failure: bool = False
+
+    def to_input(self) -> str:
+        text = json.dumps({WATCH_KEY: asdict(self)}, separators=(",", ":"))
+        if len(text) > MAX_INPUT_CHARS:
+            raise ValueError(f"watch input is {len(text)} characters; EventBridge allows {MAX_INPUT_CHARS}")
+        return text
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Watch:
+        return cls(**event[WATCH_KEY])
+
+
+def rule_name(prefix: str, stack_id: str, logical_id: str) -> str:
+    name = prefix + hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:24]
+    return name[:MAX_RULE_NAME]
+
+
+class Scheduler:
+    """Creates and removes the watch rules of one provider function."""
+
+    def __init__(self, events_client: Any, prefix: str, minutes: int = 1) -> None:
+        self.events = events_client
+        self.prefix = prefix
+        self.minutes = minutes
+
+    def start(self, watch: Watch, function_arn: str) -> str:
+        """Start (or, on a repeated request, replace) the watch of this resource: idempotent."""
+        name = rule_name(self.prefix, watch.stack_id, watch.logical_id)
+        unit = "minute" if self.minutes == 1 else "minutes"
+        self.events.put_rule(
+            Name=name,
+            ScheduleExpression=f"rate({self.minutes} {unit})",
+            State="ENABLED",
+            Description=f"cdk-workspaces-image: waits for {watch.image_id} to be AVAILABLE",
+        )
+        self.events.put_targets(Rule=name, Targets=[{"Id": TARGET_ID, "Arn": function_arn, "Input": watch.to_input()}])
+        log.info("watching %s with rule %s until %.0f", watch.image_id, name, watch.deadline)
+        return name
+
+    def stop(self, stack_id: str, logical_id: str) -> None:
+        """Remove the watch of this resource if there is one: target, then rule."""
+        name = rule_name(self.prefix, stack_id, logical_id)
+        for call in (
+            lambda: self.events.remove_targets(Rule=name, Ids=[TARGET_ID]),
+            lambda: self.events.delete_rule(Name=name),
+        ):
+            try:
+                call()
+            except self.events.exceptions.ResourceNotFoundException:
+                pass  # never started, or already removed by an earlier tick
+        log.info("removed watch rule %s", name)
