@@ -1,0 +1,28 @@
+"""Test set-up shared by every test: the handler asset on sys.path, and an AWS-free environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLER_DIR = ROOT / "lambda"
+
+# lambda/ is an asset folder, not a package (lambda is a keyword): its modules import each other flat.
+sys.path.insert(0, str(HANDLER_DIR))
+
+# No test may reach AWS: fake credentials, a fixed Region, no config files.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "RULE_PREFIX": "cdkwsi-0123abcd-",
+        "POLL_MINUTES": "1",
+    }
+)

@@ -1,0 +1,216 @@
+"""A harness that runs the real handler (lambda/index.py) against botocore Stubbers.
+
+Every WorkSpaces and EventBridge request the handler makes is checked by the
+Stubber against botocore's service model and against the parameters the test
+expects, in order. Time is a virtual clock; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+import index
+import rules
+from botocore.stub import ANY, Stubber
+from decisions import Ownership, parse_request
+
+STACK_ID = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Golden/8e6f0a10-0000-4000-8000-000000000000"
+FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:Provider"
+RESPONSE_URL = "https://cloudformation-custom-resource-response.example/secret-response-signature"
+HANDLE_URL = "https://cloudformation-waitcondition.example/secret-handle-signature"
+SOURCE = "wsi-source0001"
+NEW = "wsi-updated0001"
+T0 = 1_800_000_000.0
+
+
+@dataclass
+class Context:
+    """What Lambda passes as context, with a remaining time."""
+
+    invoked_function_arn: str = FUNCTION_ARN
+    function_name: str = "Provider"
+    aws_request_id: str = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+@dataclass
+class Clock:
+    now: float = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def props(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "ServiceToken": FUNCTION_ARN,
+        "ServiceTimeout": "3600",
+        "SourceImageId": SOURCE,
+        "Name": "golden-2026-11",
+        "Description": "Golden image with the latest WorkSpaces updates",
+        "Tags": [{"Key": "team", "Value": "euc"}],
+        "NoUpdateBehavior": "FAIL",
+        "TimeoutSeconds": "10800",
+        "WaitHandle": HANDLE_URL,
+    }
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def event(request_type: str, properties: Mapping[str, Any], *, logical_id: str = "GoldenResource",
+          physical_id: str | None = None, old: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    ev: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": FUNCTION_ARN,
+        "ResponseURL": RESPONSE_URL,
+        "StackId": STACK_ID,
+        "RequestId": f"{request_type}-request",
+        "LogicalResourceId": logical_id,
+        "ResourceType": "Custom::UpdatedWorkspaceImage",
+        "ResourceProperties": dict(properties),
+    }
+    if physical_id is not None:
+        ev["PhysicalResourceId"] = physical_id
+    if old is not None:
+        ev["OldResourceProperties"] = dict(old)
+    return ev
+
+
+def image(image_id: str, *, name: str = "golden-2026-11", state: str = "AVAILABLE", update: bool = False,
+          created: float = T0, **extra: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "ImageId": image_id,
+        "Name": name,
+        "State": state,
+        "Created": datetime.fromtimestamp(created, tz=timezone.utc),
+        "Updates": {"UpdateAvailable": update, **({"Description": "WorkSpaces agent and drivers"} if update else {})},
+    }
+    raw.update(extra)
+    return raw
+
+
+def owner_tag(properties: Mapping[str, Any], logical_id: str = "GoldenResource") -> str:
+    return Ownership.of(STACK_ID, logical_id, parse_request(properties, check=False)).tag_value
+
+
+@dataclass
+class World:
+    """Stubbed clients wired into the handler, plus what it sent to CloudFormation."""
+
+    clock: Clock = field(default_factory=Clock)
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    rules_put: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ws_client = boto3.client("workspaces")
+        self.events_client = boto3.client("events")
+        self.ws = Stubber(self.ws_client)
+        self.ev = Stubber(self.events_client)
+        self.ws.activate()
+        self.ev.activate()
+        # Keep what the handler scheduled, so a test can fire the watch like EventBridge would.
+        self.events_client.meta.events.register("provide-client-params.events.PutTargets", self._keep_targets)
+        self.events_client.meta.events.register("provide-client-params.events.PutRule", self._keep_rule)
+        index.deps = index.Deps(
+            workspaces=self.ws_client,
+            events=self.events_client,
+            rule_prefix="cdkwsi-0123abcd-",
+            send=lambda url, body: self.sent.append((url, json.loads(json.dumps(body)))),
+            clock=self.clock,
+        )
+
+    def _keep_targets(self, params: dict[str, Any], **_: Any) -> None:
+        self.targets.extend(params["Targets"])
+
+    def _keep_rule(self, params: dict[str, Any], **_: Any) -> None:
+        self.rules_put.append(params["Name"])
+
+    # ------------------------------------------------------------ running
+
+    def tick(self) -> None:
+        """Fire the latest watch target the way EventBridge would: its Input as the event."""
+        target = self.targets[-1]
+        assert target["Arn"] == FUNCTION_ARN
+        self.run(json.loads(target["Input"]))
+
+    def run(self, ev: Mapping[str, Any]) -> None:
+        index.handler(dict(ev), Context())
+        self.ws.assert_no_pending_responses()
+        self.ev.assert_no_pending_responses()
+
+    def response(self) -> dict[str, Any]:
+        """The one custom resource response sent since the last call."""
+        responses = [b for url, b in self.sent if url == RESPONSE_URL]
+        assert len(responses) == 1, f"expected one response, got {responses}"
+        self.sent = [(u, b) for u, b in self.sent if u != RESPONSE_URL]
+        return responses[0]
+
+    def signal(self) -> dict[str, Any]:
+        signals = [b for url, b in self.sent if url == HANDLE_URL]
+        assert len(signals) == 1, f"expected one signal, got {signals}"
+        self.sent = [(u, b) for u, b in self.sent if u != HANDLE_URL]
+        return signals[0]
+
+    # ------------------------------------------------------------ expectations
+
+    def owned(self, images: list[dict[str, Any]], tags: Mapping[str, Mapping[str, str]] | None = None,
+              name: str = "golden-2026-11") -> None:
+        """DescribeWorkspaceImages(OWNED), then DescribeTags for each image of that name."""
+        self.ws.add_response("describe_workspace_images", {"Images": images}, {"ImageType": "OWNED"})
+        for raw in images:
+            if raw.get("Name") == name:
+                self.tags(raw["ImageId"], (tags or {}).get(raw["ImageId"], {}))
+
+    def tags(self, image_id: str, tags: Mapping[str, str]) -> None:
+        self.ws.add_response(
+            "describe_tags", {"TagList": [{"Key": k, "Value": v} for k, v in tags.items()]}, {"ResourceId": image_id}
+        )
+
+    def describe(self, image_id: str, raw: dict[str, Any] | None) -> None:
+        self.ws.add_response(
+            "describe_workspace_images", {"Images": [raw] if raw else []}, {"ImageIds": [image_id]}
+        )
+
+    def create(self, properties: Mapping[str, Any], new_id: str = NEW, logical_id: str = "GoldenResource") -> None:
+        tags = [*properties.get("Tags", []), {"Key": rules.OWNER_TAG_KEY, "Value": owner_tag(properties, logical_id)}]
+        self.ws.add_response(
+            "create_updated_workspace_image",
+            {"ImageId": new_id},
+            {
+                "Name": properties["Name"],
+                "Description": properties["Description"],
+                "SourceImageId": properties["SourceImageId"],
+                "Tags": tags,
+            },
+        )
+
+    def watch_started(self) -> None:
+        self.ev.add_response("put_rule", {"RuleArn": "arn:aws:events:eu-west-1:111122223333:rule/x"},
+                             {"Name": ANY, "ScheduleExpression": "rate(1 minute)", "State": "ENABLED",
+                              "Description": ANY})
+        self.ev.add_response("put_targets", {"FailedEntryCount": 0, "FailedEntries": []},
+                             {"Rule": ANY, "Targets": ANY})
+
+    def watch_stopped(self) -> None:
+        self.ev.add_response("remove_targets", {"FailedEntryCount": 0, "FailedEntries": []},
+                             {"Rule": ANY, "Ids": ["watch"]})
+        self.ev.add_response("delete_rule", {}, {"Name": ANY})
+
+    def fresh_create(self, properties: Mapping[str, Any], *, new_state: str = "PENDING") -> None:
+        """The calls of a first Create that makes a new image."""
+        self.owned([])
+        self.describe(SOURCE, image(SOURCE, name="golden-src", update=True))
+        self.create(properties)
+        self.owned([image(NEW, state=new_state)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(properties)}})
+        self.describe(NEW, image(NEW, state=new_state))

@@ -1,0 +1,472 @@
+"""The handler's behaviour, event by event, with every AWS request checked by botocore's Stubber."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+import rules
+from handler_support import (
+    HANDLE_URL,
+    NEW,
+    RESPONSE_URL,
+    SOURCE,
+    T0,
+    World,
+    event,
+    image,
+    owner_tag,
+    props,
+)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+# ---------------------------------------------------------------- 1. pre-flight
+
+
+def test_source_not_found_fails_naming_the_image(world: World) -> None:
+    world.owned([])
+    world.describe(SOURCE, None)
+    world.run(event("Create", props()))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"source image {SOURCE} was not found")
+    assert answer["PhysicalResourceId"] == "not-created:GoldenResource"
+
+
+def test_no_update_available_fails_by_default(world: World) -> None:
+    world.owned([])
+    world.describe(SOURCE, image(SOURCE, update=False))
+    world.run(event("Create", props()))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert f"source image {SOURCE} has no update available" in answer["Reason"]
+    assert "no_update_behavior=USE_SOURCE" in answer["Reason"]
+
+
+def test_use_source_answers_the_source_and_never_touches_it(world: World) -> None:
+    p = props(NoUpdateBehavior="USE_SOURCE")
+    world.owned([])
+    world.describe(SOURCE, image(SOURCE, update=False))
+    world.describe(SOURCE, image(SOURCE, update=False))
+    world.run(event("Create", p))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == ("SUCCESS", SOURCE, {"ImageId": SOURCE})
+    assert world.signal()["Data"] == SOURCE  # already AVAILABLE: the wait condition is told at once
+
+    # A tags change reads the source's tags, finds no ownership tag, and writes nothing.
+    world.tags(SOURCE, {})
+    world.run(event("Update", props(NoUpdateBehavior="USE_SOURCE", Tags=[]), physical_id=SOURCE, old=p))
+    assert world.response()["PhysicalResourceId"] == SOURCE
+
+    # DESTROY: the Delete removes the watch, reads the tags, and deletes nothing.
+    world.watch_stopped()
+    world.tags(SOURCE, {})
+    world.run(event("Delete", p, physical_id=SOURCE))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+# ---------------------------------------------------------------- 2. create and wait
+
+
+def test_create_calls_the_api_once_then_waits_and_signals(world: World) -> None:
+    p = props()
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == ("SUCCESS", NEW, {"ImageId": NEW})
+    assert not world.sent, "the wait condition must not be signalled while the image is PENDING"
+
+    world.clock.advance(60)
+    world.describe(NEW, image(NEW, state="PENDING"))
+    world.tick()
+    assert not world.sent
+
+    world.clock.advance(60)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    assert world.signal() == {"Status": "SUCCESS", "Reason": f"image {NEW} is AVAILABLE", "UniqueId": "ImageId",
+                              "Data": NEW}
+
+
+def test_image_in_error_fails_with_the_service_words_first(world: World) -> None:
+    p = props()
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    world.response()
+
+    world.describe(NEW, image(NEW, state="ERROR", ErrorCode="UpdateFailed", ErrorMessage="Agent update failed",
+                              ErrorDetails=[{"ErrorCode": "InsufficientDiskSpace", "ErrorMessage": "C: is full"}]))
+    world.watch_stopped()
+    world.tick()
+    signal = world.signal()
+    assert signal["Status"] == "FAILURE"
+    assert signal["Reason"] == (
+        f"image {NEW} went to ERROR - UpdateFailed: Agent update failed (details: InsufficientDiskSpace: C: is full)"
+    )
+
+
+# ---------------------------------------------------------------- 3. long waits
+
+
+def test_a_wait_of_hours_ends_in_a_timeout_naming_image_and_state(world: World) -> None:
+    p = props(TimeoutSeconds=str(4 * 3600))
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    world.response()
+
+    # Poll every virtual minute for the handler's share of the wait: nothing is signalled before.
+    waited = 0
+    while waited + 60 < rules.handler_wait_seconds(4 * 3600):
+        world.clock.advance(60)
+        waited += 60
+        world.describe(NEW, image(NEW, state="PENDING"))
+        world.tick()
+        assert not world.sent
+    world.clock.advance(60)
+    world.describe(NEW, image(NEW, state="PENDING"))
+    world.watch_stopped()
+    world.tick()
+    signal = world.signal()
+    assert signal["Status"] == "FAILURE"
+    assert signal["Reason"].startswith(f"timed out: image {NEW} is still PENDING")
+    assert world.clock.now - T0 < rules.wait_condition_timeout(4 * 3600), "must speak before the wait condition"
+
+
+def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(world: World) -> None:
+    p = props()
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    world.response()
+
+    def refuse(url: str, body: dict[str, Any]) -> None:
+        raise RuntimeError("HTTP 403")
+
+    import index
+
+    index.deps.send = refuse
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    with pytest.raises(RuntimeError):
+        index.handler(json.loads(world.targets[-1]["Input"]), None)
+    world.ws.assert_no_pending_responses()  # the rule stays: the next tick tries again
+
+    world.clock.advance(rules.handler_wait_seconds(10800) + 2 * 3600)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()  # long past the deadline nobody listens any more: remove the rule rather than fire forever
+
+
+# ---------------------------------------------------------------- 4. idempotent
+
+
+def test_a_repeated_create_adopts_the_image_it_started(world: World) -> None:
+    p = props()
+    world.owned([image(NEW, state="PENDING")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(p), "team": "euc"}})
+    world.describe(NEW, image(NEW, state="PENDING"))
+    world.watch_started()
+    world.run(event("Create", p))  # no CreateUpdatedWorkspaceImage: the Stubber would reject it
+    assert world.response()["PhysicalResourceId"] == NEW
+
+
+def test_a_name_taken_by_an_image_of_someone_else_fails_clearly(world: World) -> None:
+    p = props()
+    world.owned([image("wsi-other00001")], {"wsi-other00001": {"team": "euc"}})
+    world.describe(SOURCE, image(SOURCE, update=True))
+    world.ws.add_client_error("create_updated_workspace_image", "ResourceAlreadyExistsException", "exists")
+    world.owned([image("wsi-other00001")], {"wsi-other00001": {}})
+    world.run(event("Create", p))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("an image named 'golden-2026-11' already exists and was not created by this")
+
+
+def test_racing_deliveries_keep_one_image_and_delete_the_duplicate(world: World) -> None:
+    p = props()
+    tag = {rules.OWNER_TAG_KEY: owner_tag(p)}
+    world.owned([])
+    world.describe(SOURCE, image(SOURCE, update=True))
+    world.create(p, new_id="wsi-zzzz00002")
+    # The other delivery created wsi-aaaa00001 at the same time: both keep the smaller id.
+    world.owned([image("wsi-aaaa00001", state="PENDING"), image("wsi-zzzz00002", state="PENDING")],
+                {"wsi-aaaa00001": tag, "wsi-zzzz00002": tag})
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-zzzz00002"})
+    world.describe("wsi-aaaa00001", image("wsi-aaaa00001", state="PENDING"))
+    world.watch_started()
+    world.run(event("Create", p))
+    assert world.response()["PhysicalResourceId"] == "wsi-aaaa00001"
+
+
+# ---------------------------------------------------------------- 5. update
+
+
+def test_a_new_source_replaces_the_image_and_signals_the_new_handle(world: World) -> None:
+    old = props()
+    new = props(SourceImageId="wsi-source0002", WaitHandle=HANDLE_URL)
+    old["WaitHandle"] = "https://cloudformation-waitcondition.example/old-handle"
+    world.owned([image(NEW, state="AVAILABLE")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}})
+    world.describe("wsi-source0002", image("wsi-source0002", update=True))
+    world.create(new, new_id="wsi-updated0002")
+    world.owned([image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {rules.OWNER_TAG_KEY: owner_tag(new)}})
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
+    world.watch_started()
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    answer = world.response()
+    assert answer["PhysicalResourceId"] == "wsi-updated0002"  # a new id: CloudFormation deletes the old one
+
+
+def test_a_tags_only_change_is_applied_in_place(world: World) -> None:
+    old = props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
+    new = props(Tags=[{"Key": "team", "Value": "vdi"}])
+    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(old), "team": "euc", "cost": "1"})
+    world.ws.add_response("create_tags", {}, {"ResourceId": NEW, "Tags": [{"Key": "team", "Value": "vdi"}]})
+    world.ws.add_response("delete_tags", {}, {"ResourceId": NEW, "TagKeys": ["cost"]})
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", NEW)
+
+
+def test_a_replacement_through_a_token_defers_the_answer_to_the_watch(world: World) -> None:
+    # Same WaitHandle: CloudFormation made no new wait condition, so the resource itself must wait.
+    old = props()
+    new = props(SourceImageId="wsi-source0002")
+    world.owned([image(NEW)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}})
+    world.describe("wsi-source0002", image("wsi-source0002", update=True))
+    world.create(new, new_id="wsi-updated0002")
+    world.owned([image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {rules.OWNER_TAG_KEY: owner_tag(new)}})
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
+    world.watch_started()
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    assert world.sent == [], "no answer until the image is AVAILABLE"
+
+    world.clock.advance(20 * 60)
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["RequestId"]) == (
+        "SUCCESS", "wsi-updated0002", "Update-request")
+
+
+def test_a_deferred_replacement_that_fails_deletes_the_new_image(world: World) -> None:
+    old = props()
+    new = props(SourceImageId="wsi-source0002")
+    world.owned([image(NEW)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}})
+    world.describe("wsi-source0002", image("wsi-source0002", update=True))
+    world.create(new, new_id="wsi-updated0002")
+    world.owned([image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {rules.OWNER_TAG_KEY: owner_tag(new)}})
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
+    world.watch_started()
+    world.run(event("Update", new, physical_id=NEW, old=old))
+
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="ERROR", ErrorCode="UpdateFailed"))
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-updated0002"})
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("image wsi-updated0002 went to ERROR - UpdateFailed")
+    assert answer["Reason"].endswith("the new image wsi-updated0002 was deleted")
+
+
+# ---------------------------------------------------------------- 6. delete
+
+
+def test_destroy_deletes_the_image_this_resource_created(world: World) -> None:
+    world.watch_stopped()
+    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
+    world.run(event("Delete", props(), physical_id=NEW))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+@pytest.mark.parametrize("physical_id", ["not-created:GoldenResource", "Golden_GoldenResource_AB12CD34", "x"])
+def test_a_delete_after_a_failed_create_touches_nothing(world: World, physical_id: str) -> None:
+    world.watch_stopped()
+    world.run(event("Delete", props(), physical_id=physical_id))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", physical_id)
+
+
+def test_delete_never_deletes_an_image_of_another_resource(world: World) -> None:
+    world.watch_stopped()
+    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props(), logical_id="SomeoneElse")})
+    world.run(event("Delete", props(), physical_id=NEW))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_delete_blocked_by_bundles_names_them(world: World) -> None:
+    world.watch_stopped()
+    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "ResourceAssociatedException", "in use")
+    world.ws.add_response("describe_workspace_bundles", {"Bundles": [
+        {"BundleId": "wsb-aaaa11111", "ImageId": NEW}, {"BundleId": "wsb-bbbb22222", "ImageId": SOURCE},
+        {"BundleId": "wsb-cccc33333", "ImageId": NEW}]}, {})
+    world.run(event("Delete", props(), physical_id=NEW))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"image {NEW} cannot be deleted: bundles wsb-aaaa11111, wsb-cccc33333 still")
+
+
+def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
+    world.watch_stopped()
+    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "shared")
+    world.ws.add_response("describe_workspace_image_permissions",
+                          {"ImageId": NEW, "ImagePermissions": [{"SharedAccountId": "444455556666"}]},
+                          {"ImageId": NEW})
+    world.run(event("Delete", props(), physical_id=NEW))
+    assert world.response()["Reason"].startswith(f"image {NEW} cannot be deleted: it is shared with accounts 4444")
+
+
+# ---------------------------------------------------------------- 7. bad input and API errors
+
+
+def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) -> None:
+    bad = props(Name="golden 2026/11", SourceImageId="ami-123")
+    world.run(event("Create", bad))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    expected = rules.image_problems(source_image_id="ami-123", image_name="golden 2026/11")
+    assert answer["Reason"] == "; ".join(expected)
+    assert "source_image_id (SourceImageId) 'ami-123' must match the pattern" in answer["Reason"]
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("AccessDeniedException", "may not call workspaces:CreateUpdatedWorkspaceImage"),
+        ("InvalidParameterValuesException", "rejected a parameter of CreateUpdatedWorkspaceImage"),
+        ("InvalidResourceStateException", "is not in a state that allows CreateUpdatedWorkspaceImage"),
+        ("OperationNotSupportedException", "only Windows 10, Windows Server 2016 and Windows Server 2019"),
+        ("ResourceLimitExceededException", "image quota is used up"),
+        ("ResourceNotFoundException", "was not found by CreateUpdatedWorkspaceImage"),
+    ],
+)
+def test_every_listed_api_error_becomes_a_reason(world: World, code: str, words: str) -> None:
+    world.owned([])
+    world.describe(SOURCE, image(SOURCE, update=True))
+    world.ws.add_client_error("create_updated_workspace_image", code, "service words")
+    world.run(event("Create", props()))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert words in answer["Reason"]
+    assert answer["Reason"].endswith(f"({code}: service words)")
+
+
+def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real client the handler builds retries throttled calls; the backoff sleeps on a virtual clock."""
+    import botocore.endpoint
+    import index
+    from botocore.awsrequest import AWSResponse
+    from workspaces import WorkSpaces
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", sleeps.append)
+    answers = [(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})] * 3 + [(200, {"Images": []})]
+    seen: list[bytes] = []
+
+    class Raw:
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def stream(self, **_: Any) -> Any:
+            yield self.body
+
+    def answer(request: Any, **_: Any) -> AWSResponse:
+        seen.append(request.body)
+        status, body = answers[len(seen) - 1]
+        return AWSResponse(request.url, status, {"content-type": "application/x-amz-json-1.1"},
+                           Raw(json.dumps(body).encode()))
+
+    import boto3
+
+    client = boto3.client("workspaces", config=index._config)
+    client.meta.events.register("before-send.workspaces.DescribeWorkspaceImages", answer)
+    assert WorkSpaces(client).describe_image(SOURCE) is None
+    assert len(seen) == 4 and len(sleeps) == 3
+    assert json.loads(seen[0]) == {"ImageIds": [SOURCE]}
+
+
+# ---------------------------------------------------------------- 8. crhelper pitfalls
+
+
+def test_rule_names_stay_short_for_a_200_character_logical_id(world: World) -> None:
+    logical = "L" * 200
+    p = props(Tags=[{"Key": f"k{i:02d}" + "x" * 124, "Value": "v" * 255} for i in range(rules.MAX_USER_TAGS)])
+    world.owned([])
+    world.describe(SOURCE, image(SOURCE, update=True))
+    world.create(p, logical_id=logical)
+    world.owned([image(NEW, state="PENDING")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(p, logical)}})
+    world.describe(NEW, image(NEW, state="PENDING"))
+    world.watch_started()
+    world.run(event("Create", p, logical_id=logical))
+    assert world.response()["Status"] == "SUCCESS"
+    assert len(world.rules_put[-1]) <= 64
+    assert len(world.targets[-1]["Input"]) <= 8192, "EventBridge caps a target's Input at 8192 characters"
+
+
+def test_init_failure_answers_failed_with_a_usable_physical_id(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index
+
+    monkeypatch.setattr(index.helper, "_init_failed", RuntimeError("RULE_PREFIX is not set"))
+    world.run(event("Create", props()))
+    answer = world.response()
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", "RULE_PREFIX is not set")
+    assert answer["PhysicalResourceId"] == "not-created:GoldenResource"
+
+
+def test_a_failure_after_the_image_exists_names_it_so_rollback_deletes_it(world: World) -> None:
+    p = props()
+    world.fresh_create(p)
+    world.ev.add_client_error("put_rule", "AccessDeniedException", "no events:PutRule")
+    world.run(event("Create", p))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
+
+
+def test_a_response_url_that_refuses_makes_the_invocation_fail_for_a_retry(world: World) -> None:
+    import index
+    from cfn import ResponseNotDelivered, put_json
+
+    index.deps.send = put_json
+    world.run_event = event("Delete", props(), physical_id="not-created:GoldenResource")
+    world.watch_stopped()
+    with pytest.raises(ResponseNotDelivered):
+        index.handler(world.run_event | {"ResponseURL": "http://127.0.0.1:9/refused"}, None)
+
+
+def test_reasons_keep_their_head_and_fit_4096_bytes() -> None:
+    from cfn import response_body
+
+    body = response_body(status="FAILED", reason="WHAT TO FIX " + "x" * 10_000, physical_id="p", stack_id="s",
+                         request_id="r", logical_id="l", data={})
+    assert len(json.dumps(body).encode()) <= 4096
+    assert body["Reason"].startswith("WHAT TO FIX")
+
+
+# ---------------------------------------------------------------- 9. secrets stay out of the logs
+
+
+def test_the_response_url_and_handle_url_are_never_logged(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    p = props()
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    text = caplog.text
+    assert "secret-response-signature" not in text and "secret-handle-signature" not in text
+    assert RESPONSE_URL not in text and "answering SUCCESS" in text
