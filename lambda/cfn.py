@@ -25,7 +25,7 @@ NOT_CREATED_PREFIX = "not-created:"
 Sender = Callable[[str, Mapping[str, Any]], None]
 
 
-class ResponseNotDelivered(RuntimeError):
+class ResponseNotDeliveredError(RuntimeError):
     """The presigned URL did not accept the body; raising lets Lambda retry the invocation."""
 
 
@@ -119,14 +119,14 @@ def put_json(url: str, body: Mapping[str, Any], timeout: float = 30.0) -> None:
     # The presigned S3 URL is signed for an empty content type.
     request = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": ""})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - URL comes from CloudFormation
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             status = answer.status
     except urllib.error.HTTPError as error:
         status = error.code
     except OSError as error:
-        raise ResponseNotDelivered(f"could not reach CloudFormation's presigned URL: {error}") from error
+        raise ResponseNotDeliveredError(f"could not reach CloudFormation's presigned URL: {error}") from error
     if not 200 <= status < 300:
-        raise ResponseNotDelivered(f"CloudFormation's presigned URL answered HTTP {status}")
+        raise ResponseNotDeliveredError(f"CloudFormation's presigned URL answered HTTP {status}")
 
 
 def not_created_id(logical_id: str) -> str:

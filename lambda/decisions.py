@@ -20,7 +20,7 @@ SERVICE_TIMEOUT_SECONDS = 3600
 DEFERRED_ANSWER_MARGIN_SECONDS = 300
 
 
-class InvalidRequest(ValueError):
+class InvalidRequestError(ValueError):
     """The properties break a rule; the message says which, in rules.py's words."""
 
 
@@ -59,7 +59,7 @@ def _tags_from(value: Any) -> dict[str, str]:
     if value in (None, ""):
         return {}
     if not isinstance(value, list) or not all(isinstance(t, Mapping) and "Key" in t for t in value):
-        raise InvalidRequest(f"tags (Tags) {value!r} must be a list of {{Key, Value}} objects")
+        raise InvalidRequestError(f"tags (Tags) {value!r} must be a list of {{Key, Value}} objects")
     return {str(t["Key"]): str(t.get("Value", "")) for t in value}
 
 
@@ -67,12 +67,12 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
     """Read the resource properties, applying rules.py to what tokens hid at synth time."""
     missing = [k for k in ("SourceImageId", "Name", "Description") if not props.get(k)]
     if missing:
-        raise InvalidRequest(f"missing required properties: {', '.join(missing)}")
+        raise InvalidRequestError(f"missing required properties: {', '.join(missing)}")
     raw_timeout = props.get("TimeoutSeconds", 3 * 3600)
     try:
         timeout = int(float(raw_timeout))
     except (TypeError, ValueError):
-        raise InvalidRequest(f"timeout (TimeoutSeconds) {raw_timeout!r} must be a number of seconds") from None
+        raise InvalidRequestError(f"timeout (TimeoutSeconds) {raw_timeout!r} must be a number of seconds") from None
     request = ImageRequest(
         source_image_id=str(props["SourceImageId"]),
         name=str(props["Name"]),
@@ -92,7 +92,7 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
             no_update_behavior=request.no_update_behavior,
         )
         if problems:
-            raise InvalidRequest("; ".join(problems))
+            raise InvalidRequestError("; ".join(problems))
     return request
 
 

@@ -101,7 +101,7 @@ class ImageLifecycle:
             return adopted
         decision = d.decide_source(request, self.ws.describe_image(request.source_image_id))
         if decision.action == "fail":
-            raise d.InvalidRequest(decision.reason)
+            raise d.InvalidRequestError(decision.reason)
         if decision.action == "use_source":
             log.info(decision.reason)
             return request.source_image_id
@@ -216,4 +216,3 @@ class ImageLifecycle:
         if not image_id.startswith("wsi-"):
             return None
         return (self.ws.tags(image_id) or {}).get(rules.OWNER_TAG_KEY)
-

@@ -23,7 +23,11 @@ from crhelper import CfnResource
 logger = logging.getLogger(__name__)
 
 
-class Helper(CfnResource):  # type: ignore[misc]
+# crhelper's stubs leave out the private hooks that Helper overrides.
+_CfnResource: Any = CfnResource
+
+
+class Helper(_CfnResource):  # type: ignore[misc]
     """crhelper's CfnResource, with answers that CloudFormation always accepts."""
 
     def __init__(self) -> None:
@@ -103,7 +107,7 @@ try:
         poll_minutes=int(os.environ.get("POLL_MINUTES", "1")),
         send=put_json,
     )
-except Exception as error:  # noqa: BLE001 - crhelper answers FAILED for every event instead of hanging the stack
+except Exception as error:
     helper.init_failure(error)
 
 
@@ -124,26 +128,28 @@ def _answer(answer: Answer) -> str:
     return answer.physical_id
 
 
-@helper.create  # type: ignore[misc]
 def create(event: dict[str, Any], context: Any) -> str:
     ev = ResourceEvent.parse(event)
     logger.info("Create %s (%s)", ev.logical_id, ev.resource_type)
     return _answer(_lifecycle(ev.resource_type).create(ev, context.invoked_function_arn))
 
 
-@helper.update  # type: ignore[misc]
 def update(event: dict[str, Any], context: Any) -> str:
     ev = ResourceEvent.parse(event)
     logger.info("Update %s (%s) of %s", ev.logical_id, ev.resource_type, ev.physical_id)
     return _answer(_lifecycle(ev.resource_type).update(ev, context.invoked_function_arn))
 
 
-@helper.delete  # type: ignore[misc]
 def delete(event: dict[str, Any], context: Any) -> str:
     ev = ResourceEvent.parse(event)
     logger.info("Delete %s (%s) of %s", ev.logical_id, ev.resource_type, ev.physical_id)
     _lifecycle(ev.resource_type).delete(ev)
     return ev.physical_id or not_created_id(ev.logical_id)
+
+
+helper.create(create)
+helper.update(update)
+helper.delete(delete)
 
 
 def handler(event: dict[str, Any], context: Any) -> None:

@@ -43,6 +43,7 @@ def handler_wait_seconds(timeout_seconds: float) -> int:
     """How long the handler waits before it reports a timeout: always a margin inside the wait condition's."""
     return int(wait_condition_timeout(timeout_seconds) - WAIT_CONDITION_MARGIN_SECONDS)
 
+
 _IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
 _NAME = re.compile(r"[a-zA-Z0-9_./()\\-]+")
 _DESCRIPTION = re.compile(r"[a-zA-Z0-9_./() -]+")
@@ -64,7 +65,9 @@ def _pattern(label: str, value: str, pattern: re.Pattern[str], shown: str) -> Op
     return None
 
 
-def image_id_problem(value: str, python_name: str = "source_image_id", api_name: str = "SourceImageId") -> Optional[str]:
+def image_id_problem(
+    value: str, python_name: str = "source_image_id", api_name: str = "SourceImageId"
+) -> Optional[str]:
     return _pattern(_label(python_name, api_name), value, _IMAGE_ID, "wsi-[0-9a-z]{9,63}")
 
 

@@ -15,6 +15,7 @@ listed in facts.md. This watch keeps what those pitfalls taught:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -89,12 +90,9 @@ class Scheduler:
     def stop(self, stack_id: str, logical_id: str) -> None:
         """Remove the watch of this resource if there is one: target, then rule."""
         name = rule_name(self.prefix, stack_id, logical_id)
-        for call in (
-            lambda: self.events.remove_targets(Rule=name, Ids=[TARGET_ID]),
-            lambda: self.events.delete_rule(Name=name),
-        ):
-            try:
-                call()
-            except self.events.exceptions.ResourceNotFoundException:
-                pass  # never started, or already removed by an earlier tick
+        # Not found: never started, or already removed by an earlier tick.
+        with contextlib.suppress(self.events.exceptions.ResourceNotFoundException):
+            self.events.remove_targets(Rule=name, Ids=[TARGET_ID])
+        with contextlib.suppress(self.events.exceptions.ResourceNotFoundException):
+            self.events.delete_rule(Name=name)
         log.info("removed watch rule %s", name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -67,8 +67,14 @@ def props(**over: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
-def event(request_type: str, properties: Mapping[str, Any], *, logical_id: str = "GoldenResource",
-          physical_id: str | None = None, old: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def event(
+    request_type: str,
+    properties: Mapping[str, Any],
+    *,
+    logical_id: str = "GoldenResource",
+    physical_id: str | None = None,
+    old: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     ev: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": FUNCTION_ARN,
@@ -86,13 +92,20 @@ def event(request_type: str, properties: Mapping[str, Any], *, logical_id: str =
     return ev
 
 
-def image(image_id: str, *, name: str = "golden-2026-11", state: str = "AVAILABLE", update: bool = False,
-          created: float = T0, **extra: Any) -> dict[str, Any]:
+def image(
+    image_id: str,
+    *,
+    name: str = "golden-2026-11",
+    state: str = "AVAILABLE",
+    update: bool = False,
+    created: float = T0,
+    **extra: Any,
+) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "ImageId": image_id,
         "Name": name,
         "State": state,
-        "Created": datetime.fromtimestamp(created, tz=timezone.utc),
+        "Created": datetime.fromtimestamp(created, tz=UTC),
         "Updates": {"UpdateAvailable": update, **({"Description": "WorkSpaces agent and drivers"} if update else {})},
     }
     raw.update(extra)
@@ -164,8 +177,12 @@ class World:
 
     # ------------------------------------------------------------ expectations
 
-    def owned(self, images: list[dict[str, Any]], tags: Mapping[str, Mapping[str, str]] | None = None,
-              name: str = "golden-2026-11") -> None:
+    def owned(
+        self,
+        images: list[dict[str, Any]],
+        tags: Mapping[str, Mapping[str, str]] | None = None,
+        name: str = "golden-2026-11",
+    ) -> None:
         """DescribeWorkspaceImages(OWNED), then DescribeTags for each image of that name."""
         self.ws.add_response("describe_workspace_images", {"Images": images}, {"ImageType": "OWNED"})
         for raw in images:
@@ -178,9 +195,7 @@ class World:
         )
 
     def describe(self, image_id: str, raw: dict[str, Any] | None) -> None:
-        self.ws.add_response(
-            "describe_workspace_images", {"Images": [raw] if raw else []}, {"ImageIds": [image_id]}
-        )
+        self.ws.add_response("describe_workspace_images", {"Images": [raw] if raw else []}, {"ImageIds": [image_id]})
 
     def create(self, properties: Mapping[str, Any], new_id: str = NEW, logical_id: str = "GoldenResource") -> None:
         tags = [*properties.get("Tags", []), {"Key": rules.OWNER_TAG_KEY, "Value": owner_tag(properties, logical_id)}]
@@ -196,15 +211,17 @@ class World:
         )
 
     def watch_started(self) -> None:
-        self.ev.add_response("put_rule", {"RuleArn": "arn:aws:events:eu-west-1:111122223333:rule/x"},
-                             {"Name": ANY, "ScheduleExpression": "rate(1 minute)", "State": "ENABLED",
-                              "Description": ANY})
-        self.ev.add_response("put_targets", {"FailedEntryCount": 0, "FailedEntries": []},
-                             {"Rule": ANY, "Targets": ANY})
+        self.ev.add_response(
+            "put_rule",
+            {"RuleArn": "arn:aws:events:eu-west-1:111122223333:rule/x"},
+            {"Name": ANY, "ScheduleExpression": "rate(1 minute)", "State": "ENABLED", "Description": ANY},
+        )
+        self.ev.add_response("put_targets", {"FailedEntryCount": 0, "FailedEntries": []}, {"Rule": ANY, "Targets": ANY})
 
     def watch_stopped(self) -> None:
-        self.ev.add_response("remove_targets", {"FailedEntryCount": 0, "FailedEntries": []},
-                             {"Rule": ANY, "Ids": ["watch"]})
+        self.ev.add_response(
+            "remove_targets", {"FailedEntryCount": 0, "FailedEntries": []}, {"Rule": ANY, "Ids": ["watch"]}
+        )
         self.ev.add_response("delete_rule", {}, {"Name": ANY})
 
     def fresh_create(self, properties: Mapping[str, Any], *, new_state: str = "PENDING") -> None:

@@ -14,6 +14,7 @@ from handler_support import (
     RESPONSE_URL,
     SOURCE,
     T0,
+    Context,
     World,
     event,
     image,
@@ -93,8 +94,12 @@ def test_create_calls_the_api_once_then_waits_and_signals(world: World) -> None:
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.watch_stopped()
     world.tick()
-    assert world.signal() == {"Status": "SUCCESS", "Reason": f"image {NEW} is AVAILABLE", "UniqueId": "ImageId",
-                              "Data": NEW}
+    assert world.signal() == {
+        "Status": "SUCCESS",
+        "Reason": f"image {NEW} is AVAILABLE",
+        "UniqueId": "ImageId",
+        "Data": NEW,
+    }
 
 
 def test_image_in_error_fails_with_the_service_words_first(world: World) -> None:
@@ -104,8 +109,16 @@ def test_image_in_error_fails_with_the_service_words_first(world: World) -> None
     world.run(event("Create", p))
     world.response()
 
-    world.describe(NEW, image(NEW, state="ERROR", ErrorCode="UpdateFailed", ErrorMessage="Agent update failed",
-                              ErrorDetails=[{"ErrorCode": "InsufficientDiskSpace", "ErrorMessage": "C: is full"}]))
+    world.describe(
+        NEW,
+        image(
+            NEW,
+            state="ERROR",
+            ErrorCode="UpdateFailed",
+            ErrorMessage="Agent update failed",
+            ErrorDetails=[{"ErrorCode": "InsufficientDiskSpace", "ErrorMessage": "C: is full"}],
+        ),
+    )
     world.watch_stopped()
     world.tick()
     signal = world.signal()
@@ -155,6 +168,7 @@ def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(wo
 
     import index
 
+    assert index.deps is not None
     index.deps.send = refuse
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     with pytest.raises(RuntimeError):
@@ -198,8 +212,10 @@ def test_racing_deliveries_keep_one_image_and_delete_the_duplicate(world: World)
     world.describe(SOURCE, image(SOURCE, update=True))
     world.create(p, new_id="wsi-zzzz00002")
     # The other delivery created wsi-aaaa00001 at the same time: both keep the smaller id.
-    world.owned([image("wsi-aaaa00001", state="PENDING"), image("wsi-zzzz00002", state="PENDING")],
-                {"wsi-aaaa00001": tag, "wsi-zzzz00002": tag})
+    world.owned(
+        [image("wsi-aaaa00001", state="PENDING"), image("wsi-zzzz00002", state="PENDING")],
+        {"wsi-aaaa00001": tag, "wsi-zzzz00002": tag},
+    )
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-zzzz00002"})
     world.describe("wsi-aaaa00001", image("wsi-aaaa00001", state="PENDING"))
     world.watch_started()
@@ -255,7 +271,10 @@ def test_a_replacement_through_a_token_defers_the_answer_to_the_watch(world: Wor
     world.tick()
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"], answer["RequestId"]) == (
-        "SUCCESS", "wsi-updated0002", "Update-request")
+        "SUCCESS",
+        "wsi-updated0002",
+        "Update-request",
+    )
 
 
 def test_a_deferred_replacement_that_fails_deletes_the_new_image(world: World) -> None:
@@ -309,9 +328,17 @@ def test_a_delete_blocked_by_bundles_names_them(world: World) -> None:
     world.watch_stopped()
     world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "ResourceAssociatedException", "in use")
-    world.ws.add_response("describe_workspace_bundles", {"Bundles": [
-        {"BundleId": "wsb-aaaa11111", "ImageId": NEW}, {"BundleId": "wsb-bbbb22222", "ImageId": SOURCE},
-        {"BundleId": "wsb-cccc33333", "ImageId": NEW}]}, {})
+    world.ws.add_response(
+        "describe_workspace_bundles",
+        {
+            "Bundles": [
+                {"BundleId": "wsb-aaaa11111", "ImageId": NEW},
+                {"BundleId": "wsb-bbbb22222", "ImageId": SOURCE},
+                {"BundleId": "wsb-cccc33333", "ImageId": NEW},
+            ]
+        },
+        {},
+    )
     world.run(event("Delete", props(), physical_id=NEW))
     answer = world.response()
     assert answer["Status"] == "FAILED"
@@ -322,9 +349,11 @@ def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
     world.watch_stopped()
     world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "shared")
-    world.ws.add_response("describe_workspace_image_permissions",
-                          {"ImageId": NEW, "ImagePermissions": [{"SharedAccountId": "444455556666"}]},
-                          {"ImageId": NEW})
+    world.ws.add_response(
+        "describe_workspace_image_permissions",
+        {"ImageId": NEW, "ImagePermissions": [{"SharedAccountId": "444455556666"}]},
+        {"ImageId": NEW},
+    )
     world.run(event("Delete", props(), physical_id=NEW))
     assert world.response()["Reason"].startswith(f"image {NEW} cannot be deleted: it is shared with accounts 4444")
 
@@ -372,8 +401,10 @@ def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> 
     from workspaces import WorkSpaces
 
     sleeps: list[float] = []
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", sleeps.append)
-    answers = [(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})] * 3 + [(200, {"Images": []})]
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", sleeps.append)  # type: ignore[attr-defined]
+    answers: list[tuple[int, dict[str, Any]]] = [
+        (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+    ] * 3 + [(200, {"Images": []})]
     seen: list[bytes] = []
 
     class Raw:
@@ -386,15 +417,16 @@ def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> 
     def answer(request: Any, **_: Any) -> AWSResponse:
         seen.append(request.body)
         status, body = answers[len(seen) - 1]
-        return AWSResponse(request.url, status, {"content-type": "application/x-amz-json-1.1"},
-                           Raw(json.dumps(body).encode()))
+        headers: Any = {"content-type": "application/x-amz-json-1.1"}
+        return AWSResponse(request.url, status, headers, Raw(json.dumps(body).encode()))
 
     import boto3
 
     client = boto3.client("workspaces", config=index._config)
-    client.meta.events.register("before-send.workspaces.DescribeWorkspaceImages", answer)
+    client.meta.events.register("before-send.workspaces.DescribeWorkspaceImages", answer)  # type: ignore[arg-type]
     assert WorkSpaces(client).describe_image(SOURCE) is None
-    assert len(seen) == 4 and len(sleeps) == 3
+    assert len(seen) == 4
+    assert len(sleeps) == 3
     assert json.loads(seen[0]) == {"ImageIds": [SOURCE]}
 
 
@@ -437,20 +469,28 @@ def test_a_failure_after_the_image_exists_names_it_so_rollback_deletes_it(world:
 
 def test_a_response_url_that_refuses_makes_the_invocation_fail_for_a_retry(world: World) -> None:
     import index
-    from cfn import ResponseNotDelivered, put_json
+    from cfn import ResponseNotDeliveredError, put_json
 
+    assert index.deps is not None
     index.deps.send = put_json
-    world.run_event = event("Delete", props(), physical_id="not-created:GoldenResource")
     world.watch_stopped()
-    with pytest.raises(ResponseNotDelivered):
-        index.handler(world.run_event | {"ResponseURL": "http://127.0.0.1:9/refused"}, None)
+    delete = event("Delete", props(), physical_id="not-created:GoldenResource")
+    with pytest.raises(ResponseNotDeliveredError):
+        index.handler(delete | {"ResponseURL": "http://127.0.0.1:9/refused"}, Context())
 
 
 def test_reasons_keep_their_head_and_fit_4096_bytes() -> None:
     from cfn import response_body
 
-    body = response_body(status="FAILED", reason="WHAT TO FIX " + "x" * 10_000, physical_id="p", stack_id="s",
-                         request_id="r", logical_id="l", data={})
+    body = response_body(
+        status="FAILED",
+        reason="WHAT TO FIX " + "x" * 10_000,
+        physical_id="p",
+        stack_id="s",
+        request_id="r",
+        logical_id="l",
+        data={},
+    )
     assert len(json.dumps(body).encode()) <= 4096
     assert body["Reason"].startswith("WHAT TO FIX")
 
@@ -468,5 +508,48 @@ def test_the_response_url_and_handle_url_are_never_logged(world: World, caplog: 
     world.watch_stopped()
     world.tick()
     text = caplog.text
-    assert "secret-response-signature" not in text and "secret-handle-signature" not in text
-    assert RESPONSE_URL not in text and "answering SUCCESS" in text
+    assert "secret-response-signature" not in text
+    assert "secret-handle-signature" not in text
+    assert RESPONSE_URL not in text
+    assert "answering SUCCESS" in text
+
+
+def test_put_json_delivers_to_a_2xx_and_refuses_any_other_answer() -> None:
+    """crhelper PR #79: a 500 from the presigned URL is not a delivery; the invocation must fail and be retried."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cfn import ResponseNotDeliveredError, put_json
+
+    statuses = [500, 200]
+    received: list[tuple[str, str, bytes]] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers.get("Content-Type", ""), body))
+            self.send_response(statuses.pop(0))
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/response?X-Amz-Signature=abc"
+    try:
+        with pytest.raises(ResponseNotDeliveredError, match="HTTP 500"):
+            put_json(url, {"Status": "SUCCESS"})
+        put_json(url, {"Status": "SUCCESS"})
+    finally:
+        server.shutdown()
+    assert [r[0] for r in received] == ["/response?X-Amz-Signature=abc"] * 2
+    assert received[1][1:] == ("", b'{"Status": "SUCCESS"}')
+
+
+def test_signals_keep_the_head_of_a_long_reason() -> None:
+    from cfn import signal_body
+
+    body = signal_body(success=False, reason="image wsi-x went to ERROR - " + "y" * 5000, image_id="wsi-x")
+    assert body["Reason"].startswith("image wsi-x went to ERROR")
+    assert len(body["Reason"]) <= 2048
