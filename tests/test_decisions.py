@@ -49,7 +49,7 @@ def test_the_source_decides_create_use_or_fail(source: d.Image | None, behavior:
     ],
 )
 def test_only_what_the_api_takes_at_creation_replaces(change: dict[str, object], replace: bool, defer: bool) -> None:
-    new = d.ImageRequest(**{**REQ.__dict__, **change})  # type: ignore[arg-type]
+    new = d.ImageRequest(**{**REQ.__dict__, **change})
     plan = d.plan_update(REQ, new)
     assert (plan.replace, plan.defer_answer) == (replace, defer)
 
