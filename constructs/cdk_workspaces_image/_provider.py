@@ -1,0 +1,192 @@
+"""The one Lambda function per stack that serves every UpdatedWorkspaceImage in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import jsii
+from aws_cdk import Acknowledgment, Duration, IStableListProducer, Lazy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from ._asset import handler_dir, rules
+from ._bundling import handler_code
+
+PROVIDER_ID = "CdkWorkspacesImageProvider"
+
+# The newest Python runtime this aws-cdk-lib knows: cdk-nag's AwsSolutions-L1 accepts only the latest.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+
+POLL_MINUTES = 1
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+
+
+@jsii.implements(IStableListProducer)
+class _TagKeys:
+    """Renders the CreateTags allow-list only at synth, after every image of the stack has registered."""
+
+    def __init__(self, owner_key: str) -> None:
+        self._owner_key = owner_key
+        self.keys: set[str] = set()
+
+    def produce(self) -> list[str]:
+        return [self._owner_key, *sorted(self.keys - {self._owner_key})]
+
+
+class WorkspacesImageProvider(Construct):
+    """Function, role, log group and EventBridge invoke permission shared by a stack's images.
+
+    Use :meth:`get_or_create`; a second instance in the same stack would duplicate the function.
+    """
+
+    @staticmethod
+    def get_or_create(scope: Construct) -> WorkspacesImageProvider:
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if existing is None:
+            return WorkspacesImageProvider(stack, PROVIDER_ID)
+        if not isinstance(existing, WorkspacesImageProvider):
+            raise TypeError(f"{existing.node.path} is not a cdk-workspaces-image provider; pick another construct id")
+        return existing
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        shared_rules = rules()
+
+        # The handler names its watch rules with this prefix; IAM and the invoke permission are scoped to it.
+        # The stack's node address keeps prefixes of stacks in one account and Region apart.
+        self.rule_prefix = f"cdkwsi-{stack.node.addr[-8:]}-"
+        rule_arns = stack.format_arn(service="events", resource="rule", resource_name=f"{self.rule_prefix}*")
+        image_arns = stack.format_arn(service="workspaces", resource="workspaceimage", resource_name="*")
+        self._tag_keys = _TagKeys(shared_rules.OWNER_TAG_KEY)
+
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
+
+        # No managed policy (AWSLambdaBasicExecutionRole would grant logs on every log group).
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="cdk-workspaces-image: creates, tags, watches and deletes updated WorkSpaces images",
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="Logs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="Images",
+                actions=["workspaces:CreateUpdatedWorkspaceImage", "workspaces:DeleteWorkspaceImage"],
+                resources=[image_arns],
+            ),
+            iam.PolicyStatement(
+                sid="Describe",
+                actions=[
+                    "workspaces:DescribeTags",
+                    "workspaces:DescribeWorkspaceBundles",
+                    "workspaces:DescribeWorkspaceImagePermissions",
+                    "workspaces:DescribeWorkspaceImages",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="CreateTags",
+                actions=["workspaces:CreateTags"],
+                resources=["*"],
+                conditions={
+                    "ForAllValues:StringEquals": {"aws:TagKeys": Lazy.list(self._tag_keys)},
+                },
+            ),
+            iam.PolicyStatement(
+                sid="DeleteTags",
+                actions=["workspaces:DeleteTags"],
+                resources=["*"],
+                # A tag dropped from the template is absent from it, so only the ownership tag can be protected.
+                conditions={
+                    "ForAllValues:StringNotEquals": {"aws:TagKeys": [shared_rules.OWNER_TAG_KEY]},
+                },
+            ),
+            iam.PolicyStatement(
+                sid="WatchRules",
+                actions=["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"],
+                resources=[rule_arns],
+            ),
+        ]
+        for statement in statements:
+            self.role.add_to_policy(statement)
+
+        self.function = lambda_.Function(
+            self,
+            "Handler",
+            description="cdk-workspaces-image: Custom::UpdatedWorkspaceImage provider",
+            runtime=RUNTIME,
+            handler="index.handler",
+            code=handler_code(handler_dir(), RUNTIME),
+            memory_size=128,
+            timeout=Duration.minutes(5),
+            role=self.role,
+            log_group=self.log_group,
+            environment={"RULE_PREFIX": self.rule_prefix, "POLL_MINUTES": str(POLL_MINUTES)},
+        )
+        # The template grants the invoke once, so the handler never needs lambda:AddPermission.
+        self.function.add_permission(
+            "WatchRulesInvoke",
+            principal=iam.ServicePrincipal("events.amazonaws.com"),
+            action="lambda:InvokeFunction",
+            source_arn=rule_arns,
+            source_account=stack.account,
+        )
+
+        self._acknowledge_wildcards(image_arns, rule_arns)
+
+    @property
+    def service_token(self) -> str:
+        return self.function.function_arn
+
+    def register_tag_keys(self, keys: Iterable[str]) -> None:
+        """Allows the handler to set these tag keys (CreateTags), in addition to the ownership key."""
+        self._tag_keys.keys.update(keys)
+
+    def _acknowledge_wildcards(self, image_arns: str, rule_arns: str) -> None:
+        stack = Stack.of(self)
+
+        def finding(resource: str) -> str:
+            return f"AwsSolutions-IAM5[Resource::{_nag_resource(stack, resource)}]"
+
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id=finding("*"),
+                reason=(
+                    "workspaces:DescribeWorkspaceImages, DescribeTags, DescribeWorkspaceBundles, "
+                    "DescribeWorkspaceImagePermissions, CreateTags and DeleteTags support no resource-level "
+                    "permissions (Service Authorization Reference); the tag actions are limited by aws:TagKeys"
+                ),
+            ),
+            Acknowledgment(
+                id=finding(image_arns),
+                reason=(
+                    "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
+                    "in advance; scoped to workspaceimage ARNs of this account and Region"
+                ),
+            ),
+            Acknowledgment(
+                id=finding(rule_arns),
+                reason=(
+                    "The handler creates one EventBridge watch rule per image, named after the stack and logical id; "
+                    "scoped to this stack's rule name prefix"
+                ),
+            ),
+        )
+
+
+def _nag_resource(stack: Stack, value: str) -> str:
+    """How cdk-nag spells a resource in a finding id: pseudo parameters as <AWS::Name>."""
+    resolved = stack.resolve(value)
+    if isinstance(resolved, str):
+        return resolved
+    parts = resolved["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)

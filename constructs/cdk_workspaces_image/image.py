@@ -1,0 +1,152 @@
+"""``UpdatedWorkspaceImage``: a WorkSpaces image with the latest updates, declared in a CDK stack."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from aws_cdk import CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Fn, RemovalPolicy, Stack, Token
+from constructs import Construct
+
+from ._asset import rules
+from ._provider import WorkspacesImageProvider
+
+RESOURCE_TYPE = "Custom::UpdatedWorkspaceImage"
+DEFAULT_TIMEOUT = Duration.hours(3)
+DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+# Room for the handler's last poll and its signal after the image's own deadline.
+WAIT_MARGIN_SECONDS = 600
+MAX_WAIT_SECONDS = 43200
+
+
+class NoUpdateBehavior(enum.Enum):
+    """What to do when the source image has no update available."""
+
+    FAIL = "FAIL"
+    """Fail the deployment with a message naming the source image."""
+    USE_SOURCE = "USE_SOURCE"
+    """Succeed with the source image's id; the source image is never modified or deleted."""
+
+
+class UpdatedWorkspaceImage(Construct):
+    """A new WorkSpaces image made from ``source_image_id`` with the latest updates (CreateUpdatedWorkspaceImage).
+
+    ``image_id`` resolves only once the image is AVAILABLE: whatever references it is created after that.
+    A change to ``source_image_id``, ``image_name``, ``description`` or ``timeout`` makes a new image (a
+    replacement); a change to ``tags`` only is applied in place.
+
+    :param scope: the parent construct.
+    :param construct_id: the construct id.
+    :param source_image_id: the image to update (``wsi-`` and 9 to 63 characters of ``[0-9a-z]``); a string or
+        a token. Only Windows 10, Server 2016 and Server 2019 images can be updated.
+    :param image_name: name of the new image, 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; a string or a token.
+    :param description: description of the new image, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
+    :param tags: tags of the new image. Default: no tags. At most 49 (one of the image's 50 is the ownership
+        tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``; values at most
+        255 characters.
+    :param timeout: longest wait for the image to become AVAILABLE before the deployment fails.
+        Default: 3 hours. Allowed: 15 minutes to 12 hours.
+    :param no_update_behavior: what to do when the source has no update available. Default:
+        ``NoUpdateBehavior.FAIL``.
+    :param removal_policy: what happens to the image when the resource is deleted or replaced. Default:
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
+        first deployment rolls back). ``RETAIN`` and ``DESTROY`` are accepted.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        source_image_id: str,
+        image_name: str,
+        description: str,
+        tags: Optional[Mapping[str, str]] = None,
+        timeout: Optional[Duration] = None,
+        no_update_behavior: NoUpdateBehavior = NoUpdateBehavior.FAIL,
+        removal_policy: Optional[RemovalPolicy] = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        timeout = timeout or DEFAULT_TIMEOUT
+        tags = dict(tags or {})
+        self._validate(source_image_id, image_name, description, tags, timeout, no_update_behavior)
+
+        provider = WorkspacesImageProvider.get_or_create(self)
+        provider.register_tag_keys(tags)
+        stack = Stack.of(self)
+
+        timeout_seconds: Any = timeout.to_seconds()
+        if not Token.is_unresolved(timeout_seconds):
+            timeout_seconds = int(timeout_seconds)
+        replacing = {
+            "SourceImageId": source_image_id,
+            "Name": image_name,
+            "Description": description,
+            "TimeoutSeconds": timeout_seconds,
+        }
+        # The WaitConditionHandle reference: a wait condition waits again only with a new handle, so the
+        # handle and condition get new logical ids whenever a replacing property changes (see docs/design.md).
+        rendered = json.dumps(stack.resolve(replacing), sort_keys=True, separators=(",", ":"))
+        suffix = hashlib.sha256(rendered.encode()).hexdigest()[:8]
+
+        handle = CfnWaitConditionHandle(self, f"AvailableHandle{suffix}")
+        properties: dict[str, Any] = {
+            **replacing,
+            "NoUpdateBehavior": no_update_behavior.value,
+            "WaitHandle": handle.ref,
+        }
+        if tags:
+            properties["Tags"] = [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties=properties,
+            service_timeout=Duration.seconds(3600),
+            removal_policy=removal_policy or DEFAULT_REMOVAL_POLICY,
+        )
+
+        # A deploy-time timeout cannot be added to at synth; the handler still enforces the real deadline.
+        wait_seconds = (
+            MAX_WAIT_SECONDS
+            if Token.is_unresolved(timeout_seconds)
+            else min(int(timeout_seconds) + WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS)
+        )
+        self.wait_condition = CfnWaitCondition(
+            self, f"Available{suffix}", handle=handle.ref, timeout=str(wait_seconds), count=1
+        )
+        self.wait_condition.node.add_dependency(self.resource)
+
+        # Referencing the wait condition makes every consumer wait until the image is AVAILABLE.
+        self.image_id: str = Fn.select(0, [self.resource.get_att_string("ImageId"), self.wait_condition.ref])
+
+    def _validate(
+        self,
+        source_image_id: str,
+        image_name: str,
+        description: str,
+        tags: Mapping[str, str],
+        timeout: Duration,
+        no_update_behavior: NoUpdateBehavior,
+    ) -> None:
+        def known(value: str) -> Optional[str]:
+            return None if Token.is_unresolved(value) else value
+
+        if not isinstance(no_update_behavior, NoUpdateBehavior):
+            raise TypeError(
+                f"{self.node.path}: no_update_behavior must be a NoUpdateBehavior, not {no_update_behavior!r}"
+            )
+        problems = rules().image_problems(
+            source_image_id=known(source_image_id),
+            image_name=known(image_name),
+            description=known(description),
+            tags={key: known(value) for key, value in tags.items()},
+            timeout_seconds=None if timeout.is_unresolved() else timeout.to_seconds(),
+            no_update_behavior=no_update_behavior.value,
+        )
+        if problems:
+            raise ValueError(f"{self.node.path}: " + "; ".join(problems))
