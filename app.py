@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Example app: one updated WorkSpaces image, checked by cdk-nag's AwsSolutions pack at synth."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+# Installed from this checkout by requirements.txt (`-e .`); constructs/ is its source folder.
+from cdk_workspaces_image import UpdatedWorkspaceImage
+
+DEFAULT_IMAGE_NAME = "golden-updated"
+
+
+class WorkspacesImageExample(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, source_image_id: str, image_name: str) -> None:
+        super().__init__(scope, construct_id, description="cdk-workspaces-image example: one updated WorkSpaces image")
+        image = UpdatedWorkspaceImage(
+            self,
+            "Golden",
+            source_image_id=source_image_id,
+            image_name=image_name,
+            description="Golden image with the latest WorkSpaces updates",
+            tags={"team": "euc"},
+        )
+        cdk.CfnOutput(self, "ImageId", value=image.image_id, export_name="GoldenImageId")
+
+
+def build_app(app: cdk.App) -> WorkspacesImageExample:
+    source_image_id = app.node.try_get_context("source_image_id")
+    if not source_image_id:
+        raise ValueError("set the context value source_image_id (cdk.json or -c source_image_id=wsi-...)")
+    image_name = app.node.try_get_context("image_name") or DEFAULT_IMAGE_NAME
+    stack = WorkspacesImageExample(
+        app, "WorkspacesImageExample", source_image_id=str(source_image_id), image_name=str(image_name)
+    )
+    # cdk-nag 3 runs as a policy-validation plugin: any finding fails synth.
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stack
+
+
+if __name__ == "__main__":
+    app = cdk.App()
+    build_app(app)
+    app.synth()
