@@ -176,6 +176,19 @@ def decide_source(request: ImageRequest, source: Image | None) -> SourceDecision
     )
 
 
+def name_taken_reason(name: str, held_by_this_resource: Sequence[str]) -> str:
+    if held_by_this_resource:
+        return (
+            f"image_name {name!r} is still used by {', '.join(held_by_this_resource)}, the image this resource is "
+            "replacing: CloudFormation creates the new image before it deletes the old one, so change image_name "
+            "together with source_image_id or description"
+        )
+    return (
+        f"an image named {name!r} already exists and was not created by this resource; "
+        "choose another image_name, or delete that image"
+    )
+
+
 # ---------------------------------------------------------------- replace or update
 
 

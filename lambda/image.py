@@ -114,11 +114,12 @@ class ImageLifecycle:
             # Another delivery of this very request may have won the race for the name.
             adopted = self._adopt(request, ownership)
             if not adopted:
-                raise WorkSpacesError(
-                    error.code,
-                    f"an image named {request.name!r} already exists and was not created by this resource; "
-                    "choose another image_name, or delete that image",
-                ) from error
+                holders = [
+                    i.image_id
+                    for i in self.ws.owned_images_named(request.name)
+                    if ownership.made((self.ws.tags(i.image_id) or {}).get(rules.OWNER_TAG_KEY))
+                ]
+                raise WorkSpacesError(error.code, d.name_taken_reason(request.name, holders)) from error
             image_id = adopted
         self.made = image_id
         log.info("created image %s from %s", image_id, request.source_image_id)

@@ -205,6 +205,21 @@ def test_a_name_taken_by_an_image_of_someone_else_fails_clearly(world: World) ->
     assert answer["Reason"].startswith("an image named 'golden-2026-11' already exists and was not created by this")
 
 
+def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
+    old = props()
+    new = props(SourceImageId="wsi-source0002", WaitHandle="https://cloudformation-waitcondition.example/new")
+    held = {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}}
+    world.owned([image(NEW)], held)
+    world.describe("wsi-source0002", image("wsi-source0002", update=True))
+    world.ws.add_client_error("create_updated_workspace_image", "ResourceAlreadyExistsException", "exists")
+    world.owned([image(NEW)], held)
+    world.owned([image(NEW)], held)
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
+    assert answer["Reason"].startswith(f"image_name 'golden-2026-11' is still used by {NEW}, the image this resource")
+
+
 def test_racing_deliveries_keep_one_image_and_delete_the_duplicate(world: World) -> None:
     p = props()
     tag = {rules.OWNER_TAG_KEY: owner_tag(p)}
