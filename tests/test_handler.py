@@ -199,6 +199,7 @@ def test_a_name_taken_by_an_image_of_someone_else_fails_clearly(world: World) ->
     world.describe(SOURCE, image(SOURCE, update=True))
     world.ws.add_client_error("create_updated_workspace_image", "ResourceAlreadyExistsException", "exists")
     world.owned([image("wsi-other00001")], {"wsi-other00001": {}})
+    world.owned([image("wsi-other00001")], {"wsi-other00001": {}})
     world.run(event("Create", p))
     answer = world.response()
     assert answer["Status"] == "FAILED"
