@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import jsii
-from aws_cdk import Acknowledgment, Duration, IStableListProducer, Lazy, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Duration, IStableListProducer, Lazy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -132,6 +132,14 @@ class WorkspacesImageProvider(Construct):
             log_group=self.log_group,
             environment={"RULE_PREFIX": self.rule_prefix, "POLL_MINUTES": str(POLL_MINUTES)},
         )
+        # The function must not run before its policy exists. CDK also makes it depend on the role, which its
+        # GetAtt already does; cfn-lint flags that (W3005), so keep only the policy.
+        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        assert isinstance(policy, CfnResource)
+        cfn_function = self.function.node.default_child
+        assert isinstance(cfn_function, CfnResource)
+        cfn_function.add_override("DependsOn", [stack.get_logical_id(policy)])
+
         # The template grants the invoke once, so the handler never needs lambda:AddPermission.
         self.function.add_permission(
             "WatchRulesInvoke",
