@@ -1,0 +1,82 @@
+"""Helpers for the construct's template tests (the handler's tests have their own)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from cdk_workspaces_image import UpdatedWorkspaceImage
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT = "111122223333"
+REGION = "eu-west-1"
+NO_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
+
+PROPS: dict[str, Any] = {
+    "source_image_id": "wsi-0123456789",
+    "image_name": "golden",
+    "description": "Golden image",
+}
+
+
+def new_stack(*, bundle: bool = False, outdir: str | None = None) -> cdk.Stack:
+    app = cdk.App(context=None if bundle else NO_BUNDLING, outdir=outdir)
+    return cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=REGION))
+
+
+def image_stack(**overrides: Any) -> tuple[cdk.Stack, UpdatedWorkspaceImage]:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **{**PROPS, **overrides})
+    return stack, image
+
+
+def resources(template: Template, type_: str) -> dict[str, dict[str, Any]]:
+    return {logical_id: dict(resource) for logical_id, resource in template.find_resources(type_).items()}
+
+
+def only(template: Template, type_: str) -> tuple[str, dict[str, Any]]:
+    found = resources(template, type_)
+    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def render(value: Any) -> Any:
+    """A Fn::Join of literals and pseudo parameters as one string, spelled <AWS::Name> (like cdk-nag)."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
+    return value
+
+
+def statements(template: Template) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    value = statement["Action"]
+    return [value] if isinstance(value, str) else list(value)
+
+
+def statement_with(template: Template, action: str) -> dict[str, Any]:
+    matching = [s for s in statements(template) if action in actions(s)]
+    assert len(matching) == 1, f"expected one statement with {action}, found {json.dumps(matching)}"
+    return matching[0]
+
+
+def load_example_app() -> ModuleType:
+    """app.py by path: the repository root is not a package and not on sys.path."""
+    spec = importlib.util.spec_from_file_location("example_app", ROOT / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

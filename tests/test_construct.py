@@ -1,0 +1,470 @@
+"""Template tests of UpdatedWorkspaceImage and its per-stack provider."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+from construct_support import (
+    ACCOUNT,
+    PROPS,
+    REGION,
+    actions,
+    image_stack,
+    load_example_app,
+    new_stack,
+    only,
+    render,
+    statement_with,
+    statements,
+)
+
+from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage, _asset, _bundling
+
+OWNER_TAG_KEY = "cdk-workspaces-image:owner"
+
+
+def wait_ids(template: Template) -> tuple[str, str]:
+    handle, _ = only(template, "AWS::CloudFormation::WaitConditionHandle")
+    condition, _ = only(template, "AWS::CloudFormation::WaitCondition")
+    return handle, condition
+
+
+# --- resources -----------------------------------------------------------------------------------------------------
+
+
+def test_one_provider_function_and_role_however_many_images() -> None:
+    stack = new_stack()
+    for index in range(3):
+        UpdatedWorkspaceImage(stack, f"Image{index}", **{**PROPS, "image_name": f"golden-{index}"})
+    template = Template.from_stack(stack)
+
+    template.resource_count_is("Custom::UpdatedWorkspaceImage", 3)
+    template.resource_count_is("AWS::CloudFormation::WaitCondition", 3)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+    template.resource_count_is("AWS::IAM::Role", 1)
+    template.resource_count_is("AWS::Lambda::Permission", 1)
+    template.resource_count_is("AWS::Logs::LogGroup", 1)
+
+
+def test_custom_resource_properties_mirror_the_design_table() -> None:
+    stack, _ = image_stack(tags={"team": "euc", "cost-center": "42"}, no_update_behavior=NoUpdateBehavior.USE_SOURCE)
+    template = Template.from_stack(stack)
+    handle, _ = wait_ids(template)
+    function, _ = only(template, "AWS::Lambda::Function")
+
+    template.has_resource_properties(
+        "Custom::UpdatedWorkspaceImage",
+        Match.object_equals(
+            {
+                "ServiceToken": {"Fn::GetAtt": [function, "Arn"]},
+                "ServiceTimeout": "3600",
+                "SourceImageId": "wsi-0123456789",
+                "Name": "golden",
+                "Description": "Golden image",
+                "Tags": [{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "euc"}],
+                "NoUpdateBehavior": "USE_SOURCE",
+                "TimeoutSeconds": 10800,
+                "WaitHandle": {"Ref": handle},
+            }
+        ),
+    )
+
+
+def test_tags_are_omitted_when_there_are_none_and_behavior_defaults_to_fail() -> None:
+    stack, _ = image_stack()
+    _, resource = only(Template.from_stack(stack), "Custom::UpdatedWorkspaceImage")
+    assert "Tags" not in resource["Properties"]
+    assert resource["Properties"]["NoUpdateBehavior"] == "FAIL"
+
+
+def test_image_id_selects_the_attribute_and_references_the_wait_condition() -> None:
+    stack, image = image_stack()
+    template = Template.from_stack(stack)
+    resource, _ = only(template, "Custom::UpdatedWorkspaceImage")
+    _, condition = wait_ids(template)
+
+    assert stack.resolve(image.image_id) == {
+        "Fn::Select": [0, [{"Fn::GetAtt": [resource, "ImageId"]}, {"Ref": condition}]]
+    }
+    assert stack.resolve(image.resource.ref) == {"Ref": resource}
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [
+        (None, "11400"),  # 3 h default + 600 s margin
+        (cdk.Duration.minutes(15), "1500"),
+        (cdk.Duration.hours(12), "43200"),  # capped at the wait condition's maximum
+        (cdk.Duration.seconds(42900), "43200"),
+    ],
+)
+def test_wait_condition_waits_past_the_timeout_and_after_the_resource(
+    timeout: cdk.Duration | None, expected: str
+) -> None:
+    stack, _ = image_stack(timeout=timeout)
+    template = Template.from_stack(stack)
+    resource, _ = only(template, "Custom::UpdatedWorkspaceImage")
+    handle, _ = wait_ids(template)
+    template.has_resource(
+        "AWS::CloudFormation::WaitCondition",
+        {
+            "Properties": {"Handle": {"Ref": handle}, "Timeout": expected, "Count": 1},
+            "DependsOn": [resource],
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"source_image_id": "wsi-abcdefghi"},
+        {"image_name": "golden-2"},
+        {"description": "Another description"},
+        {"timeout": cdk.Duration.hours(4)},
+    ],
+)
+def test_wait_ids_change_with_every_replacing_property(change: dict[str, Any]) -> None:
+    before = wait_ids(Template.from_stack(image_stack()[0]))
+    after = wait_ids(Template.from_stack(image_stack(**change)[0]))
+    assert before[0] != after[0]
+    assert before[1] != after[1]
+
+
+def test_wait_ids_stay_when_only_tags_or_behavior_change() -> None:
+    before = wait_ids(Template.from_stack(image_stack(tags={"team": "euc"})[0]))
+    after = wait_ids(
+        Template.from_stack(
+            image_stack(tags={"team": "vdi", "new": "x"}, no_update_behavior=NoUpdateBehavior.USE_SOURCE)[0]
+        )
+    )
+    assert before == after
+    assert re.fullmatch(r"GoldenAvailableHandle[0-9a-f]{8}[0-9A-F]{8}", before[0])
+    assert re.fullmatch(r"GoldenAvailable[0-9a-f]{8}[0-9A-F]{8}", before[1])
+
+
+@pytest.mark.parametrize(
+    ("policy", "deletion", "replace"),
+    [
+        (None, "RetainExceptOnCreate", "Retain"),
+        (cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, "RetainExceptOnCreate", "Retain"),
+        (cdk.RemovalPolicy.RETAIN, "Retain", "Retain"),
+        (cdk.RemovalPolicy.DESTROY, "Delete", "Delete"),
+    ],
+)
+def test_removal_policy(policy: cdk.RemovalPolicy | None, deletion: str, replace: str) -> None:
+    stack, _ = image_stack(removal_policy=policy)
+    _, resource = only(Template.from_stack(stack), "Custom::UpdatedWorkspaceImage")
+    assert resource["DeletionPolicy"] == deletion
+    assert resource["UpdateReplacePolicy"] == replace
+
+
+# --- provider and IAM ----------------------------------------------------------------------------------------------
+
+
+def test_provider_function_settings() -> None:
+    stack, _ = image_stack()
+    template = Template.from_stack(stack)
+    log_group, _ = only(template, "AWS::Logs::LogGroup")
+    _, function = only(template, "AWS::Lambda::Function")
+    props = function["Properties"]
+
+    assert props["Handler"] == "index.handler"
+    assert props["Runtime"] == "python3.14"
+    assert props["MemorySize"] == 128
+    assert props["Timeout"] == 300
+    assert props["LoggingConfig"] == {"LogGroup": {"Ref": log_group}}
+    env = props["Environment"]["Variables"]
+    assert env["POLL_MINUTES"] == "1"
+    assert re.fullmatch(r"cdkwsi-[0-9a-f]{8}-", env["RULE_PREFIX"])
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+    # The function (and so every image) waits for its policy; the role is already implied by GetAtt.
+    policy, _ = only(template, "AWS::IAM::Policy")
+    assert function["DependsOn"] == [policy]
+
+
+def test_role_has_no_managed_policies_and_logs_only_to_its_log_group() -> None:
+    stack, _ = image_stack()
+    template = Template.from_stack(stack)
+    _, role = only(template, "AWS::IAM::Role")
+    log_group, _ = only(template, "AWS::Logs::LogGroup")
+
+    assert "ManagedPolicyArns" not in role["Properties"]
+    logs = statement_with(template, "logs:PutLogEvents")
+    assert sorted(actions(logs)) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert logs["Resource"] == {"Fn::GetAtt": [log_group, "Arn"]}
+
+
+def test_nothing_grants_a_service_wildcard() -> None:
+    stack, _ = image_stack(tags={"team": "euc"})
+    for statement in statements(Template.from_stack(stack)):
+        assert statement["Effect"] == "Allow"
+        for action in actions(statement):
+            assert "*" not in action, statement
+
+
+def test_image_actions_only_on_workspaceimage_arns_of_the_stack() -> None:
+    stack, _ = image_stack()
+    template = Template.from_stack(stack)
+    statement = statement_with(template, "workspaces:CreateUpdatedWorkspaceImage")
+
+    assert sorted(actions(statement)) == ["workspaces:CreateUpdatedWorkspaceImage", "workspaces:DeleteWorkspaceImage"]
+    assert render(statement["Resource"]) == f"arn:<AWS::Partition>:workspaces:{REGION}:{ACCOUNT}:workspaceimage/*"
+    assert "Condition" not in statement
+
+
+def test_actions_without_resource_level_permissions_are_the_only_ones_on_star() -> None:
+    stack, _ = image_stack()
+    on_star = sorted(
+        action for s in statements(Template.from_stack(stack)) if s["Resource"] == "*" for action in actions(s)
+    )
+    assert on_star == [
+        "workspaces:CreateTags",
+        "workspaces:DeleteTags",
+        "workspaces:DescribeTags",
+        "workspaces:DescribeWorkspaceBundles",
+        "workspaces:DescribeWorkspaceImagePermissions",
+        "workspaces:DescribeWorkspaceImages",
+    ]
+
+
+def test_create_tags_allows_only_the_owner_key_and_the_keys_the_stack_uses() -> None:
+    stack = new_stack()
+    UpdatedWorkspaceImage(stack, "A", **PROPS, tags={"team": "euc"})
+    UpdatedWorkspaceImage(stack, "B", **{**PROPS, "image_name": "other"}, tags={"cost-center": "42", "team": "vdi"})
+    UpdatedWorkspaceImage(stack, "C", **{**PROPS, "image_name": "untagged"})
+    template = Template.from_stack(stack)
+
+    create = statement_with(template, "workspaces:CreateTags")
+    assert create["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY, "cost-center", "team"]}}
+    delete = statement_with(template, "workspaces:DeleteTags")
+    assert delete["Condition"] == {"ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]}}
+
+
+def test_create_tags_without_user_tags_allows_only_the_owner_key() -> None:
+    stack, _ = image_stack()
+    create = statement_with(Template.from_stack(stack), "workspaces:CreateTags")
+    assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [OWNER_TAG_KEY]
+
+
+def test_events_actions_and_invoke_permission_are_scoped_to_the_rule_prefix() -> None:
+    stack, _ = image_stack()
+    template = Template.from_stack(stack)
+    _, function = only(template, "AWS::Lambda::Function")
+    prefix = function["Properties"]["Environment"]["Variables"]["RULE_PREFIX"]
+    rule_arns = f"arn:<AWS::Partition>:events:{REGION}:{ACCOUNT}:rule/{prefix}*"
+
+    statement = statement_with(template, "events:PutRule")
+    assert sorted(actions(statement)) == [
+        "events:DeleteRule",
+        "events:PutRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+    ]
+    assert render(statement["Resource"]) == rule_arns
+
+    _, permission = only(template, "AWS::Lambda::Permission")
+    assert permission["Properties"]["Principal"] == "events.amazonaws.com"
+    assert permission["Properties"]["Action"] == "lambda:InvokeFunction"
+    assert render(permission["Properties"]["SourceArn"]) == rule_arns
+
+
+def test_rule_prefixes_differ_between_stacks() -> None:
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []})
+    stacks = [cdk.Stack(app, name) for name in ("One", "Two")]
+    for stack in stacks:
+        UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    prefixes = {
+        only(Template.from_stack(stack), "AWS::Lambda::Function")[1]["Properties"]["Environment"]["Variables"][
+            "RULE_PREFIX"
+        ]
+        for stack in stacks
+    }
+    assert len(prefixes) == 2
+
+
+# --- synth-time validation -----------------------------------------------------------------------------------------
+
+LONG_KEY = "k" * 128
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"source_image_id": "ami-0123456789"}, ["source_image_id (SourceImageId)", "'ami-0123456789'", "wsi-"]),
+        ({"source_image_id": "wsi-short"}, ["source_image_id (SourceImageId)", "'wsi-short'", "pattern"]),
+        ({"image_name": "n" * 65}, ["image_name (Name)", "65 characters", "1 to 64"]),
+        ({"image_name": "bad name"}, ["image_name (Name)", "'bad name'", "pattern"]),
+        ({"image_name": ""}, ["image_name (Name)", "0 characters"]),
+        ({"description": "d" * 257}, ["description (Description)", "257 characters", "1 to 256"]),
+        ({"description": "semi;colon"}, ["description (Description)", "'semi;colon'", "pattern"]),
+        ({"timeout": cdk.Duration.minutes(14)}, ["timeout (TimeoutSeconds)", "840", "15 minutes"]),
+        ({"timeout": cdk.Duration.hours(13)}, ["timeout (TimeoutSeconds)", "46800", "12 hours"]),
+        ({"tags": {f"k{i}": "v" for i in range(50)}}, ["tags (Tags)", "50 tags", "at most 49"]),
+        ({"tags": {"aws:team": "euc"}}, ["tags (Tags) key", "'aws:team'", "reserves"]),
+        ({"tags": {LONG_KEY: "v"}}, ["tags (Tags) key", "128 characters", "1 to 127"]),
+        ({"tags": {"": "v"}}, ["tags (Tags) key", "0 characters"]),
+        ({"tags": {"team": "v" * 256}}, ["tags (Tags) value of 'team'", "256 characters", "at most 255"]),
+        ({"tags": {OWNER_TAG_KEY: "x"}}, ["tags (Tags) key", OWNER_TAG_KEY, "ownership"]),
+    ],
+)
+def test_bad_values_are_rejected_at_synth(override: dict[str, Any], expected: list[str]) -> None:
+    with pytest.raises(ValueError, match=r"^Test/Golden: ") as raised:
+        image_stack(**override)
+    for part in expected:
+        assert part in str(raised.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ValueError, match=r"^Test/Golden: ") as raised:
+        image_stack(source_image_id="nope", image_name="bad name", timeout=cdk.Duration.minutes(1))
+    message = str(raised.value)
+    for label in ("; source_image_id (SourceImageId)", "; image_name (Name)", "; timeout (TimeoutSeconds)"):
+        assert message.replace("Test/Golden: ", "; ", 1).count(label) == 1
+
+
+def test_no_update_behavior_must_be_the_enum() -> None:
+    with pytest.raises(TypeError, match="no_update_behavior"):
+        image_stack(no_update_behavior="FAIL")
+
+
+def test_tokens_skip_synth_validation() -> None:
+    stack = new_stack()
+    source = cdk.CfnParameter(stack, "Source", type="String")
+    name = cdk.CfnParameter(stack, "Name", type="String")
+    description = cdk.CfnParameter(stack, "Description", type="String")
+    tag = cdk.CfnParameter(stack, "Tag", type="String")
+    seconds = cdk.CfnParameter(stack, "Seconds", type="Number")
+    UpdatedWorkspaceImage(
+        stack,
+        "Golden",
+        source_image_id=source.value_as_string,
+        image_name=name.value_as_string,
+        description=description.value_as_string,
+        tags={"team": tag.value_as_string},
+        timeout=cdk.Duration.seconds(seconds.value_as_number),
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "Custom::UpdatedWorkspaceImage",
+        {
+            "SourceImageId": {"Ref": "Source"},
+            "Name": {"Ref": "Name"},
+            "Description": {"Ref": "Description"},
+            "Tags": [{"Key": "team", "Value": {"Ref": "Tag"}}],
+            "TimeoutSeconds": {"Ref": "Seconds"},
+        },
+    )
+    # A deploy-time timeout cannot be added to: the wait condition waits the maximum, the handler the real one.
+    template.has_resource_properties("AWS::CloudFormation::WaitCondition", {"Timeout": "43200"})
+
+
+def test_validation_uses_the_handlers_own_rules_file() -> None:
+    shared = _asset.rules()
+    assert Path(shared.__file__).resolve() == (_asset.handler_dir() / "rules.py").resolve()  # type: ignore[attr-defined]
+    assert type(shared).__name__ == "module"
+    assert shared.OWNER_TAG_KEY == OWNER_TAG_KEY
+
+
+# --- packaging -----------------------------------------------------------------------------------------------------
+
+
+def test_asset_bundles_the_handler_and_crhelper_without_docker(tmp_path: Path) -> None:
+    stack = new_stack(bundle=True, outdir=str(tmp_path))
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    assembly = cdk.App.of(stack).synth()  # type: ignore[union-attr]
+    _, function = only(Template.from_stack(stack), "AWS::Lambda::Function")
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    asset = Path(assembly.directory) / f"asset.{asset_hash}"
+
+    names = {path.name for path in asset.iterdir()}
+    assert {"index.py", "rules.py", "crhelper"} <= names
+    assert "__pycache__" not in names
+    assert not [name for name in names if name.startswith("test_")]
+    assert (asset / "crhelper" / "__init__.py").is_file()
+    assert (asset / "crhelper" / "resource_helper.py").is_file()
+    for path in _bundling.handler_files(_asset.handler_dir()):
+        assert (asset / path.name).read_bytes() == path.read_bytes()
+
+
+def test_asset_hash_follows_the_handler_files(tmp_path: Path) -> None:
+    copy = tmp_path / "lambda"
+    shutil.copytree(_asset.handler_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    original = _bundling.asset_hash(copy)
+
+    (copy / "test_ignored.py").write_text("assert True\n")
+    (copy / "notes.txt").write_text("not bundled\n")
+    assert _bundling.asset_hash(copy) == original
+
+    with (copy / "rules.py").open("a") as rules_file:
+        rules_file.write("\n# changed\n")
+    assert _bundling.asset_hash(copy) != original
+
+
+def test_asset_hash_follows_the_crhelper_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = _bundling.asset_hash(_asset.handler_dir())
+    monkeypatch.setattr(_bundling, "installed_crhelper_version", lambda: "2.0.13")
+    assert _bundling.asset_hash(_asset.handler_dir()) != original
+
+
+def test_bundling_refuses_another_crhelper_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_bundling, "installed_crhelper_version", lambda: "2.0.11")
+    with pytest.raises(RuntimeError, match=r"crhelper==2\.0\.12.*crhelper 2\.0\.11 is installed"):
+        _bundling.crhelper_dir()
+
+
+# --- the example app: cdk-nag and cfn-lint -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_assembly(tmp_path_factory: pytest.TempPathFactory) -> cdk.cx_api.CloudAssembly:
+    context = json.loads((Path(__file__).resolve().parent.parent / "cdk.json").read_text())["context"]
+    outdir = tmp_path_factory.mktemp("example")
+    app = cdk.App(context={**context, "aws:cdk:bundling-stacks": []}, outdir=str(outdir))
+    load_example_app().build_app(app)
+    # cdk-nag findings raise here (the AwsSolutions pack is a policy-validation plugin).
+    return app.synth()
+
+
+def test_cdk_nag_aws_solutions_reports_nothing_on_the_example_app(example_assembly: cdk.cx_api.CloudAssembly) -> None:
+    report = json.loads((Path(example_assembly.directory) / "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+
+
+def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cdk_workspaces_image import _provider
+
+    # Without the acknowledgements, the three inherent wildcards are reported and synth fails.
+    monkeypatch.setattr(_provider.WorkspacesImageProvider, "_acknowledge_wildcards", lambda *_: None)
+    app = cdk.App(context={"source_image_id": "wsi-0123456789", "aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
+    load_example_app().build_app(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = sorted(v["ruleName"] for r in report["pluginReports"] for v in r["violations"])
+    assert len(rules) == 3
+    assert all(rule.startswith("AwsSolutions-IAM5[Resource::") for rule in rules)
+
+
+def test_example_app_outputs_the_image_id(example_assembly: cdk.cx_api.CloudAssembly) -> None:
+    template = example_assembly.get_stack_by_name("WorkspacesImageExample").template
+    output = template["Outputs"]["ImageId"]
+    assert output["Export"] == {"Name": "GoldenImageId"}
+    assert list(output["Value"]) == ["Fn::Select"]
+    image = only(Template.from_json(template), "Custom::UpdatedWorkspaceImage")[1]
+    assert image["Properties"]["Tags"] == [{"Key": "team", "Value": "euc"}]
+
+
+def test_cfn_lint_reports_no_error_or_warning(example_assembly: cdk.cx_api.CloudAssembly) -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    template = example_assembly.get_stack_by_name("WorkspacesImageExample").template
+    matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1", REGION]))
+    findings = [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
+    assert findings == []
