@@ -1,0 +1,599 @@
+"""An in-memory Amazon WorkSpaces (images, bundles, tags) for one account and Region.
+
+Request and response shapes are botocore's `workspaces` 2015-04-08 model. Each
+behaviour names its source: a page of the WorkSpaces API reference
+(https://docs.aws.amazon.com/workspaces/latest/api/API_<Operation>.html), the
+Administration Guide, or shared/reference/facts.md; "undocumented" marks a choice
+made here, usually behind an option so tests can cover both outcomes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from emulator.service import Backend, Clock, Params, ServiceError, service_model
+
+OS = Literal["WINDOWS", "LINUX"]
+State = Literal["PENDING", "AVAILABLE", "ERROR"]
+
+MAX_TAGS = 50  # Administration Guide, "Tag WorkSpaces resources": 50 tags per resource (facts.md)
+RESERVED_TAG_PREFIX = "aws:"  # same page: the aws: prefix is reserved for AWS use
+# Same page: letters, numbers, spaces and _ . : / = + - @ ; \w covers Unicode letters and digits.
+TAG_CHARACTERS = r"[\w .:/=+\-@]*"
+
+
+def _error_detail_codes() -> frozenset[str]:
+    shape = service_model("workspaces").shape_for("WorkspaceImageErrorDetailCode")
+    return frozenset(getattr(shape, "enum", []))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a PENDING image ends: after `after_seconds` of virtual time since Created, or after
+    `after_describes` DescribeWorkspaceImages answers that showed it PENDING, whichever comes
+    first (None: never by that route). How long the real service takes is undocumented
+    (facts.md: plan for hours)."""
+
+    state: Literal["AVAILABLE", "ERROR"] = "AVAILABLE"
+    after_seconds: float | None = 3600.0
+    after_describes: int | None = None
+    error_code: str = ""
+    error_message: str = ""
+    error_details: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def available(cls, after_seconds: float | None = 3600.0, after_describes: int | None = None) -> Plan:
+        return cls("AVAILABLE", after_seconds, after_describes)
+
+    @classmethod
+    def error(
+        cls,
+        error_code: str = "UpdateFailed",
+        error_message: str = "The image could not be updated",
+        details: Iterable[tuple[str, str]] = (("WindowsUpdatesRequired", "Windows updates are required"),),
+        after_seconds: float | None = 3600.0,
+        after_describes: int | None = None,
+    ) -> Plan:
+        plan = cls("ERROR", after_seconds, after_describes, error_code, error_message, tuple(details))
+        unknown = [code for code, _ in plan.error_details if code not in _error_detail_codes()]
+        if unknown:
+            # ErrorDetails[].ErrorCode is an enum in the model: anything else would be an invalid response.
+            raise ValueError(f"error detail codes not in the model's WorkspaceImageErrorDetailCode: {unknown}")
+        return plan
+
+    @classmethod
+    def never(cls) -> Plan:
+        return cls("AVAILABLE", None, None)
+
+
+@dataclass
+class Image:
+    image_id: str
+    name: str
+    description: str
+    os_type: OS
+    state: State
+    created: float
+    owner_account_id: str
+    update_available: bool
+    update_description: str = ""
+    updatable: bool = True
+    required_tenancy: Literal["DEFAULT", "DEDICATED"] = "DEFAULT"
+    error_code: str = ""
+    error_message: str = ""
+    error_details: tuple[tuple[str, str], ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+    shared_with: list[str] = field(default_factory=list)
+    source_image_id: str | None = None
+    plan: Plan | None = None
+    describes: int = 0
+
+    def to_api(self) -> Params:
+        answer: Params = {
+            "ImageId": self.image_id,
+            "Name": self.name,
+            "OperatingSystem": {"Type": self.os_type},
+            "State": self.state,
+            "RequiredTenancy": self.required_tenancy,
+            "Created": self.created,
+            "OwnerAccountId": self.owner_account_id,
+            "Updates": {"UpdateAvailable": self.update_available},
+        }
+        if self.description:
+            answer["Description"] = self.description
+        if self.update_description:
+            answer["Updates"]["Description"] = self.update_description
+        if self.state == "ERROR":
+            answer["ErrorCode"] = self.error_code
+            answer["ErrorMessage"] = self.error_message
+            answer["ErrorDetails"] = [{"ErrorCode": c, "ErrorMessage": m} for c, m in self.error_details]
+        return answer
+
+
+@dataclass
+class Bundle:
+    bundle_id: str
+    name: str
+    description: str
+    image_id: str
+    owner: str
+    compute: str
+    user_storage: str
+    root_storage: str
+    created: float
+    updated: float
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def to_api(self) -> Params:
+        return {
+            "BundleId": self.bundle_id,
+            "Name": self.name,
+            "Owner": self.owner,
+            "Description": self.description,
+            "ImageId": self.image_id,
+            "RootStorage": {"Capacity": self.root_storage},
+            "UserStorage": {"Capacity": self.user_storage},
+            "ComputeType": {"Name": self.compute},
+            "LastUpdatedTime": self.updated,
+            "CreationTime": self.created,
+            "State": "AVAILABLE",
+            "BundleType": "REGULAR",
+        }
+
+
+class WorkSpacesBackend(Backend):
+    """WorkSpaces images, bundles and tags, with a state machine and faults under the test's control.
+
+    Options (each an undocumented behaviour, or a quota, of the real service):
+    - unique_names: CreateUpdatedWorkspaceImage refuses a Name an image of the account
+      already has (ResourceAlreadyExistsException is in its error list; that names must be
+      unique is undocumented).
+    - no_update_error: the error code CreateUpdatedWorkspaceImage answers when the source
+      has Updates.UpdateAvailable false (undocumented, facts.md); None creates the image anyway.
+    - delete_pending_error: the error DeleteWorkspaceImage answers for a PENDING image
+      (undocumented); None allows the deletion.
+    - delete_missing_error: the error DeleteWorkspaceImage answers for an unknown image.
+      Its error list has no ResourceNotFoundException (undocumented); None answers success.
+    - image_quota: owned images per Region (Administration Guide quotas: 20 by default, facts.md).
+    - bundle_quota: custom bundles per Region (50, not adjustable: facts.md).
+    - default_plan: what new images do when no plan was queued or set.
+    """
+
+    service_name = "workspaces"
+    target_prefix = "WorkspacesService"
+    # Every operation here lists InvalidParameterValuesException ("One or more parameter
+    # values are not valid"); whether the service answers model violations with it or
+    # with the common ValidationException is undocumented.
+    validation_error_code = "InvalidParameterValuesException"
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        account_id: str = "123456789012",
+        region: str = "eu-west-1",
+        *,
+        unique_names: bool = True,
+        no_update_error: str | None = "InvalidResourceStateException",
+        delete_pending_error: str | None = None,
+        delete_missing_error: str | None = None,
+        image_quota: int = 20,
+        bundle_quota: int = 50,
+        default_plan: Plan | None = None,
+        bundle_page_size: int = 25,
+        seed: int | None = None,
+        check_responses: bool = True,
+    ) -> None:
+        super().__init__(clock, account_id, region, check_responses)
+        self.unique_names = unique_names
+        self.no_update_error = no_update_error
+        self.delete_pending_error = delete_pending_error
+        self.delete_missing_error = delete_missing_error
+        self.image_quota = image_quota
+        self.bundle_quota = bundle_quota
+        self.default_plan = default_plan or Plan.available()
+        self.bundle_page_size = bundle_page_size
+        self.images: dict[str, Image] = {}
+        self.bundles: dict[str, Bundle] = {}
+        self._next_plans: list[Plan] = []
+        self._random = random.Random(seed)
+
+    # -- test helpers --------------------------------------------------------------
+
+    def add_image(
+        self,
+        name: str,
+        state: State = "AVAILABLE",
+        update_available: bool = True,
+        os: OS = "WINDOWS",
+        *,
+        description: str = "Source image",
+        update_description: str = "",
+        updatable: bool | None = None,
+        owner_account_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        created: float | None = None,
+        plan: Plan | None = None,
+    ) -> str:
+        """Add an image as if it existed already; returns its id. An owner other than this
+        account makes it an image shared with this account (ImageType SHARED).
+        `updatable` defaults to True for WINDOWS: only Windows 10, Server 2016 and Server
+        2019 images can be updated (CreateUpdatedWorkspaceImage reference)."""
+        with self.lock:
+            image = Image(
+                image_id=self._new_id("wsi-", 9),
+                name=name,
+                description=description,
+                os_type=os,
+                state=state,
+                created=self.now() if created is None else created,
+                owner_account_id=owner_account_id or self.account_id,
+                update_available=update_available,
+                update_description=update_description,
+                updatable=(os == "WINDOWS") if updatable is None else updatable,
+                tags=dict(tags or {}),
+                plan=(plan or self.default_plan) if state == "PENDING" else None,
+            )
+            self.images[image.image_id] = image
+            return image.image_id
+
+    def add_bundle(
+        self, image_id: str, name: str | None = None, owner: str | None = None, compute: str = "STANDARD"
+    ) -> str:
+        """Add a bundle that uses `image_id` (no checks); owner "AMAZON" makes it an Amazon bundle."""
+        with self.lock:
+            bundle_id = self._new_id("wsb-", 9)
+            now = self.now()
+            self.bundles[bundle_id] = Bundle(
+                bundle_id, name or f"bundle-{bundle_id[4:]}", "Test bundle", image_id,
+                owner or self.account_id, compute, "50", "80", now, now,
+            )  # fmt: skip
+            return bundle_id
+
+    def share_image(self, image_id: str, account_id: str) -> None:
+        with self.lock:
+            shared = self.images[image_id].shared_with
+            if account_id not in shared:
+                shared.append(account_id)
+
+    def unshare_image(self, image_id: str, account_id: str) -> None:
+        with self.lock:
+            self.images[image_id].shared_with.remove(account_id)
+
+    def set_update_available(self, image_id: str, available: bool, description: str = "") -> None:
+        with self.lock:
+            self.images[image_id].update_available = available
+            self.images[image_id].update_description = description
+
+    def plan_next_images(self, *plans: Plan) -> None:
+        """Plans for the next images CreateUpdatedWorkspaceImage makes, in order."""
+        with self.lock:
+            self._next_plans.extend(plans)
+
+    def set_plan(self, image_id: str, plan: Plan) -> None:
+        """Replace a PENDING image's plan; time still counts from Created, describes from the first."""
+        with self.lock:
+            image = self.images[image_id]
+            if image.state != "PENDING":
+                raise ValueError(f"{image_id} is {image.state}, not PENDING")
+            image.plan = plan
+            self._settle()
+
+    def image(self, image_id: str) -> Image:
+        with self.lock:
+            self._settle()
+            return self.images[image_id]
+
+    def tick(self) -> None:
+        """Apply every time-based transition that is due at the clock's current time."""
+        with self.lock:
+            self._settle()
+
+    def owned_images(self) -> list[Image]:
+        with self.lock:
+            return [i for i in self.images.values() if i.owner_account_id == self.account_id]
+
+    # -- state machine -------------------------------------------------------------
+
+    def _handle(self, operation: str, params: Params) -> Params:
+        self._settle()
+        return super()._handle(operation, params)
+
+    def _settle(self) -> None:
+        now = self.now()
+        for image in self.images.values():
+            plan = image.plan
+            if image.state != "PENDING" or plan is None:
+                continue
+            if (plan.after_seconds is not None and now >= image.created + plan.after_seconds) or (
+                plan.after_describes is not None and image.describes >= plan.after_describes
+            ):
+                self._finish(image, plan)
+
+    @staticmethod
+    def _finish(image: Image, plan: Plan) -> None:
+        image.state = plan.state
+        image.plan = None
+        if plan.state == "ERROR":
+            image.error_code, image.error_message = plan.error_code, plan.error_message
+            image.error_details = plan.error_details
+
+    # -- images --------------------------------------------------------------------
+
+    def _describe_workspace_images(self, params: Params) -> Params:
+        # API_DescribeWorkspaceImages: ImageIds and/or ImageType (OWNED, SHARED) filter; without
+        # either, every image the account can use. Unknown ids are left out (undocumented).
+        ids = params.get("ImageIds")
+        kind = params.get("ImageType")
+        images = [
+            i
+            for i in self.images.values()
+            if (ids is None or i.image_id in ids)
+            and (kind is None or (kind == "OWNED") == (i.owner_account_id == self.account_id))
+        ]
+        # The default page size is undocumented; 25 is MaxResults' maximum.
+        query = {"ImageIds": ids, "ImageType": kind, "MaxResults": params.get("MaxResults")}
+        chunk, token = self.page(images, params.get("NextToken"), params.get("MaxResults", 25), query)
+        answer: Params = {"Images": [i.to_api() for i in chunk]}
+        for image in chunk:
+            # An answer showing the image PENDING counts toward its after_describes plan.
+            if image.state == "PENDING":
+                image.describes += 1
+        self._settle()
+        if token:
+            answer["NextToken"] = token
+        return answer
+
+    def _create_updated_workspace_image(self, params: Params) -> Params:
+        source = self.images.get(params["SourceImageId"])
+        # ResourceNotFoundException: in the operation's error list. Updating an image shared
+        # with this account is undocumented; here only owned images are found.
+        if source is None or source.owner_account_id != self.account_id:
+            raise _not_found(params["SourceImageId"], "The specified image could not be found.")
+        # InvalidResourceStateException ("The state of the resource is not valid for this
+        # operation"): a source that is not AVAILABLE (undocumented which states are refused).
+        if source.state != "AVAILABLE":
+            raise ServiceError(
+                "InvalidResourceStateException", f"Image {source.image_id} is in state {source.state}, not AVAILABLE."
+            )
+        # API reference note: only Windows 10, Server 2016 and Server 2019 images can be
+        # updated programmatically; OperationNotSupportedException is in the error list.
+        if not source.updatable:
+            raise ServiceError(
+                "OperationNotSupportedException", f"Image {source.image_id} cannot be updated programmatically."
+            )
+        # Without an update available: undocumented (facts.md); configurable.
+        if not source.update_available and self.no_update_error:
+            raise ServiceError(self.no_update_error, f"Image {source.image_id} has no updates available.")
+        name = params["Name"]
+        if self.unique_names and any(
+            i.name == name for i in self.images.values() if i.owner_account_id == self.account_id
+        ):
+            raise ServiceError("ResourceAlreadyExistsException", f"An image with name {name} already exists.")
+        if len(self.owned_images()) >= self.image_quota:
+            raise ServiceError(
+                "ResourceLimitExceededException", f"The limit of {self.image_quota} images in this Region is reached."
+            )
+        tags = self._tags_of(params.get("Tags", []))
+        plan = self._next_plans.pop(0) if self._next_plans else self.default_plan
+        # The source is never modified (reference: "The source WorkSpace image is not
+        # deleted"); the copy carries the latest updates, so none is available on it.
+        image = Image(
+            image_id=self._new_id("wsi-", 9),
+            name=name,
+            description=params["Description"],
+            os_type=source.os_type,
+            state="PENDING",
+            created=self.now(),
+            owner_account_id=self.account_id,
+            update_available=False,
+            updatable=source.updatable,
+            required_tenancy=source.required_tenancy,
+            tags=tags,
+            source_image_id=source.image_id,
+            plan=plan,
+        )
+        self.images[image.image_id] = image
+        self._settle()
+        return {"ImageId": image.image_id}
+
+    def _delete_workspace_image(self, params: Params) -> Params:
+        image_id = params["ImageId"]
+        image = self.images.get(image_id)
+        if image is None or image.owner_account_id != self.account_id:
+            if self.delete_missing_error:
+                raise _not_found(image_id, "The specified image could not be found.", self.delete_missing_error)
+            return {}
+        # API_DeleteWorkspaceImage: "you must first delete any bundles that are associated with
+        # the image and unshare the image if it is shared with other accounts" (facts.md).
+        users = [b.bundle_id for b in self.bundles.values() if b.image_id == image_id]
+        if users:
+            raise ServiceError("ResourceAssociatedException", f"Image {image_id} is associated with bundles.")
+        if image.shared_with:
+            raise ServiceError("InvalidResourceStateException", f"Image {image_id} is shared with other accounts.")
+        if image.state == "PENDING" and self.delete_pending_error:
+            raise ServiceError(self.delete_pending_error, f"Image {image_id} is in state PENDING.")
+        del self.images[image_id]
+        return {}
+
+    def _describe_workspace_image_permissions(self, params: Params) -> Params:
+        image_id = params["ImageId"]
+        image = self.images.get(image_id)
+        # ResourceNotFoundException is in the operation's error list; images of other
+        # accounts are not found here (undocumented).
+        if image is None or image.owner_account_id != self.account_id:
+            raise _not_found(image_id, "The specified image could not be found.")
+        query = {"ImageId": image_id, "MaxResults": params.get("MaxResults")}
+        chunk, token = self.page(image.shared_with, params.get("NextToken"), params.get("MaxResults", 25), query)
+        answer: Params = {"ImageId": image_id, "ImagePermissions": [{"SharedAccountId": a} for a in chunk]}
+        if token:
+            answer["NextToken"] = token
+        return answer
+
+    # -- tags ----------------------------------------------------------------------
+
+    def _tagged(self, resource_id: str) -> dict[str, str]:
+        # API_CreateTags/DescribeTags: ResourceId names a WorkSpace, image, bundle, ... ; only
+        # images and bundles are emulated, so any other id is not found.
+        image = self.images.get(resource_id)
+        if image is not None and image.owner_account_id == self.account_id:
+            return image.tags
+        if resource_id in self.bundles:
+            return self.bundles[resource_id].tags
+        raise _not_found(resource_id, "The resource could not be found.")
+
+    def _tags_of(self, raw: list[Params]) -> dict[str, str]:
+        keys = [t["Key"] for t in raw]
+        for key in keys:
+            self._check_tag_key(key)
+        for tag in raw:
+            if not _matches_tag_characters(tag.get("Value", "")):
+                raise self.invalid(f"The tag value for key {tag['Key']} contains characters that are not allowed.")
+        if len(set(keys)) != len(keys):
+            raise self.invalid("The same tag key is given more than once.")  # undocumented
+        if len(raw) > MAX_TAGS:
+            # Which code a create answers for more than 50 tags is undocumented; both
+            # CreateUpdatedWorkspaceImage and CreateTags list ResourceLimitExceededException.
+            raise ServiceError("ResourceLimitExceededException", f"A resource can have at most {MAX_TAGS} tags.")
+        return {t["Key"]: t.get("Value", "") for t in raw}
+
+    def _check_tag_key(self, key: str) -> None:
+        if key.lower().startswith(RESERVED_TAG_PREFIX):
+            raise self.invalid(f"Tag keys starting with {RESERVED_TAG_PREFIX} are reserved for AWS use: {key}")
+        if not _matches_tag_characters(key):
+            raise self.invalid(f"The tag key {key} contains characters that are not allowed.")
+
+    def _describe_tags(self, params: Params) -> Params:
+        tags = self._tagged(params["ResourceId"])
+        return {"TagList": [{"Key": k, "Value": v} for k, v in tags.items()]}
+
+    def _create_tags(self, params: Params) -> Params:
+        tags = self._tagged(params["ResourceId"])
+        new = self._tags_of(params["Tags"])
+        # Existing keys take the new value (API_CreateTags: "adds or overwrites").
+        if len(tags.keys() | new.keys()) > MAX_TAGS:
+            raise ServiceError("ResourceLimitExceededException", f"A resource can have at most {MAX_TAGS} tags.")
+        tags.update(new)
+        return {}
+
+    def _delete_tags(self, params: Params) -> Params:
+        tags = self._tagged(params["ResourceId"])
+        for key in params["TagKeys"]:
+            if key.lower().startswith(RESERVED_TAG_PREFIX):
+                raise self.invalid(f"Tag keys starting with {RESERVED_TAG_PREFIX} are reserved for AWS use: {key}")
+        for key in params["TagKeys"]:
+            tags.pop(key, None)  # a key the resource lacks is ignored (undocumented)
+        return {}
+
+    # -- bundles -------------------------------------------------------------------
+
+    def _describe_workspace_bundles(self, params: Params) -> Params:
+        ids, owner = params.get("BundleIds"), params.get("Owner")
+        # API_DescribeWorkspaceBundles: filter by bundle ids or by owner, not both; no Owner
+        # means the account's own bundles, AMAZON the ones AWS provides.
+        if ids is not None and owner is not None:
+            raise self.invalid("BundleIds and Owner cannot be combined.")
+        if ids is not None:
+            bundles = [b for b in self.bundles.values() if b.bundle_id in ids]
+        else:
+            wanted = self.account_id if owner is None else owner
+            bundles = [b for b in self.bundles.values() if b.owner == wanted]
+        # The page size (no MaxResults member) is undocumented.
+        query = {"BundleIds": ids, "Owner": owner}
+        chunk, token = self.page(bundles, params.get("NextToken"), self.bundle_page_size, query)
+        answer: Params = {"Bundles": [b.to_api() for b in chunk]}
+        if token:
+            answer["NextToken"] = token
+        return answer
+
+    def _usable_image(self, image_id: str) -> Image:
+        image = self.images.get(image_id)
+        if image is None:
+            raise _not_found(image_id, "The specified image could not be found.")
+        # ResourceUnavailableException ("The specified resource is not available") is in the
+        # error lists of Create/UpdateWorkspaceBundle; that it means a non-AVAILABLE image is
+        # undocumented.
+        if image.state != "AVAILABLE":
+            raise ServiceError(
+                "ResourceUnavailableException", f"Image {image_id} is {image.state}.", ResourceId=image_id
+            )
+        return image
+
+    def _create_workspace_bundle(self, params: Params) -> Params:
+        image = self._usable_image(params["ImageId"])
+        name = params["BundleName"]
+        mine = [b for b in self.bundles.values() if b.owner == self.account_id]
+        if any(b.name == name for b in mine):
+            raise ServiceError("ResourceAlreadyExistsException", f"A bundle with name {name} already exists.")
+        if len(mine) >= self.bundle_quota:
+            raise ServiceError(
+                "ResourceLimitExceededException", f"The limit of {self.bundle_quota} bundles in this Region is reached."
+            )
+        compute = params["ComputeType"].get("Name")
+        if compute is None:
+            raise self.invalid("ComputeType.Name is required.")  # undocumented: the model lets it be absent
+        tags = self._tags_of(params.get("Tags", []))
+        now = self.now()
+        bundle = Bundle(
+            bundle_id=self._new_id("wsb-", 9),
+            name=name,
+            description=params["BundleDescription"],
+            image_id=image.image_id,
+            owner=self.account_id,
+            compute=compute,
+            user_storage=params["UserStorage"]["Capacity"],
+            # The default root volume size when RootStorage is omitted is undocumented.
+            root_storage=params.get("RootStorage", {}).get("Capacity", "80"),
+            created=now,
+            updated=now,
+            tags=tags,
+        )
+        self.bundles[bundle.bundle_id] = bundle
+        return {"WorkspaceBundle": bundle.to_api()}
+
+    def _update_workspace_bundle(self, params: Params) -> Params:
+        # Both members are optional in the model; what the service does without them is
+        # undocumented: here both are needed.
+        if "BundleId" not in params or "ImageId" not in params:
+            raise self.invalid("BundleId and ImageId are required.")
+        bundle = self.bundles.get(params["BundleId"])
+        if bundle is None or bundle.owner != self.account_id:
+            raise _not_found(params["BundleId"], "The specified bundle could not be found.")
+        image = self._usable_image(params["ImageId"])
+        # API_UpdateWorkspaceBundle: existing WorkSpaces keep their image until rebuilt
+        # (no WorkSpaces are emulated, so nothing else changes).
+        bundle.image_id = image.image_id
+        bundle.updated = self.now()
+        return {}
+
+    def _delete_workspace_bundle(self, params: Params) -> Params:
+        if "BundleId" not in params:
+            raise self.invalid("BundleId is required.")  # optional in the model; undocumented
+        bundle = self.bundles.get(params["BundleId"])
+        if bundle is None or bundle.owner != self.account_id:
+            raise _not_found(params["BundleId"], "The specified bundle could not be found.")
+        del self.bundles[bundle.bundle_id]
+        return {}
+
+    # -- ids -----------------------------------------------------------------------
+
+    def _new_id(self, prefix: str, length: int) -> str:
+        alphabet = string.digits + string.ascii_lowercase
+        while True:
+            candidate = prefix + "".join(self._random.choice(alphabet) for _ in range(length))
+            if candidate not in self.images and candidate not in self.bundles:
+                return candidate
+
+
+def _matches_tag_characters(text: str) -> bool:
+    return re.fullmatch(TAG_CHARACTERS, text) is not None
+
+
+def _not_found(resource_id: str, message: str, code: str = "ResourceNotFoundException") -> ServiceError:
+    if code == "ResourceNotFoundException":
+        return ServiceError(code, message, ResourceId=resource_id)
+    return ServiceError(code, message)
