@@ -1,0 +1,270 @@
+"""An in-memory Amazon EventBridge (rules and targets on the default bus) with schedules on a virtual clock.
+
+Shapes are botocore's `events` 2015-10-07 model. Sources: the EventBridge API
+reference (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_<Operation>.html),
+the user guide's "Schedule expressions" and quotas pages; "undocumented" marks a
+choice made here. Only what the handler and the lifecycle driver need is emulated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.service import Backend, Clock, Params, ServiceError
+
+DEFAULT_BUS = "default"
+# User guide, schedule expressions: rate(value unit), unit minute(s), hour(s) or day(s);
+# the unit is singular for 1 and plural otherwise.
+RATE = re.compile(r"rate\((?P<value>[1-9][0-9]*) (?P<unit>minute|minutes|hour|hours|day|days)\)")
+CRON = re.compile(r"cron\((\S+ ){5}\S+\)")
+SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_seconds(expression: str) -> int | None:
+    """The period of a valid rate(...) expression; None for anything else."""
+    match = RATE.fullmatch(expression)
+    if match is None:
+        return None
+    value, unit = int(match["value"]), match["unit"]
+    if (value == 1) != (not unit.endswith("s")):
+        return None
+    return value * SECONDS[unit.rstrip("s")]
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One delivery a schedule makes: the rule fired at `at` for this target."""
+
+    rule: str
+    at: float
+    target_id: str
+    arn: str
+    input: str | None
+    target: Params
+
+
+@dataclass
+class Rule:
+    name: str
+    arn: str
+    state: str
+    schedule: str | None
+    event_pattern: str | None
+    description: str | None
+    role_arn: str | None
+    anchor: float
+    tags: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, Params] = field(default_factory=dict)
+    fired_periods: int = 0
+
+    def to_api(self, account_id: str) -> Params:
+        answer: Params = {"Name": self.name, "Arn": self.arn, "State": self.state, "EventBusName": DEFAULT_BUS}
+        for key, value in (
+            ("ScheduleExpression", self.schedule),
+            ("EventPattern", self.event_pattern),
+            ("Description", self.description),
+            ("RoleArn", self.role_arn),
+        ):
+            if value is not None:
+                answer[key] = value
+        return answer
+
+    def period(self) -> int | None:
+        return rate_seconds(self.schedule) if self.schedule else None
+
+
+class EventBridgeBackend(Backend):
+    """Rules and targets of the default event bus, and `due(now)` to fire rate schedules.
+
+    Quotas (EventBridge user guide, quotas): 300 rules per event bus, 5 targets per rule.
+    """
+
+    service_name = "events"
+    target_prefix = "AWSEvents"
+    # EventBridge common errors: ValidationException for input that fails the constraints.
+    validation_error_code = "ValidationException"
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        account_id: str = "123456789012",
+        region: str = "eu-west-1",
+        *,
+        rule_quota: int = 300,
+        targets_per_rule: int = 5,
+        check_responses: bool = True,
+    ) -> None:
+        super().__init__(clock, account_id, region, check_responses)
+        self.rule_quota = rule_quota
+        self.targets_per_rule = targets_per_rule
+        self.rules: dict[str, Rule] = {}
+
+    # -- schedules -----------------------------------------------------------------
+
+    def due(self, now: float | None = None) -> list[Firing]:
+        """Every delivery due up to `now` (default: the clock) not returned before, oldest first.
+
+        A rate schedule starts when the rule is created (user guide, schedule expressions),
+        so a rule made at t fires at t + period, t + 2 * period, ...; a period that passed
+        while the rule was DISABLED or had no target delivers nothing. Changing the
+        expression restarts the schedule (undocumented).
+        """
+        with self.lock:
+            moment = self.now() if now is None else now
+            firings: list[Firing] = []
+            for rule in self.rules.values():
+                period = rule.period()
+                if period is None:
+                    continue  # event patterns and cron(...) schedules are not fired
+                reached = int((moment - rule.anchor) // period)
+                for index in range(rule.fired_periods + 1, reached + 1):
+                    if rule.state == "DISABLED":
+                        continue
+                    at = rule.anchor + index * period
+                    firings += [
+                        Firing(rule.name, at, t["Id"], t["Arn"], t.get("Input"), dict(t)) for t in rule.targets.values()
+                    ]
+                rule.fired_periods = max(rule.fired_periods, reached)
+            return sorted(firings, key=lambda f: (f.at, f.rule, f.target_id))
+
+    def next_due(self) -> float | None:
+        """When the next delivery happens (an enabled rate rule with a target), or None."""
+        with self.lock:
+            times = [
+                rule.anchor + (rule.fired_periods + 1) * period
+                for rule in self.rules.values()
+                if (period := rule.period()) is not None and rule.state != "DISABLED" and rule.targets
+            ]
+            return min(times) if times else None
+
+    # -- operations ----------------------------------------------------------------
+
+    def _bus(self, params: Params) -> None:
+        bus = params.get("EventBusName")
+        default_arn = f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{DEFAULT_BUS}"
+        if bus not in (None, DEFAULT_BUS, default_arn):
+            raise ServiceError("ResourceNotFoundException", f"Event bus {bus} does not exist.")
+
+    def _rule(self, name: str) -> Rule:
+        rule = self.rules.get(name)
+        if rule is None:
+            raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {DEFAULT_BUS}.")
+        return rule
+
+    def _put_rule(self, params: Params) -> Params:
+        self._bus(params)
+        schedule, pattern = params.get("ScheduleExpression"), params.get("EventPattern")
+        # API_PutRule: a rule needs an EventPattern or a ScheduleExpression.
+        if schedule is None and pattern is None:
+            raise self.invalid("Parameter(s) ScheduleExpression or EventPattern must be specified.")
+        if schedule is not None and rate_seconds(schedule) is None and not CRON.fullmatch(schedule):
+            raise self.invalid("Parameter ScheduleExpression is not valid.")
+        if pattern is not None:
+            try:
+                valid = isinstance(json.loads(pattern), dict)
+            except ValueError:
+                valid = False
+            if not valid:
+                raise ServiceError("InvalidEventPatternException", "Event pattern is not valid.")
+        name = params["Name"]
+        existing = self.rules.get(name)
+        if existing is None and len(self.rules) >= self.rule_quota:
+            raise ServiceError("LimitExceededException", f"The limit of {self.rule_quota} rules is reached.")
+        # API_PutRule: an update replaces the rule with what this call specifies (omitted
+        # members become empty); targets are kept. State defaults to ENABLED.
+        restart = existing is None or existing.schedule != schedule
+        rule = Rule(
+            name=name,
+            arn=f"arn:aws:events:{self.region}:{self.account_id}:rule/{name}",
+            state=params.get("State", "ENABLED"),
+            schedule=schedule,
+            event_pattern=pattern,
+            description=params.get("Description"),
+            role_arn=params.get("RoleArn"),
+            anchor=self.now() if restart or existing is None else existing.anchor,
+            tags={t["Key"]: t["Value"] for t in params.get("Tags", [])},
+            targets=existing.targets if existing else {},
+            fired_periods=0 if restart or existing is None else existing.fired_periods,
+        )
+        self.rules[name] = rule
+        return {"RuleArn": rule.arn}
+
+    def _describe_rule(self, params: Params) -> Params:
+        self._bus(params)
+        rule = self._rule(params["Name"])
+        return {**rule.to_api(self.account_id), "CreatedBy": self.account_id}
+
+    def _list_rules(self, params: Params) -> Params:
+        self._bus(params)
+        prefix = params.get("NamePrefix", "")
+        rules = sorted((r for r in self.rules.values() if r.name.startswith(prefix)), key=lambda r: r.name)
+        # Order and default page size are undocumented: by name, 100 (Limit's maximum).
+        query = {"NamePrefix": prefix, "Limit": params.get("Limit")}
+        chunk, token = self.page(rules, params.get("NextToken"), params.get("Limit", 100), query)
+        answer: Params = {"Rules": [r.to_api(self.account_id) for r in chunk]}
+        if token:
+            answer["NextToken"] = token
+        return answer
+
+    def _delete_rule(self, params: Params) -> Params:
+        self._bus(params)
+        rule = self.rules.get(params["Name"])
+        # API_DeleteRule: "If you call delete rule multiple times for the same rule, all calls
+        # will succeed."
+        if rule is None:
+            return {}
+        # API_DeleteRule: "Before you can delete the rule, you must remove all targets, using
+        # RemoveTargets." The code it answers otherwise is not on that page.
+        if rule.targets:
+            raise self.invalid("Rule can't be deleted since it has targets.")
+        del self.rules[rule.name]
+        return {}
+
+    def _put_targets(self, params: Params) -> Params:
+        self._bus(params)
+        rule = self._rule(params["Rule"])
+        incoming: dict[str, Params] = {}
+        for target in params["Targets"]:
+            text = target.get("Input")
+            if text is not None:
+                # API Target: Input is "Valid JSON text passed to the target".
+                try:
+                    json.loads(text)
+                except ValueError:
+                    raise self.invalid(f"Target {target['Id']}: Input is not valid JSON.") from None
+            # API Target: Input, InputPath and InputTransformer exclude each other (the
+            # error code is undocumented).
+            if sum(k in target for k in ("Input", "InputPath", "InputTransformer")) > 1:
+                raise self.invalid(f"Target {target['Id']}: only one of Input, InputPath, InputTransformer.")
+            incoming[target["Id"]] = dict(target)
+        # API_PutTargets: "Adds the specified targets to the specified rule, or updates the
+        # targets if they are already associated with the rule."
+        if len(rule.targets.keys() | incoming.keys()) > self.targets_per_rule:
+            raise ServiceError("LimitExceededException", f"A rule can have at most {self.targets_per_rule} targets.")
+        rule.targets.update(incoming)
+        return {"FailedEntryCount": 0, "FailedEntries": []}
+
+    def _remove_targets(self, params: Params) -> Params:
+        self._bus(params)
+        rule = self._rule(params["Rule"])
+        for target_id in params["Ids"]:
+            rule.targets.pop(target_id, None)  # an id the rule lacks is ignored (undocumented)
+        return {"FailedEntryCount": 0, "FailedEntries": []}
+
+    def _list_targets_by_rule(self, params: Params) -> Params:
+        self._bus(params)
+        rule = self._rule(params["Rule"])
+        targets: list[Any] = list(rule.targets.values())
+        query = {"Rule": rule.name, "Limit": params.get("Limit")}
+        chunk, token = self.page(targets, params.get("NextToken"), params.get("Limit", 100), query)
+        answer: Params = {}
+        # The model gives Targets a minimum length of 1, so a rule without targets answers
+        # no Targets member here (what the service sends then is undocumented).
+        if chunk:
+            answer["Targets"] = chunk
+        if token:
+            answer["NextToken"] = token
+        return answer
