@@ -1,0 +1,207 @@
+"""Two ways an unmodified boto3 reaches the backends: in-process (a botocore event hook) or over HTTP.
+
+Both speak the AWS JSON 1.1 protocol: POST /, the operation in `X-Amz-Target`
+(`WorkspacesService.<Operation>`, `AWSEvents.<Operation>`), JSON bodies; errors are
+HTTP 400 with `{"__type": code, "message": ...}`, as AWS JSON services answer them, so
+botocore's parsing and retry logic (throttling included) run exactly as against AWS.
+botocore 1.44 resolves WorkSpaces (model protocols smithy-rpc-v2-cbor and json) to json;
+a CBOR request is refused with a clear error rather than misread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
+
+from emulator.service import Backend, ServiceError
+
+log = logging.getLogger(__name__)
+
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+# botocore derives AWS_ENDPOINT_URL_<SERVICE> from the service id: "WorkSpaces" -> WORKSPACES,
+# "EventBridge" -> EVENTBRIDGE (not EVENTS).
+ENDPOINT_ENV = {"WorkspacesService": "AWS_ENDPOINT_URL_WORKSPACES", "AWSEvents": "AWS_ENDPOINT_URL_EVENTBRIDGE"}
+
+
+def dispatch(backends: Mapping[str, Backend], target: str, body: bytes, content_type: str = "") -> tuple[int, bytes]:
+    """Run one AWS JSON request; the HTTP status and JSON body of the answer."""
+    prefix, _, operation = target.partition(".")
+    backend = backends.get(prefix)
+    try:
+        if "cbor" in content_type:
+            raise ServiceError("UnsupportedProtocolException", "The emulator speaks AWS JSON 1.1, not CBOR.")
+        if backend is None or not operation:
+            raise ServiceError("UnknownOperationException", f"No emulated service answers X-Amz-Target {target!r}.")
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            raise ServiceError("SerializationException", "The request body is not JSON.") from None
+        if not isinstance(params, dict):
+            raise ServiceError("SerializationException", "The request body is not a JSON object.")
+        answer = backend.handle(operation, params)
+    except ServiceError as error:
+        return error.status, json.dumps(error.body()).encode()
+    return 200, json.dumps(answer, default=str).encode()
+
+
+def _headers(body: bytes) -> dict[str, str]:
+    return {
+        "Content-Type": JSON_CONTENT_TYPE,
+        "Content-Length": str(len(body)),
+        "x-amzn-RequestId": str(uuid.uuid4()),
+    }
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    return "" if value is None else str(value)
+
+
+def _bytes(body: object) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, bytes | bytearray):
+        return bytes(body)
+    read = getattr(body, "read", None)
+    if read is None:
+        raise TypeError(f"cannot read a request body of type {type(body).__name__}")
+    data = read()
+    return data.encode() if isinstance(data, str) else bytes(data)
+
+
+class _Body:
+    """The `raw` AWSResponse reads its content from."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
+def attach(client: Any, *backends: Backend) -> Callable[[], None]:
+    """Answer every request of a boto3/botocore `client` from the backend of its service.
+
+    Registers a `before-send` handler, so serialization, parsing and retries stay
+    botocore's own. Returns a function that detaches the handler. An emulator bug
+    (a response that breaks the model) raises in the caller instead of being retried.
+    """
+    prefix = client.meta.service_model.metadata["targetPrefix"]
+    by_prefix = {b.target_prefix: b for b in backends}
+    if prefix not in by_prefix:
+        raise ValueError(f"no backend for {prefix} among {sorted(by_prefix)}")
+    service_id = client.meta.service_model.service_id.hyphenize()
+    event = f"before-send.{service_id}"
+
+    def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        target = _text(request.headers.get("X-Amz-Target"))
+        content_type = _text(request.headers.get("Content-Type"))
+        data = _bytes(request.body)
+        status, payload = dispatch(by_prefix, target, data, content_type)
+        headers = HTTPHeaders()
+        for key, value in _headers(payload).items():
+            headers[key] = value
+        return AWSResponse(request.url, status, headers, _Body(payload))
+
+    client.meta.events.register(event, answer)
+
+    def detach() -> None:
+        client.meta.events.unregister(event, answer)
+
+    return detach
+
+
+class EmulatorServer:
+    """A ThreadingHTTPServer on loopback that answers for the given backends.
+
+    Point boto3 at it with `environ()` (AWS_ENDPOINT_URL_WORKSPACES and
+    AWS_ENDPOINT_URL_EVENTBRIDGE = `url`) or `endpoint_url=server.url`.
+    """
+
+    def __init__(self, backends: Iterable[Backend], host: str = "127.0.0.1", port: int = 0) -> None:
+        self.backends = {b.target_prefix: b for b in backends}
+        # Emulator bugs seen while answering (answered 500): tests can assert there are none.
+        self.failures: list[str] = []
+        self.host = host
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def environ(self) -> dict[str, str]:
+        return {ENDPOINT_ENV[p]: self.url for p in self.backends if p in ENDPOINT_ENV}
+
+    def start(self) -> EmulatorServer:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, name="emulator-http", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                target = self.headers.get("X-Amz-Target", "")
+                try:
+                    status, payload = dispatch(server.backends, target, body, self.headers.get("Content-Type", ""))
+                except Exception as bug:  # an emulator bug must not kill the server thread
+                    server.failures.append(f"{target}: {bug!r}")
+                    log.exception("emulator failed on %s", target)
+                    status, payload = 500, json.dumps({"__type": "InternalFailure", "message": repr(bug)}).encode()
+                self.send_response(status)
+                for key, value in _headers(payload).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("%s " + format, self.address_string(), *args)
+
+        return Handler
+
+
+def serve(backends: Iterable[Backend], host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
+    """Start an HTTP server for `backends` (port 0: any free port) and return it, running.
+
+    Use it as a context manager or call `stop()`.
+    """
+    return EmulatorServer(backends, host, port).start()
