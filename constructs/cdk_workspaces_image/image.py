@@ -17,9 +17,6 @@ from ._provider import WorkspacesImageProvider
 RESOURCE_TYPE = "Custom::UpdatedWorkspaceImage"
 DEFAULT_TIMEOUT = Duration.hours(3)
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
-# Room for the handler's last poll and its signal after the image's own deadline.
-WAIT_MARGIN_SECONDS = 600
-MAX_WAIT_SECONDS = 43200
 
 
 class NoUpdateBehavior(enum.Enum):
@@ -35,8 +32,8 @@ class UpdatedWorkspaceImage(Construct):
     """A new WorkSpaces image made from ``source_image_id`` with the latest updates (CreateUpdatedWorkspaceImage).
 
     ``image_id`` resolves only once the image is AVAILABLE: whatever references it is created after that.
-    A change to ``source_image_id``, ``image_name``, ``description`` or ``timeout`` makes a new image (a
-    replacement); a change to ``tags`` only is applied in place.
+    A change to ``source_image_id``, ``image_name`` or ``description`` makes a new image (a
+    replacement); a change to ``tags`` only is applied in place, and one to ``timeout`` only re-arms the wait.
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
@@ -111,10 +108,11 @@ class UpdatedWorkspaceImage(Construct):
         )
 
         # A deploy-time timeout cannot be added to at synth; the handler still enforces the real deadline.
+        shared = rules()
         wait_seconds = (
-            MAX_WAIT_SECONDS
+            shared.MAX_TIMEOUT_SECONDS
             if Token.is_unresolved(timeout_seconds)
-            else min(int(timeout_seconds) + WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS)
+            else shared.wait_condition_timeout(int(timeout_seconds))
         )
         self.wait_condition = CfnWaitCondition(
             self, f"Available{suffix}", handle=handle.ref, timeout=str(wait_seconds), count=1
