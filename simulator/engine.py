@@ -1,0 +1,717 @@
+"""CloudFormation's stack operations, played on a virtual clock for the resource types this project emits.
+
+Sources (AWS CloudFormation User Guide unless named otherwise):
+- "Custom resources", "Custom resource request objects", "Custom resource
+  response objects": the events, ResponseURL, the 4096-byte response limit,
+  the non-empty PhysicalResourceId, a changed PhysicalResourceId making a
+  replacement whose old id gets a Delete, and ServiceTimeout (1 to 3600 s).
+- "AWS::CloudFormation::WaitCondition" and "...WaitConditionHandle": Count,
+  Timeout (at most 43200 s), the Data attribute, and that signals sent before
+  the condition starts still count (the guide's own example makes the wait
+  condition depend on the instance that signals it).
+- "DeletionPolicy attribute", "UpdateReplacePolicy attribute": Delete,
+  Retain, RetainExceptOnCreate.
+- "Stack failure options" / rollback: a failed create deletes what it created;
+  a failed update returns to the previous resources.
+- AWS Lambda Developer Guide, "Asynchronous invocation": CloudFormation
+  invokes the function asynchronously; a failed or timed-out invocation is
+  retried twice, about 1 and then 2 minutes later.
+Undocumented, and modelled as stated where it is used: custom resource
+property values arrive as strings; a custom resource that never answered gets
+a rollback Delete with a made-up physical id.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import random
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from simulator.assembly import Assembly
+from simulator.inbox import Inbox
+from simulator.intrinsics import NO_VALUE, Resolver, TemplateError, references
+from simulator.lambda_host import LambdaHost
+
+MAX_RESPONSE_BYTES = 4096
+MAX_SERVICE_TIMEOUT = 3600
+MAX_WAIT_CONDITION_TIMEOUT = 43200
+LAMBDA_RETRY_DELAYS = (60, 120)
+PLAIN_TYPES = {
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::Logs::LogGroup",
+    "AWS::Lambda::Permission",
+    "AWS::CDK::Metadata",
+}
+
+
+class Cloud(Protocol):
+    """The emulated services, as the driver needs them."""
+
+    def lambda_env(self) -> dict[str, str]: ...
+
+    def due_targets(self, now: float) -> list[tuple[str, dict[str, Any]]]: ...
+
+    def next_due(self, now: float) -> float | None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def set(self, when: float) -> float: ...
+
+
+@dataclass
+class Resource:
+    logical_id: str
+    type: str
+    physical_id: str
+    properties: dict[str, Any]
+    attributes: dict[str, Any] = field(default_factory=dict)
+    deletion_policy: str = "Delete"
+    update_replace_policy: str = "Delete"
+
+
+@dataclass
+class StackEvent:
+    time: float
+    logical_id: str
+    status: str
+    reason: str = ""
+
+
+@dataclass
+class Result:
+    ok: bool
+    reason: str = ""
+    physical_id: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Pending:
+    deadline: float
+    poll: Callable[[], Result | None]
+    on_timeout: Callable[[], Result]
+
+
+@dataclass
+class Stack:
+    name: str
+    stack_id: str
+    template: dict[str, Any] = field(default_factory=dict)
+    assembly: Assembly | None = None
+    resources: dict[str, Resource] = field(default_factory=dict)
+    status: str = "REVIEW_IN_PROGRESS"
+    reason: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Faults:
+    """Driver-side faults for the fault matrix."""
+
+    # (logical id, request type) whose event Lambda delivers twice.
+    duplicate: set[tuple[str, str]] = field(default_factory=set)
+
+
+class CloudFormation:
+    def __init__(
+        self,
+        cloud: Cloud,
+        clock: Clock,
+        *,
+        region: str = "eu-west-1",
+        account: str = "111122223333",
+        real_limit_seconds: float = 20.0,
+        on_event: Callable[[StackEvent], None] | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        self.cloud = cloud
+        self.clock = clock
+        self.region = region
+        self.account = account
+        self.real_limit_seconds = real_limit_seconds
+        self.on_event = on_event
+        self.faults = faults or Faults()
+        self.inbox = Inbox().start()
+        self.stacks: dict[str, Stack] = {}
+        self.hosts: dict[str, LambdaHost] = {}
+        self.events: list[StackEvent] = []
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._random = random.Random(7)
+        self._started = clock.now()
+
+    def close(self) -> None:
+        for host in self.hosts.values():
+            host.stop()
+        self.inbox.stop()
+
+    # ------------------------------------------------------------ stack operations
+
+    def deploy(self, assembly: Assembly) -> Stack:
+        stack = self.stacks.get(assembly.stack_name)
+        if stack is None or stack.status in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
+            stack = Stack(
+                assembly.stack_name,
+                f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{assembly.stack_name}/{uuid.uuid4()}",
+            )
+            self.stacks[stack.name] = stack
+            return self._create(stack, assembly)
+        return self._update(stack, assembly)
+
+    def delete(self, name: str) -> Stack:
+        stack = self.stacks[name]
+        self._emit(name, "DELETE_IN_PROGRESS")
+        reason = self._delete_all(stack, stack.resources.values(), stack.template, rollback_of_create=False)
+        stack.status, stack.reason = ("DELETE_FAILED", reason) if reason else ("DELETE_COMPLETE", "")
+        self._emit(name, stack.status, stack.reason)
+        return stack
+
+    def _create(self, stack: Stack, assembly: Assembly) -> Stack:
+        stack.template, stack.assembly = assembly.template, assembly
+        self._emit(stack.name, "CREATE_IN_PROGRESS")
+        created: list[str] = []
+        reason = self._run(stack, self._wanted(stack, assembly.template), assembly.template, created, update=False)
+        if reason is None:
+            stack.outputs = self._outputs(stack)
+            stack.status = "CREATE_COMPLETE"
+            self._emit(stack.name, stack.status)
+            return stack
+        stack.reason = reason
+        self._emit(stack.name, "ROLLBACK_IN_PROGRESS", reason)
+        doomed = [stack.resources[lid] for lid in created if lid in stack.resources]
+        failed = self._delete_all(stack, doomed, assembly.template, rollback_of_create=True)
+        stack.status = "ROLLBACK_FAILED" if failed else "ROLLBACK_COMPLETE"
+        self._emit(stack.name, stack.status, failed or "")
+        return stack
+
+    def _update(self, stack: Stack, assembly: Assembly) -> Stack:
+        old_template, old_assembly = stack.template, stack.assembly
+        before = {lid: Resource(**vars(r)) for lid, r in stack.resources.items()}
+        stack.template, stack.assembly = assembly.template, assembly
+        self._emit(stack.name, "UPDATE_IN_PROGRESS")
+        created: list[str] = []
+        reason = self._run(stack, self._wanted(stack, assembly.template), assembly.template, created, update=True)
+        if reason is None:
+            stack.outputs = self._outputs(stack)
+            self._emit(stack.name, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+            # Replaced resources and resources gone from the template are deleted only after success.
+            replaced = [
+                r
+                for lid, r in before.items()
+                if lid in stack.resources and stack.resources[lid].physical_id != r.physical_id
+            ]
+            gone = [r for lid, r in before.items() if lid not in assembly.template["Resources"]]
+            for r in gone:
+                stack.resources.pop(r.logical_id, None)
+            self._delete_all(stack, replaced, old_template, rollback_of_create=False, replaced=True)
+            self._delete_all(stack, gone, old_template, rollback_of_create=False)
+            stack.status = "UPDATE_COMPLETE"
+            self._emit(stack.name, stack.status)
+            return stack
+        stack.reason = reason
+        self._emit(stack.name, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
+        # Back to the previous template: custom resources updated in place get an Update with the old
+        # properties; whatever this update created, or created as a replacement, is deleted.
+        stack.template, stack.assembly = old_template, old_assembly
+        for lid, old in before.items():
+            now = stack.resources.get(lid)
+            if now is None or now.physical_id != old.physical_id:
+                continue
+            if now.type.startswith("Custom::") and now.properties != old.properties:
+                self._custom(stack, old, "Update", old.properties, now.properties, wait=True)
+            stack.resources[lid] = old
+        new_ones = [stack.resources.get(lid, None) for lid in created]
+        replacements = [
+            Resource(**{**vars(before[lid]), "physical_id": r.physical_id})
+            for lid, r in list(stack.resources.items())
+            if lid in before and r.physical_id != before[lid].physical_id
+        ]
+        self._emit(stack.name, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        doomed = [r for r in new_ones if r is not None and r.logical_id not in before] + replacements
+        for lid in list(stack.resources):
+            if lid in before:
+                stack.resources[lid] = before[lid]
+        failed = self._delete_all(stack, doomed, assembly.template, rollback_of_create=True, keep_records=True)
+        for r in doomed:
+            if r.logical_id not in before:
+                stack.resources.pop(r.logical_id, None)
+        stack.outputs = self._outputs(stack)
+        stack.status = "UPDATE_ROLLBACK_FAILED" if failed else "UPDATE_ROLLBACK_COMPLETE"
+        self._emit(stack.name, stack.status, failed or "")
+        return stack
+
+    # ------------------------------------------------------------ the event loop
+
+    def _wanted(self, stack: Stack, template: dict[str, Any]) -> dict[str, set[str]]:
+        resolver = self._resolver(stack, template)
+        wanted: dict[str, set[str]] = {}
+        for lid, definition in template["Resources"].items():
+            if "Condition" in definition and not resolver.condition(definition["Condition"]):
+                continue
+            depends = definition.get("DependsOn", [])
+            depends = [depends] if isinstance(depends, str) else depends
+            wanted[lid] = (set(depends) | references(definition.get("Properties", {}))) & set(template["Resources"])
+        return wanted
+
+    def _run(
+        self, stack: Stack, wanted: dict[str, set[str]], template: dict[str, Any], created: list[str], *, update: bool
+    ) -> str | None:
+        done: set[str] = set()
+        started: set[str] = set()
+        in_flight: dict[str, Pending] = {}
+        failure: str | None = None
+        while True:
+            progressed = False
+            if failure is None:
+                for lid in wanted:
+                    if lid not in started and wanted[lid] <= done:
+                        started.add(lid)
+                        progressed = True
+                        outcome = self._start(stack, template, lid, created)
+                        if isinstance(outcome, Pending):
+                            in_flight[lid] = outcome
+                        elif not self._finish(stack, template, lid, outcome, done, created):
+                            failure = failure or f"{lid}: {outcome.reason}"
+            for lid, pending in list(in_flight.items()):
+                result = pending.poll()
+                if result is None and self.clock.now() >= pending.deadline:
+                    result = pending.on_timeout()
+                if result is not None:
+                    del in_flight[lid]
+                    progressed = True
+                    if not self._finish(stack, template, lid, result, done, created):
+                        failure = failure or f"{lid}: {result.reason}"
+            if progressed:
+                continue
+            if not in_flight:
+                if failure is None and len(done) < len(wanted):
+                    stuck = sorted(set(wanted) - done)
+                    failure = f"circular or unsatisfiable dependencies: {', '.join(stuck)}"
+                return failure
+            self._advance(min(p.deadline for p in in_flight.values()))
+
+    def _advance(self, limit: float) -> None:
+        """Move the virtual clock to the next thing that can happen, and make it happen."""
+        candidates = [limit]
+        if self._timers:
+            candidates.append(self._timers[0][0])
+        due = self.cloud.next_due(self.clock.now())
+        if due is not None:
+            candidates.append(due)
+        self.clock.set(max(self.clock.now(), min(candidates)))
+        while self._timers and self._timers[0][0] <= self.clock.now():
+            _, _, action = heapq.heappop(self._timers)
+            action()
+        for arn, event in self.cloud.due_targets(self.clock.now()):
+            self._invoke_async(arn, event)
+
+    def _finish(
+        self, stack: Stack, template: dict[str, Any], lid: str, result: Result, done: set[str], created: list[str]
+    ) -> bool:
+        action = "CREATE" if lid in created else "UPDATE"
+        if not result.ok:
+            self._emit(lid, f"{action}_FAILED", result.reason)
+            return False
+        done.add(lid)
+        if result.physical_id:
+            self._emit(lid, f"{action}_COMPLETE")
+        return True
+
+    # ------------------------------------------------------------ resources
+
+    def _start(self, stack: Stack, template: dict[str, Any], lid: str, created: list[str]) -> Result | Pending:
+        definition = template["Resources"][lid]
+        rtype = definition["Type"]
+        try:
+            props = self._resolver(stack, template).resolve(definition.get("Properties", {}))
+        except (TemplateError, KeyError) as error:
+            return Result(False, f"cannot resolve properties: {error}")
+        old = stack.resources.get(lid)
+        if old is not None and old.type == rtype and old.properties == props:
+            return Result(True)  # unchanged: CloudFormation leaves it alone
+        policies = {
+            "deletion_policy": definition.get("DeletionPolicy", "Delete"),
+            "update_replace_policy": definition.get("UpdateReplacePolicy", "Delete"),
+        }
+        if old is None:
+            created.append(lid)
+            self._emit(lid, "CREATE_IN_PROGRESS")
+        else:
+            self._emit(lid, "UPDATE_IN_PROGRESS")
+        if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
+            resource = Resource(lid, rtype, old.physical_id if old else "", props, **policies)
+            kind = "Update" if old else "Create"
+            return self._custom(stack, resource, kind, props, old.properties if old else None, record=True)
+        if rtype == "AWS::CloudFormation::WaitConditionHandle":
+            if old is not None:
+                return Result(False, "Updates aren't supported for AWS::CloudFormation::WaitConditionHandle")
+            token = f"{stack.name}-{lid}-{uuid.uuid4().hex[:8]}"
+            self._record(stack, Resource(lid, rtype, self.inbox.handle_url(token), props, {"token": token}, **policies))
+            return Result(True, physical_id=stack.resources[lid].physical_id)
+        if rtype == "AWS::CloudFormation::WaitCondition":
+            if old is not None:
+                return Result(False, "Updates aren't supported for AWS::CloudFormation::WaitCondition")
+            return self._wait_condition(stack, template, lid, props, policies)
+        if rtype == "AWS::Lambda::Function":
+            return self._function(stack, template, lid, props, policies)
+        if rtype in PLAIN_TYPES:
+            physical = old.physical_id if old else self._name(stack, lid)
+            arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
+            self._record(stack, Resource(lid, rtype, physical, props, {"Arn": arn}, **policies))
+            return Result(True, physical_id=physical)
+        return Result(False, f"the simulator does not model {rtype}")
+
+    def _record(self, stack: Stack, resource: Resource) -> None:
+        stack.resources[resource.logical_id] = resource
+
+    def _name(self, stack: Stack, lid: str) -> str:
+        suffix = "".join(self._random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(12))
+        return f"{stack.name}-{lid[:30]}-{suffix}"
+
+    def _function(
+        self, stack: Stack, template: dict[str, Any], lid: str, props: dict[str, Any], policies: dict[str, str]
+    ) -> Result:
+        assert stack.assembly is not None
+        old = stack.resources.get(lid)
+        name = old.physical_id if old else self._name(stack, lid)[:64]
+        arn = f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
+        if arn in self.hosts:
+            self.hosts[arn].stop()
+        env = {
+            **{k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            **self.cloud.lambda_env(),
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_ACCESS_KEY_ID": "simulator",
+            "AWS_SECRET_ACCESS_KEY": "simulator",
+            "AWS_SESSION_TOKEN": "simulator",
+        }
+        self.hosts[arn] = LambdaHost(
+            name=name,
+            arn=arn,
+            asset_dir=stack.assembly.asset_dir(template["Resources"][lid]).resolve(),
+            handler=props["Handler"],
+            env=env,
+            timeout_seconds=int(props.get("Timeout", 3)),
+            memory=int(props.get("MemorySize", 128)),
+            real_limit_seconds=self.real_limit_seconds,
+        )
+        self._record(stack, Resource(lid, "AWS::Lambda::Function", name, props, {"Arn": arn}, **policies))
+        return Result(True, physical_id=name)
+
+    def _wait_condition(
+        self, stack: Stack, template: dict[str, Any], lid: str, props: dict[str, Any], policies: dict[str, str]
+    ) -> Pending:
+        handle_url = str(props["Handle"])
+        handle = next(r for r in stack.resources.values() if r.physical_id == handle_url)
+        token = handle.attributes["token"]
+        count = int(props.get("Count", 1))
+        timeout = int(props["Timeout"])
+        if not 0 < timeout <= MAX_WAIT_CONDITION_TIMEOUT:
+            return Pending(
+                self.clock.now(), lambda: Result(False, f"Timeout {timeout} is outside 1..43200"), lambda: Result(False)
+            )
+        physical = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{stack.name}/{lid}"
+
+        def poll() -> Result | None:
+            signals = self.inbox.signals.get(token, [])
+            for s in signals:
+                if s.get("Status") == "FAILURE":
+                    return Result(
+                        False,
+                        f"WaitCondition received failed message: '{s.get('Reason', '')}' "
+                        f"for uniqueId: {s.get('UniqueId')}",
+                    )
+            ok = {str(s.get("UniqueId")): s.get("Data", "") for s in signals if s.get("Status") == "SUCCESS"}
+            if len(ok) < count:
+                return None
+            self._record(
+                stack,
+                Resource(
+                    lid, "AWS::CloudFormation::WaitCondition", physical, props, {"Data": json.dumps(ok)}, **policies
+                ),
+            )
+            return Result(True, physical_id=physical)
+
+        def timed_out() -> Result:
+            received = len({s.get("UniqueId") for s in self.inbox.signals.get(token, [])})
+            return Result(False, f"WaitCondition timed out. Received {received} conditions when expecting {count}")
+
+        return Pending(self.clock.now() + timeout, poll, timed_out)
+
+    def _custom(
+        self,
+        stack: Stack,
+        resource: Resource,
+        kind: str,
+        props: dict[str, Any],
+        old_props: dict[str, Any] | None,
+        *,
+        record: bool = False,
+        wait: bool = False,
+    ) -> Pending | Result:
+        """Send a custom resource event, and wait for its answer (ServiceTimeout, at most 3600 s)."""
+        request_id = str(uuid.uuid4())
+        token = str(props["ServiceToken"])
+        event: dict[str, Any] = {
+            "RequestType": kind,
+            "ServiceToken": token,
+            "ResponseURL": self.inbox.response_url(request_id),
+            "StackId": stack.stack_id,
+            "RequestId": request_id,
+            "LogicalResourceId": resource.logical_id,
+            "ResourceType": resource.type,
+            "ResourceProperties": _stringified(props),
+        }
+        if resource.physical_id:
+            event["PhysicalResourceId"] = resource.physical_id
+        if old_props is not None and kind == "Update":
+            event["OldResourceProperties"] = _stringified(old_props)
+        service_timeout = int(props.get("ServiceTimeout", MAX_SERVICE_TIMEOUT))
+        if not 1 <= service_timeout <= MAX_SERVICE_TIMEOUT:
+            return Result(False, f"ServiceTimeout {service_timeout} must be 1 to {MAX_SERVICE_TIMEOUT}")
+        if token not in self.hosts:
+            return Result(False, f"ServiceToken {token} is not a function of this account and Region")
+        self._invoke_async(token, event)
+        if (resource.logical_id, kind) in self.faults.duplicate:
+            self._invoke_async(token, event)
+
+        def poll() -> Result | None:
+            raw = self.inbox.take_response(request_id)
+            if raw is None:
+                return None
+            result = _judge_response(raw, request_id)
+            if result.ok and record:
+                self._record(
+                    stack,
+                    Resource(
+                        resource.logical_id,
+                        resource.type,
+                        result.physical_id,
+                        props,
+                        result.attributes,
+                        resource.deletion_policy,
+                        resource.update_replace_policy,
+                    ),
+                )
+            if not result.ok and record and kind == "Create" and result.physical_id:
+                # A failed Create still has the physical id its response named: the rollback Delete gets it.
+                self._record(
+                    stack,
+                    Resource(
+                        resource.logical_id,
+                        resource.type,
+                        result.physical_id,
+                        props,
+                        {},
+                        resource.deletion_policy,
+                        resource.update_replace_policy,
+                    ),
+                )
+            return result
+
+        def timed_out() -> Result:
+            if record and kind == "Create":
+                self._record(
+                    stack,
+                    Resource(
+                        resource.logical_id,
+                        resource.type,
+                        self._name(stack, resource.logical_id),
+                        props,
+                        {},
+                        resource.deletion_policy,
+                        resource.update_replace_policy,
+                    ),
+                )
+            return Result(
+                False,
+                "CloudFormation did not receive a response from your Custom Resource. "
+                f"Please check your logs for requestId [{request_id}].",
+            )
+
+        pending = Pending(self.clock.now() + service_timeout, poll, timed_out)
+        if not wait:
+            return pending
+        while True:
+            result = pending.poll()
+            if result is None and self.clock.now() >= pending.deadline:
+                result = pending.on_timeout()
+            if result is not None:
+                return result
+            self._advance(pending.deadline)
+
+    def _delete_all(
+        self,
+        stack: Stack,
+        resources: Iterable[Resource],
+        template: dict[str, Any],
+        *,
+        rollback_of_create: bool,
+        replaced: bool = False,
+        keep_records: bool = False,
+    ) -> str | None:
+        """Delete in reverse dependency order, honouring DeletionPolicy (or UpdateReplacePolicy for replacements)."""
+        doomed = {r.logical_id: r for r in resources}
+        order = _reverse_order(doomed, template)
+        failure: str | None = None
+        for lid in order:
+            resource = doomed[lid]
+            policy = resource.update_replace_policy if replaced else resource.deletion_policy
+            if policy == "Retain" or (policy == "RetainExceptOnCreate" and not rollback_of_create):
+                self._emit(lid, "DELETE_SKIPPED", f"{'UpdateReplacePolicy' if replaced else 'DeletionPolicy'} {policy}")
+                if not replaced and not keep_records:
+                    stack.resources.pop(lid, None)
+                continue
+            self._emit(lid, "DELETE_IN_PROGRESS")
+            result = self._delete_one(stack, resource)
+            if not result.ok:
+                self._emit(lid, "DELETE_FAILED", result.reason)
+                failure = failure or f"{lid}: {result.reason}"
+                continue
+            self._emit(lid, "DELETE_COMPLETE")
+            if not replaced and not keep_records and stack.resources.get(lid) is resource:
+                stack.resources.pop(lid, None)
+        return failure
+
+    def _delete_one(self, stack: Stack, resource: Resource) -> Result:
+        if resource.type.startswith("Custom::"):
+            result = self._custom(stack, resource, "Delete", resource.properties, None, wait=True)
+            assert isinstance(result, Result)
+            return result
+        if resource.type == "AWS::Lambda::Function":
+            host = self.hosts.pop(resource.attributes["Arn"], None)
+            if host is not None:
+                host.stop()
+        return Result(True)
+
+    # ------------------------------------------------------------ Lambda
+
+    def _invoke_async(self, arn: str, event: dict[str, Any], attempt: int = 0) -> None:
+        host = self.hosts.get(arn)
+        if host is None:
+            return  # the function is gone; EventBridge's invocation fails and nobody is told
+        outcome = host.invoke(event, self.clock.now(), str(uuid.uuid4()))
+        if outcome.ok:
+            return
+        what = event.get("RequestType") or "watch tick"
+        self._emit(host.name, "LAMBDA_ERROR", f"{what}, attempt {attempt + 1}: {outcome.error}")
+        if attempt < len(LAMBDA_RETRY_DELAYS):
+            when = self.clock.now() + LAMBDA_RETRY_DELAYS[attempt]
+            heapq.heappush(self._timers, (when, next(self._seq), lambda: self._invoke_async(arn, event, attempt + 1)))
+
+    # ------------------------------------------------------------ intrinsics and outputs
+
+    def _resolver(self, stack: Stack, template: dict[str, Any]) -> Resolver:
+        def ref(lid: str) -> Any:
+            if lid not in stack.resources:
+                raise KeyError(f"Ref to {lid}, which does not exist (yet)")
+            return stack.resources[lid].physical_id
+
+        def get_att(lid: str, attribute: str) -> Any:
+            resource = stack.resources.get(lid)
+            if resource is None:
+                raise KeyError(f"Fn::GetAtt of {lid}, which does not exist (yet)")
+            if attribute not in resource.attributes:
+                raise KeyError(f"CustomResource attribute error: Vendor response doesn't contain {attribute} key")
+            return resource.attributes[attribute]
+
+        parameters = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
+        return Resolver(
+            pseudo={
+                "AWS::Region": self.region,
+                "AWS::AccountId": self.account,
+                "AWS::Partition": "aws",
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::StackName": stack.name,
+                "AWS::StackId": stack.stack_id,
+            },
+            parameters=parameters,
+            conditions=template.get("Conditions", {}),
+            ref=ref,
+            get_att=get_att,
+        )
+
+    def _outputs(self, stack: Stack) -> dict[str, Any]:
+        resolver = self._resolver(stack, stack.template)
+        outputs = {}
+        for name, spec in stack.template.get("Outputs", {}).items():
+            if "Condition" in spec and not resolver.condition(spec["Condition"]):
+                continue
+            value = resolver.resolve(spec["Value"])
+            if value is not NO_VALUE:
+                outputs[name] = value
+        return outputs
+
+    def _emit(self, logical_id: str, status: str, reason: str = "") -> None:
+        event = StackEvent(self.clock.now() - self._started, logical_id, status, reason)
+        self.events.append(event)
+        if self.on_event:
+            self.on_event(event)
+
+    def schedule(self, when: float, action: Callable[[], None]) -> None:
+        """Run `action` when the virtual clock reaches `when` (for tests that change the world mid-deploy)."""
+        heapq.heappush(self._timers, (when, next(self._seq), action))
+
+
+def _stringified(value: Any) -> Any:
+    # Observed, not documented: CloudFormation hands custom resources every scalar as a string.
+    if isinstance(value, dict):
+        return {k: _stringified(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringified(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _judge_response(raw: bytes, request_id: str) -> Result:
+    if len(raw) > MAX_RESPONSE_BYTES:
+        return Result(False, "Response object is too long.")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return Result(False, "Invalid response object: not JSON.")
+    physical = str(body.get("PhysicalResourceId") or "")
+    if body.get("Status") == "FAILED":
+        return Result(
+            False,
+            f"Received response status [FAILED] from custom resource. Message returned: {body.get('Reason', '')} "
+            f"(RequestId: {request_id})",
+            physical_id=physical,
+        )
+    if body.get("Status") != "SUCCESS":
+        return Result(False, f"Invalid response status {body.get('Status')!r}.")
+    if not physical or len(physical.encode()) > 1024:
+        return Result(False, "Invalid PhysicalResourceId")
+    return Result(True, physical_id=physical, attributes=dict(body.get("Data") or {}))
+
+
+def _reverse_order(doomed: dict[str, Resource], template: dict[str, Any]) -> list[str]:
+    """Dependents first: a resource is deleted only after everything that depends on it."""
+    resources = template.get("Resources", {})
+    deps: dict[str, set[str]] = {}
+    for lid in doomed:
+        definition = resources.get(lid, {})
+        depends = definition.get("DependsOn", [])
+        depends = [depends] if isinstance(depends, str) else depends
+        deps[lid] = (set(depends) | references(definition.get("Properties", {}))) & set(doomed)
+    order: list[str] = []
+    remaining = set(doomed)
+    while remaining:
+        # Delete those no remaining resource depends on.
+        leaves = sorted(lid for lid in remaining if not any(lid in deps[o] for o in remaining if o != lid))
+        if not leaves:
+            leaves = sorted(remaining)
+        order += leaves
+        remaining -= set(leaves)
+    return order
