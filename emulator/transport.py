@@ -152,7 +152,9 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="emulator-http", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, args=(0.05,), name="emulator-http", daemon=True
+            )
             self._thread.start()
         return self
 
