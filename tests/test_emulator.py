@@ -227,9 +227,13 @@ def test_source_must_exist_be_available_updatable_and_have_an_update(client: Any
     raises_code("OperationNotSupportedException", create, client, linux)
     current = ws.add_image("current", update_available=False)
     raises_code("InvalidResourceStateException", create, client, current)
+    ws.set_update_available(current, True, "Agent 2.1")
+    assert state_of(client, current)["Updates"] == {"UpdateAvailable": True, "Description": "Agent 2.1"}
+    create(client, current, name="from-current")
     shared_with_us = ws.add_image("theirs", owner_account_id="210987654321")
     raises_code("ResourceNotFoundException", create, client, shared_with_us)
     assert {c.error for c in ws.calls_to("CreateUpdatedWorkspaceImage")} == {
+        None,
         "ResourceNotFoundException",
         "InvalidResourceStateException",
         "OperationNotSupportedException",
