@@ -36,10 +36,12 @@ class Helper(_CfnResource):  # type: ignore[misc]
         super().__init__(json_logging=False, log_level="INFO", boto_level="WARNING", sleep_on_delete=0)
         self.deferred = False
         self.made: Callable[[], str | None] = lambda: None
+        self.undelivered: Exception | None = None
 
     def _crhelper_init(self, event: dict[str, Any], context: Any) -> bool:
         self.deferred = False
         self.made = lambda: None
+        self.undelivered = None
         return bool(super()._crhelper_init(event, context))
 
     def generate_physical_id(self, event: Mapping[str, Any]) -> str:
@@ -55,6 +57,10 @@ class Helper(_CfnResource):  # type: ignore[misc]
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
         # crhelper #67 answers an empty id after init_failure; crhelper cuts reasons to
         # their last 240 characters; PR #79 takes any HTTP answer as delivered.
+        if self.undelivered is not None:
+            # crhelper answers FAILED when sending failed; that would turn a passing refusal of the
+            # URL into a failed resource. Let the invocation fail instead, so Lambda retries it whole.
+            raise self.undelivered
         physical = (
             str(self.PhysicalResourceId or "")
             or str(self._event.get("PhysicalResourceId") or "")
@@ -71,7 +77,11 @@ class Helper(_CfnResource):  # type: ignore[misc]
             data=self.Data if (status or self.Status) == "SUCCESS" else {},
         )
         logger.info("answering %s for %s (%s)", body["Status"], self.LogicalResourceId, physical)
-        (deps.send if deps else put_json)(self._response_url, body)
+        try:
+            (deps.send if deps else put_json)(self._response_url, body)
+        except Exception as error:
+            self.undelivered = error
+            raise
 
 
 helper = Helper()
