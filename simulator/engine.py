@@ -110,6 +110,7 @@ class Stack:
     status: str = "REVIEW_IN_PROGRESS"
     reason: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,7 +156,8 @@ class CloudFormation:
 
     # ------------------------------------------------------------ stack operations
 
-    def deploy(self, assembly: Assembly) -> Stack:
+    def deploy(self, assembly: Assembly, parameters: dict[str, Any] | None = None) -> Stack:
+        """Create the stack, or update it to this assembly; `parameters` override the template's defaults."""
         stack = self.stacks.get(assembly.stack_name)
         if stack is None or stack.status in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
             stack = Stack(
@@ -163,8 +165,14 @@ class CloudFormation:
                 f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{assembly.stack_name}/{uuid.uuid4()}",
             )
             self.stacks[stack.name] = stack
+            stack.parameters = dict(parameters or {})
             return self._create(stack, assembly)
-        return self._update(stack, assembly)
+        previous = stack.parameters
+        stack.parameters = dict(parameters or {})
+        updated = self._update(stack, assembly)
+        if updated.status == "UPDATE_ROLLBACK_COMPLETE":
+            stack.parameters = previous
+        return updated
 
     def delete(self, name: str) -> Stack:
         stack = self.stacks[name]
@@ -562,10 +570,16 @@ class CloudFormation:
     ) -> str | None:
         """Delete in reverse dependency order, honouring DeletionPolicy (or UpdateReplacePolicy for replacements)."""
         doomed = {r.logical_id: r for r in resources}
-        order = _reverse_order(doomed, template)
+        deps = _dependencies(doomed, template)
+        order = _reverse_order(doomed, deps)
         failure: str | None = None
+        # What a resource that failed to delete depends on stays: CloudFormation stops there.
+        held: set[str] = set()
         for lid in order:
             resource = doomed[lid]
+            if lid in held:
+                self._emit(lid, "DELETE_SKIPPED", "a resource that depends on it could not be deleted")
+                continue
             policy = resource.update_replace_policy if replaced else resource.deletion_policy
             if policy == "Retain" or (policy == "RetainExceptOnCreate" and not rollback_of_create):
                 self._emit(lid, "DELETE_SKIPPED", f"{'UpdateReplacePolicy' if replaced else 'DeletionPolicy'} {policy}")
@@ -577,6 +591,7 @@ class CloudFormation:
             if not result.ok:
                 self._emit(lid, "DELETE_FAILED", result.reason)
                 failure = failure or f"{lid}: {result.reason}"
+                held |= _closure(lid, deps)
                 continue
             self._emit(lid, "DELETE_COMPLETE")
             if not replaced and not keep_records and stack.resources.get(lid) is resource:
@@ -626,6 +641,7 @@ class CloudFormation:
             return resource.attributes[attribute]
 
         parameters = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
+        parameters.update(stack.parameters)
         return Resolver(
             pseudo={
                 "AWS::Region": self.region,
@@ -696,8 +712,7 @@ def _judge_response(raw: bytes, request_id: str) -> Result:
     return Result(True, physical_id=physical, attributes=dict(body.get("Data") or {}))
 
 
-def _reverse_order(doomed: dict[str, Resource], template: dict[str, Any]) -> list[str]:
-    """Dependents first: a resource is deleted only after everything that depends on it."""
+def _dependencies(doomed: dict[str, Resource], template: dict[str, Any]) -> dict[str, set[str]]:
     resources = template.get("Resources", {})
     deps: dict[str, set[str]] = {}
     for lid in doomed:
@@ -705,6 +720,22 @@ def _reverse_order(doomed: dict[str, Resource], template: dict[str, Any]) -> lis
         depends = definition.get("DependsOn", [])
         depends = [depends] if isinstance(depends, str) else depends
         deps[lid] = (set(depends) | references(definition.get("Properties", {}))) & set(doomed)
+    return deps
+
+
+def _closure(lid: str, deps: dict[str, set[str]]) -> set[str]:
+    found: set[str] = set()
+    todo = list(deps.get(lid, ()))
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo += deps.get(current, ())
+    return found
+
+
+def _reverse_order(doomed: dict[str, Resource], deps: dict[str, set[str]]) -> list[str]:
+    """Dependents first: a resource is deleted only after everything that depends on it."""
     order: list[str] = []
     remaining = set(doomed)
     while remaining:
