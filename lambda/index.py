@@ -2,7 +2,9 @@
 
 Two kinds of events arrive here:
 - CloudFormation custom resource requests, handled through crhelper;
-- ticks of a watch rule (watch.py), which look at one image and end a wait.
+- ticks of a watch rule (watch.py), which look at one image or bundle and end a wait.
+
+Both go to the lifecycle registered for the resource type (LIFECYCLES).
 
 crhelper is used for its event dispatch, its timeout guard and init_failure;
 `Helper` below mends the pitfalls of crhelper 2.0.12 listed in facts.md.
@@ -45,12 +47,12 @@ class Helper(_CfnResource):  # type: ignore[misc]
         return bool(super()._crhelper_init(event, context))
 
     def generate_physical_id(self, event: Mapping[str, Any]) -> str:
-        # crhelper #7 answers a random id for a failed Create; name the image if one was made.
+        # crhelper #7 answers a random id for a failed Create; name what was made, if anything.
         return self.made() or not_created_id(str(event["LogicalResourceId"]))
 
     def _cfn_response(self, event: dict[str, Any]) -> None:
         if self.deferred and self.Status != "FAILED":
-            logger.info("answer deferred until the image is AVAILABLE")
+            logger.info("answer deferred until the watched resource is AVAILABLE")
             return
         super()._cfn_response(event)
 
@@ -100,12 +102,17 @@ class Deps:
 
 
 deps: Deps | None = None
+# Every resource type this provider serves, by ResourceType: index.py knows no more of them than this.
+LIFECYCLES: dict[str, type[Lifecycle]] = {}
 try:
     import boto3
     from botocore.config import Config
-    from image import Answer, ImageLifecycle
+    from image import ImageLifecycle
+    from lifecycle import Answer, Lifecycle
     from watch import WATCH_KEY, Scheduler, Watch
     from workspaces import WorkSpaces
+
+    LIFECYCLES.update({kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle,)})
 
     # Throttling is retried with exponential backoff (botocore "standard" mode);
     # the model declares no ThrottlingException but the service throttles.
@@ -121,11 +128,14 @@ except Exception as error:
     helper.init_failure(error)
 
 
-def _lifecycle(resource_type: str) -> ImageLifecycle:
+def _lifecycle(resource_type: str) -> Lifecycle:
     assert deps is not None  # crhelper answers init failures before any handler runs
-    if resource_type != ImageLifecycle.RESOURCE_TYPE:
-        raise ValueError(f"this provider does not serve resources of type {resource_type!r}")
-    lifecycle = ImageLifecycle(
+    kind = LIFECYCLES.get(resource_type)
+    if kind is None:
+        raise ValueError(
+            f"this provider does not serve resources of type {resource_type!r}; it serves {', '.join(LIFECYCLES)}"
+        )
+    lifecycle = kind(
         WorkSpaces(deps.workspaces), Scheduler(deps.events, deps.rule_prefix, deps.poll_minutes), deps.send, deps.clock
     )
     helper.made = lambda: lifecycle.made
@@ -167,6 +177,6 @@ def handler(event: dict[str, Any], context: Any) -> None:
         if helper._init_failed:
             raise helper._init_failed  # the rule fires again; nothing is lost
         watch = Watch.from_event(event)
-        _lifecycle(ImageLifecycle.RESOURCE_TYPE).tick(watch)
+        _lifecycle(watch.resource_type).tick(watch)
         return
     helper(event, context)

@@ -1,4 +1,4 @@
-"""The watch: an EventBridge schedule that looks at one image until waiting is over.
+"""The watch: an EventBridge schedule that looks at one image or bundle until waiting is over.
 
 crhelper's own polling is not used: it answers the custom resource only at the
 end, which cannot outlast the one-hour ServiceTimeout, and it has the pitfalls
@@ -37,7 +37,9 @@ GIVE_UP_AFTER_DEADLINE_SECONDS = 3600
 class Watch:
     """Everything one tick needs, carried in the rule's Input."""
 
-    image_id: str
+    # The custom resource type whose lifecycle the tick goes to, and the image or bundle it looks at.
+    resource_type: str
+    resource_id: str
     deadline: float
     # "signal": tell a wait condition; "respond": answer the custom resource itself.
     mode: Literal["signal", "respond"]
@@ -45,9 +47,17 @@ class Watch:
     stack_id: str
     logical_id: str
     request_id: str = ""
-    # With "respond": the image to delete if waiting fails, because the stack
-    # will roll back to the previous image and forget this one.
-    delete_on_failure: bool = False
+    # With "respond": the answer to give. It travels in the Input because a tick
+    # is a new invocation that remembers nothing (crhelper #27 lost its Data so).
+    physical_id: str = ""
+    data: Mapping[str, str] = field(default_factory=dict)
+    # With "respond": undo what this request did if waiting fails, because the
+    # stack rolls back to the previous resource and forgets the new one.
+    undo_on_failure: bool = False
+
+    @property
+    def answer_id(self) -> str:
+        return self.physical_id or self.resource_id
 
     def to_input(self) -> str:
         text = json.dumps({WATCH_KEY: asdict(self)}, separators=(",", ":"))
@@ -81,10 +91,10 @@ class Scheduler:
             Name=name,
             ScheduleExpression=f"rate({self.minutes} {unit})",
             State="ENABLED",
-            Description=f"cdk-workspaces-image: waits for {watch.image_id} to be AVAILABLE",
+            Description=f"cdk-workspaces-image: waits for {watch.resource_id} to be AVAILABLE",
         )
         self.events.put_targets(Rule=name, Targets=[{"Id": TARGET_ID, "Arn": function_arn, "Input": watch.to_input()}])
-        log.info("watching %s with rule %s until %.0f", watch.image_id, name, watch.deadline)
+        log.info("watching %s with rule %s until %.0f", watch.resource_id, name, watch.deadline)
         return name
 
     def stop(self, stack_id: str, logical_id: str) -> None:
