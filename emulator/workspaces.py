@@ -218,14 +218,18 @@ class WorkSpacesBackend(Backend):
         tags: Mapping[str, str] | None = None,
         created: float | None = None,
         plan: Plan | None = None,
+        image_id: str | None = None,
     ) -> str:
         """Add an image as if it existed already; returns its id. An owner other than this
         account makes it an image shared with this account (ImageType SHARED).
         `updatable` defaults to True for WINDOWS: only Windows 10, Server 2016 and Server
-        2019 images can be updated (CreateUpdatedWorkspaceImage reference)."""
+        2019 images can be updated (CreateUpdatedWorkspaceImage reference). `image_id` picks
+        the id, for a synthesized template that names its source already."""
         with self.lock:
+            if image_id is not None and image_id in self.images:
+                raise ValueError(f"{image_id} exists already")
             image = Image(
-                image_id=self._new_id("wsi-", 9),
+                image_id=image_id or self._new_id("wsi-", 9),
                 name=name,
                 description=description,
                 os_type=os,
