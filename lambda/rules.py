@@ -2,8 +2,10 @@
 
 The construct loads this very file, so a value is judged by the same rule and
 reported in the same words wherever it is checked. Each rule is taken from the
-CreateUpdatedWorkspaceImage API reference and the WorkSpaces tagging limits
-(``shared/reference``); the ownership tag is this project's own.
+CreateUpdatedWorkspaceImage and CreateWorkspaceBundle API references (and the
+botocore model they share), the WorkSpaces Administration Guide where named,
+and the WorkSpaces tagging limits (``shared/reference``); the ownership tag is
+this project's own.
 
 No third-party imports: the module runs inside the Lambda asset and inside CDK.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Optional
+from typing import Optional, Union
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
 
@@ -33,6 +35,52 @@ WAIT_CONDITION_MARGIN_SECONDS = 600
 
 NO_UPDATE_BEHAVIORS = ("FAIL", "USE_SOURCE")
 
+# ComputeType.Name: the enum "Compute" of the botocore workspaces 2015-04-08 model, in its order.
+COMPUTE_TYPES = (
+    "VALUE",
+    "STANDARD",
+    "PERFORMANCE",
+    "POWER",
+    "GRAPHICS",
+    "POWERPRO",
+    "GENERALPURPOSE_4XLARGE",
+    "GENERALPURPOSE_8XLARGE",
+    "GRAPHICSPRO",
+    "GRAPHICS_G4DN",
+    "GRAPHICSPRO_G4DN",
+    "GRAPHICS_G6_XLARGE",
+    "GRAPHICS_G6_2XLARGE",
+    "GRAPHICS_G6_4XLARGE",
+    "GRAPHICS_G6_8XLARGE",
+    "GRAPHICS_G6_16XLARGE",
+    "GRAPHICS_GR6_4XLARGE",
+    "GRAPHICS_GR6_8XLARGE",
+    "GRAPHICS_G6F_LARGE",
+    "GRAPHICS_G6F_XLARGE",
+    "GRAPHICS_G6F_2XLARGE",
+    "GRAPHICS_G6F_4XLARGE",
+    "GRAPHICS_GR6F_4XLARGE",
+    "GRAPHICS_G7_2XLARGE",
+    "GRAPHICS_G7_4XLARGE",
+    "GRAPHICS_G7_8XLARGE",
+    "GRAPHICS_G7_12XLARGE",
+)
+
+# Root and user volumes come in fixed pairs (WorkSpaces Administration Guide, "Modify a WorkSpace in
+# WorkSpaces Personal", https://docs.aws.amazon.com/workspaces/latest/adminguide/modify-workspaces.html,
+# "Modify volume sizes"): root 80 GB with user 10, 50 or 100 GB, or root 175 to 2000 GB with user 100 to
+# 2000 GB. "Create a custom WorkSpaces image and bundle" (create-custom-bundle.html) adds that a bundle's
+# volumes can't be smaller than its image's, which only WorkSpaces can judge.
+SMALL_ROOT_GB = 80
+SMALL_USER_GB = (10, 50, 100)
+LARGE_ROOT_GB = (175, 2000)
+LARGE_USER_GB = (100, 2000)
+STORAGE_PAIRS = "root 80 with user 10, 50 or 100, or root 175 to 2000 with user 100 to 2000 (GB)"
+
+# Custom bundles per Region: 50, not adjustable (WorkSpaces Administration Guide, "Amazon WorkSpaces
+# quotas", https://docs.aws.amazon.com/workspaces/latest/adminguide/workspaces-limits.html).
+MAX_CUSTOM_BUNDLES = 50
+
 
 def wait_condition_timeout(timeout_seconds: float) -> int:
     """The AWS::CloudFormation::WaitCondition Timeout for an image timeout (at most 43200 s)."""
@@ -45,6 +93,7 @@ def handler_wait_seconds(timeout_seconds: float) -> int:
 
 
 _IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
+_BUNDLE_ID = re.compile(r"wsb-[0-9a-z]{8,63}")
 _NAME = re.compile(r"[a-zA-Z0-9_./()\\-]+")
 _DESCRIPTION = re.compile(r"[a-zA-Z0-9_./() -]+")
 
@@ -71,14 +120,18 @@ def image_id_problem(
     return _pattern(_label(python_name, api_name), value, _IMAGE_ID, "wsi-[0-9a-z]{9,63}")
 
 
-def name_problem(value: str) -> Optional[str]:
-    label = _label("image_name", "Name")
+def bundle_id_problem(value: str) -> Optional[str]:
+    return _pattern(_label("bundle_id", "BundleId"), value, _BUNDLE_ID, "wsb-[0-9a-z]{8,63}")
+
+
+def name_problem(value: str, python_name: str = "image_name", api_name: str = "Name") -> Optional[str]:
+    label = _label(python_name, api_name)
     return _length(label, value, 1, 64) or _pattern(label, value, _NAME, "[a-zA-Z0-9_./()\\-]+")
 
 
-def description_problem(value: str) -> Optional[str]:
-    label = _label("description", "Description")
-    return _length(label, value, 1, 256) or _pattern(label, value, _DESCRIPTION, "[a-zA-Z0-9_./() -]+")
+def description_problem(value: str, api_name: str = "Description", longest: int = 256) -> Optional[str]:
+    label = _label("description", api_name)
+    return _length(label, value, 1, longest) or _pattern(label, value, _DESCRIPTION, "[a-zA-Z0-9_./() -]+")
 
 
 def timeout_problem(seconds: float) -> Optional[str]:
@@ -101,7 +154,7 @@ def tag_count_problem(count: int) -> Optional[str]:
     if count > MAX_USER_TAGS:
         return (
             f"tags (Tags) has {count} tags; at most {MAX_USER_TAGS} are allowed, because a WorkSpaces "
-            f"image holds at most {MAX_TAGS} tags and one is the ownership tag {OWNER_TAG_KEY!r}"
+            f"image or bundle holds at most {MAX_TAGS} tags and one is the ownership tag {OWNER_TAG_KEY!r}"
         )
     return None
 
@@ -149,3 +202,77 @@ def image_problems(
         None if no_update_behavior is None else no_update_behavior_problem(no_update_behavior),
     ]
     return [p for p in found if p] + (tags_problems(tags) if tags is not None else [])
+
+
+def compute_type_problem(value: str) -> Optional[str]:
+    if value not in COMPUTE_TYPES:
+        return f"compute_type (ComputeType.Name) {value!r} must be one of {', '.join(COMPUTE_TYPES)}"
+    return None
+
+
+_USER_STORAGE = _label("user_storage_gib", "UserStorage.Capacity")
+_ROOT_STORAGE = _label("root_storage_gib", "RootStorage.Capacity")
+
+
+def _gigabytes(value: Union[str, float]) -> Optional[int]:
+    """A capacity as a whole number of GB, from a number (synth) or the string CloudFormation passes."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _fits(user: int, root: int) -> bool:
+    small = root == SMALL_ROOT_GB and user in SMALL_USER_GB
+    large = LARGE_ROOT_GB[0] <= root <= LARGE_ROOT_GB[1] and LARGE_USER_GB[0] <= user <= LARGE_USER_GB[1]
+    return small or large
+
+
+def storage_problems(user_storage_gib: Union[str, float], root_storage_gib: Union[str, float, None]) -> list[str]:
+    """Whether the volume sizes are a documented pair; without a root size, whether the user size is in one."""
+    user = _gigabytes(user_storage_gib)
+    root = None if root_storage_gib is None else _gigabytes(root_storage_gib)
+    problems = [f"{_USER_STORAGE} {user_storage_gib!r} must be a whole number of GB"] if user is None else []
+    if root_storage_gib is not None and root is None:
+        problems.append(f"{_ROOT_STORAGE} {root_storage_gib!r} must be a whole number of GB")
+    if problems or user is None:
+        return problems
+    if root is not None and not _fits(user, root):
+        return [
+            f"{_USER_STORAGE} {user} with {_ROOT_STORAGE} {root} is not a documented pair of volume sizes; "
+            f"WorkSpaces takes {STORAGE_PAIRS}"
+        ]
+    if root is None and not (_fits(user, SMALL_ROOT_GB) or _fits(user, LARGE_ROOT_GB[0])):
+        return [f"{_USER_STORAGE} {user} is in no documented pair of volume sizes; WorkSpaces takes {STORAGE_PAIRS}"]
+    return []
+
+
+def bundle_problems(
+    *,
+    bundle_name: Optional[str] = None,
+    description: Optional[str] = None,
+    image_id: Optional[str] = None,
+    compute_type: Optional[str] = None,
+    tags: Optional[Mapping[str, Optional[str]]] = None,
+) -> list[str]:
+    """Every rule of CreateWorkspaceBundle broken by the known values but the storage pair (storage_problems)."""
+    found: Sequence[Optional[str]] = [
+        None if bundle_name is None else name_problem(bundle_name, "bundle_name", "BundleName"),
+        None if description is None else description_problem(description, "BundleDescription", 255),
+        None if image_id is None else image_id_problem(image_id, "image_id", "ImageId"),
+        None if compute_type is None else compute_type_problem(compute_type),
+    ]
+    return [p for p in found if p] + (tags_problems(tags) if tags is not None else [])
+
+
+def bundle_image_problems(*, bundle_id: Optional[str] = None, image_id: Optional[str] = None) -> list[str]:
+    """The rules of UpdateWorkspaceBundle, for apply_to_bundle."""
+    found = [
+        None if bundle_id is None else bundle_id_problem(bundle_id),
+        None if image_id is None else image_id_problem(image_id, "image_id", "ImageId"),
+    ]
+    return [p for p in found if p]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import rules
 
@@ -57,3 +59,81 @@ def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None
     for timeout in (900, 10800, 42600, 43200):
         assert rules.wait_condition_timeout(timeout) <= 43200
         assert rules.wait_condition_timeout(timeout) - rules.handler_wait_seconds(timeout) == 600
+
+
+# ---------------------------------------------------------------- bundles
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        (
+            {"bundle_name": "n" * 65},
+            "bundle_name (BundleName) '" + "n" * 65 + "' is 65 characters long; it must be 1 to 64",
+        ),
+        ({"bundle_name": "golden bundle"}, "bundle_name (BundleName) 'golden bundle' must match the pattern"),
+        ({"description": "d" * 256}, "description (BundleDescription) '" + "d" * 256 + "' is 256 characters long; it"),
+        ({"description": "a;b"}, "description (BundleDescription) 'a;b' must match the pattern [a-zA-Z0-9_./() -]+"),
+        ({"image_id": "ami-0123456789"}, "image_id (ImageId) 'ami-0123456789' must match the pattern wsi-"),
+        ({"compute_type": "HUGE"}, "compute_type (ComputeType.Name) 'HUGE' must be one of VALUE, STANDARD, "),
+        ({"tags": {f"k{i}": "v" for i in range(50)}}, "at most 49 are allowed, because a WorkSpaces image or bundle"),
+    ],
+)
+def test_each_bundle_rule_names_property_value_and_rule(kwargs: dict[str, object], words: str) -> None:
+    problems = rules.bundle_problems(**kwargs)  # type: ignore[arg-type]
+    assert len(problems) == 1
+    assert words in problems[0]
+
+
+def test_bundle_values_at_the_limits_pass() -> None:
+    assert (
+        rules.bundle_problems(
+            bundle_name="n" * 64, description="d" * 255, image_id="wsi-" + "a" * 9, compute_type="GRAPHICS_G7_12XLARGE"
+        )
+        == []
+    )
+
+
+def test_compute_types_are_the_api_enum() -> None:
+    import botocore.session
+
+    compute: Any = botocore.session.get_session().get_service_model("workspaces").shape_for("Compute")
+    assert tuple(compute.enum) == rules.COMPUTE_TYPES
+
+
+@pytest.mark.parametrize(
+    ("user", "root"),
+    [(10, 80), (50, 80), (100, 80), ("50", "80"), (100, 175), (2000, 2000), (100, None), (10, None), (1000, None)],
+)
+def test_documented_volume_pairs_pass(user: int | str, root: int | str | None) -> None:
+    assert rules.storage_problems(user, root) == []
+
+
+@pytest.mark.parametrize(
+    ("user", "root", "words"),
+    [
+        (20, 80, "user_storage_gib (UserStorage.Capacity) 20 with root_storage_gib (RootStorage.Capacity) 80 is not"),
+        (50, 175, "50 with root_storage_gib (RootStorage.Capacity) 175 is not a documented pair"),
+        (100, 100, "100 with root_storage_gib (RootStorage.Capacity) 100 is not a documented pair"),
+        (2001, 2000, "2001 with root_storage_gib (RootStorage.Capacity) 2000"),
+        (60, None, "user_storage_gib (UserStorage.Capacity) 60 is in no documented pair of volume sizes"),
+        ("lots", 80, "user_storage_gib (UserStorage.Capacity) 'lots' must be a whole number of GB"),
+        (50.5, None, "user_storage_gib (UserStorage.Capacity) 50.5 must be a whole number of GB"),
+        (50, "eighty", "root_storage_gib (RootStorage.Capacity) 'eighty' must be a whole number of GB"),
+    ],
+)
+def test_volume_sizes_outside_the_documented_pairs_name_the_rule(user: object, root: object, words: str) -> None:
+    problems = rules.storage_problems(user, root)  # type: ignore[arg-type]
+    assert len(problems) == 1
+    assert words in problems[0]
+    if "pair" in words:
+        assert problems[0].endswith(
+            "WorkSpaces takes root 80 with user 10, 50 or 100, or root 175 to 2000 with user 100 to 2000 (GB)"
+        )
+
+
+def test_bundle_ids_for_apply_to_bundle() -> None:
+    assert rules.bundle_image_problems(bundle_id="wsb-01234567", image_id="wsi-012345678") == []
+    assert rules.bundle_image_problems(bundle_id="wsb-0123") == [
+        "bundle_id (BundleId) 'wsb-0123' must match the pattern wsb-[0-9a-z]{8,63}"
+    ]
