@@ -29,7 +29,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from simulator.assembly import Assembly
@@ -148,6 +148,10 @@ class CloudFormation:
         self._seq = itertools.count()
         self._random = random.Random(7)
         self._started = clock.now()
+        # Properties each custom resource was last asked to take in this stack operation, answered or not:
+        # a failed update is rolled back with an Update back to the old properties even for the resource
+        # that failed, which may have half-applied them.
+        self._attempted: dict[str, dict[str, Any]] = {}
 
     def close(self) -> None:
         for host in self.hosts.values():
@@ -169,10 +173,7 @@ class CloudFormation:
             return self._create(stack, assembly)
         previous = stack.parameters
         stack.parameters = dict(parameters or {})
-        updated = self._update(stack, assembly)
-        if updated.status == "UPDATE_ROLLBACK_COMPLETE":
-            stack.parameters = previous
-        return updated
+        return self._update(stack, assembly, previous)
 
     def delete(self, name: str) -> Stack:
         stack = self.stacks[name]
@@ -200,9 +201,10 @@ class CloudFormation:
         self._emit(stack.name, stack.status, failed or "")
         return stack
 
-    def _update(self, stack: Stack, assembly: Assembly) -> Stack:
+    def _update(self, stack: Stack, assembly: Assembly, previous_parameters: dict[str, Any]) -> Stack:
         old_template, old_assembly = stack.template, stack.assembly
         before = {lid: Resource(**vars(r)) for lid, r in stack.resources.items()}
+        self._attempted = {}
         stack.template, stack.assembly = assembly.template, assembly
         self._emit(stack.name, "UPDATE_IN_PROGRESS")
         created: list[str] = []
@@ -226,27 +228,21 @@ class CloudFormation:
             return stack
         stack.reason = reason
         self._emit(stack.name, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
-        # Back to the previous template: custom resources updated in place get an Update with the old
-        # properties; whatever this update created, or created as a replacement, is deleted.
-        stack.template, stack.assembly = old_template, old_assembly
-        for lid, old in before.items():
-            now = stack.resources.get(lid)
-            if now is None or now.physical_id != old.physical_id:
-                continue
-            if now.type.startswith("Custom::") and now.properties != old.properties:
-                self._custom(stack, old, "Update", old.properties, now.properties, wait=True)
-            stack.resources[lid] = old
-        new_ones = [stack.resources.get(lid, None) for lid in created]
-        replacements = [
-            Resource(**{**vars(before[lid]), "physical_id": r.physical_id})
-            for lid, r in list(stack.resources.items())
-            if lid in before and r.physical_id != before[lid].physical_id
+        stack.template, stack.assembly, stack.parameters = old_template, old_assembly, previous_parameters
+        # What this update made anew: resources new to the template, and the new physical resources of
+        # replacements. The previous physical resources were never deleted, so they simply come back.
+        doomed = [
+            r for lid, r in stack.resources.items() if lid not in before or r.physical_id != before[lid].physical_id
         ]
+        # What it changed in place goes back to its previous properties.
+        for lid, old in before.items():
+            current = stack.resources.get(lid)
+            if current is not None and current.physical_id == old.physical_id:
+                asked = self._attempted.get(lid, current.properties)
+                if asked != old.properties:
+                    self._revert(stack, replace(current, properties=asked), old)
+            stack.resources[lid] = old
         self._emit(stack.name, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-        doomed = [r for r in new_ones if r is not None and r.logical_id not in before] + replacements
-        for lid in list(stack.resources):
-            if lid in before:
-                stack.resources[lid] = before[lid]
         failed = self._delete_all(stack, doomed, assembly.template, rollback_of_create=True, keep_records=True)
         for r in doomed:
             if r.logical_id not in before:
@@ -255,6 +251,19 @@ class CloudFormation:
         stack.status = "UPDATE_ROLLBACK_FAILED" if failed else "UPDATE_ROLLBACK_COMPLETE"
         self._emit(stack.name, stack.status, failed or "")
         return stack
+
+    def _revert(self, stack: Stack, current: Resource, old: Resource) -> None:
+        """Roll one resource updated in place back to its previous properties."""
+        self._emit(old.logical_id, "UPDATE_IN_PROGRESS", "rollback")
+        if current.type.startswith("Custom::"):
+            result = self._custom(stack, old, "Update", old.properties, current.properties, wait=True)
+            assert isinstance(result, Result)
+            self._emit(old.logical_id, "UPDATE_COMPLETE" if result.ok else "UPDATE_FAILED", result.reason)
+            return
+        if current.type == "AWS::Lambda::Function":
+            policies = {"deletion_policy": old.deletion_policy, "update_replace_policy": old.update_replace_policy}
+            self._function(stack, stack.template, old.logical_id, old.properties, policies)
+        self._emit(old.logical_id, "UPDATE_COMPLETE")
 
     # ------------------------------------------------------------ the event loop
 
@@ -357,6 +366,8 @@ class CloudFormation:
         if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
             resource = Resource(lid, rtype, old.physical_id if old else "", props, **policies)
             kind = "Update" if old else "Create"
+            if old is not None:
+                self._attempted[lid] = props
             return self._custom(stack, resource, kind, props, old.properties if old else None, record=True)
         if rtype == "AWS::CloudFormation::WaitConditionHandle":
             if old is not None:

@@ -115,10 +115,9 @@ def references(node: Any) -> set[str]:
             elif key == "Fn::GetAtt":
                 found.add(arg[0] if isinstance(arg, list) else str(arg).split(".")[0])
             elif key == "Fn::Sub":
-                text = arg if isinstance(arg, str) else arg[0]
-                found |= {v.split(".")[0] for v in _SUB_VAR.findall(text)}
-                if not isinstance(arg, str):
-                    found |= references(arg[1])
+                text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                found |= {v.split(".")[0] for v in _SUB_VAR.findall(text) if v not in variables}
+                found |= references(variables)
             else:
                 found |= references(arg)
     return {f for f in found if not f.startswith("AWS::")}

@@ -6,7 +6,6 @@ emulator behind a loopback HTTP endpoint, and a virtual clock.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,9 @@ from typing import Any
 import aws_cdk as cdk
 
 from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from simulator.assembly import Assembly, load  # noqa: E402
-from simulator.cloud import ACCOUNT, REGION, LocalCloud  # noqa: E402
-from simulator.engine import CloudFormation, Faults, Stack, StackEvent  # noqa: E402
+from simulator.assembly import Assembly, load
+from simulator.cloud import ACCOUNT, REGION, LocalCloud
+from simulator.engine import CloudFormation, Faults, Stack, StackEvent
 
 # A fixed seed makes the emulator's ids the same in every fresh cloud, so one synthesized app serves many rows.
 SEED = 20261126

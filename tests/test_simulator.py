@@ -1,0 +1,205 @@
+"""The lifecycle driver's own rules, checked with a tiny custom resource handler instead of ours."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.assembly import load
+from simulator.cloud import ACCOUNT, REGION, LocalCloud
+from simulator.engine import CloudFormation
+from simulator.intrinsics import Resolver, TemplateError, references
+
+# Answers according to its "Mode" property; PUTs with urllib like any handler would.
+HANDLER = """
+import json, os, urllib.request
+
+def put(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""})
+    urllib.request.urlopen(request).close()
+
+def handler(event, context):
+    if "Signal" in event:
+        put(event["Signal"], {"Status": "SUCCESS", "Reason": "ok", "UniqueId": "u", "Data": "d"})
+        return
+    props = event["ResourceProperties"]
+    mode = props.get("Mode", "ok") if event["RequestType"] != "Delete" else "ok"
+    with open(os.environ["LOG_FILE"], "a") as log:
+        log.write(json.dumps([event["RequestType"], event.get("PhysicalResourceId"), props.get("Mode")]) + "\\n")
+    if mode == "crash":
+        raise RuntimeError("boom")
+    if mode == "silent":
+        return
+    if "Handle" in props:
+        put(props["Handle"], {"Status": "SUCCESS", "Reason": "early", "UniqueId": "early", "Data": "x"})
+    kept = event.get("PhysicalResourceId", "id-1")
+    physical = {"empty-id": "", "new-id": "id-" + props.get("Version", "1")}.get(mode, kept)
+    body = {"Status": "FAILED" if mode == "fail" else "SUCCESS", "Reason": "x" * 5000 if mode == "big" else "said so",
+            "PhysicalResourceId": physical, "StackId": event["StackId"], "RequestId": event["RequestId"],
+            "LogicalResourceId": event["LogicalResourceId"], "Data": {"Answer": "42"}}
+    put(event["ResponseURL"], body)
+"""
+
+
+def assembly(tmp: Path, resources: dict[str, Any], outputs: dict[str, Any] | None = None, name: str = "a") -> Path:
+    out = tmp / name
+    (out / "asset.fn").mkdir(parents=True)
+    (out / "asset.fn" / "index.py").write_text(HANDLER)
+    template = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Handler": "index.handler",
+                    "Timeout": 30,
+                    "Code": {"S3Bucket": "b", "S3Key": "fn.zip"},
+                    "Environment": {"Variables": {"LOG_FILE": str(tmp / "events.log")}},
+                },
+                "Metadata": {"aws:asset:path": "asset.fn"},
+            },
+            **resources,
+        },
+        "Outputs": outputs or {},
+    }
+    (out / "S.template.json").write_text(json.dumps(template))
+    manifest = {
+        "artifacts": {"S": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}}
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
+
+
+def custom(mode: str = "ok", **props: Any) -> dict[str, Any]:
+    return {
+        "Type": "Custom::Thing",
+        "Properties": {"ServiceToken": {"Fn::GetAtt": ["Fn", "Arn"]}, "Mode": mode, **props},
+    }
+
+
+@pytest.fixture
+def cfn() -> Iterator[CloudFormation]:
+    cloud = LocalCloud()
+    engine = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION)
+    yield engine
+    engine.close()
+    cloud.close()
+
+
+def log_of(tmp: Path) -> list[list[Any]]:
+    return [json.loads(line) for line in (tmp / "events.log").read_text().splitlines()]
+
+
+def test_a_custom_resource_answer_becomes_its_id_and_attributes(cfn: CloudFormation, tmp_path: Path) -> None:
+    out = assembly(tmp_path, {"R": custom(Number=5)}, {"A": {"Value": {"Fn::GetAtt": ["R", "Answer"]}}})
+    stack = cfn.deploy(load(out))
+    assert (stack.status, stack.outputs, stack.resources["R"].physical_id) == ("CREATE_COMPLETE", {"A": "42"}, "id-1")
+
+
+def test_failed_answers_and_rollback_deletes_with_the_answered_id(cfn: CloudFormation, tmp_path: Path) -> None:
+    stack = cfn.deploy(load(assembly(tmp_path, {"R": custom("fail")})))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert "Received response status [FAILED] from custom resource. Message returned: said so" in stack.reason
+    assert log_of(tmp_path) == [["Create", None, "fail"], ["Delete", "id-1", "fail"]]
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [("big", "Response object is too long."), ("empty-id", "Invalid PhysicalResourceId")],
+)
+def test_answers_cloudformation_refuses(cfn: CloudFormation, tmp_path: Path, mode: str, reason: str) -> None:
+    stack = cfn.deploy(load(assembly(tmp_path, {"R": custom(mode)})))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert stack.reason.endswith(reason)
+
+
+def test_no_answer_fails_after_the_service_timeout(cfn: CloudFormation, tmp_path: Path) -> None:
+    stack = cfn.deploy(load(assembly(tmp_path, {"R": custom("silent", ServiceTimeout=120)})))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert "did not receive a response from your Custom Resource" in stack.reason
+    failed = next(e for e in cfn.events if e.status == "CREATE_FAILED")
+    assert failed.time == 120
+
+
+def test_a_service_timeout_over_an_hour_is_refused(cfn: CloudFormation, tmp_path: Path) -> None:
+    stack = cfn.deploy(load(assembly(tmp_path, {"R": custom(ServiceTimeout=3601)})))
+    assert "ServiceTimeout 3601 must be 1 to 3600" in stack.reason
+
+
+def test_a_crashing_function_is_retried_twice_a_minute_then_two_apart(cfn: CloudFormation, tmp_path: Path) -> None:
+    stack = cfn.deploy(load(assembly(tmp_path, {"R": custom("crash", ServiceTimeout=600)})))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    errors = [e for e in cfn.events if e.status == "LAMBDA_ERROR"]
+    assert [e.time for e in errors] == [0, 60, 180]
+    assert "RuntimeError: boom" in errors[0].reason
+
+
+def test_a_missing_module_fails_the_cold_start(cfn: CloudFormation, tmp_path: Path) -> None:
+    out = assembly(tmp_path, {"R": custom(ServiceTimeout=60)})
+    (out / "asset.fn" / "index.py").write_text("import crhelper\n" + HANDLER)
+    cfn.deploy(load(out))
+    error = next(e for e in cfn.events if e.status == "LAMBDA_ERROR")
+    assert "No module named 'crhelper'" in error.reason, "the dev environment's crhelper must not leak into Lambda"
+
+
+def test_a_wait_condition_times_out_and_counts_early_signals(cfn: CloudFormation, tmp_path: Path) -> None:
+    resources = {
+        "H": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+        "R": custom(Handle={"Ref": "H"}),
+        "W": {
+            "Type": "AWS::CloudFormation::WaitCondition",
+            "DependsOn": "R",
+            "Properties": {"Handle": {"Ref": "H"}, "Timeout": "300", "Count": "2"},
+        },
+    }
+    stack = cfn.deploy(load(assembly(tmp_path, resources)))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert stack.reason.endswith("WaitCondition timed out. Received 1 conditions when expecting 2")
+    assert next(e for e in cfn.events if e.status == "CREATE_FAILED").time == 300
+
+
+def test_a_new_physical_id_is_a_replacement_cleaned_up_after_success(cfn: CloudFormation, tmp_path: Path) -> None:
+    cfn.deploy(load(assembly(tmp_path, {"R": custom("new-id", Version="1")}, name="v1")))
+    stack = cfn.deploy(load(assembly(tmp_path, {"R": custom("new-id", Version="2")}, name="v2")))
+    assert (stack.status, stack.resources["R"].physical_id) == ("UPDATE_COMPLETE", "id-2")
+    assert log_of(tmp_path)[-2:] == [["Update", "id-1", "new-id"], ["Delete", "id-1", "new-id"]]
+
+
+def test_retain_keeps_replaced_and_deleted_resources(cfn: CloudFormation, tmp_path: Path) -> None:
+    kept = {**custom("new-id", Version="1"), "UpdateReplacePolicy": "Retain", "DeletionPolicy": "Retain"}
+    cfn.deploy(load(assembly(tmp_path, {"R": kept}, name="v1")))
+    cfn.deploy(load(assembly(tmp_path, {"R": {**kept, **custom("new-id", Version="2")}}, name="v2")))
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert [e[0] for e in log_of(tmp_path)] == ["Create", "Update"]
+
+
+def test_a_failed_in_place_update_is_rolled_back_with_the_old_properties(cfn: CloudFormation, tmp_path: Path) -> None:
+    cfn.deploy(load(assembly(tmp_path, {"R": custom("ok", Version="1")}, name="v1")))
+    stack = cfn.deploy(load(assembly(tmp_path, {"R": custom("fail", Version="2")}, name="v2")))
+    assert stack.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert log_of(tmp_path)[-1] == ["Update", "id-1", "ok"]
+    assert stack.resources["R"].properties["Version"] == "1"
+
+
+def test_intrinsics() -> None:
+    attrs = {("R", "Arn"): "arn:r"}
+    resolver = Resolver(
+        pseudo={"AWS::Region": "eu-west-1"},
+        parameters={"P": "p"},
+        conditions={"Yes": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}},
+        ref=lambda lid: f"id-{lid}",
+        get_att=lambda lid, attr: attrs[(lid, attr)],
+    )
+    node = {
+        "a": {"Fn::Join": ["-", [{"Ref": "P"}, {"Fn::Select": [1, {"Fn::Split": [",", "x,y"]}]}]]},
+        "b": {"Fn::Sub": "${AWS::Region}/${R.Arn}/${X}"},
+        "c": {"Fn::If": ["Yes", "yes", {"Ref": "AWS::NoValue"}]},
+        "d": {"Fn::Sub": ["${V}!", {"V": {"Ref": "R"}}]},
+    }
+    assert resolver.resolve(node) == {"a": "p-y", "b": "eu-west-1/arn:r/id-X", "c": "yes", "d": "id-R!"}
+    assert references(node) == {"P", "R", "X"}
+    with pytest.raises(TemplateError, match="does not model Fn::ImportValue"):
+        resolver.resolve({"Fn::ImportValue": "x"})
