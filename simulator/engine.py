@@ -150,7 +150,7 @@ class CloudFormation:
         self._started = clock.now()
         # Properties each custom resource was last asked to take in this stack operation, answered or not:
         # a failed update is rolled back with an Update back to the old properties even for the resource
-        # that failed, which may have half-applied them.
+        # that failed (undocumented; reported in aws/aws-cdk#17040), which may have half-applied them.
         self._attempted: dict[str, dict[str, Any]] = {}
 
     def close(self) -> None:
