@@ -569,3 +569,21 @@ def test_signals_keep_the_head_of_a_long_reason() -> None:
     body = signal_body(success=False, reason="image wsi-x went to ERROR - " + "y" * 5000, image_id="wsi-x")
     assert body["Reason"].startswith("image wsi-x went to ERROR")
     assert len(body["Reason"]) <= 2048
+
+
+def test_a_refused_response_fails_the_invocation_without_answering_failed(world: World) -> None:
+    """crhelper would answer FAILED after its send raised; a passing refusal must not fail the resource."""
+    import index
+
+    attempts: list[dict[str, Any]] = []
+
+    def refuse_once(url: str, body: dict[str, Any]) -> None:
+        attempts.append(body)
+        raise RuntimeError("HTTP 500")
+
+    assert index.deps is not None
+    index.deps.send = refuse_once
+    world.watch_stopped()
+    with pytest.raises(RuntimeError, match="HTTP 500"):
+        index.handler(event("Delete", props(), physical_id="not-created:GoldenResource"), Context())
+    assert [a["Status"] for a in attempts] == ["SUCCESS"], "no FAILED answer may follow the refused SUCCESS"
