@@ -24,6 +24,12 @@ class InvalidRequestError(ValueError):
     """The properties break a rule; the message says which, in rules.py's words."""
 
 
+def refuse(problems: Sequence[str]) -> None:
+    """Fail with every broken rule at once, as synth does."""
+    if problems:
+        raise InvalidRequestError("; ".join(problems))
+
+
 @dataclass(frozen=True)
 class Kind:
     """The words and id shape of one kind of WorkSpaces resource, so shared decisions speak of it correctly."""
@@ -142,16 +148,16 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
         wait_handle=props.get("WaitHandle") or None,
     )
     if check:
-        problems = rules.image_problems(
-            source_image_id=request.source_image_id,
-            image_name=request.name,
-            description=request.description,
-            tags=request.tags,
-            timeout_seconds=request.timeout_seconds,
-            no_update_behavior=request.no_update_behavior,
+        refuse(
+            rules.image_problems(
+                source_image_id=request.source_image_id,
+                image_name=request.name,
+                description=request.description,
+                tags=request.tags,
+                timeout_seconds=request.timeout_seconds,
+                no_update_behavior=request.no_update_behavior,
+            )
         )
-        if problems:
-            raise InvalidRequestError("; ".join(problems))
     return request
 
 

@@ -107,12 +107,13 @@ LIFECYCLES: dict[str, type[Lifecycle]] = {}
 try:
     import boto3
     from botocore.config import Config
+    from bundle import BundleImageLifecycle, BundleLifecycle
     from image import ImageLifecycle
     from lifecycle import Answer, Lifecycle
     from watch import WATCH_KEY, Scheduler, Watch
     from workspaces import WorkSpaces
 
-    LIFECYCLES.update({kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle,)})
+    LIFECYCLES.update({kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle, BundleLifecycle, BundleImageLifecycle)})
 
     # Throttling is retried with exponential backoff (botocore "standard" mode);
     # the model declares no ThrottlingException but the service throttles.

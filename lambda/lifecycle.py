@@ -121,6 +121,20 @@ class Lifecycle(ABC):
         self.scheduler.start(watch, function_arn)
         return replace(answer, deferred=True)
 
+    def _answer_when_available(
+        self, ev: ResourceEvent, watched_id: str, answer: Answer, function_arn: str, *, undo_on_failure: bool
+    ) -> Answer:
+        """For a resource with no timeout of its own: answer once it is AVAILABLE, within the custom resource's hour."""
+        return self._respond_when_ready(
+            ev,
+            watched_id,
+            self.look(watched_id),
+            d.respond_deadline(self.clock()),
+            answer,
+            function_arn,
+            undo_on_failure=undo_on_failure,
+        )
+
     def _finish(self, watch: Watch, outcome: d.Outcome) -> None:
         if watch.mode == "signal":
             self.send(

@@ -1,7 +1,8 @@
 """The WorkSpaces calls the handler makes, and what each API error means to the user.
 
 Error meanings follow the "Errors" sections of the WorkSpaces API reference
-(CreateUpdatedWorkspaceImage, DeleteWorkspaceImage) in shared/reference.
+(CreateUpdatedWorkspaceImage, DeleteWorkspaceImage, CreateWorkspaceBundle,
+UpdateWorkspaceBundle, DeleteWorkspaceBundle) and the botocore model.
 Throttling is retried by botocore (standard mode, see index.py); an error that
 survives the retries is reported, not hidden.
 """
@@ -12,7 +13,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import rules
 from botocore.exceptions import ClientError
+from bundle_decisions import Bundle, BundleRequest
 from decisions import Image
 
 log = logging.getLogger(__name__)
@@ -55,8 +58,25 @@ def explain(error: ClientError, action: str, subject: str) -> WorkSpacesError:
         "ThrottlingException": f"WorkSpaces kept throttling {action} for {subject} after every retry; "
         "deploy again later or with fewer images at once",
     }
+    if "Bundle" in action:
+        hints |= {
+            "OperationNotSupportedException": f"WorkSpaces does not support {action} for {subject}",
+            "ResourceAlreadyExistsException": f"a bundle with the requested name already exists ({subject}); "
+            "choose another bundle_name (WorkSpaces asks to wait 2 hours after deleting a bundle before "
+            "reusing its name)",
+            "ResourceLimitExceededException": f"the Region's {rules.MAX_CUSTOM_BUNDLES} custom bundles are used up "
+            f"(a quota that cannot be raised), so {action} failed for {subject}; delete unused bundles",
+            # In the error lists of Create/UpdateWorkspaceBundle; what it means there is undocumented.
+            "ResourceUnavailableException": f"WorkSpaces reports a resource of {action} for {subject} as not "
+            "available; the image must be AVAILABLE",
+        }
     hint = hints.get(code, f"{action} failed for {subject}")
     return WorkSpacesError(code, f"{hint} ({code}: {said})")
+
+
+def subject(resource_id: str) -> str:
+    """How a reason names a resource: by its kind and id."""
+    return f"{'bundle' if resource_id.startswith('wsb-') else 'image'} {resource_id}"
 
 
 def image_from(raw: Mapping[str, Any]) -> Image:
@@ -71,6 +91,17 @@ def image_from(raw: Mapping[str, Any]) -> Image:
         error_code=raw.get("ErrorCode", ""),
         error_message=raw.get("ErrorMessage", ""),
         error_details=tuple((d.get("ErrorCode", ""), d.get("ErrorMessage", "")) for d in raw.get("ErrorDetails", [])),
+    )
+
+
+def bundle_from(raw: Mapping[str, Any]) -> Bundle:
+    return Bundle(
+        bundle_id=raw["BundleId"],
+        name=raw.get("Name", ""),
+        image_id=raw.get("ImageId", ""),
+        owner=raw.get("Owner", ""),
+        # State is optional in the model; a bundle described without one is taken as usable.
+        state=raw.get("State", "AVAILABLE"),
     )
 
 
@@ -99,14 +130,14 @@ class WorkSpaces:
             raise explain(error, "DescribeWorkspaceImages", "the account's images") from error
         return images
 
-    def tags(self, image_id: str) -> dict[str, str] | None:
-        """The image's tags, or None when the image is gone."""
+    def tags(self, resource_id: str) -> dict[str, str] | None:
+        """The image's or bundle's tags, or None when it is gone."""
         try:
-            listed = self.client.describe_tags(ResourceId=image_id)["TagList"]
+            listed = self.client.describe_tags(ResourceId=resource_id)["TagList"]
         except ClientError as error:
             if _code(error) == "ResourceNotFoundException":
                 return None
-            raise explain(error, "DescribeTags", f"image {image_id}") from error
+            raise explain(error, "DescribeTags", subject(resource_id)) from error
         return {t["Key"]: t.get("Value", "") for t in listed}
 
     def create_updated_image(self, source_image_id: str, name: str, description: str, tags: Mapping[str, str]) -> str:
@@ -115,27 +146,27 @@ class WorkSpaces:
                 Name=name,
                 Description=description,
                 SourceImageId=source_image_id,
-                Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+                Tags=_tag_list(tags),
             )
         except ClientError as error:
             raise explain(error, "CreateUpdatedWorkspaceImage", f"source image {source_image_id}") from error
         return str(answer["ImageId"])
 
-    def set_tags(self, image_id: str, tags: Mapping[str, str]) -> None:
+    def set_tags(self, resource_id: str, tags: Mapping[str, str]) -> None:
         if not tags:
             return
         try:
-            self.client.create_tags(ResourceId=image_id, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+            self.client.create_tags(ResourceId=resource_id, Tags=_tag_list(tags))
         except ClientError as error:
-            raise explain(error, "CreateTags", f"image {image_id}") from error
+            raise explain(error, "CreateTags", subject(resource_id)) from error
 
-    def delete_tags(self, image_id: str, keys: list[str]) -> None:
+    def delete_tags(self, resource_id: str, keys: list[str]) -> None:
         if not keys:
             return
         try:
-            self.client.delete_tags(ResourceId=image_id, TagKeys=keys)
+            self.client.delete_tags(ResourceId=resource_id, TagKeys=keys)
         except ClientError as error:
-            raise explain(error, "DeleteTags", f"image {image_id}") from error
+            raise explain(error, "DeleteTags", subject(resource_id)) from error
 
     def delete_image(self, image_id: str) -> None:
         """Delete an image, naming what holds it when the service refuses."""
@@ -173,13 +204,78 @@ class WorkSpaces:
 
     def bundles_using(self, image_id: str) -> list[str]:
         """Bundle ids whose ImageId is this image (DescribeImageAssociations covers only applications)."""
-        found: list[str] = []
         try:
-            for page in self.client.get_paginator("describe_workspace_bundles").paginate():
-                found += [b["BundleId"] for b in page.get("Bundles", []) if b.get("ImageId") == image_id]
+            return [b.bundle_id for b in self._own_bundles() if b.image_id == image_id]
         except ClientError as error:
             log.warning("could not list bundles to explain a blocked delete: %s", _code(error))
-        return found
+        return []
+
+    # ------------------------------------------------------------ bundles
+
+    def _own_bundles(self) -> list[Bundle]:
+        # DescribeWorkspaceBundles without BundleIds or Owner lists the account's own bundles.
+        bundles: list[Bundle] = []
+        for page in self.client.get_paginator("describe_workspace_bundles").paginate():
+            bundles += [bundle_from(b) for b in page.get("Bundles", [])]
+        return bundles
+
+    def owned_bundles_named(self, name: str) -> list[Bundle]:
+        try:
+            return [b for b in self._own_bundles() if b.name == name]
+        except ClientError as error:
+            raise explain(error, "DescribeWorkspaceBundles", "the account's bundles") from error
+
+    def describe_bundle(self, bundle_id: str) -> Bundle | None:
+        """The bundle, or None when it does not exist."""
+        try:
+            found = self.client.describe_workspace_bundles(BundleIds=[bundle_id]).get("Bundles", [])
+        except ClientError as error:
+            if _code(error) in ("ResourceNotFoundException", "InvalidParameterValuesException"):
+                return None
+            raise explain(error, "DescribeWorkspaceBundles", f"bundle {bundle_id}") from error
+        return next((bundle_from(b) for b in found if b["BundleId"] == bundle_id), None)
+
+    def create_bundle(self, request: BundleRequest, tags: Mapping[str, str]) -> str:
+        optional = {"RootStorage": {"Capacity": request.root_storage}} if request.root_storage else {}
+        try:
+            answer = self.client.create_workspace_bundle(
+                BundleName=request.name,
+                BundleDescription=request.description,
+                ImageId=request.image_id,
+                ComputeType={"Name": request.compute_type},
+                UserStorage={"Capacity": request.user_storage},
+                Tags=_tag_list(tags),
+                **optional,
+            )
+        except ClientError as error:
+            raise explain(
+                error, "CreateWorkspaceBundle", f"bundle {request.name!r} on image {request.image_id}"
+            ) from error
+        return str(answer["WorkspaceBundle"]["BundleId"])
+
+    def update_bundle(self, bundle_id: str, image_id: str) -> None:
+        """Point the bundle at another image; WorkSpaces launched from it keep their image until rebuilt."""
+        try:
+            self.client.update_workspace_bundle(BundleId=bundle_id, ImageId=image_id)
+        except ClientError as error:
+            raise explain(error, "UpdateWorkspaceBundle", f"bundle {bundle_id} or image {image_id}") from error
+
+    def delete_bundle(self, bundle_id: str) -> None:
+        try:
+            self.client.delete_workspace_bundle(BundleId=bundle_id)
+        except ClientError as error:
+            code = _code(error)
+            if code == "ResourceNotFoundException":
+                return  # already gone: a repeated Delete
+            if code == "ResourceAssociatedException":
+                # "To delete a bundle, you must first delete all of the WorkSpaces that are based on the
+                # bundle" (WorkSpaces Administration Guide, "Delete a custom WorkSpaces bundle or image").
+                raise WorkSpacesError(
+                    code,
+                    f"bundle {bundle_id} cannot be deleted: WorkSpaces are still based on it; terminate them or "
+                    f"keep the bundle (removal_policy RETAIN) ({code}: {_message(error)})",
+                ) from error
+            raise explain(error, "DeleteWorkspaceBundle", f"bundle {bundle_id}") from error
 
     def shared_with(self, image_id: str) -> list[str]:
         try:
@@ -188,3 +284,7 @@ class WorkSpaces:
             log.warning("could not read the image's permissions to explain a blocked delete: %s", _code(error))
             return []
         return [p["SharedAccountId"] for p in answer.get("ImagePermissions", [])]
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]

@@ -17,6 +17,7 @@ import boto3
 import index
 import rules
 from botocore.stub import ANY, Stubber
+from bundle_decisions import parse_bundle_request
 from decisions import Ownership, parse_request
 
 STACK_ID = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Golden/8e6f0a10-0000-4000-8000-000000000000"
@@ -26,6 +27,12 @@ HANDLE_URL = "https://cloudformation-waitcondition.example/secret-handle-signatu
 SOURCE = "wsi-source0001"
 NEW = "wsi-updated0001"
 T0 = 1_800_000_000.0
+ACCOUNT = "111122223333"
+IMAGE_TYPE = "Custom::UpdatedWorkspaceImage"
+BUNDLE_TYPE = "Custom::WorkspaceBundle"
+BUNDLE_IMAGE_TYPE = "Custom::WorkspaceBundleImage"
+BUNDLE = "wsb-bundle0001"
+BUNDLE_LOGICAL_ID = "StandardResource"
 
 
 @dataclass
@@ -74,6 +81,7 @@ def event(
     logical_id: str = "GoldenResource",
     physical_id: str | None = None,
     old: Mapping[str, Any] | None = None,
+    resource_type: str = IMAGE_TYPE,
 ) -> dict[str, Any]:
     ev: dict[str, Any] = {
         "RequestType": request_type,
@@ -82,7 +90,7 @@ def event(
         "StackId": STACK_ID,
         "RequestId": f"{request_type}-request",
         "LogicalResourceId": logical_id,
-        "ResourceType": "Custom::UpdatedWorkspaceImage",
+        "ResourceType": resource_type,
         "ResourceProperties": dict(properties),
     }
     if physical_id is not None:
@@ -114,6 +122,67 @@ def image(
 
 def owner_tag(properties: Mapping[str, Any], logical_id: str = "GoldenResource") -> str:
     return Ownership.of(STACK_ID, logical_id, parse_request(properties, check=False)).tag_value
+
+
+# ---------------------------------------------------------------- bundles
+
+
+def bundle_props(**over: Any) -> dict[str, Any]:
+    """Custom::WorkspaceBundle properties as CloudFormation passes them (every value a string)."""
+    base: dict[str, Any] = {
+        "ServiceToken": FUNCTION_ARN,
+        "ServiceTimeout": "3600",
+        "BundleName": "golden-standard",
+        "BundleDescription": "Standard bundle on the golden image",
+        "ImageId": NEW,
+        "ComputeType": {"Name": "STANDARD"},
+        "UserStorage": {"Capacity": "50"},
+        "RootStorage": {"Capacity": "80"},
+        "Tags": [{"Key": "team", "Value": "euc"}],
+    }
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def bundle_event(request_type: str, properties: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return event(request_type, properties, logical_id=BUNDLE_LOGICAL_ID, resource_type=BUNDLE_TYPE, **kwargs)
+
+
+def bundle_image_event(request_type: str, properties: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return event(request_type, properties, logical_id="ApplyResource", resource_type=BUNDLE_IMAGE_TYPE, **kwargs)
+
+
+def bundle_image_props(bundle_id: str = BUNDLE, image_id: str = NEW) -> dict[str, Any]:
+    return {"ServiceToken": FUNCTION_ARN, "ServiceTimeout": "3600", "BundleId": bundle_id, "ImageId": image_id}
+
+
+def bundle(
+    bundle_id: str,
+    *,
+    name: str = "golden-standard",
+    image_id: str = NEW,
+    state: str = "AVAILABLE",
+    owner: str = ACCOUNT,
+) -> dict[str, Any]:
+    """A bundle as DescribeWorkspaceBundles answers it."""
+    return {
+        "BundleId": bundle_id,
+        "Name": name,
+        "Owner": owner,
+        "Description": "Standard bundle on the golden image",
+        "ImageId": image_id,
+        "RootStorage": {"Capacity": "80"},
+        "UserStorage": {"Capacity": "50"},
+        "ComputeType": {"Name": "STANDARD"},
+        "CreationTime": datetime.fromtimestamp(T0, tz=UTC),
+        "LastUpdatedTime": datetime.fromtimestamp(T0, tz=UTC),
+        "State": state,
+        "BundleType": "REGULAR",
+    }
+
+
+def bundle_owner_tag(properties: Mapping[str, Any], logical_id: str = BUNDLE_LOGICAL_ID) -> str:
+    return Ownership.of(STACK_ID, logical_id, parse_bundle_request(properties, check=False)).tag_value
 
 
 @dataclass
@@ -231,3 +300,56 @@ class World:
         self.create(properties)
         self.owned([image(NEW, state=new_state)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(properties)}})
         self.describe(NEW, image(NEW, state=new_state))
+
+    # ------------------------------------------------------------ bundle expectations
+
+    def owned_bundles(
+        self,
+        bundles: list[dict[str, Any]],
+        tags: Mapping[str, Mapping[str, str]] | None = None,
+        name: str = "golden-standard",
+    ) -> None:
+        """DescribeWorkspaceBundles (the account's own), then DescribeTags for each bundle of that name."""
+        self.ws.add_response("describe_workspace_bundles", {"Bundles": bundles}, {})
+        for raw in bundles:
+            if raw.get("Name") == name:
+                self.tags(raw["BundleId"], (tags or {}).get(raw["BundleId"], {}))
+
+    def describe_bundle(self, bundle_id: str, raw: dict[str, Any] | None) -> None:
+        self.ws.add_response(
+            "describe_workspace_bundles", {"Bundles": [raw] if raw else []}, {"BundleIds": [bundle_id]}
+        )
+
+    def create_bundle(
+        self, properties: Mapping[str, Any], new_id: str = BUNDLE, logical_id: str = BUNDLE_LOGICAL_ID
+    ) -> None:
+        tags = [
+            *properties.get("Tags", []),
+            {"Key": rules.OWNER_TAG_KEY, "Value": bundle_owner_tag(properties, logical_id)},
+        ]
+        expected = {
+            "BundleName": properties["BundleName"],
+            "BundleDescription": properties["BundleDescription"],
+            "ImageId": properties["ImageId"],
+            "ComputeType": properties["ComputeType"],
+            "UserStorage": properties["UserStorage"],
+            "Tags": tags,
+        }
+        if "RootStorage" in properties:
+            expected["RootStorage"] = properties["RootStorage"]
+        answer = bundle(new_id, name=properties["BundleName"], image_id=properties["ImageId"], state="PENDING")
+        self.ws.add_response("create_workspace_bundle", {"WorkspaceBundle": answer}, expected)
+
+    def update_bundle(self, bundle_id: str, image_id: str) -> None:
+        self.ws.add_response("update_workspace_bundle", {}, {"BundleId": bundle_id, "ImageId": image_id})
+
+    def fresh_bundle(
+        self, properties: Mapping[str, Any], *, new_id: str = BUNDLE, new_state: str = "AVAILABLE"
+    ) -> None:
+        """The calls of a first Create that makes a new bundle."""
+        name = properties["BundleName"]
+        self.owned_bundles([], name=name)
+        self.create_bundle(properties, new_id)
+        made = bundle(new_id, name=name, image_id=properties["ImageId"], state=new_state)
+        self.owned_bundles([made], {new_id: {rules.OWNER_TAG_KEY: bundle_owner_tag(properties)}}, name=name)
+        self.describe_bundle(new_id, made)

@@ -1,0 +1,158 @@
+"""The bundle decisions without AWS: parse, replace or update in place, ownership, apply and restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bundle_decisions as b
+import decisions as d
+import pytest
+import rules
+
+PROPS: dict[str, Any] = {
+    "BundleName": "golden-standard",
+    "BundleDescription": "Standard bundle",
+    "ImageId": "wsi-updated0001",
+    "ComputeType": {"Name": "STANDARD"},
+    "UserStorage": {"Capacity": "50"},
+    "RootStorage": {"Capacity": "80"},
+    "Tags": [{"Key": "team", "Value": "euc"}],
+}
+REQ = b.parse_bundle_request(PROPS)
+
+
+def test_parse_reads_the_create_workspace_bundle_shapes() -> None:
+    expected = b.BundleRequest(
+        "golden-standard", "Standard bundle", "wsi-updated0001", "STANDARD", "50", "80", {"team": "euc"}
+    )
+    assert b.parse_bundle_request(PROPS) == expected
+    no_root = b.parse_bundle_request({k: v for k, v in PROPS.items() if k != "RootStorage"})
+    assert no_root.root_storage is None
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ({"BundleName": None}, "missing required properties: BundleName"),
+        ({"ComputeType": "STANDARD"}, "compute_type (ComputeType) 'STANDARD' must be an object {Name: <compute type>}"),
+        ({"UserStorage": "50"}, "UserStorage '50' must be an object {Capacity: <GB>}"),
+        ({"RootStorage": {"Size": "80"}}, "RootStorage {'Size': '80'} must be an object {Capacity: <GB>}"),
+        ({"UserStorage": {"Capacity": "60"}}, "user_storage_gib (UserStorage.Capacity) 60 with root_storage_gib"),
+        ({"ComputeType": {"Name": "HUGE"}}, "compute_type (ComputeType.Name) 'HUGE' must be one of VALUE"),
+    ],
+)
+def test_parse_rejects_bad_properties_in_the_words_of_the_rules(override: dict[str, Any], words: str) -> None:
+    props = {k: v for k, v in {**PROPS, **override}.items() if v is not None}
+    with pytest.raises(d.InvalidRequestError) as raised:
+        b.parse_bundle_request(props)
+    assert words in str(raised.value)
+
+
+def test_the_old_properties_are_read_without_judging_them() -> None:
+    old = b.parse_bundle_request({**PROPS, "UserStorage": {"Capacity": "60"}}, check=False)
+    assert old.user_storage == "60"
+
+
+@pytest.mark.parametrize(
+    ("change", "replace", "image"),
+    [
+        ({"image_id": "wsi-updated0002"}, False, "wsi-updated0002"),
+        ({"tags": {"team": "vdi"}}, False, None),
+        ({"name": "golden-2"}, True, None),
+        ({"description": "Other"}, True, None),
+        ({"compute_type": "POWER"}, True, None),
+        ({"user_storage": "100"}, True, None),
+        ({"root_storage": "175"}, True, None),
+        ({"root_storage": None}, True, None),
+        ({"compute_type": "POWER", "image_id": "wsi-updated0002"}, True, None),
+    ],
+)
+def test_only_the_image_and_tags_change_in_place(change: dict[str, Any], replace: bool, image: str | None) -> None:
+    plan = b.plan_bundle_update(REQ, b.BundleRequest(**{**REQ.__dict__, **change}))
+    assert (plan.replace, plan.image_id) == (replace, image)
+
+
+def test_a_tags_update_sets_what_changed_and_deletes_what_went() -> None:
+    new = b.BundleRequest(**{**REQ.__dict__, "tags": {"team": "vdi", "cost": "1"}})
+    plan = b.plan_bundle_update(b.BundleRequest(**{**REQ.__dict__, "tags": {"team": "euc", "old": "x"}}), new)
+    assert plan.tags == d.TagChanges({"team": "vdi", "cost": "1"}, ("old",))
+
+
+def test_a_new_image_keeps_the_ownership_tag_true() -> None:
+    moved = b.BundleRequest(**{**REQ.__dict__, "image_id": "wsi-updated0002"})
+    assert d.Ownership.of("s", "L", REQ) == d.Ownership.of("s", "L", moved)
+    assert d.Ownership.of("s", "L", REQ) != d.Ownership.of("s", "L", b.BundleRequest(**{**REQ.__dict__, "name": "x"}))
+
+
+def test_shared_decisions_speak_of_bundles() -> None:
+    key = d.resource_key("stack", "Standard")
+    assert d.plan_delete("not-created:Standard", None, key, d.BUNDLE).why.startswith("'not-created:Standard' is not a")
+    assert d.plan_delete("wsi-updated0001", f"{key}.x", key, d.BUNDLE).delete is False  # an image id: not a bundle
+    assert d.plan_delete("wsb-bundle0001", f"{key}.x", key, d.BUNDLE).why == (
+        "deleting bundle wsb-bundle0001, which this resource created"
+    )
+    assert d.watch_outcome("wsb-bundle0001", b.Bundle("wsb-bundle0001", state="ERROR"), 0, 10, d.BUNDLE) == (
+        d.Outcome(True, False, "bundle wsb-bundle0001 went to ERROR")
+    )
+    assert d.name_taken_reason("n", [], d.BUNDLE).endswith("before reusing its name)")
+
+
+# ---------------------------------------------------------------- apply_to_bundle
+
+APPLY = b.BundleImageRequest("wsb-bundle0001", "wsi-updated0001")
+BEFORE = b.Bundle("wsb-bundle0001", "b", "wsi-previous001", "111122223333")
+
+
+def test_the_record_round_trips_through_the_physical_id() -> None:
+    record = b.Repoint("wsb-bundle0001", "wsi-previous001")
+    assert record.physical_id == "wsb-bundle0001:wsi-previous001"
+    assert b.Repoint.parse(record.physical_id) == record
+    for physical in (None, "", "not-created:Apply", "wsb-bundle0001", "wsb-bundle0001:ami-1", "x:wsi-previous001"):
+        assert b.Repoint.parse(physical) is None
+
+
+@pytest.mark.parametrize(
+    ("bundle", "owner_tag", "expected"),
+    [
+        (BEFORE, None, b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-previous001"), call=True)),
+        (
+            b.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333"),
+            None,
+            b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-updated0001"), call=False),
+        ),
+    ],
+)
+def test_apply_records_the_image_the_bundle_had(bundle: b.Bundle, owner_tag: str | None, expected: b.ApplyPlan) -> None:
+    assert b.plan_apply(APPLY, bundle, owner_tag) == expected
+
+
+@pytest.mark.parametrize(
+    ("bundle", "owner_tag", "words"),
+    [
+        (None, None, "bundle wsb-bundle0001 was not found in this account and Region"),
+        (b.Bundle("wsb-bundle0001", "b", "wsi-previous001", "AMAZON"), None, "is a public bundle of AWS"),
+        (BEFORE, "abc.def", f"carries the ownership tag {rules.OWNER_TAG_KEY!r}"),
+        (b.Bundle("wsb-bundle0001", "b", "", "111122223333"), None, "has no ImageId"),
+    ],
+)
+def test_apply_refuses_what_it_must_not_touch(bundle: b.Bundle | None, owner_tag: str | None, words: str) -> None:
+    plan = b.plan_apply(APPLY, bundle, owner_tag)
+    assert words in plan.reason
+    assert plan.record is None
+
+
+def test_another_bundle_reapplies_and_another_image_repoints() -> None:
+    assert b.plan_bundle_image_update(APPLY, b.BundleImageRequest("wsb-bundle0002", "wsi-updated0001")) == "reapply"
+    assert b.plan_bundle_image_update(APPLY, b.BundleImageRequest("wsb-bundle0001", "wsi-updated0002")) == "repoint"
+    assert b.plan_bundle_image_update(APPLY, APPLY) == "none"
+
+
+@pytest.mark.parametrize(
+    ("current", "restore"),
+    [("wsi-updated0001", True), ("wsi-previous001", False), ("wsi-someone0001", False), (None, False)],
+)
+def test_restore_only_where_the_applied_image_is_still_in_place(current: str | None, restore: bool) -> None:
+    record = b.Repoint("wsb-bundle0001", "wsi-previous001")
+    bundle = None if current is None else b.Bundle("wsb-bundle0001", image_id=current)
+    assert b.plan_restore(record, "wsi-updated0001", bundle).restore is restore
+    assert b.plan_restore(None, "wsi-updated0001", bundle).restore is False

@@ -1,0 +1,504 @@
+"""Bundles through the real handler, event by event, with every WorkSpaces request checked by botocore's Stubber.
+
+Custom::WorkspaceBundle: a bundle the stack creates. Custom::WorkspaceBundleImage
+(apply_to_bundle): a bundle the stack does not manage, re-pointed and maybe restored.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import rules
+from handler_support import (
+    BUNDLE,
+    NEW,
+    RESPONSE_URL,
+    World,
+    bundle,
+    bundle_event,
+    bundle_image_event,
+    bundle_image_props,
+    bundle_owner_tag,
+    bundle_props,
+)
+
+OLD_IMAGE = "wsi-previous001"
+NEXT_IMAGE = "wsi-updated0002"
+OTHER = "wsb-bundle0002"
+RECORD = f"{BUNDLE}:{OLD_IMAGE}"
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def mine(properties: dict[str, object]) -> dict[str, dict[str, str]]:
+    return {BUNDLE: {rules.OWNER_TAG_KEY: bundle_owner_tag(properties), "team": "euc"}}
+
+
+# ---------------------------------------------------------------- create
+
+
+def test_create_makes_the_bundle_with_the_ownership_tag_and_answers_its_id(world: World) -> None:
+    p = bundle_props()
+    world.fresh_bundle(p)
+    world.run(bundle_event("Create", p))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == (
+        "SUCCESS",
+        BUNDLE,
+        {"BundleId": BUNDLE},
+    )
+    assert not world.rules_put, "an AVAILABLE bundle needs no watch"
+
+
+def test_create_without_root_storage_leaves_it_out_of_the_request(world: World) -> None:
+    p = bundle_props(RootStorage=None, UserStorage={"Capacity": "100"})
+    world.fresh_bundle(p)  # the Stubber rejects a request that names RootStorage
+    world.run(bundle_event("Create", p))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_pending_bundle_is_answered_from_the_watch_once_available(world: World) -> None:
+    p = bundle_props()
+    world.fresh_bundle(p, new_state="PENDING")
+    world.watch_started()
+    world.run(bundle_event("Create", p))
+    assert world.sent == [], "no answer while the bundle is PENDING"
+
+    world.clock.advance(60)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="PENDING"))
+    world.tick()
+    assert world.sent == []
+
+    world.clock.advance(60)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["RequestId"], answer["Data"]) == (
+        "SUCCESS",
+        BUNDLE,
+        "Create-request",
+        {"BundleId": BUNDLE},
+    )
+
+
+def test_a_bundle_still_pending_at_the_hour_fails_naming_it(world: World) -> None:
+    p = bundle_props()
+    world.fresh_bundle(p, new_state="PENDING")
+    world.watch_started()
+    world.run(bundle_event("Create", p))
+    world.clock.advance(3300)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="PENDING"))
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", BUNDLE)  # the rollback Delete removes it
+    assert answer["Reason"].startswith(f"timed out: bundle {BUNDLE} is still PENDING within the custom resource's")
+
+
+def test_a_bundle_in_error_fails_the_create_naming_it_so_rollback_deletes_it(world: World) -> None:
+    p = bundle_props()
+    world.fresh_bundle(p, new_state="ERROR")
+    world.run(bundle_event("Create", p))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Reason"]) == (
+        "FAILED",
+        BUNDLE,
+        f"bundle {BUNDLE} went to ERROR",
+    )
+
+
+def test_a_repeated_create_adopts_the_bundle_it_made(world: World) -> None:
+    p = bundle_props()
+    world.owned_bundles([bundle(BUNDLE), bundle(OTHER, name="another")], mine(p))
+    world.describe_bundle(BUNDLE, bundle(BUNDLE))
+    world.run(bundle_event("Create", p))  # no CreateWorkspaceBundle: the Stubber would reject it
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", BUNDLE)
+
+
+def test_racing_deliveries_keep_one_bundle_and_delete_the_other(world: World) -> None:
+    p = bundle_props()
+    tag = {rules.OWNER_TAG_KEY: bundle_owner_tag(p)}
+    world.owned_bundles([])
+    world.create_bundle(p, new_id="wsb-zzzz00002")
+    world.owned_bundles(
+        [bundle("wsb-aaaa00001"), bundle("wsb-zzzz00002")], {"wsb-aaaa00001": tag, "wsb-zzzz00002": tag}
+    )
+    world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": "wsb-zzzz00002"})
+    world.describe_bundle("wsb-aaaa00001", bundle("wsb-aaaa00001"))
+    world.run(bundle_event("Create", p))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", "wsb-aaaa00001")
+
+
+def test_a_name_taken_by_a_bundle_of_someone_else_fails_clearly(world: World) -> None:
+    p = bundle_props()
+    world.owned_bundles([bundle("wsb-other0001")])
+    world.ws.add_client_error("create_workspace_bundle", "ResourceAlreadyExistsException", "exists")
+    world.owned_bundles([bundle("wsb-other0001")])
+    world.owned_bundles([bundle("wsb-other0001")])
+    world.run(bundle_event("Create", p))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("a bundle named 'golden-standard' already exists and was not created by this")
+    assert "choose another bundle_name, or delete that bundle (WorkSpaces asks to wait 2 hours" in answer["Reason"]
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("AccessDeniedException", "may not call workspaces:CreateWorkspaceBundle on bundle 'golden-standard'"),
+        ("InvalidParameterValuesException", "rejected a parameter of CreateWorkspaceBundle"),
+        ("ResourceLimitExceededException", "the Region's 50 custom bundles are used up (a quota that cannot be"),
+        ("ResourceNotFoundException", f"bundle 'golden-standard' on image {NEW} was not found by CreateWorkspace"),
+        ("ResourceUnavailableException", "as not available; the image must be AVAILABLE"),
+    ],
+)
+def test_every_create_error_becomes_a_reason(world: World, code: str, words: str) -> None:
+    world.owned_bundles([])
+    world.ws.add_client_error("create_workspace_bundle", code, "service words")
+    world.run(bundle_event("Create", bundle_props()))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "not-created:StandardResource")
+    assert words in answer["Reason"]
+    assert answer["Reason"].endswith(f"({code}: service words)")
+
+
+def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) -> None:
+    bad = bundle_props(ComputeType={"Name": "HUGE"}, UserStorage={"Capacity": "60"})
+    world.run(bundle_event("Create", bad))
+    answer = world.response()
+    expected = rules.bundle_problems(compute_type="HUGE") + rules.storage_problems("60", "80")
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", "; ".join(expected))
+    assert (
+        "user_storage_gib (UserStorage.Capacity) 60 with root_storage_gib (RootStorage.Capacity) 80"
+        in (answer["Reason"])
+    )
+
+
+# ---------------------------------------------------------------- update
+
+
+def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> None:
+    old = bundle_props()
+    new = bundle_props(ImageId=NEXT_IMAGE)
+    world.update_bundle(BUNDLE, NEXT_IMAGE)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
+    world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == (
+        "SUCCESS",
+        BUNDLE,
+        {"BundleId": BUNDLE},
+    )
+
+
+def test_a_tags_change_is_applied_in_place(world: World) -> None:
+    old = bundle_props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
+    new = bundle_props(Tags=[{"Key": "team", "Value": "vdi"}])
+    world.tags(BUNDLE, {rules.OWNER_TAG_KEY: bundle_owner_tag(old), "team": "euc", "cost": "1"})
+    world.ws.add_response("create_tags", {}, {"ResourceId": BUNDLE, "Tags": [{"Key": "team", "Value": "vdi"}]})
+    world.ws.add_response("delete_tags", {}, {"ResourceId": BUNDLE, "TagKeys": ["cost"]})
+    world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", BUNDLE)
+
+
+def test_a_new_image_and_new_tags_are_both_applied_in_place(world: World) -> None:
+    old = bundle_props()
+    new = bundle_props(ImageId=NEXT_IMAGE, Tags=[{"Key": "team", "Value": "vdi"}])
+    world.tags(BUNDLE, mine(old)[BUNDLE])
+    world.ws.add_response("create_tags", {}, {"ResourceId": BUNDLE, "Tags": [{"Key": "team", "Value": "vdi"}]})
+    world.update_bundle(BUNDLE, NEXT_IMAGE)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
+    world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", BUNDLE)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"ComputeType": {"Name": "PERFORMANCE"}},
+        {"UserStorage": {"Capacity": "100"}},
+        {"RootStorage": {"Capacity": "175"}, "UserStorage": {"Capacity": "100"}},
+        {"BundleDescription": "Another description"},
+    ],
+)
+def test_anything_else_replaces_the_bundle(world: World, change: dict[str, object]) -> None:
+    old = bundle_props()
+    new = bundle_props(BundleName="golden-standard-2", **change)
+    world.fresh_bundle(new, new_id=OTHER)
+    world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", OTHER)  # CloudFormation deletes BUNDLE
+
+
+def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
+    old = bundle_props()
+    new = bundle_props(ComputeType={"Name": "POWER"})
+    held = {BUNDLE: {rules.OWNER_TAG_KEY: bundle_owner_tag(old)}}
+    world.owned_bundles([bundle(BUNDLE)], held)
+    world.ws.add_client_error("create_workspace_bundle", "ResourceAlreadyExistsException", "exists")
+    world.owned_bundles([bundle(BUNDLE)], held)
+    world.owned_bundles([bundle(BUNDLE)], held)
+    world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", BUNDLE)
+    assert answer["Reason"].startswith(
+        f"bundle_name 'golden-standard' is still used by {BUNDLE}, the bundle this resource is replacing: "
+        "CloudFormation creates the new bundle before it deletes the old one, so change bundle_name together with"
+    )
+
+
+def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world: World) -> None:
+    old = bundle_props()
+    new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
+    world.fresh_bundle(new, new_id=OTHER, new_state="ERROR")
+    world.watch_stopped()
+    world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": OTHER})
+    world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", BUNDLE)
+    assert answer["Reason"] == f"bundle {OTHER} went to ERROR"
+
+
+def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) -> None:
+    old = bundle_props()
+    new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
+    world.fresh_bundle(new, new_id=OTHER, new_state="PENDING")
+    world.watch_started()
+    world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
+    world.describe_bundle(OTHER, bundle(OTHER, state="ERROR"))
+    world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": OTHER})
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", OTHER)
+    assert answer["Reason"] == f"bundle {OTHER} went to ERROR; the new bundle {OTHER} was deleted"
+
+
+# ---------------------------------------------------------------- delete
+
+
+def test_delete_removes_the_bundle_this_resource_created(world: World) -> None:
+    world.watch_stopped()
+    world.tags(BUNDLE, {rules.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
+    world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": BUNDLE})
+    world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+@pytest.mark.parametrize("owner", [{}, {rules.OWNER_TAG_KEY: "0123456789abcdef.0123456789abcdef"}])
+def test_delete_never_removes_a_bundle_this_resource_did_not_create(world: World, owner: dict[str, str]) -> None:
+    world.watch_stopped()
+    world.tags(BUNDLE, owner)
+    world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_delete_after_a_failed_create_touches_nothing(world: World) -> None:
+    world.watch_stopped()
+    world.run(bundle_event("Delete", bundle_props(), physical_id="not-created:StandardResource"))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", "not-created:StandardResource")
+
+
+def test_a_repeated_delete_of_a_gone_bundle_succeeds(world: World) -> None:
+    world.watch_stopped()
+    world.ws.add_client_error("describe_tags", "ResourceNotFoundException", "gone")
+    world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_delete_blocked_by_workspaces_says_so(world: World) -> None:
+    world.watch_stopped()
+    world.tags(BUNDLE, {rules.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
+    world.ws.add_client_error("delete_workspace_bundle", "ResourceAssociatedException", "in use")
+    world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"bundle {BUNDLE} cannot be deleted: WorkSpaces are still based on it")
+
+
+# ---------------------------------------------------------------- apply_to_bundle
+
+
+def apply_calls(world: World, *, bundle_id: str = BUNDLE, before: str = OLD_IMAGE, after: str = NEW) -> None:
+    world.describe_bundle(bundle_id, bundle(bundle_id, image_id=before))
+    world.tags(bundle_id, {"team": "euc"})
+    world.update_bundle(bundle_id, after)
+    world.describe_bundle(bundle_id, bundle(bundle_id, image_id=after))
+
+
+def test_apply_records_the_previous_image_in_the_physical_id(world: World) -> None:
+    apply_calls(world)
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == (
+        "SUCCESS",
+        RECORD,
+        {"BundleId": BUNDLE, "ImageId": NEW, "PreviousImageId": OLD_IMAGE},
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "tags", "words"),
+    [
+        (None, None, f"bundle {BUNDLE} was not found in this account and Region"),
+        (bundle(BUNDLE, owner="AMAZON"), {}, f"bundle {BUNDLE} is a public bundle of AWS"),
+        (bundle(BUNDLE), {rules.OWNER_TAG_KEY: "x.y"}, f"bundle {BUNDLE} is managed by a WorkspaceBundle"),
+    ],
+)
+def test_apply_refuses_bundles_it_must_not_touch(
+    world: World, raw: dict[str, object] | None, tags: dict[str, str] | None, words: str
+) -> None:
+    world.describe_bundle(BUNDLE, raw)
+    if tags is not None:
+        world.tags(BUNDLE, tags)
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "not-created:ApplyResource")
+    assert answer["Reason"].startswith(words)
+
+
+def test_a_repeated_apply_finds_the_bundle_on_the_image_and_calls_nothing(world: World) -> None:
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.tags(BUNDLE, {})
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    # The image before the first delivery can no longer be told: restoring will leave the bundle as it is.
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", f"{BUNDLE}:{NEW}")
+
+
+def test_a_bundle_pending_after_the_apply_is_answered_from_the_watch_with_the_record(world: World) -> None:
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=OLD_IMAGE))
+    world.tags(BUNDLE, {})
+    world.update_bundle(BUNDLE, NEW)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="PENDING"))
+    world.watch_started()
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    assert world.sent == []
+
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]["PreviousImageId"]) == (
+        "SUCCESS",
+        RECORD,
+        OLD_IMAGE,
+    )
+
+
+def test_a_failed_apply_answers_the_record_so_rollback_restores(world: World) -> None:
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=OLD_IMAGE))
+    world.tags(BUNDLE, {})
+    world.update_bundle(BUNDLE, NEW)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="ERROR"))
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", RECORD)
+
+    world.watch_stopped()
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.update_bundle(BUNDLE, OLD_IMAGE)
+    world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_new_image_re_points_in_place_and_keeps_the_first_previous_image(world: World) -> None:
+    world.update_bundle(BUNDLE, NEXT_IMAGE)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
+    world.run(
+        bundle_image_event(
+            "Update", bundle_image_props(image_id=NEXT_IMAGE), physical_id=RECORD, old=bundle_image_props()
+        )
+    )
+    answer = world.response()
+    assert (answer["PhysicalResourceId"], answer["Data"]) == (
+        RECORD,
+        {"BundleId": BUNDLE, "ImageId": NEXT_IMAGE, "PreviousImageId": OLD_IMAGE},
+    )
+
+
+def test_another_bundle_is_a_new_record_and_the_old_one_is_left_to_its_delete(world: World) -> None:
+    apply_calls(world, bundle_id=OTHER, before="wsi-otherold01")
+    world.run(
+        bundle_image_event("Update", bundle_image_props(bundle_id=OTHER), physical_id=RECORD, old=bundle_image_props())
+    )
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", f"{OTHER}:wsi-otherold01")
+
+
+def test_a_failed_move_to_another_bundle_points_that_bundle_back(world: World) -> None:
+    world.describe_bundle(OTHER, bundle(OTHER, image_id="wsi-otherold01"))
+    world.tags(OTHER, {})
+    world.update_bundle(OTHER, NEW)
+    world.describe_bundle(OTHER, bundle(OTHER, state="ERROR"))
+    world.update_bundle(OTHER, "wsi-otherold01")  # CloudFormation forgets the new record: no Delete would
+    world.run(
+        bundle_image_event("Update", bundle_image_props(bundle_id=OTHER), physical_id=RECORD, old=bundle_image_props())
+    )
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", RECORD)
+
+
+def test_delete_restores_the_previous_image(world: World) -> None:
+    world.watch_stopped()
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.update_bundle(BUNDLE, OLD_IMAGE)
+    world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [None, bundle(BUNDLE, image_id="wsi-someoneelse1"), bundle(BUNDLE, image_id=OLD_IMAGE)],
+    ids=["bundle gone", "re-pointed by someone since", "already restored"],
+)
+def test_delete_leaves_a_bundle_that_no_longer_carries_the_applied_image(
+    world: World, raw: dict[str, object] | None
+) -> None:
+    world.watch_stopped()
+    world.describe_bundle(BUNDLE, raw)
+    world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_delete_after_a_failed_apply_touches_nothing(world: World) -> None:
+    world.watch_stopped()
+    world.run(bundle_image_event("Delete", bundle_image_props(), physical_id="not-created:ApplyResource"))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_restore_whose_previous_image_is_gone_fails_saying_what_to_do(world: World) -> None:
+    world.watch_stopped()
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.ws.add_client_error("update_workspace_bundle", "ResourceNotFoundException", "no such image")
+    world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(
+        f"bundle {BUNDLE} could not be pointed back at its previous image {OLD_IMAGE}: bundle {BUNDLE} or image "
+        f"{OLD_IMAGE} was not found by UpdateWorkspaceBundle (ResourceNotFoundException: no such image); point the "
+        "bundle at an image yourself and delete again"
+    )
+
+
+def test_the_response_url_is_never_part_of_a_bundle_watch_log(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    p = bundle_props()
+    world.fresh_bundle(p, new_state="PENDING")
+    world.watch_started()
+    world.run(bundle_event("Create", p))
+    world.describe_bundle(BUNDLE, bundle(BUNDLE))
+    world.watch_stopped()
+    world.tick()
+    assert RESPONSE_URL not in caplog.text
