@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Example app: one updated WorkSpaces image, checked by cdk-nag's AwsSolutions pack at synth."""
+"""Example app: an updated WorkSpaces image and a bundle on it, checked by cdk-nag's AwsSolutions pack at synth."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 # Installed from this checkout by requirements.txt (`-e .`); constructs/ is its source folder.
-from cdk_workspaces_image import UpdatedWorkspaceImage
+from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
 
 DEFAULT_IMAGE_NAME = "golden-updated"
+DEFAULT_BUNDLE_NAME = "golden-standard"
 
 
 class WorkspacesImageExample(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, source_image_id: str, image_name: str) -> None:
-        super().__init__(scope, construct_id, description="cdk-workspaces-image example: one updated WorkSpaces image")
+    def __init__(
+        self, scope: Construct, construct_id: str, *, source_image_id: str, image_name: str, bundle_name: str
+    ) -> None:
+        super().__init__(
+            scope, construct_id, description="cdk-workspaces-image example: an updated WorkSpaces image and its bundle"
+        )
         image = UpdatedWorkspaceImage(
             self,
             "Golden",
@@ -24,7 +29,20 @@ class WorkspacesImageExample(cdk.Stack):
             description="Golden image with the latest WorkSpaces updates",
             tags={"team": "euc"},
         )
+        # A new image next month updates this bundle in place: same BundleId, new ImageId.
+        bundle = WorkspaceBundle(
+            self,
+            "Standard",
+            image_id=image.image_id,
+            bundle_name=bundle_name,
+            description="Standard bundle on the golden image",
+            compute_type=ComputeType.STANDARD,
+            user_storage_gib=50,
+            root_storage_gib=80,
+            tags={"team": "euc"},
+        )
         cdk.CfnOutput(self, "ImageId", value=image.image_id, export_name="GoldenImageId")
+        cdk.CfnOutput(self, "BundleId", value=bundle.bundle_id, export_name="GoldenBundleId")
 
 
 def build_app(app: cdk.App) -> WorkspacesImageExample:
@@ -32,8 +50,13 @@ def build_app(app: cdk.App) -> WorkspacesImageExample:
     if not source_image_id:
         raise ValueError("set the context value source_image_id (cdk.json or -c source_image_id=wsi-...)")
     image_name = app.node.try_get_context("image_name") or DEFAULT_IMAGE_NAME
+    bundle_name = app.node.try_get_context("bundle_name") or DEFAULT_BUNDLE_NAME
     stack = WorkspacesImageExample(
-        app, "WorkspacesImageExample", source_image_id=str(source_image_id), image_name=str(image_name)
+        app,
+        "WorkspacesImageExample",
+        source_image_id=str(source_image_id),
+        image_name=str(image_name),
+        bundle_name=str(bundle_name),
     )
     # cdk-nag 3 runs as a policy-validation plugin: any finding fails synth.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -440,7 +440,8 @@ def test_cdk_nag_aws_solutions_reports_nothing_on_the_example_app(example_assemb
 def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cdk_workspaces_image import _provider
 
-    # Without the acknowledgements, the three inherent wildcards are reported and synth fails.
+    # Without the acknowledgements, the inherent wildcards are reported and synth fails: three for the image,
+    # and workspacebundle/* since the example app has a bundle too.
     monkeypatch.setattr(_provider.WorkspacesImageProvider, "_acknowledge_wildcards", lambda *_: None)
     app = cdk.App(context={"source_image_id": "wsi-0123456789", "aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
     load_example_app().build_app(app)
@@ -448,8 +449,15 @@ def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyP
         app.synth()
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = sorted(v["ruleName"] for r in report["pluginReports"] for v in r["violations"])
-    assert len(rules) == 3
-    assert all(rule.startswith("AwsSolutions-IAM5[Resource::") for rule in rules)
+    arn = "arn:<AWS::Partition>:{}:<AWS::Region>:<AWS::AccountId>:{}"
+    prefix = re.escape(arn.format("events", "rule/cdkwsi-"))
+    assert len(rules) == 4
+    assert rules[0] == "AwsSolutions-IAM5[Resource::*]"
+    assert re.fullmatch(rf"AwsSolutions-IAM5\[Resource::{prefix}[0-9a-f]{{8}}-\*\]", rules[1])
+    assert rules[2:] == [
+        f"AwsSolutions-IAM5[Resource::{arn.format('workspaces', 'workspacebundle/*')}]",
+        f"AwsSolutions-IAM5[Resource::{arn.format('workspaces', 'workspaceimage/*')}]",
+    ]
 
 
 def test_example_app_outputs_the_image_id(example_assembly: cdk.cx_api.CloudAssembly) -> None:

@@ -1,5 +1,6 @@
-"""AWS CDK construct library: an updated Amazon WorkSpaces image, created and awaited by CloudFormation."""
+"""AWS CDK construct library: an updated Amazon WorkSpaces image and the bundles that launch WorkSpaces from it."""
 
+from .bundle import ComputeType, WorkspaceBundle, WorkspaceBundleImage
 from .image import NoUpdateBehavior, UpdatedWorkspaceImage
 
-__all__ = ["NoUpdateBehavior", "UpdatedWorkspaceImage"]
+__all__ = ["ComputeType", "NoUpdateBehavior", "UpdatedWorkspaceImage", "WorkspaceBundle", "WorkspaceBundleImage"]

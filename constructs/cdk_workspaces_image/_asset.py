@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Protocol, cast
+from typing import TYPE_CHECKING, Optional, Protocol, Union, cast
 
 
 class SharedRules(Protocol):
@@ -27,6 +27,24 @@ class SharedRules(Protocol):
         tags: Optional[Mapping[str, Optional[str]]] = None,
         timeout_seconds: Optional[float] = None,
         no_update_behavior: Optional[str] = None,
+    ) -> list[str]: ...
+
+    def bundle_problems(
+        self,
+        *,
+        bundle_name: Optional[str] = None,
+        description: Optional[str] = None,
+        image_id: Optional[str] = None,
+        compute_type: Optional[str] = None,
+        tags: Optional[Mapping[str, Optional[str]]] = None,
+    ) -> list[str]: ...
+
+    def storage_problems(
+        self, user_storage_gib: Union[str, float], root_storage_gib: Union[str, float, None]
+    ) -> list[str]: ...
+
+    def bundle_image_problems(
+        self, *, bundle_id: Optional[str] = None, image_id: Optional[str] = None
     ) -> list[str]: ...
 
 

@@ -1,11 +1,22 @@
-"""The one Lambda function per stack that serves every UpdatedWorkspaceImage in it."""
+"""The one Lambda function per stack that serves every image and bundle resource in it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, CfnResource, Duration, IStableListProducer, Lazy, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    CfnResource,
+    CustomResource,
+    Duration,
+    IStableListProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -36,7 +47,7 @@ class _TagKeys:
 
 
 class WorkspacesImageProvider(Construct):
-    """Function, role, log group and EventBridge invoke permission shared by a stack's images.
+    """Function, role, log group and EventBridge invoke permission shared by a stack's images and bundles.
 
     Use :meth:`get_or_create`; a second instance in the same stack would duplicate the function.
     """
@@ -60,8 +71,11 @@ class WorkspacesImageProvider(Construct):
         # The stack's node address keeps prefixes of stacks in one account and Region apart.
         self.rule_prefix = f"cdkwsi-{stack.node.addr[-8:]}-"
         rule_arns = stack.format_arn(service="events", resource="rule", resource_name=f"{self.rule_prefix}*")
-        image_arns = stack.format_arn(service="workspaces", resource="workspaceimage", resource_name="*")
+        self._image_arns = image_arns = self._workspaces_arns("workspaceimage", "*")
         self._tag_keys = _TagKeys(shared_rules.OWNER_TAG_KEY)
+        # Bundle permissions exist only in stacks with bundles (allow_bundles, allow_repoint).
+        self._bundles_allowed = False
+        self._repoint: iam.PolicyStatement | None = None
 
         self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
 
@@ -70,7 +84,7 @@ class WorkspacesImageProvider(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="cdk-workspaces-image: creates, tags, watches and deletes updated WorkSpaces images",
+            description="cdk-workspaces-image: creates, tags, watches and deletes WorkSpaces images and bundles",
         )
         statements = [
             iam.PolicyStatement(
@@ -122,7 +136,7 @@ class WorkspacesImageProvider(Construct):
         self.function = lambda_.Function(
             self,
             "Handler",
-            description="cdk-workspaces-image: Custom::UpdatedWorkspaceImage provider",
+            description="cdk-workspaces-image: provider of WorkSpaces image and bundle custom resources",
             runtime=RUNTIME,
             handler="index.handler",
             code=handler_code(handler_dir(), RUNTIME),
@@ -149,45 +163,100 @@ class WorkspacesImageProvider(Construct):
             source_account=stack.account,
         )
 
-        self._acknowledge_wildcards(image_arns, rule_arns)
+        self._acknowledge_wildcards(
+            {
+                "*": (
+                    "workspaces:DescribeWorkspaceImages, DescribeTags, DescribeWorkspaceBundles, "
+                    "DescribeWorkspaceImagePermissions, CreateTags and DeleteTags support no resource-level "
+                    "permissions (Service Authorization Reference); the tag actions are limited by aws:TagKeys"
+                ),
+                image_arns: (
+                    "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
+                    "in advance; scoped to workspaceimage ARNs of this account and Region"
+                ),
+                rule_arns: (
+                    "The handler creates one EventBridge watch rule per image or bundle, named after the stack and "
+                    "logical id; scoped to this stack's rule name prefix"
+                ),
+            }
+        )
 
     @property
     def service_token(self) -> str:
         return self.function.function_arn
 
+    def serve(
+        self, scope: Construct, resource_type: str, properties: Mapping[str, Any], removal_policy: RemovalPolicy
+    ) -> CustomResource:
+        """The custom resource `Resource` under `scope`, served by this function.
+
+        ServiceTimeout is the hour a custom resource may take: the handler answers within it, from a watch
+        when what it waits for is not AVAILABLE yet.
+        """
+        return CustomResource(
+            scope,
+            "Resource",
+            service_token=self.service_token,
+            resource_type=resource_type,
+            properties=dict(properties),
+            service_timeout=Duration.seconds(3600),
+            removal_policy=removal_policy,
+        )
+
     def register_tag_keys(self, keys: Iterable[str]) -> None:
         """Allows the handler to set these tag keys (CreateTags), in addition to the ownership key."""
         self._tag_keys.keys.update(keys)
 
-    def _acknowledge_wildcards(self, image_arns: str, rule_arns: str) -> None:
+    def allow_bundles(self) -> None:
+        """Lets the handler create, re-point and delete the bundles it makes (a stack with a WorkspaceBundle)."""
+        if self._bundles_allowed:
+            return
+        self._bundles_allowed = True
+        bundle_arns = self._workspaces_arns("workspacebundle", "*")
+        # Service Authorization Reference: Create/UpdateWorkspaceBundle act on a workspacebundle and the
+        # workspaceimage it uses; DeleteWorkspaceBundle on the workspacebundle alone.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="Bundles",
+                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+                resources=[bundle_arns, self._image_arns],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeleteBundles", actions=["workspaces:DeleteWorkspaceBundle"], resources=[bundle_arns]
+            )
+        )
+        self._acknowledge_wildcards(
+            {
+                bundle_arns: (
+                    "The id of a new bundle is chosen by WorkSpaces when it is created, so it cannot be named in "
+                    "advance; scoped to workspacebundle ARNs of this account and Region"
+                )
+            }
+        )
+
+    def allow_repoint(self, bundle_id: str) -> None:
+        """Lets the handler point one bundle the stack does not manage at images (apply_to_bundle): no delete."""
+        bundle_arn = self._workspaces_arns("workspacebundle", bundle_id)
+        if self._repoint is None:
+            self._repoint = iam.PolicyStatement(
+                sid="RepointBundles", actions=["workspaces:UpdateWorkspaceBundle"], resources=[self._image_arns]
+            )
+            self.role.add_to_policy(self._repoint)
+        self._repoint.add_resources(bundle_arn)
+
+    def _workspaces_arns(self, resource: str, name: str) -> str:
+        return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name)
+
+    def _acknowledge_wildcards(self, reasons: Mapping[str, str]) -> None:
+        """cdk-nag AwsSolutions-IAM5 findings that are inherent, each with its reason."""
         stack = Stack.of(self)
-
-        def finding(resource: str) -> str:
-            return f"AwsSolutions-IAM5[Resource::{_nag_resource(stack, resource)}]"
-
         Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id=finding("*"),
-                reason=(
-                    "workspaces:DescribeWorkspaceImages, DescribeTags, DescribeWorkspaceBundles, "
-                    "DescribeWorkspaceImagePermissions, CreateTags and DeleteTags support no resource-level "
-                    "permissions (Service Authorization Reference); the tag actions are limited by aws:TagKeys"
-                ),
-            ),
-            Acknowledgment(
-                id=finding(image_arns),
-                reason=(
-                    "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
-                    "in advance; scoped to workspaceimage ARNs of this account and Region"
-                ),
-            ),
-            Acknowledgment(
-                id=finding(rule_arns),
-                reason=(
-                    "The handler creates one EventBridge watch rule per image, named after the stack and logical id; "
-                    "scoped to this stack's rule name prefix"
-                ),
-            ),
+            *(
+                Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{_nag_resource(stack, resource)}]", reason=reason)
+                for resource, reason in reasons.items()
+            )
         )
 
 

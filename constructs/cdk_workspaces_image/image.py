@@ -8,11 +8,13 @@ import json
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from aws_cdk import CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
 from constructs import Construct
 
 from ._asset import rules
+from ._props import known, refuse, tag_list
 from ._provider import WorkspacesImageProvider
+from .bundle import WorkspaceBundleImage
 
 RESOURCE_TYPE = "Custom::UpdatedWorkspaceImage"
 DEFAULT_TIMEOUT = Duration.hours(3)
@@ -96,16 +98,8 @@ class UpdatedWorkspaceImage(Construct):
             "WaitHandle": handle.ref,
         }
         if tags:
-            properties["Tags"] = [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
-        self.resource = CustomResource(
-            self,
-            "Resource",
-            service_token=provider.service_token,
-            resource_type=RESOURCE_TYPE,
-            properties=properties,
-            service_timeout=Duration.seconds(3600),
-            removal_policy=removal_policy or DEFAULT_REMOVAL_POLICY,
-        )
+            properties["Tags"] = tag_list(tags)
+        self.resource = provider.serve(self, RESOURCE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
 
         # A deploy-time timeout cannot be added to at synth; the handler still enforces the real deadline.
         shared = rules()
@@ -122,6 +116,28 @@ class UpdatedWorkspaceImage(Construct):
         # Referencing the wait condition makes every consumer wait until the image is AVAILABLE.
         self.image_id: str = Fn.select(0, [self.resource.get_att_string("ImageId"), self.wait_condition.ref])
 
+    def apply_to_bundle(
+        self, bundle_id: str, *, restore_on_delete: bool = False, construct_id: Optional[str] = None
+    ) -> WorkspaceBundleImage:
+        """Point an existing bundle that this stack does not manage at this image (UpdateWorkspaceBundle).
+
+        The bundle's previous image is recorded. Existing WorkSpaces pick up the new image only when rebuilt.
+
+        :param bundle_id: the bundle, ``wsb-...``: one of your custom bundles, not one a ``WorkspaceBundle`` manages.
+        :param restore_on_delete: Default ``False``: deleting the stack leaves the bundle on this image (only a
+            rollback of the deployment that first applied it restores the previous one). ``True``: deleting the
+            stack, or moving to another bundle, points the bundle back at its previous image.
+        :param construct_id: id of the new construct under this one. Default: ``ApplyTo`` and the bundle id; required
+            when ``bundle_id`` is a token.
+        """
+        if construct_id is None:
+            if Token.is_unresolved(bundle_id):
+                raise ValueError(f"{self.node.path}: apply_to_bundle needs construct_id when bundle_id is a token")
+            construct_id = f"ApplyTo{bundle_id}"
+        return WorkspaceBundleImage(
+            self, construct_id, bundle_id=bundle_id, image_id=self.image_id, restore_on_delete=restore_on_delete
+        )
+
     def _validate(
         self,
         source_image_id: str,
@@ -131,9 +147,6 @@ class UpdatedWorkspaceImage(Construct):
         timeout: Duration,
         no_update_behavior: NoUpdateBehavior,
     ) -> None:
-        def known(value: str) -> Optional[str]:
-            return None if Token.is_unresolved(value) else value
-
         if not isinstance(no_update_behavior, NoUpdateBehavior):
             raise TypeError(
                 f"{self.node.path}: no_update_behavior must be a NoUpdateBehavior, not {no_update_behavior!r}"
@@ -146,5 +159,4 @@ class UpdatedWorkspaceImage(Construct):
             timeout_seconds=None if timeout.is_unresolved() else timeout.to_seconds(),
             no_update_behavior=no_update_behavior.value,
         )
-        if problems:
-            raise ValueError(f"{self.node.path}: " + "; ".join(problems))
+        refuse(self, problems)

@@ -1,0 +1,182 @@
+"""``WorkspaceBundle`` and ``WorkspaceBundleImage``: the bundle that launches WorkSpaces from an image."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from aws_cdk import RemovalPolicy, Token, Tokenization
+from constructs import Construct
+
+from ._asset import rules
+from ._props import known, refuse, tag_list
+from ._provider import WorkspacesImageProvider
+
+BUNDLE_RESOURCE_TYPE = "Custom::WorkspaceBundle"
+BUNDLE_IMAGE_RESOURCE_TYPE = "Custom::WorkspaceBundleImage"
+DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+
+
+class ComputeType(enum.Enum):
+    """The bundle's hardware: ``ComputeType.Name`` of CreateWorkspaceBundle, every value of the API's enum.
+
+    Which of them a Region, an operating system or your quotas allow is WorkSpaces' to judge at deploy time
+    (some, such as ``GRAPHICS`` and ``GRAPHICSPRO``, have reached end of life).
+    """
+
+    VALUE = "VALUE"
+    STANDARD = "STANDARD"
+    PERFORMANCE = "PERFORMANCE"
+    POWER = "POWER"
+    GRAPHICS = "GRAPHICS"
+    POWERPRO = "POWERPRO"
+    GENERALPURPOSE_4XLARGE = "GENERALPURPOSE_4XLARGE"
+    GENERALPURPOSE_8XLARGE = "GENERALPURPOSE_8XLARGE"
+    GRAPHICSPRO = "GRAPHICSPRO"
+    GRAPHICS_G4DN = "GRAPHICS_G4DN"
+    GRAPHICSPRO_G4DN = "GRAPHICSPRO_G4DN"
+    GRAPHICS_G6_XLARGE = "GRAPHICS_G6_XLARGE"
+    GRAPHICS_G6_2XLARGE = "GRAPHICS_G6_2XLARGE"
+    GRAPHICS_G6_4XLARGE = "GRAPHICS_G6_4XLARGE"
+    GRAPHICS_G6_8XLARGE = "GRAPHICS_G6_8XLARGE"
+    GRAPHICS_G6_16XLARGE = "GRAPHICS_G6_16XLARGE"
+    GRAPHICS_GR6_4XLARGE = "GRAPHICS_GR6_4XLARGE"
+    GRAPHICS_GR6_8XLARGE = "GRAPHICS_GR6_8XLARGE"
+    GRAPHICS_G6F_LARGE = "GRAPHICS_G6F_LARGE"
+    GRAPHICS_G6F_XLARGE = "GRAPHICS_G6F_XLARGE"
+    GRAPHICS_G6F_2XLARGE = "GRAPHICS_G6F_2XLARGE"
+    GRAPHICS_G6F_4XLARGE = "GRAPHICS_G6F_4XLARGE"
+    GRAPHICS_GR6F_4XLARGE = "GRAPHICS_GR6F_4XLARGE"
+    GRAPHICS_G7_2XLARGE = "GRAPHICS_G7_2XLARGE"
+    GRAPHICS_G7_4XLARGE = "GRAPHICS_G7_4XLARGE"
+    GRAPHICS_G7_8XLARGE = "GRAPHICS_G7_8XLARGE"
+    GRAPHICS_G7_12XLARGE = "GRAPHICS_G7_12XLARGE"
+
+
+def _capacity(gigabytes: float) -> str:
+    """A volume size as CreateWorkspaceBundle takes it: a string of whole GB."""
+    if Token.is_unresolved(gigabytes):
+        return Tokenization.stringify_number(gigabytes)
+    return str(int(gigabytes))
+
+
+class WorkspaceBundle(Construct):
+    """A custom WorkSpaces bundle (CreateWorkspaceBundle): an image plus compute and storage to launch WorkSpaces.
+
+    A new ``image_id`` is applied in place (UpdateWorkspaceBundle, same ``bundle_id``): the monthly path of a new
+    image and the same bundle. A change to ``tags`` only is applied in place; any other change makes a new bundle
+    (a replacement: change ``bundle_name`` with it). Existing WorkSpaces pick up a new image only when rebuilt.
+
+    :param scope: the parent construct.
+    :param construct_id: the construct id.
+    :param image_id: the image, usually ``UpdatedWorkspaceImage.image_id`` (which makes the bundle wait until the
+        image is AVAILABLE, and be deleted before it); ``wsi-`` and 9 to 63 of ``[0-9a-z]``.
+    :param bundle_name: 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; unique among your bundles.
+    :param description: 1 to 255 characters of ``[a-zA-Z0-9_./() -]``.
+    :param compute_type: the hardware, a :class:`ComputeType`.
+    :param user_storage_gib: user volume in GB, a whole number (or a number token).
+    :param root_storage_gib: root volume in GB. Default: not sent; WorkSpaces then chooses it (undocumented).
+        With it, the sizes must be a documented pair: root 80 with user 10, 50 or 100, or root 175 to 2000 with
+        user 100 to 2000. Without it, the user size must belong to one of those pairs.
+    :param tags: tags of the bundle. Default: no tags. At most 49 (one is the ownership tag).
+    :param removal_policy: what happens to the bundle when the resource is deleted or replaced. Default:
+        ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
+        first deployment rolls back). Whatever the policy, only a bundle this resource created is ever deleted.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        image_id: str,
+        bundle_name: str,
+        description: str,
+        compute_type: ComputeType,
+        user_storage_gib: float,
+        root_storage_gib: Optional[float] = None,
+        tags: Optional[Mapping[str, str]] = None,
+        removal_policy: Optional[RemovalPolicy] = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        tags = dict(tags or {})
+        self._validate(image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags)
+
+        provider = WorkspacesImageProvider.get_or_create(self)
+        provider.register_tag_keys(tags)
+        provider.allow_bundles()
+
+        properties: dict[str, Any] = {
+            "BundleName": bundle_name,
+            "BundleDescription": description,
+            "ImageId": image_id,
+            "ComputeType": {"Name": compute_type.value},
+            "UserStorage": {"Capacity": _capacity(user_storage_gib)},
+        }
+        if root_storage_gib is not None:
+            properties["RootStorage"] = {"Capacity": _capacity(root_storage_gib)}
+        if tags:
+            properties["Tags"] = tag_list(tags)
+        self.resource = provider.serve(self, BUNDLE_RESOURCE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
+        # The attribute, not the Ref: the same value, but it reads as what it is.
+        self.bundle_id: str = self.resource.get_att_string("BundleId")
+
+    def _validate(
+        self,
+        image_id: str,
+        bundle_name: str,
+        description: str,
+        compute_type: ComputeType,
+        user_storage_gib: float,
+        root_storage_gib: Optional[float],
+        tags: Mapping[str, str],
+    ) -> None:
+        if not isinstance(compute_type, ComputeType):
+            raise TypeError(f"{self.node.path}: compute_type must be a ComputeType, not {compute_type!r}")
+        shared = rules()
+        problems = shared.bundle_problems(
+            bundle_name=known(bundle_name),
+            description=known(description),
+            image_id=known(image_id),
+            compute_type=compute_type.value,
+            tags={key: known(value) for key, value in tags.items()},
+        )
+        # A pair can be judged only when both sizes are known (an absent root size is known).
+        if not Token.is_unresolved(user_storage_gib) and not Token.is_unresolved(root_storage_gib):
+            problems += shared.storage_problems(user_storage_gib, root_storage_gib)
+        refuse(self, problems)
+
+
+class WorkspaceBundleImage(Construct):
+    """Points a bundle the stack does not manage at an image (UpdateWorkspaceBundle); see ``apply_to_bundle``.
+
+    The bundle's previous image is recorded in the resource's physical id. Existing WorkSpaces pick up the new
+    image only when they are rebuilt.
+
+    :param scope: the parent construct.
+    :param construct_id: the construct id.
+    :param bundle_id: the bundle to re-point, ``wsb-`` and 8 to 63 of ``[0-9a-z]``: one of your custom bundles,
+        not a public one and not one a ``WorkspaceBundle`` manages.
+    :param image_id: the image to point it at.
+    :param restore_on_delete: ``False`` (default): deleting the stack, or moving to another ``bundle_id``, leaves
+        the bundle on the image (DeletionPolicy ``RetainExceptOnCreate``); only a rollback of the deployment that
+        first applied it restores the previous image. ``True``: deleting the stack or the resource, or moving to
+        another ``bundle_id``, points the bundle back at its previous image, unless someone re-pointed it since.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, bundle_id: str, image_id: str, restore_on_delete: bool = False
+    ) -> None:
+        super().__init__(scope, construct_id)
+        refuse(self, rules().bundle_image_problems(bundle_id=known(bundle_id), image_id=known(image_id)))
+        provider = WorkspacesImageProvider.get_or_create(self)
+        provider.allow_repoint(bundle_id)
+        # The handler restores on every Delete it gets; the policy decides whether CloudFormation sends one.
+        policy = RemovalPolicy.DESTROY if restore_on_delete else RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+        self.resource = provider.serve(
+            self, BUNDLE_IMAGE_RESOURCE_TYPE, {"BundleId": bundle_id, "ImageId": image_id}, policy
+        )
+        # Referencing these waits until the bundle uses the image.
+        self.bundle_id: str = self.resource.get_att_string("BundleId")
+        self.previous_image_id: str = self.resource.get_att_string("PreviousImageId")

@@ -1,0 +1,298 @@
+"""Template tests of WorkspaceBundle, apply_to_bundle and the provider's bundle permissions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+from cdk_nag import AwsSolutionsChecks
+from construct_support import (
+    ACCOUNT,
+    NO_BUNDLING,
+    PROPS,
+    REGION,
+    actions,
+    load_example_app,
+    new_stack,
+    only,
+    render,
+    statement_with,
+    statements,
+)
+
+from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceBundleImage
+
+OWNER_TAG_KEY = "cdk-workspaces-image:owner"
+BUNDLE_PROPS: dict[str, Any] = {
+    "bundle_name": "golden-standard",
+    "description": "Standard bundle",
+    "compute_type": ComputeType.STANDARD,
+    "user_storage_gib": 50,
+}
+ARN = f"arn:<AWS::Partition>:workspaces:{REGION}:{ACCOUNT}:"
+
+
+def bundle_stack(**overrides: Any) -> tuple[cdk.Stack, UpdatedWorkspaceImage, WorkspaceBundle]:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    bundle = WorkspaceBundle(stack, "Standard", **{"image_id": image.image_id, **BUNDLE_PROPS, **overrides})
+    return stack, image, bundle
+
+
+def bundle_actions(template: Template) -> list[str]:
+    return sorted(a for s in statements(template) for a in actions(s) if "Bundle" in a and "Describe" not in a)
+
+
+# --- resources -----------------------------------------------------------------------------------------------------
+
+
+def test_images_and_bundles_share_one_provider() -> None:
+    stack, image, _ = bundle_stack()
+    WorkspaceBundle(stack, "Power", image_id=image.image_id, **{**BUNDLE_PROPS, "bundle_name": "golden-power"})
+    image.apply_to_bundle("wsb-0123456789")
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::WorkspaceBundle", 2)
+    template.resource_count_is("Custom::WorkspaceBundleImage", 1)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+    template.resource_count_is("AWS::IAM::Role", 1)
+    template.resource_count_is("AWS::IAM::Policy", 1)
+
+
+def test_bundle_properties_mirror_create_workspace_bundle() -> None:
+    stack, image, bundle = bundle_stack(root_storage_gib=80, tags={"team": "euc", "cost-center": "42"})
+    template = Template.from_stack(stack)
+    function, _ = only(template, "AWS::Lambda::Function")
+    template.has_resource_properties(
+        "Custom::WorkspaceBundle",
+        Match.object_equals(
+            {
+                "ServiceToken": {"Fn::GetAtt": [function, "Arn"]},
+                "ServiceTimeout": "3600",
+                "BundleName": "golden-standard",
+                "BundleDescription": "Standard bundle",
+                "ImageId": stack.resolve(image.image_id),
+                "ComputeType": {"Name": "STANDARD"},
+                "UserStorage": {"Capacity": "50"},
+                "RootStorage": {"Capacity": "80"},
+                "Tags": [{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "euc"}],
+            }
+        ),
+    )
+    resource, _ = only(template, "Custom::WorkspaceBundle")
+    assert stack.resolve(bundle.bundle_id) == {"Fn::GetAtt": [resource, "BundleId"]}
+
+
+def test_the_bundle_waits_for_the_available_image_and_so_is_deleted_before_it() -> None:
+    stack, _, _ = bundle_stack()
+    template = Template.from_stack(stack)
+    condition, _ = only(template, "AWS::CloudFormation::WaitCondition")
+    _, bundle = only(template, "Custom::WorkspaceBundle")
+    assert {"Ref": condition} in bundle["Properties"]["ImageId"]["Fn::Select"][1]
+
+
+def test_root_storage_and_tags_are_left_out_when_not_given() -> None:
+    stack, _, _ = bundle_stack(user_storage_gib=100)
+    _, resource = only(Template.from_stack(stack), "Custom::WorkspaceBundle")
+    assert "RootStorage" not in resource["Properties"]
+    assert "Tags" not in resource["Properties"]
+    assert resource["Properties"]["UserStorage"] == {"Capacity": "100"}
+
+
+@pytest.mark.parametrize(
+    ("policy", "deletion", "replace"),
+    [
+        (None, "RetainExceptOnCreate", "Retain"),
+        (cdk.RemovalPolicy.RETAIN, "Retain", "Retain"),
+        (cdk.RemovalPolicy.DESTROY, "Delete", "Delete"),
+    ],
+)
+def test_bundle_removal_policy(policy: cdk.RemovalPolicy | None, deletion: str, replace: str) -> None:
+    stack, _, _ = bundle_stack(removal_policy=policy)
+    _, resource = only(Template.from_stack(stack), "Custom::WorkspaceBundle")
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (deletion, replace)
+
+
+def test_compute_type_is_the_api_enum() -> None:
+    import botocore.session
+
+    compute: Any = botocore.session.get_session().get_service_model("workspaces").shape_for("Compute")
+    # rules.COMPUTE_TYPES, which judges the handler's input, is held to the same model in test_rules.py.
+    assert [member.value for member in ComputeType] == list(compute.enum)
+    assert all(member.name == member.value for member in ComputeType)
+
+
+# --- apply_to_bundle -----------------------------------------------------------------------------------------------
+
+
+def test_apply_to_bundle_re_points_with_the_image_id_and_keeps_the_bundle_by_default() -> None:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    applied = image.apply_to_bundle("wsb-0123456789")
+    template = Template.from_stack(stack)
+    logical, resource = only(template, "Custom::WorkspaceBundleImage")
+    assert applied.node.path == "Test/Golden/ApplyTowsb-0123456789"
+    assert resource["Properties"]["BundleId"] == "wsb-0123456789"
+    assert resource["Properties"]["ImageId"] == stack.resolve(image.image_id)
+    assert resource["Properties"]["ServiceTimeout"] == "3600"
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
+    assert stack.resolve(applied.bundle_id) == {"Fn::GetAtt": [logical, "BundleId"]}
+    assert stack.resolve(applied.previous_image_id) == {"Fn::GetAtt": [logical, "PreviousImageId"]}
+
+
+def test_restore_on_delete_lets_cloudformation_send_the_delete_that_restores() -> None:
+    stack = new_stack()
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS).apply_to_bundle("wsb-0123456789", restore_on_delete=True)
+    _, resource = only(Template.from_stack(stack), "Custom::WorkspaceBundleImage")
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Delete", "Delete")
+
+
+def test_apply_to_bundle_needs_an_id_for_a_token_bundle() -> None:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    bundle_id = cdk.CfnParameter(stack, "BundleId", type="String").value_as_string
+    with pytest.raises(ValueError, match="needs construct_id when bundle_id is a token"):
+        image.apply_to_bundle(bundle_id)
+    applied = image.apply_to_bundle(bundle_id, construct_id="Production")
+    assert isinstance(applied, WorkspaceBundleImage)
+    statement = statement_with(Template.from_stack(stack), "workspaces:UpdateWorkspaceBundle")
+    named = ["arn:", {"Ref": "AWS::Partition"}, f":workspaces:{REGION}:{ACCOUNT}:workspacebundle/", {"Ref": "BundleId"}]
+    assert {"Fn::Join": ["", named]} in statement["Resource"]
+
+
+def test_apply_to_bundle_rejects_a_bad_bundle_id_at_synth() -> None:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    with pytest.raises(ValueError, match=r"bundle_id \(BundleId\) 'wsb-123' must match the pattern wsb-\[0-9a-z\]"):
+        image.apply_to_bundle("wsb-123")
+
+
+# --- IAM -----------------------------------------------------------------------------------------------------------
+
+
+def test_a_stack_without_bundles_gets_no_bundle_permissions() -> None:
+    stack = new_stack()
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    assert bundle_actions(Template.from_stack(stack)) == []
+
+
+def test_bundle_actions_are_scoped_to_bundle_and_image_arns_of_the_stack() -> None:
+    stack, _, _ = bundle_stack()
+    template = Template.from_stack(stack)
+    write = statement_with(template, "workspaces:CreateWorkspaceBundle")
+    assert sorted(actions(write)) == ["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"]
+    assert [render(r) for r in write["Resource"]] == [f"{ARN}workspacebundle/*", f"{ARN}workspaceimage/*"]
+    delete = statement_with(template, "workspaces:DeleteWorkspaceBundle")
+    assert actions(delete) == ["workspaces:DeleteWorkspaceBundle"]
+    assert render(delete["Resource"]) == f"{ARN}workspacebundle/*"
+    assert "Condition" not in write
+    assert "Condition" not in delete
+
+
+def test_apply_to_bundle_alone_may_only_update_the_named_bundles() -> None:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    image.apply_to_bundle("wsb-0123456789")
+    image.apply_to_bundle("wsb-abcdefghij")
+    template = Template.from_stack(stack)
+    assert bundle_actions(template) == ["workspaces:UpdateWorkspaceBundle"]
+    statement = statement_with(template, "workspaces:UpdateWorkspaceBundle")
+    assert [render(r) for r in statement["Resource"]] == [
+        f"{ARN}workspaceimage/*",
+        f"{ARN}workspacebundle/wsb-0123456789",
+        f"{ARN}workspacebundle/wsb-abcdefghij",
+    ]
+
+
+def test_create_tags_allows_the_bundle_tag_keys_too() -> None:
+    stack, _, _ = bundle_stack(tags={"cost-center": "42"})
+    create = statement_with(Template.from_stack(stack), "workspaces:CreateTags")
+    assert create["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY, "cost-center"]}}
+
+
+# --- synth-time validation -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"bundle_name": "bad name"}, ["bundle_name (BundleName)", "'bad name'", "pattern"]),
+        ({"bundle_name": "n" * 65}, ["bundle_name (BundleName)", "65 characters", "1 to 64"]),
+        ({"description": "d" * 256}, ["description (BundleDescription)", "256 characters", "1 to 255"]),
+        ({"image_id": "ami-0123456789"}, ["image_id (ImageId)", "'ami-0123456789'", "wsi-"]),
+        ({"user_storage_gib": 60}, ["user_storage_gib (UserStorage.Capacity) 60 is in no documented pair"]),
+        (
+            {"user_storage_gib": 50, "root_storage_gib": 175},
+            ["user_storage_gib (UserStorage.Capacity) 50 with root_storage_gib (RootStorage.Capacity) 175", "root 80"],
+        ),
+        ({"user_storage_gib": 50.5}, ["user_storage_gib (UserStorage.Capacity) 50.5 must be a whole number of GB"]),
+        ({"tags": {"aws:team": "x"}}, ["tags (Tags) key", "'aws:team'", "reserves"]),
+        ({"tags": {OWNER_TAG_KEY: "x"}}, ["tags (Tags) key", OWNER_TAG_KEY, "ownership"]),
+    ],
+)
+def test_bad_bundle_values_are_rejected_at_synth(override: dict[str, Any], expected: list[str]) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match=r"^Test/Standard: ") as raised:
+        WorkspaceBundle(stack, "Standard", **{"image_id": "wsi-0123456789", **BUNDLE_PROPS, **override})
+    for part in expected:
+        assert part in str(raised.value)
+
+
+def test_compute_type_must_be_the_enum() -> None:
+    with pytest.raises(TypeError, match="compute_type must be a ComputeType"):
+        bundle_stack(compute_type="STANDARD")
+
+
+def test_tokens_skip_synth_validation_and_reach_the_handler() -> None:
+    stack = new_stack()
+    name = cdk.CfnParameter(stack, "Name", type="String").value_as_string
+    user = cdk.CfnParameter(stack, "User", type="Number").value_as_number
+    WorkspaceBundle(
+        stack,
+        "Standard",
+        **{**BUNDLE_PROPS, "image_id": "wsi-0123456789", "bundle_name": name, "user_storage_gib": user},
+    )
+    _, resource = only(Template.from_stack(stack), "Custom::WorkspaceBundle")
+    assert resource["Properties"]["BundleName"] == {"Ref": "Name"}
+    assert resource["Properties"]["UserStorage"] == {"Capacity": {"Ref": "User"}}
+
+
+# --- cdk-nag and cfn-lint on a stack with every bundle feature -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundles_assembly(tmp_path_factory: pytest.TempPathFactory) -> cdk.cx_api.CloudAssembly:
+    app = cdk.App(context=NO_BUNDLING, outdir=str(tmp_path_factory.mktemp("bundles")))
+    stack = cdk.Stack(app, "Bundles")
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS, tags={"team": "euc"})
+    WorkspaceBundle(stack, "Standard", image_id=image.image_id, **BUNDLE_PROPS, root_storage_gib=80, tags={"a": "b"})
+    image.apply_to_bundle("wsb-0123456789", restore_on_delete=True)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app.synth()
+
+
+def test_cdk_nag_reports_nothing_on_a_stack_with_bundles(bundles_assembly: cdk.cx_api.CloudAssembly) -> None:
+    report = json.loads((Path(bundles_assembly.directory) / "validation-report.json").read_text())
+    assert report["pluginReports"] == []
+
+
+def test_cfn_lint_reports_nothing_on_a_stack_with_bundles(bundles_assembly: cdk.cx_api.CloudAssembly) -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    template = bundles_assembly.get_stack_by_name("Bundles").template
+    matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1", REGION]))
+    assert [f"{m.rule.id} {m.message}" for m in matches] == []
+
+
+def test_example_app_exports_the_bundle_id(tmp_path: Path) -> None:
+    context = json.loads((Path(__file__).resolve().parent.parent / "cdk.json").read_text())["context"]
+    app = cdk.App(context={**context, **NO_BUNDLING}, outdir=str(tmp_path))
+    stack = load_example_app().build_app(app)
+    template = Template.from_stack(stack)
+    resource, bundle = only(template, "Custom::WorkspaceBundle")
+    output = template.to_json()["Outputs"]["BundleId"]
+    assert output == {"Value": {"Fn::GetAtt": [resource, "BundleId"]}, "Export": {"Name": "GoldenBundleId"}}
+    assert bundle["Properties"]["ImageId"] == template.to_json()["Outputs"]["ImageId"]["Value"]
