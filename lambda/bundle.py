@@ -130,16 +130,20 @@ class BundleImageLifecycle(Lifecycle):
         self, ev: ResourceEvent, request: b.BundleImageRequest, function_arn: str, *, undo_on_failure: bool
     ) -> Answer:
         bundle = self.ws.describe_bundle(request.bundle_id)
-        owner_tag = (self.ws.tags(request.bundle_id) or {}).get(rules.OWNER_TAG_KEY) if bundle else None
-        plan = b.plan_apply(request, bundle, owner_tag)
+        tags = (self.ws.tags(request.bundle_id) or {}) if bundle else {}
+        marker = b.Marker.of(ev.stack_id, ev.logical_id, ev.request_id, bundle.image_id if bundle else "")
+        plan = b.plan_apply(request, bundle, tags, marker)
         if plan.reason or plan.record is None:
             raise d.InvalidRequestError(plan.reason)
         record = plan.record
+        if plan.mark:
+            # Before re-pointing, so that a retry of this request still finds the image it replaces.
+            self.ws.set_tags(request.bundle_id, {rules.APPLIED_TAG_KEY: plan.mark.value})
         if plan.call:
             self.ws.update_bundle(request.bundle_id, request.image_id)
-            log.info("bundle %s now uses image %s instead of %s", request.bundle_id, request.image_id, record)
+            log.info("bundle %s now uses image %s (record %s)", request.bundle_id, request.image_id, record)
         else:
-            log.warning("bundle %s already uses image %s; restoring will leave it so", request.bundle_id, record)
+            log.info("bundle %s already uses image %s (record %s)", request.bundle_id, request.image_id, record)
         # From here a failure answers this record, so the rollback Delete can restore the bundle.
         self.made = record.physical_id
         answer = Answer(record.physical_id, record.data(request.image_id))
@@ -156,6 +160,11 @@ class BundleImageLifecycle(Lifecycle):
     def _restore(self, record: b.Repoint) -> None:
         self.ws.update_bundle(record.bundle_id, record.previous_image_id)
         log.info("bundle %s points at its previous image %s again", record.bundle_id, record.previous_image_id)
+        try:
+            self.ws.delete_tags(record.bundle_id, [rules.APPLIED_TAG_KEY])
+        except WorkSpacesError as error:
+            # The image is back, which is what matters; a leftover marker only serves a retry.
+            log.warning("could not remove the tag %s from %s: %s", rules.APPLIED_TAG_KEY, record.bundle_id, error)
 
     def _put_back(self, record: b.Repoint) -> str:
         """Restore after a failed wait, and say how that went, to end the failure's reason."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import rules
-from decisions import InvalidRequestError, TagChanges, refuse, tag_changes, tags_from
+from decisions import InvalidRequestError, TagChanges, digest, refuse, resource_key, tag_changes, tags_from
 
 # DescribeWorkspaceBundles: Owner is "AMAZON" for the public bundles AWS provides, else the owner's account id.
 AMAZON_OWNER = "AMAZON"
@@ -167,16 +167,54 @@ class Repoint:
 
 
 @dataclass(frozen=True)
+class Marker:
+    """The tag apply_to_bundle sets on a bundle before re-pointing it: which request replaced which image.
+
+    Lambda retries an invocation whose answer was not delivered (and may deliver an event twice); the
+    retry finds the bundle already on the new image. The marker still names the image before, so the
+    retry answers the same record. The physical id stays the record of truth; the marker only serves
+    a retry of the very request (the same CloudFormation RequestId) and goes when the bundle is restored.
+    """
+
+    resource_key: str
+    request_key: str
+    previous_image_id: str
+
+    @classmethod
+    def of(cls, stack_id: str, logical_id: str, request_id: str, previous_image_id: str) -> Marker:
+        return cls(resource_key(stack_id, logical_id), digest(request_id), previous_image_id)
+
+    @property
+    def value(self) -> str:
+        return f"{self.resource_key}.{self.request_key}.{self.previous_image_id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Marker | None:
+        parts = (value or "").split(".")
+        if len(parts) != 3 or rules.image_id_problem(parts[2]):
+            return None
+        return cls(*parts)
+
+    def same_request(self, other: Marker) -> bool:
+        return (self.resource_key, self.request_key) == (other.resource_key, other.request_key)
+
+
+@dataclass(frozen=True)
 class ApplyPlan:
     """Whether apply_to_bundle may re-point the bundle, and what it records."""
 
     reason: str = ""  # set: fail with it
     record: Repoint | None = None
+    # The marker to tag the bundle with before re-pointing it; None on a retry that finds its own.
+    mark: Marker | None = None
     # False when the bundle already uses the image: nothing to call.
     call: bool = False
 
 
-def plan_apply(request: BundleImageRequest, bundle: Bundle | None, owner_tag: str | None) -> ApplyPlan:
+def plan_apply(
+    request: BundleImageRequest, bundle: Bundle | None, tags: Mapping[str, str], marker: Marker
+) -> ApplyPlan:
+    """`marker`: the one this request would set, naming the bundle's current image."""
     bid = request.bundle_id
     if bundle is None:
         return ApplyPlan(
@@ -185,16 +223,20 @@ def plan_apply(request: BundleImageRequest, bundle: Bundle | None, owner_tag: st
         )
     if bundle.owner == AMAZON_OWNER:
         return ApplyPlan(f"bundle {bid} is a public bundle of AWS; only your own custom bundles can be re-pointed")
-    if owner_tag:
+    if rules.OWNER_TAG_KEY in tags:
         return ApplyPlan(
             f"bundle {bid} is managed by a WorkspaceBundle (it carries the ownership tag {rules.OWNER_TAG_KEY!r}); "
             "change that WorkspaceBundle's image_id instead of applying an image to it"
         )
+    call = bundle.image_id != request.image_id
+    earlier = Marker.parse(tags.get(rules.APPLIED_TAG_KEY))
+    if earlier is not None and earlier.same_request(marker):
+        # A retry of this very request: the bundle may already use the image; the marker knows what it had.
+        return ApplyPlan(record=Repoint(bid, earlier.previous_image_id), call=call)
     if not bundle.image_id:
         return ApplyPlan(f"bundle {bid} has no ImageId in DescribeWorkspaceBundles, so it could not be restored later")
-    # Already on the image: a repeated delivery of this request, or nothing to do. Either way the
-    # bundle's image before this request can no longer be told, so restoring will leave it as it is.
-    return ApplyPlan(record=Repoint(bid, bundle.image_id), call=bundle.image_id != request.image_id)
+    # A bundle already on the image records that image: restoring will leave it as it is.
+    return ApplyPlan(record=Repoint(bid, bundle.image_id), mark=marker, call=call)
 
 
 def plan_bundle_image_update(old: BundleImageRequest, new: BundleImageRequest) -> Literal["reapply", "repoint", "none"]:

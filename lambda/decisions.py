@@ -161,7 +161,7 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
     return request
 
 
-def _digest(*parts: str, size: int = 16) -> str:
+def digest(*parts: str, size: int = 16) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:size]
 
 
@@ -174,7 +174,7 @@ class Ownership:
 
     @classmethod
     def of(cls, stack_id: str, logical_id: str, request: Keyed) -> Ownership:
-        return cls(_digest(stack_id, logical_id), _digest(*request.replacing_values))
+        return cls(digest(stack_id, logical_id), digest(*request.replacing_values))
 
     @property
     def tag_value(self) -> str:
@@ -186,7 +186,7 @@ class Ownership:
 
 
 def resource_key(stack_id: str, logical_id: str) -> str:
-    return _digest(stack_id, logical_id)
+    return digest(stack_id, logical_id)
 
 
 # ---------------------------------------------------------------- create or adopt

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Optional, Union
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
+# apply_to_bundle marks a bundle it re-points with the image it replaced, so a retried request still knows it.
+APPLIED_TAG_KEY = "cdk-workspaces-image:applied"
 
 # Tag limits: 50 tags per WorkSpaces resource, one of which is the ownership tag.
 MAX_TAGS = 50
@@ -167,6 +169,8 @@ def tag_key_problem(key: str) -> Optional[str]:
         return f"{label} {key!r} starts with 'aws:', which AWS reserves for its own tags"
     if key == OWNER_TAG_KEY:
         return f"{label} {key!r} is reserved for the ownership tag this library sets"
+    if key == APPLIED_TAG_KEY:
+        return f"{label} {key!r} is reserved for the tag apply_to_bundle sets on a bundle it re-points"
     return None
 
 

@@ -27,6 +27,7 @@ from construct_support import (
 from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceBundleImage
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
+APPLIED_TAG_KEY = "cdk-workspaces-image:applied"
 BUNDLE_PROPS: dict[str, Any] = {
     "bundle_name": "golden-standard",
     "description": "Standard bundle",
@@ -213,6 +214,13 @@ def test_create_tags_allows_the_bundle_tag_keys_too() -> None:
     assert create["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY, "cost-center"]}}
 
 
+def test_create_tags_allows_the_marker_of_apply_to_bundle() -> None:
+    stack = new_stack()
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS).apply_to_bundle("wsb-0123456789")
+    create = statement_with(Template.from_stack(stack), "workspaces:CreateTags")
+    assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [OWNER_TAG_KEY, APPLIED_TAG_KEY]
+
+
 # --- synth-time validation -----------------------------------------------------------------------------------------
 
 
@@ -231,6 +239,7 @@ def test_create_tags_allows_the_bundle_tag_keys_too() -> None:
         ({"user_storage_gib": 50.5}, ["user_storage_gib (UserStorage.Capacity) 50.5 must be a whole number of GB"]),
         ({"tags": {"aws:team": "x"}}, ["tags (Tags) key", "'aws:team'", "reserves"]),
         ({"tags": {OWNER_TAG_KEY: "x"}}, ["tags (Tags) key", OWNER_TAG_KEY, "ownership"]),
+        ({"tags": {APPLIED_TAG_KEY: "x"}}, ["tags (Tags) key", APPLIED_TAG_KEY, "reserved for the tag apply_to"]),
     ],
 )
 def test_bad_bundle_values_are_rejected_at_synth(override: dict[str, Any], expected: list[str]) -> None:

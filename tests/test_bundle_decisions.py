@@ -111,32 +111,50 @@ def test_the_record_round_trips_through_the_physical_id() -> None:
         assert b.Repoint.parse(physical) is None
 
 
-@pytest.mark.parametrize(
-    ("bundle", "owner_tag", "expected"),
-    [
-        (BEFORE, None, b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-previous001"), call=True)),
-        (
-            b.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333"),
-            None,
-            b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-updated0001"), call=False),
-        ),
-    ],
-)
-def test_apply_records_the_image_the_bundle_had(bundle: b.Bundle, owner_tag: str | None, expected: b.ApplyPlan) -> None:
-    assert b.plan_apply(APPLY, bundle, owner_tag) == expected
+MARK = b.Marker.of("stack", "Apply", "request-1", "wsi-previous001")
+
+
+def test_the_marker_names_resource_request_and_previous_image() -> None:
+    assert MARK.value == f"{d.resource_key('stack', 'Apply')}.{d.digest('request-1')}.wsi-previous001"
+    assert len(MARK.value) <= rules.MAX_TAG_VALUE
+    assert b.Marker.parse(MARK.value) == MARK
+    for value in (None, "", "a.b", "a.b.ami-1", "a.b.c.wsi-previous001"):
+        assert b.Marker.parse(value) is None
+    assert MARK.same_request(b.Marker.of("stack", "Apply", "request-1", "wsi-other000001"))
+    assert not MARK.same_request(b.Marker.of("stack", "Apply", "request-2", "wsi-previous001"))
+
+
+def test_apply_records_the_image_the_bundle_had_and_marks_it_first() -> None:
+    plan = b.plan_apply(APPLY, BEFORE, {"team": "euc"}, MARK)
+    assert plan == b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-previous001"), mark=MARK, call=True)
+
+
+def test_a_retry_of_the_same_request_takes_the_previous_image_from_its_marker() -> None:
+    moved = b.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
+    retry_marker = b.Marker.of("stack", "Apply", "request-1", "wsi-updated0001")  # what the retry sees
+    plan = b.plan_apply(APPLY, moved, {rules.APPLIED_TAG_KEY: MARK.value}, retry_marker)
+    assert plan == b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-previous001"), mark=None, call=False)
+
+
+def test_a_new_request_ignores_an_old_marker() -> None:
+    moved = b.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
+    later = b.Marker.of("stack", "Apply", "request-2", "wsi-updated0001")
+    plan = b.plan_apply(APPLY, moved, {rules.APPLIED_TAG_KEY: MARK.value}, later)
+    # Already on the image for a new request: that image is the one to restore, that is, nothing changes.
+    assert plan == b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-updated0001"), mark=later, call=False)
 
 
 @pytest.mark.parametrize(
-    ("bundle", "owner_tag", "words"),
+    ("bundle", "tags", "words"),
     [
-        (None, None, "bundle wsb-bundle0001 was not found in this account and Region"),
-        (b.Bundle("wsb-bundle0001", "b", "wsi-previous001", "AMAZON"), None, "is a public bundle of AWS"),
-        (BEFORE, "abc.def", f"carries the ownership tag {rules.OWNER_TAG_KEY!r}"),
-        (b.Bundle("wsb-bundle0001", "b", "", "111122223333"), None, "has no ImageId"),
+        (None, {}, "bundle wsb-bundle0001 was not found in this account and Region"),
+        (b.Bundle("wsb-bundle0001", "b", "wsi-previous001", "AMAZON"), {}, "is a public bundle of AWS"),
+        (BEFORE, {rules.OWNER_TAG_KEY: "abc.def"}, f"carries the ownership tag {rules.OWNER_TAG_KEY!r}"),
+        (b.Bundle("wsb-bundle0001", "b", "", "111122223333"), {}, "has no ImageId"),
     ],
 )
-def test_apply_refuses_what_it_must_not_touch(bundle: b.Bundle | None, owner_tag: str | None, words: str) -> None:
-    plan = b.plan_apply(APPLY, bundle, owner_tag)
+def test_apply_refuses_what_it_must_not_touch(bundle: b.Bundle | None, tags: dict[str, str], words: str) -> None:
+    plan = b.plan_apply(APPLY, bundle, tags, MARK)
     assert words in plan.reason
     assert plan.record is None
 

@@ -7,13 +7,17 @@ Custom::WorkspaceBundle: a bundle the stack creates. Custom::WorkspaceBundleImag
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 import rules
+from bundle_decisions import Marker
 from handler_support import (
     BUNDLE,
     NEW,
     RESPONSE_URL,
+    STACK_ID,
+    Context,
     World,
     bundle,
     bundle_event,
@@ -329,11 +333,35 @@ def test_a_delete_blocked_by_workspaces_says_so(world: World) -> None:
 # ---------------------------------------------------------------- apply_to_bundle
 
 
-def apply_calls(world: World, *, bundle_id: str = BUNDLE, before: str = OLD_IMAGE, after: str = NEW) -> None:
+def marker(request_type: str, previous: str) -> str:
+    return Marker.of(STACK_ID, "ApplyResource", f"{request_type}-request", previous).value
+
+
+def marked(world: World, bundle_id: str, request_type: str, previous: str) -> None:
+    """CreateTags of the marker, before UpdateWorkspaceBundle."""
+    tag = {"Key": rules.APPLIED_TAG_KEY, "Value": marker(request_type, previous)}
+    world.ws.add_response("create_tags", {}, {"ResourceId": bundle_id, "Tags": [tag]})
+
+
+def restored(world: World, bundle_id: str, previous: str) -> None:
+    world.update_bundle(bundle_id, previous)
+    world.ws.add_response("delete_tags", {}, {"ResourceId": bundle_id, "TagKeys": [rules.APPLIED_TAG_KEY]})
+
+
+def apply_calls(
+    world: World,
+    *,
+    bundle_id: str = BUNDLE,
+    before: str = OLD_IMAGE,
+    after: str = NEW,
+    request_type: str = "Create",
+    state: str = "AVAILABLE",
+) -> None:
     world.describe_bundle(bundle_id, bundle(bundle_id, image_id=before))
     world.tags(bundle_id, {"team": "euc"})
+    marked(world, bundle_id, request_type, before)
     world.update_bundle(bundle_id, after)
-    world.describe_bundle(bundle_id, bundle(bundle_id, image_id=after))
+    world.describe_bundle(bundle_id, bundle(bundle_id, image_id=after, state=state))
 
 
 def test_apply_records_the_previous_image_in_the_physical_id(world: World) -> None:
@@ -367,21 +395,44 @@ def test_apply_refuses_bundles_it_must_not_touch(
     assert answer["Reason"].startswith(words)
 
 
-def test_a_repeated_apply_finds_the_bundle_on_the_image_and_calls_nothing(world: World) -> None:
+def test_a_retry_after_a_refused_answer_still_records_the_image_it_replaced(world: World) -> None:
+    import index
+
+    apply_calls(world)
+    refused: list[dict[str, Any]] = []
+
+    def refuse(url: str, body: dict[str, Any]) -> None:
+        refused.append(body)
+        raise RuntimeError("HTTP 500")
+
+    assert index.deps is not None
+    delivered, index.deps.send = index.deps.send, refuse
+    with pytest.raises(RuntimeError, match="HTTP 500"):
+        index.handler(bundle_image_event("Create", bundle_image_props()), Context())
+    assert [(a["Status"], a["PhysicalResourceId"]) for a in refused] == [("SUCCESS", RECORD)]
+
+    # Lambda's retry finds the bundle on the new image, and its own marker: no second UpdateWorkspaceBundle.
+    index.deps.send = delivered
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
-    world.tags(BUNDLE, {})
+    world.tags(BUNDLE, {rules.APPLIED_TAG_KEY: marker("Create", OLD_IMAGE)})
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
     world.run(bundle_image_event("Create", bundle_image_props()))
-    # The image before the first delivery can no longer be told: restoring will leave the bundle as it is.
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", RECORD)
+
+
+def test_an_apply_to_a_bundle_already_on_the_image_records_that_image(world: World) -> None:
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.tags(BUNDLE, {rules.APPLIED_TAG_KEY: marker("an earlier", OLD_IMAGE)})  # not this request's
+    marked(world, BUNDLE, "Create", NEW)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.run(bundle_image_event("Create", bundle_image_props()))  # no UpdateWorkspaceBundle
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", f"{BUNDLE}:{NEW}")
 
 
 def test_a_bundle_pending_after_the_apply_is_answered_from_the_watch_with_the_record(world: World) -> None:
-    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=OLD_IMAGE))
-    world.tags(BUNDLE, {})
-    world.update_bundle(BUNDLE, NEW)
-    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="PENDING"))
+    apply_calls(world, state="PENDING")
     world.watch_started()
     world.run(bundle_image_event("Create", bundle_image_props()))
     assert world.sent == []
@@ -398,17 +449,14 @@ def test_a_bundle_pending_after_the_apply_is_answered_from_the_watch_with_the_re
 
 
 def test_a_failed_apply_answers_the_record_so_rollback_restores(world: World) -> None:
-    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=OLD_IMAGE))
-    world.tags(BUNDLE, {})
-    world.update_bundle(BUNDLE, NEW)
-    world.describe_bundle(BUNDLE, bundle(BUNDLE, state="ERROR"))
+    apply_calls(world, state="ERROR")
     world.run(bundle_image_event("Create", bundle_image_props()))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", RECORD)
 
     world.watch_stopped()
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
-    world.update_bundle(BUNDLE, OLD_IMAGE)
+    restored(world, BUNDLE, OLD_IMAGE)
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     assert world.response()["Status"] == "SUCCESS"
 
@@ -429,7 +477,7 @@ def test_a_new_image_re_points_in_place_and_keeps_the_first_previous_image(world
 
 
 def test_another_bundle_is_a_new_record_and_the_old_one_is_left_to_its_delete(world: World) -> None:
-    apply_calls(world, bundle_id=OTHER, before="wsi-otherold01")
+    apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update")
     world.run(
         bundle_image_event("Update", bundle_image_props(bundle_id=OTHER), physical_id=RECORD, old=bundle_image_props())
     )
@@ -438,11 +486,8 @@ def test_another_bundle_is_a_new_record_and_the_old_one_is_left_to_its_delete(wo
 
 
 def test_a_failed_move_to_another_bundle_points_that_bundle_back(world: World) -> None:
-    world.describe_bundle(OTHER, bundle(OTHER, image_id="wsi-otherold01"))
-    world.tags(OTHER, {})
-    world.update_bundle(OTHER, NEW)
-    world.describe_bundle(OTHER, bundle(OTHER, state="ERROR"))
-    world.update_bundle(OTHER, "wsi-otherold01")  # CloudFormation forgets the new record: no Delete would
+    apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update", state="ERROR")
+    restored(world, OTHER, "wsi-otherold01")  # CloudFormation forgets the new record: no Delete would
     world.run(
         bundle_image_event("Update", bundle_image_props(bundle_id=OTHER), physical_id=RECORD, old=bundle_image_props())
     )
@@ -450,10 +495,10 @@ def test_a_failed_move_to_another_bundle_points_that_bundle_back(world: World) -
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", RECORD)
 
 
-def test_delete_restores_the_previous_image(world: World) -> None:
+def test_delete_restores_the_previous_image_and_removes_the_marker(world: World) -> None:
     world.watch_stopped()
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
-    world.update_bundle(BUNDLE, OLD_IMAGE)
+    restored(world, BUNDLE, OLD_IMAGE)
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     assert world.response()["Status"] == "SUCCESS"
 

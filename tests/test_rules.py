@@ -77,6 +77,10 @@ def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None
         ({"image_id": "ami-0123456789"}, "image_id (ImageId) 'ami-0123456789' must match the pattern wsi-"),
         ({"compute_type": "HUGE"}, "compute_type (ComputeType.Name) 'HUGE' must be one of VALUE, STANDARD, "),
         ({"tags": {f"k{i}": "v" for i in range(50)}}, "at most 49 are allowed, because a WorkSpaces image or bundle"),
+        (
+            {"tags": {rules.APPLIED_TAG_KEY: "x"}},
+            "is reserved for the tag apply_to_bundle sets on a bundle it re-points",
+        ),
     ],
 )
 def test_each_bundle_rule_names_property_value_and_rule(kwargs: dict[str, object], words: str) -> None:

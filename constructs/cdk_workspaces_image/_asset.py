@@ -14,6 +14,7 @@ class SharedRules(Protocol):
     """The part of ``lambda/rules.py`` the construct uses."""
 
     OWNER_TAG_KEY: str
+    APPLIED_TAG_KEY: str
     MAX_TIMEOUT_SECONDS: int
 
     def wait_condition_timeout(self, timeout_seconds: float) -> int: ...

@@ -237,7 +237,11 @@ class WorkspacesImageProvider(Construct):
         )
 
     def allow_repoint(self, bundle_id: str) -> None:
-        """Lets the handler point one bundle the stack does not manage at images (apply_to_bundle): no delete."""
+        """Lets the handler point one bundle the stack does not manage at images (apply_to_bundle): no delete.
+
+        It also tags that bundle with the marker a retried request reads (rules.APPLIED_TAG_KEY).
+        """
+        self.register_tag_keys([rules().APPLIED_TAG_KEY])
         bundle_arn = self._workspaces_arns("workspacebundle", bundle_id)
         if self._repoint is None:
             self._repoint = iam.PolicyStatement(
