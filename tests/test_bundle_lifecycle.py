@@ -1,0 +1,178 @@
+"""Image and bundle through whole deployments: the lifecycle driver plays real synthesized apps into the emulator.
+
+The handler runs from its bundled asset in a separate process; time is virtual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from lifecycle_support import World
+
+from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
+from emulator import Plan
+from simulator.assembly import Assembly, load
+from simulator.cloud import ACCOUNT, REGION
+
+FAST = Plan.available(after_seconds=300)
+DESTROY = cdk.RemovalPolicy.DESTROY
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    w = World.new(default_plan=FAST, sources=2)
+    yield w
+    w.close()
+
+
+def synth(
+    outdir: Path,
+    source_image_id: str,
+    image_name: str,
+    *,
+    removal_policy: cdk.RemovalPolicy | None = DESTROY,
+    bundle: bool = True,
+    apply_to: str | None = None,
+    restore_on_delete: bool = False,
+) -> Assembly:
+    """Image and bundle (or an existing bundle re-pointed), as a user would write them."""
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "Golden", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(
+        stack,
+        "Golden",
+        source_image_id=source_image_id,
+        image_name=image_name,
+        description="Golden image",
+        removal_policy=removal_policy,
+    )
+    cdk.CfnOutput(stack, "ImageId", value=image.image_id)
+    if bundle:
+        standard = WorkspaceBundle(
+            stack,
+            "Standard",
+            image_id=image.image_id,
+            bundle_name="golden-standard",
+            description="Standard bundle",
+            compute_type=ComputeType.STANDARD,
+            user_storage_gib=50,
+            root_storage_gib=80,
+            removal_policy=removal_policy,
+        )
+        cdk.CfnOutput(stack, "BundleId", value=standard.bundle_id)
+    if apply_to:
+        applied = image.apply_to_bundle(apply_to, restore_on_delete=restore_on_delete)
+        cdk.CfnOutput(stack, "PreviousImageId", value=applied.previous_image_id)
+    app.synth()
+    return load(outdir, "Golden")
+
+
+def order(world: World, *calls: tuple[str, str, str]) -> list[int]:
+    """Where in the WorkSpaces call log each (operation, parameter, value) first succeeded."""
+    log = world.cloud.workspaces.calls
+    return [
+        next(i for i, c in enumerate(log) if c.operation == op and c.params.get(key) == value and c.error is None)
+        for op, key, value in calls
+    ]
+
+
+def test_deploy_image_and_bundle(world: World, tmp_path: Path) -> None:
+    stack = world.deploy(synth(tmp_path / "v1", world.sources[0], "golden-2026-11"))
+    assert stack.status == "CREATE_COMPLETE"
+    image_id, bundle_id = stack.outputs["ImageId"], stack.outputs["BundleId"]
+    assert world.images() == {image_id: "AVAILABLE"}
+    assert world.cloud.workspaces.bundles[bundle_id].image_id == image_id
+    assert world.calls("CreateWorkspaceBundle") == 1
+    assert world.rules() == []
+    # The bundle is created only once the image is AVAILABLE: after the wait condition completed.
+    wait = next(lid for lid, r in stack.resources.items() if r.type == "AWS::CloudFormation::WaitCondition")
+    bundle = next(lid for lid, r in stack.resources.items() if r.type == "Custom::WorkspaceBundle")
+    statuses = [(e.logical_id, e.status) for e in world.events]
+    assert statuses.index((wait, "CREATE_COMPLETE")) < statuses.index((bundle, "CREATE_IN_PROGRESS"))
+
+
+def test_a_new_source_gives_a_new_image_and_moves_the_same_bundle_before_the_old_image_goes(
+    world: World, tmp_path: Path
+) -> None:
+    first = world.deploy(synth(tmp_path / "v1", world.sources[0], "golden-2026-11"))
+    old_image, bundle_id = first.outputs["ImageId"], first.outputs["BundleId"]
+
+    second = world.deploy(synth(tmp_path / "v2", world.sources[1], "golden-2026-12"))
+    assert second.status == "UPDATE_COMPLETE", second.reason
+    new_image = second.outputs["ImageId"]
+    assert new_image != old_image
+    assert second.outputs["BundleId"] == bundle_id, "updated in place: the same bundle"
+    assert world.cloud.workspaces.bundles[bundle_id].image_id == new_image
+    assert world.images() == {new_image: "AVAILABLE"}, "DESTROY deleted the old image"
+    assert world.calls("CreateWorkspaceBundle") == 1
+    moved, deleted = order(
+        world,
+        ("UpdateWorkspaceBundle", "ImageId", new_image),
+        ("DeleteWorkspaceImage", "ImageId", old_image),
+    )
+    assert moved < deleted, "the old image is deleted only after the bundle moved off it"
+    assert world.rules() == []
+
+
+def test_delete_the_stack_removes_the_bundle_before_the_image(world: World, tmp_path: Path) -> None:
+    stack = world.deploy(synth(tmp_path / "v1", world.sources[0], "golden-2026-11"))
+    image_id, bundle_id = stack.outputs["ImageId"], stack.outputs["BundleId"]
+    deleted = world.cfn.delete("Golden")
+    assert deleted.status == "DELETE_COMPLETE", deleted.reason
+    assert world.cloud.workspaces.bundles == {}
+    assert world.images() == {}
+    bundle_gone, image_gone = order(
+        world, ("DeleteWorkspaceBundle", "BundleId", bundle_id), ("DeleteWorkspaceImage", "ImageId", image_id)
+    )
+    assert bundle_gone < image_gone
+    assert world.rules() == []
+
+
+def test_a_failed_bundle_create_rolls_back_leaving_neither_image_nor_bundle(tmp_path: Path) -> None:
+    # The default removal policies: kept on delete, but deleted when their first deployment rolls back.
+    world = World.new(default_plan=FAST, bundle_quota=0)
+    try:
+        stack = world.deploy(synth(tmp_path / "v1", world.sources[0], "golden-2026-11", removal_policy=None))
+        assert stack.status == "ROLLBACK_COMPLETE"
+        assert "custom bundles are used up" in stack.reason
+        assert world.images() == {}
+        assert world.cloud.workspaces.bundles == {}
+        assert world.rules() == []
+    finally:
+        world.close()
+
+
+def test_apply_to_bundle_re_points_an_existing_bundle_and_restores_it_on_delete(world: World, tmp_path: Path) -> None:
+    existing = world.cloud.workspaces.add_bundle(world.sources[0], name="production")
+    stack = world.deploy(
+        synth(
+            tmp_path / "v1",
+            world.sources[0],
+            "golden-2026-11",
+            bundle=False,
+            apply_to=existing,
+            restore_on_delete=True,
+        )
+    )
+    assert stack.status == "CREATE_COMPLETE", stack.reason
+    assert world.cloud.workspaces.bundles[existing].image_id == stack.outputs["ImageId"]
+    assert stack.outputs["PreviousImageId"] == world.sources[0]
+
+    deleted = world.cfn.delete("Golden")
+    assert deleted.status == "DELETE_COMPLETE", deleted.reason
+    assert world.cloud.workspaces.bundles[existing].image_id == world.sources[0], "restored, then the image deleted"
+    assert world.images() == {}
+
+
+def test_apply_to_bundle_by_default_leaves_the_bundle_on_the_image(world: World, tmp_path: Path) -> None:
+    existing = world.cloud.workspaces.add_bundle(world.sources[0], name="production")
+    stack = world.deploy(
+        synth(tmp_path / "v1", world.sources[0], "golden-2026-11", removal_policy=None, bundle=False, apply_to=existing)
+    )
+    image_id = stack.outputs["ImageId"]
+    assert world.cfn.delete("Golden").status == "DELETE_COMPLETE"
+    assert world.cloud.workspaces.bundles[existing].image_id == image_id
+    assert world.images() == {image_id: "AVAILABLE"}, "the image is kept too, so the bundle keeps working"
