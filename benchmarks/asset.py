@@ -23,11 +23,12 @@ from typing import Any
 PROBE = """
 import json, sys, time
 sys.path[:0] = {paths!r}
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 import {module}
-elapsed = time.perf_counter() - started
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 helper = getattr({module}, "helper", None)
-print(json.dumps({{"seconds": elapsed, "init_failed": str(getattr(helper, "_init_failed", None) or "")}}))
+failed = str(getattr(helper, "_init_failed", None) or "")
+print(json.dumps({{"seconds": elapsed, "cpu": cpu, "init_failed": failed}}))
 """
 
 
@@ -70,8 +71,14 @@ def probe_environment(rule_prefix: str = "cdkwsi-0123abcd-", region: str = "eu-w
     return env
 
 
-def cold_import(module: str, asset_dir: Path | None = None) -> float:
-    """Seconds the ``import`` statement takes in a fresh interpreter."""
+@dataclass(frozen=True)
+class ImportTime:
+    wall: float
+    cpu: float
+
+
+def cold_import(module: str, asset_dir: Path | None = None) -> ImportTime:
+    """Wall-clock and CPU seconds the ``import`` statement takes in a fresh interpreter."""
     code = PROBE.format(paths=[str(asset_dir)] if asset_dir else [], module=module)
     done = subprocess.run(
         [sys.executable, "-I", "-B", "-c", code],
@@ -86,7 +93,7 @@ def cold_import(module: str, asset_dir: Path | None = None) -> float:
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if result["init_failed"]:
         raise RuntimeError(f"import {module} ran, but the handler's set-up failed: {result['init_failed']}")
-    return float(result["seconds"])
+    return ImportTime(float(result["seconds"]), float(result["cpu"]))
 
 
 def compiled_copy(asset_dir: Path, destination: Path) -> Path:
@@ -98,9 +105,9 @@ def compiled_copy(asset_dir: Path, destination: Path) -> Path:
 
 @dataclass
 class ImportRuns:
-    boto3: list[float] = field(default_factory=list)
-    handler: list[float] = field(default_factory=list)
-    handler_compiled: list[float] = field(default_factory=list)
+    boto3: list[ImportTime] = field(default_factory=list)
+    handler: list[ImportTime] = field(default_factory=list)
+    handler_compiled: list[ImportTime] = field(default_factory=list)
 
 
 def measure_imports(asset_dir: Path, compiled_dir: Path, reps: int) -> ImportRuns:

@@ -22,8 +22,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[synth.SynthRu
 
 def test_each_app_ran_once_in_a_fresh_process(synthesized: tuple[synth.SynthRuns, Path]) -> None:
     runs, _ = synthesized
-    assert sorted(runs.times) == ["empty", "lib2", "peer2"]
-    assert all(len(times) == 1 for times in runs.times.values())
+    assert sorted(runs.times) == sorted(runs.cpu) == ["empty", "lib2", "peer2"]
+    assert all(len(times) == 1 for times in [*runs.times.values(), *runs.cpu.values()])
 
 
 def test_footprint_counts_the_provider_once_and_three_resources_per_image(
@@ -107,8 +107,9 @@ def test_synth_rows_pair_the_apps_of_each_round() -> None:
     opts = report.Options()
     keys = [spec.key for spec in report.synth_apps(opts)]
     assert keys == ["empty", "floor", "peer1", "example", "lib1", "lib50"]
-    rows = report.synth_rows(opts, {key: [2.0, 4.0] for key in keys})
-    assert [r.measured for r in rows] == ["1.00 (1.00 to 1.00, n=2)"] * 5
+    rows = report.synth_rows(opts, {key: [2.0, 4.0] for key in keys}, {key: [3.0, 3.0] for key in keys})
+    assert [r.measured for r in rows] == ["wall 1.00 (1.00 to 1.00, n=2); CPU 1.00 (1.00 to 1.00, n=2)"] * 5
+    assert [r.goal for r in rows] == ["≤ 1.10"] * 4 + ["≤ 1.30"]
     assert [r.verdict for r in rows] == ["met"] * 5
 
 
