@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import bundle_decisions as b
 import decisions as d
@@ -31,12 +32,12 @@ class BundleLifecycle(OwnedLifecycle[b.BundleRequest]):
     ATTRIBUTE = "BundleId"
 
     def create(self, ev: ResourceEvent, function_arn: str) -> Answer:
-        request = b.parse_bundle_request(ev.properties)
+        request = self.read(ev.properties)
         return self._ready(ev, self._obtain(ev, request), function_arn, undo_on_failure=False)
 
     def update(self, ev: ResourceEvent, function_arn: str) -> Answer:
-        new = b.parse_bundle_request(ev.properties)
-        old = b.parse_bundle_request(ev.old_properties, check=False)
+        new = self.read(ev.properties)
+        old = self.read(ev.old_properties, check=False)
         plan = b.plan_bundle_update(old, new)
         if plan.replace:
             return self._replace(ev, new, lambda made: self._ready(ev, made, function_arn, undo_on_failure=True))
@@ -48,6 +49,9 @@ class BundleLifecycle(OwnedLifecycle[b.BundleRequest]):
         self.ws.update_bundle(current, plan.image_id)
         log.info("bundle %s now uses image %s", current, plan.image_id)
         return self._ready(ev, current, function_arn, undo_on_failure=False)
+
+    def read(self, properties: Mapping[str, Any], *, check: bool = True) -> b.BundleRequest:
+        return b.parse_bundle_request(properties, check=check)
 
     def candidates(self, request: b.BundleRequest) -> Sequence[str]:
         return [bundle.bundle_id for bundle in self.ws.owned_bundles_named(request.name)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import decisions as d
 from cfn import ResourceEvent
@@ -22,13 +23,13 @@ class ImageLifecycle(OwnedLifecycle[d.ImageRequest]):
     # ------------------------------------------------------------ events
 
     def create(self, ev: ResourceEvent, function_arn: str) -> Answer:
-        request = d.parse_request(ev.properties)
+        request = self.read(ev.properties)
         image_id = self._obtain(ev, request)
         return self._await(ev, request, image_id, function_arn, deferred=False)
 
     def update(self, ev: ResourceEvent, function_arn: str) -> Answer:
-        new = d.parse_request(ev.properties)
-        old = d.parse_request(ev.old_properties, check=False)
+        new = self.read(ev.properties)
+        old = self.read(ev.old_properties, check=False)
         plan = d.plan_update(old, new)
         if plan.replace:
             return self._replace(
@@ -40,6 +41,9 @@ class ImageLifecycle(OwnedLifecycle[d.ImageRequest]):
         return self._answer(current)
 
     # ------------------------------------------------------------ what images do their own way
+
+    def read(self, properties: Mapping[str, Any], *, check: bool = True) -> d.ImageRequest:
+        return d.parse_request(properties, check=check)
 
     def candidates(self, request: d.ImageRequest) -> Sequence[str]:
         return [i.image_id for i in self.ws.owned_images_named(request.name)]

@@ -17,7 +17,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import decisions as d
 import rules
@@ -179,6 +179,10 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
     ATTRIBUTE: ClassVar[str]
 
     @abstractmethod
+    def read(self, properties: Mapping[str, Any], *, check: bool = True) -> R:
+        """The request in the resource properties; `check` applies the input rules."""
+
+    @abstractmethod
     def candidates(self, request: R) -> Sequence[str]:
         """Ids of this account's resources of this kind named like the request."""
 
@@ -200,6 +204,9 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         # Whatever happens next, no watch of this resource may outlive it.
         self.scheduler.stop(ev.stack_id, ev.logical_id)
         physical = ev.physical_id or ""
+        if not physical.startswith(self.KIND.prefix):
+            self._delete_strays(ev)
+            return
         key = d.resource_key(ev.stack_id, ev.logical_id)
         plan = d.plan_delete(physical, self._owner_tag(physical), key, self.KIND)
         log.info(plan.why)
@@ -249,9 +256,12 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         self.made = self._adopt(request, ownership) or made
         return self.made
 
+    def _mine(self, request: R, ownership: d.Ownership) -> list[str]:
+        """Resources this resource made for this very request: named like it, carrying its full ownership tag."""
+        return [i for i in self.candidates(request) if self._owner_tag(i) == ownership.tag_value]
+
     def _adopt(self, request: R, ownership: d.Ownership) -> str | None:
-        mine = [i for i in self.candidates(request) if self._owner_tag(i) == ownership.tag_value]
-        adoption = d.choose_adoption(mine)
+        adoption = d.choose_adoption(self._mine(request, ownership))
         for extra in adoption.extras:
             log.warning("deleting duplicate %s %s of this request (kept %s)", self.KIND.noun, extra, adoption.keep)
             self.remove(extra)
@@ -275,6 +285,24 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             self.ws.set_tags(current, changes.to_set)
             self.ws.delete_tags(current, list(changes.to_delete))
         return current
+
+    def _delete_strays(self, ev: ResourceEvent) -> None:
+        """A Create whose answer named nothing (it failed, or Lambda timed it out) may have made one anyway.
+
+        Only what carries this request's full ownership tag is deleted: never another resource's, nor one
+        this resource made for other properties and the stack retained.
+        """
+        try:
+            request = self.read(ev.properties, check=False)
+        except d.InvalidRequestError:
+            log.info("%r names nothing and its properties can't be read: nothing was made", ev.physical_id)
+            return
+        strays = self._mine(request, d.Ownership.of(ev.stack_id, ev.logical_id, request))
+        if not strays:
+            log.info("%r names nothing, and nothing was made for this request", ev.physical_id)
+        for stray in strays:
+            log.warning("deleting %s %s, made by a Create that could not say so", self.KIND.noun, stray)
+            self.remove(stray)
 
     def _discard(self, ev: ResourceEvent, resource_id: str) -> None:
         # Only what this invocation made or adopted: never, say, a source image answered as is.

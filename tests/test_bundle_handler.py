@@ -308,6 +308,7 @@ def test_delete_never_removes_a_bundle_this_resource_did_not_create(world: World
 
 def test_a_delete_after_a_failed_create_touches_nothing(world: World) -> None:
     world.watch_stopped()
+    world.owned_bundles([])
     world.run(bundle_event("Delete", bundle_props(), physical_id="not-created:StandardResource"))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", "not-created:StandardResource")

@@ -328,9 +328,27 @@ def test_destroy_deletes_the_image_this_resource_created(world: World) -> None:
 @pytest.mark.parametrize("physical_id", ["not-created:GoldenResource", "Golden_GoldenResource_AB12CD34", "x"])
 def test_a_delete_after_a_failed_create_touches_nothing(world: World, physical_id: str) -> None:
     world.watch_stopped()
+    # It looks for an image this request made before it could say so; an image of the same name that
+    # another resource made, or that this resource made for other properties, is left alone.
+    world.owned(
+        [image(NEW), image("wsi-retained001")],
+        {
+            NEW: {rules.OWNER_TAG_KEY: owner_tag(props(), logical_id="Other")},
+            "wsi-retained001": {rules.OWNER_TAG_KEY: owner_tag(props(Description="Older"))},
+        },
+    )
     world.run(event("Delete", props(), physical_id=physical_id))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", physical_id)
+
+
+def test_a_delete_after_a_create_that_timed_out_deletes_what_it_made(world: World) -> None:
+    """Lambda timed the Create out after CreateUpdatedWorkspaceImage: its FAILED answer named no image."""
+    world.watch_stopped()
+    world.owned([image(NEW, state="PENDING")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(props())}})
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
+    world.run(event("Delete", props(), physical_id="not-created:GoldenResource"))
+    assert world.response()["Status"] == "SUCCESS"
 
 
 def test_delete_never_deletes_an_image_of_another_resource(world: World) -> None:
@@ -584,6 +602,7 @@ def test_a_refused_response_fails_the_invocation_without_answering_failed(world:
     assert index.deps is not None
     index.deps.send = refuse_once
     world.watch_stopped()
+    world.owned([])
     with pytest.raises(RuntimeError, match="HTTP 500"):
         index.handler(event("Delete", props(), physical_id="not-created:GoldenResource"), Context())
     assert [a["Status"] for a in attempts] == ["SUCCESS"], "no FAILED answer may follow the refused SUCCESS"
