@@ -50,6 +50,13 @@ class Helper(_CfnResource):  # type: ignore[misc]
         # crhelper #7 answers a random id for a failed Create; name what was made, if anything.
         return self.made() or not_created_id(str(event["LogicalResourceId"]))
 
+    def _timeout(self) -> None:
+        # crhelper answers FAILED just before Lambda's timeout, and Lambda then retries the invocation
+        # anyway: a Create retried after CloudFormation rolled back would make an image nobody deletes.
+        # So say nothing. The retry adopts what this attempt made and answers; should every attempt time
+        # out, the ServiceTimeout fails the resource and the rollback Delete removes what was made.
+        logger.error("about to time out: not answering, so that Lambda's retry finishes this request")
+
     def _cfn_response(self, event: dict[str, Any]) -> None:
         if self.deferred and self.Status != "FAILED":
             logger.info("answer deferred until the watched resource is AVAILABLE")

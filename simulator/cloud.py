@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from emulator import EmulatorServer, EventBridgeBackend, VirtualClock, WorkSpacesBackend, serve
@@ -19,6 +21,23 @@ class LocalCloud:
         self.workspaces = WorkSpacesBackend(self.clock, ACCOUNT, REGION, **workspaces_options)
         self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
         self.server: EmulatorServer = serve([self.workspaces, self.events])
+
+    def stall_after(self, operation: str, seconds: float) -> None:
+        """Hold the answer to the next `operation` for `seconds` of real time, after the service acted on it.
+
+        The caller cannot tell whether the call worked: a Lambda timeout in the middle of a create.
+        """
+        handle = self.workspaces.handle
+        pending = [operation]
+
+        def stalling(name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+            answer = handle(name, params)
+            if name in pending:
+                pending.remove(name)
+                time.sleep(seconds)  # real time: the worker process must really hit its limit
+            return answer
+
+        self.workspaces.handle = stalling  # type: ignore[method-assign]
 
     def lambda_env(self) -> dict[str, str]:
         return self.server.environ()

@@ -685,6 +685,18 @@ class CloudFormation:
         if self.on_event:
             self.on_event(event)
 
+    def settle(self, seconds: float = 3600) -> None:
+        """Let what outlives a stack operation happen: Lambda's pending retries and the watch schedules.
+
+        A check for orphans after a deployment is only honest once late retries have had their chance.
+        """
+        limit = self.clock.now() + seconds
+        while True:
+            upcoming = [t for t in (self._timers[0][0] if self._timers else None, self.cloud.next_due(0)) if t]
+            if not upcoming or min(upcoming) > limit:
+                return
+            self._advance(min(upcoming))
+
     def schedule(self, when: float, action: Callable[[], None]) -> None:
         """Run `action` when the virtual clock reaches `when` (for tests that change the world mid-deploy)."""
         heapq.heappush(self._timers, (when, next(self._seq), action))

@@ -39,6 +39,7 @@ def app(tmp_path: Path, world: World, name: str = "v1", **overrides: object) -> 
 
 
 def assert_clean(world: World, stack_status: str, stack: object, retained: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    world.cfn.settle()  # late Lambda retries and schedules get their chance to leave something behind
     assert world.rules() == [], "a watch rule was left behind"
     assert world.orphans(stack, retained) == set(), "an image is left that nothing owns"  # type: ignore[arg-type]
     assert stack.status == stack_status  # type: ignore[attr-defined]
@@ -74,6 +75,20 @@ def test_a_duplicate_create_delivery_makes_one_image(tmp_path: Path) -> None:
         assert_clean(world, "CREATE_COMPLETE", stack)
         assert len(world.images()) == 1
         assert world.calls("CreateUpdatedWorkspaceImage") == 1
+    finally:
+        world.close()
+
+
+def test_a_lambda_timeout_mid_create_is_finished_by_the_retry(tmp_path: Path) -> None:
+    # The first attempt's CreateUpdatedWorkspaceImage works but its answer never arrives before Lambda's limit.
+    world = World.new(default_plan=FAST, real_limit_seconds=1.5)
+    try:
+        world.cloud.stall_after("CreateUpdatedWorkspaceImage", 2.5)
+        stack = world.deploy(app(tmp_path, world))
+        assert_clean(world, "CREATE_COMPLETE", stack)
+        assert any(e.status == "LAMBDA_ERROR" and "timed out" in e.reason for e in world.events)
+        assert world.calls("CreateUpdatedWorkspaceImage") == 1, "the retry adopts the image instead of making another"
+        assert list(world.images()) == [stack.outputs["GoldenImageId"]]
     finally:
         world.close()
 
