@@ -37,7 +37,7 @@ class LocalCloud:
                 time.sleep(seconds)  # real time: the worker process must really hit its limit
             return answer
 
-        self.workspaces.handle = stalling  # type: ignore[method-assign]
+        self.workspaces.handle = stalling  # type: ignore[method-assign,assignment]
 
     def lambda_env(self) -> dict[str, str]:
         return self.server.environ()
