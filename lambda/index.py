@@ -21,6 +21,7 @@ from typing import Any
 
 from cfn import ResourceEvent, not_created_id, put_json, response_body
 from crhelper import CfnResource
+from watch import WATCH_KEY, Scheduler, Watch
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,6 @@ try:
     from bundle import BundleImageLifecycle, BundleLifecycle
     from image import ImageLifecycle
     from lifecycle import Answer, Lifecycle
-    from watch import WATCH_KEY, Scheduler, Watch
     from workspaces import WorkSpaces
 
     LIFECYCLES.update({kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle, BundleLifecycle, BundleImageLifecycle)})
