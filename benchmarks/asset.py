@@ -24,6 +24,9 @@ PROBE = """
 import json, sys, time
 sys.path[:0] = {paths!r}
 started, cpu = time.perf_counter(), time.process_time()
+import boto3
+if {stub_clients}:
+    boto3.client = lambda *args, **kwargs: object()
 import {module}
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 helper = getattr({module}, "helper", None)
@@ -77,9 +80,12 @@ class ImportTime:
     cpu: float
 
 
-def cold_import(module: str, asset_dir: Path | None = None) -> ImportTime:
-    """Wall-clock and CPU seconds the ``import`` statement takes in a fresh interpreter."""
-    code = PROBE.format(paths=[str(asset_dir)] if asset_dir else [], module=module)
+def cold_import(module: str, asset_dir: Path | None = None, *, stub_clients: bool = False) -> ImportTime:
+    """Wall-clock and CPU seconds the ``import`` statement takes in a fresh interpreter (boto3 included).
+
+    ``stub_clients`` replaces ``boto3.client`` by a stub that creates nothing: what the import costs
+    without creating boto3 clients (a diagnosis, not something the handler can run with)."""
+    code = PROBE.format(paths=[str(asset_dir)] if asset_dir else [], module=module, stub_clients=stub_clients)
     done = subprocess.run(
         [sys.executable, "-I", "-B", "-c", code],
         cwd=str(asset_dir) if asset_dir else None,
@@ -108,19 +114,21 @@ class ImportRuns:
     boto3: list[ImportTime] = field(default_factory=list)
     handler: list[ImportTime] = field(default_factory=list)
     handler_compiled: list[ImportTime] = field(default_factory=list)
+    handler_without_clients: list[ImportTime] = field(default_factory=list)
 
 
 def measure_imports(asset_dir: Path, compiled_dir: Path, reps: int) -> ImportRuns:
-    """Interleaved: each round imports boto3 alone, the handler as bundled, and the handler with bytecode,
-    in an order rotated by one per round."""
+    """Interleaved: each round imports boto3 alone, the handler as bundled, the handler with bytecode, and the
+    handler without creating clients, in an order rotated by one per round."""
     runs = ImportRuns()
     probes = [
-        (runs.boto3, "boto3", None),
-        (runs.handler, "index", asset_dir),
-        (runs.handler_compiled, "index", compiled_dir),
+        (runs.boto3, "boto3", None, False),
+        (runs.handler, "index", asset_dir, False),
+        (runs.handler_compiled, "index", compiled_dir, False),
+        (runs.handler_without_clients, "index", asset_dir, True),
     ]
     for rep in range(reps):
         shift = rep % len(probes)
-        for results, module, directory in [*probes[shift:], *probes[:shift]]:
-            results.append(cold_import(module, directory))
+        for results, module, directory, stub in [*probes[shift:], *probes[:shift]]:
+            results.append(cold_import(module, directory, stub_clients=stub))
     return runs
