@@ -36,7 +36,19 @@ class Helper(_CfnResource):  # type: ignore[misc]
     def __init__(self) -> None:
         # DEBUG would make crhelper log the event and the ResponseURL, which is a credential.
         # sleep_on_delete: our Delete logs before answering, so the 120 s wait for logs buys nothing.
-        super().__init__(json_logging=False, log_level="INFO", boto_level="WARNING", sleep_on_delete=0)
+        # crhelper's constructor also makes lambda, events and logs clients for its own polling, which
+        # this handler never uses, and which cost most of a cold start (benchmarks/, cold import). It
+        # skips them under SAM local; that flag only matters to its polling, so it is unset again.
+        saved = os.environ.get("AWS_SAM_LOCAL")
+        os.environ["AWS_SAM_LOCAL"] = "skip-crhelper-clients"
+        try:
+            super().__init__(json_logging=False, log_level="INFO", boto_level="WARNING", sleep_on_delete=0)
+        finally:
+            if saved is None:
+                del os.environ["AWS_SAM_LOCAL"]
+            else:
+                os.environ["AWS_SAM_LOCAL"] = saved
+        self._sam_local = saved
         self.deferred = False
         self.made: Callable[[], str | None] = lambda: None
         self.undelivered: Exception | None = None
@@ -125,9 +137,24 @@ try:
     # Throttling is retried with exponential backoff (botocore "standard" mode);
     # the model declares no ThrottlingException but the service throttles.
     _config = Config(retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="cdk-workspaces-image")
+
+    class _LazyClient:
+        """A boto3 client made on first use: a tick that finds its image still PENDING never needs
+        EventBridge, and making a client is the larger part of a cold start."""
+
+        def __init__(self, service: str) -> None:
+            self._service = service
+            self._client: Any = None
+
+        def __getattr__(self, name: str) -> Any:
+            if self._client is None:
+                make: Any = boto3.client  # its typed overloads want a literal service name
+                self._client = make(self._service, config=_config)
+            return getattr(self._client, name)
+
     deps = Deps(
-        workspaces=boto3.client("workspaces", config=_config),
-        events=boto3.client("events", config=_config),
+        workspaces=_LazyClient("workspaces"),
+        events=_LazyClient("events"),
         rule_prefix=os.environ["RULE_PREFIX"],
         poll_minutes=int(os.environ.get("POLL_MINUTES", "1")),
         send=put_json,
