@@ -509,33 +509,10 @@ class CloudFormation:
             if raw is None:
                 return None
             result = _judge_response(raw, request_id)
-            if result.ok and record:
-                self._record(
-                    stack,
-                    Resource(
-                        resource.logical_id,
-                        resource.type,
-                        result.physical_id,
-                        props,
-                        result.attributes,
-                        resource.deletion_policy,
-                        resource.update_replace_policy,
-                    ),
-                )
-            if not result.ok and record and kind == "Create" and result.physical_id:
-                # A failed Create still has the physical id its response named: the rollback Delete gets it.
-                self._record(
-                    stack,
-                    Resource(
-                        resource.logical_id,
-                        resource.type,
-                        result.physical_id,
-                        props,
-                        {},
-                        resource.deletion_policy,
-                        resource.update_replace_policy,
-                    ),
-                )
+            # A failed Create still has the physical id its response named: the rollback Delete gets it.
+            if record and (result.ok or (kind == "Create" and result.physical_id)):
+                attributes = result.attributes if result.ok else {}
+                self._record(stack, replace(resource, physical_id=result.physical_id, attributes=attributes))
             return result
 
         def timed_out() -> Result:

@@ -268,8 +268,8 @@ def test_a_tags_only_change_is_applied_in_place(world: World) -> None:
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", NEW)
 
 
-def test_a_replacement_through_a_token_defers_the_answer_to_the_watch(world: World) -> None:
-    # Same WaitHandle: CloudFormation made no new wait condition, so the resource itself must wait.
+def start_replacement_through_a_token(world: World) -> None:
+    """An Update to a new source with the same WaitHandle: no new wait condition, so the resource must wait."""
     old = props()
     new = props(SourceImageId="wsi-source0002")
     world.owned([image(NEW)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}})
@@ -279,6 +279,10 @@ def test_a_replacement_through_a_token_defers_the_answer_to_the_watch(world: Wor
     world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
     world.watch_started()
     world.run(event("Update", new, physical_id=NEW, old=old))
+
+
+def test_a_replacement_through_a_token_defers_the_answer_to_the_watch(world: World) -> None:
+    start_replacement_through_a_token(world)
     assert world.sent == [], "no answer until the image is AVAILABLE"
 
     world.clock.advance(20 * 60)
@@ -294,15 +298,7 @@ def test_a_replacement_through_a_token_defers_the_answer_to_the_watch(world: Wor
 
 
 def test_a_deferred_replacement_that_fails_deletes_the_new_image(world: World) -> None:
-    old = props()
-    new = props(SourceImageId="wsi-source0002")
-    world.owned([image(NEW)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}})
-    world.describe("wsi-source0002", image("wsi-source0002", update=True))
-    world.create(new, new_id="wsi-updated0002")
-    world.owned([image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {rules.OWNER_TAG_KEY: owner_tag(new)}})
-    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
-    world.watch_started()
-    world.run(event("Update", new, physical_id=NEW, old=old))
+    start_replacement_through_a_token(world)
 
     world.describe("wsi-updated0002", image("wsi-updated0002", state="ERROR", ErrorCode="UpdateFailed"))
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-updated0002"})
