@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks import asset, synth, waiting
 from benchmarks.stats import Row, Spread, ratios, table, verdict
-from simulator.assembly import Assembly
+from cfn_driver.assembly import Assembly
 
 COMMAND = "./scripts/bench.sh"
 ASSET_GOAL_BYTES = 60 * 1024

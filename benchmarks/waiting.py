@@ -1,7 +1,7 @@
 """Figure 4: what waiting for an image costs, on the lifecycle driver's virtual clock.
 
 This library is measured: a synthesized app is deployed by the CloudFormation lifecycle driver
-(``simulator``) into the WorkSpaces/EventBridge emulator, with the real bundled handler running in a separate
+(``cfn_driver``) into the WorkSpaces/EventBridge emulator, with the real bundled handler running in a separate
 warm process. The image turns AVAILABLE ``after_seconds`` after it was created (emulator ``Plan``). Counted:
 the emulator's log of WorkSpaces and EventBridge calls, the driver's Lambda invocations and the real seconds
 the handler ran (``LambdaHost.billed_seconds``: measured here, against a loopback emulator, not in Lambda), and
@@ -20,16 +20,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emulator import Plan, VirtualClock, WorkSpacesBackend
-from simulator.assembly import Assembly, load
-from simulator.cloud import ACCOUNT, REGION, LocalCloud
-from simulator.engine import CloudFormation
+from aws_emulator import Plan, VirtualClock, WorkSpacesBackend
+from cfn_driver.assembly import Assembly, load
+from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
+from cfn_driver.engine import CloudFormation
 
 HOUR = 3600.0
 IMAGE_TYPE = "Custom::UpdatedWorkspaceImage"
 WAIT_TYPE = "AWS::CloudFormation::WaitCondition"
-# Custom resources answer within ServiceTimeout, at most 3600 s (facts.md); the Provider framework's
-# total_timeout is at most 1 hour too (aws-cdk-lib custom_resources.ProviderProps.totalTimeout).
+# Custom resources answer within ServiceTimeout, at most 3600 s (AWS::CloudFormation::CustomResource:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudformation-customresource.html);
+# the Provider framework's total_timeout is at most 1 hour too (aws-cdk-lib
+# custom_resources.ProviderProps.totalTimeout).
 CUSTOM_RESOURCE_LIMIT_SECONDS = 3600.0
 
 

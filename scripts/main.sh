@@ -14,4 +14,4 @@ cdk synth --no-notices --quiet --output cdk.out.update \
   -c source_image_id=wsi-0123456790 -c image_name=golden-updated-next "$@" > /dev/null
 echo
 
-python -m simulator.demo cdk.out cdk.out.update
+python -m cfn_driver.demo cdk.out cdk.out.update

@@ -11,7 +11,7 @@ HANDLER_DIR = ROOT / "lambda"
 
 # lambda/ is an asset folder, not a package (lambda is a keyword): its modules import each other flat.
 sys.path.insert(0, str(HANDLER_DIR))
-# The emulator and the lifecycle driver are top-level folders of the repository, not installed packages.
+# aws_emulator/ and cfn_driver/ (and benchmarks/) are top-level folders of the repository, not installed packages.
 sys.path.insert(1, str(ROOT))
 
 # No test may reach AWS: fake credentials, a fixed Region, no config files.

@@ -13,9 +13,9 @@ from typing import Any
 import aws_cdk as cdk
 
 from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage
-from simulator.assembly import Assembly, load
-from simulator.cloud import ACCOUNT, REGION, LocalCloud
-from simulator.engine import CloudFormation, Faults, Stack, StackEvent
+from cfn_driver.assembly import Assembly, load
+from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
+from cfn_driver.engine import CloudFormation, Faults, Stack, StackEvent
 
 # A fixed seed makes the emulator's ids the same in every fresh cloud, so one synthesized app serves many rows.
 SEED = 20261126

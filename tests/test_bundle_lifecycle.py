@@ -12,10 +12,10 @@ import aws_cdk as cdk
 import pytest
 from lifecycle_support import World
 
+from aws_emulator import Plan
 from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
-from emulator import Plan
-from simulator.assembly import Assembly, load
-from simulator.cloud import ACCOUNT, REGION
+from cfn_driver.assembly import Assembly, load
+from cfn_driver.cloud import ACCOUNT, REGION
 
 FAST = Plan.available(after_seconds=300)
 DESTROY = cdk.RemovalPolicy.DESTROY

@@ -17,7 +17,7 @@ from botocore.validate import ParamValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emulator import (  # noqa: E402
+from aws_emulator import (  # noqa: E402
     EventBridgeBackend,
     Plan,
     ServiceError,
@@ -27,7 +27,7 @@ from emulator import (  # noqa: E402
     rate_seconds,
     serve,
 )
-from emulator.service import service_model  # noqa: E402
+from aws_emulator.service import service_model  # noqa: E402
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
 

@@ -14,10 +14,10 @@ import aws_cdk as cdk
 import pytest
 from lifecycle_support import ImageSpec, World, synth
 
+from aws_emulator import Plan
 from cdk_workspaces_image import NoUpdateBehavior
-from emulator import Plan
-from simulator.assembly import Assembly
-from simulator.engine import Faults
+from cfn_driver.assembly import Assembly
+from cfn_driver.engine import Faults
 
 FAST = Plan.available(after_seconds=300)
 
@@ -242,7 +242,7 @@ def test_a_replacement_through_a_cfn_parameter_waits_inside_the_resource(world: 
     )
     cdk.CfnOutput(stack, "GoldenImageId", value=image.image_id)
     application.synth()
-    from simulator.assembly import load
+    from cfn_driver.assembly import load
 
     assembly = load(tmp_path / "p", "Golden")
     old_image = world.deploy(assembly).outputs["GoldenImageId"]

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from simulator.assembly import load
-from simulator.cloud import ACCOUNT, REGION, LocalCloud
-from simulator.engine import CloudFormation
-from simulator.intrinsics import Resolver, TemplateError, references
+from cfn_driver.assembly import load
+from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
+from cfn_driver.engine import CloudFormation
+from cfn_driver.intrinsics import Resolver, TemplateError, references
 
 # Answers according to its "Mode" property; PUTs with urllib like any handler would.
 HANDLER = """

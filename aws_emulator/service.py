@@ -23,7 +23,7 @@ import botocore.session
 from botocore import xform_name
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StringShape, StructureShape
 
-from emulator.clock import VirtualClock
+from aws_emulator.clock import VirtualClock
 
 Clock = Callable[[], float]
 Params = dict[str, Any]

@@ -2,9 +2,10 @@
 
 Request and response shapes are botocore's `workspaces` 2015-04-08 model. Each
 behaviour names its source: a page of the WorkSpaces API reference
-(https://docs.aws.amazon.com/workspaces/latest/api/API_<Operation>.html), the
-Administration Guide, or shared/reference/facts.md; "undocumented" marks a choice
-made here, usually behind an option so tests can cover both outcomes.
+(https://docs.aws.amazon.com/workspaces/latest/api/API_<Operation>.html) or of the
+Administration Guide (https://docs.aws.amazon.com/workspaces/latest/adminguide/);
+"undocumented" marks a choice made here, usually behind an option so tests can
+cover both outcomes.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from emulator.service import Backend, Clock, Params, ServiceError, service_model
+from aws_emulator.service import Backend, Clock, Params, ServiceError, service_model
 
 OS = Literal["WINDOWS", "LINUX"]
 State = Literal["PENDING", "AVAILABLE", "ERROR"]
 
-MAX_TAGS = 50  # Administration Guide, "Tag WorkSpaces resources": 50 tags per resource (facts.md)
+# Administration Guide, "Tag WorkSpaces resources": 50 tags per resource.
+# https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html
+MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "aws:"  # same page: the aws: prefix is reserved for AWS use
 # Same page: letters, numbers, spaces and _ . : / = + - @ ; \w covers Unicode letters and digits.
 TAG_CHARACTERS = r"[\w .:/=+\-@]*"
@@ -37,7 +40,7 @@ class Plan:
     """How a PENDING image ends: after `after_seconds` of virtual time since Created, or after
     `after_describes` DescribeWorkspaceImages answers that showed it PENDING, whichever comes
     first (None: never by that route). How long the real service takes is undocumented
-    (facts.md: plan for hours)."""
+    (plan for hours)."""
 
     state: Literal["AVAILABLE", "ERROR"] = "AVAILABLE"
     after_seconds: float | None = 3600.0
@@ -154,13 +157,14 @@ class WorkSpacesBackend(Backend):
       already has (ResourceAlreadyExistsException is in its error list; that names must be
       unique is undocumented).
     - no_update_error: the error code CreateUpdatedWorkspaceImage answers when the source
-      has Updates.UpdateAvailable false (undocumented, facts.md); None creates the image anyway.
+      has Updates.UpdateAvailable false (undocumented); None creates the image anyway.
     - delete_pending_error: the error DeleteWorkspaceImage answers for a PENDING image
       (undocumented); None allows the deletion.
     - delete_missing_error: the error DeleteWorkspaceImage answers for an unknown image.
       Its error list has no ResourceNotFoundException (undocumented); None answers success.
-    - image_quota: owned images per Region (Administration Guide quotas: 20 by default, facts.md).
-    - bundle_quota: custom bundles per Region (50, not adjustable: facts.md).
+    - image_quota: owned images per Region (20 by default; Administration Guide quotas,
+      https://docs.aws.amazon.com/workspaces/latest/adminguide/workspaces-limits.html).
+    - bundle_quota: custom bundles per Region (50, not adjustable; same page).
     - default_plan: what new images do when no plan was queued or set.
     """
 
@@ -370,7 +374,7 @@ class WorkSpacesBackend(Backend):
             raise ServiceError(
                 "OperationNotSupportedException", f"Image {source.image_id} cannot be updated programmatically."
             )
-        # Without an update available: undocumented (facts.md); configurable.
+        # Without an update available: undocumented; configurable.
         if not source.update_available and self.no_update_error:
             raise ServiceError(self.no_update_error, f"Image {source.image_id} has no updates available.")
         name = params["Name"]
@@ -412,8 +416,9 @@ class WorkSpacesBackend(Backend):
             if self.delete_missing_error:
                 raise _not_found(image_id, "The specified image could not be found.", self.delete_missing_error)
             return {}
-        # API_DeleteWorkspaceImage: "you must first delete any bundles that are associated with
-        # the image and unshare the image if it is shared with other accounts" (facts.md).
+        # https://docs.aws.amazon.com/workspaces/latest/api/API_DeleteWorkspaceImage.html: "you must first
+        # delete any bundles that are associated with the image and unshare the image if it is shared with
+        # other accounts".
         users = [b.bundle_id for b in self.bundles.values() if b.image_id == image_id]
         if users:
             raise ServiceError("ResourceAssociatedException", f"Image {image_id} is associated with bundles.")

@@ -32,10 +32,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from simulator.assembly import Assembly
-from simulator.inbox import Inbox
-from simulator.intrinsics import NO_VALUE, Resolver, TemplateError, references
-from simulator.lambda_host import LambdaHost
+from cfn_driver.assembly import Assembly
+from cfn_driver.inbox import Inbox
+from cfn_driver.intrinsics import NO_VALUE, Resolver, TemplateError, references
+from cfn_driver.lambda_host import LambdaHost
 
 MAX_RESPONSE_BYTES = 4096
 MAX_SERVICE_TIMEOUT = 3600
@@ -386,7 +386,7 @@ class CloudFormation:
             arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
             self._record(stack, Resource(lid, rtype, physical, props, {"Arn": arn}, **policies))
             return Result(True, physical_id=physical)
-        return Result(False, f"the simulator does not model {rtype}")
+        return Result(False, f"the lifecycle driver does not model {rtype}")
 
     def _record(self, stack: Stack, resource: Resource) -> None:
         stack.resources[resource.logical_id] = resource
@@ -410,9 +410,9 @@ class CloudFormation:
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_LAMBDA_FUNCTION_NAME": name,
-            "AWS_ACCESS_KEY_ID": "simulator",
-            "AWS_SECRET_ACCESS_KEY": "simulator",
-            "AWS_SESSION_TOKEN": "simulator",
+            "AWS_ACCESS_KEY_ID": "cfn-driver",
+            "AWS_SECRET_ACCESS_KEY": "cfn-driver",
+            "AWS_SESSION_TOKEN": "cfn-driver",
         }
         self.hosts[arn] = LambdaHost(
             name=name,

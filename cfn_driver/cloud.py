@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from emulator import EmulatorServer, EventBridgeBackend, VirtualClock, WorkSpacesBackend, serve
+from aws_emulator import EmulatorServer, EventBridgeBackend, VirtualClock, WorkSpacesBackend, serve
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.service import Backend, Clock, Params, ServiceError
+from aws_emulator.service import Backend, Clock, Params, ServiceError
 
 DEFAULT_BUS = "default"
 # User guide, schedule expressions: rate(value unit), unit minute(s), hour(s) or day(s);

@@ -91,7 +91,7 @@ class Resolver:
             return all(self.resolve(a) for a in arg)
         if name == "Fn::Or":
             return any(self.resolve(a) for a in arg)
-        raise TemplateError(f"the simulator does not model {name}")
+        raise TemplateError(f"the lifecycle driver does not model {name}")
 
     def _sub_var(self, name: str, variables: Mapping[str, Any]) -> Any:
         if name in variables:

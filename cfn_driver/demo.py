@@ -1,6 +1,6 @@
 """A local deployment of the example app: what `cdk deploy` would do, played against the emulator.
 
-    python -m simulator.demo cdk.out [cdk.out.update]
+    python -m cfn_driver.demo cdk.out [cdk.out.update]
 
 Deploys the first assembly into an emulated account whose source image takes
 2 h 17 min to update, printing CloudFormation's events on a virtual clock and
@@ -14,10 +14,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from emulator import Plan
-from simulator.assembly import Assembly, load
-from simulator.cloud import ACCOUNT, REGION, LocalCloud
-from simulator.engine import CloudFormation, Stack, StackEvent
+from aws_emulator import Plan
+from cfn_driver.assembly import Assembly, load
+from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
+from cfn_driver.engine import CloudFormation, Stack, StackEvent
 
 FIRST_UPDATE = Plan.available(after_seconds=2 * 3600 + 17 * 60)
 FAILED_UPDATE = Plan.error(

@@ -48,7 +48,7 @@ class LambdaHost:
             [sys.executable, "-I", str(WORKER), str(self.asset_dir), self.handler],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL if not os.environ.get("SIMULATOR_LAMBDA_LOGS") else None,
+            stderr=subprocess.DEVNULL if not os.environ.get("CFN_DRIVER_LAMBDA_LOGS") else None,
             text=True,
             env=env,
             cwd=str(self.asset_dir),

@@ -1,10 +1,10 @@
 """Local stand-ins for the AWS APIs this project calls: WorkSpaces and EventBridge, on a virtual clock."""
 
-from emulator.clock import VirtualClock
-from emulator.events import EventBridgeBackend, Firing, rate_seconds
-from emulator.service import Backend, Call, ServiceError
-from emulator.transport import EmulatorServer, attach, dispatch, serve
-from emulator.workspaces import Bundle, Image, Plan, WorkSpacesBackend
+from aws_emulator.clock import VirtualClock
+from aws_emulator.events import EventBridgeBackend, Firing, rate_seconds
+from aws_emulator.service import Backend, Call, ServiceError
+from aws_emulator.transport import EmulatorServer, attach, dispatch, serve
+from aws_emulator.workspaces import Bundle, Image, Plan, WorkSpacesBackend
 
 __all__ = [
     "Backend",

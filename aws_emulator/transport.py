@@ -22,7 +22,7 @@ from typing import Any
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
-from emulator.service import Backend, ServiceError
+from aws_emulator.service import Backend, ServiceError
 
 log = logging.getLogger(__name__)
 
