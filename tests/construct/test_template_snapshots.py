@@ -15,11 +15,10 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from construct_support import ACCOUNT, NO_BUNDLING, REGION, load_example_app
+from support.construct import ACCOUNT, NO_BUNDLING, REGION, cdk_context, load_example_app
 
 from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
 
-ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 # A SHA-256 in hex: the asset hash, wherever the template carries it (S3Key, asset metadata).
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
@@ -68,7 +67,7 @@ APPS: dict[str, Callable[[cdk.App], cdk.Stack]] = {
 
 @pytest.mark.parametrize("name", sorted(APPS))
 def test_template_matches_its_snapshot(name: str, tmp_path: Path) -> None:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context = cdk_context()
     app = cdk.App(context={**context, **NO_BUNDLING}, outdir=str(tmp_path))
     stack = APPS[name](app)
     template = masked(app.synth().get_stack_by_name(stack.stack_name).template)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,11 +12,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aws_emulator import (  # noqa: E402
+from aws_emulator import (
     EventBridgeBackend,
     Plan,
     ServiceError,
@@ -27,7 +26,7 @@ from aws_emulator import (  # noqa: E402
     rate_seconds,
     serve,
 )
-from aws_emulator.service import service_model  # noqa: E402
+from aws_emulator.service import service_model
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 10})
 

@@ -10,7 +10,7 @@ import sysconfig
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
 
 APP = textwrap.dedent(
     """

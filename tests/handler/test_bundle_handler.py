@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import rules
 from bundle_decisions import Marker
-from handler_support import (
+from support.handler import (
     BUNDLE,
     NEW,
     RESPONSE_URL,
@@ -31,11 +31,6 @@ OLD_IMAGE = "wsi-previous001"
 NEXT_IMAGE = "wsi-updated0002"
 OTHER = "wsb-bundle0002"
 RECORD = f"{BUNDLE}:{OLD_IMAGE}"
-
-
-@pytest.fixture
-def world() -> World:
-    return World()
 
 
 def mine(properties: dict[str, object]) -> dict[str, dict[str, str]]:

@@ -10,12 +10,13 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 from cdk_nag import AwsSolutionsChecks
-from construct_support import (
+from support.construct import (
     ACCOUNT,
     NO_BUNDLING,
     PROPS,
     REGION,
     actions,
+    cdk_context,
     load_example_app,
     new_stack,
     only,
@@ -297,7 +298,7 @@ def test_cfn_lint_reports_nothing_on_a_stack_with_bundles(bundles_assembly: cdk.
 
 
 def test_example_app_exports_the_bundle_id(tmp_path: Path) -> None:
-    context = json.loads((Path(__file__).resolve().parent.parent / "cdk.json").read_text())["context"]
+    context = cdk_context()
     app = cdk.App(context={**context, **NO_BUNDLING}, outdir=str(tmp_path))
     stack = load_example_app().build_app(app)
     template = Template.from_stack(stack)

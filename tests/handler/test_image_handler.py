@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import rules
-from handler_support import (
+from support.handler import (
     HANDLE_URL,
     NEW,
     RESPONSE_URL,
@@ -21,12 +21,6 @@ from handler_support import (
     owner_tag,
     props,
 )
-
-
-@pytest.fixture
-def world() -> World:
-    return World()
-
 
 # ---------------------------------------------------------------- 1. pre-flight
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
-from lifecycle_support import ImageSpec, World, synth
+from support.lifecycle import ImageSpec, World, synth
 
 from aws_emulator import Plan
 from cdk_workspaces_image import NoUpdateBehavior

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
-from lifecycle_support import World
+from support.lifecycle import World
 
 from aws_emulator import Plan
 from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -12,8 +11,8 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from cdk_workspaces_image import UpdatedWorkspaceImage
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
 NO_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
@@ -70,6 +69,12 @@ def statement_with(template: Template, action: str) -> dict[str, Any]:
     matching = [s for s in statements(template) if action in actions(s)]
     assert len(matching) == 1, f"expected one statement with {action}, found {json.dumps(matching)}"
     return matching[0]
+
+
+def cdk_context() -> dict[str, Any]:
+    """The context of cdk.json, which `cdk synth` gives the example app."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
 
 
 def load_example_app() -> ModuleType:
