@@ -29,8 +29,9 @@ if {stub_clients}:
     boto3.client = lambda *args, **kwargs: object()
 import {module}
 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-helper = getattr({module}, "helper", None)
-failed = str(getattr(helper, "_init_failed", None) or "")
+# The provider's entry re-exports its handler; whether its set-up failed is the package's to say.
+protocol = getattr(sys.modules.get("cdk_workspaces_image_handler.index"), "protocol", None)
+failed = str(getattr(protocol, "init_error", None) or "")
 print(json.dumps({{"seconds": elapsed, "cpu": cpu, "init_failed": failed}}))
 """
 

@@ -1,4 +1,4 @@
-"""Test set-up shared by every test: the handler asset on sys.path, and an AWS-free environment."""
+"""Test set-up shared by every test: the checkout's handler package on sys.path, and an AWS-free environment."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER_DIR = ROOT / "lambda"
 
-# lambda/ is an asset folder, not a package (lambda is a keyword): its modules import each other flat.
+# lambda/ holds the handler package cdk_workspaces_image_handler (lambda, a keyword, is never imported).
 sys.path.insert(0, str(HANDLER_DIR))
 # aws_emulator/ and cfn_driver/ (and benchmarks/) are top-level folders of the repository, not installed packages.
 sys.path.insert(1, str(ROOT))

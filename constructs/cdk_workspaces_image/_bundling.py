@@ -1,4 +1,8 @@
-"""Offline packaging of the handler asset: its own modules plus the pinned crhelper, no Docker."""
+"""Offline packaging of the handler asset: the handler package, its entry module and the pinned crhelper, no Docker.
+
+The asset holds ``cdk_workspaces_image_handler/`` (the package this library ships beside the constructs),
+``index.py`` (the entry the function's ``index.handler`` names) and ``crhelper/``.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,25 @@ import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
+import cdk_workspaces_image_handler
+
 CRHELPER_VERSION = "2.0.12"
+PACKAGE = cdk_workspaces_image_handler.__name__
+# The function's handler setting names the module `index`; it only re-exports the package's handler.
+ENTRY_FILE = "index.py"
+ENTRY = f"from {PACKAGE}.index import handler\n\n__all__ = ['handler']\n"
 
 
-def handler_files(handler_dir: Path) -> list[Path]:
+def handler_dir() -> Path:
+    """The handler package, wherever it is installed (a source checkout, an editable install or a wheel)."""
+    return Path(cdk_workspaces_image_handler.__file__).resolve().parent
+
+
+def handler_files(package_dir: Path) -> list[Path]:
     """The handler modules that go into the asset: tests and caches stay behind."""
     return sorted(
         path
-        for path in handler_dir.glob("*.py")
+        for path in package_dir.glob("*.py")
         if path.is_file() and not path.name.startswith("test_") and path.name != "conftest.py"
     )
 
@@ -47,40 +62,45 @@ def crhelper_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def asset_hash(handler_dir: Path) -> str:
-    """Changes whenever a bundled handler module or the crhelper version changes, and only then."""
+def asset_hash(package_dir: Path) -> str:
+    """Changes whenever a bundled handler module, the entry or the crhelper version changes, and only then."""
     digest = hashlib.sha256()
-    for path in handler_files(handler_dir):
+    for path in handler_files(package_dir):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(ENTRY.encode() + b"\0")
     digest.update(f"crhelper=={installed_crhelper_version()}".encode())
     return digest.hexdigest()
 
 
+def _copy_modules(target: Path, files: list[Path]) -> None:
+    target.mkdir(exist_ok=True)
+    for path in files:
+        shutil.copy2(path, target / path.name)
+
+
 @jsii.implements(ILocalBundling)
 class LocalBundler:
-    """Copies the handler and crhelper into the asset directory, so synth needs neither Docker nor a network."""
+    """Fills the asset directory with the handler and crhelper, so synth needs neither Docker nor a network."""
 
-    def __init__(self, handler_dir: Path) -> None:
-        self._handler_dir = handler_dir
+    def __init__(self, package_dir: Path) -> None:
+        self._package_dir = package_dir
 
     # jsii spreads the BundlingOptions struct into keyword arguments; none of them matter here.
     def try_bundle(self, output_dir: str, *, image: DockerImage, **options: Any) -> bool:
         out = Path(output_dir)
-        for path in handler_files(self._handler_dir):
-            shutil.copy2(path, out / path.name)
+        _copy_modules(out / PACKAGE, handler_files(self._package_dir))
+        (out / ENTRY_FILE).write_text(ENTRY)
         source = crhelper_dir()
-        target = out / "crhelper"
-        target.mkdir(exist_ok=True)
-        for path in sorted(source.glob("*.py")):
-            shutil.copy2(path, target / path.name)
+        _copy_modules(out / "crhelper", sorted(source.glob("*.py")))
         return True
 
 
-def handler_code(handler_dir: Path, runtime: lambda_.Runtime) -> lambda_.Code:
+def handler_code(runtime: lambda_.Runtime) -> lambda_.Code:
     """The function code; Docker bundling is only the fallback CDK requires to be named, never used."""
+    package_dir = handler_dir()
     return lambda_.Code.from_asset(
-        str(handler_dir),
+        str(package_dir),
         asset_hash_type=AssetHashType.CUSTOM,
-        asset_hash=asset_hash(handler_dir),
-        bundling=BundlingOptions(image=runtime.bundling_image, local=LocalBundler(handler_dir)),
+        asset_hash=asset_hash(package_dir),
+        bundling=BundlingOptions(image=runtime.bundling_image, local=LocalBundler(package_dir)),
     )

@@ -22,7 +22,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from ._asset import handler_dir, rules
+from cdk_workspaces_image_handler import contract
+
 from ._bundling import handler_code
 
 PROVIDER_ID = "CdkWorkspacesImageProvider"
@@ -30,7 +31,6 @@ PROVIDER_ID = "CdkWorkspacesImageProvider"
 # The newest Python runtime this aws-cdk-lib knows: cdk-nag's AwsSolutions-L1 accepts only the latest.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 
-POLL_MINUTES = 1
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 
@@ -65,14 +65,13 @@ class WorkspacesImageProvider(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        shared_rules = rules()
 
         # The handler names its watch rules with this prefix; IAM and the invoke permission are scoped to it.
         # The stack's node address keeps prefixes of stacks in one account and Region apart.
         self.rule_prefix = f"cdkwsi-{stack.node.addr[-8:]}-"
         rule_arns = stack.format_arn(service="events", resource="rule", resource_name=f"{self.rule_prefix}*")
         self._image_arns = image_arns = self._workspaces_arns("workspaceimage", "*")
-        self._tag_keys = _TagKeys(shared_rules.OWNER_TAG_KEY)
+        self._tag_keys = _TagKeys(contract.OWNER_TAG_KEY)
         # Bundle permissions exist only in stacks with bundles (allow_bundles, allow_repoint).
         self._bundles_allowed = False
         self._repoint: iam.PolicyStatement | None = None
@@ -121,7 +120,7 @@ class WorkspacesImageProvider(Construct):
                 resources=["*"],
                 # A tag dropped from the template is absent from it, so only the ownership tag can be protected.
                 conditions={
-                    "ForAllValues:StringNotEquals": {"aws:TagKeys": [shared_rules.OWNER_TAG_KEY]},
+                    "ForAllValues:StringNotEquals": {"aws:TagKeys": [contract.OWNER_TAG_KEY]},
                 },
             ),
             iam.PolicyStatement(
@@ -139,12 +138,15 @@ class WorkspacesImageProvider(Construct):
             description="cdk-workspaces-image: provider of WorkSpaces image and bundle custom resources",
             runtime=RUNTIME,
             handler="index.handler",
-            code=handler_code(handler_dir(), RUNTIME),
+            code=handler_code(RUNTIME),
             memory_size=128,
             timeout=Duration.minutes(5),
             role=self.role,
             log_group=self.log_group,
-            environment={"RULE_PREFIX": self.rule_prefix, "POLL_MINUTES": str(POLL_MINUTES)},
+            environment={
+                contract.ENV_RULE_PREFIX: self.rule_prefix,
+                contract.ENV_POLL_MINUTES: str(contract.POLL_MINUTES),
+            },
         )
         # The function must not run before its policy exists. CDK also makes it depend on the role, which its
         # GetAtt already does; cfn-lint flags that (W3005), so keep only the policy.
@@ -199,7 +201,7 @@ class WorkspacesImageProvider(Construct):
             service_token=self.service_token,
             resource_type=resource_type,
             properties=dict(properties),
-            service_timeout=Duration.seconds(3600),
+            service_timeout=Duration.seconds(contract.SERVICE_TIMEOUT_SECONDS),
             removal_policy=removal_policy,
         )
 
@@ -239,9 +241,9 @@ class WorkspacesImageProvider(Construct):
     def allow_repoint(self, bundle_id: str) -> None:
         """Lets the handler point one bundle the stack does not manage at images (apply_to_bundle): no delete.
 
-        It also tags that bundle with the marker a retried request reads (rules.APPLIED_TAG_KEY).
+        It also tags that bundle with the marker a retried request reads (contract.APPLIED_TAG_KEY).
         """
-        self.register_tag_keys([rules().APPLIED_TAG_KEY])
+        self.register_tag_keys([contract.APPLIED_TAG_KEY])
         bundle_arn = self._workspaces_arns("workspacebundle", bundle_id)
         if self._repoint is None:
             self._repoint = iam.PolicyStatement(

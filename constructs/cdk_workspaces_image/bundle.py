@@ -9,12 +9,13 @@ from typing import Any, Optional
 from aws_cdk import RemovalPolicy, Token, Tokenization
 from constructs import Construct
 
-from ._asset import rules
+from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler.contract import BundleImageProps
+from cdk_workspaces_image_handler.contract import BundleProps as P
+
 from ._props import known, refuse, tag_list
 from ._provider import WorkspacesImageProvider
 
-BUNDLE_RESOURCE_TYPE = "Custom::WorkspaceBundle"
-BUNDLE_IMAGE_RESOURCE_TYPE = "Custom::WorkspaceBundleImage"
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 
@@ -108,19 +109,19 @@ class WorkspaceBundle(Construct):
         provider.allow_bundles()
 
         properties: dict[str, Any] = {
-            "BundleName": bundle_name,
-            "BundleDescription": description,
-            "ImageId": image_id,
-            "ComputeType": {"Name": compute_type.value},
-            "UserStorage": {"Capacity": _capacity(user_storage_gib)},
+            P.BUNDLE_NAME: bundle_name,
+            P.BUNDLE_DESCRIPTION: description,
+            P.IMAGE_ID: image_id,
+            P.COMPUTE_TYPE: {P.NAME: compute_type.value},
+            P.USER_STORAGE: {P.CAPACITY: _capacity(user_storage_gib)},
         }
         if root_storage_gib is not None:
-            properties["RootStorage"] = {"Capacity": _capacity(root_storage_gib)}
+            properties[P.ROOT_STORAGE] = {P.CAPACITY: _capacity(root_storage_gib)}
         if tags:
-            properties["Tags"] = tag_list(tags)
-        self.resource = provider.serve(self, BUNDLE_RESOURCE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
+            properties[P.TAGS] = tag_list(tags)
+        self.resource = provider.serve(self, contract.BUNDLE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
         # The attribute, not the Ref: the same value, but it reads as what it is.
-        self.bundle_id: str = self.resource.get_att_string("BundleId")
+        self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
 
     def _validate(
         self,
@@ -134,8 +135,7 @@ class WorkspaceBundle(Construct):
     ) -> None:
         if not isinstance(compute_type, ComputeType):
             raise TypeError(f"{self.node.path}: compute_type must be a ComputeType, not {compute_type!r}")
-        shared = rules()
-        problems = shared.bundle_problems(
+        problems = contract.bundle_problems(
             bundle_name=known(bundle_name),
             description=known(description),
             image_id=known(image_id),
@@ -144,7 +144,7 @@ class WorkspaceBundle(Construct):
         )
         # A pair can be judged only when both sizes are known (an absent root size is known).
         if not Token.is_unresolved(user_storage_gib) and not Token.is_unresolved(root_storage_gib):
-            problems += shared.storage_problems(user_storage_gib, root_storage_gib)
+            problems += contract.storage_problems(user_storage_gib, root_storage_gib)
         refuse(self, problems)
 
 
@@ -169,14 +169,17 @@ class WorkspaceBundleImage(Construct):
         self, scope: Construct, construct_id: str, *, bundle_id: str, image_id: str, restore_on_delete: bool = False
     ) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, rules().bundle_image_problems(bundle_id=known(bundle_id), image_id=known(image_id)))
+        refuse(self, contract.bundle_image_problems(bundle_id=known(bundle_id), image_id=known(image_id)))
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_repoint(bundle_id)
         # The handler restores on every Delete it gets; the policy decides whether CloudFormation sends one.
         policy = RemovalPolicy.DESTROY if restore_on_delete else RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
         self.resource = provider.serve(
-            self, BUNDLE_IMAGE_RESOURCE_TYPE, {"BundleId": bundle_id, "ImageId": image_id}, policy
+            self,
+            contract.BUNDLE_IMAGE_TYPE,
+            {BundleImageProps.BUNDLE_ID: bundle_id, BundleImageProps.IMAGE_ID: image_id},
+            policy,
         )
         # Referencing these waits until the bundle uses the image.
-        self.bundle_id: str = self.resource.get_att_string("BundleId")
-        self.previous_image_id: str = self.resource.get_att_string("PreviousImageId")
+        self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
+        self.previous_image_id: str = self.resource.get_att_string(contract.Attributes.PREVIOUS_IMAGE_ID)

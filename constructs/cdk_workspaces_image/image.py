@@ -11,12 +11,13 @@ from typing import Any, Optional
 from aws_cdk import CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
 from constructs import Construct
 
-from ._asset import rules
+from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler.contract import ImageProps as P
+
 from ._props import known, refuse, tag_list
 from ._provider import WorkspacesImageProvider
 from .bundle import WorkspaceBundleImage
 
-RESOURCE_TYPE = "Custom::UpdatedWorkspaceImage"
 DEFAULT_TIMEOUT = Duration.hours(3)
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
@@ -81,10 +82,10 @@ class UpdatedWorkspaceImage(Construct):
         if not Token.is_unresolved(timeout_seconds):
             timeout_seconds = int(timeout_seconds)
         replacing = {
-            "SourceImageId": source_image_id,
-            "Name": image_name,
-            "Description": description,
-            "TimeoutSeconds": timeout_seconds,
+            P.SOURCE_IMAGE_ID: source_image_id,
+            P.NAME: image_name,
+            P.DESCRIPTION: description,
+            P.TIMEOUT_SECONDS: timeout_seconds,
         }
         # The WaitConditionHandle reference: a wait condition waits again only with a new handle, so the
         # handle and condition get new logical ids whenever a replacing property changes (see docs/design.md).
@@ -94,19 +95,18 @@ class UpdatedWorkspaceImage(Construct):
         handle = CfnWaitConditionHandle(self, f"AvailableHandle{suffix}")
         properties: dict[str, Any] = {
             **replacing,
-            "NoUpdateBehavior": no_update_behavior.value,
-            "WaitHandle": handle.ref,
+            P.NO_UPDATE_BEHAVIOR: no_update_behavior.value,
+            P.WAIT_HANDLE: handle.ref,
         }
         if tags:
-            properties["Tags"] = tag_list(tags)
-        self.resource = provider.serve(self, RESOURCE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
+            properties[P.TAGS] = tag_list(tags)
+        self.resource = provider.serve(self, contract.IMAGE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
 
         # A deploy-time timeout cannot be added to at synth; the handler still enforces the real deadline.
-        shared = rules()
         wait_seconds = (
-            shared.MAX_TIMEOUT_SECONDS
+            contract.MAX_TIMEOUT_SECONDS
             if Token.is_unresolved(timeout_seconds)
-            else shared.wait_condition_timeout(int(timeout_seconds))
+            else contract.wait_condition_timeout(int(timeout_seconds))
         )
         self.wait_condition = CfnWaitCondition(
             self, f"Available{suffix}", handle=handle.ref, timeout=str(wait_seconds), count=1
@@ -114,7 +114,9 @@ class UpdatedWorkspaceImage(Construct):
         self.wait_condition.node.add_dependency(self.resource)
 
         # Referencing the wait condition makes every consumer wait until the image is AVAILABLE.
-        self.image_id: str = Fn.select(0, [self.resource.get_att_string("ImageId"), self.wait_condition.ref])
+        self.image_id: str = Fn.select(
+            0, [self.resource.get_att_string(contract.Attributes.IMAGE_ID), self.wait_condition.ref]
+        )
 
     def apply_to_bundle(
         self, bundle_id: str, *, restore_on_delete: bool = False, construct_id: Optional[str] = None
@@ -151,7 +153,7 @@ class UpdatedWorkspaceImage(Construct):
             raise TypeError(
                 f"{self.node.path}: no_update_behavior must be a NoUpdateBehavior, not {no_update_behavior!r}"
             )
-        problems = rules().image_problems(
+        problems = contract.image_problems(
             source_image_id=known(source_image_id),
             image_name=known(image_name),
             description=known(description),

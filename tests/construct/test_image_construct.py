@@ -10,6 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
+from support import ROOT
 from support.construct import (
     ACCOUNT,
     PROPS,
@@ -25,7 +26,8 @@ from support.construct import (
     statements,
 )
 
-from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage, _asset
+from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage
+from cdk_workspaces_image import image as image_module
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
 
@@ -365,11 +367,12 @@ def test_tokens_skip_synth_validation() -> None:
     template.has_resource_properties("AWS::CloudFormation::WaitCondition", {"Timeout": "43200"})
 
 
-def test_validation_uses_the_handlers_own_rules_file() -> None:
-    shared = _asset.rules()
-    assert Path(shared.__file__).resolve() == (_asset.handler_dir() / "rules.py").resolve()  # type: ignore[attr-defined]
-    assert type(shared).__name__ == "module"
-    assert shared.OWNER_TAG_KEY == OWNER_TAG_KEY
+def test_validation_uses_the_handlers_own_contract() -> None:
+    from cdk_workspaces_image_handler import contract
+
+    assert vars(image_module)["contract"] is contract
+    assert Path(contract.__file__).resolve() == (ROOT / "lambda" / "cdk_workspaces_image_handler" / "contract.py")
+    assert contract.OWNER_TAG_KEY == OWNER_TAG_KEY
 
 
 # --- the example app: cdk-nag and cfn-lint -------------------------------------------------------------------------

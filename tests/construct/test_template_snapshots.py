@@ -15,9 +15,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from support.construct import ACCOUNT, NO_BUNDLING, REGION, cdk_context, load_example_app
-
-from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
+from support.construct import NO_BUNDLING, cdk_context, every_resource_type, load_example_app
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 # A SHA-256 in hex: the asset hash, wherever the template carries it (S3Key, asset metadata).
@@ -30,32 +28,6 @@ def masked(template: dict[str, Any]) -> Any:
 
 def example_app(app: cdk.App) -> cdk.Stack:
     stack: cdk.Stack = load_example_app().build_app(app)
-    return stack
-
-
-def every_resource_type(app: cdk.App) -> cdk.Stack:
-    """An image, a bundle on it and apply_to_bundle of an unmanaged bundle, in a stack with an environment."""
-    stack = cdk.Stack(app, "EveryResourceType", env=cdk.Environment(account=ACCOUNT, region=REGION))
-    image = UpdatedWorkspaceImage(
-        stack,
-        "Golden",
-        source_image_id="wsi-0123456789",
-        image_name="golden",
-        description="Golden image",
-        tags={"team": "euc"},
-        timeout=cdk.Duration.hours(5),
-    )
-    WorkspaceBundle(
-        stack,
-        "Standard",
-        image_id=image.image_id,
-        bundle_name="golden-standard",
-        description="Standard bundle",
-        compute_type=ComputeType.STANDARD,
-        user_storage_gib=50,
-        root_storage_gib=80,
-    )
-    image.apply_to_bundle("wsb-0123456789", restore_on_delete=True)
     return stack
 
 

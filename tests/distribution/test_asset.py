@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
+from support import ROOT
 from support.construct import PROPS, new_stack, only
 
-from cdk_workspaces_image import UpdatedWorkspaceImage, _asset, _bundling
+from cdk_workspaces_image import UpdatedWorkspaceImage, _bundling
 
 
 def test_asset_bundles_the_handler_and_crhelper_without_docker(tmp_path: Path) -> None:
@@ -21,37 +26,62 @@ def test_asset_bundles_the_handler_and_crhelper_without_docker(tmp_path: Path) -
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
     asset = Path(assembly.directory) / f"asset.{asset_hash}"
 
-    names = {path.name for path in asset.iterdir()}
-    assert {"index.py", "rules.py", "crhelper"} <= names
-    assert "__pycache__" not in names
-    assert not [name for name in names if name.startswith("test_")]
+    assert {path.name for path in asset.iterdir()} == {"index.py", _bundling.PACKAGE, "crhelper"}
+    # The function's handler setting names index.handler: the entry only re-exports the package's handler.
+    assert (asset / "index.py").read_text() == _bundling.ENTRY
+    shipped = {path.name for path in (asset / _bundling.PACKAGE).iterdir()}
+    assert "__pycache__" not in shipped
+    assert not [name for name in shipped if name.startswith("test_")]
     assert (asset / "crhelper" / "__init__.py").is_file()
     assert (asset / "crhelper" / "resource_helper.py").is_file()
-    for path in _bundling.handler_files(_asset.handler_dir()):
-        assert (asset / path.name).read_bytes() == path.read_bytes()
+    for path in _bundling.handler_files(_bundling.handler_dir()):
+        assert (asset / _bundling.PACKAGE / path.name).read_bytes() == path.read_bytes()
+    assert {path.name for path in _bundling.handler_files(_bundling.handler_dir())} == shipped
 
 
 def test_asset_hash_follows_the_handler_files(tmp_path: Path) -> None:
-    copy = tmp_path / "lambda"
-    shutil.copytree(_asset.handler_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    copy = tmp_path / _bundling.PACKAGE
+    shutil.copytree(_bundling.handler_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
     original = _bundling.asset_hash(copy)
 
     (copy / "test_ignored.py").write_text("assert True\n")
     (copy / "notes.txt").write_text("not bundled\n")
     assert _bundling.asset_hash(copy) == original
 
-    with (copy / "rules.py").open("a") as rules_file:
-        rules_file.write("\n# changed\n")
+    with (copy / "contract.py").open("a") as contract_file:
+        contract_file.write("\n# changed\n")
     assert _bundling.asset_hash(copy) != original
 
 
 def test_asset_hash_follows_the_crhelper_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = _bundling.asset_hash(_asset.handler_dir())
+    original = _bundling.asset_hash(_bundling.handler_dir())
     monkeypatch.setattr(_bundling, "installed_crhelper_version", lambda: "2.0.13")
-    assert _bundling.asset_hash(_asset.handler_dir()) != original
+    assert _bundling.asset_hash(_bundling.handler_dir()) != original
 
 
 def test_bundling_refuses_another_crhelper_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_bundling, "installed_crhelper_version", lambda: "2.0.11")
     with pytest.raises(RuntimeError, match=r"crhelper==2\.0\.12.*crhelper 2\.0\.11 is installed"):
         _bundling.crhelper_dir()
+
+
+def test_the_construct_imports_the_contract_from_a_plain_source_checkout() -> None:
+    """No install of this project at all: constructs/ and lambda/ on sys.path are enough."""
+    code = textwrap.dedent(
+        """
+        import json, sys
+        # Drop the editable install's import hook, so only sys.path can find the two packages.
+        sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__]
+        sys.path[:0] = [sys.argv[1] + "/constructs", sys.argv[1] + "/lambda"]
+        import cdk_workspaces_image
+        from cdk_workspaces_image_handler import contract
+        print(json.dumps([cdk_workspaces_image.__file__, contract.__file__]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    package, contract = (Path(p) for p in json.loads(done.stdout.strip().splitlines()[-1]))
+    assert package.is_relative_to(ROOT / "constructs")
+    assert contract == ROOT / "lambda" / "cdk_workspaces_image_handler" / "contract.py"

@@ -26,7 +26,8 @@ APP = textwrap.dedent(
     )
     cdk.CfnOutput(stack, "ImageId", value=image.image_id)
     app.synth()
-    print(json.dumps({"package": cdk_workspaces_image.__file__}))
+    from cdk_workspaces_image_handler import contract
+    print(json.dumps({"package": cdk_workspaces_image.__file__, "contract": contract.__file__}))
     """
 )
 
@@ -72,14 +73,16 @@ def test_wheel_installs_and_synthesizes_outside_the_repository(tmp_path: Path) -
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
     out = run(python, "app.py", cwd=app_dir, env=env)
 
-    package = Path(json.loads(out.strip().splitlines()[-1])["package"])
-    assert package.is_relative_to(venv), package
+    imported = json.loads(out.strip().splitlines()[-1])
+    # The construct and the contract it imports both come from the wheel.
+    for name in ("package", "contract"):
+        assert Path(imported[name]).is_relative_to(venv), imported
     template = json.loads((app_dir / "cdk.out" / "WheelTest.template.json").read_text())
     types = [resource["Type"] for resource in template["Resources"].values()]
     assert types.count("Custom::UpdatedWorkspaceImage") == 1
     assert types.count("AWS::Lambda::Function") == 1
     (function,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
     asset = app_dir / "cdk.out" / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
-    names = {path.name for path in asset.iterdir()}
-    assert {"index.py", "rules.py", "crhelper"} <= names
-    assert (asset / "rules.py").read_bytes() == (ROOT / "lambda" / "rules.py").read_bytes()
+    assert {path.name for path in asset.iterdir()} == {"index.py", "cdk_workspaces_image_handler", "crhelper"}
+    for shipped in (ROOT / "lambda" / "cdk_workspaces_image_handler").glob("*.py"):
+        assert (asset / "cdk_workspaces_image_handler" / shipped.name).read_bytes() == shipped.read_bytes()

@@ -7,11 +7,10 @@ Custom::WorkspaceBundle: a bundle the stack creates. Custom::WorkspaceBundleImag
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
-import rules
-from bundle_decisions import Marker
 from support.handler import (
     BUNDLE,
     NEW,
@@ -27,6 +26,9 @@ from support.handler import (
     bundle_props,
 )
 
+from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler.bundle_image import Marker
+
 OLD_IMAGE = "wsi-previous001"
 NEXT_IMAGE = "wsi-updated0002"
 OTHER = "wsb-bundle0002"
@@ -34,7 +36,7 @@ RECORD = f"{BUNDLE}:{OLD_IMAGE}"
 
 
 def mine(properties: dict[str, object]) -> dict[str, dict[str, str]]:
-    return {BUNDLE: {rules.OWNER_TAG_KEY: bundle_owner_tag(properties), "team": "euc"}}
+    return {BUNDLE: {contract.OWNER_TAG_KEY: bundle_owner_tag(properties), "team": "euc"}}
 
 
 # ---------------------------------------------------------------- create
@@ -122,7 +124,7 @@ def test_a_repeated_create_adopts_the_bundle_it_made(world: World) -> None:
 
 def test_racing_deliveries_keep_one_bundle_and_delete_the_other(world: World) -> None:
     p = bundle_props()
-    tag = {rules.OWNER_TAG_KEY: bundle_owner_tag(p)}
+    tag = {contract.OWNER_TAG_KEY: bundle_owner_tag(p)}
     world.owned_bundles([])
     world.create_bundle(p, new_id="wsb-zzzz00002")
     world.owned_bundles(
@@ -172,7 +174,7 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     bad = bundle_props(ComputeType={"Name": "HUGE"}, UserStorage={"Capacity": "60"})
     world.run(bundle_event("Create", bad))
     answer = world.response()
-    expected = rules.bundle_problems(compute_type="HUGE") + rules.storage_problems("60", "80")
+    expected = contract.bundle_problems(compute_type="HUGE") + contract.storage_problems("60", "80")
     assert (answer["Status"], answer["Reason"]) == ("FAILED", "; ".join(expected))
     assert (
         "user_storage_gib (UserStorage.Capacity) 60 with root_storage_gib (RootStorage.Capacity) 80"
@@ -200,7 +202,7 @@ def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> 
 def test_a_tags_change_is_applied_in_place(world: World) -> None:
     old = bundle_props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
     new = bundle_props(Tags=[{"Key": "team", "Value": "vdi"}])
-    world.tags(BUNDLE, {rules.OWNER_TAG_KEY: bundle_owner_tag(old), "team": "euc", "cost": "1"})
+    world.tags(BUNDLE, {contract.OWNER_TAG_KEY: bundle_owner_tag(old), "team": "euc", "cost": "1"})
     world.ws.add_response("create_tags", {}, {"ResourceId": BUNDLE, "Tags": [{"Key": "team", "Value": "vdi"}]})
     world.ws.add_response("delete_tags", {}, {"ResourceId": BUNDLE, "TagKeys": ["cost"]})
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
@@ -241,7 +243,7 @@ def test_anything_else_replaces_the_bundle(world: World, change: dict[str, objec
 def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
     old = bundle_props()
     new = bundle_props(ComputeType={"Name": "POWER"})
-    held = {BUNDLE: {rules.OWNER_TAG_KEY: bundle_owner_tag(old)}}
+    held = {BUNDLE: {contract.OWNER_TAG_KEY: bundle_owner_tag(old)}}
     world.owned_bundles([bundle(BUNDLE)], held)
     world.ws.add_client_error("create_workspace_bundle", "ResourceAlreadyExistsException", "exists")
     world.owned_bundles([bundle(BUNDLE)], held)
@@ -287,13 +289,13 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) 
 
 def test_delete_removes_the_bundle_this_resource_created(world: World) -> None:
     world.watch_stopped()
-    world.tags(BUNDLE, {rules.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
+    world.tags(BUNDLE, {contract.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
     world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": BUNDLE})
     world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
     assert world.response()["Status"] == "SUCCESS"
 
 
-@pytest.mark.parametrize("owner", [{}, {rules.OWNER_TAG_KEY: "0123456789abcdef.0123456789abcdef"}])
+@pytest.mark.parametrize("owner", [{}, {contract.OWNER_TAG_KEY: "0123456789abcdef.0123456789abcdef"}])
 def test_delete_never_removes_a_bundle_this_resource_did_not_create(world: World, owner: dict[str, str]) -> None:
     world.watch_stopped()
     world.tags(BUNDLE, owner)
@@ -318,7 +320,7 @@ def test_a_repeated_delete_of_a_gone_bundle_succeeds(world: World) -> None:
 
 def test_a_delete_blocked_by_workspaces_says_so(world: World) -> None:
     world.watch_stopped()
-    world.tags(BUNDLE, {rules.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
+    world.tags(BUNDLE, {contract.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
     world.ws.add_client_error("delete_workspace_bundle", "ResourceAssociatedException", "in use")
     world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
     answer = world.response()
@@ -335,13 +337,13 @@ def marker(request_type: str, previous: str) -> str:
 
 def marked(world: World, bundle_id: str, request_type: str, previous: str) -> None:
     """CreateTags of the marker, before UpdateWorkspaceBundle."""
-    tag = {"Key": rules.APPLIED_TAG_KEY, "Value": marker(request_type, previous)}
+    tag = {"Key": contract.APPLIED_TAG_KEY, "Value": marker(request_type, previous)}
     world.ws.add_response("create_tags", {}, {"ResourceId": bundle_id, "Tags": [tag]})
 
 
 def restored(world: World, bundle_id: str, previous: str) -> None:
     world.update_bundle(bundle_id, previous)
-    world.ws.add_response("delete_tags", {}, {"ResourceId": bundle_id, "TagKeys": [rules.APPLIED_TAG_KEY]})
+    world.ws.add_response("delete_tags", {}, {"ResourceId": bundle_id, "TagKeys": [contract.APPLIED_TAG_KEY]})
 
 
 def apply_calls(
@@ -376,7 +378,7 @@ def test_apply_records_the_previous_image_in_the_physical_id(world: World) -> No
     [
         (None, None, f"bundle {BUNDLE} was not found in this account and Region"),
         (bundle(BUNDLE, owner="AMAZON"), {}, f"bundle {BUNDLE} is a public bundle of AWS"),
-        (bundle(BUNDLE), {rules.OWNER_TAG_KEY: "x.y"}, f"bundle {BUNDLE} is managed by a WorkspaceBundle"),
+        (bundle(BUNDLE), {contract.OWNER_TAG_KEY: "x.y"}, f"bundle {BUNDLE} is managed by a WorkspaceBundle"),
     ],
 )
 def test_apply_refuses_bundles_it_must_not_touch(
@@ -392,12 +394,12 @@ def test_apply_refuses_bundles_it_must_not_touch(
 
 
 def test_a_retry_after_a_refused_answer_still_records_the_image_it_replaced(world: World) -> None:
-    import index
+    from cdk_workspaces_image_handler import index
 
     apply_calls(world)
-    refused: list[dict[str, Any]] = []
+    refused: list[Mapping[str, Any]] = []
 
-    def refuse(url: str, body: dict[str, Any]) -> None:
+    def refuse(url: str, body: Mapping[str, Any]) -> None:
         refused.append(body)
         raise RuntimeError("HTTP 500")
 
@@ -410,7 +412,7 @@ def test_a_retry_after_a_refused_answer_still_records_the_image_it_replaced(worl
     # Lambda's retry finds the bundle on the new image, and its own marker: no second UpdateWorkspaceBundle.
     index.deps.send = delivered
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
-    world.tags(BUNDLE, {rules.APPLIED_TAG_KEY: marker("Create", OLD_IMAGE)})
+    world.tags(BUNDLE, {contract.APPLIED_TAG_KEY: marker("Create", OLD_IMAGE)})
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
     world.run(bundle_image_event("Create", bundle_image_props()))
     answer = world.response()
@@ -419,7 +421,7 @@ def test_a_retry_after_a_refused_answer_still_records_the_image_it_replaced(worl
 
 def test_an_apply_to_a_bundle_already_on_the_image_records_that_image(world: World) -> None:
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
-    world.tags(BUNDLE, {rules.APPLIED_TAG_KEY: marker("an earlier", OLD_IMAGE)})  # not this request's
+    world.tags(BUNDLE, {contract.APPLIED_TAG_KEY: marker("an earlier", OLD_IMAGE)})  # not this request's
     marked(world, BUNDLE, "Create", NEW)
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
     world.run(bundle_image_event("Create", bundle_image_props()))  # no UpdateWorkspaceBundle

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
-import rules
 from support.handler import (
     HANDLE_URL,
     NEW,
@@ -21,6 +21,8 @@ from support.handler import (
     owner_tag,
     props,
 )
+
+from cdk_workspaces_image_handler import contract
 
 # ---------------------------------------------------------------- 1. pre-flight
 
@@ -134,7 +136,7 @@ def test_a_wait_of_hours_ends_in_a_timeout_naming_image_and_state(world: World) 
 
     # Poll every virtual minute for the handler's share of the wait: nothing is signalled before.
     waited = 0
-    while waited + 60 < rules.handler_wait_seconds(4 * 3600):
+    while waited + 60 < contract.handler_wait_seconds(4 * 3600):
         world.clock.advance(60)
         waited += 60
         world.describe(NEW, image(NEW, state="PENDING"))
@@ -147,7 +149,7 @@ def test_a_wait_of_hours_ends_in_a_timeout_naming_image_and_state(world: World) 
     signal = world.signal()
     assert signal["Status"] == "FAILURE"
     assert signal["Reason"].startswith(f"timed out: image {NEW} is still PENDING")
-    assert world.clock.now - T0 < rules.wait_condition_timeout(4 * 3600), "must speak before the wait condition"
+    assert world.clock.now - T0 < contract.wait_condition_timeout(4 * 3600), "must speak before the wait condition"
 
 
 def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(world: World) -> None:
@@ -157,10 +159,10 @@ def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(wo
     world.run(event("Create", p))
     world.response()
 
-    def refuse(url: str, body: dict[str, Any]) -> None:
+    def refuse(url: str, body: Mapping[str, Any]) -> None:
         raise RuntimeError("HTTP 403")
 
-    import index
+    from cdk_workspaces_image_handler import index
 
     assert index.deps is not None
     index.deps.send = refuse
@@ -169,7 +171,7 @@ def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(wo
         index.handler(json.loads(world.targets[-1]["Input"]), None)
     world.ws.assert_no_pending_responses()  # the rule stays: the next tick tries again
 
-    world.clock.advance(rules.handler_wait_seconds(10800) + 2 * 3600)
+    world.clock.advance(contract.handler_wait_seconds(10800) + 2 * 3600)
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.watch_stopped()
     world.tick()  # long past the deadline nobody listens any more: remove the rule rather than fire forever
@@ -180,7 +182,7 @@ def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(wo
 
 def test_a_repeated_create_adopts_the_image_it_started(world: World) -> None:
     p = props()
-    world.owned([image(NEW, state="PENDING")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(p), "team": "euc"}})
+    world.owned([image(NEW, state="PENDING")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(p), "team": "euc"}})
     world.describe(NEW, image(NEW, state="PENDING"))
     world.watch_started()
     world.run(event("Create", p))  # no CreateUpdatedWorkspaceImage: the Stubber would reject it
@@ -203,7 +205,7 @@ def test_a_name_taken_by_an_image_of_someone_else_fails_clearly(world: World) ->
 def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
     old = props()
     new = props(SourceImageId="wsi-source0002", WaitHandle="https://cloudformation-waitcondition.example/new")
-    held = {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}}
+    held = {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}}
     world.owned([image(NEW)], held)
     world.describe("wsi-source0002", image("wsi-source0002", update=True))
     world.ws.add_client_error("create_updated_workspace_image", "ResourceAlreadyExistsException", "exists")
@@ -217,7 +219,7 @@ def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
 
 def test_racing_deliveries_keep_one_image_and_delete_the_duplicate(world: World) -> None:
     p = props()
-    tag = {rules.OWNER_TAG_KEY: owner_tag(p)}
+    tag = {contract.OWNER_TAG_KEY: owner_tag(p)}
     world.owned([])
     world.describe(SOURCE, image(SOURCE, update=True))
     world.create(p, new_id="wsi-zzzz00002")
@@ -240,10 +242,12 @@ def test_a_new_source_replaces_the_image_and_signals_the_new_handle(world: World
     old = props()
     new = props(SourceImageId="wsi-source0002", WaitHandle=HANDLE_URL)
     old["WaitHandle"] = "https://cloudformation-waitcondition.example/old-handle"
-    world.owned([image(NEW, state="AVAILABLE")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}})
+    world.owned([image(NEW, state="AVAILABLE")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
     world.describe("wsi-source0002", image("wsi-source0002", update=True))
     world.create(new, new_id="wsi-updated0002")
-    world.owned([image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {rules.OWNER_TAG_KEY: owner_tag(new)}})
+    world.owned(
+        [image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new)}}
+    )
     world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
     world.watch_started()
     world.run(event("Update", new, physical_id=NEW, old=old))
@@ -254,7 +258,7 @@ def test_a_new_source_replaces_the_image_and_signals_the_new_handle(world: World
 def test_a_tags_only_change_is_applied_in_place(world: World) -> None:
     old = props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
     new = props(Tags=[{"Key": "team", "Value": "vdi"}])
-    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(old), "team": "euc", "cost": "1"})
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old), "team": "euc", "cost": "1"})
     world.ws.add_response("create_tags", {}, {"ResourceId": NEW, "Tags": [{"Key": "team", "Value": "vdi"}]})
     world.ws.add_response("delete_tags", {}, {"ResourceId": NEW, "TagKeys": ["cost"]})
     world.run(event("Update", new, physical_id=NEW, old=old))
@@ -266,10 +270,12 @@ def start_replacement_through_a_token(world: World) -> None:
     """An Update to a new source with the same WaitHandle: no new wait condition, so the resource must wait."""
     old = props()
     new = props(SourceImageId="wsi-source0002")
-    world.owned([image(NEW)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(old)}})
+    world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
     world.describe("wsi-source0002", image("wsi-source0002", update=True))
     world.create(new, new_id="wsi-updated0002")
-    world.owned([image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {rules.OWNER_TAG_KEY: owner_tag(new)}})
+    world.owned(
+        [image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new)}}
+    )
     world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
     world.watch_started()
     world.run(event("Update", new, physical_id=NEW, old=old))
@@ -309,7 +315,7 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_image(world: World) -
 
 def test_destroy_deletes_the_image_this_resource_created(world: World) -> None:
     world.watch_stopped()
-    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
     world.run(event("Delete", props(), physical_id=NEW))
     assert world.response()["Status"] == "SUCCESS"
@@ -323,8 +329,8 @@ def test_a_delete_after_a_failed_create_touches_nothing(world: World, physical_i
     world.owned(
         [image(NEW), image("wsi-retained001")],
         {
-            NEW: {rules.OWNER_TAG_KEY: owner_tag(props(), logical_id="Other")},
-            "wsi-retained001": {rules.OWNER_TAG_KEY: owner_tag(props(Description="Older"))},
+            NEW: {contract.OWNER_TAG_KEY: owner_tag(props(), logical_id="Other")},
+            "wsi-retained001": {contract.OWNER_TAG_KEY: owner_tag(props(Description="Older"))},
         },
     )
     world.run(event("Delete", props(), physical_id=physical_id))
@@ -335,7 +341,7 @@ def test_a_delete_after_a_failed_create_touches_nothing(world: World, physical_i
 def test_a_delete_after_a_create_that_timed_out_deletes_what_it_made(world: World) -> None:
     """Lambda timed the Create out after CreateUpdatedWorkspaceImage: its FAILED answer named no image."""
     world.watch_stopped()
-    world.owned([image(NEW, state="PENDING")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(props())}})
+    world.owned([image(NEW, state="PENDING")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(props())}})
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
     world.run(event("Delete", props(), physical_id="not-created:GoldenResource"))
     assert world.response()["Status"] == "SUCCESS"
@@ -343,14 +349,14 @@ def test_a_delete_after_a_create_that_timed_out_deletes_what_it_made(world: Worl
 
 def test_delete_never_deletes_an_image_of_another_resource(world: World) -> None:
     world.watch_stopped()
-    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props(), logical_id="SomeoneElse")})
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props(), logical_id="SomeoneElse")})
     world.run(event("Delete", props(), physical_id=NEW))
     assert world.response()["Status"] == "SUCCESS"
 
 
 def test_a_delete_blocked_by_bundles_names_them(world: World) -> None:
     world.watch_stopped()
-    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "ResourceAssociatedException", "in use")
     world.ws.add_response(
         "describe_workspace_bundles",
@@ -371,7 +377,7 @@ def test_a_delete_blocked_by_bundles_names_them(world: World) -> None:
 
 def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
     world.watch_stopped()
-    world.tags(NEW, {rules.OWNER_TAG_KEY: owner_tag(props())})
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "shared")
     world.ws.add_response(
         "describe_workspace_image_permissions",
@@ -390,7 +396,7 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     world.run(event("Create", bad))
     answer = world.response()
     assert answer["Status"] == "FAILED"
-    expected = rules.image_problems(source_image_id="ami-123", image_name="golden 2026/11")
+    expected = contract.image_problems(source_image_id="ami-123", image_name="golden 2026/11")
     assert answer["Reason"] == "; ".join(expected)
     assert "source_image_id (SourceImageId) 'ami-123' must match the pattern" in answer["Reason"]
 
@@ -420,9 +426,10 @@ def test_every_listed_api_error_becomes_a_reason(world: World, code: str, words:
 def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real client the handler builds retries throttled calls; the backoff sleeps on a virtual clock."""
     import botocore.endpoint
-    import index
     from botocore.awsrequest import AWSResponse
-    from workspaces import WorkSpaces
+
+    from cdk_workspaces_image_handler import index
+    from cdk_workspaces_image_handler.workspaces import WorkSpaces
 
     sleeps: list[float] = []
     monkeypatch.setattr(botocore.endpoint.time, "sleep", sleeps.append)  # type: ignore[attr-defined]
@@ -459,11 +466,11 @@ def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_rule_names_stay_short_for_a_200_character_logical_id(world: World) -> None:
     logical = "L" * 200
-    p = props(Tags=[{"Key": f"k{i:02d}" + "x" * 124, "Value": "v" * 255} for i in range(rules.MAX_USER_TAGS)])
+    p = props(Tags=[{"Key": f"k{i:02d}" + "x" * 124, "Value": "v" * 255} for i in range(contract.MAX_USER_TAGS)])
     world.owned([])
     world.describe(SOURCE, image(SOURCE, update=True))
     world.create(p, logical_id=logical)
-    world.owned([image(NEW, state="PENDING")], {NEW: {rules.OWNER_TAG_KEY: owner_tag(p, logical)}})
+    world.owned([image(NEW, state="PENDING")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(p, logical)}})
     world.describe(NEW, image(NEW, state="PENDING"))
     world.watch_started()
     world.run(event("Create", p, logical_id=logical))
@@ -473,9 +480,9 @@ def test_rule_names_stay_short_for_a_200_character_logical_id(world: World) -> N
 
 
 def test_init_failure_answers_failed_with_a_usable_physical_id(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    import index
+    from cdk_workspaces_image_handler import index
 
-    monkeypatch.setattr(index.helper, "_init_failed", RuntimeError("RULE_PREFIX is not set"))
+    monkeypatch.setattr(index.protocol, "_init_failed", RuntimeError("RULE_PREFIX is not set"))
     world.run(event("Create", props()))
     answer = world.response()
     assert (answer["Status"], answer["Reason"]) == ("FAILED", "RULE_PREFIX is not set")
@@ -492,19 +499,20 @@ def test_a_failure_after_the_image_exists_names_it_so_rollback_deletes_it(world:
 
 
 def test_a_response_url_that_refuses_makes_the_invocation_fail_for_a_retry(world: World) -> None:
-    import index
-    from cfn import ResponseNotDeliveredError, put_json
+    from cdk_workspaces_image_handler import index
+    from cdk_workspaces_image_handler.cloudformation import put_json
+    from cdk_workspaces_image_handler.errors import NotDeliveredError
 
     assert index.deps is not None
     index.deps.send = put_json
     world.watch_stopped()
     delete = event("Delete", props(), physical_id="not-created:GoldenResource")
-    with pytest.raises(ResponseNotDeliveredError):
+    with pytest.raises(NotDeliveredError):
         index.handler(delete | {"ResponseURL": "http://127.0.0.1:9/refused"}, Context())
 
 
 def test_reasons_keep_their_head_and_fit_4096_bytes() -> None:
-    from cfn import response_body
+    from cdk_workspaces_image_handler.cloudformation import response_body
 
     body = response_body(
         status="FAILED",
@@ -543,7 +551,8 @@ def test_put_json_delivers_to_a_2xx_and_refuses_any_other_answer() -> None:
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    from cfn import ResponseNotDeliveredError, put_json
+    from cdk_workspaces_image_handler.cloudformation import put_json
+    from cdk_workspaces_image_handler.errors import NotDeliveredError
 
     statuses = [500, 200]
     received: list[tuple[str, str, bytes]] = []
@@ -562,7 +571,7 @@ def test_put_json_delivers_to_a_2xx_and_refuses_any_other_answer() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/response?X-Amz-Signature=abc"
     try:
-        with pytest.raises(ResponseNotDeliveredError, match="HTTP 500"):
+        with pytest.raises(NotDeliveredError, match="HTTP 500"):
             put_json(url, {"Status": "SUCCESS"})
         put_json(url, {"Status": "SUCCESS"})
     finally:
@@ -572,7 +581,7 @@ def test_put_json_delivers_to_a_2xx_and_refuses_any_other_answer() -> None:
 
 
 def test_signals_keep_the_head_of_a_long_reason() -> None:
-    from cfn import signal_body
+    from cdk_workspaces_image_handler.cloudformation import signal_body
 
     body = signal_body(success=False, reason="image wsi-x went to ERROR - " + "y" * 5000, image_id="wsi-x")
     assert body["Reason"].startswith("image wsi-x went to ERROR")
@@ -581,11 +590,11 @@ def test_signals_keep_the_head_of_a_long_reason() -> None:
 
 def test_a_refused_response_fails_the_invocation_without_answering_failed(world: World) -> None:
     """crhelper would answer FAILED after its send raised; a passing refusal must not fail the resource."""
-    import index
+    from cdk_workspaces_image_handler import index
 
-    attempts: list[dict[str, Any]] = []
+    attempts: list[Mapping[str, Any]] = []
 
-    def refuse_once(url: str, body: dict[str, Any]) -> None:
+    def refuse_once(url: str, body: Mapping[str, Any]) -> None:
         attempts.append(body)
         raise RuntimeError("HTTP 500")
 

@@ -10,7 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
-from cdk_workspaces_image import UpdatedWorkspaceImage
+from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
 from support import ROOT
 
 ACCOUNT = "111122223333"
@@ -85,3 +85,29 @@ def load_example_app() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def every_resource_type(app: cdk.App) -> cdk.Stack:
+    """An image, a bundle on it and apply_to_bundle of an unmanaged bundle, in a stack with an environment."""
+    stack = cdk.Stack(app, "EveryResourceType", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(
+        stack,
+        "Golden",
+        source_image_id="wsi-0123456789",
+        image_name="golden",
+        description="Golden image",
+        tags={"team": "euc"},
+        timeout=cdk.Duration.hours(5),
+    )
+    WorkspaceBundle(
+        stack,
+        "Standard",
+        image_id=image.image_id,
+        bundle_name="golden-standard",
+        description="Standard bundle",
+        compute_type=ComputeType.STANDARD,
+        user_storage_gib=50,
+        root_storage_gib=80,
+    )
+    image.apply_to_bundle("wsb-0123456789", restore_on_delete=True)
+    return stack

@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-import index
-import rules
 from botocore.stub import ANY, Stubber
-from bundle_decisions import parse_bundle_request
-from decisions import Ownership, parse_request
+
+from cdk_workspaces_image_handler import contract, index
+from cdk_workspaces_image_handler.bundle import parse_bundle_request
+from cdk_workspaces_image_handler.image import parse_request
+from cdk_workspaces_image_handler.kernel import Ownership
 
 STACK_ID = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Golden/8e6f0a10-0000-4000-8000-000000000000"
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:Provider"
@@ -267,7 +268,10 @@ class World:
         self.ws.add_response("describe_workspace_images", {"Images": [raw] if raw else []}, {"ImageIds": [image_id]})
 
     def create(self, properties: Mapping[str, Any], new_id: str = NEW, logical_id: str = "GoldenResource") -> None:
-        tags = [*properties.get("Tags", []), {"Key": rules.OWNER_TAG_KEY, "Value": owner_tag(properties, logical_id)}]
+        tags = [
+            *properties.get("Tags", []),
+            {"Key": contract.OWNER_TAG_KEY, "Value": owner_tag(properties, logical_id)},
+        ]
         self.ws.add_response(
             "create_updated_workspace_image",
             {"ImageId": new_id},
@@ -298,7 +302,7 @@ class World:
         self.owned([])
         self.describe(SOURCE, image(SOURCE, name="golden-src", update=True))
         self.create(properties)
-        self.owned([image(NEW, state=new_state)], {NEW: {rules.OWNER_TAG_KEY: owner_tag(properties)}})
+        self.owned([image(NEW, state=new_state)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(properties)}})
         self.describe(NEW, image(NEW, state=new_state))
 
     # ------------------------------------------------------------ bundle expectations
@@ -325,7 +329,7 @@ class World:
     ) -> None:
         tags = [
             *properties.get("Tags", []),
-            {"Key": rules.OWNER_TAG_KEY, "Value": bundle_owner_tag(properties, logical_id)},
+            {"Key": contract.OWNER_TAG_KEY, "Value": bundle_owner_tag(properties, logical_id)},
         ]
         expected = {
             "BundleName": properties["BundleName"],
@@ -351,5 +355,5 @@ class World:
         self.owned_bundles([], name=name)
         self.create_bundle(properties, new_id)
         made = bundle(new_id, name=name, image_id=properties["ImageId"], state=new_state)
-        self.owned_bundles([made], {new_id: {rules.OWNER_TAG_KEY: bundle_owner_tag(properties)}}, name=name)
+        self.owned_bundles([made], {new_id: {contract.OWNER_TAG_KEY: bundle_owner_tag(properties)}}, name=name)
         self.describe_bundle(new_id, made)

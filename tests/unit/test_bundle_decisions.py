@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import bundle_decisions as b
-import decisions as d
 import pytest
-import rules
+
+from cdk_workspaces_image_handler import bundle as bundle_
+from cdk_workspaces_image_handler import bundle_image, contract, errors, kernel, workspaces
 
 PROPS: dict[str, Any] = {
     "BundleName": "golden-standard",
@@ -18,15 +18,15 @@ PROPS: dict[str, Any] = {
     "RootStorage": {"Capacity": "80"},
     "Tags": [{"Key": "team", "Value": "euc"}],
 }
-REQ = b.parse_bundle_request(PROPS)
+REQ = bundle_.parse_bundle_request(PROPS)
 
 
 def test_parse_reads_the_create_workspace_bundle_shapes() -> None:
-    expected = b.BundleRequest(
+    expected = bundle_.BundleRequest(
         "golden-standard", "Standard bundle", "wsi-updated0001", "STANDARD", "50", "80", {"team": "euc"}
     )
-    assert b.parse_bundle_request(PROPS) == expected
-    no_root = b.parse_bundle_request({k: v for k, v in PROPS.items() if k != "RootStorage"})
+    assert bundle_.parse_bundle_request(PROPS) == expected
+    no_root = bundle_.parse_bundle_request({k: v for k, v in PROPS.items() if k != "RootStorage"})
     assert no_root.root_storage is None
 
 
@@ -43,13 +43,13 @@ def test_parse_reads_the_create_workspace_bundle_shapes() -> None:
 )
 def test_parse_rejects_bad_properties_in_the_words_of_the_rules(override: dict[str, Any], words: str) -> None:
     props = {k: v for k, v in {**PROPS, **override}.items() if v is not None}
-    with pytest.raises(d.InvalidRequestError) as raised:
-        b.parse_bundle_request(props)
+    with pytest.raises(errors.InvalidInputError) as raised:
+        bundle_.parse_bundle_request(props)
     assert words in str(raised.value)
 
 
 def test_the_old_properties_are_read_without_judging_them() -> None:
-    old = b.parse_bundle_request({**PROPS, "UserStorage": {"Capacity": "60"}}, check=False)
+    old = bundle_.parse_bundle_request({**PROPS, "UserStorage": {"Capacity": "60"}}, check=False)
     assert old.user_storage == "60"
 
 
@@ -68,101 +68,127 @@ def test_the_old_properties_are_read_without_judging_them() -> None:
     ],
 )
 def test_only_the_image_and_tags_change_in_place(change: dict[str, Any], replace: bool, image: str | None) -> None:
-    plan = b.plan_bundle_update(REQ, b.BundleRequest(**{**REQ.__dict__, **change}))
+    plan = bundle_.plan_bundle_update(REQ, bundle_.BundleRequest(**{**REQ.__dict__, **change}))
     assert (plan.replace, plan.image_id) == (replace, image)
 
 
 def test_a_tags_update_sets_what_changed_and_deletes_what_went() -> None:
-    new = b.BundleRequest(**{**REQ.__dict__, "tags": {"team": "vdi", "cost": "1"}})
-    plan = b.plan_bundle_update(b.BundleRequest(**{**REQ.__dict__, "tags": {"team": "euc", "old": "x"}}), new)
-    assert plan.tags == d.TagChanges({"team": "vdi", "cost": "1"}, ("old",))
+    new = bundle_.BundleRequest(**{**REQ.__dict__, "tags": {"team": "vdi", "cost": "1"}})
+    plan = bundle_.plan_bundle_update(
+        bundle_.BundleRequest(**{**REQ.__dict__, "tags": {"team": "euc", "old": "x"}}), new
+    )
+    assert plan.tags == kernel.TagChanges({"team": "vdi", "cost": "1"}, ("old",))
 
 
 def test_a_new_image_keeps_the_ownership_tag_true() -> None:
-    moved = b.BundleRequest(**{**REQ.__dict__, "image_id": "wsi-updated0002"})
-    assert d.Ownership.of("s", "L", REQ) == d.Ownership.of("s", "L", moved)
-    assert d.Ownership.of("s", "L", REQ) != d.Ownership.of("s", "L", b.BundleRequest(**{**REQ.__dict__, "name": "x"}))
+    moved = bundle_.BundleRequest(**{**REQ.__dict__, "image_id": "wsi-updated0002"})
+    assert kernel.Ownership.of("s", "L", REQ) == kernel.Ownership.of("s", "L", moved)
+    assert kernel.Ownership.of("s", "L", REQ) != kernel.Ownership.of(
+        "s", "L", bundle_.BundleRequest(**{**REQ.__dict__, "name": "x"})
+    )
 
 
 def test_shared_decisions_speak_of_bundles() -> None:
-    key = d.resource_key("stack", "Standard")
-    assert d.plan_delete("not-created:Standard", None, key, d.BUNDLE).why.startswith("'not-created:Standard' is not a")
-    assert d.plan_delete("wsi-updated0001", f"{key}.x", key, d.BUNDLE).delete is False  # an image id: not a bundle
-    assert d.plan_delete("wsb-bundle0001", f"{key}.x", key, d.BUNDLE).why == (
+    key = kernel.resource_key("stack", "Standard")
+    assert kernel.plan_delete("not-created:Standard", None, key, kernel.BUNDLE).why.startswith(
+        "'not-created:Standard' is not a"
+    )
+    assert (
+        kernel.plan_delete("wsi-updated0001", f"{key}.x", key, kernel.BUNDLE).delete is False
+    )  # an image id: not a bundle
+    assert kernel.plan_delete("wsb-bundle0001", f"{key}.x", key, kernel.BUNDLE).why == (
         "deleting bundle wsb-bundle0001, which this resource created"
     )
-    assert d.watch_outcome("wsb-bundle0001", b.Bundle("wsb-bundle0001", state="ERROR"), 0, 10, d.BUNDLE) == (
-        d.Outcome(True, False, "bundle wsb-bundle0001 went to ERROR")
-    )
-    assert d.name_taken_reason("n", [], d.BUNDLE).endswith("before reusing its name)")
+    assert kernel.watch_outcome(
+        "wsb-bundle0001", workspaces.Bundle("wsb-bundle0001", state="ERROR"), 0, 10, kernel.BUNDLE
+    ) == (kernel.Outcome(True, False, "bundle wsb-bundle0001 went to ERROR"))
+    assert kernel.name_taken_reason("n", [], kernel.BUNDLE).endswith("before reusing its name)")
 
 
 # ---------------------------------------------------------------- apply_to_bundle
 
-APPLY = b.BundleImageRequest("wsb-bundle0001", "wsi-updated0001")
-BEFORE = b.Bundle("wsb-bundle0001", "b", "wsi-previous001", "111122223333")
+APPLY = bundle_image.BundleImageRequest("wsb-bundle0001", "wsi-updated0001")
+BEFORE = workspaces.Bundle("wsb-bundle0001", "b", "wsi-previous001", "111122223333")
 
 
 def test_the_record_round_trips_through_the_physical_id() -> None:
-    record = b.Repoint("wsb-bundle0001", "wsi-previous001")
+    record = bundle_image.Repoint("wsb-bundle0001", "wsi-previous001")
     assert record.physical_id == "wsb-bundle0001:wsi-previous001"
-    assert b.Repoint.parse(record.physical_id) == record
+    assert bundle_image.Repoint.parse(record.physical_id) == record
     for physical in (None, "", "not-created:Apply", "wsb-bundle0001", "wsb-bundle0001:ami-1", "x:wsi-previous001"):
-        assert b.Repoint.parse(physical) is None
+        assert bundle_image.Repoint.parse(physical) is None
 
 
-MARK = b.Marker.of("stack", "Apply", "request-1", "wsi-previous001")
+MARK = bundle_image.Marker.of("stack", "Apply", "request-1", "wsi-previous001")
 
 
 def test_the_marker_names_resource_request_and_previous_image() -> None:
-    assert MARK.value == f"{d.resource_key('stack', 'Apply')}.{d.digest('request-1')}.wsi-previous001"
-    assert len(MARK.value) <= rules.MAX_TAG_VALUE
-    assert b.Marker.parse(MARK.value) == MARK
+    assert MARK.value == f"{kernel.resource_key('stack', 'Apply')}.{kernel.digest('request-1')}.wsi-previous001"
+    assert len(MARK.value) <= contract.MAX_TAG_VALUE
+    assert bundle_image.Marker.parse(MARK.value) == MARK
     for value in (None, "", "a.b", "a.b.ami-1", "a.b.c.wsi-previous001"):
-        assert b.Marker.parse(value) is None
-    assert MARK.same_request(b.Marker.of("stack", "Apply", "request-1", "wsi-other000001"))
-    assert not MARK.same_request(b.Marker.of("stack", "Apply", "request-2", "wsi-previous001"))
+        assert bundle_image.Marker.parse(value) is None
+    assert MARK.same_request(bundle_image.Marker.of("stack", "Apply", "request-1", "wsi-other000001"))
+    assert not MARK.same_request(bundle_image.Marker.of("stack", "Apply", "request-2", "wsi-previous001"))
 
 
 def test_apply_records_the_image_the_bundle_had_and_marks_it_first() -> None:
-    plan = b.plan_apply(APPLY, BEFORE, {"team": "euc"}, MARK)
-    assert plan == b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-previous001"), mark=MARK, call=True)
+    plan = bundle_image.plan_apply(APPLY, BEFORE, {"team": "euc"}, MARK)
+    assert plan == bundle_image.ApplyPlan(
+        record=bundle_image.Repoint("wsb-bundle0001", "wsi-previous001"), mark=MARK, call=True
+    )
 
 
 def test_a_retry_of_the_same_request_takes_the_previous_image_from_its_marker() -> None:
-    moved = b.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
-    retry_marker = b.Marker.of("stack", "Apply", "request-1", "wsi-updated0001")  # what the retry sees
-    plan = b.plan_apply(APPLY, moved, {rules.APPLIED_TAG_KEY: MARK.value}, retry_marker)
-    assert plan == b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-previous001"), mark=None, call=False)
+    moved = workspaces.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
+    retry_marker = bundle_image.Marker.of("stack", "Apply", "request-1", "wsi-updated0001")  # what the retry sees
+    plan = bundle_image.plan_apply(APPLY, moved, {contract.APPLIED_TAG_KEY: MARK.value}, retry_marker)
+    assert plan == bundle_image.ApplyPlan(
+        record=bundle_image.Repoint("wsb-bundle0001", "wsi-previous001"), mark=None, call=False
+    )
 
 
 def test_a_new_request_ignores_an_old_marker() -> None:
-    moved = b.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
-    later = b.Marker.of("stack", "Apply", "request-2", "wsi-updated0001")
-    plan = b.plan_apply(APPLY, moved, {rules.APPLIED_TAG_KEY: MARK.value}, later)
+    moved = workspaces.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
+    later = bundle_image.Marker.of("stack", "Apply", "request-2", "wsi-updated0001")
+    plan = bundle_image.plan_apply(APPLY, moved, {contract.APPLIED_TAG_KEY: MARK.value}, later)
     # Already on the image for a new request: that image is the one to restore, that is, nothing changes.
-    assert plan == b.ApplyPlan(record=b.Repoint("wsb-bundle0001", "wsi-updated0001"), mark=later, call=False)
+    assert plan == bundle_image.ApplyPlan(
+        record=bundle_image.Repoint("wsb-bundle0001", "wsi-updated0001"), mark=later, call=False
+    )
 
 
 @pytest.mark.parametrize(
     ("bundle", "tags", "words"),
     [
         (None, {}, "bundle wsb-bundle0001 was not found in this account and Region"),
-        (b.Bundle("wsb-bundle0001", "b", "wsi-previous001", "AMAZON"), {}, "is a public bundle of AWS"),
-        (BEFORE, {rules.OWNER_TAG_KEY: "abc.def"}, f"carries the ownership tag {rules.OWNER_TAG_KEY!r}"),
-        (b.Bundle("wsb-bundle0001", "b", "", "111122223333"), {}, "has no ImageId"),
+        (workspaces.Bundle("wsb-bundle0001", "b", "wsi-previous001", "AMAZON"), {}, "is a public bundle of AWS"),
+        (BEFORE, {contract.OWNER_TAG_KEY: "abc.def"}, f"carries the ownership tag {contract.OWNER_TAG_KEY!r}"),
+        (workspaces.Bundle("wsb-bundle0001", "b", "", "111122223333"), {}, "has no ImageId"),
     ],
 )
-def test_apply_refuses_what_it_must_not_touch(bundle: b.Bundle | None, tags: dict[str, str], words: str) -> None:
-    plan = b.plan_apply(APPLY, bundle, tags, MARK)
+def test_apply_refuses_what_it_must_not_touch(
+    bundle: workspaces.Bundle | None, tags: dict[str, str], words: str
+) -> None:
+    plan = bundle_image.plan_apply(APPLY, bundle, tags, MARK)
     assert words in plan.reason
     assert plan.record is None
 
 
 def test_another_bundle_reapplies_and_another_image_repoints() -> None:
-    assert b.plan_bundle_image_update(APPLY, b.BundleImageRequest("wsb-bundle0002", "wsi-updated0001")) == "reapply"
-    assert b.plan_bundle_image_update(APPLY, b.BundleImageRequest("wsb-bundle0001", "wsi-updated0002")) == "repoint"
-    assert b.plan_bundle_image_update(APPLY, APPLY) == "none"
+    assert (
+        bundle_image.plan_bundle_image_update(
+            APPLY, bundle_image.BundleImageRequest("wsb-bundle0002", "wsi-updated0001")
+        )
+        == "reapply"
+    )
+    assert (
+        bundle_image.plan_bundle_image_update(
+            APPLY, bundle_image.BundleImageRequest("wsb-bundle0001", "wsi-updated0002")
+        )
+        == "repoint"
+    )
+    assert bundle_image.plan_bundle_image_update(APPLY, APPLY) == "none"
 
 
 @pytest.mark.parametrize(
@@ -170,7 +196,7 @@ def test_another_bundle_reapplies_and_another_image_repoints() -> None:
     [("wsi-updated0001", True), ("wsi-previous001", False), ("wsi-someone0001", False), (None, False)],
 )
 def test_restore_only_where_the_applied_image_is_still_in_place(current: str | None, restore: bool) -> None:
-    record = b.Repoint("wsb-bundle0001", "wsi-previous001")
-    bundle = None if current is None else b.Bundle("wsb-bundle0001", image_id=current)
-    assert b.plan_restore(record, "wsi-updated0001", bundle).restore is restore
-    assert b.plan_restore(None, "wsi-updated0001", bundle).restore is False
+    record = bundle_image.Repoint("wsb-bundle0001", "wsi-previous001")
+    bundle = None if current is None else workspaces.Bundle("wsb-bundle0001", image_id=current)
+    assert bundle_image.plan_restore(record, "wsi-updated0001", bundle).restore is restore
+    assert bundle_image.plan_restore(None, "wsi-updated0001", bundle).restore is False

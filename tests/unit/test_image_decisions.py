@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import decisions as d
 import pytest
-import rules
 
-REQ = d.ImageRequest("wsi-source0001", "golden", "Golden image", {"team": "euc"}, "FAIL", 10800, "https://h/1")
+from cdk_workspaces_image_handler import contract, errors, kernel, workspaces
+from cdk_workspaces_image_handler import image as image_
+
+REQ = image_.ImageRequest("wsi-source0001", "golden", "Golden image", {"team": "euc"}, "FAIL", 10800, "https://h/1")
 
 
 def test_adoption_keeps_the_smallest_id_and_drops_the_others() -> None:
-    assert d.choose_adoption([]) == d.Adoption(None)
-    assert d.choose_adoption(["wsi-b00000002", "wsi-a00000001", "wsi-b00000002"]) == d.Adoption(
+    assert kernel.choose_adoption([]) == kernel.Adoption(None)
+    assert kernel.choose_adoption(["wsi-b00000002", "wsi-a00000001", "wsi-b00000002"]) == kernel.Adoption(
         "wsi-a00000001", ("wsi-b00000002",)
     )
 
@@ -22,16 +23,16 @@ def test_adoption_keeps_the_smallest_id_and_drops_the_others() -> None:
     ("source", "behavior", "action"),
     [
         (None, "FAIL", "fail"),
-        (d.Image("wsi-source0001", "s", "PENDING"), "FAIL", "fail"),
-        (d.Image("wsi-source0001", "s", "AVAILABLE", update_available=True), "FAIL", "create"),
-        (d.Image("wsi-source0001", "s", "AVAILABLE", update_available=True), "USE_SOURCE", "create"),
-        (d.Image("wsi-source0001", "s", "AVAILABLE"), "FAIL", "fail"),
-        (d.Image("wsi-source0001", "s", "AVAILABLE"), "USE_SOURCE", "use_source"),
+        (workspaces.Image("wsi-source0001", "s", "PENDING"), "FAIL", "fail"),
+        (workspaces.Image("wsi-source0001", "s", "AVAILABLE", update_available=True), "FAIL", "create"),
+        (workspaces.Image("wsi-source0001", "s", "AVAILABLE", update_available=True), "USE_SOURCE", "create"),
+        (workspaces.Image("wsi-source0001", "s", "AVAILABLE"), "FAIL", "fail"),
+        (workspaces.Image("wsi-source0001", "s", "AVAILABLE"), "USE_SOURCE", "use_source"),
     ],
 )
-def test_the_source_decides_create_use_or_fail(source: d.Image | None, behavior: str, action: str) -> None:
-    request = d.ImageRequest("wsi-source0001", "golden", "Golden image", no_update_behavior=behavior)
-    decision = d.decide_source(request, source)
+def test_the_source_decides_create_use_or_fail(source: workspaces.Image | None, behavior: str, action: str) -> None:
+    request = image_.ImageRequest("wsi-source0001", "golden", "Golden image", no_update_behavior=behavior)
+    decision = image_.decide_source(request, source)
     assert decision.action == action
     if action == "fail":
         assert "wsi-source0001" in decision.reason
@@ -49,59 +50,59 @@ def test_the_source_decides_create_use_or_fail(source: d.Image | None, behavior:
     ],
 )
 def test_only_what_the_api_takes_at_creation_replaces(change: dict[str, object], replace: bool, defer: bool) -> None:
-    new = d.ImageRequest(**{**REQ.__dict__, **change})
-    plan = d.plan_update(REQ, new)
+    new = image_.ImageRequest(**{**REQ.__dict__, **change})
+    plan = image_.plan_update(REQ, new)
     assert (plan.replace, plan.defer_answer) == (replace, defer)
 
 
 def test_a_tags_update_sets_what_changed_and_deletes_what_went() -> None:
-    old = d.ImageRequest("wsi-source0001", "n", "d", {"a": "1", "b": "2", "c": "3"})
-    new = d.ImageRequest("wsi-source0001", "n", "d", {"a": "1", "b": "20", "z": "9"})
-    plan = d.plan_update(old, new)
-    assert (dict(plan.tags_to_set), plan.tags_to_delete, plan.resignal) == ({"b": "20", "z": "9"}, ("c",), False)
+    old = image_.ImageRequest("wsi-source0001", "n", "d", {"a": "1", "b": "2", "c": "3"})
+    new = image_.ImageRequest("wsi-source0001", "n", "d", {"a": "1", "b": "20", "z": "9"})
+    plan = image_.plan_update(old, new)
+    assert (dict(plan.tags.to_set), plan.tags.to_delete, plan.resignal) == ({"b": "20", "z": "9"}, ("c",), False)
 
 
 def test_delete_only_what_this_resource_made() -> None:
-    key = d.resource_key("stack", "Logical")
-    mine = d.Ownership("x", "y")
-    assert not d.plan_delete("not-created:Logical", None, key).delete
-    assert not d.plan_delete("wsi-source0001", None, key).delete
-    assert not d.plan_delete("wsi-other00001", f"{d.resource_key('stack', 'Other')}.abc", key).delete
-    assert d.plan_delete("wsi-mine000001", f"{key}.abc", key).delete
-    assert not mine.made(None)
+    key = kernel.resource_key("stack", "Logical")
+    mine = kernel.Ownership("x", "y")
+    assert not kernel.plan_delete("not-created:Logical", None, key).delete
+    assert not kernel.plan_delete("wsi-source0001", None, key).delete
+    assert not kernel.plan_delete("wsi-other00001", f"{kernel.resource_key('stack', 'Other')}.abc", key).delete
+    assert kernel.plan_delete("wsi-mine000001", f"{key}.abc", key).delete
+    assert not mine.owns(None)
 
 
 def test_ownership_ties_an_image_to_resource_and_request() -> None:
-    a = d.Ownership.of("stack", "Logical", REQ)
-    b = d.Ownership.of("stack", "Logical", d.ImageRequest("wsi-source0002", "golden", "Golden image"))
+    a = kernel.Ownership.of("stack", "Logical", REQ)
+    b = kernel.Ownership.of("stack", "Logical", image_.ImageRequest("wsi-source0002", "golden", "Golden image"))
     assert a.resource_key == b.resource_key and a.request_key != b.request_key  # noqa: PT018
-    assert a.made(b.tag_value) and len(a.tag_value) <= rules.MAX_TAG_VALUE  # noqa: PT018
-    assert not d.Ownership.of("stack", "Other", REQ).made(a.tag_value)
+    assert a.owns(b.tag_value) and len(a.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
+    assert not kernel.Ownership.of("stack", "Other", REQ).owns(a.tag_value)
 
 
 def test_the_deadline_counts_from_the_image_creation_so_retries_do_not_extend_it() -> None:
     created = datetime(2026, 11, 26, tzinfo=UTC)
-    image = d.Image("wsi-new0000001", "golden", "PENDING", created=created)
+    image = workspaces.Image("wsi-new0000001", "golden", "PENDING", created=created)
     later = created.timestamp() + 1800
-    expected = created.timestamp() + rules.handler_wait_seconds(REQ.timeout_seconds)
-    assert d.deadline_for(image, REQ, later, deferred=False) == expected
-    # A deferred answer must come within the custom resource's hour.
-    assert d.deadline_for(image, REQ, later, deferred=True) == later + 3600 - 300
+    expected = created.timestamp() + contract.handler_wait_seconds(REQ.timeout_seconds)
+    assert image_.deadline_for(image, REQ, later) == expected
+    # A deferred answer must come within the custom resource's hour (lifecycle.answer_when_available).
+    assert min(expected, kernel.respond_deadline(later)) == later + 3600 - 300
 
 
 def test_outcomes_and_their_reasons() -> None:
-    pending = d.Image("wsi-new0000001", "g", "PENDING")
-    assert d.watch_outcome("wsi-new0000001", pending, 10, 20) == d.Outcome(False)
-    assert d.watch_outcome("wsi-new0000001", pending, 20, 20).reason.startswith("timed out: image wsi-new0000001")
-    assert d.watch_outcome("wsi-new0000001", None, 0, 20).reason.endswith("(deleted while waiting for AVAILABLE)")
-    error = d.Image("wsi-new0000001", "g", "ERROR", error_details=(("PendingReboot", "Reboot first"),))
-    assert d.watch_outcome("wsi-new0000001", error, 0, 20) == d.Outcome(
+    pending = workspaces.Image("wsi-new0000001", "g", "PENDING")
+    assert kernel.watch_outcome("wsi-new0000001", pending, 10, 20) == kernel.Outcome(False)
+    assert kernel.watch_outcome("wsi-new0000001", pending, 20, 20).reason.startswith("timed out: image wsi-new0000001")
+    assert kernel.watch_outcome("wsi-new0000001", None, 0, 20).reason.endswith("(deleted while waiting for AVAILABLE)")
+    error = workspaces.Image("wsi-new0000001", "g", "ERROR", error_details=(("PendingReboot", "Reboot first"),))
+    assert kernel.watch_outcome("wsi-new0000001", error, 0, 20) == kernel.Outcome(
         True, False, "image wsi-new0000001 went to ERROR - details: PendingReboot: Reboot first"
     )
 
 
 def test_parse_request_reads_cloudformation_strings() -> None:
-    request = d.parse_request(
+    request = image_.parse_request(
         {
             "SourceImageId": "wsi-source0001",
             "Name": "n",
@@ -111,7 +112,9 @@ def test_parse_request_reads_cloudformation_strings() -> None:
         }
     )
     assert (request.timeout_seconds, dict(request.tags), request.no_update_behavior) == (3600, {"a": "b"}, "FAIL")
-    with pytest.raises(d.InvalidRequestError, match="missing required properties: Name"):
-        d.parse_request({"SourceImageId": "wsi-source0001", "Description": "d"})
-    with pytest.raises(d.InvalidRequestError, match=r"timeout \(TimeoutSeconds\) 'soon' must be a number"):
-        d.parse_request({"SourceImageId": "wsi-source0001", "Name": "n", "Description": "d", "TimeoutSeconds": "soon"})
+    with pytest.raises(errors.InvalidInputError, match="missing required properties: Name"):
+        image_.parse_request({"SourceImageId": "wsi-source0001", "Description": "d"})
+    with pytest.raises(errors.InvalidInputError, match=r"timeout \(TimeoutSeconds\) 'soon' must be a number"):
+        image_.parse_request(
+            {"SourceImageId": "wsi-source0001", "Name": "n", "Description": "d", "TimeoutSeconds": "soon"}
+        )

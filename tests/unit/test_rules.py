@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import rules
+
+from cdk_workspaces_image_handler import contract
 
 
 @pytest.mark.parametrize(
@@ -28,22 +29,22 @@ import rules
         ({"tags": {"": "1"}}, "tags (Tags) key '' is 0 characters long"),
         ({"tags": {"k": "v" * 256}}, "tags (Tags) value of 'k' is 256 characters long; it must be at most 255"),
         ({"tags": {f"k{i}": "v" for i in range(50)}}, "tags (Tags) has 50 tags; at most 49 are allowed"),
-        ({"tags": {rules.OWNER_TAG_KEY: "x"}}, "is reserved for the ownership tag"),
+        ({"tags": {contract.OWNER_TAG_KEY: "x"}}, "is reserved for the ownership tag"),
     ],
 )
 def test_each_rule_names_property_value_and_rule(kwargs: dict[str, object], words: str) -> None:
-    problems = rules.image_problems(**kwargs)  # type: ignore[arg-type]
+    problems = contract.image_problems(**kwargs)  # type: ignore[arg-type]
     assert len(problems) == 1
     assert words in problems[0]
 
 
 def test_values_at_the_limits_pass() -> None:
     assert (
-        rules.image_problems(
+        contract.image_problems(
             source_image_id="wsi-" + "a" * 63,
             image_name="n" * 64,
             description="d" * 256,
-            tags={f"{i:02d}" + "k" * 125: "v" * 255 for i in range(rules.MAX_USER_TAGS)},
+            tags={f"{i:02d}" + "k" * 125: "v" * 255 for i in range(contract.MAX_USER_TAGS)},
             timeout_seconds=43200,
             no_update_behavior="USE_SOURCE",
         )
@@ -52,13 +53,13 @@ def test_values_at_the_limits_pass() -> None:
 
 
 def test_unknown_values_are_not_judged() -> None:
-    assert rules.image_problems(tags={"team": None}) == []
+    assert contract.image_problems(tags={"team": None}) == []
 
 
 def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None:
     for timeout in (900, 10800, 42600, 43200):
-        assert rules.wait_condition_timeout(timeout) <= 43200
-        assert rules.wait_condition_timeout(timeout) - rules.handler_wait_seconds(timeout) == 600
+        assert contract.wait_condition_timeout(timeout) <= 43200
+        assert contract.wait_condition_timeout(timeout) - contract.handler_wait_seconds(timeout) == 600
 
 
 # ---------------------------------------------------------------- bundles
@@ -78,20 +79,20 @@ def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None
         ({"compute_type": "HUGE"}, "compute_type (ComputeType.Name) 'HUGE' must be one of VALUE, STANDARD, "),
         ({"tags": {f"k{i}": "v" for i in range(50)}}, "at most 49 are allowed, because a WorkSpaces image or bundle"),
         (
-            {"tags": {rules.APPLIED_TAG_KEY: "x"}},
+            {"tags": {contract.APPLIED_TAG_KEY: "x"}},
             "is reserved for the tag apply_to_bundle sets on a bundle it re-points",
         ),
     ],
 )
 def test_each_bundle_rule_names_property_value_and_rule(kwargs: dict[str, object], words: str) -> None:
-    problems = rules.bundle_problems(**kwargs)  # type: ignore[arg-type]
+    problems = contract.bundle_problems(**kwargs)  # type: ignore[arg-type]
     assert len(problems) == 1
     assert words in problems[0]
 
 
 def test_bundle_values_at_the_limits_pass() -> None:
     assert (
-        rules.bundle_problems(
+        contract.bundle_problems(
             bundle_name="n" * 64, description="d" * 255, image_id="wsi-" + "a" * 9, compute_type="GRAPHICS_G7_12XLARGE"
         )
         == []
@@ -102,7 +103,7 @@ def test_compute_types_are_the_api_enum() -> None:
     import botocore.session
 
     compute: Any = botocore.session.get_session().get_service_model("workspaces").shape_for("Compute")
-    assert tuple(compute.enum) == rules.COMPUTE_TYPES
+    assert tuple(compute.enum) == contract.COMPUTE_TYPES
 
 
 @pytest.mark.parametrize(
@@ -110,7 +111,7 @@ def test_compute_types_are_the_api_enum() -> None:
     [(10, 80), (50, 80), (100, 80), ("50", "80"), (100, 175), (2000, 2000), (100, None), (10, None), (1000, None)],
 )
 def test_documented_volume_pairs_pass(user: int | str, root: int | str | None) -> None:
-    assert rules.storage_problems(user, root) == []
+    assert contract.storage_problems(user, root) == []
 
 
 @pytest.mark.parametrize(
@@ -127,7 +128,7 @@ def test_documented_volume_pairs_pass(user: int | str, root: int | str | None) -
     ],
 )
 def test_volume_sizes_outside_the_documented_pairs_name_the_rule(user: object, root: object, words: str) -> None:
-    problems = rules.storage_problems(user, root)  # type: ignore[arg-type]
+    problems = contract.storage_problems(user, root)  # type: ignore[arg-type]
     assert len(problems) == 1
     assert words in problems[0]
     if "pair" in words:
@@ -137,7 +138,7 @@ def test_volume_sizes_outside_the_documented_pairs_name_the_rule(user: object, r
 
 
 def test_bundle_ids_for_apply_to_bundle() -> None:
-    assert rules.bundle_image_problems(bundle_id="wsb-01234567", image_id="wsi-012345678") == []
-    assert rules.bundle_image_problems(bundle_id="wsb-0123") == [
+    assert contract.bundle_image_problems(bundle_id="wsb-01234567", image_id="wsi-012345678") == []
+    assert contract.bundle_image_problems(bundle_id="wsb-0123") == [
         "bundle_id (BundleId) 'wsb-0123' must match the pattern wsb-[0-9a-z]{8,63}"
     ]

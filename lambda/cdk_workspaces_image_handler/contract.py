@@ -1,10 +1,15 @@
-"""Input rules shared by the construct (at synth) and the handler (at run time).
+"""The contract between the construct (at synth) and the handler (at run time): one module, imported by both.
 
-The construct loads this very file, so a value is judged by the same rule and
-reported in the same words wherever it is checked. Each rule is taken from the
-CreateUpdatedWorkspaceImage and CreateWorkspaceBundle API references (and the
-botocore model they share), the WorkSpaces Administration Guide where named,
-and the WorkSpaces tagging limits (``shared/reference``); the ownership tag is
+Resource type names, property and attribute keys, environment variable names, the ServiceTimeout, the tag
+keys, and the input rules. The construct imports this very module, so a value is judged by the same rule and
+reported in the same words wherever it is checked.
+
+Each rule follows the CreateUpdatedWorkspaceImage, CreateWorkspaceBundle and UpdateWorkspaceBundle API
+references (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html,
+https://docs.aws.amazon.com/workspaces/latest/api/API_CreateWorkspaceBundle.html,
+https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceBundle.html) and the botocore model they
+share, the WorkSpaces Administration Guide where named, and the tag limits of
+https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html; the ownership tag is
 this project's own.
 
 No third-party imports: the module runs inside the Lambda asset and inside CDK.
@@ -14,7 +19,71 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Optional, Union
+from typing import Final, Optional, Union
+
+# ---------------------------------------------------------------- resource types and their properties
+
+IMAGE_TYPE: Final = "Custom::UpdatedWorkspaceImage"
+BUNDLE_TYPE: Final = "Custom::WorkspaceBundle"
+BUNDLE_IMAGE_TYPE: Final = "Custom::WorkspaceBundleImage"
+
+
+class ImageProps:
+    """Custom::UpdatedWorkspaceImage: the first three are CreateUpdatedWorkspaceImage's own names."""
+
+    SOURCE_IMAGE_ID: Final = "SourceImageId"
+    NAME: Final = "Name"
+    DESCRIPTION: Final = "Description"
+    TAGS: Final = "Tags"
+    NO_UPDATE_BEHAVIOR: Final = "NoUpdateBehavior"
+    TIMEOUT_SECONDS: Final = "TimeoutSeconds"
+    # The Ref of the AWS::CloudFormation::WaitConditionHandle the handler signals once the image is AVAILABLE.
+    WAIT_HANDLE: Final = "WaitHandle"
+
+
+class BundleProps:
+    """Custom::WorkspaceBundle: CreateWorkspaceBundle's own names."""
+
+    BUNDLE_NAME: Final = "BundleName"
+    BUNDLE_DESCRIPTION: Final = "BundleDescription"
+    IMAGE_ID: Final = "ImageId"
+    COMPUTE_TYPE: Final = "ComputeType"
+    USER_STORAGE: Final = "UserStorage"
+    ROOT_STORAGE: Final = "RootStorage"
+    TAGS: Final = "Tags"
+    # The keys inside ComputeType and the two storage objects.
+    NAME: Final = "Name"
+    CAPACITY: Final = "Capacity"
+
+
+class BundleImageProps:
+    """Custom::WorkspaceBundleImage (apply_to_bundle): UpdateWorkspaceBundle's own names."""
+
+    BUNDLE_ID: Final = "BundleId"
+    IMAGE_ID: Final = "ImageId"
+
+
+class Attributes:
+    """The response Data keys: what ``get_att`` reads from the custom resources."""
+
+    IMAGE_ID: Final = "ImageId"
+    BUNDLE_ID: Final = "BundleId"
+    PREVIOUS_IMAGE_ID: Final = "PreviousImageId"
+
+
+# ---------------------------------------------------------------- the provider function
+
+# Environment variables the construct sets on the function and the handler reads.
+ENV_RULE_PREFIX: Final = "RULE_PREFIX"
+ENV_POLL_MINUTES: Final = "POLL_MINUTES"
+# How often a watch looks at what it waits for.
+POLL_MINUTES: Final = 1
+
+# A custom resource must answer within its ServiceTimeout, at most (and by default) 3600 s:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
+SERVICE_TIMEOUT_SECONDS: Final = 3600
+
+# ---------------------------------------------------------------- tag keys and input rules
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
 # apply_to_bundle marks a bundle it re-points with the image it replaced, so a retried request still knows it.

@@ -1,8 +1,9 @@
 """The watch: an EventBridge schedule that looks at one image or bundle until waiting is over.
 
 crhelper's own polling is not used: it answers the custom resource only at the
-end, which cannot outlast the one-hour ServiceTimeout, and it has the pitfalls
-listed in facts.md. This watch keeps what those pitfalls taught:
+end, which cannot outlast the one-hour ServiceTimeout, and it has pitfalls
+reported in its issue tracker (github.com/aws-cloudformation/custom-resource-helper).
+This watch keeps what those pitfalls taught:
 
 - one rule per custom resource, named from a hash, so the name never passes
   EventBridge's 64 characters whatever the logical id (crhelper #61);
@@ -78,13 +79,17 @@ def rule_name(prefix: str, stack_id: str, logical_id: str) -> str:
 class Scheduler:
     """Creates and removes the watch rules of one provider function."""
 
-    def __init__(self, events_client: Any, prefix: str, minutes: int = 1) -> None:
+    def __init__(self, events_client: Any, prefix: str, function_arn: str, minutes: int = 1) -> None:
         self.events = events_client
         self.prefix = prefix
+        # The function the rules invoke: this very function, as Lambda named it to this invocation.
+        self.function_arn = function_arn
         self.minutes = minutes
 
-    def start(self, watch: Watch, function_arn: str) -> str:
+    def start(self, watch: Watch) -> str:
         """Start (or, on a repeated request, replace) the watch of this resource: idempotent."""
+        if not self.function_arn:
+            raise RuntimeError("a watch can only be started by an invocation that knows its function ARN")
         name = rule_name(self.prefix, watch.stack_id, watch.logical_id)
         unit = "minute" if self.minutes == 1 else "minutes"
         self.events.put_rule(
@@ -93,7 +98,8 @@ class Scheduler:
             State="ENABLED",
             Description=f"cdk-workspaces-image: waits for {watch.resource_id} to be AVAILABLE",
         )
-        self.events.put_targets(Rule=name, Targets=[{"Id": TARGET_ID, "Arn": function_arn, "Input": watch.to_input()}])
+        target = {"Id": TARGET_ID, "Arn": self.function_arn, "Input": watch.to_input()}
+        self.events.put_targets(Rule=name, Targets=[target])
         log.info("watching %s with rule %s until %.0f", watch.resource_id, name, watch.deadline)
         return name
 

@@ -1,0 +1,159 @@
+"""Custom::WorkspaceBundle: a bundle the stack creates (CreateWorkspaceBundle), its decisions and lifecycle.
+
+Bundles have a State (PENDING, AVAILABLE or ERROR in the botocore model); whether a new or re-pointed bundle
+is ever PENDING, and for how long, is undocumented. So a bundle request answers at once when the bundle is
+AVAILABLE and otherwise lets a watch answer once it is, within the custom resource's hour.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import contract
+from .cloudformation import Answer, ResourceEvent
+from .contract import BundleProps as P
+from .errors import InvalidInputError
+from .kernel import BUNDLE, TagChanges, refuse, require, tag_changes, tags_from
+from .lifecycle import OwnedLifecycle
+from .workspaces import Bundle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BundleRequest:
+    """The properties of Custom::WorkspaceBundle, as CreateWorkspaceBundle takes them."""
+
+    name: str
+    description: str
+    image_id: str
+    compute_type: str
+    user_storage: str
+    root_storage: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def replacing_values(self) -> tuple[str, ...]:
+        """The values whose change makes a new bundle: all CreateWorkspaceBundle takes but the image and Tags.
+
+        UpdateWorkspaceBundle changes the image in place, so it stays out of the ownership tag too.
+        """
+        return (self.name, self.description, self.compute_type, self.user_storage, self.root_storage or "")
+
+
+def _capacity(props: Mapping[str, Any], key: str) -> str | None:
+    value = props.get(key)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, Mapping) or value.get(P.CAPACITY) in (None, ""):
+        raise InvalidInputError(f"{key} {value!r} must be an object {{Capacity: <GB>}}")
+    return str(value[P.CAPACITY])
+
+
+def parse_bundle_request(props: Mapping[str, Any], *, check: bool = True) -> BundleRequest:
+    """Read the resource properties, applying contract.py to what tokens hid at synth time."""
+    require(props, P.BUNDLE_NAME, P.BUNDLE_DESCRIPTION, P.IMAGE_ID, P.COMPUTE_TYPE, P.USER_STORAGE)
+    compute = props[P.COMPUTE_TYPE]
+    if not isinstance(compute, Mapping) or not compute.get(P.NAME):
+        raise InvalidInputError(f"compute_type (ComputeType) {compute!r} must be an object {{Name: <compute type>}}")
+    user_storage = _capacity(props, P.USER_STORAGE)
+    assert user_storage is not None  # required above
+    request = BundleRequest(
+        name=str(props[P.BUNDLE_NAME]),
+        description=str(props[P.BUNDLE_DESCRIPTION]),
+        image_id=str(props[P.IMAGE_ID]),
+        compute_type=str(compute[P.NAME]),
+        user_storage=user_storage,
+        root_storage=_capacity(props, P.ROOT_STORAGE),
+        tags=tags_from(props.get(P.TAGS)),
+    )
+    if check:
+        refuse(
+            contract.bundle_problems(
+                bundle_name=request.name,
+                description=request.description,
+                image_id=request.image_id,
+                compute_type=request.compute_type,
+                tags=request.tags,
+            )
+            + contract.storage_problems(request.user_storage, request.root_storage)
+        )
+    return request
+
+
+@dataclass(frozen=True)
+class BundleUpdatePlan:
+    replace: bool
+    tags: TagChanges = field(default_factory=TagChanges)
+    # Re-point the bundle at this image in place (UpdateWorkspaceBundle), keeping its id.
+    image_id: str | None = None
+
+
+def plan_bundle_update(old: BundleRequest, new: BundleRequest) -> BundleUpdatePlan:
+    if old.replacing_values != new.replacing_values:
+        return BundleUpdatePlan(replace=True)
+    return BundleUpdatePlan(
+        replace=False,
+        tags=tag_changes(old.tags, new.tags),
+        image_id=new.image_id if new.image_id != old.image_id else None,
+    )
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+class BundleLifecycle(OwnedLifecycle[BundleRequest]):
+    """A bundle the stack creates: a new image is applied in place, tags in place, anything else replaces it."""
+
+    RESOURCE_TYPE = contract.BUNDLE_TYPE
+    KIND = BUNDLE
+    WATCHED = BUNDLE
+    ATTRIBUTE = contract.Attributes.BUNDLE_ID
+
+    def create(self, ev: ResourceEvent) -> Answer:
+        request = self.parse(ev.properties)
+        return self._ready(ev, self.obtain(ev, request), undo_on_failure=False)
+
+    def update(self, ev: ResourceEvent) -> Answer:
+        new = self.parse(ev.properties)
+        old = self.parse(ev.old_properties, check=False)
+        plan = plan_bundle_update(old, new)
+        if plan.replace:
+            return self.replace(ev, new, lambda made: self._ready(ev, made, undo_on_failure=True))
+        current = self.retag(ev, new, plan.tags)
+        if plan.image_id is None:
+            return self._answer(current)
+        # The monthly path: same bundle, new image. CloudFormation deletes a replaced image only in its
+        # cleanup phase, after every update succeeded, so the old image is free by then.
+        self.ws.update_bundle(current, plan.image_id)
+        log.info("bundle %s now uses image %s", current, plan.image_id)
+        return self._ready(ev, current, undo_on_failure=False)
+
+    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> BundleRequest:
+        return parse_bundle_request(properties, check=check)
+
+    def find_named(self, request: BundleRequest) -> Sequence[str]:
+        return [bundle.bundle_id for bundle in self.ws.owned_bundles_named(request.name)]
+
+    def create_resource(self, request: BundleRequest, tags: Mapping[str, str]) -> str:
+        return self.ws.create_bundle(
+            name=request.name,
+            description=request.description,
+            image_id=request.image_id,
+            compute_type=request.compute_type,
+            user_storage=request.user_storage,
+            root_storage=request.root_storage,
+            tags=tags,
+        )
+
+    def delete_resource(self, resource_id: str) -> None:
+        self.ws.delete_bundle(resource_id)
+
+    def describe(self, resource_id: str) -> Bundle | None:
+        return self.ws.describe_bundle(resource_id)
+
+    def _ready(self, ev: ResourceEvent, bundle_id: str, *, undo_on_failure: bool) -> Answer:
+        return self.answer_when_available(ev, bundle_id, self._answer(bundle_id), undo_on_failure=undo_on_failure)

@@ -1,0 +1,284 @@
+"""Custom::WorkspaceBundleImage (apply_to_bundle): a bundle the stack does not manage, re-pointed at an image
+(UpdateWorkspaceBundle) and perhaps restored later; its request model, decisions and lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import contract
+from .cloudformation import Answer, ResourceEvent
+from .contract import Attributes
+from .contract import BundleImageProps as P
+from .errors import InvalidInputError, ServiceError
+from .kernel import BUNDLE, digest, refuse, require, resource_key
+from .lifecycle import Lifecycle
+from .watch import Watch
+from .workspaces import Bundle
+
+log = logging.getLogger(__name__)
+
+# DescribeWorkspaceBundles: Owner is "AMAZON" for the public bundles AWS provides, else the owner's account id.
+AMAZON_OWNER = "AMAZON"
+
+
+@dataclass(frozen=True)
+class BundleImageRequest:
+    """The properties of Custom::WorkspaceBundleImage, as UpdateWorkspaceBundle takes them."""
+
+    bundle_id: str
+    image_id: str
+
+
+def parse_bundle_image_request(props: Mapping[str, Any], *, check: bool = True) -> BundleImageRequest:
+    require(props, P.BUNDLE_ID, P.IMAGE_ID)
+    request = BundleImageRequest(bundle_id=str(props[P.BUNDLE_ID]), image_id=str(props[P.IMAGE_ID]))
+    if check:
+        refuse(contract.bundle_image_problems(bundle_id=request.bundle_id, image_id=request.image_id))
+    return request
+
+
+@dataclass(frozen=True)
+class Repoint:
+    """What an apply_to_bundle resource did: the bundle it re-pointed, and the image that bundle had before.
+
+    It is the resource's PhysicalResourceId, which CloudFormation keeps and sends back with every later
+    event, so the previous image is remembered without a state store.
+    """
+
+    bundle_id: str
+    previous_image_id: str
+
+    SEPARATOR = ":"
+
+    @property
+    def physical_id(self) -> str:
+        return f"{self.bundle_id}{self.SEPARATOR}{self.previous_image_id}"
+
+    @classmethod
+    def parse(cls, physical_id: str | None) -> Repoint | None:
+        """The record in a physical id, or None for one that holds none (a Create that failed before re-pointing)."""
+        bundle_id, separator, previous = (physical_id or "").partition(cls.SEPARATOR)
+        if not separator or contract.bundle_id_problem(bundle_id) or contract.image_id_problem(previous):
+            return None
+        return cls(bundle_id, previous)
+
+    def data(self, image_id: str) -> dict[str, str]:
+        return {
+            Attributes.BUNDLE_ID: self.bundle_id,
+            Attributes.IMAGE_ID: image_id,
+            Attributes.PREVIOUS_IMAGE_ID: self.previous_image_id,
+        }
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The tag apply_to_bundle sets on a bundle before re-pointing it: which request replaced which image.
+
+    Lambda retries an invocation whose answer was not delivered (and may deliver an event twice); the
+    retry finds the bundle already on the new image. The marker still names the image before, so the
+    retry answers the same record. The physical id stays the record of truth; the marker only serves
+    a retry of the very request (the same CloudFormation RequestId) and goes when the bundle is restored.
+    """
+
+    resource_key: str
+    request_key: str
+    previous_image_id: str
+
+    @classmethod
+    def of(cls, stack_id: str, logical_id: str, request_id: str, previous_image_id: str) -> Marker:
+        return cls(resource_key(stack_id, logical_id), digest(request_id), previous_image_id)
+
+    @property
+    def value(self) -> str:
+        return f"{self.resource_key}.{self.request_key}.{self.previous_image_id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Marker | None:
+        parts = (value or "").split(".")
+        if len(parts) != 3 or contract.image_id_problem(parts[2]):
+            return None
+        return cls(*parts)
+
+    def same_request(self, other: Marker) -> bool:
+        return (self.resource_key, self.request_key) == (other.resource_key, other.request_key)
+
+
+@dataclass(frozen=True)
+class ApplyPlan:
+    """Whether apply_to_bundle may re-point the bundle, and what it records."""
+
+    reason: str = ""  # set: fail with it
+    record: Repoint | None = None
+    # The marker to tag the bundle with before re-pointing it; None on a retry that finds its own.
+    mark: Marker | None = None
+    # False when the bundle already uses the image: nothing to call.
+    call: bool = False
+
+
+def plan_apply(
+    request: BundleImageRequest, bundle: Bundle | None, tags: Mapping[str, str], marker: Marker
+) -> ApplyPlan:
+    """`marker`: the one this request would set, naming the bundle's current image."""
+    bid = request.bundle_id
+    if bundle is None:
+        return ApplyPlan(
+            f"bundle {bid} was not found in this account and Region (DescribeWorkspaceBundles); "
+            "check bundle_id and the stack's Region"
+        )
+    if bundle.owner == AMAZON_OWNER:
+        return ApplyPlan(f"bundle {bid} is a public bundle of AWS; only your own custom bundles can be re-pointed")
+    if contract.OWNER_TAG_KEY in tags:
+        return ApplyPlan(
+            f"bundle {bid} is managed by a WorkspaceBundle (it carries the ownership tag {contract.OWNER_TAG_KEY!r}); "
+            "change that WorkspaceBundle's image_id instead of applying an image to it"
+        )
+    call = bundle.image_id != request.image_id
+    earlier = Marker.parse(tags.get(contract.APPLIED_TAG_KEY))
+    if earlier is not None and earlier.same_request(marker):
+        # A retry of this very request: the bundle may already use the image; the marker knows what it had.
+        return ApplyPlan(record=Repoint(bid, earlier.previous_image_id), call=call)
+    if not bundle.image_id:
+        return ApplyPlan(f"bundle {bid} has no ImageId in DescribeWorkspaceBundles, so it could not be restored later")
+    # A bundle already on the image records that image: restoring will leave it as it is.
+    return ApplyPlan(record=Repoint(bid, bundle.image_id), mark=marker, call=call)
+
+
+def plan_bundle_image_update(old: BundleImageRequest, new: BundleImageRequest) -> Literal["reapply", "repoint", "none"]:
+    """Another bundle is a new record (a replacement); another image re-points the same bundle in place."""
+    if old.bundle_id != new.bundle_id:
+        return "reapply"
+    if old.image_id != new.image_id:
+        return "repoint"
+    return "none"
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    restore: bool
+    why: str
+
+
+def plan_restore(record: Repoint | None, applied_image_id: str, bundle: Bundle | None) -> RestorePlan:
+    """On delete: put the previous image back, but only where this resource's image is still in place."""
+    if record is None:
+        return RestorePlan(False, "nothing was re-pointed: the Create failed before re-pointing the bundle")
+    bid, previous = record.bundle_id, record.previous_image_id
+    if bundle is None:
+        return RestorePlan(False, f"bundle {bid} no longer exists; nothing to restore")
+    if bundle.image_id == previous:
+        return RestorePlan(False, f"bundle {bid} already uses its previous image {previous}")
+    if bundle.image_id != applied_image_id:
+        return RestorePlan(
+            False,
+            f"bundle {bid} now uses {bundle.image_id or 'no image'}, not {applied_image_id} that this resource "
+            "applied: someone re-pointed it since; left alone",
+        )
+    return RestorePlan(True, f"pointing bundle {bid} back at its previous image {previous}")
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+class BundleImageLifecycle(Lifecycle):
+    """apply_to_bundle: point a bundle the stack does not manage at an image, and maybe restore it on delete.
+
+    The bundle's previous image is recorded in the PhysicalResourceId (Repoint). Whether a
+    Delete comes at all is the resource's DeletionPolicy: the construct's restore_on_delete.
+    """
+
+    RESOURCE_TYPE = contract.BUNDLE_IMAGE_TYPE
+    WATCHED = BUNDLE
+
+    def create(self, ev: ResourceEvent) -> Answer:
+        return self._apply(ev, parse_bundle_image_request(ev.properties), undo_on_failure=False)
+
+    def update(self, ev: ResourceEvent) -> Answer:
+        new = parse_bundle_image_request(ev.properties)
+        old = parse_bundle_image_request(ev.old_properties, check=False)
+        change = plan_bundle_image_update(old, new)
+        if change == "reapply":
+            # Another bundle: a new record and physical id. CloudFormation sends the old record a Delete
+            # (unless its policy retains), which restores the old bundle.
+            return self._apply(ev, new, undo_on_failure=True)
+        record = Repoint.parse(ev.physical_id)
+        physical = ev.physical_id or ""
+        data = record.data(new.image_id) if record else {}
+        if change == "none":
+            return Answer(physical, data)
+        # Another image for the same bundle: in place, keeping the record of the image before the stack's first.
+        self.ws.update_bundle(new.bundle_id, new.image_id)
+        return self.answer_when_available(ev, new.bundle_id, Answer(physical, data), undo_on_failure=False)
+
+    def delete(self, ev: ResourceEvent) -> None:
+        self.scheduler.stop(ev.stack_id, ev.logical_id)
+        record = Repoint.parse(ev.physical_id)
+        applied = str(ev.properties.get(P.IMAGE_ID, ""))
+        bundle = self.ws.describe_bundle(record.bundle_id) if record else None
+        plan = plan_restore(record, applied, bundle)
+        log.info(plan.why)
+        if not (plan.restore and record):
+            return
+        try:
+            self._restore(record)
+        except ServiceError as error:
+            raise ServiceError(
+                error.code,
+                f"bundle {record.bundle_id} could not be pointed back at its previous image "
+                f"{record.previous_image_id}: {error}; point the bundle at an image yourself and delete again",
+            ) from error
+
+    def describe(self, resource_id: str) -> Bundle | None:
+        return self.ws.describe_bundle(resource_id)
+
+    def undo(self, watch: Watch) -> str:
+        record = Repoint.parse(watch.physical_id)
+        return self._put_back(record) if record else ""
+
+    # ------------------------------------------------------------ steps
+
+    def _apply(self, ev: ResourceEvent, request: BundleImageRequest, *, undo_on_failure: bool) -> Answer:
+        bundle = self.ws.describe_bundle(request.bundle_id)
+        tags = (self.ws.tags(request.bundle_id) or {}) if bundle else {}
+        marker = Marker.of(ev.stack_id, ev.logical_id, ev.request_id, bundle.image_id if bundle else "")
+        plan = plan_apply(request, bundle, tags, marker)
+        if plan.reason or plan.record is None:
+            raise InvalidInputError(plan.reason)
+        record = plan.record
+        if plan.mark:
+            # Before re-pointing, so that a retry of this request still finds the image it replaces.
+            self.ws.set_tags(request.bundle_id, {contract.APPLIED_TAG_KEY: plan.mark.value})
+        if plan.call:
+            self.ws.update_bundle(request.bundle_id, request.image_id)
+            log.info("bundle %s now uses image %s (record %s)", request.bundle_id, request.image_id, record)
+        else:
+            log.info("bundle %s already uses image %s (record %s)", request.bundle_id, request.image_id, record)
+        # From here a failure answers this record, so the rollback Delete can restore the bundle.
+        self.made = record.physical_id
+        answer = Answer(record.physical_id, record.data(request.image_id))
+        try:
+            return self.answer_when_available(ev, request.bundle_id, answer, undo_on_failure=undo_on_failure)
+        except Exception:
+            if undo_on_failure and plan.call:
+                # A failed replacement is forgotten by CloudFormation: no Delete will restore this bundle.
+                log.warning(self._put_back(record).removeprefix("; "))
+            raise
+
+    def _restore(self, record: Repoint) -> None:
+        self.ws.update_bundle(record.bundle_id, record.previous_image_id)
+        log.info("bundle %s points at its previous image %s again", record.bundle_id, record.previous_image_id)
+        try:
+            self.ws.delete_tags(record.bundle_id, [contract.APPLIED_TAG_KEY])
+        except ServiceError as error:
+            # The image is back, which is what matters; a leftover marker only serves a retry.
+            log.warning("could not remove the tag %s from %s: %s", contract.APPLIED_TAG_KEY, record.bundle_id, error)
+
+    def _put_back(self, record: Repoint) -> str:
+        """Restore after a failed wait, and say how that went, to end the failure's reason."""
+        try:
+            self._restore(record)
+        except ServiceError as error:
+            return f"; bundle {record.bundle_id} could not be pointed back at {record.previous_image_id}: {error}"
+        return f"; bundle {record.bundle_id} was pointed back at its previous image {record.previous_image_id}"

@@ -1,0 +1,143 @@
+"""The Lambda entry point: one function serves every image and bundle resource of a stack.
+
+Two kinds of events arrive here:
+- CloudFormation custom resource requests, dispatched by crhelper (cloudformation.Protocol);
+- ticks of a watch rule (watch.py), which look at one image or bundle and end a wait.
+
+Both go to the lifecycle registered for the resource type (LIFECYCLES). The Lambda runtime calls
+``index.handler``: the asset's top-level index.py only imports ``handler`` from here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import contract
+from .cloudformation import Answer, Failure, Protocol, ResourceEvent, Sender, not_created_id, put_json
+from .watch import WATCH_KEY, Scheduler, Watch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deps:
+    """The outside world, built once per container and replaceable by tests."""
+
+    workspaces: Any
+    events: Any
+    rule_prefix: str
+    poll_minutes: int = contract.POLL_MINUTES
+    send: Sender = put_json
+    clock: Callable[[], float] = field(default=time.time)
+
+
+deps: Deps | None = None
+# The answer goes through whatever deps.send is when it is sent, so that tests can replace it.
+protocol = Protocol(send=lambda url, body: (deps.send if deps else put_json)(url, body))
+
+try:
+    import boto3
+    from botocore.config import Config
+
+    from .bundle import BundleLifecycle
+    from .bundle_image import BundleImageLifecycle
+    from .image import ImageLifecycle
+    from .lifecycle import Lifecycle
+    from .workspaces import WorkSpaces
+
+    # Every resource type this provider serves, by ResourceType: index.py knows no more of them than this.
+    LIFECYCLES: Mapping[str, type[Lifecycle]] = {
+        kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle, BundleLifecycle, BundleImageLifecycle)
+    }
+
+    # Throttling is retried with exponential backoff (botocore "standard" mode);
+    # the model declares no ThrottlingException but the service throttles.
+    _config = Config(retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="cdk-workspaces-image")
+
+    class _LazyClient:
+        """A boto3 client made on first use: a tick that finds its image still PENDING never needs
+        EventBridge, and making a client is the larger part of a cold start."""
+
+        def __init__(self, service: str) -> None:
+            self._service = service
+            self._client: Any = None
+
+        def __getattr__(self, name: str) -> Any:
+            if self._client is None:
+                make: Any = boto3.client  # its typed overloads want a literal service name
+                self._client = make(self._service, config=_config)
+            return getattr(self._client, name)
+
+    deps = Deps(
+        workspaces=_LazyClient("workspaces"),
+        events=_LazyClient("events"),
+        rule_prefix=os.environ[contract.ENV_RULE_PREFIX],
+        poll_minutes=int(os.environ.get(contract.ENV_POLL_MINUTES, str(contract.POLL_MINUTES))),
+    )
+except Exception as error:
+    protocol.init_failure(error)
+
+
+def lifecycle_for(resource_type: str, context: Any) -> Lifecycle:
+    """The lifecycle of this resource type, bound to this invocation's function. Raises ProviderError."""
+    assert deps is not None  # crhelper answers init failures before any request reaches here
+    kind = LIFECYCLES.get(resource_type)
+    if kind is None:
+        from .errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"this provider does not serve resources of type {resource_type!r}; it serves {', '.join(LIFECYCLES)}"
+        )
+    function_arn = str(getattr(context, "invoked_function_arn", "") or "")
+    scheduler = Scheduler(deps.events, deps.rule_prefix, function_arn, deps.poll_minutes)
+    return kind(WorkSpaces(deps.workspaces), scheduler, deps.send, deps.clock)
+
+
+def _serve(event: dict[str, Any], context: Any, request: Callable[[Lifecycle, ResourceEvent], Answer]) -> Any:
+    """Run one request; what it returns (never raises) is what cloudformation.Protocol answers."""
+    ev = ResourceEvent.parse(event)
+    log.info("%s %s (%s) of %s", ev.request_type, ev.logical_id, ev.resource_type, ev.physical_id)
+    lifecycle: Lifecycle | None = None
+    try:
+        lifecycle = lifecycle_for(ev.resource_type, context)
+        return request(lifecycle, ev)
+    except Exception as error:
+        log.exception("%s %s failed", ev.request_type, ev.logical_id)
+        return Failure(str(error), made=lifecycle.made if lifecycle else None)
+
+
+def _delete(lifecycle: Lifecycle, ev: ResourceEvent) -> Answer:
+    lifecycle.delete(ev)
+    return Answer(ev.physical_id or not_created_id(ev.logical_id))
+
+
+def create(event: dict[str, Any], context: Any) -> Any:
+    return _serve(event, context, lambda lifecycle, ev: lifecycle.create(ev))
+
+
+def update(event: dict[str, Any], context: Any) -> Any:
+    return _serve(event, context, lambda lifecycle, ev: lifecycle.update(ev))
+
+
+def delete(event: dict[str, Any], context: Any) -> Any:
+    return _serve(event, context, _delete)
+
+
+protocol.create(create)
+protocol.update(update)
+protocol.delete(delete)
+
+
+def handler(event: dict[str, Any], context: Any) -> None:
+    if WATCH_KEY in event:
+        if protocol.init_error is not None:
+            raise protocol.init_error  # the rule fires again; nothing is lost
+        watch = Watch.from_event(event)
+        lifecycle_for(watch.resource_type, context).tick(watch)
+        return
+    protocol(event, context)

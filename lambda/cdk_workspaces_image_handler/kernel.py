@@ -1,0 +1,241 @@
+"""What every resource type shares, as pure functions of what the handler has read.
+
+Kinds, the ownership tag, adoption, tag changes, delete-or-keep and the outcome of a wait. Nothing here
+calls AWS, so each decision is tested on its own, without mocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import contract
+from .errors import InvalidInputError
+
+# A deferred answer keeps this margin inside the custom resource's ServiceTimeout for Lambda's retries.
+DEFERRED_ANSWER_MARGIN_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The words and id shape of one kind of WorkSpaces resource, so shared decisions speak of it correctly."""
+
+    noun: str
+    article: str
+    prefix: str
+    # The prop that names it, and the props whose change replaces it (for the name-taken reason).
+    name_prop: str
+    replacing_props: str
+    # What a watch that ran out of time says after "is still PENDING".
+    timeout_text: str
+    # Anything more to say when its name is taken.
+    name_note: str = ""
+
+
+IMAGE = Kind(
+    noun="image",
+    article="an",
+    prefix="wsi-",
+    name_prop="image_name",
+    replacing_props="source_image_id or description",
+    timeout_text="after the configured timeout; raise timeout (at most 12 hours) or retry later",
+)
+BUNDLE = Kind(
+    noun="bundle",
+    article="a",
+    prefix="wsb-",
+    name_prop="bundle_name",
+    replacing_props="description, compute_type or a storage size",
+    timeout_text="within the custom resource's hour; deploy again once WorkSpaces reports it AVAILABLE",
+    # "Wait at least 2 hours after deleting a bundle before creating a new bundle with the same name":
+    # https://docs.aws.amazon.com/workspaces/latest/adminguide/delete_bundle.html
+    name_note=" (WorkSpaces asks to wait 2 hours after deleting a bundle before reusing its name)",
+)
+
+
+def kind_of(resource_id: str) -> Kind:
+    return BUNDLE if resource_id.startswith(BUNDLE.prefix) else IMAGE
+
+
+class Keyed(Protocol):
+    """A request whose replacing values go into the ownership tag."""
+
+    @property
+    def replacing_values(self) -> tuple[str, ...]: ...
+
+
+class Observed(Protocol):
+    """What a watch needs to know of the resource it waits for."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def problem(self) -> str: ...
+
+
+# ---------------------------------------------------------------- reading properties
+
+
+def refuse(problems: Sequence[str]) -> None:
+    """Fail with every broken rule at once, as synth does."""
+    if problems:
+        raise InvalidInputError("; ".join(problems))
+
+
+def require(props: Mapping[str, Any], *keys: str) -> None:
+    missing = [k for k in keys if not props.get(k)]
+    if missing:
+        raise InvalidInputError(f"missing required properties: {', '.join(missing)}")
+
+
+def tags_from(value: Any) -> dict[str, str]:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, list) or not all(isinstance(t, Mapping) and "Key" in t for t in value):
+        raise InvalidInputError(f"tags (Tags) {value!r} must be a list of {{Key, Value}} objects")
+    return {str(t["Key"]): str(t.get("Value", "")) for t in value}
+
+
+# ---------------------------------------------------------------- ownership
+
+
+def digest(*parts: str, size: int = 16) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:size]
+
+
+def resource_key(stack_id: str, logical_id: str) -> str:
+    return digest(stack_id, logical_id)
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """The ownership tag: which resource made an image or bundle, and for which request."""
+
+    resource_key: str
+    request_key: str
+
+    @classmethod
+    def of(cls, stack_id: str, logical_id: str, request: Keyed) -> Ownership:
+        return cls(resource_key(stack_id, logical_id), digest(*request.replacing_values))
+
+    @property
+    def tag_value(self) -> str:
+        return f"{self.resource_key}.{self.request_key}"
+
+    def owns(self, tag_value: str | None) -> bool:
+        """Did this resource create the resource carrying `tag_value` (for any request)?"""
+        return bool(tag_value) and str(tag_value).split(".")[0] == self.resource_key
+
+
+# ---------------------------------------------------------------- create or adopt
+
+
+@dataclass(frozen=True)
+class Adoption:
+    keep: str | None
+    extras: tuple[str, ...] = ()
+
+
+def choose_adoption(resource_ids: Sequence[str]) -> Adoption:
+    """Among resources this resource made for this very request, keep one and drop the rest.
+
+    Two deliveries of one Create racing each other may both create one if the
+    service lets names repeat (undocumented). Each picks the smallest id, so
+    both keep the same one and delete the same extras: nothing is orphaned.
+    """
+    ordered = sorted(set(resource_ids))
+    if not ordered:
+        return Adoption(None)
+    return Adoption(ordered[0], tuple(ordered[1:]))
+
+
+def name_taken_reason(name: str, held_by_this_resource: Sequence[str], kind: Kind = IMAGE) -> str:
+    noun, prop = kind.noun, kind.name_prop
+    if held_by_this_resource:
+        return (
+            f"{prop} {name!r} is still used by {', '.join(held_by_this_resource)}, the {noun} this resource is "
+            f"replacing: CloudFormation creates the new {noun} before it deletes the old one, so change {prop} "
+            f"together with {kind.replacing_props}"
+        )
+    return (
+        f"{kind.article} {noun} named {name!r} already exists and was not created by this resource; "
+        f"choose another {prop}, or delete that {noun}{kind.name_note}"
+    )
+
+
+# ---------------------------------------------------------------- tags-only updates
+
+
+@dataclass(frozen=True)
+class TagChanges:
+    """A tags-only update, applied in place with CreateTags and DeleteTags."""
+
+    to_set: Mapping[str, str] = field(default_factory=dict)
+    to_delete: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.to_set or self.to_delete)
+
+
+def tag_changes(old: Mapping[str, str], new: Mapping[str, str]) -> TagChanges:
+    return TagChanges(
+        to_set={k: v for k, v in new.items() if old.get(k) != v},
+        to_delete=tuple(sorted(k for k in old if k not in new)),
+    )
+
+
+# ---------------------------------------------------------------- delete or keep
+
+
+@dataclass(frozen=True)
+class DeletePlan:
+    delete: bool
+    why: str
+
+
+def plan_delete(physical_id: str | None, owner_tag: str | None, ownership_key: str, kind: Kind = IMAGE) -> DeletePlan:
+    noun = kind.noun
+    if not physical_id or not physical_id.startswith(kind.prefix):
+        return DeletePlan(
+            False,
+            f"{physical_id!r} is not {kind.article} {noun} id: the Create failed before making {kind.article} {noun}",
+        )
+    if owner_tag is None:
+        return DeletePlan(False, f"{noun} {physical_id} does not carry this resource's ownership tag; left alone")
+    if str(owner_tag).split(".")[0] != ownership_key:
+        return DeletePlan(False, f"{noun} {physical_id} was made by another resource; left alone")
+    return DeletePlan(True, f"deleting {noun} {physical_id}, which this resource created")
+
+
+# ---------------------------------------------------------------- waiting
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether a wait for AVAILABLE is over, and how it ended."""
+
+    done: bool
+    success: bool = False
+    reason: str = ""
+
+
+def watch_outcome(resource_id: str, found: Observed | None, now: float, deadline: float, kind: Kind = IMAGE) -> Outcome:
+    """Whether waiting for `resource_id` to be AVAILABLE is over, and how it ended."""
+    noun = kind.noun
+    if found is None:
+        return Outcome(True, False, f"{noun} {resource_id} no longer exists (deleted while waiting for AVAILABLE)")
+    if found.state == "AVAILABLE":
+        return Outcome(True, True, f"{noun} {resource_id} is AVAILABLE")
+    if found.state == "ERROR":
+        return Outcome(True, False, f"{noun} {resource_id} went to ERROR{found.problem}")
+    if now >= deadline:
+        return Outcome(True, False, f"timed out: {noun} {resource_id} is still {found.state} {kind.timeout_text}")
+    return Outcome(False)
+
+
+def respond_deadline(now: float) -> float:
+    """The latest a deferred answer may come: within the custom resource's hour, less a margin for Lambda's retries."""
+    return now + contract.SERVICE_TIMEOUT_SECONDS - DEFERRED_ANSWER_MARGIN_SECONDS

@@ -1,0 +1,332 @@
+"""The lifecycle every resource type shares, written once.
+
+``Lifecycle`` is what index.py dispatches to, with the one way a request waits for a resource to be
+AVAILABLE (``answer_when_available``) and the watch's ticks. ``OwnedLifecycle`` adds what every resource the
+handler *creates* shares: the ownership tag, adopt-on-repeated-create, delete-or-keep, tags-only updates in
+place, and undoing a replacement that failed. A resource type supplies only its hooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from . import contract
+from .cloudformation import Answer, ResourceEvent, Sender, response_body, signal_body
+from .errors import InvalidInputError, NotAvailableError, ServiceError
+from .kernel import (
+    Keyed,
+    Kind,
+    Observed,
+    Outcome,
+    Ownership,
+    TagChanges,
+    choose_adoption,
+    name_taken_reason,
+    plan_delete,
+    resource_key,
+    respond_deadline,
+    watch_outcome,
+)
+from .watch import GIVE_UP_AFTER_DEADLINE_SECONDS, Scheduler, Watch
+from .workspaces import WorkSpaces
+
+log = logging.getLogger(__name__)
+
+
+class Lifecycle(ABC):
+    """One custom resource type: its requests, and the ticks of its watch."""
+
+    RESOURCE_TYPE: ClassVar[str]
+    # The kind of resource its watch looks at.
+    WATCHED: ClassVar[Kind]
+
+    def __init__(self, ws: WorkSpaces, scheduler: Scheduler, send: Sender, clock: Callable[[], float]) -> None:
+        self.ws = ws
+        self.scheduler = scheduler
+        self.send = send
+        self.clock = clock
+        # The physical id of what this invocation made, so that a failure answered later still names it and
+        # CloudFormation's rollback Delete can undo it (crhelper #7 would answer a random id).
+        self.made: str | None = None
+
+    @abstractmethod
+    def create(self, ev: ResourceEvent) -> Answer:
+        """Raises ProviderError when the request cannot be done; the reason says why."""
+
+    @abstractmethod
+    def update(self, ev: ResourceEvent) -> Answer:
+        """Raises ProviderError when the request cannot be done; the reason says why."""
+
+    @abstractmethod
+    def delete(self, ev: ResourceEvent) -> None:
+        """Raises ProviderError when what the resource made cannot be deleted or restored."""
+
+    @abstractmethod
+    def describe(self, resource_id: str) -> Observed | None:
+        """The watched resource as the service describes it now, or None when it is gone. Raises ServiceError."""
+
+    @abstractmethod
+    def undo(self, watch: Watch) -> str:
+        """Undo the request a failed deferred answer belongs to; say what happened, to end the reason.
+
+        Raises nothing: a failed undo is said in the returned text.
+        """
+
+    def deadline(self, ev: ResourceEvent, found: Observed | None, now: float) -> float:
+        """When waiting for the resource gives up; by default within the custom resource's hour."""
+        return respond_deadline(now)
+
+    # ------------------------------------------------------------ waiting for AVAILABLE
+
+    def answer_when_available(
+        self,
+        ev: ResourceEvent,
+        resource_id: str,
+        answer: Answer,
+        *,
+        signal_url: str | None = None,
+        undo_on_failure: bool = False,
+    ) -> Answer:
+        """Tell whoever waits once `resource_id` is AVAILABLE: now if it is, else from a watch.
+
+        With `signal_url` a wait condition waits: the answer goes to CloudFormation now and the handle is
+        signalled later. Without it the answer itself waits, within the custom resource's hour, and
+        `undo_on_failure` undoes the request should the resource never be AVAILABLE.
+        Raises NotAvailableError when the answer waits and the resource will never be AVAILABLE.
+        """
+        now = self.clock()
+        found = self.describe(resource_id)
+        deadline = self.deadline(ev, found, now)
+        if not signal_url:
+            deadline = min(deadline, respond_deadline(now))
+        outcome = watch_outcome(resource_id, found, now, deadline, self.WATCHED)
+        if signal_url:
+            signal = Watch(self.RESOURCE_TYPE, resource_id, deadline, "signal", signal_url, ev.stack_id, ev.logical_id)
+            if outcome.done:
+                self._finish(signal, outcome)
+            else:
+                self.scheduler.start(signal)
+            return answer
+        if outcome.done and not outcome.success:
+            raise NotAvailableError(outcome.reason)
+        if outcome.done:
+            return answer
+        respond = Watch(
+            self.RESOURCE_TYPE,
+            resource_id,
+            deadline,
+            "respond",
+            ev.response_url,
+            ev.stack_id,
+            ev.logical_id,
+            ev.request_id,
+            physical_id=answer.physical_id,
+            data=dict(answer.data),
+            undo_on_failure=undo_on_failure,
+        )
+        self.scheduler.start(respond)
+        return replace(answer, deferred=True)
+
+    def tick(self, watch: Watch) -> None:
+        """One look at a watched resource: finish the wait when it is over, else do nothing."""
+        now = self.clock()
+        found = self.describe(watch.resource_id)
+        outcome = watch_outcome(watch.resource_id, found, now, watch.deadline, self.WATCHED)
+        if not outcome.done:
+            log.info("%s %s is %s; still waiting", self.WATCHED.noun, watch.resource_id, found.state if found else "?")
+            return
+        try:
+            self._finish(watch, outcome)
+        except Exception:
+            if now < watch.deadline + GIVE_UP_AFTER_DEADLINE_SECONDS:
+                raise  # the rule stays, so the next tick tries again
+            log.exception("giving up on answering for %s; removing the watch", watch.resource_id)
+        self.scheduler.stop(watch.stack_id, watch.logical_id)
+
+    def _finish(self, watch: Watch, outcome: Outcome) -> None:
+        if watch.mode == "signal":
+            self.send(
+                watch.url, signal_body(success=outcome.success, reason=outcome.reason, image_id=watch.resource_id)
+            )
+            return
+        reason = outcome.reason
+        if not outcome.success and watch.undo_on_failure:
+            reason += self.undo(watch)
+        self.send(
+            watch.url,
+            response_body(
+                status="SUCCESS" if outcome.success else "FAILED",
+                reason=reason,
+                physical_id=watch.answer_id,
+                stack_id=watch.stack_id,
+                request_id=watch.request_id,
+                logical_id=watch.logical_id,
+                data=watch.data,
+            ),
+        )
+
+
+class OwnedRequest(Keyed, Protocol):
+    """What the shared create/adopt/tag steps read of a request."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+
+
+R = TypeVar("R", bound=OwnedRequest)
+
+
+class OwnedLifecycle(Lifecycle, Generic[R]):
+    """A resource the handler creates, marks with the ownership tag, and alone may delete."""
+
+    KIND: ClassVar[Kind]
+    # The response Data key that carries the id (the resource's attribute).
+    ATTRIBUTE: ClassVar[str]
+
+    @abstractmethod
+    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> R:
+        """The request in the resource properties; `check` applies the input rules. Raises InvalidInputError."""
+
+    @abstractmethod
+    def find_named(self, request: R) -> Sequence[str]:
+        """Ids of this account's resources of this kind named like the request. Raises ServiceError."""
+
+    @abstractmethod
+    def create_resource(self, request: R, tags: Mapping[str, str]) -> str:
+        """Create the resource with these tags (the ownership tag among them); return its id. Raises ServiceError."""
+
+    @abstractmethod
+    def delete_resource(self, resource_id: str) -> None:
+        """Delete the resource; one already gone is no error. Raises ServiceError."""
+
+    def preflight(self, request: R) -> str | None:
+        """A check before anything is created: raise ProviderError to fail, or name an existing resource to
+        answer instead of creating one; None to go on."""
+        return None
+
+    # ------------------------------------------------------------ shared requests
+
+    def delete(self, ev: ResourceEvent) -> None:
+        # Whatever happens next, no watch of this resource may outlive it.
+        self.scheduler.stop(ev.stack_id, ev.logical_id)
+        physical = ev.physical_id or ""
+        if not physical.startswith(self.KIND.prefix):
+            self._delete_strays(ev)
+            return
+        plan = plan_delete(physical, self._owner_tag(physical), resource_key(ev.stack_id, ev.logical_id), self.KIND)
+        log.info(plan.why)
+        if plan.delete:
+            self.delete_resource(physical)
+
+    def undo(self, watch: Watch) -> str:
+        try:
+            self.delete_resource(watch.resource_id)
+        except ServiceError as error:
+            return f"; the new {self.KIND.noun} could not be deleted, delete it yourself: {error}"
+        return f"; the new {self.KIND.noun} {watch.resource_id} was deleted"
+
+    # ------------------------------------------------------------ shared steps
+
+    def _answer(self, resource_id: str) -> Answer:
+        return Answer(resource_id, {self.ATTRIBUTE: resource_id})
+
+    def obtain(self, ev: ResourceEvent, request: R) -> str:
+        """Create the resource, or adopt the one a previous delivery of this request made."""
+        noun = self.KIND.noun
+        ownership = Ownership.of(ev.stack_id, ev.logical_id, request)
+        adopted = self._adopt(request, ownership)
+        if adopted:
+            log.info("adopting %s %s, made by an earlier delivery of this request", noun, adopted)
+            self.made = adopted
+            return adopted
+        existing = self.preflight(request)
+        if existing:
+            return existing
+        tags = {**request.tags, contract.OWNER_TAG_KEY: ownership.tag_value}
+        try:
+            made = self.create_resource(request, tags)
+        except ServiceError as error:
+            if error.code != "ResourceAlreadyExistsException":
+                raise
+            # Another delivery of this very request may have won the race for the name.
+            adopted = self._adopt(request, ownership)
+            if not adopted:
+                holders = [i for i in self.find_named(request) if ownership.owns(self._owner_tag(i))]
+                raise ServiceError(error.code, name_taken_reason(request.name, holders, self.KIND)) from error
+            made = adopted
+        self.made = made
+        log.info("created %s %s", noun, made)
+        # Should the service allow duplicate names (undocumented), two racing
+        # deliveries both create; both keep the same one and delete the other.
+        self.made = self._adopt(request, ownership) or made
+        return self.made
+
+    def _mine(self, request: R, ownership: Ownership) -> list[str]:
+        """Resources this resource made for this very request: named like it, carrying its full ownership tag."""
+        return [i for i in self.find_named(request) if self._owner_tag(i) == ownership.tag_value]
+
+    def _adopt(self, request: R, ownership: Ownership) -> str | None:
+        adoption = choose_adoption(self._mine(request, ownership))
+        for extra in adoption.extras:
+            log.warning("deleting duplicate %s %s of this request (kept %s)", self.KIND.noun, extra, adoption.keep)
+            self.delete_resource(extra)
+        return adoption.keep
+
+    def replace(self, ev: ResourceEvent, request: R, then: Callable[[str], Answer]) -> Answer:
+        """Make the replacement, then `then` with its id; undo it if that fails."""
+        made = self.obtain(ev, request)
+        try:
+            return then(made)
+        except Exception:
+            # CloudFormation keeps the old resource after a failed update and forgets the new one.
+            self._discard(ev, made)
+            raise
+
+    def retag(self, ev: ResourceEvent, request: R, changes: TagChanges) -> str:
+        """Apply a tags-only change in place, only to a resource this resource made; return its id."""
+        current = ev.physical_id or ""
+        ownership = Ownership.of(ev.stack_id, ev.logical_id, request)
+        if changes and ownership.owns(self._owner_tag(current)):
+            self.ws.set_tags(current, changes.to_set)
+            self.ws.delete_tags(current, changes.to_delete)
+        return current
+
+    def _delete_strays(self, ev: ResourceEvent) -> None:
+        """A Create whose answer named nothing (it failed, or Lambda timed it out) may have made one anyway.
+
+        Only what carries this request's full ownership tag is deleted: never another resource's, nor one
+        this resource made for other properties and the stack retained.
+        """
+        try:
+            request = self.parse(ev.properties, check=False)
+        except InvalidInputError:
+            log.info("%r names nothing and its properties can't be read: nothing was made", ev.physical_id)
+            return
+        strays = self._mine(request, Ownership.of(ev.stack_id, ev.logical_id, request))
+        if not strays:
+            log.info("%r names nothing, and nothing was made for this request", ev.physical_id)
+        for stray in strays:
+            log.warning("deleting %s %s, made by a Create that could not say so", self.KIND.noun, stray)
+            self.delete_resource(stray)
+
+    def _discard(self, ev: ResourceEvent, resource_id: str) -> None:
+        # Only what this invocation made or adopted: never, say, a source image answered as is.
+        if resource_id != self.made:
+            return
+        self.scheduler.stop(ev.stack_id, ev.logical_id)
+        try:
+            self.delete_resource(resource_id)
+        except ServiceError:
+            log.exception("could not delete %s after the failed update", resource_id)
+
+    def _owner_tag(self, resource_id: str) -> str | None:
+        if not resource_id.startswith(self.KIND.prefix):
+            return None
+        return (self.ws.tags(resource_id) or {}).get(contract.OWNER_TAG_KEY)

@@ -1,0 +1,372 @@
+"""The one AWS client module: every WorkSpaces call the handler makes, what the service says, and what each
+refusal means to the user.
+
+Error meanings follow the "Errors" sections of the WorkSpaces API reference
+(https://docs.aws.amazon.com/workspaces/latest/api/API_Operations.html) and the botocore model. Throttling is
+retried by botocore (standard mode, see index.py); an error that survives the retries is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from . import contract
+from .errors import ServiceError
+from .kernel import kind_of
+
+log = logging.getLogger(__name__)
+
+MAX_IDS_PER_DESCRIBE = 25  # DescribeWorkspaceImages: ImageIds holds 1 to 25 ids
+
+
+# ---------------------------------------------------------------- what the service says
+
+
+@dataclass(frozen=True)
+class Image:
+    """What DescribeWorkspaceImages says of one image."""
+
+    image_id: str
+    name: str
+    state: str
+    created: datetime | None = None
+    update_available: bool = False
+    error_code: str = ""
+    error_message: str = ""
+    error_details: Sequence[tuple[str, str]] = ()
+
+    @property
+    def problem(self) -> str:
+        """The service's own account of an ERROR, ready to follow the state in a reason."""
+        parts = [p for p in (self.error_code, self.error_message) if p]
+        details = [": ".join(p for p in d if p) for d in self.error_details]
+        text = ": ".join(parts)
+        if details:
+            text = f"{text} (details: {'; '.join(details)})" if text else f"details: {'; '.join(details)}"
+        return f" - {text}" if text else ""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What DescribeWorkspaceBundles says of one bundle."""
+
+    bundle_id: str
+    name: str = ""
+    image_id: str = ""
+    owner: str = ""
+    state: str = "AVAILABLE"
+
+    @property
+    def problem(self) -> str:
+        # The model gives a bundle in ERROR no error code or message.
+        return ""
+
+
+def image_from(raw: Mapping[str, Any]) -> Image:
+    updates = raw.get("Updates") or {}
+    return Image(
+        image_id=raw["ImageId"],
+        name=raw.get("Name", ""),
+        state=raw.get("State", "PENDING"),
+        created=raw.get("Created"),
+        update_available=bool(updates.get("UpdateAvailable", False)),
+        error_code=raw.get("ErrorCode", ""),
+        error_message=raw.get("ErrorMessage", ""),
+        error_details=tuple((d.get("ErrorCode", ""), d.get("ErrorMessage", "")) for d in raw.get("ErrorDetails", [])),
+    )
+
+
+def bundle_from(raw: Mapping[str, Any]) -> Bundle:
+    return Bundle(
+        bundle_id=raw["BundleId"],
+        name=raw.get("Name", ""),
+        image_id=raw.get("ImageId", ""),
+        owner=raw.get("Owner", ""),
+        # State is optional in the model; a bundle described without one is taken as usable.
+        state=raw.get("State", "AVAILABLE"),
+    )
+
+
+# ---------------------------------------------------------------- what a refusal means
+
+# What a code means whatever the action; {action} and {subject} are filled in.
+_HINTS: Mapping[str, str] = {
+    "AccessDeniedException": "the provider's role may not call workspaces:{action} on {subject}; "
+    "check its policy, permission boundary and any SCP",
+    "InvalidParameterValuesException": "WorkSpaces rejected a parameter of {action} for {subject}",
+    "InvalidResourceStateException": "{subject} is not in a state that allows {action}",
+    "OperationNotSupportedException": "WorkSpaces does not support {action} for {subject}",
+    "ResourceNotFoundException": "{subject} was not found by {action}",
+    "ResourceAssociatedException": "{subject} is still associated with another resource",
+    "ThrottlingException": "WorkSpaces kept throttling {action} for {subject} after every retry; "
+    "deploy again later or with fewer images at once",
+}
+
+_IMAGE_QUOTA = (
+    "the Region's WorkSpaces image quota is used up, so {action} failed for {subject}; "
+    "delete unused images or ask for a higher quota"
+)
+_BUNDLE_NAME_TAKEN = (
+    "a bundle with the requested name already exists ({subject}); choose another bundle_name "
+    "(WorkSpaces asks to wait 2 hours after deleting a bundle before reusing its name)"
+)
+_BUNDLE_QUOTA = (
+    f"the Region's {contract.MAX_CUSTOM_BUNDLES} custom bundles are used up (a quota that cannot be raised), "
+    "so {action} failed for {subject}; delete unused bundles"
+)
+# In the error lists of Create/UpdateWorkspaceBundle; what it means there is undocumented.
+_BUNDLE_IMAGE_UNAVAILABLE = (
+    "WorkSpaces reports a resource of {action} for {subject} as not available; the image must be AVAILABLE"
+)
+
+# What a code means for one action, where that differs from _HINTS.
+_ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
+    "CreateUpdatedWorkspaceImage": {
+        "OperationNotSupportedException": "WorkSpaces cannot {action} for {subject}; only Windows 10, "
+        "Windows Server 2016 and Windows Server 2019 images can be updated programmatically",
+        "ResourceAlreadyExistsException": "an image with the requested name already exists ({subject}); "
+        "choose another image_name",
+        "ResourceLimitExceededException": _IMAGE_QUOTA,
+    },
+    "CreateTags": {
+        "ResourceLimitExceededException": f"{{subject}} would hold more than {contract.MAX_TAGS} tags, the most a "
+        "WorkSpaces resource holds, so {action} failed; remove tags from it",
+    },
+    "CreateWorkspaceBundle": {
+        "ResourceAlreadyExistsException": _BUNDLE_NAME_TAKEN,
+        "ResourceLimitExceededException": _BUNDLE_QUOTA,
+        "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
+    },
+    "UpdateWorkspaceBundle": {
+        "ResourceAlreadyExistsException": _BUNDLE_NAME_TAKEN,
+        "ResourceLimitExceededException": _BUNDLE_QUOTA,
+        "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
+    },
+}
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def _message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", "")).strip() or "(no message)"
+
+
+def explain(error: ClientError, action: str, subject: str) -> ServiceError:
+    """Turn an API error into a reason: what failed first, then the service's own code and words."""
+    code = _code(error)
+    hint = _ACTION_HINTS.get(action, {}).get(code) or _HINTS.get(code, "{action} failed for {subject}")
+    return ServiceError(code, f"{hint.format(action=action, subject=subject)} ({code}: {_message(error)})")
+
+
+def subject(resource_id: str) -> str:
+    """How a reason names a resource: by its kind and id."""
+    return f"{kind_of(resource_id).noun} {resource_id}"
+
+
+# ---------------------------------------------------------------- the calls
+
+
+class WorkSpaces:
+    """Thin wrapper over a boto3 `workspaces` client: one method per call, each raising ServiceError."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    # ------------------------------------------------------------ images
+
+    def describe_image(self, image_id: str) -> Image | None:
+        """The image, or None when it does not exist (the API may answer either empty or not-found)."""
+        try:
+            found = self.client.describe_workspace_images(ImageIds=[image_id])["Images"]
+        except ClientError as error:
+            if _code(error) in ("ResourceNotFoundException", "InvalidParameterValuesException"):
+                return None
+            raise explain(error, "DescribeWorkspaceImages", f"image {image_id}") from error
+        return next((image_from(i) for i in found if i["ImageId"] == image_id), None)
+
+    def owned_images_named(self, name: str) -> list[Image]:
+        images: list[Image] = []
+        try:
+            for page in self.client.get_paginator("describe_workspace_images").paginate(ImageType="OWNED"):
+                images += [image_from(i) for i in page["Images"] if i.get("Name") == name]
+        except ClientError as error:
+            raise explain(error, "DescribeWorkspaceImages", "the account's images") from error
+        return images
+
+    def create_updated_image(self, source_image_id: str, name: str, description: str, tags: Mapping[str, str]) -> str:
+        try:
+            answer = self.client.create_updated_workspace_image(
+                Name=name,
+                Description=description,
+                SourceImageId=source_image_id,
+                Tags=_tag_list(tags),
+            )
+        except ClientError as error:
+            raise explain(error, "CreateUpdatedWorkspaceImage", f"source image {source_image_id}") from error
+        return str(answer["ImageId"])
+
+    def delete_image(self, image_id: str) -> None:
+        """Delete an image, naming what holds it when the service refuses; an image already gone is no error."""
+        try:
+            self.client.delete_workspace_image(ImageId=image_id)
+        except ClientError as error:
+            code = _code(error)
+            if code == "ResourceNotFoundException":
+                return  # already gone: a repeated Delete
+            if code == "ResourceAssociatedException":
+                bundles = self.bundles_using(image_id)
+                held = f"bundles {', '.join(bundles)}" if bundles else "a bundle"
+                raise ServiceError(
+                    code,
+                    f"image {image_id} cannot be deleted: {held} still use it; point them at another image "
+                    f"or delete them first ({code}: {_message(error)})",
+                ) from error
+            if code == "InvalidResourceStateException":
+                raise ServiceError(code, self._why_not_deletable(image_id, _message(error))) from error
+            raise explain(error, "DeleteWorkspaceImage", f"image {image_id}") from error
+
+    def _why_not_deletable(self, image_id: str, said: str) -> str:
+        accounts = self.shared_with(image_id)
+        if accounts:
+            return (
+                f"image {image_id} cannot be deleted: it is shared with accounts {', '.join(accounts)}; "
+                f"unshare it first (InvalidResourceStateException: {said})"
+            )
+        image = self.describe_image(image_id)
+        state = image.state if image else "unknown"
+        return (
+            f"image {image_id} cannot be deleted in state {state}; retry the deletion once it is AVAILABLE "
+            f"or ERROR (InvalidResourceStateException: {said})"
+        )
+
+    def shared_with(self, image_id: str) -> list[str]:
+        try:
+            answer = self.client.describe_workspace_image_permissions(ImageId=image_id)
+        except ClientError as error:
+            log.warning("could not read the image's permissions to explain a blocked delete: %s", _code(error))
+            return []
+        return [p["SharedAccountId"] for p in answer.get("ImagePermissions", [])]
+
+    def bundles_using(self, image_id: str) -> list[str]:
+        """Bundle ids whose ImageId is this image (DescribeImageAssociations covers only applications)."""
+        try:
+            return [b.bundle_id for b in self._own_bundles() if b.image_id == image_id]
+        except ClientError as error:
+            log.warning("could not list bundles to explain a blocked delete: %s", _code(error))
+        return []
+
+    # ------------------------------------------------------------ tags
+
+    def tags(self, resource_id: str) -> dict[str, str] | None:
+        """The image's or bundle's tags, or None when it is gone."""
+        try:
+            listed = self.client.describe_tags(ResourceId=resource_id)["TagList"]
+        except ClientError as error:
+            if _code(error) == "ResourceNotFoundException":
+                return None
+            raise explain(error, "DescribeTags", subject(resource_id)) from error
+        return {t["Key"]: t.get("Value", "") for t in listed}
+
+    def set_tags(self, resource_id: str, tags: Mapping[str, str]) -> None:
+        if not tags:
+            return
+        try:
+            self.client.create_tags(ResourceId=resource_id, Tags=_tag_list(tags))
+        except ClientError as error:
+            raise explain(error, "CreateTags", subject(resource_id)) from error
+
+    def delete_tags(self, resource_id: str, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        try:
+            self.client.delete_tags(ResourceId=resource_id, TagKeys=list(keys))
+        except ClientError as error:
+            raise explain(error, "DeleteTags", subject(resource_id)) from error
+
+    # ------------------------------------------------------------ bundles
+
+    def _own_bundles(self) -> list[Bundle]:
+        # DescribeWorkspaceBundles without BundleIds or Owner lists the account's own bundles.
+        bundles: list[Bundle] = []
+        for page in self.client.get_paginator("describe_workspace_bundles").paginate():
+            bundles += [bundle_from(b) for b in page.get("Bundles", [])]
+        return bundles
+
+    def owned_bundles_named(self, name: str) -> list[Bundle]:
+        try:
+            return [b for b in self._own_bundles() if b.name == name]
+        except ClientError as error:
+            raise explain(error, "DescribeWorkspaceBundles", "the account's bundles") from error
+
+    def describe_bundle(self, bundle_id: str) -> Bundle | None:
+        """The bundle, or None when it does not exist."""
+        try:
+            found = self.client.describe_workspace_bundles(BundleIds=[bundle_id]).get("Bundles", [])
+        except ClientError as error:
+            if _code(error) in ("ResourceNotFoundException", "InvalidParameterValuesException"):
+                return None
+            raise explain(error, "DescribeWorkspaceBundles", f"bundle {bundle_id}") from error
+        return next((bundle_from(b) for b in found if b["BundleId"] == bundle_id), None)
+
+    def create_bundle(
+        self,
+        *,
+        name: str,
+        description: str,
+        image_id: str,
+        compute_type: str,
+        user_storage: str,
+        root_storage: str | None,
+        tags: Mapping[str, str],
+    ) -> str:
+        optional = {"RootStorage": {"Capacity": root_storage}} if root_storage else {}
+        try:
+            answer = self.client.create_workspace_bundle(
+                BundleName=name,
+                BundleDescription=description,
+                ImageId=image_id,
+                ComputeType={"Name": compute_type},
+                UserStorage={"Capacity": user_storage},
+                Tags=_tag_list(tags),
+                **optional,
+            )
+        except ClientError as error:
+            raise explain(error, "CreateWorkspaceBundle", f"bundle {name!r} on image {image_id}") from error
+        return str(answer["WorkspaceBundle"]["BundleId"])
+
+    def update_bundle(self, bundle_id: str, image_id: str) -> None:
+        """Point the bundle at another image; WorkSpaces launched from it keep their image until rebuilt."""
+        try:
+            self.client.update_workspace_bundle(BundleId=bundle_id, ImageId=image_id)
+        except ClientError as error:
+            raise explain(error, "UpdateWorkspaceBundle", f"bundle {bundle_id} or image {image_id}") from error
+
+    def delete_bundle(self, bundle_id: str) -> None:
+        """Delete a bundle; one already gone is no error."""
+        try:
+            self.client.delete_workspace_bundle(BundleId=bundle_id)
+        except ClientError as error:
+            code = _code(error)
+            if code == "ResourceNotFoundException":
+                return  # already gone: a repeated Delete
+            if code == "ResourceAssociatedException":
+                # "To delete a bundle, you must first delete all of the WorkSpaces that are based on the bundle":
+                # https://docs.aws.amazon.com/workspaces/latest/adminguide/delete_bundle.html
+                raise ServiceError(
+                    code,
+                    f"bundle {bundle_id} cannot be deleted: WorkSpaces are still based on it; terminate them or "
+                    f"keep the bundle (removal_policy RETAIN) ({code}: {_message(error)})",
+                ) from error
+            raise explain(error, "DeleteWorkspaceBundle", f"bundle {bundle_id}") from error
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
