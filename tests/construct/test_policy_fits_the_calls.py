@@ -1,0 +1,78 @@
+"""The provider's policy grants every AWS call the handler makes, and nothing it never makes.
+
+Adding a WorkSpaces or EventBridge call without its IAM statement would otherwise show first in a user's
+account, as AccessDenied hours into a deploy. The calls are read from the handler's source (every
+``self.client.<operation>(...)``, paginator and ``self.events.<operation>(...)``) and named as IAM names them,
+through botocore's service models.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+from pathlib import Path
+
+import aws_cdk as cdk
+import botocore.session
+from aws_cdk.assertions import Template
+from botocore import xform_name
+from support.construct import NO_BUNDLING, actions, every_resource_type, statements
+
+HANDLER = Path(__file__).resolve().parents[2] / "lambda" / "cdk_workspaces_image_handler"
+# Which attribute of the handler's objects holds which service's client.
+CLIENTS = {"client": "workspaces", "events": "events"}
+
+
+def iam_name(service: str, snake: str) -> str:
+    model = botocore.session.get_session().get_service_model(service)
+    operations = {xform_name(name): name for name in model.operation_names}
+    return f"{service}:{operations[snake]}"
+
+
+def handler_calls() -> set[str]:
+    """`service:Operation` for every call on a client attribute in the handler package."""
+    found: set[str] = set()
+    for path in HANDLER.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value
+            if not (isinstance(owner, ast.Attribute) and owner.attr in CLIENTS):
+                continue
+            service, method = CLIENTS[owner.attr], node.func.attr
+            if method == "get_paginator":
+                arg = node.args[0]
+                assert isinstance(arg, ast.Constant)
+                method = str(arg.value)
+            elif method == "exceptions":
+                continue
+            found.add(iam_name(service, method))
+    return found
+
+
+def granted() -> set[str]:
+    """Every workspaces and events action of the provider's policy, in a stack with every resource type."""
+    stack = every_resource_type(cdk.App(context=NO_BUNDLING))
+    return {
+        action
+        for statement in statements(Template.from_stack(stack))
+        for action in actions(statement)
+        if action.split(":")[0] in CLIENTS.values()
+    }
+
+
+def test_the_handler_calls_are_read_from_its_source() -> None:
+    calls = handler_calls()
+    assert {"workspaces:CreateUpdatedWorkspaceImage", "workspaces:DescribeWorkspaceBundles", "events:PutRule"} <= calls
+
+
+def test_every_call_of_the_handler_is_granted() -> None:
+    allowed = granted()
+    missing = sorted(call for call in handler_calls() if not any(fnmatch.fnmatchcase(call, a) for a in allowed))
+    assert missing == [], "add these actions to the provider's policy (_provider.py)"
+
+
+def test_nothing_is_granted_that_the_handler_never_calls() -> None:
+    calls = handler_calls()
+    unused = sorted(action for action in granted() if not any(fnmatch.fnmatchcase(c, action) for c in calls))
+    assert unused == [], "remove these actions from the provider's policy (_provider.py)"
