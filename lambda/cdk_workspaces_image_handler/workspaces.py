@@ -22,7 +22,6 @@ from .kernel import kind_of
 
 log = logging.getLogger(__name__)
 
-MAX_IDS_PER_DESCRIBE = 25  # DescribeWorkspaceImages: ImageIds holds 1 to 25 ids
 
 
 # ---------------------------------------------------------------- what the service says
