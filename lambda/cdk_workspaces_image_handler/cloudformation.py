@@ -240,7 +240,8 @@ class Protocol(_CfnResource):  # type: ignore[misc]
         # crhelper would answer the returned value as the physical id, or a random one (crhelper #7).
         result = self.PhysicalResourceId
         if not isinstance(result, Answer | Failure):
-            result = Failure(f"the provider returned no answer for this request ({type(result).__name__})")
+            # The registered function raised before it could return one: crhelper kept its message.
+            result = Failure(str(self.Reason) or "the provider failed before it could answer this request")
         self._put(ResourceEvent.parse(event), result)
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import contract
 from .cloudformation import Answer, Failure, Protocol, ResourceEvent, Sender, not_created_id, put_json
+from .errors import InvalidInputError
 from .watch import WATCH_KEY, Scheduler, Watch
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,6 @@ def lifecycle_for(resource_type: str, context: Any) -> Lifecycle:
     assert deps is not None  # crhelper answers init failures before any request reaches here
     kind = LIFECYCLES.get(resource_type)
     if kind is None:
-        from .errors import InvalidInputError
-
         raise InvalidInputError(
             f"this provider does not serve resources of type {resource_type!r}; it serves {', '.join(LIFECYCLES)}"
         )
@@ -98,7 +97,9 @@ def lifecycle_for(resource_type: str, context: Any) -> Lifecycle:
     return kind(WorkSpaces(deps.workspaces), scheduler, deps.send, deps.clock)
 
 
-def _serve(event: dict[str, Any], context: Any, request: Callable[[Lifecycle, ResourceEvent], Answer]) -> Any:
+def _serve(
+    event: dict[str, Any], context: Any, request: Callable[[Lifecycle, ResourceEvent], Answer]
+) -> Answer | Failure:
     """Run one request; what it returns (never raises) is what cloudformation.Protocol answers."""
     ev = ResourceEvent.parse(event)
     log.info("%s %s (%s) of %s", ev.request_type, ev.logical_id, ev.resource_type, ev.physical_id)
@@ -116,15 +117,15 @@ def _delete(lifecycle: Lifecycle, ev: ResourceEvent) -> Answer:
     return Answer(ev.physical_id or not_created_id(ev.logical_id))
 
 
-def create(event: dict[str, Any], context: Any) -> Any:
+def create(event: dict[str, Any], context: Any) -> Answer | Failure:
     return _serve(event, context, lambda lifecycle, ev: lifecycle.create(ev))
 
 
-def update(event: dict[str, Any], context: Any) -> Any:
+def update(event: dict[str, Any], context: Any) -> Answer | Failure:
     return _serve(event, context, lambda lifecycle, ev: lifecycle.update(ev))
 
 
-def delete(event: dict[str, Any], context: Any) -> Any:
+def delete(event: dict[str, Any], context: Any) -> Answer | Failure:
     return _serve(event, context, _delete)
 
 

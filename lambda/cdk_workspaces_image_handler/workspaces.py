@@ -23,7 +23,6 @@ from .kernel import kind_of
 log = logging.getLogger(__name__)
 
 
-
 # ---------------------------------------------------------------- what the service says
 
 
