@@ -1,7 +1,7 @@
 """Figure 3: the handler asset as synth bundles it, its zipped size, and how long importing it takes when cold.
 
 The cold import runs ``import index`` from the bundled asset directory in a fresh interpreter, with the
-provider's environment (RULE_PREFIX, AWS_REGION), and times only the import statement; the reference is
+provider's environment (RULE_PREFIX, STACK_ID, AWS_REGION), and times only the import statement; the reference is
 ``import boto3`` alone, timed the same way. Both run with ``-I -B``: the asset ships no bytecode and Lambda's
 code directory is read-only, so the handler's modules (and the bundled crhelper) are compiled on every cold
 start, while boto3 comes precompiled, as in the Lambda Python runtime.
@@ -66,6 +66,7 @@ def probe_environment(rule_prefix: str = "cdkwsi-0123abcd-", region: str = "eu-w
         {
             "RULE_PREFIX": rule_prefix,
             "POLL_MINUTES": "1",
+            "STACK_ID": f"arn:aws:cloudformation:{region}:111122223333:stack/Bench/00000000-0000-4000-8000-0",
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             "AWS_CONFIG_FILE": os.devnull,

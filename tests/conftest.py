@@ -14,6 +14,8 @@ sys.path.insert(0, str(HANDLER_DIR))
 # aws_emulator/ and cfn_driver/ (and benchmarks/) are top-level folders of the repository, not installed packages.
 sys.path.insert(1, str(ROOT))
 
+from support import STACK_ID  # noqa: E402  (needs tests/ on sys.path, which pytest puts there for this file)
+
 # No test may reach AWS: fake credentials, a fixed Region, no config files.
 os.environ.update(
     {
@@ -26,5 +28,6 @@ os.environ.update(
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "RULE_PREFIX": "cdkwsi-0123abcd-",
         "POLL_MINUTES": "1",
+        "STACK_ID": STACK_ID,
     }
 )

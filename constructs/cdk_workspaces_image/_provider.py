@@ -146,6 +146,8 @@ class WorkspacesImageProvider(Construct):
             environment={
                 contract.ENV_RULE_PREFIX: self.rule_prefix,
                 contract.ENV_POLL_MINUTES: str(contract.POLL_MINUTES),
+                # Anyone allowed to invoke the function can send it a request naming another stack.
+                contract.ENV_STACK_ID: stack.stack_id,
             },
         )
         # The function must not run before its policy exists. CDK also makes it depend on the role, which its

@@ -123,9 +123,15 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
         plan = plan_bundle_update(old, new)
         if plan.replace:
             return self.replace(ev, new, lambda made: self._ready(ev, made, undo_on_failure=True))
-        current = self.retag(ev, new, plan.tags)
         if plan.image_id is None:
-            return self._answer(current)
+            return self._answer(self.retag(ev, new, plan.tags))
+        current = ev.physical_id or ""
+        if not self.owns(ev, new, current):
+            raise InvalidInputError(
+                f"bundle {current} does not carry this resource's ownership tag, so it was not pointed at "
+                f"{plan.image_id}; a WorkspaceBundle only changes the bundle it created"
+            )
+        self.retag(ev, new, plan.tags, owned=True)
         # The monthly path: same bundle, new image. CloudFormation deletes a replaced image only in its
         # cleanup phase, after every update succeeded, so the old image is free by then.
         self.ws.update_bundle(current, plan.image_id)

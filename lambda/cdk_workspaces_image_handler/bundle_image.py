@@ -161,13 +161,26 @@ class RestorePlan:
     why: str
 
 
-def plan_restore(record: Repoint | None, applied_image_id: str, bundle: Bundle | None) -> RestorePlan:
-    """On delete: put the previous image back, but only where this resource's image is still in place."""
+def marked_by(tags: Mapping[str, str] | None, stack_id: str, logical_id: str) -> bool:
+    """Does a bundle with these tags carry this resource's marker? Only then may this resource change it."""
+    marker = Marker.parse((tags or {}).get(contract.APPLIED_TAG_KEY))
+    return marker is not None and marker.resource_key == resource_key(stack_id, logical_id)
+
+
+def plan_restore(record: Repoint | None, applied_image_id: str, bundle: Bundle | None, *, marked: bool) -> RestorePlan:
+    """On delete: put the previous image back, but only where this resource's image is still in place.
+
+    `marked`: the bundle carries this resource's marker, which apply_to_bundle set before re-pointing it.
+    """
     if record is None:
         return RestorePlan(False, "nothing was re-pointed: the Create failed before re-pointing the bundle")
     bid, previous = record.bundle_id, record.previous_image_id
     if bundle is None:
         return RestorePlan(False, f"bundle {bid} no longer exists; nothing to restore")
+    if not marked:
+        return RestorePlan(
+            False, f"bundle {bid} does not carry this resource's marker {contract.APPLIED_TAG_KEY!r}; left alone"
+        )
     if bundle.image_id == previous:
         return RestorePlan(False, f"bundle {bid} already uses its previous image {previous}")
     if bundle.image_id != applied_image_id:
@@ -209,6 +222,11 @@ class BundleImageLifecycle(Lifecycle):
         if change == "none":
             return Answer(physical, data)
         # Another image for the same bundle: in place, keeping the record of the image before the stack's first.
+        if not self._marked(new.bundle_id, ev.stack_id, ev.logical_id):
+            raise InvalidInputError(
+                f"bundle {new.bundle_id} does not carry this resource's marker {contract.APPLIED_TAG_KEY!r}, so it "
+                f"was not pointed at {new.image_id}; apply_to_bundle only changes a bundle it applied an image to"
+            )
         self.ws.update_bundle(new.bundle_id, new.image_id)
         return self.answer_when_available(ev, new.bundle_id, Answer(physical, data), undo_on_failure=False)
 
@@ -217,7 +235,8 @@ class BundleImageLifecycle(Lifecycle):
         record = Repoint.parse(ev.physical_id)
         applied = str(ev.properties.get(P.IMAGE_ID, ""))
         bundle = self.ws.describe_bundle(record.bundle_id) if record else None
-        plan = plan_restore(record, applied, bundle)
+        marked = bundle is not None and self._marked(bundle.bundle_id, ev.stack_id, ev.logical_id)
+        plan = plan_restore(record, applied, bundle, marked=marked)
         log.info(plan.why)
         if not (plan.restore and record):
             return
@@ -235,7 +254,11 @@ class BundleImageLifecycle(Lifecycle):
 
     def undo(self, watch: Watch) -> str:
         record = Repoint.parse(watch.physical_id)
-        return self._put_back(record) if record else ""
+        if record is None:
+            return ""
+        if not self._marked(record.bundle_id, watch.stack_id, watch.logical_id):
+            return f"; bundle {record.bundle_id} does not carry this resource's marker, so it was left alone"
+        return self._put_back(record)
 
     # ------------------------------------------------------------ steps
 
@@ -265,6 +288,9 @@ class BundleImageLifecycle(Lifecycle):
                 # A failed replacement is forgotten by CloudFormation: no Delete will restore this bundle.
                 log.warning(self._put_back(record).removeprefix("; "))
             raise
+
+    def _marked(self, bundle_id: str, stack_id: str, logical_id: str) -> bool:
+        return marked_by(self.ws.tags(bundle_id), stack_id, logical_id)
 
     def _restore(self, record: Repoint) -> None:
         self.ws.update_bundle(record.bundle_id, record.previous_image_id)

@@ -135,6 +135,20 @@ def response_body(
     return body
 
 
+def foreign_stack(event: ResourceEvent, own_stack_id: str) -> Failure | None:
+    """A refusal for a request that names another stack than the function's own, else None.
+
+    Only CloudFormation should send requests, but whoever may invoke the function, or names it as a
+    ServiceToken in another stack, can send one; the ownership tag is keyed by the stack the request names.
+    """
+    if event.stack_id == own_stack_id:
+        return None
+    return Failure(
+        f"this provider serves the resources of stack {own_stack_id} only; it does nothing for a request "
+        f"that names stack {event.stack_id}: give that stack its own UpdatedWorkspaceImage or WorkspaceBundle"
+    )
+
+
 def response_for(event: ResourceEvent, result: Answer | Failure) -> dict[str, Any] | None:
     """The response to PUT now for this request, or None when a watch answers later."""
     if isinstance(result, Answer):

@@ -76,6 +76,8 @@ class Attributes:
 # Environment variables the construct sets on the function and the handler reads.
 ENV_RULE_PREFIX: Final = "RULE_PREFIX"
 ENV_POLL_MINUTES: Final = "POLL_MINUTES"
+# The function's own stack (its AWS::StackId): the handler serves requests of that stack only.
+ENV_STACK_ID: Final = "STACK_ID"
 # How often a watch looks at what it waits for.
 POLL_MINUTES: Final = 1
 

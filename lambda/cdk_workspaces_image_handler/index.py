@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import contract
-from .cloudformation import Answer, Failure, Protocol, ResourceEvent, Sender, not_created_id, put_json
+from .cloudformation import (
+    Answer,
+    Failure,
+    Protocol,
+    ResourceEvent,
+    Sender,
+    foreign_stack,
+    not_created_id,
+    put_json,
+)
 from .errors import InvalidInputError
 from .watch import WATCH_KEY, Scheduler, Watch
 
@@ -32,6 +41,8 @@ class Deps:
     workspaces: Any
     events: Any
     rule_prefix: str
+    # The function's own stack: requests and watches naming another are refused.
+    stack_id: str
     poll_minutes: int = contract.POLL_MINUTES
     send: Sender = put_json
     clock: Callable[[], float] = field(default=time.time)
@@ -78,6 +89,7 @@ try:
         workspaces=_LazyClient("workspaces"),
         events=_LazyClient("events"),
         rule_prefix=os.environ[contract.ENV_RULE_PREFIX],
+        stack_id=os.environ[contract.ENV_STACK_ID],
         poll_minutes=int(os.environ.get(contract.ENV_POLL_MINUTES, str(contract.POLL_MINUTES))),
     )
 except Exception as error:
@@ -103,6 +115,11 @@ def _serve(
     """Run one request; what it returns (never raises) is what cloudformation.Protocol answers."""
     ev = ResourceEvent.parse(event)
     log.info("%s %s (%s) of %s", ev.request_type, ev.logical_id, ev.resource_type, ev.physical_id)
+    assert deps is not None  # crhelper answers init failures before any request reaches here
+    refusal = foreign_stack(ev, deps.stack_id)
+    if refusal:
+        log.warning("refused: %s", refusal.reason)
+        return refusal
     lifecycle: Lifecycle | None = None
     try:
         lifecycle = lifecycle_for(ev.resource_type, context)
@@ -139,6 +156,10 @@ def handler(event: dict[str, Any], context: Any) -> None:
         if protocol.init_error is not None:
             raise protocol.init_error  # the rule fires again; nothing is lost
         watch = Watch.from_event(event)
+        assert deps is not None
+        if watch.stack_id != deps.stack_id:
+            log.warning("ignored a watch of stack %s; this provider serves %s only", watch.stack_id, deps.stack_id)
+            return
         lifecycle_for(watch.resource_type, context).tick(watch)
         return
     protocol(event, context)

@@ -16,8 +16,9 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from . import contract
 from .cloudformation import Answer, ResourceEvent, Sender, response_body, signal_body
-from .errors import InvalidInputError, NotAvailableError, ServiceError
+from .errors import InvalidInputError, NotAvailableError, NotDeliveredError, ServiceError
 from .kernel import (
+    DeletePlan,
     Keyed,
     Kind,
     Observed,
@@ -107,9 +108,13 @@ class Lifecycle(ABC):
         if signal_url:
             signal = Watch(self.RESOURCE_TYPE, resource_id, deadline, "signal", signal_url, ev.stack_id, ev.logical_id)
             if outcome.done:
-                self._finish(signal, outcome)
-            else:
-                self.scheduler.start(signal)
+                try:
+                    self._finish(signal, outcome)
+                    return answer
+                except NotDeliveredError as error:
+                    # Answering fails nothing here: the watch's next tick signals again.
+                    log.warning("the wait condition was not signalled (%s); the watch will signal again", error)
+            self.scheduler.start(signal)
             return answer
         if outcome.done and not outcome.success:
             raise NotAvailableError(outcome.reason)
@@ -220,16 +225,15 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         if not physical.startswith(self.KIND.prefix):
             self._delete_strays(ev)
             return
-        plan = plan_delete(physical, self._owner_tag(physical), resource_key(ev.stack_id, ev.logical_id), self.KIND)
-        log.info(plan.why)
-        if plan.delete:
-            self.delete_resource(physical)
+        self._delete_own(physical, ev.stack_id, ev.logical_id)
 
     def undo(self, watch: Watch) -> str:
         try:
-            self.delete_resource(watch.resource_id)
+            plan = self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id)
         except ServiceError as error:
             return f"; the new {self.KIND.noun} could not be deleted, delete it yourself: {error}"
+        if not plan.delete:
+            return f"; {plan.why}"
         return f"; the new {self.KIND.noun} {watch.resource_id} was deleted"
 
     # ------------------------------------------------------------ shared steps
@@ -280,23 +284,32 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         return adoption.keep
 
     def replace(self, ev: ResourceEvent, request: R, then: Callable[[str], Answer]) -> Answer:
-        """Make the replacement, then `then` with its id; undo it if that fails."""
+        """Make the replacement, then `then` with its id; undo it if that fails, but not for an answer or
+        signal that was not delivered: that is delivered again, and must name a resource that still exists."""
         made = self.obtain(ev, request)
         try:
             return then(made)
+        except NotDeliveredError:
+            raise
         except Exception:
             # CloudFormation keeps the old resource after a failed update and forgets the new one.
             self._discard(ev, made)
             raise
 
-    def retag(self, ev: ResourceEvent, request: R, changes: TagChanges) -> str:
-        """Apply a tags-only change in place, only to a resource this resource made; return its id."""
+    def retag(self, ev: ResourceEvent, request: R, changes: TagChanges, *, owned: bool | None = None) -> str:
+        """Apply a tags-only change in place, only to a resource this resource made; return its id.
+
+        `owned`: whether the resource carries this resource's ownership tag, when the caller has read it.
+        """
         current = ev.physical_id or ""
-        ownership = Ownership.of(ev.stack_id, ev.logical_id, request)
-        if changes and ownership.owns(self._owner_tag(current)):
+        if changes and (self.owns(ev, request, current) if owned is None else owned):
             self.ws.set_tags(current, changes.to_set)
             self.ws.delete_tags(current, changes.to_delete)
         return current
+
+    def owns(self, ev: ResourceEvent, request: R, resource_id: str) -> bool:
+        """Did this resource make `resource_id` (for any request)? Read from its ownership tag."""
+        return Ownership.of(ev.stack_id, ev.logical_id, request).owns(self._owner_tag(resource_id))
 
     def _delete_strays(self, ev: ResourceEvent) -> None:
         """A Create whose answer named nothing (it failed, or Lambda timed it out) may have made one anyway.
@@ -322,9 +335,17 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             return
         self.scheduler.stop(ev.stack_id, ev.logical_id)
         try:
-            self.delete_resource(resource_id)
+            self._delete_own(resource_id, ev.stack_id, ev.logical_id)
         except ServiceError:
             log.exception("could not delete %s after the failed update", resource_id)
+
+    def _delete_own(self, resource_id: str, stack_id: str, logical_id: str) -> DeletePlan:
+        """Delete the resource only if it carries this resource's ownership tag, whatever asked for it."""
+        plan = plan_delete(resource_id, self._owner_tag(resource_id), resource_key(stack_id, logical_id), self.KIND)
+        log.info(plan.why)
+        if plan.delete:
+            self.delete_resource(resource_id)
+        return plan
 
     def _owner_tag(self, resource_id: str) -> str | None:
         if not resource_id.startswith(self.KIND.prefix):

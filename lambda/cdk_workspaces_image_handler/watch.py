@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .errors import ProviderError
+
 log = logging.getLogger(__name__)
 
 WATCH_KEY = "CdkWorkspacesImageWatch"
@@ -99,7 +101,8 @@ class Scheduler:
             Description=f"cdk-workspaces-image: waits for {watch.resource_id} to be AVAILABLE",
         )
         target = {"Id": TARGET_ID, "Arn": self.function_arn, "Input": watch.to_input()}
-        self.events.put_targets(Rule=name, Targets=[target])
+        answer = self.events.put_targets(Rule=name, Targets=[target])
+        _require_every_entry(answer, "PutTargets", name, "nothing would look at the resource until the timeout")
         log.info("watching %s with rule %s until %.0f", watch.resource_id, name, watch.deadline)
         return name
 
@@ -108,7 +111,23 @@ class Scheduler:
         name = rule_name(self.prefix, stack_id, logical_id)
         # Not found: never started, or already removed by an earlier tick.
         with contextlib.suppress(self.events.exceptions.ResourceNotFoundException):
-            self.events.remove_targets(Rule=name, Ids=[TARGET_ID])
+            answer = self.events.remove_targets(Rule=name, Ids=[TARGET_ID])
+            _require_every_entry(answer, "RemoveTargets", name, "the rule would go on invoking the function")
         with contextlib.suppress(self.events.exceptions.ResourceNotFoundException):
             self.events.delete_rule(Name=name)
         log.info("removed watch rule %s", name)
+
+
+def _require_every_entry(answer: Mapping[str, Any], action: str, rule: str, consequence: str) -> None:
+    """PutTargets and RemoveTargets report a target they could not handle in the answer, not as an error:
+    https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html"""
+    if not answer.get("FailedEntryCount"):
+        return
+    said = "; ".join(
+        f"{entry.get('ErrorCode', 'unknown')}: {entry.get('ErrorMessage', '')}"
+        for entry in answer.get("FailedEntries", [])
+    )
+    raise ProviderError(
+        f"EventBridge {action} failed for the watch rule {rule}, so {consequence}; "
+        f"check the provider role's events permissions and deploy again ({said})"
+    )

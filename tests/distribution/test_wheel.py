@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import zipfile
 from pathlib import Path
 
 from support import ROOT
+
+# What a clean checkout has not: environments, caches and build output.
+NOT_SOURCES = (".git", ".venv", "node_modules", "build", "dist", "cdk.out*", "*.egg-info", "__pycache__", ".*_cache")
 
 APP = textwrap.dedent(
     """
@@ -41,9 +46,16 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
 
 
 def test_wheel_installs_and_synthesizes_outside_the_repository(tmp_path: Path) -> None:
+    # Build from a copy of the sources: setuptools keeps build/ in the tree it builds, and a stale build/lib
+    # there (a module since deleted) would be packed into the wheel.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
     dist = tmp_path / "dist"
-    run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist, ROOT, cwd=tmp_path)
+    run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", dist, source, cwd=tmp_path)
     (wheel,) = dist.glob("cdk_workspaces_image-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packages = {name.split("/")[0] for name in archive.namelist() if name.endswith(".py")}
+    assert packages == {"cdk_workspaces_image", "cdk_workspaces_image_handler"}
 
     # A clean venv without pip; the project's pip installs into it, with no index and no dependencies...
     venv = tmp_path / "venv"

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from support import STACK_ID
 from support.handler import (
     BUNDLE,
     NEW,
     RESPONSE_URL,
-    STACK_ID,
     Context,
     World,
     bundle,
@@ -188,6 +188,7 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
 def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> None:
     old = bundle_props()
     new = bundle_props(ImageId=NEXT_IMAGE)
+    world.tags(BUNDLE, mine(old)[BUNDLE])  # only a bundle this resource made is re-pointed
     world.update_bundle(BUNDLE, NEXT_IMAGE)
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
@@ -262,6 +263,7 @@ def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
     world.fresh_bundle(new, new_id=OTHER, new_state="ERROR")
     world.watch_stopped()
+    world.tags(OTHER, {contract.OWNER_TAG_KEY: bundle_owner_tag(new)})
     world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": OTHER})
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
     answer = world.response()
@@ -276,6 +278,7 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) 
     world.watch_started()
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
     world.describe_bundle(OTHER, bundle(OTHER, state="ERROR"))
+    world.tags(OTHER, {contract.OWNER_TAG_KEY: bundle_owner_tag(new)})
     world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": OTHER})
     world.watch_stopped()
     world.tick()
@@ -339,6 +342,13 @@ def marked(world: World, bundle_id: str, request_type: str, previous: str) -> No
     """CreateTags of the marker, before UpdateWorkspaceBundle."""
     tag = {"Key": contract.APPLIED_TAG_KEY, "Value": marker(request_type, previous)}
     world.ws.add_response("create_tags", {}, {"ResourceId": bundle_id, "Tags": [tag]})
+
+
+def carries_marker(
+    world: World, bundle_id: str = BUNDLE, request_type: str = "Create", previous: str = OLD_IMAGE
+) -> None:
+    """DescribeTags of a bundle that carries this resource's marker."""
+    world.tags(bundle_id, {contract.APPLIED_TAG_KEY: marker(request_type, previous)})
 
 
 def restored(world: World, bundle_id: str, previous: str) -> None:
@@ -454,12 +464,14 @@ def test_a_failed_apply_answers_the_record_so_rollback_restores(world: World) ->
 
     world.watch_stopped()
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    carries_marker(world)
     restored(world, BUNDLE, OLD_IMAGE)
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     assert world.response()["Status"] == "SUCCESS"
 
 
 def test_a_new_image_re_points_in_place_and_keeps_the_first_previous_image(world: World) -> None:
+    carries_marker(world)
     world.update_bundle(BUNDLE, NEXT_IMAGE)
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
     world.run(
@@ -496,6 +508,7 @@ def test_a_failed_move_to_another_bundle_points_that_bundle_back(world: World) -
 def test_delete_restores_the_previous_image_and_removes_the_marker(world: World) -> None:
     world.watch_stopped()
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    carries_marker(world)
     restored(world, BUNDLE, OLD_IMAGE)
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     assert world.response()["Status"] == "SUCCESS"
@@ -511,6 +524,8 @@ def test_delete_leaves_a_bundle_that_no_longer_carries_the_applied_image(
 ) -> None:
     world.watch_stopped()
     world.describe_bundle(BUNDLE, raw)
+    if raw is not None:
+        carries_marker(world)
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     assert world.response()["Status"] == "SUCCESS"
 
@@ -524,6 +539,7 @@ def test_a_delete_after_a_failed_apply_touches_nothing(world: World) -> None:
 def test_a_restore_whose_previous_image_is_gone_fails_saying_what_to_do(world: World) -> None:
     world.watch_stopped()
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    carries_marker(world)
     world.ws.add_client_error("update_workspace_bundle", "ResourceNotFoundException", "no such image")
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     answer = world.response()

@@ -16,6 +16,7 @@ from support.handler import (
     T0,
     Context,
     World,
+    available_signal,
     event,
     image,
     owner_tag,
@@ -90,12 +91,7 @@ def test_create_calls_the_api_once_then_waits_and_signals(world: World) -> None:
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.watch_stopped()
     world.tick()
-    assert world.signal() == {
-        "Status": "SUCCESS",
-        "Reason": f"image {NEW} is AVAILABLE",
-        "UniqueId": "ImageId",
-        "Data": NEW,
-    }
+    assert world.signal() == available_signal(NEW)
 
 
 def test_image_in_error_fails_with_the_service_words_first(world: World) -> None:
@@ -301,6 +297,8 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_image(world: World) -
     start_replacement_through_a_token(world)
 
     world.describe("wsi-updated0002", image("wsi-updated0002", state="ERROR", ErrorCode="UpdateFailed"))
+    new = props(SourceImageId="wsi-source0002")
+    world.tags("wsi-updated0002", {contract.OWNER_TAG_KEY: owner_tag(new)})
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-updated0002"})
     world.watch_stopped()
     world.tick()

@@ -20,8 +20,8 @@ from cdk_workspaces_image_handler import contract, index
 from cdk_workspaces_image_handler.bundle import parse_bundle_request
 from cdk_workspaces_image_handler.image import parse_request
 from cdk_workspaces_image_handler.kernel import Ownership
+from support import STACK_ID
 
-STACK_ID = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Golden/8e6f0a10-0000-4000-8000-000000000000"
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:Provider"
 RESPONSE_URL = "https://cloudformation-custom-resource-response.example/secret-response-signature"
 HANDLE_URL = "https://cloudformation-waitcondition.example/secret-handle-signature"
@@ -121,6 +121,11 @@ def image(
     return raw
 
 
+def available_signal(image_id: str) -> dict[str, Any]:
+    """The wait condition signal that says the image is AVAILABLE."""
+    return {"Status": "SUCCESS", "Reason": f"image {image_id} is AVAILABLE", "UniqueId": "ImageId", "Data": image_id}
+
+
 def owner_tag(properties: Mapping[str, Any], logical_id: str = "GoldenResource") -> str:
     return Ownership.of(STACK_ID, logical_id, parse_request(properties, check=False)).tag_value
 
@@ -209,6 +214,7 @@ class World:
             workspaces=self.ws_client,
             events=self.events_client,
             rule_prefix="cdkwsi-0123abcd-",
+            stack_id=STACK_ID,
             send=lambda url, body: self.sent.append((url, json.loads(json.dumps(body)))),
             clock=self.clock,
         )

@@ -198,5 +198,22 @@ def test_another_bundle_reapplies_and_another_image_repoints() -> None:
 def test_restore_only_where_the_applied_image_is_still_in_place(current: str | None, restore: bool) -> None:
     record = bundle_image.Repoint("wsb-bundle0001", "wsi-previous001")
     bundle = None if current is None else workspaces.Bundle("wsb-bundle0001", image_id=current)
-    assert bundle_image.plan_restore(record, "wsi-updated0001", bundle).restore is restore
-    assert bundle_image.plan_restore(None, "wsi-updated0001", bundle).restore is False
+    assert bundle_image.plan_restore(record, "wsi-updated0001", bundle, marked=True).restore is restore
+    assert bundle_image.plan_restore(None, "wsi-updated0001", bundle, marked=True).restore is False
+
+
+def test_restore_only_a_bundle_that_carries_this_resources_marker() -> None:
+    record = bundle_image.Repoint("wsb-bundle0001", "wsi-previous001")
+    bundle = workspaces.Bundle("wsb-bundle0001", image_id="wsi-updated0001")
+    plan = bundle_image.plan_restore(record, "wsi-updated0001", bundle, marked=False)
+    assert not plan.restore
+    assert "does not carry this resource's marker" in plan.why
+
+
+def test_a_marker_is_this_resources_only_with_its_resource_key() -> None:
+    mark = bundle_image.Marker.of("stack", "Apply", "request-1", "wsi-previous001").value
+    assert bundle_image.marked_by({contract.APPLIED_TAG_KEY: mark}, "stack", "Apply")
+    assert not bundle_image.marked_by({contract.APPLIED_TAG_KEY: mark}, "stack", "OtherApply")
+    assert not bundle_image.marked_by({contract.APPLIED_TAG_KEY: mark}, "other-stack", "Apply")
+    assert not bundle_image.marked_by({}, "stack", "Apply")
+    assert not bundle_image.marked_by(None, "stack", "Apply")

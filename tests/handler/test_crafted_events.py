@@ -1,0 +1,182 @@
+"""Events the provider did not expect, crafted or refused: none of them makes it write to what its stack never
+made, and a refused answer is never turned into a delete.
+
+Whoever may invoke the function, or names it as a ServiceToken in another stack, can send it a custom resource
+request or a watch tick; a presigned URL can refuse a PUT. Each test here failed on the handler before the
+checks it pins existed. The Stubber fails a test on any call it was not told to expect, so a write that should
+not happen cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.stub import ANY
+from support import STACK_ID
+from support.handler import (
+    BUNDLE,
+    BUNDLE_IMAGE_TYPE,
+    HANDLE_URL,
+    IMAGE_TYPE,
+    NEW,
+    RESPONSE_URL,
+    T0,
+    World,
+    available_signal,
+    bundle,
+    bundle_event,
+    bundle_image_event,
+    bundle_image_props,
+    bundle_props,
+    event,
+    image,
+    owner_tag,
+    props,
+)
+
+from cdk_workspaces_image_handler import contract, index
+from cdk_workspaces_image_handler.errors import NotDeliveredError
+from cdk_workspaces_image_handler.watch import WATCH_KEY
+
+FOREIGN_IMAGE = "wsi-foreign0001"
+FOREIGN_BUNDLE = "wsb-foreign001"
+OTHER_STACK = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Other/0a0a0a0a-0000-4000-8000-000000000000"
+
+
+def crafted_watch(**over: Any) -> dict[str, Any]:
+    """A watch tick as anyone allowed to create an EventBridge rule, or to invoke the function, can send it."""
+    watch: dict[str, Any] = {
+        "resource_type": IMAGE_TYPE,
+        "resource_id": FOREIGN_IMAGE,
+        "deadline": T0 + 3600,
+        "mode": "respond",
+        "url": RESPONSE_URL,
+        "stack_id": STACK_ID,
+        "logical_id": "GoldenResource",
+        "request_id": "crafted",
+        "physical_id": "",
+        "data": {},
+        "undo_on_failure": True,
+    }
+    return {WATCH_KEY: {**watch, **over}}
+
+
+def test_a_crafted_watch_never_deletes_an_image_this_resource_did_not_make(world: World) -> None:
+    world.describe(FOREIGN_IMAGE, image(FOREIGN_IMAGE, state="ERROR"))
+    world.tags(FOREIGN_IMAGE, {"team": "someone else"})
+    world.watch_stopped()
+    world.run(crafted_watch())  # no DeleteWorkspaceImage expected: the Stubber fails on one
+    reason = world.response()["Reason"]
+    assert f"image {FOREIGN_IMAGE} does not carry this resource's ownership tag; left alone" in reason
+
+
+def test_a_crafted_watch_never_deletes_an_image_another_resource_of_the_stack_made(world: World) -> None:
+    world.describe(FOREIGN_IMAGE, image(FOREIGN_IMAGE, state="ERROR"))
+    world.tags(FOREIGN_IMAGE, {contract.OWNER_TAG_KEY: owner_tag(props(), logical_id="OtherResource")})
+    world.watch_stopped()
+    world.run(crafted_watch())
+    assert f"image {FOREIGN_IMAGE} was made by another resource; left alone" in world.response()["Reason"]
+
+
+def test_a_crafted_watch_never_re_points_a_bundle_this_resource_did_not_mark(world: World) -> None:
+    world.describe_bundle(FOREIGN_BUNDLE, bundle(FOREIGN_BUNDLE, state="ERROR"))
+    world.tags(FOREIGN_BUNDLE, {"team": "someone else"})
+    world.watch_stopped()
+    world.run(
+        crafted_watch(
+            resource_type=BUNDLE_IMAGE_TYPE,
+            resource_id=FOREIGN_BUNDLE,
+            logical_id="ApplyResource",
+            physical_id=f"{FOREIGN_BUNDLE}:wsi-previous001",
+        )
+    )  # no UpdateWorkspaceBundle expected
+    assert "does not carry this resource's marker, so it was left alone" in world.response()["Reason"]
+
+
+def test_a_watch_naming_another_stack_is_ignored(world: World) -> None:
+    world.run(crafted_watch(stack_id=OTHER_STACK))  # no call at all expected
+    assert world.sent == []
+
+
+def test_a_request_naming_another_stack_touches_nothing(world: World) -> None:
+    # Were its StackId believed, this request would delete the other stack's image: its tag's key is the
+    # digest of that StackId and logical id, which anyone can compute.
+    crafted = event("Delete", props(), physical_id=FOREIGN_IMAGE) | {"StackId": OTHER_STACK}
+    world.run(crafted)  # no DescribeTags, no DeleteWorkspaceImage expected
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", FOREIGN_IMAGE)
+    assert answer["Reason"].startswith(f"this provider serves the resources of stack {STACK_ID} only")
+
+
+def test_an_update_never_re_points_a_bundle_this_resource_did_not_make(world: World) -> None:
+    old, new = bundle_props(), bundle_props(ImageId="wsi-updated0002")
+    world.tags(FOREIGN_BUNDLE, {"team": "someone else"})
+    world.run(bundle_event("Update", new, physical_id=FOREIGN_BUNDLE, old=old))  # no UpdateWorkspaceBundle
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", FOREIGN_BUNDLE)
+    assert answer["Reason"].startswith(f"bundle {FOREIGN_BUNDLE} does not carry this resource's ownership tag")
+
+
+def test_an_apply_update_never_re_points_a_bundle_without_this_resources_marker(world: World) -> None:
+    record = f"{BUNDLE}:wsi-previous001"
+    world.tags(BUNDLE, {"team": "euc"})
+    world.run(
+        bundle_image_event(
+            "Update", bundle_image_props(image_id="wsi-updated0002"), physical_id=record, old=bundle_image_props()
+        )
+    )  # no UpdateWorkspaceBundle expected
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", record)
+    assert f"bundle {BUNDLE} does not carry this resource's marker" in answer["Reason"]
+
+
+def test_a_rollback_whose_re_signal_is_refused_keeps_the_image_it_returns_to(world: World) -> None:
+    """A replacement succeeded, a later resource failed, and CloudFormation rolls the image back: the Update
+    adopts the previous image and signals its old wait condition again. S3 refuses that PUT once."""
+    previous = props()  # the image the stack returns to: NEW, made for these properties, handle HANDLE_URL
+    next_month = props(SourceImageId="wsi-source0002", WaitHandle="https://handle.example/next-month")
+    world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(previous)}})
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_started()  # the watch signals again, instead of anything being undone
+
+    refused: list[str] = []
+
+    def refuse_the_handle_once(url: str, body: Mapping[str, Any]) -> None:
+        if url == HANDLE_URL and not refused:
+            refused.append(url)
+            raise NotDeliveredError("CloudFormation's presigned URL answered HTTP 500")
+        world.sent.append((url, json.loads(json.dumps(body))))
+
+    assert index.deps is not None
+    index.deps.send = refuse_the_handle_once
+    world.run(event("Update", previous, physical_id="wsi-updated0002", old=next_month))  # no delete expected
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", NEW)
+    assert refused == [HANDLE_URL]
+
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    assert world.signal() == available_signal(NEW)
+
+
+def test_a_watch_target_eventbridge_did_not_add_fails_the_request(world: World) -> None:
+    p = props()
+    world.fresh_create(p)
+    world.ev.add_response("put_rule", {"RuleArn": "arn:aws:events:eu-west-1:111122223333:rule/x"}, None)
+    world.ev.add_response(
+        "put_targets",
+        {
+            "FailedEntryCount": 1,
+            "FailedEntries": [{"TargetId": "watch", "ErrorCode": "AccessDenied", "ErrorMessage": "no"}],
+        },
+        {"Rule": ANY, "Targets": ANY},
+    )
+    world.run(event("Create", p))
+    answer = world.response()
+    # The image was made: the FAILED answer names it, so the rollback Delete removes it.
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
+    assert answer["Reason"].startswith("EventBridge PutTargets failed for the watch rule cdkwsi-0123abcd-")
+    assert answer["Reason"].endswith("(AccessDenied: no)")
