@@ -132,6 +132,7 @@ class CloudFormation:
         real_limit_seconds: float = 20.0,
         on_event: Callable[[StackEvent], None] | None = None,
         faults: Faults | None = None,
+        rollback_updates_replacements: bool = True,
     ) -> None:
         self.cloud = cloud
         self.clock = clock
@@ -140,6 +141,10 @@ class CloudFormation:
         self.real_limit_seconds = real_limit_seconds
         self.on_event = on_event
         self.faults = faults or Faults()
+        # Whether rolling back a replaced custom resource first sends the new resource an Update back to the
+        # previous properties (carrying the new id) before the cleanup Delete: undocumented, reported both ways.
+        # On by default: more requests are the case the handler must survive.
+        self.rollback_updates_replacements = rollback_updates_replacements
         self.inbox = Inbox().start()
         self.stacks: dict[str, Stack] = {}
         self.hosts: dict[str, LambdaHost] = {}
@@ -234,13 +239,15 @@ class CloudFormation:
         doomed = [
             r for lid, r in stack.resources.items() if lid not in before or r.physical_id != before[lid].physical_id
         ]
-        # What it changed in place goes back to its previous properties.
+        # What it changed in place goes back to its previous properties; so, by the option above, does what it
+        # replaced, through the new resource.
+        reverted: str | None = None
         for lid, old in before.items():
             current = stack.resources.get(lid)
-            if current is not None and current.physical_id == old.physical_id:
+            if current is not None and (current.physical_id == old.physical_id or self._reverts(current)):
                 asked = self._attempted.get(lid, current.properties)
                 if asked != old.properties:
-                    self._revert(stack, replace(current, properties=asked), old)
+                    reverted = self._revert(stack, replace(current, properties=asked), old) or reverted
             stack.resources[lid] = old
         self._emit(stack.name, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         failed = self._delete_all(stack, doomed, assembly.template, rollback_of_create=True, keep_records=True)
@@ -248,22 +255,32 @@ class CloudFormation:
             if r.logical_id not in before:
                 stack.resources.pop(r.logical_id, None)
         stack.outputs = self._outputs(stack)
+        failed = failed or reverted
         stack.status = "UPDATE_ROLLBACK_FAILED" if failed else "UPDATE_ROLLBACK_COMPLETE"
         self._emit(stack.name, stack.status, failed or "")
         return stack
 
-    def _revert(self, stack: Stack, current: Resource, old: Resource) -> None:
-        """Roll one resource updated in place back to its previous properties."""
+    def _reverts(self, replacement: Resource) -> bool:
+        return self.rollback_updates_replacements and replacement.type.startswith("Custom::")
+
+    def _revert(self, stack: Stack, current: Resource, old: Resource) -> str | None:
+        """Roll one resource back to its previous properties; the reason, if that failed.
+
+        A custom resource gets an Update carrying its current physical id: the same one when it was updated in
+        place, the new one when it was replaced.
+        """
         self._emit(old.logical_id, "UPDATE_IN_PROGRESS", "rollback")
         if current.type.startswith("Custom::"):
-            result = self._custom(stack, old, "Update", old.properties, current.properties, wait=True)
+            target = replace(old, physical_id=current.physical_id)
+            result = self._custom(stack, target, "Update", old.properties, current.properties, wait=True)
             assert isinstance(result, Result)
             self._emit(old.logical_id, "UPDATE_COMPLETE" if result.ok else "UPDATE_FAILED", result.reason)
-            return
+            return None if result.ok else f"{old.logical_id}: {result.reason}"
         if current.type == "AWS::Lambda::Function":
             policies = {"deletion_policy": old.deletion_policy, "update_replace_policy": old.update_replace_policy}
             self._function(stack, stack.template, old.logical_id, old.properties, policies)
         self._emit(old.logical_id, "UPDATE_COMPLETE")
+        return None
 
     # ------------------------------------------------------------ the event loop
 

@@ -24,6 +24,8 @@ class Inbox:
     signals: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     # Statuses to answer before the normal 200, to model S3 refusing a PUT (a fault row).
     refusals: list[int] = field(default_factory=list)
+    # The same for the PUTs to one URL only, by the URL as CloudFormation handed it out.
+    refusals_for: dict[str, list[int]] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -34,9 +36,10 @@ class Inbox:
             def do_PUT(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with inbox._lock:
-                    status = inbox.refusals.pop(0) if inbox.refusals else 200
+                    kind, _, token = self.path.split("?")[0].strip("/").partition("/")
+                    queue = inbox.refusals_for.get(inbox._url_key(kind, token)) or inbox.refusals
+                    status = queue.pop(0) if queue else 200
                     if status == 200:
-                        kind, _, token = self.path.split("?")[0].strip("/").partition("/")
                         if kind == "response":
                             inbox.responses[token].append(body)
                         else:
@@ -61,6 +64,16 @@ class Inbox:
         assert self._server is not None, "start() the inbox first"
         signature = secrets.token_hex(8)
         return f"http://{self.host}:{self._server.server_port}/{kind}/{token}?X-Amz-Signature={signature}"
+
+    @staticmethod
+    def _url_key(kind: str, token: str) -> str:
+        return f"{kind}/{token}"
+
+    def refuse(self, url: str, *statuses: int) -> None:
+        """Answer the next PUTs to `url` (a response URL or a wait condition handle) with these statuses."""
+        kind, _, token = url.split("?")[0].split("/", 3)[-1].partition("/")
+        with self._lock:
+            self.refusals_for.setdefault(self._url_key(kind, token), []).extend(statuses)
 
     def response_url(self, request_id: str) -> str:
         return self._url("response", request_id)

@@ -176,3 +176,32 @@ def test_apply_to_bundle_by_default_leaves_the_bundle_on_the_image(world: World,
     assert world.cfn.delete("Golden").status == "DELETE_COMPLETE"
     assert world.cloud.workspaces.bundles[existing].image_id == image_id
     assert world.images() == {image_id: "AVAILABLE"}, "the image is kept too, so the bundle keeps working"
+
+
+@pytest.mark.parametrize("updates_replacements", [True, False], ids=["rollback updates first", "cleanup only"])
+def test_a_rollback_whose_re_signal_is_refused_keeps_the_image_it_returns_to(
+    tmp_path: Path, updates_replacements: bool
+) -> None:
+    """Next month's image is made, but the bundle fails to move onto it, so the stack rolls back. Whether
+    CloudFormation first sends the replaced image resource an Update back is undocumented. If it does, the
+    handler adopts the previous image and signals its old wait condition again; S3 refuses that PUT once.
+    Before, the handler then undid the "replacement" it had just adopted: it deleted the image the stack was
+    returning to and ended in UPDATE_ROLLBACK_FAILED."""
+    world = World.new(default_plan=FAST, sources=2, rollback_updates_replacements=updates_replacements)
+    try:
+        first = world.deploy(synth(tmp_path / "v1", world.sources[0], "golden-2026-11"))
+        old_image, bundle_id = first.outputs["ImageId"], first.outputs["BundleId"]
+        handle = next(r for r in first.resources.values() if r.type == "AWS::CloudFormation::WaitConditionHandle")
+        world.cfn.inbox.refuse(handle.physical_id, 500)
+        world.cloud.workspaces.inject("UpdateWorkspaceBundle", "ResourceUnavailableException", times=1)
+
+        second = world.deploy(synth(tmp_path / "v2", world.sources[1], "golden-2026-12"))
+        assert second.status == "UPDATE_ROLLBACK_COMPLETE", second.reason
+        left = [status for statuses in world.cfn.inbox.refusals_for.values() for status in statuses]
+        assert left == ([] if updates_replacements else [500]), "the re-signal is refused only if it is sent"
+        assert world.images() == {old_image: "AVAILABLE"}, "the image the stack returns to survives; the new one goes"
+        assert second.outputs["ImageId"] == old_image
+        assert world.cloud.workspaces.bundles[bundle_id].image_id == old_image
+        assert world.rules() == []
+    finally:
+        world.close()

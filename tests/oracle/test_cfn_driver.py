@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +205,25 @@ def test_intrinsics() -> None:
     assert references(node) == {"P", "R", "X"}
     with pytest.raises(TemplateError, match="does not model Fn::ImportValue"):
         resolver.resolve({"Fn::ImportValue": "x"})
+
+
+def test_the_inbox_refuses_the_puts_to_one_url_only() -> None:
+    from cfn_driver.inbox import Inbox
+
+    inbox = Inbox().start()
+    try:
+        refused, other = inbox.handle_url("refused-handle"), inbox.handle_url("other-handle")
+        inbox.refuse(refused, 500)
+
+        def put(url: str) -> int:
+            request = urllib.request.Request(url, data=json.dumps({"Status": "SUCCESS"}).encode(), method="PUT")
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    return int(answer.status)
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert [put(other), put(refused), put(refused)] == [200, 500, 200]
+        assert len(inbox.signals["refused-handle"]) == 1
+    finally:
+        inbox.stop()

@@ -64,7 +64,13 @@ class World:
 
     @classmethod
     def new(
-        cls, *, sources: int = 1, real_limit_seconds: float = 20.0, faults: Faults | None = None, **options: Any
+        cls,
+        *,
+        sources: int = 1,
+        real_limit_seconds: float = 20.0,
+        faults: Faults | None = None,
+        rollback_updates_replacements: bool = True,
+        **options: Any,
     ) -> World:
         cloud = LocalCloud(seed=SEED, **options)
         ids = [cloud.workspaces.add_image(f"golden-src-{i}", update_available=True) for i in range(sources)]
@@ -77,6 +83,7 @@ class World:
             real_limit_seconds=real_limit_seconds,
             on_event=world.events.append,
             faults=faults,
+            rollback_updates_replacements=rollback_updates_replacements,
         )
         return world
 
