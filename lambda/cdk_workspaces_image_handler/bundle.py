@@ -132,6 +132,7 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
                 f"{plan.image_id}; a WorkspaceBundle only changes the bundle it created"
             )
         self.retag(ev, new, plan.tags, owned=True)
+        self.supersede(ev)
         # The monthly path: same bundle, new image. CloudFormation deletes a replaced image only in its
         # cleanup phase, after every update succeeded, so the old image is free by then.
         self.ws.update_bundle(current, plan.image_id)

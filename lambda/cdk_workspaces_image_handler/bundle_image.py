@@ -215,6 +215,7 @@ class BundleImageLifecycle(Lifecycle):
         if change == "reapply":
             # Another bundle: a new record and physical id. CloudFormation sends the old record a Delete
             # (unless its policy retains), which restores the old bundle.
+            self.supersede(ev)
             return self._apply(ev, new, undo_on_failure=True)
         record = Repoint.parse(ev.physical_id)
         physical = ev.physical_id or ""
@@ -227,6 +228,7 @@ class BundleImageLifecycle(Lifecycle):
                 f"bundle {new.bundle_id} does not carry this resource's marker {contract.APPLIED_TAG_KEY!r}, so it "
                 f"was not pointed at {new.image_id}; apply_to_bundle only changes a bundle it applied an image to"
             )
+        self.supersede(ev)
         self.ws.update_bundle(new.bundle_id, new.image_id)
         return self.answer_when_available(ev, new.bundle_id, Answer(physical, data), undo_on_failure=False)
 

@@ -151,6 +151,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             return self.replace(ev, new, lambda made: self._await(ev, new, made, deferred=plan.defer_answer))
         current = self.retag(ev, new, plan.tags)
         if plan.resignal:
+            self.supersede(ev)
             return self._await(ev, new, current, deferred=False)
         return self._answer(current)
 

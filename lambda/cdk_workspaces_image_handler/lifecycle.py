@@ -81,6 +81,11 @@ class Lifecycle(ABC):
         """When waiting for the resource gives up; by default within the custom resource's hour."""
         return respond_deadline(now)
 
+    def supersede(self, ev: ResourceEvent) -> None:
+        """Stop whatever this resource was waiting for: the request replaces it (a rollback Update too, which
+        would otherwise leave the abandoned resource's watch running until its deadline)."""
+        self.scheduler.stop(ev.stack_id, ev.logical_id)
+
     # ------------------------------------------------------------ waiting for AVAILABLE
 
     def answer_when_available(
@@ -286,6 +291,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
     def replace(self, ev: ResourceEvent, request: R, then: Callable[[str], Answer]) -> Answer:
         """Make the replacement, then `then` with its id; undo it if that fails, but not for an answer or
         signal that was not delivered: that is delivered again, and must name a resource that still exists."""
+        self.supersede(ev)
         made = self.obtain(ev, request)
         try:
             return then(made)

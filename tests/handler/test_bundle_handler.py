@@ -186,6 +186,7 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
 
 
 def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ImageId=NEXT_IMAGE)
     world.tags(BUNDLE, mine(old)[BUNDLE])  # only a bundle this resource made is re-pointed
@@ -212,6 +213,7 @@ def test_a_tags_change_is_applied_in_place(world: World) -> None:
 
 
 def test_a_new_image_and_new_tags_are_both_applied_in_place(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ImageId=NEXT_IMAGE, Tags=[{"Key": "team", "Value": "vdi"}])
     world.tags(BUNDLE, mine(old)[BUNDLE])
@@ -233,6 +235,7 @@ def test_a_new_image_and_new_tags_are_both_applied_in_place(world: World) -> Non
     ],
 )
 def test_anything_else_replaces_the_bundle(world: World, change: dict[str, object]) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-standard-2", **change)
     world.fresh_bundle(new, new_id=OTHER)
@@ -242,6 +245,7 @@ def test_anything_else_replaces_the_bundle(world: World, change: dict[str, objec
 
 
 def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ComputeType={"Name": "POWER"})
     held = {BUNDLE: {contract.OWNER_TAG_KEY: bundle_owner_tag(old)}}
@@ -259,6 +263,7 @@ def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
 
 
 def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
     world.fresh_bundle(new, new_id=OTHER, new_state="ERROR")
@@ -272,6 +277,7 @@ def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world
 
 
 def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
     world.fresh_bundle(new, new_id=OTHER, new_state="PENDING")
@@ -471,6 +477,7 @@ def test_a_failed_apply_answers_the_record_so_rollback_restores(world: World) ->
 
 
 def test_a_new_image_re_points_in_place_and_keeps_the_first_previous_image(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     carries_marker(world)
     world.update_bundle(BUNDLE, NEXT_IMAGE)
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
@@ -487,6 +494,7 @@ def test_a_new_image_re_points_in_place_and_keeps_the_first_previous_image(world
 
 
 def test_another_bundle_is_a_new_record_and_the_old_one_is_left_to_its_delete(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update")
     world.run(
         bundle_image_event("Update", bundle_image_props(bundle_id=OTHER), physical_id=RECORD, old=bundle_image_props())
@@ -496,6 +504,7 @@ def test_another_bundle_is_a_new_record_and_the_old_one_is_left_to_its_delete(wo
 
 
 def test_a_failed_move_to_another_bundle_points_that_bundle_back(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update", state="ERROR")
     restored(world, OTHER, "wsi-otherold01")  # CloudFormation forgets the new record: no Delete would
     world.run(

@@ -135,6 +135,7 @@ def test_an_apply_update_never_re_points_a_bundle_without_this_resources_marker(
 def test_a_rollback_whose_re_signal_is_refused_keeps_the_image_it_returns_to(world: World) -> None:
     """A replacement succeeded, a later resource failed, and CloudFormation rolls the image back: the Update
     adopts the previous image and signals its old wait condition again. S3 refuses that PUT once."""
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     previous = props()  # the image the stack returns to: NEW, made for these properties, handle HANDLE_URL
     next_month = props(SourceImageId="wsi-source0002", WaitHandle="https://handle.example/next-month")
     world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(previous)}})
@@ -180,3 +181,16 @@ def test_a_watch_target_eventbridge_did_not_add_fails_the_request(world: World) 
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
     assert answer["Reason"].startswith("EventBridge PutTargets failed for the watch rule cdkwsi-0123abcd-")
     assert answer["Reason"].endswith("(AccessDenied: no)")
+
+
+def test_a_rollback_update_stops_the_watch_of_the_image_it_abandons(world: World) -> None:
+    """Next month's image is still PENDING, with its watch running, when the stack rolls back: the Update back
+    to the previous properties removes that watch, which would otherwise tick until the abandoned image's
+    deadline, hours later, and then signal a wait condition that no longer exists."""
+    previous = props()
+    next_month = props(SourceImageId="wsi-source0002", WaitHandle="https://handle.example/next-month")
+    world.watch_stopped()  # expected first: the abandoned image's watch goes before anything else happens
+    world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(previous)}})
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.run(event("Update", previous, physical_id="wsi-updated0002", old=next_month))
+    assert (world.response()["Status"], world.signal()) == ("SUCCESS", available_signal(NEW))

@@ -199,6 +199,7 @@ def test_a_name_taken_by_an_image_of_someone_else_fails_clearly(world: World) ->
 
 
 def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = props()
     new = props(SourceImageId="wsi-source0002", WaitHandle="https://cloudformation-waitcondition.example/new")
     held = {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}}
@@ -235,6 +236,7 @@ def test_racing_deliveries_keep_one_image_and_delete_the_duplicate(world: World)
 
 
 def test_a_new_source_replaces_the_image_and_signals_the_new_handle(world: World) -> None:
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = props()
     new = props(SourceImageId="wsi-source0002", WaitHandle=HANDLE_URL)
     old["WaitHandle"] = "https://cloudformation-waitcondition.example/old-handle"
@@ -264,6 +266,7 @@ def test_a_tags_only_change_is_applied_in_place(world: World) -> None:
 
 def start_replacement_through_a_token(world: World) -> None:
     """An Update to a new source with the same WaitHandle: no new wait condition, so the resource must wait."""
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = props()
     new = props(SourceImageId="wsi-source0002")
     world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
