@@ -122,7 +122,7 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
         old = self.parse(ev.old_properties, check=False)
         plan = plan_bundle_update(old, new)
         if plan.replace:
-            return self.replace(ev, new, lambda made: self._ready(ev, made, undo_on_failure=True))
+            return self.replace(ev, new, lambda made: self._ready(ev, made, undo_on_failure=self.made_here))
         if plan.image_id is None:
             return self._answer(self.retag(ev, new, plan.tags))
         current = ev.physical_id or ""

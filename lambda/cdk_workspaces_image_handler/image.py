@@ -192,8 +192,9 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         """Tell whoever waits as soon as the image is AVAILABLE: the wait condition, or (deferred) the answer."""
         answer = self._answer(image_id)
         if deferred:
-            # Never undo the source image answered as is.
-            return self.answer_when_available(ev, image_id, answer, undo_on_failure=image_id != request.source_image_id)
+            # Undo only what this request made: never the source answered as is, nor an image a rollback adopted.
+            undo = self.made_here and image_id == self.made
+            return self.answer_when_available(ev, image_id, answer, undo_on_failure=undo)
         if not request.wait_handle:
             return answer
         return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle)

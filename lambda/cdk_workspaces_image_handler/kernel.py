@@ -112,22 +112,37 @@ def resource_key(stack_id: str, logical_id: str) -> str:
 
 @dataclass(frozen=True)
 class Ownership:
-    """The ownership tag: which resource made an image or bundle, and for which request."""
+    """The ownership tag: which resource made an image or bundle, for which properties, in which request.
+
+    Its value is `<resource key>.<request key>.<delivery key>`: the digests of StackId and logical id, of the
+    replacing properties, and of the CloudFormation RequestId that made it (tags written by versions before
+    the delivery key have two parts, and count as made by no request being handled).
+    """
 
     resource_key: str
     request_key: str
+    delivery_key: str = ""
 
     @classmethod
-    def of(cls, stack_id: str, logical_id: str, request: Keyed) -> Ownership:
-        return cls(resource_key(stack_id, logical_id), digest(*request.replacing_values))
+    def of(cls, stack_id: str, logical_id: str, request: Keyed, request_id: str = "") -> Ownership:
+        delivery = digest(request_id) if request_id else ""
+        return cls(resource_key(stack_id, logical_id), digest(*request.replacing_values), delivery)
 
     @property
     def tag_value(self) -> str:
-        return f"{self.resource_key}.{self.request_key}"
+        return ".".join(part for part in (self.resource_key, self.request_key, self.delivery_key) if part)
 
     def owns(self, tag_value: str | None) -> bool:
-        """Did this resource create the resource carrying `tag_value` (for any request)?"""
+        """Did this resource create the resource carrying `tag_value` (for any properties)?"""
         return bool(tag_value) and str(tag_value).split(".")[0] == self.resource_key
+
+    def matches(self, tag_value: str | None) -> bool:
+        """Did this resource create it for these very properties (in any request)? Such a resource is adopted."""
+        return str(tag_value or "").split(".")[:2] == [self.resource_key, self.request_key]
+
+    def made_by_this_request(self, tag_value: str | None) -> bool:
+        """Did this very CloudFormation request (any delivery of it) create it? Only then may a failure undo it."""
+        return bool(self.delivery_key) and tag_value == self.tag_value
 
 
 # ---------------------------------------------------------------- create or adopt

@@ -50,9 +50,12 @@ class Lifecycle(ABC):
         self.scheduler = scheduler
         self.send = send
         self.clock = clock
-        # The physical id of what this invocation made, so that a failure answered later still names it and
-        # CloudFormation's rollback Delete can undo it (crhelper #7 would answer a random id).
+        # The physical id of what this invocation made or adopted, so that a failure answered later still names
+        # it and CloudFormation's rollback Delete can undo it (crhelper #7 would answer a random id).
         self.made: str | None = None
+        # Whether this very request made it (this delivery or an earlier one): only then may a failure undo it.
+        # A rollback Update adopts the resource an earlier request made, which the stack is returning to.
+        self.made_here = False
 
     @abstractmethod
     def create(self, ev: ResourceEvent) -> Answer:
@@ -247,13 +250,15 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         return Answer(resource_id, {self.ATTRIBUTE: resource_id})
 
     def obtain(self, ev: ResourceEvent, request: R) -> str:
-        """Create the resource, or adopt the one a previous delivery of this request made."""
+        """Create the resource, or adopt the one made for these very properties by an earlier delivery of this
+        request, or by an earlier request (a rollback Update returning to it)."""
         noun = self.KIND.noun
-        ownership = Ownership.of(ev.stack_id, ev.logical_id, request)
-        adopted = self._adopt(request, ownership)
+        ownership = Ownership.of(ev.stack_id, ev.logical_id, request, ev.request_id)
+        adopted, tag = self._adopt(request, ownership)
         if adopted:
-            log.info("adopting %s %s, made by an earlier delivery of this request", noun, adopted)
-            self.made = adopted
+            self.made, self.made_here = adopted, ownership.made_by_this_request(tag)
+            earlier = "an earlier delivery of this request" if self.made_here else "an earlier request"
+            log.info("adopting %s %s, made for these properties by %s", noun, adopted, earlier)
             return adopted
         existing = self.preflight(request)
         if existing:
@@ -261,32 +266,38 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         tags = {**request.tags, contract.OWNER_TAG_KEY: ownership.tag_value}
         try:
             made = self.create_resource(request, tags)
+            tag = ownership.tag_value
         except ServiceError as error:
             if error.code != "ResourceAlreadyExistsException":
                 raise
             # Another delivery of this very request may have won the race for the name.
-            adopted = self._adopt(request, ownership)
+            adopted, tag = self._adopt(request, ownership)
             if not adopted:
                 holders = [i for i in self.find_named(request) if ownership.owns(self._owner_tag(i))]
                 raise ServiceError(error.code, name_taken_reason(request.name, holders, self.KIND)) from error
             made = adopted
-        self.made = made
+        self.made, self.made_here = made, ownership.made_by_this_request(tag)
         log.info("created %s %s", noun, made)
         # Should the service allow duplicate names (undocumented), two racing
         # deliveries both create; both keep the same one and delete the other.
-        self.made = self._adopt(request, ownership) or made
+        kept, kept_tag = self._adopt(request, ownership)
+        if kept and kept != made:
+            self.made, self.made_here = kept, ownership.made_by_this_request(kept_tag)
         return self.made
 
-    def _mine(self, request: R, ownership: Ownership) -> list[str]:
-        """Resources this resource made for this very request: named like it, carrying its full ownership tag."""
-        return [i for i in self.find_named(request) if self._owner_tag(i) == ownership.tag_value]
+    def _mine(self, request: R, ownership: Ownership) -> dict[str, str | None]:
+        """Resources this resource made for these very properties, named like the request, with their tags."""
+        tags = {i: self._owner_tag(i) for i in self.find_named(request)}
+        return {i: tag for i, tag in tags.items() if ownership.matches(tag)}
 
-    def _adopt(self, request: R, ownership: Ownership) -> str | None:
-        adoption = choose_adoption(self._mine(request, ownership))
+    def _adopt(self, request: R, ownership: Ownership) -> tuple[str | None, str | None]:
+        """The one resource to keep among those made for these properties, and its tag; the others are deleted."""
+        mine = self._mine(request, ownership)
+        adoption = choose_adoption(list(mine))
         for extra in adoption.extras:
             log.warning("deleting duplicate %s %s of this request (kept %s)", self.KIND.noun, extra, adoption.keep)
             self.delete_resource(extra)
-        return adoption.keep
+        return adoption.keep, mine.get(adoption.keep) if adoption.keep else None
 
     def replace(self, ev: ResourceEvent, request: R, then: Callable[[str], Answer]) -> Answer:
         """Make the replacement, then `then` with its id; undo it if that fails, but not for an answer or
@@ -336,8 +347,9 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             self.delete_resource(stray)
 
     def _discard(self, ev: ResourceEvent, resource_id: str) -> None:
-        # Only what this invocation made or adopted: never, say, a source image answered as is.
-        if resource_id != self.made:
+        # Only what this request made: never a source image answered as is, nor a resource an earlier request
+        # made that a rollback Update adopted (the stack is returning to it).
+        if resource_id != self.made or not self.made_here:
             return
         self.scheduler.stop(ev.stack_id, ev.logical_id)
         try:

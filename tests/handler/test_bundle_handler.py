@@ -238,7 +238,7 @@ def test_anything_else_replaces_the_bundle(world: World, change: dict[str, objec
     world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-standard-2", **change)
-    world.fresh_bundle(new, new_id=OTHER)
+    world.fresh_bundle(new, new_id=OTHER, request_type="Update")
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", OTHER)  # CloudFormation deletes BUNDLE
@@ -266,7 +266,7 @@ def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world
     world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
-    world.fresh_bundle(new, new_id=OTHER, new_state="ERROR")
+    world.fresh_bundle(new, new_id=OTHER, new_state="ERROR", request_type="Update")
     world.watch_stopped()
     world.tags(OTHER, {contract.OWNER_TAG_KEY: bundle_owner_tag(new)})
     world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": OTHER})
@@ -280,7 +280,7 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) 
     world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
-    world.fresh_bundle(new, new_id=OTHER, new_state="PENDING")
+    world.fresh_bundle(new, new_id=OTHER, new_state="PENDING", request_type="Update")
     world.watch_started()
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
     world.describe_bundle(OTHER, bundle(OTHER, state="ERROR"))

@@ -194,3 +194,35 @@ def test_a_rollback_update_stops_the_watch_of_the_image_it_abandons(world: World
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.run(event("Update", previous, physical_id="wsi-updated0002", old=next_month))
     assert (world.response()["Status"], world.signal()) == ("SUCCESS", available_signal(NEW))
+
+
+def test_a_rollback_update_that_fails_never_deletes_the_image_an_earlier_request_made(world: World) -> None:
+    """The rollback Update adopts the image the Create made (its tag names another request) and then fails on
+    a passing WorkSpaces error: the failure must not undo the image the stack is returning to."""
+    previous = props()
+    next_month = props(SourceImageId="wsi-source0002", WaitHandle="https://handle.example/next-month")
+    world.watch_stopped()
+    world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(previous, request_type="Create")}})
+    world.ws.add_client_error("describe_workspace_images", "InternalServerError", "try again", 500)
+    world.run(event("Update", previous, physical_id="wsi-updated0002", old=next_month))  # no delete expected
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "wsi-updated0002")
+    # The reason is WorkSpaces' error, not the Stubber's refusal of an unexpected call (DescribeTags, delete).
+    assert answer["Reason"] == (f"DescribeWorkspaceImages failed for image {NEW} (InternalServerError: try again)")
+
+
+def test_a_retried_replacement_that_fails_deletes_what_an_earlier_delivery_of_it_made(world: World) -> None:
+    """Lambda's retry of the same Update adopts the image its first delivery made: that one is this request's
+    own, so a failure undoes it, and no image is orphaned."""
+    previous = props()
+    new = props(SourceImageId="wsi-source0002", WaitHandle="https://handle.example/next-month")
+    made = {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new, request_type="Update")}}
+    world.watch_stopped()
+    world.owned([image("wsi-updated0002", state="PENDING")], made)
+    world.ws.add_client_error("describe_workspace_images", "InternalServerError", "try again", 500)
+    world.watch_stopped()  # the discard stops any watch of the resource again
+    world.tags("wsi-updated0002", made["wsi-updated0002"])
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-updated0002"})
+    world.run(event("Update", new, physical_id=NEW, old=previous))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)

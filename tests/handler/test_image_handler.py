@@ -242,7 +242,7 @@ def test_a_new_source_replaces_the_image_and_signals_the_new_handle(world: World
     old["WaitHandle"] = "https://cloudformation-waitcondition.example/old-handle"
     world.owned([image(NEW, state="AVAILABLE")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
     world.describe("wsi-source0002", image("wsi-source0002", update=True))
-    world.create(new, new_id="wsi-updated0002")
+    world.create(new, new_id="wsi-updated0002", request_type="Update")
     world.owned(
         [image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new)}}
     )
@@ -271,7 +271,7 @@ def start_replacement_through_a_token(world: World) -> None:
     new = props(SourceImageId="wsi-source0002")
     world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
     world.describe("wsi-source0002", image("wsi-source0002", update=True))
-    world.create(new, new_id="wsi-updated0002")
+    world.create(new, new_id="wsi-updated0002", request_type="Update")
     world.owned(
         [image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new)}}
     )

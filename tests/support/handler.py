@@ -126,8 +126,11 @@ def available_signal(image_id: str) -> dict[str, Any]:
     return {"Status": "SUCCESS", "Reason": f"image {image_id} is AVAILABLE", "UniqueId": "ImageId", "Data": image_id}
 
 
-def owner_tag(properties: Mapping[str, Any], logical_id: str = "GoldenResource") -> str:
-    return Ownership.of(STACK_ID, logical_id, parse_request(properties, check=False)).tag_value
+def owner_tag(properties: Mapping[str, Any], logical_id: str = "GoldenResource", request_type: str = "") -> str:
+    """The ownership tag for these properties; with `request_type`, as the request of that type writes it
+    (with its delivery key), else as a version before delivery keys wrote it."""
+    request_id = f"{request_type}-request" if request_type else ""
+    return Ownership.of(STACK_ID, logical_id, parse_request(properties, check=False), request_id).tag_value
 
 
 # ---------------------------------------------------------------- bundles
@@ -187,8 +190,9 @@ def bundle(
     }
 
 
-def bundle_owner_tag(properties: Mapping[str, Any], logical_id: str = BUNDLE_LOGICAL_ID) -> str:
-    return Ownership.of(STACK_ID, logical_id, parse_bundle_request(properties, check=False)).tag_value
+def bundle_owner_tag(properties: Mapping[str, Any], logical_id: str = BUNDLE_LOGICAL_ID, request_type: str = "") -> str:
+    request_id = f"{request_type}-request" if request_type else ""
+    return Ownership.of(STACK_ID, logical_id, parse_bundle_request(properties, check=False), request_id).tag_value
 
 
 @dataclass
@@ -273,10 +277,17 @@ class World:
     def describe(self, image_id: str, raw: dict[str, Any] | None) -> None:
         self.ws.add_response("describe_workspace_images", {"Images": [raw] if raw else []}, {"ImageIds": [image_id]})
 
-    def create(self, properties: Mapping[str, Any], new_id: str = NEW, logical_id: str = "GoldenResource") -> None:
+    def create(
+        self,
+        properties: Mapping[str, Any],
+        new_id: str = NEW,
+        logical_id: str = "GoldenResource",
+        request_type: str = "Create",
+    ) -> None:
+        """CreateUpdatedWorkspaceImage, tagged as the request of `request_type` writes the ownership tag."""
         tags = [
             *properties.get("Tags", []),
-            {"Key": contract.OWNER_TAG_KEY, "Value": owner_tag(properties, logical_id)},
+            {"Key": contract.OWNER_TAG_KEY, "Value": owner_tag(properties, logical_id, request_type)},
         ]
         self.ws.add_response(
             "create_updated_workspace_image",
@@ -308,7 +319,8 @@ class World:
         self.owned([])
         self.describe(SOURCE, image(SOURCE, name="golden-src", update=True))
         self.create(properties)
-        self.owned([image(NEW, state=new_state)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(properties)}})
+        made = {NEW: {contract.OWNER_TAG_KEY: owner_tag(properties, request_type="Create")}}
+        self.owned([image(NEW, state=new_state)], made)
         self.describe(NEW, image(NEW, state=new_state))
 
     # ------------------------------------------------------------ bundle expectations
@@ -331,11 +343,15 @@ class World:
         )
 
     def create_bundle(
-        self, properties: Mapping[str, Any], new_id: str = BUNDLE, logical_id: str = BUNDLE_LOGICAL_ID
+        self,
+        properties: Mapping[str, Any],
+        new_id: str = BUNDLE,
+        logical_id: str = BUNDLE_LOGICAL_ID,
+        request_type: str = "Create",
     ) -> None:
         tags = [
             *properties.get("Tags", []),
-            {"Key": contract.OWNER_TAG_KEY, "Value": bundle_owner_tag(properties, logical_id)},
+            {"Key": contract.OWNER_TAG_KEY, "Value": bundle_owner_tag(properties, logical_id, request_type)},
         ]
         expected = {
             "BundleName": properties["BundleName"],
@@ -354,12 +370,18 @@ class World:
         self.ws.add_response("update_workspace_bundle", {}, {"BundleId": bundle_id, "ImageId": image_id})
 
     def fresh_bundle(
-        self, properties: Mapping[str, Any], *, new_id: str = BUNDLE, new_state: str = "AVAILABLE"
+        self,
+        properties: Mapping[str, Any],
+        *,
+        new_id: str = BUNDLE,
+        new_state: str = "AVAILABLE",
+        request_type: str = "Create",
     ) -> None:
-        """The calls of a first Create that makes a new bundle."""
+        """The calls of a request (a Create, or an Update that replaces) that makes a new bundle."""
         name = properties["BundleName"]
         self.owned_bundles([], name=name)
-        self.create_bundle(properties, new_id)
+        self.create_bundle(properties, new_id, request_type=request_type)
         made = bundle(new_id, name=name, image_id=properties["ImageId"], state=new_state)
-        self.owned_bundles([made], {new_id: {contract.OWNER_TAG_KEY: bundle_owner_tag(properties)}}, name=name)
+        written = {new_id: {contract.OWNER_TAG_KEY: bundle_owner_tag(properties, request_type=request_type)}}
+        self.owned_bundles([made], written, name=name)
         self.describe_bundle(new_id, made)

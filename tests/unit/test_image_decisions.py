@@ -118,3 +118,24 @@ def test_parse_request_reads_cloudformation_strings() -> None:
         image_.parse_request(
             {"SourceImageId": "wsi-source0001", "Name": "n", "Description": "d", "TimeoutSeconds": "soon"}
         )
+
+
+def test_the_ownership_tag_names_resource_properties_and_request() -> None:
+    create = kernel.Ownership.of("stack", "Logical", REQ, "create-request")
+    rollback = kernel.Ownership.of("stack", "Logical", REQ, "rollback-request")
+    assert create.tag_value.count(".") == 2 and len(create.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
+    # The rollback adopts what the Create made for the same properties, but did not make it itself.
+    assert rollback.matches(create.tag_value)
+    assert not rollback.made_by_this_request(create.tag_value)
+    assert create.made_by_this_request(create.tag_value)
+    # A tag from before the request part: adopted, owned, made by no request being handled.
+    legacy = kernel.Ownership.of("stack", "Logical", REQ).tag_value
+    assert legacy.count(".") == 1
+    assert create.matches(legacy) and create.owns(legacy)  # noqa: PT018
+    assert not create.made_by_this_request(legacy)
+    # Other properties, or another resource: neither adopted nor made here.
+    other = kernel.Ownership.of("stack", "Logical", image_.ImageRequest("wsi-source0002", "g", "d"), "create-request")
+    assert not create.matches(other.tag_value)
+    assert not create.made_by_this_request(other.tag_value)
+    assert not kernel.Ownership.of("stack", "Other", REQ, "create-request").matches(create.tag_value)
+    assert not create.made_by_this_request(None)
