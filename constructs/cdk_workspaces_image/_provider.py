@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from aws_cdk import (
     Lazy,
     RemovalPolicy,
     Stack,
+    Token,
     Validations,
 )
 from aws_cdk import aws_iam as iam
@@ -67,8 +69,7 @@ class WorkspacesImageProvider(Construct):
         stack = Stack.of(self)
 
         # The handler names its watch rules with this prefix; IAM and the invoke permission are scoped to it.
-        # The stack's node address keeps prefixes of stacks in one account and Region apart.
-        self.rule_prefix = f"cdkwsi-{stack.node.addr[-8:]}-"
+        self.rule_prefix = f"cdkwsi-{_stack_key(stack)}-"
         rule_arns = stack.format_arn(service="events", resource="rule", resource_name=f"{self.rule_prefix}*")
         self._image_arns = image_arns = self._workspaces_arns("workspaceimage", "*")
         self._tag_keys = _TagKeys(contract.OWNER_TAG_KEY)
@@ -275,3 +276,15 @@ def _nag_resource(stack: Stack, value: str) -> str:
         return resolved
     parts = resolved["Fn::Join"][1]
     return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
+
+
+def _stack_key(stack: Stack) -> str:
+    """8 hex that tell this stack's watch rules from any other stack's in the account and Region.
+
+    Two stacks deployed there have different names, while their construct paths may be the same (the same
+    app deployed as dev-golden and prod-golden); a nested stack's name is known only at deploy time, and
+    its construct path tells it apart instead.
+    """
+    name = stack.stack_name
+    identity = stack.node.addr if Token.is_unresolved(name) else f"{name}|{stack.node.addr}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:8]

@@ -277,6 +277,21 @@ def test_events_actions_and_invoke_permission_are_scoped_to_the_rule_prefix() ->
     assert render(permission["Properties"]["SourceArn"]) == rule_arns
 
 
+def test_rule_prefixes_differ_between_stacks_with_the_same_construct_path() -> None:
+    """The same app deployed twice to one account and Region, as dev-golden and prod-golden: each stack's role
+    and invoke permission must cover its own watch rules only."""
+
+    def prefix(stack_name: str) -> str:
+        app = cdk.App(context={"aws:cdk:bundling-stacks": []})
+        stack = cdk.Stack(app, "Golden", stack_name=stack_name)
+        UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+        function = only(Template.from_stack(stack), "AWS::Lambda::Function")[1]
+        return str(function["Properties"]["Environment"]["Variables"]["RULE_PREFIX"])
+
+    assert prefix("dev-golden") != prefix("prod-golden")
+    assert prefix("dev-golden") == prefix("dev-golden"), "and stays the same from one synth to the next"
+
+
 def test_rule_prefixes_differ_between_stacks() -> None:
     app = cdk.App(context={"aws:cdk:bundling-stacks": []})
     stacks = [cdk.Stack(app, name) for name in ("One", "Two")]
