@@ -8,6 +8,8 @@ from typing import Optional
 from aws_cdk import Token
 from constructs import Construct
 
+from cdk_workspaces_image_handler import contract
+
 
 def known(value: str) -> Optional[str]:
     """The value when synth knows it; None for a token, which the handler judges at deploy time."""
@@ -22,4 +24,4 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 def refuse(scope: Construct, problems: Sequence[str]) -> None:
     """Fail synth with every broken rule at once, naming the construct."""
     if problems:
-        raise ValueError(f"{scope.node.path}: " + "; ".join(problems))
+        raise ValueError(f"{scope.node.path}: {contract.broken_rules(problems)}")

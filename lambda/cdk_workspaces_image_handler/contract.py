@@ -155,6 +155,11 @@ STORAGE_PAIRS = "root 80 with user 10, 50 or 100, or root 175 to 2000 with user 
 MAX_CUSTOM_BUNDLES = 50
 
 
+def broken_rules(problems: Sequence[str]) -> str:
+    """Every broken rule at once, in one reason: the words synth and the handler both report."""
+    return "; ".join(problems)
+
+
 def wait_condition_timeout(timeout_seconds: float) -> int:
     """The AWS::CloudFormation::WaitCondition Timeout for an image timeout (at most 43200 s)."""
     return int(min(timeout_seconds + WAIT_CONDITION_MARGIN_SECONDS, MAX_TIMEOUT_SECONDS))

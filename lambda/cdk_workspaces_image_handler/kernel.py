@@ -82,7 +82,7 @@ class Observed(Protocol):
 def refuse(problems: Sequence[str]) -> None:
     """Fail with every broken rule at once, as synth does."""
     if problems:
-        raise InvalidInputError("; ".join(problems))
+        raise InvalidInputError(contract.broken_rules(problems))
 
 
 def require(props: Mapping[str, Any], *keys: str) -> None:
