@@ -1,6 +1,7 @@
-"""Local stand-ins for the AWS APIs this project calls: WorkSpaces and EventBridge, on a virtual clock."""
+"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge and DynamoDB, on a virtual clock."""
 
 from aws_emulator.clock import VirtualClock
+from aws_emulator.dynamodb import DynamoDBBackend
 from aws_emulator.events import EventBridgeBackend, Firing, rate_seconds
 from aws_emulator.service import Backend, Call, ServiceError
 from aws_emulator.transport import EmulatorServer, attach, dispatch, serve
@@ -10,6 +11,7 @@ __all__ = [
     "Backend",
     "Bundle",
     "Call",
+    "DynamoDBBackend",
     "EmulatorServer",
     "EventBridgeBackend",
     "Firing",

@@ -1,7 +1,8 @@
 """What every emulated service shares: model-driven validation, faults, a call log, pagination, a lock.
 
-Requests and responses are the JSON documents of the AWS JSON 1.1 protocol, checked
-against botocore's service model (the same data the SDKs are generated from).
+Requests and responses are the JSON documents of the AWS JSON protocol (1.0 or 1.1, as the
+model's jsonVersion says), checked against botocore's service model (the same data the SDKs
+are generated from).
 """
 
 from __future__ import annotations
@@ -230,6 +231,8 @@ class Backend:
     target_prefix: ClassVar[str]
     # The code a request failing model validation gets; each subclass says where it comes from.
     validation_error_code: ClassVar[str] = "ValidationException"
+    # Whether answers carry an x-amz-crc32 header of their body (DynamoDB's do).
+    crc32_header: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -321,6 +324,11 @@ class Backend:
             problems = [f"{operation} has no output shape but answered {sorted(response)}"]
         if problems:
             raise AssertionError(f"emulator response to {operation} breaks the model: {problems}")
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type of this service's AWS JSON version (model metadata jsonVersion)."""
+        return f"application/x-amz-json-{self.model.metadata.get('jsonVersion', '1.1')}"
 
     def _operation_model(self, operation: str) -> OperationModel:
         if operation not in self.model.operation_names:

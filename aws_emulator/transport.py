@@ -1,9 +1,13 @@
 """Two ways an unmodified boto3 reaches the backends: in-process (a botocore event hook) or over HTTP.
 
-Both speak the AWS JSON 1.1 protocol: POST /, the operation in `X-Amz-Target`
-(`WorkspacesService.<Operation>`, `AWSEvents.<Operation>`), JSON bodies; errors are
-HTTP 400 with `{"__type": code, "message": ...}`, as AWS JSON services answer them, so
-botocore's parsing and retry logic (throttling included) run exactly as against AWS.
+Both speak the AWS JSON protocol: POST /, the operation in `X-Amz-Target`
+(`WorkspacesService.<Operation>`, `AWSEvents.<Operation>`, `DynamoDB_20120810.<Operation>`),
+JSON bodies; errors are HTTP 400 with `{"__type": code, "message": ...}`, as AWS JSON
+services answer them, so botocore's parsing and retry logic (throttling included) run
+exactly as against AWS. WorkSpaces and EventBridge speak version 1.1
+(`application/x-amz-json-1.1`), DynamoDB 1.0 (`application/x-amz-json-1.0`); the two differ
+only in that Content-Type, which each answer carries as its service's model says. DynamoDB's
+answers also carry `x-amz-crc32`, which botocore checks.
 botocore 1.44 resolves WorkSpaces (model protocols smithy-rpc-v2-cbor and json) to json;
 a CBOR request is refused with a clear error rather than misread.
 """
@@ -14,6 +18,7 @@ import json
 import logging
 import threading
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -27,9 +32,14 @@ from aws_emulator.service import Backend, ServiceError
 log = logging.getLogger(__name__)
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
-# botocore derives AWS_ENDPOINT_URL_<SERVICE> from the service id: "WorkSpaces" -> WORKSPACES,
-# "EventBridge" -> EVENTBRIDGE (not EVENTS).
-ENDPOINT_ENV = {"WorkspacesService": "AWS_ENDPOINT_URL_WORKSPACES", "AWSEvents": "AWS_ENDPOINT_URL_EVENTBRIDGE"}
+# botocore derives AWS_ENDPOINT_URL_<SERVICE> from the service id (botocore.configprovider: spaces to
+# underscores, upper case): "WorkSpaces" -> WORKSPACES, "EventBridge" -> EVENTBRIDGE (not EVENTS),
+# "DynamoDB" -> DYNAMODB.
+ENDPOINT_ENV = {
+    "WorkspacesService": "AWS_ENDPOINT_URL_WORKSPACES",
+    "AWSEvents": "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "DynamoDB_20120810": "AWS_ENDPOINT_URL_DYNAMODB",
+}
 
 
 def dispatch(backends: Mapping[str, Backend], target: str, body: bytes, content_type: str = "") -> tuple[int, bytes]:
@@ -38,7 +48,7 @@ def dispatch(backends: Mapping[str, Backend], target: str, body: bytes, content_
     backend = backends.get(prefix)
     try:
         if "cbor" in content_type:
-            raise ServiceError("UnsupportedProtocolException", "The emulator speaks AWS JSON 1.1, not CBOR.")
+            raise ServiceError("UnsupportedProtocolException", "The emulator speaks AWS JSON, not CBOR.")
         if backend is None or not operation:
             raise ServiceError("UnknownOperationException", f"No emulated service answers X-Amz-Target {target!r}.")
         try:
@@ -53,12 +63,18 @@ def dispatch(backends: Mapping[str, Backend], target: str, body: bytes, content_
     return 200, json.dumps(answer, default=str).encode()
 
 
-def _headers(body: bytes) -> dict[str, str]:
-    return {
-        "Content-Type": JSON_CONTENT_TYPE,
+def response_headers(backends: Mapping[str, Backend], target: str, body: bytes) -> dict[str, str]:
+    """The headers of an answer to `target`: its service's AWS JSON Content-Type (1.1 for a target no
+    backend answers), and x-amz-crc32 where the service sends it."""
+    backend = backends.get(target.partition(".")[0])
+    headers = {
+        "Content-Type": backend.content_type if backend is not None else JSON_CONTENT_TYPE,
         "Content-Length": str(len(body)),
         "x-amzn-RequestId": str(uuid.uuid4()),
     }
+    if backend is not None and backend.crc32_header:
+        headers["x-amz-crc32"] = str(zlib.crc32(body) & 0xFFFFFFFF)
+    return headers
 
 
 def _text(value: object) -> str:
@@ -111,7 +127,7 @@ def attach(client: Any, *backends: Backend) -> Callable[[], None]:
         data = _bytes(request.body)
         status, payload = dispatch(by_prefix, target, data, content_type)
         headers = HTTPHeaders()
-        for key, value in _headers(payload).items():
+        for key, value in response_headers(by_prefix, target, payload).items():
             headers[key] = value
         return AWSResponse(request.url, status, headers, _Body(payload))
 
@@ -126,8 +142,8 @@ def attach(client: Any, *backends: Backend) -> Callable[[], None]:
 class EmulatorServer:
     """A ThreadingHTTPServer on loopback that answers for the given backends.
 
-    Point boto3 at it with `environ()` (AWS_ENDPOINT_URL_WORKSPACES and
-    AWS_ENDPOINT_URL_EVENTBRIDGE = `url`) or `endpoint_url=server.url`.
+    Point boto3 at it with `environ()` (AWS_ENDPOINT_URL_WORKSPACES, AWS_ENDPOINT_URL_EVENTBRIDGE
+    and AWS_ENDPOINT_URL_DYNAMODB = `url`, for the backends it serves) or `endpoint_url=server.url`.
     """
 
     def __init__(self, backends: Iterable[Backend], host: str = "127.0.0.1", port: int = 0) -> None:
@@ -190,7 +206,7 @@ class EmulatorServer:
                     log.exception("emulator failed on %s", target)
                     status, payload = 500, json.dumps({"__type": "InternalFailure", "message": repr(bug)}).encode()
                 self.send_response(status)
-                for key, value in _headers(payload).items():
+                for key, value in response_headers(server.backends, target, payload).items():
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(payload)
