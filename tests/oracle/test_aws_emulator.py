@@ -450,6 +450,8 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     call(events, "PutRule", Name="r", ScheduleExpression="rate(1 minute)", State="ENABLED", Description="x")
     call(events, "PutTargets", Rule="r", Targets=[{"Id": "t", "Arn": "arn:aws:lambda:eu-west-1:1:function:f"}])
     call(events, "DescribeRule", Name="r")
+    call(events, "DisableRule", Name="r")
+    call(events, "EnableRule", Name="r")
     call(events, "ListRules", NamePrefix="r")
     call(events, "ListTargetsByRule", Rule="r")
     call(events, "RemoveTargets", Rule="r", Ids=["t"])
@@ -469,7 +471,7 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     for backend, operation, _ in answers:
         emulated.setdefault(backend.service_name, set()).add(operation)
     assert len(emulated["workspaces"]) == 11
-    assert len(emulated["events"]) == 7
+    assert len(emulated["events"]) == 9
     assert any("ErrorDetails" in i for _, op, a in answers if op == "DescribeWorkspaceImages" for i in a["Images"])
 
 
@@ -533,6 +535,33 @@ def test_rate_schedules_fire_from_the_rules_creation(eb: Any, events: EventBridg
     eb.put_rule(Name="r", ScheduleExpression="rate(2 minutes)")  # a new expression restarts the schedule
     assert events.next_due() == clock.now() + 120
     assert [f.at for f in events.due(clock.now() + 240)] == [clock.now() + 120, clock.now() + 240]
+
+
+def test_enable_and_disable_rule(eb: Any, events: EventBridgeBackend, clock: VirtualClock) -> None:
+    start = clock.now()
+    target = {"Id": "t", "Arn": "arn:aws:lambda:eu-west-1:1:function:f", "Input": "{}"}
+    eb.put_rule(Name="r", ScheduleExpression="rate(1 minute)")
+    eb.put_targets(Rule="r", Targets=[target])
+    eb.disable_rule(Name="r")
+    assert eb.describe_rule(Name="r")["State"] == "DISABLED"
+    clock.advance(300)
+    assert events.next_due() is None
+    eb.enable_rule(Name="r")
+    assert eb.describe_rule(Name="r")["State"] == "ENABLED"
+    # API_DisableRule: a disabled rule "is not triggered"; its periods deliver nothing, even when asked late.
+    assert events.due() == []
+    clock.advance(60)
+    assert [f.at for f in events.due()] == [start + 360]
+    clock.advance(120)
+    eb.disable_rule(Name="r")
+    assert [f.at for f in events.due()] == [start + 420, start + 480], "what fell due before the disable is kept"
+    # The same for a target added late: the periods without one deliver nothing.
+    eb.put_rule(Name="late", ScheduleExpression="rate(1 minute)")
+    clock.advance(300)
+    eb.put_targets(Rule="late", Targets=[target])
+    assert events.due() == []
+    raises_code("ResourceNotFoundException", eb.enable_rule, Name="nope")
+    raises_code("ResourceNotFoundException", eb.disable_rule, Name="nope")
 
 
 # -- transports ----------------------------------------------------------------------
