@@ -26,8 +26,8 @@ os.environ.update(
         "AWS_REGION": "eu-west-1",
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "RULE_PREFIX": "cdkwsi-0123abcd-",
-        "POLL_MINUTES": "1",
+        "WATCH_TABLE": "Golden-WatchTable-ABC123",
+        "WATCH_RULE": "cdkwsi-7f0a2c1e-0000-4000-8000-000000000001",
         "STACK_ID": STACK_ID,
     }
 )

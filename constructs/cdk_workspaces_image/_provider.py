@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -12,13 +11,15 @@ from aws_cdk import (
     CfnResource,
     CustomResource,
     Duration,
+    Fn,
     IStableListProducer,
     Lazy,
     RemovalPolicy,
     Stack,
-    Token,
     Validations,
 )
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -49,7 +50,7 @@ class _TagKeys:
 
 
 class WorkspacesImageProvider(Construct):
-    """Function, role, log group and EventBridge invoke permission shared by a stack's images and bundles.
+    """Function, role, log group, watch table and watch rule shared by a stack's images and bundles.
 
     Use :meth:`get_or_create`; a second instance in the same stack would duplicate the function.
     """
@@ -68,9 +69,11 @@ class WorkspacesImageProvider(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
 
-        # The handler names its watch rules with this prefix; IAM and the invoke permission are scoped to it.
-        self.rule_prefix = f"cdkwsi-{_stack_key(stack)}-"
-        rule_arns = stack.format_arn(service="events", resource="rule", resource_name=f"{self.rule_prefix}*")
+        # The watch rule's name comes from the stack id's GUID: unique per stack in an account and Region, also
+        # for two stacks with one construct path and for environment-agnostic stacks. The function and its
+        # policy use the name, not a reference, because the rule's target references the function.
+        self.watch_rule_name = Fn.join("", [contract.WATCH_RULE_PREFIX, Fn.select(2, Fn.split("/", stack.stack_id))])
+        watch_rule_arn = stack.format_arn(service="events", resource="rule", resource_name=self.watch_rule_name)
         self._image_arns = image_arns = self._workspaces_arns("workspaceimage", "*")
         self._tag_keys = _TagKeys(contract.OWNER_TAG_KEY)
         # Bundle permissions exist only in stacks with bundles (allow_bundles, allow_repoint).
@@ -78,6 +81,27 @@ class WorkspacesImageProvider(Construct):
         self._repoint: iam.PolicyStatement | None = None
 
         self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
+
+        # What the provider waits for, with the presigned URL to tell: state of this stack only, deleted with it
+        # whatever the images' removal policy (watch.py says why a table and not the rule's Input).
+        self.watch_table = dynamodb.Table(
+            self,
+            "WatchTable",
+            partition_key=dynamodb.Attribute(name=contract.WATCH_TABLE_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=contract.WATCH_TABLE_SORT_KEY, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute=contract.WATCH_TABLE_TTL,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        Validations.of(self.watch_table).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-DDB3",
+                reason=(
+                    "The table holds only waits in progress, each deleted when its wait ends; a restored wait "
+                    "would carry a presigned URL that no longer works, so point-in-time recovery has nothing to save"
+                ),
+            )
+        )
 
         # No managed policy (AWSLambdaBasicExecutionRole would grant logs on every log group).
         self.role = iam.Role(
@@ -125,9 +149,14 @@ class WorkspacesImageProvider(Construct):
                 },
             ),
             iam.PolicyStatement(
-                sid="WatchRules",
-                actions=["events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"],
-                resources=[rule_arns],
+                sid="WatchTable",
+                actions=["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"],
+                resources=[self.watch_table.table_arn],
+            ),
+            iam.PolicyStatement(
+                sid="WatchRule",
+                actions=["events:EnableRule", "events:DisableRule"],
+                resources=[watch_rule_arn],
             ),
         ]
         for statement in statements:
@@ -145,8 +174,8 @@ class WorkspacesImageProvider(Construct):
             role=self.role,
             log_group=self.log_group,
             environment={
-                contract.ENV_RULE_PREFIX: self.rule_prefix,
-                contract.ENV_POLL_MINUTES: str(contract.POLL_MINUTES),
+                contract.ENV_WATCH_TABLE: self.watch_table.table_name,
+                contract.ENV_WATCH_RULE: self.watch_rule_name,
                 # Anyone allowed to invoke the function can send it a request naming another stack.
                 contract.ENV_STACK_ID: stack.stack_id,
             },
@@ -159,14 +188,26 @@ class WorkspacesImageProvider(Construct):
         assert isinstance(cfn_function, CfnResource)
         cfn_function.add_override("DependsOn", [stack.get_logical_id(policy)])
 
-        # The template grants the invoke once, so the handler never needs lambda:AddPermission.
+        # One rule per stack ticks every pending wait. Its Input is a constant that the handler does not read.
+        self.watch_rule = events.CfnRule(
+            self,
+            "WatchRule",
+            name=self.watch_rule_name,
+            description="cdk-workspaces-image: looks at this stack's images and bundles until they are AVAILABLE",
+            schedule_expression=_rate(contract.POLL_MINUTES),
+            targets=[
+                events.CfnRule.TargetProperty(id="tick", arn=self.function.function_arn, input=contract.TICK_INPUT)
+            ],
+        )
+        # Only this very rule may invoke the function, so no other rule's event ever reaches it from EventBridge.
         self.function.add_permission(
-            "WatchRulesInvoke",
+            "WatchRuleInvoke",
             principal=iam.ServicePrincipal("events.amazonaws.com"),
             action="lambda:InvokeFunction",
-            source_arn=rule_arns,
+            source_arn=self.watch_rule.attr_arn,
             source_account=stack.account,
         )
+        self._invoke_permission = self.function.node.find_child("WatchRuleInvoke")
 
         self._acknowledge_wildcards(
             {
@@ -178,10 +219,6 @@ class WorkspacesImageProvider(Construct):
                 image_arns: (
                     "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
                     "in advance; scoped to workspaceimage ARNs of this account and Region"
-                ),
-                rule_arns: (
-                    "The handler creates one EventBridge watch rule per image or bundle, named after the stack and "
-                    "logical id; scoped to this stack's rule name prefix"
                 ),
             }
         )
@@ -198,7 +235,7 @@ class WorkspacesImageProvider(Construct):
         ServiceTimeout is the hour a custom resource may take: the handler answers within it, from a watch
         when what it waits for is not AVAILABLE yet.
         """
-        return CustomResource(
+        resource = CustomResource(
             scope,
             "Resource",
             service_token=self.service_token,
@@ -207,6 +244,9 @@ class WorkspacesImageProvider(Construct):
             service_timeout=Duration.seconds(contract.SERVICE_TIMEOUT_SECONDS),
             removal_policy=removal_policy,
         )
+        # A request may start a wait: the rule that ticks it, and its permission to invoke, must exist by then.
+        resource.node.add_dependency(self.watch_rule, self._invoke_permission)
+        return resource
 
     def register_tag_keys(self, keys: Iterable[str]) -> None:
         """Allows the handler to set these tag keys (CreateTags), in addition to the ownership key."""
@@ -278,13 +318,7 @@ def _nag_resource(stack: Stack, value: str) -> str:
     return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
 
 
-def _stack_key(stack: Stack) -> str:
-    """8 hex that tell this stack's watch rules from any other stack's in the account and Region.
-
-    Two stacks deployed there have different names, while their construct paths may be the same (the same
-    app deployed as dev-golden and prod-golden); a nested stack's name is known only at deploy time, and
-    its construct path tells it apart instead.
-    """
-    name = stack.stack_name
-    identity = stack.node.addr if Token.is_unresolved(name) else f"{name}|{stack.node.addr}"
-    return hashlib.sha256(identity.encode()).hexdigest()[:8]
+def _rate(minutes: int) -> str:
+    """An EventBridge rate expression: the unit is singular for 1 and plural otherwise
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html)."""
+    return f"rate({minutes} {'minute' if minutes == 1 else 'minutes'})"

@@ -159,8 +159,8 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
     def delete_resource(self, resource_id: str) -> None:
         self.ws.delete_bundle(resource_id)
 
-    def describe(self, resource_id: str) -> Bundle | None:
-        return self.ws.describe_bundle(resource_id)
+    def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Bundle]:
+        return self.ws.describe_bundles(resource_ids)
 
     def _ready(self, ev: ResourceEvent, bundle_id: str, *, undo_on_failure: bool) -> Answer:
         return self.answer_when_available(ev, bundle_id, self._answer(bundle_id), undo_on_failure=undo_on_failure)

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import contract
-from .cloudformation import Answer, ResourceEvent
+from .cloudformation import Answer, ResourceEvent, not_created_id
 from .contract import Attributes
 from .contract import BundleImageProps as P
 from .errors import InvalidInputError, ServiceError
@@ -232,8 +232,8 @@ class BundleImageLifecycle(Lifecycle):
         self.ws.update_bundle(new.bundle_id, new.image_id)
         return self.answer_when_available(ev, new.bundle_id, Answer(physical, data), undo_on_failure=False)
 
-    def delete(self, ev: ResourceEvent) -> None:
-        self.scheduler.stop(ev.stack_id, ev.logical_id)
+    def delete(self, ev: ResourceEvent) -> Answer | None:
+        self.watches.stop(ev.logical_id, of=ev.physical_id or not_created_id(ev.logical_id))
         record = Repoint.parse(ev.physical_id)
         applied = str(ev.properties.get(P.IMAGE_ID, ""))
         bundle = self.ws.describe_bundle(record.bundle_id) if record else None
@@ -241,7 +241,7 @@ class BundleImageLifecycle(Lifecycle):
         plan = plan_restore(record, applied, bundle, marked=marked)
         log.info(plan.why)
         if not (plan.restore and record):
-            return
+            return None
         try:
             self._restore(record)
         except ServiceError as error:
@@ -250,9 +250,10 @@ class BundleImageLifecycle(Lifecycle):
                 f"bundle {record.bundle_id} could not be pointed back at its previous image "
                 f"{record.previous_image_id}: {error}; point the bundle at an image yourself and delete again",
             ) from error
+        return None
 
-    def describe(self, resource_id: str) -> Bundle | None:
-        return self.ws.describe_bundle(resource_id)
+    def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Bundle]:
+        return self.ws.describe_bundles(resource_ids)
 
     def undo(self, watch: Watch) -> str:
         record = Repoint.parse(watch.physical_id)

@@ -17,6 +17,7 @@ No third-party imports: the module runs inside the Lambda asset and inside CDK.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Final, Optional, Union
@@ -74,12 +75,25 @@ class Attributes:
 # ---------------------------------------------------------------- the provider function
 
 # Environment variables the construct sets on the function and the handler reads.
-ENV_RULE_PREFIX: Final = "RULE_PREFIX"
-ENV_POLL_MINUTES: Final = "POLL_MINUTES"
+# The stack's watch: the DynamoDB table that holds what is being waited for, and the EventBridge rule that ticks.
+ENV_WATCH_TABLE: Final = "WATCH_TABLE"
+ENV_WATCH_RULE: Final = "WATCH_RULE"
 # The function's own stack (its AWS::StackId): the handler serves requests of that stack only.
 ENV_STACK_ID: Final = "STACK_ID"
-# How often a watch looks at what it waits for.
+# How often the watch looks at what it waits for.
 POLL_MINUTES: Final = 1
+# The watch rule is named this prefix + the GUID of the stack's id: unique per stack in an account and Region.
+WATCH_RULE_PREFIX: Final = "cdkwsi-"
+
+# The watch rule's constant Input. It carries nothing: what to look at lives in the table, which only the
+# provider's role may write, so an event shaped like a tick can at worst cause a look.
+WATCH_KEY: Final = "CdkWorkspacesImageWatch"
+TICK_INPUT: Final = json.dumps({WATCH_KEY: "tick"}, separators=(",", ":"))
+# The table's key: one item per custom resource of the stack and physical resource it waits for (a replaced
+# resource's cleanup Delete carries the logical id of the one that replaced it). And the attribute TTL reads.
+WATCH_TABLE_KEY: Final = "LogicalId"
+WATCH_TABLE_SORT_KEY: Final = "PhysicalId"
+WATCH_TABLE_TTL: Final = "ExpiresAt"
 
 # A custom resource must answer within its ServiceTimeout, at most (and by default) 3600 s:
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html

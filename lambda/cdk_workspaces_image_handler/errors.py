@@ -23,6 +23,14 @@ class ServiceError(ProviderError):
         self.code = code
 
 
+class StillPendingError(ServiceError):
+    """WorkSpaces refused to delete a resource because it is still being made (PENDING)."""
+
+    def __init__(self, code: str, message: str, resource_id: str) -> None:
+        super().__init__(code, message)
+        self.resource_id = resource_id
+
+
 class NotAvailableError(ProviderError):
     """What the provider waited for will not be AVAILABLE: it went to ERROR, vanished, or the wait timed out."""
 

@@ -179,8 +179,8 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     def delete_resource(self, resource_id: str) -> None:
         self.ws.delete_image(resource_id)
 
-    def describe(self, resource_id: str) -> Image | None:
-        return self.ws.describe_image(resource_id)
+    def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Image]:
+        return self.ws.describe_images(resource_ids)
 
     def deadline(self, ev: ResourceEvent, found: Observed | None, now: float) -> float:
         image = found if isinstance(found, Image) else None

@@ -2,7 +2,8 @@
 
 Two kinds of events arrive here:
 - CloudFormation custom resource requests, dispatched by crhelper (cloudformation.Protocol);
-- ticks of a watch rule (watch.py), which look at one image or bundle and end a wait.
+- ticks of the stack's watch rule (watch.py), which look at every pending wait and end those that are over.
+  A tick's event carries nothing the handler reads: what to look at comes from the stack's watch table.
 
 Both go to the lifecycle registered for the resource type (LIFECYCLES). The Lambda runtime calls
 ``index.handler``: the asset's top-level index.py only imports ``handler`` from here.
@@ -29,7 +30,7 @@ from .cloudformation import (
     put_json,
 )
 from .errors import InvalidInputError
-from .watch import WATCH_KEY, Scheduler, Watch
+from .watch import Watch, Watches
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,12 @@ class Deps:
 
     workspaces: Any
     events: Any
-    rule_prefix: str
-    # The function's own stack: requests and watches naming another are refused.
+    dynamodb: Any
+    # The stack's watch table and rule (watch.py).
+    watch_table: str
+    watch_rule: str
+    # The function's own stack: requests naming another are refused.
     stack_id: str
-    poll_minutes: int = contract.POLL_MINUTES
     send: Sender = put_json
     clock: Callable[[], float] = field(default=time.time)
 
@@ -88,25 +91,29 @@ try:
     deps = Deps(
         workspaces=_LazyClient("workspaces"),
         events=_LazyClient("events"),
-        rule_prefix=os.environ[contract.ENV_RULE_PREFIX],
+        dynamodb=_LazyClient("dynamodb"),
+        watch_table=os.environ[contract.ENV_WATCH_TABLE],
+        watch_rule=os.environ[contract.ENV_WATCH_RULE],
         stack_id=os.environ[contract.ENV_STACK_ID],
-        poll_minutes=int(os.environ.get(contract.ENV_POLL_MINUTES, str(contract.POLL_MINUTES))),
     )
 except Exception as error:
     protocol.init_failure(error)
 
 
-def lifecycle_for(resource_type: str, context: Any) -> Lifecycle:
-    """The lifecycle of this resource type, bound to this invocation's function. Raises ProviderError."""
+def watches() -> Watches:
+    assert deps is not None  # crhelper answers init failures before any request reaches here
+    return Watches(deps.dynamodb, deps.watch_table, deps.events, deps.watch_rule)
+
+
+def lifecycle_for(resource_type: str) -> Lifecycle:
+    """The lifecycle of this resource type. Raises ProviderError."""
     assert deps is not None  # crhelper answers init failures before any request reaches here
     kind = LIFECYCLES.get(resource_type)
     if kind is None:
         raise InvalidInputError(
             f"this provider does not serve resources of type {resource_type!r}; it serves {', '.join(LIFECYCLES)}"
         )
-    function_arn = str(getattr(context, "invoked_function_arn", "") or "")
-    scheduler = Scheduler(deps.events, deps.rule_prefix, function_arn, deps.poll_minutes)
-    return kind(WorkSpaces(deps.workspaces), scheduler, deps.send, deps.clock)
+    return kind(WorkSpaces(deps.workspaces), watches(), deps.send, deps.clock)
 
 
 def _serve(
@@ -122,7 +129,7 @@ def _serve(
         return refusal
     lifecycle: Lifecycle | None = None
     try:
-        lifecycle = lifecycle_for(ev.resource_type, context)
+        lifecycle = lifecycle_for(ev.resource_type)
         return request(lifecycle, ev)
     except Exception as error:
         log.exception("%s %s failed", ev.request_type, ev.logical_id)
@@ -130,8 +137,7 @@ def _serve(
 
 
 def _delete(lifecycle: Lifecycle, ev: ResourceEvent) -> Answer:
-    lifecycle.delete(ev)
-    return Answer(ev.physical_id or not_created_id(ev.logical_id))
+    return lifecycle.delete(ev) or Answer(ev.physical_id or not_created_id(ev.logical_id))
 
 
 def create(event: dict[str, Any], context: Any) -> Answer | Failure:
@@ -151,15 +157,29 @@ protocol.update(update)
 protocol.delete(delete)
 
 
+def tick() -> None:
+    """Look at every pending wait of the stack, one Describe per 25 resources of a kind; end those that are
+    over; disable the rule when none is left. Raises ProviderError when the watch table can't be read."""
+    pending = watches()
+    waits = pending.pending()
+    by_type: dict[str, list[Watch]] = {}
+    for watch in waits:
+        by_type.setdefault(watch.resource_type, []).append(watch)
+    ended = 0
+    for resource_type, group in by_type.items():
+        try:
+            ended += lifecycle_for(resource_type).tick(group)
+        except Exception:
+            log.exception("could not look at the %d pending waits of %s", len(group), resource_type)
+    if ended == len(waits):
+        pending.idle()
+
+
 def handler(event: dict[str, Any], context: Any) -> None:
-    if WATCH_KEY in event:
+    if contract.WATCH_KEY in event:
         if protocol.init_error is not None:
             raise protocol.init_error  # the rule fires again; nothing is lost
-        watch = Watch.from_event(event)
-        assert deps is not None
-        if watch.stack_id != deps.stack_id:
-            log.warning("ignored a watch of stack %s; this provider serves %s only", watch.stack_id, deps.stack_id)
-            return
-        lifecycle_for(watch.resource_type, context).tick(watch)
+        # Whatever the event says is ignored: what to look at, whom to tell and what to undo are in the table.
+        tick()
         return
     protocol(event, context)

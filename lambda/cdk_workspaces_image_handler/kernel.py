@@ -251,6 +251,30 @@ def watch_outcome(resource_id: str, found: Observed | None, now: float, deadline
     return Outcome(False)
 
 
+def settle_outcome(
+    resource_id: str, found: Observed | None, now: float, deadline: float, kind: Kind = IMAGE
+) -> Outcome:
+    """Whether waiting for `resource_id` to leave PENDING, so that a Delete can delete it, is over.
+
+    Success: it left PENDING (delete it now) or is gone (nothing to delete). Failure: still PENDING when the
+    Delete must answer, with a reason that says what to do.
+    """
+    noun = kind.noun
+    if found is None:
+        return Outcome(True, True, f"{noun} {resource_id} no longer exists")
+    if found.state != "PENDING":
+        return Outcome(True, True, f"{noun} {resource_id} is {found.state}")
+    if now >= deadline:
+        return Outcome(
+            True,
+            False,
+            f"{noun} {resource_id} is still PENDING and WorkSpaces would not delete it while it is being made; "
+            f"once it is AVAILABLE or ERROR, delete the stack again (or continue the rollback), "
+            f"and this {noun} is deleted then",
+        )
+    return Outcome(False)
+
+
 def respond_deadline(now: float) -> float:
     """The latest a deferred answer may come: within the custom resource's hour, less a margin for Lambda's retries."""
     return now + contract.SERVICE_TIMEOUT_SECONDS - DEFERRED_ANSWER_MARGIN_SECONDS

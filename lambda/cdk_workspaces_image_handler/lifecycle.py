@@ -15,8 +15,15 @@ from dataclasses import replace
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from . import contract
-from .cloudformation import Answer, ResourceEvent, Sender, response_body, signal_body
-from .errors import InvalidInputError, NotAvailableError, NotDeliveredError, ServiceError
+from .cloudformation import Answer, ResourceEvent, Sender, not_created_id, response_body, signal_body
+from .errors import (
+    InvalidInputError,
+    NotAvailableError,
+    NotDeliveredError,
+    ProviderError,
+    ServiceError,
+    StillPendingError,
+)
 from .kernel import (
     DeletePlan,
     Keyed,
@@ -30,9 +37,10 @@ from .kernel import (
     plan_delete,
     resource_key,
     respond_deadline,
+    settle_outcome,
     watch_outcome,
 )
-from .watch import GIVE_UP_AFTER_DEADLINE_SECONDS, Scheduler, Watch
+from .watch import GIVE_UP_AFTER_DEADLINE_SECONDS, Watch, Watches
 from .workspaces import WorkSpaces
 
 log = logging.getLogger(__name__)
@@ -45,9 +53,9 @@ class Lifecycle(ABC):
     # The kind of resource its watch looks at.
     WATCHED: ClassVar[Kind]
 
-    def __init__(self, ws: WorkSpaces, scheduler: Scheduler, send: Sender, clock: Callable[[], float]) -> None:
+    def __init__(self, ws: WorkSpaces, watches: Watches, send: Sender, clock: Callable[[], float]) -> None:
         self.ws = ws
-        self.scheduler = scheduler
+        self.watches = watches
         self.send = send
         self.clock = clock
         # The physical id of what this invocation made or adopted, so that a failure answered later still names
@@ -66,12 +74,19 @@ class Lifecycle(ABC):
         """Raises ProviderError when the request cannot be done; the reason says why."""
 
     @abstractmethod
-    def delete(self, ev: ResourceEvent) -> None:
-        """Raises ProviderError when what the resource made cannot be deleted or restored."""
+    def delete(self, ev: ResourceEvent) -> Answer | None:
+        """Delete or restore what the resource made; a deferred Answer when that must wait, else None.
+
+        Raises ProviderError when what the resource made cannot be deleted or restored."""
 
     @abstractmethod
+    def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Observed]:
+        """The watched resources as the service describes them now, by id, up to 25 per call; a resource that is
+        gone is missing from the answer. Raises ServiceError."""
+
     def describe(self, resource_id: str) -> Observed | None:
         """The watched resource as the service describes it now, or None when it is gone. Raises ServiceError."""
+        return self.describe_all([resource_id]).get(resource_id)
 
     @abstractmethod
     def undo(self, watch: Watch) -> str:
@@ -80,6 +95,12 @@ class Lifecycle(ABC):
         Raises nothing: a failed undo is said in the returned text.
         """
 
+    def delete_settled(self, watch: Watch) -> str:
+        """Delete what a deferred Delete waited for, now that it left PENDING; say what happened.
+
+        Raises ProviderError when it cannot be deleted. Only a type that defers its Deletes overrides this."""
+        raise ProviderError(f"{self.RESOURCE_TYPE} does not defer its Deletes")
+
     def deadline(self, ev: ResourceEvent, found: Observed | None, now: float) -> float:
         """When waiting for the resource gives up; by default within the custom resource's hour."""
         return respond_deadline(now)
@@ -87,7 +108,7 @@ class Lifecycle(ABC):
     def supersede(self, ev: ResourceEvent) -> None:
         """Stop whatever this resource was waiting for: the request replaces it (a rollback Update too, which
         would otherwise leave the abandoned resource's watch running until its deadline)."""
-        self.scheduler.stop(ev.stack_id, ev.logical_id)
+        self.watches.stop(ev.logical_id)
 
     # ------------------------------------------------------------ waiting for AVAILABLE
 
@@ -122,7 +143,7 @@ class Lifecycle(ABC):
                 except NotDeliveredError as error:
                     # Answering fails nothing here: the watch's next tick signals again.
                     log.warning("the wait condition was not signalled (%s); the watch will signal again", error)
-            self.scheduler.start(signal)
+            self.watches.start(signal)
             return answer
         if outcome.done and not outcome.success:
             raise NotAvailableError(outcome.reason)
@@ -141,24 +162,38 @@ class Lifecycle(ABC):
             data=dict(answer.data),
             undo_on_failure=undo_on_failure,
         )
-        self.scheduler.start(respond)
+        self.watches.start(respond)
         return replace(answer, deferred=True)
 
-    def tick(self, watch: Watch) -> None:
-        """One look at a watched resource: finish the wait when it is over, else do nothing."""
+    def tick(self, watches: Sequence[Watch]) -> int:
+        """One look at every pending watch of this type, with as few Describe calls as the API allows: finish the
+        waits that are over. Returns how many ended. Raises ServiceError when the resources can't be described.
+
+        A wait that can't be finished now (its answer was refused) stays pending for the next tick."""
         now = self.clock()
-        found = self.describe(watch.resource_id)
-        outcome = watch_outcome(watch.resource_id, found, now, watch.deadline, self.WATCHED)
+        found = self.describe_all(sorted({w.resource_id for w in watches}))
+        ended = 0
+        for watch in watches:
+            try:
+                ended += self._tick(watch, found.get(watch.resource_id), now)
+            except Exception:
+                log.exception("the wait of %s for %s is not over yet", watch.logical_id, watch.resource_id)
+        return ended
+
+    def _tick(self, watch: Watch, found: Observed | None, now: float) -> bool:
+        judge = settle_outcome if watch.mode == "delete" else watch_outcome
+        outcome = judge(watch.resource_id, found, now, watch.deadline, self.WATCHED)
         if not outcome.done:
             log.info("%s %s is %s; still waiting", self.WATCHED.noun, watch.resource_id, found.state if found else "?")
-            return
+            return False
         try:
             self._finish(watch, outcome)
         except Exception:
             if now < watch.deadline + GIVE_UP_AFTER_DEADLINE_SECONDS:
-                raise  # the rule stays, so the next tick tries again
+                raise  # the watch stays, so the next tick tries again
             log.exception("giving up on answering for %s; removing the watch", watch.resource_id)
-        self.scheduler.stop(watch.stack_id, watch.logical_id)
+        self.watches.stop(watch.logical_id)
+        return True
 
     def _finish(self, watch: Watch, outcome: Outcome) -> None:
         if watch.mode == "signal":
@@ -166,13 +201,18 @@ class Lifecycle(ABC):
                 watch.url, signal_body(success=outcome.success, reason=outcome.reason, image_id=watch.resource_id)
             )
             return
-        reason = outcome.reason
-        if not outcome.success and watch.undo_on_failure:
+        reason, success = outcome.reason, outcome.success
+        if watch.mode == "delete" and success:
+            try:
+                reason = self.delete_settled(watch)
+            except ProviderError as error:
+                reason, success = str(error), False
+        elif not success and watch.undo_on_failure:
             reason += self.undo(watch)
         self.send(
             watch.url,
             response_body(
-                status="SUCCESS" if outcome.success else "FAILED",
+                status="SUCCESS" if success else "FAILED",
                 reason=reason,
                 physical_id=watch.answer_id,
                 stack_id=watch.stack_id,
@@ -226,14 +266,44 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
 
     # ------------------------------------------------------------ shared requests
 
-    def delete(self, ev: ResourceEvent) -> None:
-        # Whatever happens next, no watch of this resource may outlive it.
-        self.scheduler.stop(ev.stack_id, ev.logical_id)
+    def delete(self, ev: ResourceEvent) -> Answer | None:
+        # Whatever happens next, no wait for this resource may outlive it.
+        self.watches.stop(ev.logical_id, of=ev.physical_id or not_created_id(ev.logical_id))
         physical = ev.physical_id or ""
-        if not physical.startswith(self.KIND.prefix):
-            self._delete_strays(ev)
-            return
-        self._delete_own(physical, ev.stack_id, ev.logical_id)
+        made = [physical] if physical.startswith(self.KIND.prefix) else self._strays(ev)
+        try:
+            for resource_id in made:
+                if resource_id == physical:
+                    self._delete_own(resource_id, ev.stack_id, ev.logical_id)
+                else:
+                    log.warning("deleting %s %s, made by a Create that could not say so", self.KIND.noun, resource_id)
+                    self.delete_resource(resource_id)
+        except StillPendingError as error:
+            # Whether WorkSpaces deletes a resource still being made is undocumented; where it refuses, the
+            # Delete waits (within its hour) until the resource leaves PENDING, then deletes it.
+            pending = error.resource_id
+            now = self.clock()
+            wait = Watch(
+                self.RESOURCE_TYPE,
+                pending,
+                respond_deadline(now),
+                "delete",
+                ev.response_url,
+                ev.stack_id,
+                ev.logical_id,
+                ev.request_id,
+                physical_id=physical or pending,
+            )
+            log.info("%s %s is PENDING; deleting it once it is not", self.KIND.noun, pending)
+            self.watches.start(wait)
+            return Answer(wait.answer_id, deferred=True)
+        return None
+
+    def delete_settled(self, watch: Watch) -> str:
+        try:
+            return self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id).why
+        except ServiceError as error:
+            raise ProviderError(str(error)) from error
 
     def undo(self, watch: Watch) -> str:
         try:
@@ -328,30 +398,28 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         """Did this resource make `resource_id` (for any request)? Read from its ownership tag."""
         return Ownership.of(ev.stack_id, ev.logical_id, request).owns(self._owner_tag(resource_id))
 
-    def _delete_strays(self, ev: ResourceEvent) -> None:
+    def _strays(self, ev: ResourceEvent) -> list[str]:
         """A Create whose answer named nothing (it failed, or Lambda timed it out) may have made one anyway.
 
-        Only what carries this request's full ownership tag is deleted: never another resource's, nor one
-        this resource made for other properties and the stack retained.
+        Only what carries this request's full ownership tag is returned, to be deleted: never another
+        resource's, nor one this resource made for other properties and the stack retained.
         """
         try:
             request = self.parse(ev.properties, check=False)
         except InvalidInputError:
             log.info("%r names nothing and its properties can't be read: nothing was made", ev.physical_id)
-            return
-        strays = self._mine(request, Ownership.of(ev.stack_id, ev.logical_id, request))
+            return []
+        strays = list(self._mine(request, Ownership.of(ev.stack_id, ev.logical_id, request)))
         if not strays:
             log.info("%r names nothing, and nothing was made for this request", ev.physical_id)
-        for stray in strays:
-            log.warning("deleting %s %s, made by a Create that could not say so", self.KIND.noun, stray)
-            self.delete_resource(stray)
+        return strays
 
     def _discard(self, ev: ResourceEvent, resource_id: str) -> None:
         # Only what this request made: never a source image answered as is, nor a resource an earlier request
         # made that a rollback Update adopted (the stack is returning to it).
         if resource_id != self.made or not self.made_here:
             return
-        self.scheduler.stop(ev.stack_id, ev.logical_id)
+        self.watches.stop(ev.logical_id)
         try:
             self._delete_own(resource_id, ev.stack_id, ev.logical_id)
         except ServiceError:

@@ -1,133 +1,161 @@
-"""The watch: an EventBridge schedule that looks at one image or bundle until waiting is over.
+"""The watch: what the provider waits for, kept in its stack's DynamoDB table, looked at by one rule per stack.
 
-crhelper's own polling is not used: it answers the custom resource only at the
-end, which cannot outlast the one-hour ServiceTimeout, and it has pitfalls
-reported in its issue tracker (github.com/aws-cloudformation/custom-resource-helper).
-This watch keeps what those pitfalls taught:
+crhelper's own polling is not used: it answers the custom resource only at the end, which cannot outlast the
+one-hour ServiceTimeout, and it keeps the whole event, ResponseURL included, in the rule's Input. Where the
+state lives decides what an attacker can do, so:
 
-- one rule per custom resource, named from a hash, so the name never passes
-  EventBridge's 64 characters whatever the logical id (crhelper #61);
-- a small Input of fixed shape instead of the whole event, far below
-  EventBridge's 8192 characters (checked, not assumed);
-- a deadline in the Input, so the watch always ends (crhelper #5);
-- one static Lambda permission for the rule prefix in the template instead of
-  one AddPermission per rule, so no permission is ever left behind.
+- **The table, not the rule's Input.** A watch must remember a presigned URL (the wait condition handle, or
+  the custom resource's ResponseURL): a credential. A target's Input is readable by anyone allowed
+  events:ListTargetsByRule; the table is readable and writable by the provider's role (and whoever the
+  account grants DynamoDB on it), encrypted at rest, and an item is deleted when its wait ends.
+- **A tick trusts nothing in its event.** The rule's Input is a constant (contract.TICK_INPUT). Anyone who can
+  invoke the function can send an event shaped like a tick; what the tick looks at, whom it tells and what it
+  may undo come from the table only, so a crafted event at worst causes a look.
+- **One rule per stack.** Each tick reads every pending watch and describes up to 25 images (or bundles) per
+  call: one invocation and one call a minute for 25 images, not 25 of each.
+- **Resources of the stack.** The table and the rule are in the template, named per stack (the rule after the
+  stack id's GUID), so two stacks never share them, and deleting the stack removes both whatever the images'
+  removal policy. The rule is disabled while nothing is pending.
+- A deadline in every watch, so waiting always ends (crhelper #5).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import dataclasses
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from botocore.exceptions import ClientError
+
+from . import contract
 from .errors import ProviderError
 
 log = logging.getLogger(__name__)
 
-WATCH_KEY = "CdkWorkspacesImageWatch"
-TARGET_ID = "watch"
-MAX_INPUT_CHARS = 8192  # EventBridge target Input
-MAX_RULE_NAME = 64
 # A watch whose answer CloudFormation no longer accepts gives up this long past its deadline.
 GIVE_UP_AFTER_DEADLINE_SECONDS = 3600
+# DynamoDB's TTL removes an item the handler somehow never removed (it deletes expired items within a few
+# days: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html). A day after giving up.
+EXPIRES_AFTER_GIVING_UP_SECONDS = 86400
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Watch:
-    """Everything one tick needs, carried in the rule's Input."""
+    """One wait: what to look at, whom to tell, and what to undo. Written and read by the provider only."""
 
     # The custom resource type whose lifecycle the tick goes to, and the image or bundle it looks at.
     resource_type: str
     resource_id: str
     deadline: float
-    # "signal": tell a wait condition; "respond": answer the custom resource itself.
-    mode: Literal["signal", "respond"]
+    # "signal": tell a wait condition; "respond": answer the custom resource itself; "delete": answer a Delete
+    # once the resource has left PENDING and could be deleted.
+    mode: Literal["signal", "respond", "delete"]
     url: str = field(repr=False)
     stack_id: str
     logical_id: str
     request_id: str = ""
-    # With "respond": the answer to give. It travels in the Input because a tick
-    # is a new invocation that remembers nothing (crhelper #27 lost its Data so).
+    # With "respond": the answer to give. A tick is a new invocation that remembers nothing (crhelper #27 lost
+    # its Data so).
     physical_id: str = ""
     data: Mapping[str, str] = field(default_factory=dict)
-    # With "respond": undo what this request did if waiting fails, because the
-    # stack rolls back to the previous resource and forgets the new one.
+    # With "respond": undo what this request did if waiting fails, because the stack rolls back to the
+    # previous resource and forgets the new one.
     undo_on_failure: bool = False
 
     @property
     def answer_id(self) -> str:
         return self.physical_id or self.resource_id
 
-    def to_input(self) -> str:
-        text = json.dumps({WATCH_KEY: asdict(self)}, separators=(",", ":"))
-        if len(text) > MAX_INPUT_CHARS:
-            raise ValueError(f"watch input is {len(text)} characters; EventBridge allows {MAX_INPUT_CHARS}")
-        return text
+    def to_item(self) -> dict[str, Any]:
+        expires = int(self.deadline + GIVE_UP_AFTER_DEADLINE_SECONDS + EXPIRES_AFTER_GIVING_UP_SECONDS)
+        return {
+            **_key(self.logical_id, self.answer_id),
+            "Watch": {"S": json.dumps(asdict(self), separators=(",", ":"))},
+            contract.WATCH_TABLE_TTL: {"N": str(expires)},
+        }
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> Watch:
-        return cls(**event[WATCH_KEY])
+    def from_item(cls, item: Mapping[str, Any]) -> Watch:
+        """Raises ValueError for an item this version cannot read."""
+        try:
+            saved = json.loads(item["Watch"]["S"])
+            known = {f.name for f in dataclasses.fields(cls)}
+            return cls(**{k: v for k, v in saved.items() if k in known})
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"unreadable watch item {item.get(contract.WATCH_TABLE_KEY)}: {error}") from None
 
 
-def rule_name(prefix: str, stack_id: str, logical_id: str) -> str:
-    name = prefix + hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:24]
-    return name[:MAX_RULE_NAME]
+class Watches:
+    """The pending watches of one stack: items of its table, and its rule, enabled while any is pending."""
 
+    def __init__(self, dynamodb: Any, table: str, events: Any, rule: str) -> None:
+        self.dynamodb = dynamodb
+        self.table = table
+        self.events = events
+        self.rule = rule
 
-class Scheduler:
-    """Creates and removes the watch rules of one provider function."""
-
-    def __init__(self, events_client: Any, prefix: str, function_arn: str, minutes: int = 1) -> None:
-        self.events = events_client
-        self.prefix = prefix
-        # The function the rules invoke: this very function, as Lambda named it to this invocation.
-        self.function_arn = function_arn
-        self.minutes = minutes
-
-    def start(self, watch: Watch) -> str:
+    def start(self, watch: Watch) -> None:
         """Start (or, on a repeated request, replace) the watch of this resource: idempotent."""
-        if not self.function_arn:
-            raise RuntimeError("a watch can only be started by an invocation that knows its function ARN")
-        name = rule_name(self.prefix, watch.stack_id, watch.logical_id)
-        unit = "minute" if self.minutes == 1 else "minutes"
-        self.events.put_rule(
-            Name=name,
-            ScheduleExpression=f"rate({self.minutes} {unit})",
-            State="ENABLED",
-            Description=f"cdk-workspaces-image: waits for {watch.resource_id} to be AVAILABLE",
+        self._call("PutItem", self.dynamodb.put_item, TableName=self.table, Item=watch.to_item())
+        self._call("EnableRule", self.events.enable_rule, Name=self.rule)
+        log.info("watching %s of %s until %.0f", watch.resource_id, watch.logical_id, watch.deadline)
+
+    def stop(self, logical_id: str, *, of: str | None = None) -> None:
+        """End the waits of this custom resource; with `of`, only its wait for that physical resource. The rule
+        is disabled by the tick that finds no wait left.
+
+        A Delete passes `of`: the cleanup Delete of a replaced resource carries the same logical id as the
+        resource that replaced it (or that a rollback returned to), whose wait must go on."""
+        ids = [of] if of is not None else [w.answer_id for w in self.pending() if w.logical_id == logical_id]
+        for physical_id in ids:
+            key = _key(logical_id, physical_id)
+            self._call("DeleteItem", self.dynamodb.delete_item, TableName=self.table, Key=key)
+
+    def pending(self) -> list[Watch]:
+        """Every watch of the stack, read consistently, so a watch started a moment ago is among them."""
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table, ConsistentRead=True)
+        items: list[Mapping[str, Any]] = self._call(
+            "Scan", lambda: [i for page in pages for i in page.get("Items", [])]
         )
-        target = {"Id": TARGET_ID, "Arn": self.function_arn, "Input": watch.to_input()}
-        answer = self.events.put_targets(Rule=name, Targets=[target])
-        _require_every_entry(answer, "PutTargets", name, "nothing would look at the resource until the timeout")
-        log.info("watching %s with rule %s until %.0f", watch.resource_id, name, watch.deadline)
-        return name
+        watches = []
+        for item in items:
+            try:
+                watches.append(Watch.from_item(item))
+            except ValueError as error:
+                log.warning("%s; removing it", error)
+                self._call("DeleteItem", self.dynamodb.delete_item, TableName=self.table, Key=_key_of(item))
+        return watches
 
-    def stop(self, stack_id: str, logical_id: str) -> None:
-        """Remove the watch of this resource if there is one: target, then rule."""
-        name = rule_name(self.prefix, stack_id, logical_id)
-        # Not found: never started, or already removed by an earlier tick.
-        with contextlib.suppress(self.events.exceptions.ResourceNotFoundException):
-            answer = self.events.remove_targets(Rule=name, Ids=[TARGET_ID])
-            _require_every_entry(answer, "RemoveTargets", name, "the rule would go on invoking the function")
-        with contextlib.suppress(self.events.exceptions.ResourceNotFoundException):
-            self.events.delete_rule(Name=name)
-        log.info("removed watch rule %s", name)
+    def idle(self) -> None:
+        """Nothing is pending: stop the ticks. A watch started meanwhile enables the rule again, and so does
+        this method if one was started between its read and the disable."""
+        self._call("DisableRule", self.events.disable_rule, Name=self.rule)
+        if self.pending():
+            self._call("EnableRule", self.events.enable_rule, Name=self.rule)
+        else:
+            log.info("nothing to watch; rule %s disabled", self.rule)
+
+    def _call(self, action: str, call: Callable[..., T], **params: Any) -> T:
+        try:
+            return call(**params)
+        except ClientError as error:
+            said = error.response.get("Error", {})
+            where = f"the watch rule {self.rule}" if "Rule" in action else f"the watch table {self.table}"
+            raise ProviderError(
+                f"{action} on {where} failed, so nothing would look at the image or bundle until the timeout; "
+                f"check that the stack's watch table and rule exist and the provider role may use them "
+                f"({said.get('Code', 'unknown')}: {said.get('Message', '')})"
+            ) from error
 
 
-def _require_every_entry(answer: Mapping[str, Any], action: str, rule: str, consequence: str) -> None:
-    """PutTargets and RemoveTargets report a target they could not handle in the answer, not as an error:
-    https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html"""
-    if not answer.get("FailedEntryCount"):
-        return
-    said = "; ".join(
-        f"{entry.get('ErrorCode', 'unknown')}: {entry.get('ErrorMessage', '')}"
-        for entry in answer.get("FailedEntries", [])
-    )
-    raise ProviderError(
-        f"EventBridge {action} failed for the watch rule {rule}, so {consequence}; "
-        f"check the provider role's events permissions and deploy again ({said})"
-    )
+def _key(logical_id: str, physical_id: str) -> dict[str, Any]:
+    return {contract.WATCH_TABLE_KEY: {"S": logical_id}, contract.WATCH_TABLE_SORT_KEY: {"S": physical_id}}
+
+
+def _key_of(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in (contract.WATCH_TABLE_KEY, contract.WATCH_TABLE_SORT_KEY)}

@@ -9,7 +9,7 @@ retried by botocore (standard mode, see index.py); an error that survives the re
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import contract
-from .errors import ServiceError
+from .errors import ServiceError, StillPendingError
 from .kernel import kind_of
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,33 @@ def subject(resource_id: str) -> str:
 
 # ---------------------------------------------------------------- the calls
 
+# ImageIds and BundleIds take at most 25 ids per call (the API model's list length):
+# https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceImages.html
+# https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceBundles.html
+DESCRIBE_BATCH = 25
+# Answered for an id that does not exist, instead of leaving it out (either may happen: undocumented).
+_NOT_FOUND = ("ResourceNotFoundException", "InvalidParameterValuesException")
+
+
+def _describe_batches(
+    ids: Sequence[str], describe: Callable[[list[str]], list[dict[str, Any]]], action: str, key: str
+) -> list[dict[str, Any]]:
+    """Describe `ids` 25 at a time. Should the service refuse a whole batch because one id is gone, each id of
+    that batch is described alone, so one deleted resource never hides the others."""
+    found: list[dict[str, Any]] = []
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), DESCRIBE_BATCH):
+        batch = unique[start : start + DESCRIBE_BATCH]
+        try:
+            found += describe(batch)
+        except ClientError as error:
+            if _code(error) not in _NOT_FOUND:
+                raise explain(error, action, ", ".join(subject(i) for i in batch)) from error
+            if len(batch) > 1:
+                for one in batch:
+                    found += _describe_batches([one], describe, action, key)
+    return [item for item in found if item.get(key) in unique]
+
 
 class WorkSpaces:
     """Thin wrapper over a boto3 `workspaces` client: one method per call, each raising ServiceError."""
@@ -182,13 +209,17 @@ class WorkSpaces:
 
     def describe_image(self, image_id: str) -> Image | None:
         """The image, or None when it does not exist (the API may answer either empty or not-found)."""
-        try:
-            found = self.client.describe_workspace_images(ImageIds=[image_id])["Images"]
-        except ClientError as error:
-            if _code(error) in ("ResourceNotFoundException", "InvalidParameterValuesException"):
-                return None
-            raise explain(error, "DescribeWorkspaceImages", f"image {image_id}") from error
-        return next((image_from(i) for i in found if i["ImageId"] == image_id), None)
+        return self.describe_images([image_id]).get(image_id)
+
+    def describe_images(self, image_ids: Sequence[str]) -> dict[str, Image]:
+        """The images that exist among these, by id: one call per 25 ids."""
+        found = _describe_batches(
+            image_ids,
+            lambda ids: self.client.describe_workspace_images(ImageIds=ids)["Images"],
+            "DescribeWorkspaceImages",
+            "ImageId",
+        )
+        return {i["ImageId"]: image_from(i) for i in found}
 
     def owned_images_named(self, name: str) -> list[Image]:
         images: list[Image] = []
@@ -228,22 +259,25 @@ class WorkSpaces:
                     f"or delete them first ({code}: {_message(error)})",
                 ) from error
             if code == "InvalidResourceStateException":
-                raise ServiceError(code, self._why_not_deletable(image_id, _message(error))) from error
+                raise self._why_not_deletable(image_id, _message(error)) from error
             raise explain(error, "DeleteWorkspaceImage", f"image {image_id}") from error
 
-    def _why_not_deletable(self, image_id: str, said: str) -> str:
+    def _why_not_deletable(self, image_id: str, said: str) -> ServiceError:
+        code = "InvalidResourceStateException"
         accounts = self.shared_with(image_id)
         if accounts:
-            return (
+            return ServiceError(
+                code,
                 f"image {image_id} cannot be deleted: it is shared with accounts {', '.join(accounts)}; "
-                f"unshare it first (InvalidResourceStateException: {said})"
+                f"unshare it first ({code}: {said})",
             )
         image = self.describe_image(image_id)
         state = image.state if image else "unknown"
-        return (
+        reason = (
             f"image {image_id} cannot be deleted in state {state}; retry the deletion once it is AVAILABLE "
-            f"or ERROR (InvalidResourceStateException: {said})"
+            f"or ERROR ({code}: {said})"
         )
+        return StillPendingError(code, reason, image_id) if state == "PENDING" else ServiceError(code, reason)
 
     def shared_with(self, image_id: str) -> list[str]:
         try:
@@ -306,13 +340,17 @@ class WorkSpaces:
 
     def describe_bundle(self, bundle_id: str) -> Bundle | None:
         """The bundle, or None when it does not exist."""
-        try:
-            found = self.client.describe_workspace_bundles(BundleIds=[bundle_id]).get("Bundles", [])
-        except ClientError as error:
-            if _code(error) in ("ResourceNotFoundException", "InvalidParameterValuesException"):
-                return None
-            raise explain(error, "DescribeWorkspaceBundles", f"bundle {bundle_id}") from error
-        return next((bundle_from(b) for b in found if b["BundleId"] == bundle_id), None)
+        return self.describe_bundles([bundle_id]).get(bundle_id)
+
+    def describe_bundles(self, bundle_ids: Sequence[str]) -> dict[str, Bundle]:
+        """The bundles that exist among these, by id: one call per 25 ids."""
+        found = _describe_batches(
+            bundle_ids,
+            lambda ids: self.client.describe_workspace_bundles(BundleIds=ids).get("Bundles", []),
+            "DescribeWorkspaceBundles",
+            "BundleId",
+        )
+        return {b["BundleId"]: bundle_from(b) for b in found}
 
     def create_bundle(
         self,

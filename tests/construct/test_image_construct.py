@@ -9,6 +9,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import CfnResource
 from aws_cdk.assertions import Match, Template
 from support import ROOT
 from support.construct import (
@@ -17,6 +18,7 @@ from support.construct import (
     REGION,
     actions,
     cdk_context,
+    every_resource_type,
     image_stack,
     load_example_app,
     new_stack,
@@ -167,6 +169,16 @@ def test_removal_policy(policy: cdk.RemovalPolicy | None, deletion: str, replace
     assert resource["UpdateReplacePolicy"] == replace
 
 
+RULE_NAME = {"Fn::Join": ["", ["cdkwsi-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]]}
+
+
+def function_construct(stack: cdk.Stack) -> CfnResource:
+    provider = stack.node.find_child("CdkWorkspacesImageProvider")
+    child = provider.node.find_child("Handler").node.default_child
+    assert isinstance(child, CfnResource)
+    return child
+
+
 # --- provider and IAM ----------------------------------------------------------------------------------------------
 
 
@@ -183,8 +195,10 @@ def test_provider_function_settings() -> None:
     assert props["Timeout"] == 300
     assert props["LoggingConfig"] == {"LogGroup": {"Ref": log_group}}
     env = props["Environment"]["Variables"]
-    assert env["POLL_MINUTES"] == "1"
-    assert re.fullmatch(r"cdkwsi-[0-9a-f]{8}-", env["RULE_PREFIX"])
+    table, _ = only(template, "AWS::DynamoDB::Table")
+    assert env["WATCH_TABLE"] == {"Ref": table}
+    assert env["WATCH_RULE"] == RULE_NAME
+    assert env["STACK_ID"] == {"Ref": "AWS::StackId"}
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
     # The function (and so every image) waits for its policy; the role is already implied by GetAtt.
     policy, _ = only(template, "AWS::IAM::Policy")
@@ -255,55 +269,72 @@ def test_create_tags_without_user_tags_allows_only_the_owner_key() -> None:
     assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [OWNER_TAG_KEY]
 
 
-def test_events_actions_and_invoke_permission_are_scoped_to_the_rule_prefix() -> None:
-    stack, _ = image_stack()
+def test_one_watch_rule_per_stack_named_after_the_stack_id_ticks_with_a_constant_input() -> None:
+    stack = new_stack()
+    for name in ("a", "b", "c"):
+        UpdatedWorkspaceImage(stack, name.upper(), **{**PROPS, "image_name": name})
     template = Template.from_stack(stack)
-    _, function = only(template, "AWS::Lambda::Function")
-    prefix = function["Properties"]["Environment"]["Variables"]["RULE_PREFIX"]
-    rule_arns = f"arn:<AWS::Partition>:events:{REGION}:{ACCOUNT}:rule/{prefix}*"
+    rule_id, rule = only(template, "AWS::Events::Rule")
 
-    statement = statement_with(template, "events:PutRule")
-    assert sorted(actions(statement)) == [
-        "events:DeleteRule",
-        "events:PutRule",
-        "events:PutTargets",
-        "events:RemoveTargets",
-    ]
-    assert render(statement["Resource"]) == rule_arns
+    assert rule["Properties"]["Name"] == RULE_NAME
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    assert "State" not in rule["Properties"], "created enabled; the first tick with nothing to do disables it"
+    [target] = rule["Properties"]["Targets"]
+    # The Input carries nothing the handler reads, and no credential: no URL, no image, no resource.
+    assert target["Input"] == '{"CdkWorkspacesImageWatch":"tick"}'
+    assert target["Arn"] == {"Fn::GetAtt": [stack.get_logical_id(function_construct(stack)), "Arn"]}
 
+    statement = statement_with(template, "events:EnableRule")
+    assert sorted(actions(statement)) == ["events:DisableRule", "events:EnableRule"]
+    assert render(statement["Resource"]) == f"arn:<AWS::Partition>:events:{REGION}:{ACCOUNT}:rule/cdkwsi-<GUID>"
+
+    # Only this very rule may invoke the function: no wildcard that another rule's name could match.
     _, permission = only(template, "AWS::Lambda::Permission")
     assert permission["Properties"]["Principal"] == "events.amazonaws.com"
     assert permission["Properties"]["Action"] == "lambda:InvokeFunction"
-    assert render(permission["Properties"]["SourceArn"]) == rule_arns
+    assert permission["Properties"]["SourceArn"] == {"Fn::GetAtt": [rule_id, "Arn"]}
 
 
-def test_rule_prefixes_differ_between_stacks_with_the_same_construct_path() -> None:
-    """The same app deployed twice to one account and Region, as dev-golden and prod-golden: each stack's role
-    and invoke permission must cover its own watch rules only."""
+def test_the_watch_table_is_the_stacks_own_and_goes_with_it() -> None:
+    stack, _ = image_stack()
+    template = Template.from_stack(stack)
+    table_id, table = only(template, "AWS::DynamoDB::Table")
 
-    def prefix(stack_name: str) -> str:
-        app = cdk.App(context={"aws:cdk:bundling-stacks": []})
-        stack = cdk.Stack(app, "Golden", stack_name=stack_name)
-        UpdatedWorkspaceImage(stack, "Golden", **PROPS)
-        function = only(Template.from_stack(stack), "AWS::Lambda::Function")[1]
-        return str(function["Properties"]["Environment"]["Variables"]["RULE_PREFIX"])
+    assert table["DeletionPolicy"] == "Delete", "deleting the stack leaves no wait state behind"
+    assert table["Properties"]["KeySchema"] == [
+        {"AttributeName": "LogicalId", "KeyType": "HASH"},
+        {"AttributeName": "PhysicalId", "KeyType": "RANGE"},
+    ]
+    assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "ExpiresAt", "Enabled": True}
+    statement = statement_with(template, "dynamodb:Scan")
+    assert sorted(actions(statement)) == ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan"]
+    assert statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
 
-    assert prefix("dev-golden") != prefix("prod-golden")
-    assert prefix("dev-golden") == prefix("dev-golden"), "and stays the same from one synth to the next"
+
+def test_every_custom_resource_waits_for_the_watch_rule_and_its_permission() -> None:
+    stack = every_resource_type(cdk.App(context={"aws:cdk:bundling-stacks": []}))
+    template = Template.from_stack(stack).to_json()["Resources"]
+    rule = next(lid for lid, r in template.items() if r["Type"] == "AWS::Events::Rule")
+    permission = next(lid for lid, r in template.items() if r["Type"] == "AWS::Lambda::Permission")
+    customs = {lid: r for lid, r in template.items() if r["Type"].startswith("Custom::")}
+    assert len(customs) == 3
+    for lid, resource in customs.items():
+        assert {rule, permission} <= set(resource.get("DependsOn", [])), lid
 
 
-def test_rule_prefixes_differ_between_stacks() -> None:
+def test_two_stacks_with_the_same_construct_path_get_their_own_rule_and_table() -> None:
+    """The same app deployed twice to one account and Region, as dev-golden and prod-golden: the rule is named
+    after each stack's own id at deploy time, and each stack has its own table."""
     app = cdk.App(context={"aws:cdk:bundling-stacks": []})
-    stacks = [cdk.Stack(app, name) for name in ("One", "Two")]
+    stacks = [cdk.Stack(app, name.title().replace("-", ""), stack_name=name) for name in ("dev-golden", "prod-golden")]
     for stack in stacks:
         UpdatedWorkspaceImage(stack, "Golden", **PROPS)
-    prefixes = {
-        only(Template.from_stack(stack), "AWS::Lambda::Function")[1]["Properties"]["Environment"]["Variables"][
-            "RULE_PREFIX"
-        ]
-        for stack in stacks
-    }
-    assert len(prefixes) == 2
+    templates = [Template.from_stack(stack) for stack in stacks]
+    for template in templates:
+        # Fixed names would collide; these resolve per stack (AWS::StackId) or are chosen by CloudFormation.
+        assert only(template, "AWS::Events::Rule")[1]["Properties"]["Name"] == RULE_NAME
+        assert "TableName" not in only(template, "AWS::DynamoDB::Table")[1]["Properties"]
 
 
 # --- synth-time validation -----------------------------------------------------------------------------------------
@@ -411,8 +442,8 @@ def test_cdk_nag_aws_solutions_reports_nothing_on_the_example_app(example_assemb
 def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cdk_workspaces_image import _provider
 
-    # Without the acknowledgements, the inherent wildcards are reported and synth fails: three for the image,
-    # and workspacebundle/* since the example app has a bundle too.
+    # Without the acknowledgements, the inherent wildcards are reported and synth fails: two for the image,
+    # and workspacebundle/* since the example app has a bundle too. The watch rule is named exactly.
     monkeypatch.setattr(_provider.WorkspacesImageProvider, "_acknowledge_wildcards", lambda *_: None)
     app = cdk.App(context={"source_image_id": "wsi-0123456789", "aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
     load_example_app().build_app(app)
@@ -421,11 +452,8 @@ def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyP
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = sorted(v["ruleName"] for r in report["pluginReports"] for v in r["violations"])
     arn = "arn:<AWS::Partition>:{}:<AWS::Region>:<AWS::AccountId>:{}"
-    prefix = re.escape(arn.format("events", "rule/cdkwsi-"))
-    assert len(rules) == 4
-    assert rules[0] == "AwsSolutions-IAM5[Resource::*]"
-    assert re.fullmatch(rf"AwsSolutions-IAM5\[Resource::{prefix}[0-9a-f]{{8}}-\*\]", rules[1])
-    assert rules[2:] == [
+    assert rules == [
+        "AwsSolutions-IAM5[Resource::*]",
         f"AwsSolutions-IAM5[Resource::{arn.format('workspaces', 'workspacebundle/*')}]",
         f"AwsSolutions-IAM5[Resource::{arn.format('workspaces', 'workspaceimage/*')}]",
     ]

@@ -1,9 +1,9 @@
 """The provider's policy grants every AWS call the handler makes, and nothing it never makes.
 
-Adding a WorkSpaces or EventBridge call without its IAM statement would otherwise show first in a user's
-account, as AccessDenied hours into a deploy. The calls are read from the handler's source (every
-``self.client.<operation>(...)``, paginator and ``self.events.<operation>(...)``) and named as IAM names them,
-through botocore's service models.
+Adding a WorkSpaces, EventBridge or DynamoDB call without its IAM statement would otherwise show first in a
+user's account, as AccessDenied hours into a deploy. The calls are read from the handler's source (every
+operation named on ``self.client``, ``self.events`` or ``self.dynamodb``, and every paginator) and named as IAM
+names them, through botocore's service models.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from support.construct import NO_BUNDLING, actions, every_resource_type, stateme
 
 HANDLER = Path(__file__).resolve().parents[2] / "lambda" / "cdk_workspaces_image_handler"
 # Which attribute of the handler's objects holds which service's client.
-CLIENTS = {"client": "workspaces", "events": "events"}
+CLIENTS = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb"}
 
 
 def iam_name(service: str, snake: str) -> str:
@@ -30,28 +30,36 @@ def iam_name(service: str, snake: str) -> str:
 
 
 def handler_calls() -> set[str]:
-    """`service:Operation` for every call on a client attribute in the handler package."""
+    """`service:Operation` for every operation of a client attribute the handler package names: called, or
+    passed on to be called (``self._call("PutItem", self.dynamodb.put_item, ...)``), or paginated."""
     found: set[str] = set()
     for path in HANDLER.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            if not isinstance(node, ast.Attribute):
                 continue
-            owner = node.func.value
+            owner = node.value
             if not (isinstance(owner, ast.Attribute) and owner.attr in CLIENTS):
                 continue
-            service, method = CLIENTS[owner.attr], node.func.attr
-            if method == "get_paginator":
+            if node.attr in ("get_paginator", "exceptions", "meta"):
+                continue
+            found.add(iam_name(CLIENTS[owner.attr], node.attr))
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get_paginator"
+            ):
+                owner = node.func.value
+                assert isinstance(owner, ast.Attribute), ast.dump(node)
+                assert owner.attr in CLIENTS, ast.dump(node)
                 arg = node.args[0]
                 assert isinstance(arg, ast.Constant)
-                method = str(arg.value)
-            elif method == "exceptions":
-                continue
-            found.add(iam_name(service, method))
+                found.add(iam_name(CLIENTS[owner.attr], str(arg.value)))
     return found
 
 
 def granted() -> set[str]:
-    """Every workspaces and events action of the provider's policy, in a stack with every resource type."""
+    """Every workspaces, events and dynamodb action of the provider's policy, in a stack with every resource type."""
     stack = every_resource_type(cdk.App(context=NO_BUNDLING))
     return {
         action
@@ -63,7 +71,13 @@ def granted() -> set[str]:
 
 def test_the_handler_calls_are_read_from_its_source() -> None:
     calls = handler_calls()
-    assert {"workspaces:CreateUpdatedWorkspaceImage", "workspaces:DescribeWorkspaceBundles", "events:PutRule"} <= calls
+    assert {
+        "workspaces:CreateUpdatedWorkspaceImage",
+        "workspaces:DescribeWorkspaceBundles",
+        "events:EnableRule",
+        "dynamodb:PutItem",
+        "dynamodb:Scan",
+    } <= calls
 
 
 def test_every_call_of_the_handler_is_granted() -> None:

@@ -52,7 +52,7 @@ def test_create_makes_the_bundle_with_the_ownership_tag_and_answers_its_id(world
         BUNDLE,
         {"BundleId": BUNDLE},
     )
-    assert not world.rules_put, "an AVAILABLE bundle needs no watch"
+    assert not world.waits(), "an AVAILABLE bundle needs no watch"
 
 
 def test_create_without_root_storage_leaves_it_out_of_the_request(world: World) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
-from botocore.stub import ANY
+import pytest
 from support import STACK_ID
 from support.handler import (
     BUNDLE,
@@ -23,6 +24,8 @@ from support.handler import (
     NEW,
     RESPONSE_URL,
     T0,
+    WATCH_RULE,
+    WATCH_TABLE,
     World,
     available_signal,
     bundle,
@@ -38,7 +41,7 @@ from support.handler import (
 
 from cdk_workspaces_image_handler import contract, index
 from cdk_workspaces_image_handler.errors import NotDeliveredError
-from cdk_workspaces_image_handler.watch import WATCH_KEY
+from cdk_workspaces_image_handler.watch import Watch
 
 FOREIGN_IMAGE = "wsi-foreign0001"
 FOREIGN_BUNDLE = "wsb-foreign001"
@@ -46,58 +49,92 @@ OTHER_STACK = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Other/0a0a0a0
 
 
 def crafted_watch(**over: Any) -> dict[str, Any]:
-    """A watch tick as anyone allowed to create an EventBridge rule, or to invoke the function, can send it."""
-    watch: dict[str, Any] = {
+    """A watch tick as the handler's first design read it, naming someone else's image in ERROR, a URL to
+    answer and an undo: anyone allowed to create an EventBridge rule, or to invoke the function, can send it."""
+    return {contract.WATCH_KEY: {**asdict(provider_wait(FOREIGN_IMAGE)), **over}}
+
+
+def provider_wait(resource_id: str, **over: Any) -> Watch:
+    """A wait as the provider itself keeps it in the stack's table, with an undo should it fail."""
+    fields: dict[str, Any] = {
         "resource_type": IMAGE_TYPE,
-        "resource_id": FOREIGN_IMAGE,
+        "resource_id": resource_id,
         "deadline": T0 + 3600,
         "mode": "respond",
         "url": RESPONSE_URL,
         "stack_id": STACK_ID,
         "logical_id": "GoldenResource",
-        "request_id": "crafted",
-        "physical_id": "",
-        "data": {},
+        "request_id": "Update-request",
         "undo_on_failure": True,
     }
-    return {WATCH_KEY: {**watch, **over}}
+    return Watch(**{**fields, **over})
 
 
-def test_a_crafted_watch_never_deletes_an_image_this_resource_did_not_make(world: World) -> None:
-    world.describe(FOREIGN_IMAGE, image(FOREIGN_IMAGE, state="ERROR"))
-    world.tags(FOREIGN_IMAGE, {"team": "someone else"})
-    world.watch_stopped()
-    world.run(crafted_watch())  # no DeleteWorkspaceImage expected: the Stubber fails on one
-    reason = world.response()["Reason"]
-    assert f"image {FOREIGN_IMAGE} does not carry this resource's ownership tag; left alone" in reason
-
-
-def test_a_crafted_watch_never_deletes_an_image_another_resource_of_the_stack_made(world: World) -> None:
-    world.describe(FOREIGN_IMAGE, image(FOREIGN_IMAGE, state="ERROR"))
-    world.tags(FOREIGN_IMAGE, {contract.OWNER_TAG_KEY: owner_tag(props(), logical_id="OtherResource")})
-    world.watch_stopped()
-    world.run(crafted_watch())
-    assert f"image {FOREIGN_IMAGE} was made by another resource; left alone" in world.response()["Reason"]
-
-
-def test_a_crafted_watch_never_re_points_a_bundle_this_resource_did_not_mark(world: World) -> None:
-    world.describe_bundle(FOREIGN_BUNDLE, bundle(FOREIGN_BUNDLE, state="ERROR"))
-    world.tags(FOREIGN_BUNDLE, {"team": "someone else"})
-    world.watch_stopped()
-    world.run(
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        crafted_watch(),
         crafted_watch(
             resource_type=BUNDLE_IMAGE_TYPE,
             resource_id=FOREIGN_BUNDLE,
             logical_id="ApplyResource",
             physical_id=f"{FOREIGN_BUNDLE}:wsi-previous001",
-        )
-    )  # no UpdateWorkspaceBundle expected
-    assert "does not carry this resource's marker, so it was left alone" in world.response()["Reason"]
+        ),
+        crafted_watch(stack_id=OTHER_STACK),
+        {contract.WATCH_KEY: "tick", "ResponseURL": "https://attacker.example/"},
+    ],
+    ids=["foreign-image", "foreign-bundle", "other-stack", "tick-with-url"],
+)
+def test_a_crafted_watch_event_is_at_worst_a_look(world: World, crafted: dict[str, Any]) -> None:
+    # Nothing is pending in the stack's table, so the tick disables the rule and calls WorkSpaces not at all:
+    # the Stubber fails the test on any Describe, DeleteWorkspaceImage or UpdateWorkspaceBundle.
+    world.ev.add_response("disable_rule", {}, {"Name": WATCH_RULE})
+    world.run(crafted)
+    assert world.sent == [], "no URL named by an event is ever answered"
 
 
-def test_a_watch_naming_another_stack_is_ignored(world: World) -> None:
-    world.run(crafted_watch(stack_id=OTHER_STACK))  # no call at all expected
+def test_a_crafted_watch_event_looks_only_at_what_the_stack_waits_for(world: World) -> None:
+    world.table.handle("PutItem", {"TableName": WATCH_TABLE, "Item": provider_wait(NEW).to_item()})
+    world.describe(NEW, image(NEW, state="PENDING"))  # the stack's own wait; never FOREIGN_IMAGE
+    world.run(crafted_watch())
     assert world.sent == []
+    assert [w["resource_id"] for w in world.waits()] == [NEW]
+
+
+def test_a_failed_wait_never_deletes_an_image_this_resource_did_not_make(world: World) -> None:
+    """Even a wait the provider wrote is checked again before its undo: the tag is the authority, not the
+    table (someone may have changed the image's tags, or the wait may be older than a re-tag)."""
+    world.table.handle("PutItem", {"TableName": WATCH_TABLE, "Item": provider_wait(FOREIGN_IMAGE).to_item()})
+    world.describe(FOREIGN_IMAGE, image(FOREIGN_IMAGE, state="ERROR"))
+    world.tags(FOREIGN_IMAGE, {"team": "someone else"})
+    world.watch_stopped()
+    world.tick()  # no DeleteWorkspaceImage expected: the Stubber fails on one
+    reason = world.response()["Reason"]
+    assert f"image {FOREIGN_IMAGE} does not carry this resource's ownership tag; left alone" in reason
+
+
+def test_a_failed_wait_never_deletes_an_image_another_resource_of_the_stack_made(world: World) -> None:
+    world.table.handle("PutItem", {"TableName": WATCH_TABLE, "Item": provider_wait(FOREIGN_IMAGE).to_item()})
+    world.describe(FOREIGN_IMAGE, image(FOREIGN_IMAGE, state="ERROR"))
+    world.tags(FOREIGN_IMAGE, {contract.OWNER_TAG_KEY: owner_tag(props(), logical_id="OtherResource")})
+    world.watch_stopped()
+    world.tick()
+    assert f"image {FOREIGN_IMAGE} was made by another resource; left alone" in world.response()["Reason"]
+
+
+def test_a_failed_wait_never_re_points_a_bundle_this_resource_did_not_mark(world: World) -> None:
+    wait = provider_wait(
+        FOREIGN_BUNDLE,
+        resource_type=BUNDLE_IMAGE_TYPE,
+        logical_id="ApplyResource",
+        physical_id=f"{FOREIGN_BUNDLE}:wsi-previous001",
+    )
+    world.table.handle("PutItem", {"TableName": WATCH_TABLE, "Item": wait.to_item()})
+    world.describe_bundle(FOREIGN_BUNDLE, bundle(FOREIGN_BUNDLE, state="ERROR"))
+    world.tags(FOREIGN_BUNDLE, {"team": "someone else"})
+    world.watch_stopped()
+    world.tick()  # no UpdateWorkspaceBundle expected
+    assert "does not carry this resource's marker, so it was left alone" in world.response()["Reason"]
 
 
 def test_a_request_naming_another_stack_touches_nothing(world: World) -> None:
@@ -163,24 +200,16 @@ def test_a_rollback_whose_re_signal_is_refused_keeps_the_image_it_returns_to(wor
     assert world.signal() == available_signal(NEW)
 
 
-def test_a_watch_target_eventbridge_did_not_add_fails_the_request(world: World) -> None:
+def test_a_watch_rule_that_cannot_be_enabled_fails_the_request(world: World) -> None:
     p = props()
     world.fresh_create(p)
-    world.ev.add_response("put_rule", {"RuleArn": "arn:aws:events:eu-west-1:111122223333:rule/x"}, None)
-    world.ev.add_response(
-        "put_targets",
-        {
-            "FailedEntryCount": 1,
-            "FailedEntries": [{"TargetId": "watch", "ErrorCode": "AccessDenied", "ErrorMessage": "no"}],
-        },
-        {"Rule": ANY, "Targets": ANY},
-    )
+    world.ev.add_client_error("enable_rule", "ResourceNotFoundException", "Rule does not exist.", 400)
     world.run(event("Create", p))
     answer = world.response()
     # The image was made: the FAILED answer names it, so the rollback Delete removes it.
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
-    assert answer["Reason"].startswith("EventBridge PutTargets failed for the watch rule cdkwsi-0123abcd-")
-    assert answer["Reason"].endswith("(AccessDenied: no)")
+    assert answer["Reason"].startswith(f"EnableRule on the watch rule {WATCH_RULE} failed, so nothing would look")
+    assert answer["Reason"].endswith("(ResourceNotFoundException: Rule does not exist.)")
 
 
 def test_a_rollback_update_stops_the_watch_of_the_image_it_abandons(world: World) -> None:

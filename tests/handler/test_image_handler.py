@@ -163,9 +163,8 @@ def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(wo
     assert index.deps is not None
     index.deps.send = refuse
     world.describe(NEW, image(NEW, state="AVAILABLE"))
-    with pytest.raises(RuntimeError):
-        index.handler(json.loads(world.targets[-1]["Input"]), None)
-    world.ws.assert_no_pending_responses()  # the rule stays: the next tick tries again
+    world.tick()
+    assert [w["resource_id"] for w in world.waits()] == [NEW], "the wait stays: the next tick tries again"
 
     world.clock.advance(contract.handler_wait_seconds(10800) + 2 * 3600)
     world.describe(NEW, image(NEW, state="AVAILABLE"))
@@ -322,6 +321,62 @@ def test_destroy_deletes_the_image_this_resource_created(world: World) -> None:
     assert world.response()["Status"] == "SUCCESS"
 
 
+def refused_while_pending(world: World, image_id: str = NEW) -> None:
+    """DeleteWorkspaceImage refuses the image because it is PENDING (the emulator's default: undocumented)."""
+    world.tags(image_id, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error(
+        "delete_workspace_image", "InvalidResourceStateException", f"Image {image_id} is in state PENDING.", 400
+    )
+    world.ws.add_response("describe_workspace_image_permissions", {"ImagePermissions": []}, {"ImageId": image_id})
+    world.describe(image_id, image(image_id, state="PENDING"))
+    world.watch_started()
+
+
+def test_a_delete_of_a_pending_image_waits_for_it_then_deletes_it(world: World) -> None:
+    refused_while_pending(world)
+    world.run(event("Delete", props(), physical_id=NEW))
+    assert world.sent == [], "the answer waits until the image can be deleted"
+    assert [(w["mode"], w["resource_id"]) for w in world.waits()] == [("delete", NEW)]
+
+    world.clock.advance(600)
+    world.describe(NEW, image(NEW, state="PENDING"))
+    world.tick()
+    assert world.sent == []
+
+    world.clock.advance(600)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})  # checked again: the tick trusts no table
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["RequestId"]) == ("SUCCESS", NEW, "Delete-request")
+
+
+def test_a_pending_image_the_delete_cannot_wait_out_fails_saying_what_to_do(world: World) -> None:
+    refused_while_pending(world)
+    world.run(event("Delete", props(), physical_id=NEW))
+    world.clock.advance(contract.SERVICE_TIMEOUT_SECONDS - 300)
+    world.describe(NEW, image(NEW, state="PENDING"))
+    world.watch_stopped()
+    world.tick()
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
+    assert answer["Reason"].startswith(f"image {NEW} is still PENDING and WorkSpaces would not delete it")
+    assert "delete the stack again (or continue the rollback)" in answer["Reason"]
+
+
+def test_a_delete_refused_for_another_reason_fails_at_once(world: World) -> None:
+    world.watch_stopped()
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "Image is shared.", 400)
+    world.ws.add_response("describe_workspace_image_permissions", {"ImagePermissions": []}, {"ImageId": NEW})
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.run(event("Delete", props(), physical_id=NEW))
+    assert world.response()["Status"] == "FAILED"
+    assert not world.waits()
+
+
 @pytest.mark.parametrize("physical_id", ["not-created:GoldenResource", "Golden_GoldenResource_AB12CD34", "x"])
 def test_a_delete_after_a_failed_create_touches_nothing(world: World, physical_id: str) -> None:
     world.watch_stopped()
@@ -465,7 +520,9 @@ def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> 
 # ---------------------------------------------------------------- 8. crhelper pitfalls
 
 
-def test_rule_names_stay_short_for_a_200_character_logical_id(world: World) -> None:
+def test_a_200_character_logical_id_with_the_most_tags_keeps_one_wait(world: World) -> None:
+    # crhelper named a rule per resource after the logical id and failed past 56 characters (#61); the stack's
+    # one rule is named after the stack id's GUID, and the wait is an item of the table keyed by the logical id.
     logical = "L" * 200
     p = props(Tags=[{"Key": f"k{i:02d}" + "x" * 124, "Value": "v" * 255} for i in range(contract.MAX_USER_TAGS)])
     world.owned([])
@@ -476,24 +533,23 @@ def test_rule_names_stay_short_for_a_200_character_logical_id(world: World) -> N
     world.watch_started()
     world.run(event("Create", p, logical_id=logical))
     assert world.response()["Status"] == "SUCCESS"
-    assert len(world.rules_put[-1]) <= 64
-    assert len(world.targets[-1]["Input"]) <= 8192, "EventBridge caps a target's Input at 8192 characters"
+    assert [(w["logical_id"], w["resource_id"]) for w in world.waits()] == [(logical, NEW)]
 
 
 def test_init_failure_answers_failed_with_a_usable_physical_id(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from cdk_workspaces_image_handler import index
 
-    monkeypatch.setattr(index.protocol, "_init_failed", RuntimeError("RULE_PREFIX is not set"))
+    monkeypatch.setattr(index.protocol, "_init_failed", RuntimeError("WATCH_TABLE is not set"))
     world.run(event("Create", props()))
     answer = world.response()
-    assert (answer["Status"], answer["Reason"]) == ("FAILED", "RULE_PREFIX is not set")
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", "WATCH_TABLE is not set")
     assert answer["PhysicalResourceId"] == "not-created:GoldenResource"
 
 
 def test_a_failure_after_the_image_exists_names_it_so_rollback_deletes_it(world: World) -> None:
     p = props()
     world.fresh_create(p)
-    world.ev.add_client_error("put_rule", "AccessDeniedException", "no events:PutRule")
+    world.ev.add_client_error("enable_rule", "AccessDeniedException", "no events:EnableRule")
     world.run(event("Create", p))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)

@@ -49,8 +49,20 @@ def render(value: Any) -> Any:
     """A Fn::Join of literals and pseudo parameters as one string, spelled <AWS::Name> (like cdk-nag)."""
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
+        return separator.join(_spelled(part) for part in parts)
     return value
+
+
+# The GUID part of the stack's id, which names the stack's watch rule.
+STACK_GUID = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
+def _spelled(part: Any) -> str:
+    if isinstance(part, str):
+        return part
+    if part == STACK_GUID:
+        return "<GUID>"
+    return f"<{part['Ref']}>"
 
 
 def statements(template: Template) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 Every WorkSpaces and EventBridge request the handler makes is checked by the
 Stubber against botocore's service model and against the parameters the test
-expects, in order. Time is a virtual clock; nothing sleeps.
+expects, in order. The watch table is the emulator's DynamoDB. Time is a
+virtual clock; nothing sleeps.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
+from aws_emulator import DynamoDBBackend, VirtualClock, attach
 from cdk_workspaces_image_handler import contract, index
 from cdk_workspaces_image_handler.bundle import parse_bundle_request
 from cdk_workspaces_image_handler.image import parse_request
@@ -195,52 +197,74 @@ def bundle_owner_tag(properties: Mapping[str, Any], logical_id: str = BUNDLE_LOG
     return Ownership.of(STACK_ID, logical_id, parse_bundle_request(properties, check=False), request_id).tag_value
 
 
+WATCH_TABLE = "Golden-WatchTable-ABC123"
+WATCH_RULE = "cdkwsi-7f0a2c1e-0000-4000-8000-000000000001"
+TICK = json.loads(contract.TICK_INPUT)
+
+
 @dataclass
 class World:
-    """Stubbed clients wired into the handler, plus what it sent to CloudFormation."""
+    """Stubbed clients wired into the handler, plus what it sent to CloudFormation.
+
+    WorkSpaces and EventBridge are Stubbers (every call expected, in order); the watch table is the emulator's
+    DynamoDB, validated against botocore's model, so a test reads what the handler keeps there.
+    """
 
     clock: Clock = field(default_factory=Clock)
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    targets: list[dict[str, Any]] = field(default_factory=list)
-    rules_put: list[str] = field(default_factory=list)
+    # Set by watch_stopped(): the next tick ends the last wait (and disables the rule), and after the next
+    # run no wait is left in the table, unless watch_started() says the run starts one.
+    _stop_expected: bool = False
+    _start_expected: bool = False
 
     def __post_init__(self) -> None:
         self.ws_client = boto3.client("workspaces")
         self.events_client = boto3.client("events")
+        self.dynamodb_client = boto3.client("dynamodb")
         self.ws = Stubber(self.ws_client)
         self.ev = Stubber(self.events_client)
         self.ws.activate()
         self.ev.activate()
-        # Keep what the handler scheduled, so a test can fire the watch like EventBridge would.
-        self.events_client.meta.events.register("provide-client-params.events.PutTargets", self._keep_targets)
-        self.events_client.meta.events.register("provide-client-params.events.PutRule", self._keep_rule)
+        self.table = DynamoDBBackend(VirtualClock(), ACCOUNT, "eu-west-1")
+        self.table.add_table(
+            WATCH_TABLE,
+            contract.WATCH_TABLE_KEY,
+            range_key=contract.WATCH_TABLE_SORT_KEY,
+            ttl_attribute=contract.WATCH_TABLE_TTL,
+        )
+        self.detach = attach(self.dynamodb_client, self.table)
         index.deps = index.Deps(
             workspaces=self.ws_client,
             events=self.events_client,
-            rule_prefix="cdkwsi-0123abcd-",
+            dynamodb=self.dynamodb_client,
+            watch_table=WATCH_TABLE,
+            watch_rule=WATCH_RULE,
             stack_id=STACK_ID,
             send=lambda url, body: self.sent.append((url, json.loads(json.dumps(body)))),
             clock=self.clock,
         )
 
-    def _keep_targets(self, params: dict[str, Any], **_: Any) -> None:
-        self.targets.extend(params["Targets"])
-
-    def _keep_rule(self, params: dict[str, Any], **_: Any) -> None:
-        self.rules_put.append(params["Name"])
-
     # ------------------------------------------------------------ running
 
+    def waits(self) -> list[dict[str, Any]]:
+        """The waits the handler keeps in the stack's watch table, as it wrote them."""
+        return [json.loads(item["Watch"]["S"]) for item in self.table.items(WATCH_TABLE)]
+
     def tick(self) -> None:
-        """Fire the latest watch target the way EventBridge would: its Input as the event."""
-        target = self.targets[-1]
-        assert target["Arn"] == FUNCTION_ARN
-        self.run(json.loads(target["Input"]))
+        """Fire the stack's watch rule the way EventBridge would: its constant Input as the event."""
+        if self._stop_expected and not self._start_expected:
+            self.ev.add_response("disable_rule", {}, {"Name": WATCH_RULE})
+        self.run(TICK)
 
     def run(self, ev: Mapping[str, Any]) -> None:
         index.handler(dict(ev), Context())
         self.ws.assert_no_pending_responses()
         self.ev.assert_no_pending_responses()
+        if self._start_expected:
+            assert self.waits(), "a wait should have started"
+        elif self._stop_expected:
+            assert not self.waits(), "the wait should have ended"
+        self._stop_expected = self._start_expected = False
 
     def response(self) -> dict[str, Any]:
         """The one custom resource response sent since the last call."""
@@ -301,18 +325,14 @@ class World:
         )
 
     def watch_started(self) -> None:
-        self.ev.add_response(
-            "put_rule",
-            {"RuleArn": "arn:aws:events:eu-west-1:111122223333:rule/x"},
-            {"Name": ANY, "ScheduleExpression": "rate(1 minute)", "State": "ENABLED", "Description": ANY},
-        )
-        self.ev.add_response("put_targets", {"FailedEntryCount": 0, "FailedEntries": []}, {"Rule": ANY, "Targets": ANY})
+        """The request starts a wait: it is kept in the table, and the stack's rule is enabled."""
+        self.ev.add_response("enable_rule", {}, {"Name": WATCH_RULE})
+        self._start_expected = True
 
     def watch_stopped(self) -> None:
-        self.ev.add_response(
-            "remove_targets", {"FailedEntryCount": 0, "FailedEntries": []}, {"Rule": ANY, "Ids": ["watch"]}
-        )
-        self.ev.add_response("delete_rule", {}, {"Name": ANY})
+        """The request or tick ends this resource's wait: none is left in the table after it runs (and a tick
+        that ends the last one disables the rule)."""
+        self._stop_expected = True
 
     def fresh_create(self, properties: Mapping[str, Any], *, new_state: str = "PENDING") -> None:
         """The calls of a first Create that makes a new image."""
