@@ -158,8 +158,12 @@ class WorkSpacesBackend(Backend):
       unique is undocumented).
     - no_update_error: the error code CreateUpdatedWorkspaceImage answers when the source
       has Updates.UpdateAvailable false (undocumented); None creates the image anyway.
-    - delete_pending_error: the error DeleteWorkspaceImage answers for a PENDING image
-      (undocumented); None allows the deletion.
+    - delete_pending_error: the error DeleteWorkspaceImage answers for a PENDING image.
+      Whether the service deletes an image still being made is undocumented; refusing is the
+      safe assumption, so it is the default, with InvalidResourceStateException, which the
+      operation's error list has
+      (https://docs.aws.amazon.com/workspaces/latest/api/API_DeleteWorkspaceImage.html).
+      None allows the deletion.
     - delete_missing_error: the error DeleteWorkspaceImage answers for an unknown image.
       Its error list has no ResourceNotFoundException (undocumented); None answers success.
     - image_quota: owned images per Region (20 by default; Administration Guide quotas,
@@ -183,7 +187,7 @@ class WorkSpacesBackend(Backend):
         *,
         unique_names: bool = True,
         no_update_error: str | None = "InvalidResourceStateException",
-        delete_pending_error: str | None = None,
+        delete_pending_error: str | None = "InvalidResourceStateException",
         delete_missing_error: str | None = None,
         image_quota: int = 20,
         bundle_quota: int = 50,

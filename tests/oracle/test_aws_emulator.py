@@ -309,18 +309,17 @@ def test_delete_is_blocked_while_shared(client: Any, ws: WorkSpacesBackend) -> N
 
 
 def test_deleting_pending_or_missing_images_follows_the_options(clock: VirtualClock) -> None:
-    lenient = WorkSpacesBackend(clock)
+    # By default a PENDING image is refused (the safe assumption) and a missing one is no error.
+    default = WorkSpacesBackend(clock)
+    pending = default.add_image("p", state="PENDING")
+    with pytest.raises(ServiceError, match="InvalidResourceStateException"):
+        default.handle("DeleteWorkspaceImage", {"ImageId": pending})
+    default.handle("DeleteWorkspaceImage", {"ImageId": "wsi-000000000"})
+    lenient = WorkSpacesBackend(clock, delete_pending_error=None, delete_missing_error="ResourceNotFoundException")
     pending = lenient.add_image("p", state="PENDING")
     lenient.handle("DeleteWorkspaceImage", {"ImageId": pending})
-    lenient.handle("DeleteWorkspaceImage", {"ImageId": pending})  # gone: success by default
-    strict = WorkSpacesBackend(
-        clock, delete_pending_error="InvalidResourceStateException", delete_missing_error="ResourceNotFoundException"
-    )
-    pending = strict.add_image("p", state="PENDING")
-    with pytest.raises(ServiceError, match="InvalidResourceStateException"):
-        strict.handle("DeleteWorkspaceImage", {"ImageId": pending})
     with pytest.raises(ServiceError, match="ResourceNotFoundException"):
-        strict.handle("DeleteWorkspaceImage", {"ImageId": "wsi-000000000"})
+        lenient.handle("DeleteWorkspaceImage", {"ImageId": pending})
 
 
 # -- faults --------------------------------------------------------------------------
