@@ -101,6 +101,28 @@ def test_outcomes_and_their_reasons() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("state", "now", "expected"),
+    [
+        ("PENDING", 10, kernel.Outcome(False)),
+        ("AVAILABLE", 10, kernel.Outcome(True, True, "image wsi-new0000001 is AVAILABLE")),
+        ("ERROR", 10, kernel.Outcome(True, True, "image wsi-new0000001 is ERROR")),
+        (None, 10, kernel.Outcome(True, True, "image wsi-new0000001 no longer exists")),
+    ],
+)
+def test_a_deferred_delete_ends_when_the_image_leaves_pending(state: str | None, now: float, expected: object) -> None:
+    found = workspaces.Image("wsi-new0000001", "g", state) if state else None
+    assert kernel.settle_outcome("wsi-new0000001", found, now, 20) == expected
+
+
+def test_a_deferred_delete_still_pending_at_its_deadline_fails_saying_what_to_do() -> None:
+    pending = workspaces.Image("wsi-new0000001", "g", "PENDING")
+    outcome = kernel.settle_outcome("wsi-new0000001", pending, 20, 20)
+    assert (outcome.done, outcome.success) == (True, False)
+    assert outcome.reason.startswith("image wsi-new0000001 is still PENDING and WorkSpaces would not delete it")
+    assert outcome.reason.endswith("delete the stack again (or continue the rollback), and this image is deleted then")
+
+
 def test_parse_request_reads_cloudformation_strings() -> None:
     request = image_.parse_request(
         {
@@ -139,3 +161,21 @@ def test_the_ownership_tag_names_resource_properties_and_request() -> None:
     assert not create.made_by_this_request(other.tag_value)
     assert not kernel.Ownership.of("stack", "Other", REQ, "create-request").matches(create.tag_value)
     assert not create.made_by_this_request(None)
+
+
+def test_describes_go_25_ids_a_call_and_one_gone_id_never_hides_the_others() -> None:
+    from botocore.exceptions import ClientError
+
+    ids = [f"wsi-{i:09d}" for i in range(30)]
+    gone = ids[3]
+    calls: list[list[str]] = []
+
+    def describe(batch: list[str]) -> list[dict[str, str]]:
+        calls.append(batch)
+        if gone in batch and len(batch) > 1:  # the service may refuse the whole call for one unknown id
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}, "Describe")
+        return [{"ImageId": i} for i in batch if i != gone]
+
+    found = workspaces._describe_batches(ids + ids[:2], describe, "DescribeWorkspaceImages", "ImageId")
+    assert [len(batch) for batch in calls] == [25, *([1] * 25), 5]
+    assert sorted(item["ImageId"] for item in found) == sorted(set(ids) - {gone})
