@@ -1,26 +1,49 @@
-"""The emulated AWS that the driver deploys into: WorkSpaces and EventBridge behind one loopback endpoint."""
+"""The emulated AWS that the driver deploys into: WorkSpaces, EventBridge and DynamoDB behind one loopback endpoint."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from aws_emulator import EmulatorServer, EventBridgeBackend, VirtualClock, WorkSpacesBackend, serve
+from aws_emulator import (
+    Backend,
+    DynamoDBBackend,
+    EmulatorServer,
+    EventBridgeBackend,
+    Firing,
+    VirtualClock,
+    WorkSpacesBackend,
+    serve,
+)
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
 
 
 class LocalCloud:
-    """What an unmodified boto3 in the provider Lambda talks to, through AWS_ENDPOINT_URL_* variables."""
+    """What an unmodified boto3 in the provider Lambda talks to, through AWS_ENDPOINT_URL_* variables.
 
-    def __init__(self, clock: VirtualClock | None = None, **workspaces_options: Any) -> None:
+    `workspaces`, `events` and `dynamodb` are the backends; `workspaces_options` go to the
+    WorkSpaces backend and `dynamodb_options` to the DynamoDB one.
+    """
+
+    def __init__(
+        self,
+        clock: VirtualClock | None = None,
+        *,
+        dynamodb_options: Mapping[str, Any] | None = None,
+        **workspaces_options: Any,
+    ) -> None:
         self.clock = clock or VirtualClock()
         self.workspaces = WorkSpacesBackend(self.clock, ACCOUNT, REGION, **workspaces_options)
         self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
-        self.server: EmulatorServer = serve([self.workspaces, self.events])
+        self.dynamodb = DynamoDBBackend(self.clock, ACCOUNT, REGION, **dict(dynamodb_options or {}))
+        self.backends: dict[str, Backend] = {b.service_name: b for b in (self.workspaces, self.events, self.dynamodb)}
+        self.server: EmulatorServer = serve(self.backends.values())
 
     def stall_after(self, operation: str, seconds: float) -> None:
         """Hold the answer to the next `operation` for `seconds` of real time, after the service acted on it.
@@ -39,11 +62,38 @@ class LocalCloud:
 
         self.workspaces.handle = stalling  # type: ignore[method-assign,assignment]
 
+    def call(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """One API call as CloudFormation makes it (botocore service name, e.g. "dynamodb"); raises ServiceError.
+
+        It goes through the backend's front door: validated, logged in its calls, and answered
+        by any fault injected for that operation.
+        """
+        return self.backends[service].handle(operation, params)
+
     def lambda_env(self) -> dict[str, str]:
         return self.server.environ()
 
     def due_targets(self, now: float) -> list[tuple[str, dict[str, Any]]]:
-        return [(f.arn, json.loads(f.input) if f.input else {}) for f in self.events.due(now)]
+        return [
+            (f.arn, json.loads(f.input) if f.input is not None else self._scheduled_event(f))
+            for f in self.events.due(now)
+        ]
+
+    def _scheduled_event(self, firing: Firing) -> dict[str, Any]:
+        """What a schedule sends a target without Input: the "Scheduled Event" of the EventBridge User Guide,
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html (its example event)."""
+        moment = datetime.datetime.fromtimestamp(firing.at, datetime.UTC)
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT,
+            "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{firing.rule}"],
+            "detail": {},
+        }
 
     def next_due(self, now: float) -> float | None:
         return self.events.next_due()

@@ -16,6 +16,9 @@ Sources (AWS CloudFormation User Guide unless named otherwise):
 - AWS Lambda Developer Guide, "Asynchronous invocation": CloudFormation
   invokes the function asynchronously; a failed or timed-out invocation is
   retried twice, about 1 and then 2 minutes later.
+- "AWS::DynamoDB::Table" and "AWS::Events::Rule" (resource reference): their
+  properties, Ref (the name) and Fn::GetAtt Arn, which properties replace the
+  resource, and that a custom name forbids a replacement ("Name type").
 Undocumented, and modelled as stated where it is used: custom resource
 property values arrive as strings; a custom resource that never answered gets
 a rollback Delete with a made-up physical id.
@@ -32,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from aws_emulator.service import ServiceError
 from cfn_driver.assembly import Assembly
 from cfn_driver.inbox import Inbox
 from cfn_driver.intrinsics import NO_VALUE, Resolver, TemplateError, references
@@ -41,6 +45,27 @@ MAX_RESPONSE_BYTES = 4096
 MAX_SERVICE_TIMEOUT = 3600
 MAX_WAIT_CONDITION_TIMEOUT = 43200
 LAMBDA_RETRY_DELAYS = (60, 120)
+TABLE = "AWS::DynamoDB::Table"
+RULE = "AWS::Events::Rule"
+# How often the driver looks at a table that is not ACTIVE or not gone yet, and for how long; CloudFormation's
+# own polling is undocumented.
+TABLE_POLL_SECONDS = 5
+TABLE_WAIT_SECONDS = 3600
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-table.html:
+# the properties the driver turns into API calls; the ones it accepts and ignores (nothing in the emulator
+# shows them); anything else fails the resource rather than be silently dropped.
+TABLE_PROPERTIES = {
+    "TableName",
+    "KeySchema",
+    "AttributeDefinitions",
+    "BillingMode",
+    "ProvisionedThroughput",
+    "TimeToLiveSpecification",
+}
+TABLE_IGNORED = {"SSESpecification", "PointInTimeRecoverySpecification", "Tags", "TableClass"}
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html
+RULE_PROPERTIES = {"Name", "ScheduleExpression", "EventPattern", "State", "Description", "RoleArn", "Targets", "Tags"}
+TARGET_PROPERTIES = {"Id", "Arn", "Input", "InputPath", "RoleArn"}
 PLAIN_TYPES = {
     "AWS::IAM::Role",
     "AWS::IAM::Policy",
@@ -54,6 +79,8 @@ class Cloud(Protocol):
     """The emulated services, as the driver needs them."""
 
     def lambda_env(self) -> dict[str, str]: ...
+
+    def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
 
     def due_targets(self, now: float) -> list[tuple[str, dict[str, Any]]]: ...
 
@@ -276,9 +303,17 @@ class CloudFormation:
             assert isinstance(result, Result)
             self._emit(old.logical_id, "UPDATE_COMPLETE" if result.ok else "UPDATE_FAILED", result.reason)
             return None if result.ok else f"{old.logical_id}: {result.reason}"
+        policies = {"deletion_policy": old.deletion_policy, "update_replace_policy": old.update_replace_policy}
         if current.type == "AWS::Lambda::Function":
-            policies = {"deletion_policy": old.deletion_policy, "update_replace_policy": old.update_replace_policy}
             self._function(stack, stack.template, old.logical_id, old.properties, policies)
+        if current.type in (TABLE, RULE):
+            # Updated in place (the same name): put the previous properties back the same way.
+            if current.type == TABLE:
+                back = self._table_in_place(stack, old.logical_id, old.properties, current, policies)
+            else:
+                back = self._rule(stack, old.logical_id, old.properties, current, policies)
+            self._emit(old.logical_id, "UPDATE_COMPLETE" if back.ok else "UPDATE_FAILED", back.reason)
+            return None if back.ok else f"{old.logical_id}: {back.reason}"
         self._emit(old.logical_id, "UPDATE_COMPLETE")
         return None
 
@@ -398,6 +433,12 @@ class CloudFormation:
             return self._wait_condition(stack, template, lid, props, policies)
         if rtype == "AWS::Lambda::Function":
             return self._function(stack, template, lid, props, policies)
+        if rtype == TABLE:
+            return self._table(stack, lid, props, old, policies)
+        if rtype == RULE:
+            if old is not None:
+                self._attempted[lid] = props
+            return self._rule(stack, lid, props, old, policies)
         if rtype in PLAIN_TYPES:
             physical = old.physical_id if old else self._name(stack, lid)
             arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
@@ -411,6 +452,11 @@ class CloudFormation:
     def _name(self, stack: Stack, lid: str) -> str:
         suffix = "".join(self._random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(12))
         return f"{stack.name}-{lid[:30]}-{suffix}"
+
+    def _short_name(self, stack: Stack, lid: str, limit: int) -> str:
+        """A generated name within a service's length limit, keeping its random suffix."""
+        name = self._name(stack, lid)
+        return name if len(name) <= limit else name[: limit - 13] + name[-13:]
 
     def _function(
         self, stack: Stack, template: dict[str, Any], lid: str, props: dict[str, Any], policies: dict[str, str]
@@ -443,6 +489,188 @@ class CloudFormation:
         )
         self._record(stack, Resource(lid, "AWS::Lambda::Function", name, props, {"Arn": arn}, **policies))
         return Result(True, physical_id=name)
+
+    # ------------------------------------------------------------ DynamoDB tables and EventBridge rules
+
+    def _aws(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self.cloud.call(service, operation, params)
+
+    def _table(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result | Pending:
+        """AWS::DynamoDB::Table: CreateTable, then wait for ACTIVE (and UpdateTimeToLive); an update in place
+        or a replacement.
+
+        Template reference: TableName and KeySchema require replacement, and so does changing the type of a
+        key attribute (AttributeDefinitions); "If you specify a name, you cannot perform updates that require
+        replacement of this resource." BillingMode, ProvisionedThroughput and TimeToLiveSpecification update
+        in place. Ref is the table name, Fn::GetAtt Arn its ARN.
+        """
+        unknown = sorted(set(props) - TABLE_PROPERTIES - TABLE_IGNORED)
+        if unknown:
+            return Result(False, f"the lifecycle driver does not model {TABLE} properties {', '.join(unknown)}")
+        if old is not None and not _table_replaced(old.properties, props):
+            self._attempted[lid] = props
+            return self._table_in_place(stack, lid, props, old, policies)
+        if old is not None and props.get("TableName") and props.get("TableName") == old.physical_id:
+            return Result(False, _custom_name_replacement(str(props["TableName"])))
+        name = str(props.get("TableName") or self._short_name(stack, lid, 255))
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props.get("KeySchema"),
+            "AttributeDefinitions": props.get("AttributeDefinitions"),
+            "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        }
+        if "ProvisionedThroughput" in props:
+            request["ProvisionedThroughput"] = {k: int(v) for k, v in props["ProvisionedThroughput"].items()}
+        try:
+            arn = self._aws("dynamodb", "CreateTable", request)["TableDescription"]["TableArn"]
+        except ServiceError as error:
+            return Result(False, _service_reason(error))
+        # Recorded at once, so a rollback deletes the table even if it never got ACTIVE.
+        self._record(stack, Resource(lid, TABLE, name, props, {"Arn": arn}, **policies))
+        deadline = self.clock.now() + TABLE_WAIT_SECONDS
+
+        def poll() -> Result | None:
+            try:
+                status = self._aws("dynamodb", "DescribeTable", {"TableName": name})["Table"]["TableStatus"]
+            except ServiceError as error:
+                return Result(False, _service_reason(error))
+            if status != "ACTIVE":
+                self.schedule(min(self.clock.now() + TABLE_POLL_SECONDS, deadline), lambda: None)
+                return None
+            ttl = _ttl(props)
+            if ttl is not None and ttl["Enabled"]:
+                try:
+                    self._aws("dynamodb", "UpdateTimeToLive", {"TableName": name, "TimeToLiveSpecification": ttl})
+                except ServiceError as error:
+                    return Result(False, _service_reason(error))
+            return Result(True, physical_id=name)
+
+        return Pending(deadline, poll, lambda: Result(False, f"Table {name} did not become ACTIVE"))
+
+    def _table_in_place(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource, policies: dict[str, str]
+    ) -> Result:
+        name = old.physical_id
+        for key in ("BillingMode", "ProvisionedThroughput"):
+            if props.get(key) != old.properties.get(key):
+                return Result(False, f"the lifecycle driver does not model changing {TABLE} {key} (UpdateTable)")
+        # A TimeToLiveSpecification taken out of the template switches TTL off (undocumented).
+        wanted = _ttl(props) or ({"Enabled": False} if _ttl(old.properties) else None)
+        if wanted is not None:
+            # Reconciled with what the table has, not with the old template: a rollback after a failed change
+            # asks for the state the table never left (how CloudFormation's handler decides is undocumented).
+            try:
+                now = self._aws("dynamodb", "DescribeTimeToLive", {"TableName": name})["TimeToLiveDescription"]
+            except ServiceError as error:
+                return Result(False, _service_reason(error))
+            enabled = now["TimeToLiveStatus"] in ("ENABLED", "ENABLING")
+            attribute = wanted.get("AttributeName") or now.get("AttributeName", "")
+            if enabled != wanted["Enabled"] or (enabled and attribute != now.get("AttributeName")):
+                # The template reference: AttributeName "is required when enabling the TTL, or when TTL is
+                # already enabled"; disabling takes the attribute the table has.
+                spec = {"AttributeName": attribute, "Enabled": wanted["Enabled"]}
+                try:
+                    self._aws("dynamodb", "UpdateTimeToLive", {"TableName": name, "TimeToLiveSpecification": spec})
+                except ServiceError as error:
+                    return Result(False, _service_reason(error))
+        self._record(stack, Resource(lid, TABLE, name, props, dict(old.attributes), **policies))
+        return Result(True, physical_id=name)
+
+    def _delete_table(self, name: str) -> Result:
+        """DeleteTable, then wait until it is gone; a table already gone is deleted (what CloudFormation does
+        then is undocumented). A table still CREATING is waited for first."""
+        deadline = self.clock.now() + TABLE_WAIT_SECONDS
+        deleting = False
+        while True:
+            try:
+                if not deleting:
+                    self._aws("dynamodb", "DeleteTable", {"TableName": name})
+                    deleting = True
+                self._aws("dynamodb", "DescribeTable", {"TableName": name})
+            except ServiceError as error:
+                if error.code == "ResourceNotFoundException":
+                    return Result(True)
+                if error.code != "ResourceInUseException":
+                    return Result(False, _service_reason(error))
+            if self.clock.now() >= deadline:
+                return Result(False, f"Table {name} was not deleted within {TABLE_WAIT_SECONDS} seconds")
+            self._advance(min(self.clock.now() + TABLE_POLL_SECONDS, deadline))
+
+    def _rule(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result:
+        """AWS::Events::Rule on the default bus: PutRule, then its targets (PutTargets, and RemoveTargets for
+        those an update drops).
+
+        Template reference: Name requires replacement (a new rule, the old one deleted after the update);
+        everything else updates in place; State defaults to ENABLED (API_PutRule). Ref is the rule name,
+        Fn::GetAtt Arn its ARN.
+        """
+        unknown = sorted(set(props) - RULE_PROPERTIES)
+        if unknown:
+            return Result(False, f"the lifecycle driver does not model {RULE} properties {', '.join(unknown)}")
+        targets = [dict(t) for t in props.get("Targets", [])]
+        for target in targets:
+            extra = sorted(set(target) - TARGET_PROPERTIES)
+            if extra:
+                return Result(False, f"the lifecycle driver does not model {RULE} Target properties {', '.join(extra)}")
+        in_place = old is not None and old.properties.get("Name") == props.get("Name")
+        if old is not None and in_place:
+            name = old.physical_id
+        else:
+            name = str(props.get("Name") or self._short_name(stack, lid, 64))
+        request: dict[str, Any] = {"Name": name, "State": props.get("State", "ENABLED")}
+        for key in ("ScheduleExpression", "Description", "RoleArn", "Tags"):
+            if key in props:
+                request[key] = props[key]
+        if "EventPattern" in props:
+            pattern = props["EventPattern"]
+            request["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+        try:
+            arn = self._aws("events", "PutRule", request)["RuleArn"]
+            self._record(stack, Resource(lid, RULE, name, props, {"Arn": arn}, **policies))
+            kept = {t["Id"] for t in targets}
+            had = {t["Id"] for t in old.properties.get("Targets", [])} if old is not None and in_place else set()
+            dropped = sorted(had - kept)
+            if dropped:
+                _all_entries(self._aws("events", "RemoveTargets", {"Rule": name, "Ids": dropped}), "RemoveTargets")
+            if targets:
+                _all_entries(self._aws("events", "PutTargets", {"Rule": name, "Targets": targets}), "PutTargets")
+        except ServiceError as error:
+            return Result(False, _service_reason(error))
+        except ValueError as error:
+            return Result(False, str(error))
+        return Result(True, physical_id=name)
+
+    def _delete_rule(self, name: str) -> Result:
+        """RemoveTargets of every target the rule has (API_DeleteRule: "you must remove all targets"), then
+        DeleteRule; a rule already gone is deleted."""
+        try:
+            ids: list[str] = []
+            token: str | None = None
+            while True:
+                page = self._aws(
+                    "events", "ListTargetsByRule", {"Rule": name, **({"NextToken": token} if token else {})}
+                )
+                ids += [t["Id"] for t in page.get("Targets", [])]
+                token = page.get("NextToken")
+                if not token:
+                    break
+            for start in range(0, len(ids), 100):  # API_RemoveTargets: at most 100 ids a call
+                _all_entries(
+                    self._aws("events", "RemoveTargets", {"Rule": name, "Ids": ids[start : start + 100]}),
+                    "RemoveTargets",
+                )
+            self._aws("events", "DeleteRule", {"Name": name})
+        except ServiceError as error:
+            if error.code == "ResourceNotFoundException":
+                return Result(True)
+            return Result(False, _service_reason(error))
+        except ValueError as error:
+            return Result(False, str(error))
+        return Result(True)
 
     def _wait_condition(
         self, stack: Stack, template: dict[str, Any], lid: str, props: dict[str, Any], policies: dict[str, str]
@@ -612,6 +840,10 @@ class CloudFormation:
             host = self.hosts.pop(resource.attributes["Arn"], None)
             if host is not None:
                 host.stop()
+        if resource.type == TABLE:
+            return self._delete_table(resource.physical_id)
+        if resource.type == RULE:
+            return self._delete_rule(resource.physical_id)
         return Result(True)
 
     # ------------------------------------------------------------ Lambda
@@ -694,6 +926,54 @@ class CloudFormation:
     def schedule(self, when: float, action: Callable[[], None]) -> None:
         """Run `action` when the virtual clock reaches `when` (for tests that change the world mid-deploy)."""
         heapq.heappush(self._timers, (when, next(self._seq), action))
+
+
+def _service_reason(error: ServiceError) -> str:
+    return f"{error.message} (Error Code: {error.code})"
+
+
+def _custom_name_replacement(name: str) -> str:
+    # The template reference (TableName, "Name type"): a custom-named resource cannot be replaced; the words
+    # CloudFormation uses are undocumented.
+    return (
+        "CloudFormation cannot update a stack when a custom-named resource requires replacing. "
+        f"Rename {name} and update the stack again."
+    )
+
+
+def _key_types(props: dict[str, Any]) -> dict[str, str]:
+    keys = {e.get("AttributeName") for e in props.get("KeySchema", [])}
+    return {
+        d.get("AttributeName"): d.get("AttributeType")
+        for d in props.get("AttributeDefinitions", [])
+        if d.get("AttributeName") in keys
+    }
+
+
+def _table_replaced(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return (
+        old.get("TableName") != new.get("TableName")
+        or old.get("KeySchema") != new.get("KeySchema")
+        or _key_types(old) != _key_types(new)
+    )
+
+
+def _ttl(props: dict[str, Any]) -> dict[str, Any] | None:
+    """TimeToLiveSpecification as the API takes it; Enabled may arrive as a string in a template."""
+    spec = props.get("TimeToLiveSpecification")
+    if spec is None:
+        return None
+    enabled = spec.get("Enabled")
+    answer: dict[str, Any] = {"Enabled": enabled is True or str(enabled).lower() == "true"}
+    if spec.get("AttributeName"):
+        answer["AttributeName"] = str(spec["AttributeName"])
+    return answer
+
+
+def _all_entries(answer: dict[str, Any], operation: str) -> None:
+    """PutTargets and RemoveTargets report an entry they could not handle in the answer, not as an error."""
+    if answer.get("FailedEntryCount"):
+        raise ValueError(f"{operation} failed for {answer.get('FailedEntries')}")
 
 
 def _stringified(value: Any) -> Any:

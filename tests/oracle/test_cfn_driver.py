@@ -13,7 +13,7 @@ import pytest
 
 from cfn_driver.assembly import load
 from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
-from cfn_driver.engine import CloudFormation
+from cfn_driver.engine import CloudFormation, Stack
 from cfn_driver.intrinsics import Resolver, TemplateError, references
 
 # Answers according to its "Mode" property; PUTs with urllib like any handler would.
@@ -25,6 +25,11 @@ def put(url, body):
     urllib.request.urlopen(request).close()
 
 def handler(event, context):
+    if "Tick" in event:  # a schedule's Input: record the tick in the stack's table, through AWS_ENDPOINT_URL_DYNAMODB
+        import boto3, time
+        item = {"pk": {"S": "tick-" + str(int(time.time()))}, "stack": {"S": event["Tick"]}}
+        boto3.client("dynamodb").put_item(TableName=event["Table"], Item=item)
+        return
     if "Signal" in event:
         put(event["Signal"], {"Status": "SUCCESS", "Reason": "ok", "UniqueId": "u", "Data": "d"})
         return
@@ -227,3 +232,157 @@ def test_the_inbox_refuses_the_puts_to_one_url_only() -> None:
         assert len(inbox.signals["refused-handle"]) == 1
     finally:
         inbox.stop()
+
+
+# -- DynamoDB tables and EventBridge rules, made for real in the emulator ----------------------------------------
+
+# The new templates name the rule after the stack id's GUID.
+RULE_NAME = {"Fn::Join": ["", ["cdkwsi-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]]}
+
+
+def table(**extra: Any) -> dict[str, Any]:
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "TimeToLiveSpecification": {"AttributeName": "expires", "Enabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            **extra,
+        },
+    }
+
+
+def rule(name: Any = RULE_NAME, **extra: Any) -> dict[str, Any]:
+    tick = {"Fn::Sub": '{"Tick": "${AWS::StackName}", "Table": "${Table}"}'}
+    return {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "Name": name,
+            "ScheduleExpression": "rate(1 minute)",
+            "Description": "ticks the watch",
+            "Targets": [{"Id": "watch", "Arn": {"Fn::GetAtt": ["Fn", "Arn"]}, "Input": tick}],
+            **extra,
+        },
+    }
+
+
+OUTPUTS = {
+    "Table": {"Value": {"Ref": "Table"}},
+    "TableArn": {"Value": {"Fn::GetAtt": ["Table", "Arn"]}},
+    "Rule": {"Value": {"Ref": "Rule"}},
+    "RuleArn": {"Value": {"Fn::GetAtt": ["Rule", "Arn"]}},
+    "Function": {"Value": {"Fn::GetAtt": ["Fn", "Arn"]}},
+}
+
+
+@pytest.fixture
+def local() -> Iterator[tuple[LocalCloud, CloudFormation]]:
+    cloud = LocalCloud()
+    engine = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION)
+    yield cloud, engine
+    engine.close()
+    cloud.close()
+
+
+def deployed(local: tuple[LocalCloud, CloudFormation], out: Path) -> Stack:
+    stack = local[1].deploy(load(out))
+    assert stack.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), stack.reason
+    return stack
+
+
+def outputs(local: tuple[LocalCloud, CloudFormation], out: Path) -> dict[str, Any]:
+    """The outputs of this deployment (deploy() answers the one Stack object it keeps updating)."""
+    return dict(deployed(local, out).outputs)
+
+
+def test_a_table_and_a_rule_are_made_in_the_emulator_fire_and_are_deleted(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    stack = deployed(local, assembly(tmp_path, {"Table": table(), "Rule": rule()}, OUTPUTS))
+    guid = stack.stack_id.split("/")[2]
+    name, table_name = f"cdkwsi-{guid}", stack.outputs["Table"]
+    assert stack.outputs["Rule"] == name
+    assert stack.outputs["RuleArn"] == f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}"
+    assert table_name.startswith("S-Table-")
+    assert stack.outputs["TableArn"] == f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table_name}"
+    made = cloud.events.rules[name]
+    assert (made.state, made.schedule, made.description) == ("ENABLED", "rate(1 minute)", "ticks the watch")
+    assert [t["Arn"] for t in made.targets.values()] == [stack.outputs["Function"]]
+    assert cloud.dynamodb.tables[table_name].ttl_attribute == "expires"
+    # The rule fires at the stack's function, which writes to the stack's table through AWS_ENDPOINT_URL_DYNAMODB.
+    created = cfn.clock.now()
+    cfn.settle(60)
+    assert [i["stack"] for i in cloud.dynamodb.items(table_name)] == [{"S": "S"}]
+    assert cloud.dynamodb.items(table_name)[0]["pk"]["S"] == f"tick-{int(created) + 60}"
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert cloud.events.rules == {}
+    assert cloud.dynamodb.tables == {}
+    assert not [e for e in cfn.events if e.status == "LAMBDA_ERROR"]
+
+
+def test_retain_keeps_the_table_and_the_rule(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    kept = {"DeletionPolicy": "Retain"}
+    stack = deployed(local, assembly(tmp_path, {"Table": {**table(), **kept}, "Rule": {**rule(), **kept}}, OUTPUTS))
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert list(cloud.events.rules) == [stack.outputs["Rule"]]
+    assert cloud.events.rules[stack.outputs["Rule"]].targets, "a retained rule keeps its targets"
+    assert list(cloud.dynamodb.tables) == [stack.outputs["Table"]]
+
+
+def test_updates_in_place_and_by_replacement(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    v1 = outputs(local, assembly(tmp_path, {"Table": table(), "Rule": rule()}, OUTPUTS, name="v1"))
+    # In place: the rule's state and description, a target dropped; the table's TTL switched off.
+    no_ttl = table(TimeToLiveSpecification={"Enabled": False})
+    quiet = rule(State="DISABLED", Description="paused", Targets=[])
+    # API_UpdateTimeToLive: no second change within the hour. The rule, changed first, is rolled back too.
+    early = cfn.deploy(load(assembly(tmp_path, {"Table": no_ttl, "Rule": quiet}, OUTPUTS, name="early")))
+    assert early.status == "UPDATE_ROLLBACK_COMPLETE", early.reason
+    assert "Time to live has been modified multiple times within a fixed interval" in early.reason
+    back = cloud.events.rules[v1["Rule"]]
+    assert (back.state, back.description, list(back.targets)) == ("ENABLED", "ticks the watch", ["watch"])
+    cloud.clock.advance(3600)
+    v2 = outputs(local, assembly(tmp_path, {"Table": no_ttl, "Rule": quiet}, OUTPUTS, name="v2"))
+    assert (v2["Rule"], v2["Table"]) == (v1["Rule"], v1["Table"])
+    paused = cloud.events.rules[v2["Rule"]]
+    assert (paused.state, paused.description, paused.targets) == ("DISABLED", "paused", {})
+    assert cloud.dynamodb.tables[v2["Table"]].ttl_enabled is False
+    # Replacement: a new rule name, a new key schema; the old ones are deleted after the update.
+    keyed = table(
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
+    v3 = outputs(local, assembly(tmp_path, {"Table": keyed, "Rule": rule("cdkwsi-renamed")}, OUTPUTS, name="v3"))
+    assert list(cloud.events.rules) == ["cdkwsi-renamed"]
+    assert list(cloud.dynamodb.tables) == [v3["Table"]]
+    assert v3["Table"] != v1["Table"]
+    assert cloud.dynamodb.tables[v3["Table"]].hash_key == "id"
+
+
+def test_a_custom_named_table_cannot_be_replaced(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    deployed(local, assembly(tmp_path, {"Table": table(TableName="watch")}, name="v1"))
+    keyed = table(
+        TableName="watch",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
+    stack = cfn.deploy(load(assembly(tmp_path, {"Table": keyed}, name="v2")))
+    assert stack.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "a custom-named resource requires replacing. Rename watch" in stack.reason
+    assert cloud.dynamodb.tables["watch"].hash_key == "pk"
+
+
+def test_a_failed_create_rolls_the_table_back(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    broken = rule(ScheduleExpression="rate(1 minutes)")
+    stack = cfn.deploy(load(assembly(tmp_path, {"Table": table(), "Rule": broken})))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert stack.reason.endswith("Parameter ScheduleExpression is not valid. (Error Code: ValidationException)")
+    assert (cloud.events.rules, cloud.dynamodb.tables) == ({}, {})
+    unmodelled = cfn.deploy(load(assembly(tmp_path, {"Table": table(StreamSpecification={})}, name="b")))
+    assert "does not model AWS::DynamoDB::Table properties StreamSpecification" in unmodelled.reason
