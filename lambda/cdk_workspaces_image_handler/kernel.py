@@ -269,8 +269,8 @@ def settle_outcome(
             True,
             False,
             f"{noun} {resource_id} is still PENDING and WorkSpaces would not delete it while it is being made; "
-            f"once it is AVAILABLE or ERROR, delete the stack again (or continue the rollback), "
-            f"and this {noun} is deleted then",
+            f"once it is AVAILABLE or ERROR, delete {noun} {resource_id} yourself, then delete the stack again "
+            f"or continue the rollback (a stack deletion keeps it under the default removal policy)",
         )
     return Outcome(False)
 

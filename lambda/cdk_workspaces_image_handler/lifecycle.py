@@ -192,7 +192,7 @@ class Lifecycle(ABC):
             if now < watch.deadline + GIVE_UP_AFTER_DEADLINE_SECONDS:
                 raise  # the watch stays, so the next tick tries again
             log.exception("giving up on answering for %s; removing the watch", watch.resource_id)
-        self.watches.stop(watch.logical_id)
+        self.watches.stop(watch.logical_id, of=watch.answer_id)
         return True
 
     def _finish(self, watch: Watch, outcome: Outcome) -> None:

@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from support import STACK_ID
 from support.handler import (
     HANDLE_URL,
+    IMAGE_TYPE,
     NEW,
     RESPONSE_URL,
     SOURCE,
     T0,
+    WATCH_TABLE,
     Context,
     World,
     available_signal,
@@ -24,6 +27,7 @@ from support.handler import (
 )
 
 from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler.watch import Watch
 
 # ---------------------------------------------------------------- 1. pre-flight
 
@@ -313,6 +317,18 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_image(world: World) -
 # ---------------------------------------------------------------- 6. delete
 
 
+def test_the_cleanup_delete_of_a_replaced_image_leaves_the_wait_of_its_replacement(world: World) -> None:
+    """The cleanup Delete of the image a replacement (or a rollback) left behind has the same logical id as the
+    resource's current image, whose wait (a signal S3 refused, say) must go on."""
+    wait = Watch(IMAGE_TYPE, NEW, T0 + 3600, "signal", HANDLE_URL, STACK_ID, "GoldenResource")
+    world.table.handle("PutItem", {"TableName": WATCH_TABLE, "Item": wait.to_item()})
+    world.tags("wsi-replaced001", {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-replaced001"})
+    world.run(event("Delete", props(), physical_id="wsi-replaced001"))
+    assert world.response()["Status"] == "SUCCESS"
+    assert [w["resource_id"] for w in world.waits()] == [NEW]
+
+
 def test_destroy_deletes_the_image_this_resource_created(world: World) -> None:
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
@@ -363,7 +379,7 @@ def test_a_pending_image_the_delete_cannot_wait_out_fails_saying_what_to_do(worl
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
     assert answer["Reason"].startswith(f"image {NEW} is still PENDING and WorkSpaces would not delete it")
-    assert "delete the stack again (or continue the rollback)" in answer["Reason"]
+    assert f"once it is AVAILABLE or ERROR, delete image {NEW} yourself, then delete the stack" in answer["Reason"]
 
 
 def test_a_delete_refused_for_another_reason_fails_at_once(world: World) -> None:

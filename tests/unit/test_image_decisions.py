@@ -120,7 +120,7 @@ def test_a_deferred_delete_still_pending_at_its_deadline_fails_saying_what_to_do
     outcome = kernel.settle_outcome("wsi-new0000001", pending, 20, 20)
     assert (outcome.done, outcome.success) == (True, False)
     assert outcome.reason.startswith("image wsi-new0000001 is still PENDING and WorkSpaces would not delete it")
-    assert outcome.reason.endswith("delete the stack again (or continue the rollback), and this image is deleted then")
+    assert "once it is AVAILABLE or ERROR, delete image wsi-new0000001 yourself" in outcome.reason
 
 
 def test_parse_request_reads_cloudformation_strings() -> None:
