@@ -74,7 +74,9 @@ def _summary(cloud: LocalCloud, stack: Stack) -> None:
         print(f"  Output {key} = {value}")
     images = ", ".join(f"{i.image_id} {i.name} {i.state}" for i in cloud.workspaces.owned_images())
     print(f"  Images in the account: {images}")
-    print(f"  Watch rules left: {len(cloud.events.rules)}")
+    enabled = [name for name, rule in cloud.events.rules.items() if rule.state != "DISABLED"]
+    waits = sum(len(cloud.dynamodb.items(table)) for table in cloud.dynamodb.tables)
+    print(f"  Watch: {len(cloud.events.rules)} rule(s), {len(enabled)} enabled; {waits} wait(s) pending")
 
 
 def main(argv: list[str]) -> int:

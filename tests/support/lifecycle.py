@@ -6,6 +6,7 @@ emulator behind a loopback HTTP endpoint, and a virtual clock.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,23 @@ class World:
 
     def rules(self) -> list[str]:
         return sorted(self.cloud.events.rules)
+
+    def enabled_rules(self) -> list[str]:
+        return sorted(name for name, rule in self.cloud.events.rules.items() if rule.state != "DISABLED")
+
+    def tables(self) -> list[str]:
+        return sorted(self.cloud.dynamodb.tables)
+
+    def waits(self) -> list[dict[str, Any]]:
+        """Every wait kept in any stack's watch table, as the handler wrote it."""
+        found = []
+        for table in self.tables():
+            found += [json.loads(item["Watch"]["S"]) for item in self.cloud.dynamodb.items(table)]
+        return found
+
+    def watching(self) -> list[str]:
+        """What still watches after a stack operation: enabled watch rules, and waits in watch tables."""
+        return self.enabled_rules() + [f"wait of {w['logical_id']}" for w in self.waits()]
 
     def calls(self, operation: str) -> int:
         return len(self.cloud.workspaces.calls_to(operation))
