@@ -1,10 +1,10 @@
 """Figure 3: the handler asset as synth bundles it, its zipped size, and how long importing it takes when cold.
 
 The cold import runs ``import index`` from the bundled asset directory in a fresh interpreter, with the
-provider's environment (RULE_PREFIX, STACK_ID, AWS_REGION), and times only the import statement; the reference is
-``import boto3`` alone, timed the same way. Both run with ``-I -B``: the asset ships no bytecode and Lambda's
-code directory is read-only, so the handler's modules (and the bundled crhelper) are compiled on every cold
-start, while boto3 comes precompiled, as in the Lambda Python runtime.
+provider's environment (WATCH_TABLE, WATCH_RULE, STACK_ID, AWS_REGION), and times only the import statement;
+the reference is ``import boto3`` alone, timed the same way. Both run with ``-I -B``: the asset ships no
+bytecode and Lambda's code directory is read-only, so the handler's modules (and the bundled crhelper) are
+compiled on every cold start, while boto3 comes precompiled, as in the Lambda Python runtime.
 """
 
 from __future__ import annotations
@@ -59,14 +59,15 @@ def zipped_size(asset_dir: Path) -> int:
     return len(buffer.getvalue())
 
 
-def probe_environment(rule_prefix: str = "cdkwsi-0123abcd-", region: str = "eu-west-1") -> dict[str, str]:
+def probe_environment(region: str = "eu-west-1") -> dict[str, str]:
     """What the provider function's process has: its variables and a Region; no credentials are needed to import."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME", "SYSTEMROOT")}
+    guid = "00000000-0000-4000-8000-000000000000"
     env.update(
         {
-            "RULE_PREFIX": rule_prefix,
-            "POLL_MINUTES": "1",
-            "STACK_ID": f"arn:aws:cloudformation:{region}:111122223333:stack/Bench/00000000-0000-4000-8000-0",
+            "WATCH_TABLE": "Bench-CdkWorkspacesImageProviderWatchTable-0000",
+            "WATCH_RULE": f"cdkwsi-{guid}",
+            "STACK_ID": f"arn:aws:cloudformation:{region}:111122223333:stack/Bench/{guid}",
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             "AWS_CONFIG_FILE": os.devnull,

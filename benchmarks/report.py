@@ -277,21 +277,52 @@ def waiting_rows(opts: Options, one: Assembly, many: Assembly) -> list[Row]:
     crowd = waiting.deploy(many, opts.many_hours * waiting.HOUR)
     if crowd.status != "CREATE_COMPLETE":
         raise RuntimeError(f"the {crowd.images}-image deployment ended {crowd.status}")
-    ids = Counter(crowd.describe_ids)
-    minutes = opts.many_hours * 60
-    rows.append(
-        Row(
-            f"{_images(crowd.images)} waiting at once ({opts.many_hours:g} h): watch DescribeWorkspaceImages "
-            "calls per minute; image ids per call",
-            f"{len(crowd.describe_ids) / minutes:.1f} per minute; "
-            + ", ".join(f"{n} id in {count} calls" for n, count in sorted(ids.items()))
-            + f"; {crowd.per_image_hour(sum(crowd.workspaces_calls.values())):.1f} WorkSpaces calls per image-hour",
-            "DescribeWorkspaceImages takes up to 25 ids per call",
-            "",
-            "per image" if max(ids, default=1) == 1 else "batched",
-        )
-    )
+    gbs_today = _median([r.per_image_hour(r.gb_seconds) for r in ours["short"]])
+    for run in (ours["short"][0], crowd):
+        rows += _together_rows(run, opts.many_hours, gbs_today)
     return rows
+
+
+# Lambda GB-seconds per image-hour with one 1 h image before the watch redesign (one rule per image): the table
+# of commit 4ab8a11, row 15. The redesign must be no worse.
+GB_SECONDS_BEFORE = 0.417
+
+
+def _together_rows(run: waiting.WaitRun, hours: float, gbs_one: float) -> list[Row]:
+    """What a stack pays per minute while ``run.images`` images wait side by side: the watch is one rule and one
+    tick a minute for the whole stack, with one DescribeWorkspaceImages call per 25 images."""
+    label = f"{_images(run.images)} waiting at once in one stack ({hours:g} h)"
+    ids = Counter(run.describe_ids)
+    per_call = ", ".join(f"{n} ids in {count} calls" for n, count in sorted(ids.items()))
+    watch_calls = sum(run.workspaces_calls.values()) - run.create_calls
+    many = run.images >= 25
+    ticks, describes = run.per_minute(run.ticks), run.per_minute(len(run.describe_ids))
+    lag = Spread.of(run.lags)
+    gbs = run.per_image_hour(run.gb_seconds)
+    return [
+        Row(
+            f"{label}: watch invocations and DescribeWorkspaceImages calls per minute, whole stack",
+            f"{ticks:.2f} invocations; {describes:.2f} calls ({per_call})",
+            f"{run.images} Create requests besides; DescribeWorkspaceImages takes 25 ids per call",
+            "≤ 1 and ≤ 1" if many else "",
+            verdict(max(ticks, describes), 1) if many else "",
+        ),
+        Row(
+            f"{label}: WorkSpaces calls per image-hour by the watch",
+            f"{run.per_image_hour(watch_calls):.2f}; {run.create_calls / run.images:g} per image at Create; "
+            f"{run.per_minute(sum(run.dynamodb_calls.values())):.2f} DynamoDB calls per minute",
+            "one tick a minute shares one Describe call among up to 25 images",
+            "≤ 3" if many else "",
+            verdict(run.per_image_hour(watch_calls), 3) if many else "",
+        ),
+        Row(
+            f"{label}: lag (virtual s) and Lambda GB-seconds per image-hour",
+            f"lag median {lag.median:.1f} s ({lag.low:.1f} to {lag.high:.1f} s); {gbs:.3f} GB-s",
+            f"GB-s per image-hour, 1 image (row above): {gbs_one:.3f}",
+            f"median ≤ 30 s; GB-s ≤ {GB_SECONDS_BEFORE} (before)",
+            verdict(lag.median, 30) if gbs <= GB_SECONDS_BEFORE else "missed",
+        ),
+    ]
 
 
 def _median(values: Sequence[float]) -> float:

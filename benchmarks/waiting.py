@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_emulator import Plan, VirtualClock, WorkSpacesBackend
+from cdk_workspaces_image_handler import contract
 from cfn_driver.assembly import Assembly, load
 from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
 from cfn_driver.engine import CloudFormation
@@ -60,7 +61,9 @@ class WaitRun:
     create_calls: int = 0  # WorkSpaces calls made before the first watch tick (at Create)
     describe_ids: list[int] = field(default_factory=list)  # image ids asked for by each watch Describe call
     events_calls: Counter[str] = field(default_factory=Counter)
+    dynamodb_calls: Counter[str] = field(default_factory=Counter)
     invocations: int = 0
+    ticks: int = 0  # invocations by the stack's watch rule
     billed_seconds: float = 0.0
     memory_mb: int = 128
 
@@ -71,6 +74,10 @@ class WaitRun:
 
     def per_image_hour(self, count: float) -> float:
         return count / self.image_hours
+
+    def per_minute(self, count: float) -> float:
+        """Per minute of waiting (the images wait side by side, so this is per stack)."""
+        return count / (self.after_seconds / 60)
 
     @property
     def gb_seconds(self) -> float:
@@ -88,6 +95,14 @@ def deploy(assembly: Assembly, after_seconds: float) -> WaitRun:
     start = cloud.clock.now()
     cfn = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION)
     run = WaitRun(len(images), after_seconds)
+    invoke = cfn._invoke_async
+
+    def counting(arn: str, event: dict[str, object], attempt: int = 0) -> None:
+        if contract.WATCH_KEY in event:
+            run.ticks += 1
+        invoke(arn, event, attempt)
+
+    cfn._invoke_async = counting  # type: ignore[method-assign]
     try:
         stack = cfn.deploy(assembly)
         run.status = stack.status
@@ -99,7 +114,8 @@ def deploy(assembly: Assembly, after_seconds: float) -> WaitRun:
             wait = waits[_construct(resource, lid)] if len(waits) > 1 else next(iter(waits.values()))
             seen = next(e.time for e in cfn.events if e.logical_id == wait and e.status == "CREATE_COMPLETE")
             run.lags.append(seen - available_at)
-        first_tick = min((c.at for c in cloud.events.calls if c.operation == "PutTargets"), default=start) + 1
+        # A tick starts by reading the stack's waits: calls before the first Scan were made by the Creates.
+        first_tick = min((c.at for c in cloud.dynamodb.calls if c.operation == "Scan"), default=start)
         for call in cloud.workspaces.calls:
             run.workspaces_calls[call.operation] += 1
             if call.at < first_tick:
@@ -107,6 +123,7 @@ def deploy(assembly: Assembly, after_seconds: float) -> WaitRun:
             elif call.operation == "DescribeWorkspaceImages":
                 run.describe_ids.append(len(call.params.get("ImageIds", [])))
         run.events_calls.update(c.operation for c in cloud.events.calls)
+        run.dynamodb_calls.update(c.operation for c in cloud.dynamodb.calls)
         for host in cfn.hosts.values():
             run.invocations += host.invocations
             run.billed_seconds += host.billed_seconds

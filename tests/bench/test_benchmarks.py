@@ -33,8 +33,9 @@ def test_footprint_counts_the_provider_once_and_three_resources_per_image(
     empty = synth.footprint(synth.template(runs.outdirs["empty"], "Bench").get("Resources", {}))
     assert empty == synth.Footprint(0, 0, 0, 0)
     ours = synth.gain(synth.LIBRARY.with_images(TWO), runs.outdirs["lib2"], empty)
-    # Provider: log group, role, policy, function, invoke permission; per image: resource, handle, wait condition.
-    assert ours.provider == synth.Footprint(resources=5, functions=1, statements=6, managed_policies=0)
+    # Provider: log group, role, policy, function, watch table, watch rule, invoke permission; per image:
+    # resource, handle, wait condition.
+    assert ours.provider == synth.Footprint(resources=7, functions=1, statements=7, managed_policies=0)
     assert ours.per_image == synth.Footprint(resources=3 * TWO, functions=0, statements=0, managed_policies=0)
     peer = synth.gain(synth.PEER.with_images(TWO), runs.outdirs["peer2"], empty)
     # AwsCustomResource: a shared function and role (with a managed policy); per call a resource and a policy.
@@ -47,7 +48,7 @@ def test_footprint_rows_judge_the_provider_constant(synthesized: tuple[synth.Syn
     opts = report.Options(small=TWO, mid=TWO, big=TWO)
     rows = report.footprint_rows(opts, dict(runs.outdirs), workdir)
     assert [r.verdict for r in rows] == ["met", "", "", ""]
-    assert rows[0].measured.startswith("11 / 11 / 11 (provider 5, constant; 3 per image)")
+    assert rows[0].measured.startswith("13 / 13 / 13 (provider 7, constant; 3 per image)")
 
 
 def test_asset_size_and_cold_imports(synthesized: tuple[synth.SynthRuns, Path], tmp_path: Path) -> None:
@@ -68,20 +69,34 @@ def test_waiting_rows_deploy_through_the_driver_and_model_the_baselines(
     assembly = waiting.load_assembly(runs.outdirs["lib2"], "Bench")
     opts = report.Options(wait_reps=1, long_reps=1, short_hours=0.05, long_hours=0.1, many_hours=0.05)
     rows = report.waiting_rows(opts, assembly, assembly)
-    assert len(rows) == 2 * 5 + 1
-    assert rows[-1].verdict == "per image"
+    # Five rows per image duration, then three for 1 image and three for the crowd (here 2 images) waiting at once.
+    assert len(rows) == 2 * 5 + 2 * 3
+    assert [r.figure.split(":")[0] for r in rows[-6:]] == ["2 images waiting at once in one stack (0.05 h)"] * 6
+    assert rows[-3].measured.startswith("1.00 invocations; 1.00 calls (2 ids in 3 calls)")
 
 
 def test_deploy_counts_calls_invocations_and_lag(synthesized: tuple[synth.SynthRuns, Path]) -> None:
     runs, _ = synthesized
-    # Both images turn AVAILABLE at 150 s; their watch rules fire at 60, 120 and 180 s.
+    # Both images turn AVAILABLE at 150 s; the stack's one rule fires every 60 s: three ticks, each describing
+    # both images in one call; the third sees them AVAILABLE, signals both and disables the rule.
     run = waiting.deploy(waiting.load_assembly(runs.outdirs["lib2"], "Bench"), after_seconds=150)
     assert run.status == "CREATE_COMPLETE"
     assert run.lags == [30.0, 30.0]
-    assert run.invocations == TWO + TWO * 3
-    assert run.describe_ids == [1] * (TWO * 3)
+    assert run.ticks == 3
+    assert run.invocations == TWO + 3
+    assert run.describe_ids == [TWO] * 3
     assert run.workspaces_calls["CreateUpdatedWorkspaceImage"] == TWO
-    assert run.events_calls == {"PutRule": TWO, "PutTargets": TWO, "RemoveTargets": TWO, "DeleteRule": TWO}
+    # CloudFormation made the rule; the handler only switches it on for each wait and off once none is left.
+    assert run.events_calls == {"PutRule": 1, "PutTargets": 1, "EnableRule": TWO, "DisableRule": 1}
+    # One Scan per tick, and one more as the last tick disables the rule; CloudFormation made the table.
+    assert run.dynamodb_calls == {
+        "CreateTable": 1,
+        "DescribeTable": 3,
+        "UpdateTimeToLive": 1,
+        "PutItem": TWO,
+        "DeleteItem": TWO,
+        "Scan": 4,
+    }
     assert run.image_hours == pytest.approx(TWO * 150 / 3600)
 
 
