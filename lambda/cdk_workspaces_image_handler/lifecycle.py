@@ -300,10 +300,8 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         return None
 
     def delete_settled(self, watch: Watch) -> str:
-        try:
-            return self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id).why
-        except ServiceError as error:
-            raise ProviderError(str(error)) from error
+        # The tag is read again: the wait names what to delete, the tag says whether this resource may.
+        return self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id).why
 
     def undo(self, watch: Watch) -> str:
         try:
