@@ -84,15 +84,24 @@ class WorkspacesImageProvider(Construct):
 
         # What the provider waits for, with the presigned URL to tell: state of this stack only, deleted with it
         # whatever the images' removal policy (watch.py says why a table and not the rule's Input).
-        self.watch_table = dynamodb.Table(
+        # L1: the L2 Table adds nothing used here and costs synth time.
+        self.watch_table = dynamodb.CfnTable(
             self,
             "WatchTable",
-            partition_key=dynamodb.Attribute(name=contract.WATCH_TABLE_KEY, type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name=contract.WATCH_TABLE_SORT_KEY, type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            time_to_live_attribute=contract.WATCH_TABLE_TTL,
-            removal_policy=RemovalPolicy.DESTROY,
+            key_schema=[
+                dynamodb.CfnTable.KeySchemaProperty(attribute_name=contract.WATCH_TABLE_KEY, key_type="HASH"),
+                dynamodb.CfnTable.KeySchemaProperty(attribute_name=contract.WATCH_TABLE_SORT_KEY, key_type="RANGE"),
+            ],
+            attribute_definitions=[
+                dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name=name, attribute_type="S")
+                for name in (contract.WATCH_TABLE_KEY, contract.WATCH_TABLE_SORT_KEY)
+            ],
+            billing_mode="PAY_PER_REQUEST",
+            time_to_live_specification=dynamodb.CfnTable.TimeToLiveSpecificationProperty(
+                attribute_name=contract.WATCH_TABLE_TTL, enabled=True
+            ),
         )
+        self.watch_table.apply_removal_policy(RemovalPolicy.DESTROY)
         Validations.of(self.watch_table).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-DDB3",
@@ -151,7 +160,7 @@ class WorkspacesImageProvider(Construct):
             iam.PolicyStatement(
                 sid="WatchTable",
                 actions=["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"],
-                resources=[self.watch_table.table_arn],
+                resources=[self.watch_table.attr_arn],
             ),
             iam.PolicyStatement(
                 sid="WatchRule",
@@ -174,7 +183,7 @@ class WorkspacesImageProvider(Construct):
             role=self.role,
             log_group=self.log_group,
             environment={
-                contract.ENV_WATCH_TABLE: self.watch_table.table_name,
+                contract.ENV_WATCH_TABLE: self.watch_table.ref,
                 contract.ENV_WATCH_RULE: self.watch_rule_name,
                 # Anyone allowed to invoke the function can send it a request naming another stack.
                 contract.ENV_STACK_ID: stack.stack_id,
