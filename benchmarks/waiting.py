@@ -76,8 +76,9 @@ class WaitRun:
         return count / self.image_hours
 
     def per_minute(self, count: float) -> float:
-        """Per minute of waiting (the images wait side by side, so this is per stack)."""
-        return count / (self.after_seconds / 60)
+        """Per minute the stack waited: until it saw the last image AVAILABLE (the images wait side by side,
+        so this is per stack, not per image)."""
+        return count / ((self.after_seconds + max(self.lags, default=0.0)) / 60)
 
     @property
     def gb_seconds(self) -> float:

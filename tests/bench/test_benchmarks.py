@@ -71,8 +71,9 @@ def test_waiting_rows_deploy_through_the_driver_and_model_the_baselines(
     rows = report.waiting_rows(opts, assembly, assembly)
     # Five rows per image duration, then three for 1 image and three for the crowd (here 2 images) waiting at once.
     assert len(rows) == 2 * 5 + 2 * 3
-    assert [r.figure.split(":")[0] for r in rows[-6:]] == ["2 images waiting at once in one stack (0.05 h)"] * 6
-    assert rows[-3].measured.startswith("1.00 invocations; 1.00 calls (2 ids in 3 calls)")
+    assert [r.figure.split(":")[0] for r in rows[-6:]] == ["2 images waiting at once in one stack (0.05 h, n=1)"] * 6
+    # 3 min + 30 s until AVAILABLE and 30 s more until the next tick saw it: 4 ticks, each one call for both.
+    assert rows[-3].measured.startswith("1.00 invocations; 1.00 calls (all: 2 ids in 4 calls)")
 
 
 def test_deploy_counts_calls_invocations_and_lag(synthesized: tuple[synth.SynthRuns, Path]) -> None:
