@@ -110,15 +110,28 @@ def resource_key(stack_id: str, logical_id: str) -> str:
     return digest(stack_id, logical_id)
 
 
+def stack_key(stack_id: str) -> str:
+    """The GUID at the end of a stack's id (`arn:...:stack/<name>/<GUID>`), which the template can spell too
+    (`Fn::Select [2, Fn::Split ["/", AWS::StackId]]`): the provider's IAM conditions match it."""
+    parts = stack_id.split("/")
+    return parts[2] if len(parts) == 3 and parts[2] else digest(stack_id)
+
+
+def _owner_parts(tag_value: str | None) -> list[str]:
+    """`<stack key>.<resource key>.<request key>[.<delivery key>]`, split."""
+    return str(tag_value or "").split(".")
+
+
 @dataclass(frozen=True)
 class Ownership:
-    """The ownership tag: which resource made an image or bundle, for which properties, in which request.
+    """The ownership tag: which stack and resource made an image or bundle, for which properties, in which request.
 
-    Its value is `<resource key>.<request key>.<delivery key>`: the digests of StackId and logical id, of the
-    replacing properties, and of the CloudFormation RequestId that made it (tags written by versions before
-    the delivery key have two parts, and count as made by no request being handled).
+    Its value is `<stack key>.<resource key>.<request key>.<delivery key>`: the GUID of the StackId (what the
+    provider role's IAM conditions require before a delete or an update: `<GUID>.*`), the digests of StackId and
+    logical id, of the replacing properties, and of the CloudFormation RequestId that made it.
     """
 
+    stack_key: str
     resource_key: str
     request_key: str
     delivery_key: str = ""
@@ -126,19 +139,20 @@ class Ownership:
     @classmethod
     def of(cls, stack_id: str, logical_id: str, request: Keyed, request_id: str = "") -> Ownership:
         delivery = digest(request_id) if request_id else ""
-        return cls(resource_key(stack_id, logical_id), digest(*request.replacing_values), delivery)
+        return cls(stack_key(stack_id), resource_key(stack_id, logical_id), digest(*request.replacing_values), delivery)
 
     @property
     def tag_value(self) -> str:
-        return ".".join(part for part in (self.resource_key, self.request_key, self.delivery_key) if part)
+        parts = (self.stack_key, self.resource_key, self.request_key, self.delivery_key)
+        return ".".join(part for part in parts if part)
 
     def owns(self, tag_value: str | None) -> bool:
         """Did this resource create the resource carrying `tag_value` (for any properties)?"""
-        return bool(tag_value) and str(tag_value).split(".")[0] == self.resource_key
+        return _owner_parts(tag_value)[:2] == [self.stack_key, self.resource_key]
 
     def matches(self, tag_value: str | None) -> bool:
         """Did this resource create it for these very properties (in any request)? Such a resource is adopted."""
-        return str(tag_value or "").split(".")[:2] == [self.resource_key, self.request_key]
+        return _owner_parts(tag_value)[:3] == [self.stack_key, self.resource_key, self.request_key]
 
     def made_by_this_request(self, tag_value: str | None) -> bool:
         """Did this very CloudFormation request (any delivery of it) create it? Only then may a failure undo it."""
@@ -220,7 +234,7 @@ def plan_delete(physical_id: str | None, owner_tag: str | None, ownership_key: s
         )
     if owner_tag is None:
         return DeletePlan(False, f"{noun} {physical_id} does not carry this resource's ownership tag; left alone")
-    if str(owner_tag).split(".")[0] != ownership_key:
+    if _owner_parts(owner_tag)[1:2] != [ownership_key]:
         return DeletePlan(False, f"{noun} {physical_id} was made by another resource; left alone")
     return DeletePlan(True, f"deleting {noun} {physical_id}, which this resource created")
 

@@ -94,9 +94,9 @@ def test_shared_decisions_speak_of_bundles() -> None:
         "'not-created:Standard' is not a"
     )
     assert (
-        kernel.plan_delete("wsi-updated0001", f"{key}.x", key, kernel.BUNDLE).delete is False
+        kernel.plan_delete("wsi-updated0001", f"guid.{key}.x", key, kernel.BUNDLE).delete is False
     )  # an image id: not a bundle
-    assert kernel.plan_delete("wsb-bundle0001", f"{key}.x", key, kernel.BUNDLE).why == (
+    assert kernel.plan_delete("wsb-bundle0001", f"guid.{key}.x", key, kernel.BUNDLE).why == (
         "deleting bundle wsb-bundle0001, which this resource created"
     )
     assert kernel.watch_outcome(

@@ -64,11 +64,11 @@ def test_a_tags_update_sets_what_changed_and_deletes_what_went() -> None:
 
 def test_delete_only_what_this_resource_made() -> None:
     key = kernel.resource_key("stack", "Logical")
-    mine = kernel.Ownership("x", "y")
+    mine = kernel.Ownership("guid", "x", "y")
     assert not kernel.plan_delete("not-created:Logical", None, key).delete
     assert not kernel.plan_delete("wsi-source0001", None, key).delete
-    assert not kernel.plan_delete("wsi-other00001", f"{kernel.resource_key('stack', 'Other')}.abc", key).delete
-    assert kernel.plan_delete("wsi-mine000001", f"{key}.abc", key).delete
+    assert not kernel.plan_delete("wsi-other00001", f"guid.{kernel.resource_key('stack', 'Other')}.abc", key).delete
+    assert kernel.plan_delete("wsi-mine000001", f"guid.{key}.abc", key).delete
     assert not mine.owns(None)
 
 
@@ -143,18 +143,20 @@ def test_parse_request_reads_cloudformation_strings() -> None:
 
 
 def test_the_ownership_tag_names_resource_properties_and_request() -> None:
-    create = kernel.Ownership.of("stack", "Logical", REQ, "create-request")
-    rollback = kernel.Ownership.of("stack", "Logical", REQ, "rollback-request")
-    assert create.tag_value.count(".") == 2 and len(create.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
+    stack = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Golden/7f0a2c1e-0000-4000-8000-000000000001"
+    create = kernel.Ownership.of(stack, "Logical", REQ, "create-request")
+    rollback = kernel.Ownership.of(stack, "Logical", REQ, "rollback-request")
+    # The stack's GUID first, which the provider role's IAM conditions match (`<GUID>.*`).
+    assert create.tag_value.startswith("7f0a2c1e-0000-4000-8000-000000000001.")
+    assert create.tag_value.count(".") == 3 and len(create.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
     # The rollback adopts what the Create made for the same properties, but did not make it itself.
     assert rollback.matches(create.tag_value)
     assert not rollback.made_by_this_request(create.tag_value)
     assert create.made_by_this_request(create.tag_value)
-    # A tag from before the request part: adopted, owned, made by no request being handled.
-    legacy = kernel.Ownership.of("stack", "Logical", REQ).tag_value
-    assert legacy.count(".") == 1
-    assert create.matches(legacy) and create.owns(legacy)  # noqa: PT018
-    assert not create.made_by_this_request(legacy)
+    # Another stack with the same logical id and properties: not this resource's.
+    elsewhere = kernel.Ownership.of(stack.replace("7f0a2c1e", "00000000"), "Logical", REQ, "create-request")
+    assert not create.owns(elsewhere.tag_value)
+    assert not create.matches(elsewhere.tag_value)
     # Other properties, or another resource: neither adopted nor made here.
     other = kernel.Ownership.of("stack", "Logical", image_.ImageRequest("wsi-source0002", "g", "d"), "create-request")
     assert not create.matches(other.tag_value)
