@@ -39,14 +39,19 @@ LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 @jsii.implements(IStableListProducer)
 class _TagKeys:
-    """Renders the CreateTags allow-list only at synth, after every image of the stack has registered."""
+    """Renders a CreateTags allow-list only at synth, after every image and bundle of the stack has registered."""
 
-    def __init__(self, owner_key: str) -> None:
-        self._owner_key = owner_key
-        self.keys: set[str] = set()
+    def __init__(self, keys: set[str] | None = None, extra: str = "") -> None:
+        self.keys: set[str] = set() if keys is None else keys
+        self._extra = extra
+
+    def with_owner(self) -> _TagKeys:
+        """The same keys, and the ownership key first (tags given at creation)."""
+        return _TagKeys(self.keys, contract.OWNER_TAG_KEY)
 
     def produce(self) -> list[str]:
-        return [self._owner_key, *sorted(self.keys - {self._owner_key})]
+        keys = sorted(self.keys - {contract.OWNER_TAG_KEY})
+        return [self._extra, *keys] if self._extra else keys
 
 
 class WorkspacesImageProvider(Construct):
@@ -74,10 +79,14 @@ class WorkspacesImageProvider(Construct):
         # policy use the name, not a reference, because the rule's target references the function.
         self.watch_rule_name = Fn.join("", [contract.WATCH_RULE_PREFIX, Fn.select(2, Fn.split("/", stack.stack_id))])
         watch_rule_arn = stack.format_arn(service="events", resource="rule", resource_name=self.watch_rule_name)
-        self._image_arns = image_arns = self._workspaces_arns("workspaceimage", "*")
-        self._tag_keys = _TagKeys(contract.OWNER_TAG_KEY)
-        # Bundle permissions exist only in stacks with bundles (allow_bundles, allow_repoint).
-        self._bundles_allowed = False
+        self._image_arns = self._workspaces_arns("workspaceimage", "*")
+        self._tag_keys = _TagKeys()
+        # The ownership tag's value starts with the stack id's GUID (kernel.Ownership): writes to an existing image
+        # or bundle are allowed only on what carries it, so the role cannot touch what its stack never made.
+        self._owned_by_this_stack = Fn.join("", [Fn.select(2, Fn.split("/", stack.stack_id)), ".*"])
+        # Image and bundle permissions exist only in stacks with images or bundles (allow_images, allow_bundles,
+        # allow_repoint).
+        self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
         self._repoint: iam.PolicyStatement | None = None
 
         self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
@@ -126,27 +135,13 @@ class WorkspacesImageProvider(Construct):
                 resources=[self.log_group.log_group_arn],
             ),
             iam.PolicyStatement(
-                sid="Images",
-                actions=["workspaces:CreateUpdatedWorkspaceImage", "workspaces:DeleteWorkspaceImage"],
-                resources=[image_arns],
-            ),
-            iam.PolicyStatement(
                 sid="Describe",
                 actions=[
                     "workspaces:DescribeTags",
                     "workspaces:DescribeWorkspaceBundles",
-                    "workspaces:DescribeWorkspaceImagePermissions",
                     "workspaces:DescribeWorkspaceImages",
                 ],
                 resources=["*"],
-            ),
-            iam.PolicyStatement(
-                sid="CreateTags",
-                actions=["workspaces:CreateTags"],
-                resources=["*"],
-                conditions={
-                    "ForAllValues:StringEquals": {"aws:TagKeys": Lazy.list(self._tag_keys)},
-                },
             ),
             iam.PolicyStatement(
                 sid="DeleteTags",
@@ -155,6 +150,7 @@ class WorkspacesImageProvider(Construct):
                 # A tag dropped from the template is absent from it, so only the ownership tag can be protected.
                 conditions={
                     "ForAllValues:StringNotEquals": {"aws:TagKeys": [contract.OWNER_TAG_KEY]},
+                    "Null": {"aws:TagKeys": "false"},
                 },
             ),
             iam.PolicyStatement(
@@ -221,13 +217,9 @@ class WorkspacesImageProvider(Construct):
         self._acknowledge_wildcards(
             {
                 "*": (
-                    "workspaces:DescribeWorkspaceImages, DescribeTags, DescribeWorkspaceBundles, "
-                    "DescribeWorkspaceImagePermissions, CreateTags and DeleteTags support no resource-level "
-                    "permissions (Service Authorization Reference); the tag actions are limited by aws:TagKeys"
-                ),
-                image_arns: (
-                    "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
-                    "in advance; scoped to workspaceimage ARNs of this account and Region"
+                    "workspaces:DescribeWorkspaceImages, DescribeTags, DescribeWorkspaceBundles, CreateTags and "
+                    "DeleteTags support no resource-level permissions (Service Authorization Reference); the tag "
+                    "actions are limited by aws:TagKeys, and the ownership key by its value"
                 ),
             }
         )
@@ -258,29 +250,123 @@ class WorkspacesImageProvider(Construct):
         return resource
 
     def register_tag_keys(self, keys: Iterable[str]) -> None:
-        """Allows the handler to set these tag keys (CreateTags), in addition to the ownership key."""
+        """Allows the handler to set these tag keys (CreateTags); the ownership key only at creation."""
+        keys = set(keys)
         self._tag_keys.keys.update(keys)
+        if keys and not self._tagging:
+            self._tagging = True
+            # CreateTags and DeleteTags take no resource ARN (Service Authorization Reference), so the tag keys
+            # are what can be limited. ForAllValues holds for a request without keys: Null requires some.
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="CreateTags",
+                    actions=["workspaces:CreateTags"],
+                    resources=["*"],
+                    conditions={
+                        "ForAllValues:StringEquals": {"aws:TagKeys": Lazy.list(self._tag_keys)},
+                        "Null": {"aws:TagKeys": "false"},
+                    },
+                )
+            )
+
+    def _allow_creation(self) -> None:
+        """Tags given at creation are authorized as CreateTags too: there the ownership key is allowed, and only
+        with this stack's value. The image or bundle id is not known before it exists."""
+        if self._creating:
+            return
+        self._creating = True
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="TagAtCreation",
+                actions=["workspaces:CreateTags"],
+                resources=["*"],
+                conditions={
+                    "ForAllValues:StringEquals": {"aws:TagKeys": Lazy.list(self._tag_keys.with_owner())},
+                    "StringLike": {f"aws:RequestTag/{contract.OWNER_TAG_KEY}": self._owned_by_this_stack},
+                },
+            )
+        )
+        self._acknowledge_image_wildcard()
+
+    def _acknowledge_image_wildcard(self) -> None:
+        if self._image_ack:
+            return
+        self._image_ack = True
+        self._acknowledge_wildcards(
+            {
+                self._image_arns: (
+                    "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
+                    "in advance, and a bundle may use any image of the account; scoped to workspaceimage ARNs of "
+                    "this account and Region, and deletes to those carrying this stack's ownership tag"
+                ),
+            }
+        )
+
+    def _owned(self) -> Mapping[str, Any]:
+        """The condition that a resource carries this stack's ownership tag."""
+        return {"StringLike": {f"aws:ResourceTag/{contract.OWNER_TAG_KEY}": self._owned_by_this_stack}}
+
+    def allow_images(self) -> None:
+        """Lets the handler create images, and delete only those this stack made (a stack with an image)."""
+        if self._images_allowed:
+            return
+        self._images_allowed = True
+        self._allow_creation()
+        # Service Authorization Reference: DeleteWorkspaceImage takes aws:ResourceTag; the new image's id is not
+        # known before it exists, so creating is on workspaceimage/*.
+        for statement in (
+            iam.PolicyStatement(
+                sid="CreateImages", actions=["workspaces:CreateUpdatedWorkspaceImage"], resources=[self._image_arns]
+            ),
+            iam.PolicyStatement(
+                sid="DeleteOwnImages",
+                actions=["workspaces:DeleteWorkspaceImage"],
+                resources=[self._image_arns],
+                conditions=self._owned(),
+            ),
+            # Read only when a delete is refused, to name the accounts an image is shared with.
+            iam.PolicyStatement(
+                sid="ImagePermissions",
+                actions=["workspaces:DescribeWorkspaceImagePermissions"],
+                resources=[self._image_arns],
+            ),
+        ):
+            self.role.add_to_policy(statement)
 
     def allow_bundles(self) -> None:
-        """Lets the handler create, re-point and delete the bundles it makes (a stack with a WorkspaceBundle)."""
+        """Lets the handler create bundles, and re-point and delete only those this stack made (a stack with a
+        WorkspaceBundle)."""
         if self._bundles_allowed:
             return
         self._bundles_allowed = True
+        self._allow_creation()
         bundle_arns = self._workspaces_arns("workspacebundle", "*")
         # Service Authorization Reference: Create/UpdateWorkspaceBundle act on a workspacebundle and the
-        # workspaceimage it uses; DeleteWorkspaceBundle on the workspacebundle alone.
-        self.role.add_to_policy(
+        # workspaceimage it uses, each authorized with its own tags; DeleteWorkspaceBundle on the workspacebundle
+        # alone. The image may be any of the account's (a bundle may use an image this stack did not make).
+        for statement in (
             iam.PolicyStatement(
-                sid="Bundles",
-                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+                sid="CreateBundles",
+                actions=["workspaces:CreateWorkspaceBundle"],
                 resources=[bundle_arns, self._image_arns],
-            )
-        )
-        self.role.add_to_policy(
+            ),
             iam.PolicyStatement(
-                sid="DeleteBundles", actions=["workspaces:DeleteWorkspaceBundle"], resources=[bundle_arns]
-            )
-        )
+                sid="UpdateOwnBundles",
+                actions=["workspaces:UpdateWorkspaceBundle"],
+                resources=[bundle_arns],
+                conditions=self._owned(),
+            ),
+            iam.PolicyStatement(
+                sid="BundleImages", actions=["workspaces:UpdateWorkspaceBundle"], resources=[self._image_arns]
+            ),
+            iam.PolicyStatement(
+                sid="DeleteOwnBundles",
+                actions=["workspaces:DeleteWorkspaceBundle"],
+                resources=[bundle_arns],
+                conditions=self._owned(),
+            ),
+        ):
+            self.role.add_to_policy(statement)
         self._acknowledge_wildcards(
             {
                 bundle_arns: (
@@ -302,6 +388,7 @@ class WorkspacesImageProvider(Construct):
                 sid="RepointBundles", actions=["workspaces:UpdateWorkspaceBundle"], resources=[self._image_arns]
             )
             self.role.add_to_policy(self._repoint)
+            self._acknowledge_image_wildcard()
         self._repoint.add_resources(bundle_arn)
 
     def _workspaces_arns(self, resource: str, name: str) -> str:

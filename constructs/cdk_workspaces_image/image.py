@@ -75,6 +75,7 @@ class UpdatedWorkspaceImage(Construct):
         self._validate(source_image_id, image_name, description, tags, timeout, no_update_behavior)
 
         provider = WorkspacesImageProvider.get_or_create(self)
+        provider.allow_images()
         provider.register_tag_keys(tags)
         stack = Stack.of(self)
 

@@ -20,7 +20,10 @@ from support.construct import (
     load_example_app,
     new_stack,
     only,
+    owned_by_this_stack,
     render,
+    sids,
+    statement_sid,
     statement_with,
     statements,
 )
@@ -181,17 +184,52 @@ def test_a_stack_without_bundles_gets_no_bundle_permissions() -> None:
     assert bundle_actions(Template.from_stack(stack)) == []
 
 
-def test_bundle_actions_are_scoped_to_bundle_and_image_arns_of_the_stack() -> None:
+def test_bundle_writes_are_scoped_to_bundle_and_image_arns_and_to_this_stacks_bundles() -> None:
     stack, _, _ = bundle_stack()
     template = Template.from_stack(stack)
-    write = statement_with(template, "workspaces:CreateWorkspaceBundle")
-    assert sorted(actions(write)) == ["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"]
-    assert [render(r) for r in write["Resource"]] == [f"{ARN}workspacebundle/*", f"{ARN}workspaceimage/*"]
-    delete = statement_with(template, "workspaces:DeleteWorkspaceBundle")
-    assert actions(delete) == ["workspaces:DeleteWorkspaceBundle"]
-    assert render(delete["Resource"]) == f"{ARN}workspacebundle/*"
-    assert "Condition" not in write
-    assert "Condition" not in delete
+    create = statement_sid(template, "CreateBundles")
+    assert actions(create) == ["workspaces:CreateWorkspaceBundle"]
+    assert [render(r) for r in create["Resource"]] == [f"{ARN}workspacebundle/*", f"{ARN}workspaceimage/*"]
+    assert "Condition" not in create, "a new bundle's id does not exist before it is made"
+    # Re-pointing and deleting: only a bundle carrying this stack's ownership tag, whatever the handler asks.
+    for sid, action in (("UpdateOwnBundles", "UpdateWorkspaceBundle"), ("DeleteOwnBundles", "DeleteWorkspaceBundle")):
+        statement = statement_sid(template, sid)
+        assert actions(statement) == [f"workspaces:{action}"]
+        assert render(statement["Resource"]) == f"{ARN}workspacebundle/*"
+        assert owned_by_this_stack(statement), sid
+    # The image a bundle moves to is authorized on its own; it may be any image of the account.
+    images = statement_sid(template, "BundleImages")
+    assert (actions(images), render(images["Resource"])) == (
+        ["workspaces:UpdateWorkspaceBundle"],
+        f"{ARN}workspaceimage/*",
+    )
+
+
+def test_a_stack_with_only_bundles_gets_no_image_rights() -> None:
+    stack = new_stack()
+    WorkspaceBundle(stack, "Standard", **{"image_id": "wsi-0123456789", **BUNDLE_PROPS})
+    names = sids(Template.from_stack(stack))
+    assert "CreateImages" not in names
+    assert "DeleteOwnImages" not in names
+    assert "ImagePermissions" not in names
+    assert {"CreateBundles", "UpdateOwnBundles", "DeleteOwnBundles", "TagAtCreation"} <= set(names)
+
+
+def test_apply_to_bundle_alone_creates_and_deletes_nothing() -> None:
+    stack = new_stack()
+    WorkspaceBundleImage(stack, "Apply", bundle_id="wsb-0123456789", image_id="wsi-0123456789")
+    template = Template.from_stack(stack)
+    assert sids(template) == [
+        "CreateTags",
+        "DeleteTags",
+        "Describe",
+        "Logs",
+        "RepointBundles",
+        "WatchRule",
+        "WatchTable",
+    ]
+    create = statement_sid(template, "CreateTags")
+    assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [APPLIED_TAG_KEY]
 
 
 def test_apply_to_bundle_alone_may_only_update_the_named_bundles() -> None:
@@ -211,15 +249,21 @@ def test_apply_to_bundle_alone_may_only_update_the_named_bundles() -> None:
 
 def test_create_tags_allows_the_bundle_tag_keys_too() -> None:
     stack, _, _ = bundle_stack(tags={"cost-center": "42"})
-    create = statement_with(Template.from_stack(stack), "workspaces:CreateTags")
-    assert create["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY, "cost-center"]}}
+    template = Template.from_stack(stack)
+    create = statement_sid(template, "CreateTags")
+    assert create["Condition"] == {
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["cost-center"]},
+        "Null": {"aws:TagKeys": "false"},
+    }
+    at_creation = statement_sid(template, "TagAtCreation")["Condition"]
+    assert at_creation["ForAllValues:StringEquals"] == {"aws:TagKeys": [OWNER_TAG_KEY, "cost-center"]}
 
 
 def test_create_tags_allows_the_marker_of_apply_to_bundle() -> None:
     stack = new_stack()
     UpdatedWorkspaceImage(stack, "Golden", **PROPS).apply_to_bundle("wsb-0123456789")
-    create = statement_with(Template.from_stack(stack), "workspaces:CreateTags")
-    assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [OWNER_TAG_KEY, APPLIED_TAG_KEY]
+    create = statement_sid(Template.from_stack(stack), "CreateTags")
+    assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [APPLIED_TAG_KEY]
 
 
 # --- synth-time validation -----------------------------------------------------------------------------------------

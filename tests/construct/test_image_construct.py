@@ -23,7 +23,10 @@ from support.construct import (
     load_example_app,
     new_stack,
     only,
+    owned_by_this_stack,
     render,
+    sids,
+    statement_sid,
     statement_with,
     statements,
 )
@@ -225,14 +228,18 @@ def test_nothing_grants_a_service_wildcard() -> None:
             assert "*" not in action, statement
 
 
-def test_image_actions_only_on_workspaceimage_arns_of_the_stack() -> None:
+def test_image_actions_only_on_workspaceimage_arns_and_deletes_only_of_this_stacks_images() -> None:
     stack, _ = image_stack()
     template = Template.from_stack(stack)
-    statement = statement_with(template, "workspaces:CreateUpdatedWorkspaceImage")
-
-    assert sorted(actions(statement)) == ["workspaces:CreateUpdatedWorkspaceImage", "workspaces:DeleteWorkspaceImage"]
-    assert render(statement["Resource"]) == f"arn:<AWS::Partition>:workspaces:{REGION}:{ACCOUNT}:workspaceimage/*"
-    assert "Condition" not in statement
+    image_arns = f"arn:<AWS::Partition>:workspaces:{REGION}:{ACCOUNT}:workspaceimage/*"
+    create = statement_sid(template, "CreateImages")
+    assert (actions(create), render(create["Resource"])) == (["workspaces:CreateUpdatedWorkspaceImage"], image_arns)
+    assert "Condition" not in create, "a new image's id does not exist before it is made"
+    delete = statement_sid(template, "DeleteOwnImages")
+    assert (actions(delete), render(delete["Resource"])) == (["workspaces:DeleteWorkspaceImage"], image_arns)
+    assert owned_by_this_stack(delete)
+    permissions = statement_sid(template, "ImagePermissions")
+    assert render(permissions["Resource"]) == image_arns, "it takes image ARNs, so it gets no *"
 
 
 def test_actions_without_resource_level_permissions_are_the_only_ones_on_star() -> None:
@@ -245,28 +252,42 @@ def test_actions_without_resource_level_permissions_are_the_only_ones_on_star() 
         "workspaces:DeleteTags",
         "workspaces:DescribeTags",
         "workspaces:DescribeWorkspaceBundles",
-        "workspaces:DescribeWorkspaceImagePermissions",
         "workspaces:DescribeWorkspaceImages",
     ]
 
 
-def test_create_tags_allows_only_the_owner_key_and_the_keys_the_stack_uses() -> None:
+def test_create_tags_allows_only_the_keys_the_stack_uses_and_the_owner_key_only_with_this_stacks_value() -> None:
     stack = new_stack()
     UpdatedWorkspaceImage(stack, "A", **PROPS, tags={"team": "euc"})
     UpdatedWorkspaceImage(stack, "B", **{**PROPS, "image_name": "other"}, tags={"cost-center": "42", "team": "vdi"})
     UpdatedWorkspaceImage(stack, "C", **{**PROPS, "image_name": "untagged"})
     template = Template.from_stack(stack)
 
-    create = statement_with(template, "workspaces:CreateTags")
-    assert create["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG_KEY, "cost-center", "team"]}}
-    delete = statement_with(template, "workspaces:DeleteTags")
-    assert delete["Condition"] == {"ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]}}
+    # Tags-only updates: the keys the stack uses, never the ownership key; Null: a request must name keys.
+    create = statement_sid(template, "CreateTags")
+    assert create["Condition"] == {
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["cost-center", "team"]},
+        "Null": {"aws:TagKeys": "false"},
+    }
+    # Tags given at creation: the ownership key too, and only with this stack's GUID first.
+    at_creation = statement_sid(template, "TagAtCreation")
+    assert at_creation["Condition"]["ForAllValues:StringEquals"] == {
+        "aws:TagKeys": [OWNER_TAG_KEY, "cost-center", "team"]
+    }
+    value = at_creation["Condition"]["StringLike"][f"aws:RequestTag/{OWNER_TAG_KEY}"]
+    assert render(value) == "<GUID>.*"
+    delete = statement_sid(template, "DeleteTags")
+    assert delete["Condition"] == {
+        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+        "Null": {"aws:TagKeys": "false"},
+    }
 
 
-def test_create_tags_without_user_tags_allows_only_the_owner_key() -> None:
+def test_without_user_tags_only_creation_may_tag() -> None:
     stack, _ = image_stack()
-    create = statement_with(Template.from_stack(stack), "workspaces:CreateTags")
-    assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [OWNER_TAG_KEY]
+    names = sids(Template.from_stack(stack))
+    assert "CreateTags" not in names
+    assert "TagAtCreation" in names
 
 
 def test_one_watch_rule_per_stack_named_after_the_stack_id_ticks_with_a_constant_input() -> None:

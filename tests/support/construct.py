@@ -77,6 +77,23 @@ def actions(statement: dict[str, Any]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def statement_sid(template: Template, sid: str) -> dict[str, Any]:
+    matching = [s for s in statements(template) if s.get("Sid") == sid]
+    assert len(matching) == 1, f"expected one statement {sid}, found {json.dumps(matching)}"
+    return matching[0]
+
+
+def sids(template: Template) -> list[str]:
+    return sorted(str(s.get("Sid")) for s in statements(template))
+
+
+def owned_by_this_stack(statement: dict[str, Any]) -> bool:
+    """Whether the statement allows only resources carrying this stack's ownership tag (`<GUID>.*`)."""
+    condition = statement.get("Condition", {})
+    value = condition.get("StringLike", {}).get("aws:ResourceTag/cdk-workspaces-image:owner")
+    return list(condition) == ["StringLike"] and render(value) == "<GUID>.*"
+
+
 def statement_with(template: Template, action: str) -> dict[str, Any]:
     matching = [s for s in statements(template) if action in actions(s)]
     assert len(matching) == 1, f"expected one statement with {action}, found {json.dumps(matching)}"
