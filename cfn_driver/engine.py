@@ -66,6 +66,10 @@ TABLE_IGNORED = {"SSESpecification", "PointInTimeRecoverySpecification", "Tags",
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html
 RULE_PROPERTIES = {"Name", "ScheduleExpression", "EventPattern", "State", "Description", "RoleArn", "Targets", "Tags"}
 TARGET_PROPERTIES = {"Id", "Arn", "Input", "InputPath", "RoleArn"}
+SSM_PARAMETER = "AWS::SSM::Parameter"
+# What `cdk bootstrap` writes to /cdk-bootstrap/<qualifier>/version; CDK's templates check it is at least 6.
+BOOTSTRAP_VERSION = "30"
+
 PLAIN_TYPES = {
     "AWS::IAM::Role",
     "AWS::IAM::Policy",
@@ -175,6 +179,8 @@ class CloudFormation:
         self.inbox = Inbox().start()
         self.stacks: dict[str, Stack] = {}
         self.hosts: dict[str, LambdaHost] = {}
+        # The Region's SSM parameters (AWS::SSM::Parameter resources of every stack), by name.
+        self.ssm_parameters: dict[str, str] = {}
         self.events: list[StackEvent] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
@@ -439,6 +445,8 @@ class CloudFormation:
             if old is not None:
                 self._attempted[lid] = props
             return self._rule(stack, lid, props, old, policies)
+        if rtype == SSM_PARAMETER:
+            return self._ssm_parameter(stack, lid, props, old, policies)
         if rtype in PLAIN_TYPES:
             physical = old.physical_id if old else self._name(stack, lid)
             arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
@@ -448,6 +456,27 @@ class CloudFormation:
 
     def _record(self, stack: Stack, resource: Resource) -> None:
         stack.resources[resource.logical_id] = resource
+
+    def _ssm_parameter(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result:
+        """AWS::SSM::Parameter, kept in the Region's parameter store that SSM-typed template parameters read.
+        Ref is the parameter's name; a new Name replaces it (the old name goes in the cleanup, simplified here
+        to at once)."""
+        name = str(props.get("Name") or (old.physical_id if old else f"CFN-{self._name(stack, lid)}"))
+        if old is not None and old.physical_id != name:
+            self.ssm_parameters.pop(old.physical_id, None)
+        self.ssm_parameters[name] = str(props["Value"])
+        attributes = {"Type": str(props.get("Type", "String")), "Value": str(props["Value"])}
+        self._record(stack, Resource(lid, SSM_PARAMETER, name, props, attributes, **policies))
+        return Result(True, physical_id=name)
+
+    def _ssm_value(self, name: str) -> str:
+        if name in self.ssm_parameters:
+            return self.ssm_parameters[name]
+        if name.startswith("/cdk-bootstrap/") and name.endswith("/version"):
+            return BOOTSTRAP_VERSION  # the account is bootstrapped (CDK's BootstrapVersion parameter)
+        raise KeyError(f"Unable to fetch parameters [{name}] from parameter store for this account.")
 
     def _name(self, stack: Stack, lid: str) -> str:
         suffix = "".join(self._random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(12))
@@ -840,6 +869,8 @@ class CloudFormation:
             host = self.hosts.pop(resource.attributes["Arn"], None)
             if host is not None:
                 host.stop()
+        if resource.type == SSM_PARAMETER:
+            self.ssm_parameters.pop(resource.physical_id, None)
         if resource.type == TABLE:
             return self._delete_table(resource.physical_id)
         if resource.type == RULE:
@@ -879,6 +910,11 @@ class CloudFormation:
 
         parameters = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
         parameters.update(stack.parameters)
+        for name, spec in template.get("Parameters", {}).items():
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html:
+            # an SSM parameter type's value is the parameter's name; CloudFormation reads it at each deploy.
+            if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+                parameters[name] = self._ssm_value(str(parameters[name]))
         return Resolver(
             pseudo={
                 "AWS::Region": self.region,
