@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_ssm as ssm
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -12,6 +13,7 @@ from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBu
 
 DEFAULT_IMAGE_NAME = "golden-updated"
 DEFAULT_BUNDLE_NAME = "golden-standard"
+IMAGE_ID_PARAMETER = "/cdk-workspaces-image/example/golden-image-id"
 
 
 class WorkspacesImageExample(cdk.Stack):
@@ -41,8 +43,11 @@ class WorkspacesImageExample(cdk.Stack):
             root_storage_gib=80,
             tags={"team": "euc"},
         )
-        cdk.CfnOutput(self, "ImageId", value=image.image_id, export_name="GoldenImageId")
-        cdk.CfnOutput(self, "BundleId", value=bundle.bundle_id, export_name="GoldenBundleId")
+        cdk.CfnOutput(self, "ImageId", value=image.image_id)
+        cdk.CfnOutput(self, "BundleId", value=bundle.bundle_id)
+        # For other stacks: an SSM parameter, not an export. CloudFormation refuses to change an export another
+        # stack imports, which would block next month's new image; a parameter is read afresh at each deploy.
+        ssm.StringParameter(self, "ImageIdParameter", parameter_name=IMAGE_ID_PARAMETER, string_value=image.image_id)
 
 
 def build_app(app: cdk.App) -> WorkspacesImageExample:

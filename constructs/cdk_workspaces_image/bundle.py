@@ -6,13 +6,14 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from aws_cdk import RemovalPolicy, Token, Tokenization
+from aws_cdk import CfnElement, RemovalPolicy, Token, Tokenization
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import BundleImageProps
 from cdk_workspaces_image_handler.contract import BundleProps as P
 
+from ._exports import warn_on_exports
 from ._props import known, refuse, tag_list
 from ._provider import WorkspacesImageProvider
 
@@ -122,6 +123,9 @@ class WorkspaceBundle(Construct):
         self.resource = provider.serve(self, contract.BUNDLE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
         # The attribute, not the Ref: the same value, but it reads as what it is.
         self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
+        resource = self.resource.node.default_child
+        assert isinstance(resource, CfnElement)
+        warn_on_exports(self, [resource], "bundle_id", "bundle.bundle_id")
 
     def _validate(
         self,

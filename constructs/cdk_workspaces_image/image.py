@@ -8,12 +8,13 @@ import json
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from aws_cdk import CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import CfnElement, CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
+from ._exports import warn_on_exports
 from ._props import known, refuse, tag_list
 from ._provider import WorkspacesImageProvider
 from .bundle import WorkspaceBundleImage
@@ -118,6 +119,9 @@ class UpdatedWorkspaceImage(Construct):
         self.image_id: str = Fn.select(
             0, [self.resource.get_att_string(contract.Attributes.IMAGE_ID), self.wait_condition.ref]
         )
+        resource = self.resource.node.default_child
+        assert isinstance(resource, CfnElement)
+        warn_on_exports(self, [resource, self.wait_condition], "image_id", "image.image_id")
 
     def apply_to_bundle(
         self, bundle_id: str, *, restore_on_delete: bool = False, construct_id: Optional[str] = None

@@ -341,12 +341,23 @@ def test_cfn_lint_reports_nothing_on_a_stack_with_bundles(bundles_assembly: cdk.
     assert [f"{m.rule.id} {m.message}" for m in matches] == []
 
 
-def test_example_app_exports_the_bundle_id(tmp_path: Path) -> None:
+def test_example_app_outputs_the_bundle_id(tmp_path: Path) -> None:
     context = cdk_context()
     app = cdk.App(context={**context, **NO_BUNDLING}, outdir=str(tmp_path))
     stack = load_example_app().build_app(app)
     template = Template.from_stack(stack)
     resource, bundle = only(template, "Custom::WorkspaceBundle")
     output = template.to_json()["Outputs"]["BundleId"]
-    assert output == {"Value": {"Fn::GetAtt": [resource, "BundleId"]}, "Export": {"Name": "GoldenBundleId"}}
+    assert output == {"Value": {"Fn::GetAtt": [resource, "BundleId"]}}, "no export: it would block replacements"
     assert bundle["Properties"]["ImageId"] == template.to_json()["Outputs"]["ImageId"]["Value"]
+
+
+def test_a_bundle_id_exported_to_another_stack_warns_at_synth() -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    env = cdk.Environment(account=ACCOUNT, region=REGION)
+    producer = cdk.Stack(app, "Bundles", env=env)
+    bundle = WorkspaceBundle(producer, "Standard", **{"image_id": "wsi-0123456789", **BUNDLE_PROPS})
+    cdk.CfnOutput(cdk.Stack(app, "Desktops", env=env), "Used", value=bundle.bundle_id)
+    messages = app.synth().get_stack_by_name("Bundles").messages
+    warnings = [str(m.entry.data) for m in messages if m.level == cdk.cx_api.SynthesisMessageLevel.WARNING]
+    assert any(w.startswith("bundle_id is used by another stack through a CloudFormation export") for w in warnings)

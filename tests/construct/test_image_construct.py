@@ -483,7 +483,9 @@ def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_example_app_outputs_the_image_id(example_assembly: cdk.cx_api.CloudAssembly) -> None:
     template = example_assembly.get_stack_by_name("WorkspacesImageExample").template
     output = template["Outputs"]["ImageId"]
-    assert output["Export"] == {"Name": "GoldenImageId"}
+    assert "Export" not in output, "an export would block next month's replacement"
+    parameter = only(Template.from_json(template), "AWS::SSM::Parameter")[1]
+    assert parameter["Properties"]["Value"] == output["Value"]
     assert list(output["Value"]) == ["Fn::Select"]
     image = only(Template.from_json(template), "Custom::UpdatedWorkspaceImage")[1]
     assert image["Properties"]["Tags"] == [{"Key": "team", "Value": "euc"}]
@@ -496,3 +498,40 @@ def test_cfn_lint_reports_no_error_or_warning(example_assembly: cdk.cx_api.Cloud
     matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1", REGION]))
     findings = [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches]
     assert findings == []
+
+
+# --- cross-stack use ---------------------------------------------------------------------------------------------
+
+
+def test_an_image_id_exported_to_another_stack_warns_at_synth() -> None:
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []})
+    env = cdk.Environment(account=ACCOUNT, region=REGION)
+    producer = cdk.Stack(app, "Images", env=env)
+    image = UpdatedWorkspaceImage(producer, "Golden", **PROPS)
+    consumer = cdk.Stack(app, "Desktops", env=env)
+    cdk.CfnOutput(consumer, "Used", value=image.image_id)
+    assembly = app.synth()
+    warnings = [
+        m.entry.data
+        for m in assembly.get_stack_by_name("Images").messages
+        if m.level == cdk.cx_api.SynthesisMessageLevel.WARNING
+    ]
+    assert any("image_id is used by another stack through a CloudFormation export" in str(w) for w in warnings)
+    assert any("ssm.StringParameter" in str(w) for w in warnings)
+
+
+def test_an_image_id_handed_over_in_an_ssm_parameter_makes_no_export_and_no_warning() -> None:
+    from aws_cdk import aws_ssm as ssm
+
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []})
+    env = cdk.Environment(account=ACCOUNT, region=REGION)
+    producer = cdk.Stack(app, "Images", env=env)
+    image = UpdatedWorkspaceImage(producer, "Golden", **PROPS)
+    ssm.StringParameter(producer, "ImageId", parameter_name="/golden/image-id", string_value=image.image_id)
+    consumer = cdk.Stack(app, "Desktops", env=env)
+    cdk.CfnOutput(consumer, "Used", value=ssm.StringParameter.value_for_string_parameter(consumer, "/golden/image-id"))
+    assembly = app.synth()
+    assert "Outputs" not in assembly.get_stack_by_name("Images").template
+    assert not [
+        m for m in assembly.get_stack_by_name("Images").messages if m.level == cdk.cx_api.SynthesisMessageLevel.WARNING
+    ]

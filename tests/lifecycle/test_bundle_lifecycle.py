@@ -208,3 +208,53 @@ def test_a_rollback_whose_re_signal_is_refused_keeps_the_image_it_returns_to(
         assert world.watching() == []
     finally:
         world.close()
+
+
+def test_another_stack_follows_the_monthly_image_through_an_ssm_parameter(world: World, tmp_path: Path) -> None:
+    """The documented cross-stack hand-over: the images' stack writes the id to an SSM parameter, the desktops'
+    stack reads it at each deploy. Next month's replacement deploys (an export would be locked by its import),
+    and the next deploy of the other stack moves its bundle onto the new image."""
+    from aws_cdk import aws_ssm as ssm
+
+    parameter = "/golden/image-id"
+
+    def images(outdir: Path, source: str, name: str) -> Assembly:
+        app = cdk.App(outdir=str(outdir))
+        stack = cdk.Stack(app, "Images", env=cdk.Environment(account=ACCOUNT, region=REGION))
+        image = UpdatedWorkspaceImage(stack, "Golden", source_image_id=source, image_name=name, description="Golden")
+        ssm.StringParameter(stack, "ImageId", parameter_name=parameter, string_value=image.image_id)
+        app.synth()
+        return load(outdir, "Images")
+
+    def desktops(outdir: Path) -> Assembly:
+        app = cdk.App(outdir=str(outdir))
+        stack = cdk.Stack(app, "Desktops", env=cdk.Environment(account=ACCOUNT, region=REGION))
+        bundle = WorkspaceBundle(
+            stack,
+            "Standard",
+            image_id=ssm.StringParameter.value_for_string_parameter(stack, parameter),
+            bundle_name="golden-standard",
+            description="Standard bundle",
+            compute_type=ComputeType.STANDARD,
+            user_storage_gib=50,
+            root_storage_gib=80,
+        )
+        cdk.CfnOutput(stack, "BundleId", value=bundle.bundle_id)
+        app.synth()
+        return load(outdir, "Desktops")
+
+    first = world.deploy(images(tmp_path / "i1", world.sources[0], "golden-2026-11"))
+    consumer = world.deploy(desktops(tmp_path / "d"))
+    assert (first.status, consumer.status) == ("CREATE_COMPLETE", "CREATE_COMPLETE")
+    old_image, bundle_id = world.cfn.ssm_parameters[parameter], consumer.outputs["BundleId"]
+    assert world.cloud.workspaces.bundles[bundle_id].image_id == old_image
+
+    second = world.deploy(images(tmp_path / "i2", world.sources[1], "golden-2026-12"))
+    assert second.status == "UPDATE_COMPLETE", second.reason
+    new_image = world.cfn.ssm_parameters[parameter]
+    assert new_image != old_image
+    assert old_image in world.images(), "kept (UpdateReplacePolicy Retain): the other stack's bundle still uses it"
+
+    moved = world.deploy(desktops(tmp_path / "d"))
+    assert moved.status == "UPDATE_COMPLETE", moved.reason
+    assert world.cloud.workspaces.bundles[bundle_id].image_id == new_image
