@@ -313,10 +313,9 @@ def test_a_table_and_a_rule_are_made_in_the_emulator_fire_and_are_deleted(
     assert [t["Arn"] for t in made.targets.values()] == [stack.outputs["Function"]]
     assert cloud.dynamodb.tables[table_name].ttl_attribute == "expires"
     # The rule fires at the stack's function, which writes to the stack's table through AWS_ENDPOINT_URL_DYNAMODB.
-    created = cfn.clock.now()
     cfn.settle(60)
     assert [i["stack"] for i in cloud.dynamodb.items(table_name)] == [{"S": "S"}]
-    assert cloud.dynamodb.items(table_name)[0]["pk"]["S"] == f"tick-{int(created) + 60}"
+    assert cloud.dynamodb.items(table_name)[0]["pk"]["S"] == f"tick-{int(made.anchor + 60)}"
     assert cfn.delete("S").status == "DELETE_COMPLETE"
     assert cloud.events.rules == {}
     assert cloud.dynamodb.tables == {}
