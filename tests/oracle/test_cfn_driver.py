@@ -60,14 +60,18 @@ def assembly(tmp: Path, resources: dict[str, Any], outputs: dict[str, Any] | Non
         "Resources": {
             "Fn": {
                 "Type": "AWS::Lambda::Function",
+                "DependsOn": "FnPolicy",
                 "Properties": {
                     "Handler": "index.handler",
                     "Timeout": 30,
                     "Code": {"S3Bucket": "b", "S3Key": "fn.zip"},
+                    "Role": {"Fn::GetAtt": ["FnRole", "Arn"]},
                     "Environment": {"Variables": {"LOG_FILE": str(tmp / "events.log")}},
                 },
                 "Metadata": {"aws:asset:path": "asset.fn"},
             },
+            "FnRole": ROLE,
+            "FnPolicy": policy(TICKS),
             **resources,
         },
         "Outputs": outputs or {},
@@ -78,6 +82,32 @@ def assembly(tmp: Path, resources: dict[str, Any], outputs: dict[str, Any] | Non
     }
     (out / "manifest.json").write_text(json.dumps(manifest))
     return out
+
+
+ROLE = {
+    "Type": "AWS::IAM::Role",
+    "Properties": {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    },
+}
+# What the tiny handler's ticks need: PutItem on the tables of this account and Region.
+TICKS = {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/*"}
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "FnPolicy",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": list(statements)},
+            "Roles": [{"Ref": "FnRole"}],
+        },
+    }
 
 
 def custom(mode: str = "ok", **props: Any) -> dict[str, Any]:
