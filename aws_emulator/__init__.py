@@ -1,7 +1,7 @@
 """Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge and DynamoDB, on a virtual clock,
 with the callers' IAM identity-based policies enforced."""
 
-from aws_emulator.access import AccessControl, Credentials, Principal
+from aws_emulator.access import AccessControl, Credentials, Denial, Principal
 from aws_emulator.clock import VirtualClock
 from aws_emulator.dynamodb import DynamoDBBackend
 from aws_emulator.events import EventBridgeBackend, Firing, rate_seconds
@@ -17,6 +17,7 @@ __all__ = [
     "Call",
     "Credentials",
     "Decision",
+    "Denial",
     "DynamoDBBackend",
     "EmulatorServer",
     "EventBridgeBackend",

@@ -67,6 +67,14 @@ class Principal:
     policies: Policies
 
 
+@dataclass(frozen=True)
+class Denial:
+    principal: Principal
+    request: RequestContext
+    decision: Decision
+    message: str
+
+
 class AccessControl:
     """The credentials the emulator knows, and enforcement (on unless `enforce` is False)."""
 
@@ -74,6 +82,9 @@ class AccessControl:
         self.enforce = enforce
         self._lock = threading.Lock()
         self._principals: dict[str, Principal] = {}
+        # Every request the policies refused, with its words: what a test asserts (injected AccessDenied
+        # faults are not here).
+        self.denials: list[Denial] = []
 
     def assume_role(self, role_arn: str, session_name: str, policies: Policies) -> Credentials:
         """Credentials for a session of `role_arn` (the same ones for the same role and session, so a function
@@ -104,15 +115,17 @@ class AccessControl:
             raise ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.")
         return principal
 
-    @staticmethod
-    def authorize(principal: Principal, requests: Sequence[RequestContext]) -> None:
+    def authorize(self, principal: Principal, requests: Sequence[RequestContext]) -> None:
         """Every request context must be allowed; the first that is not is answered AccessDeniedException, HTTP 400,
         as the WorkSpaces and DynamoDB API references list it (EventBridge's model has the same error shape)."""
         policies = list(principal.policies())
         for request in requests:
             decision = evaluate(policies, request)
             if decision is not Decision.ALLOW:
-                raise ServiceError("AccessDeniedException", denial_message(principal.arn, request, decision))
+                denial = Denial(principal, request, decision, denial_message(principal.arn, request, decision))
+                with self._lock:
+                    self.denials.append(denial)
+                raise ServiceError("AccessDeniedException", denial.message)
 
 
 def _assumed_role_arn(role_arn: str, session_name: str) -> str:

@@ -142,6 +142,7 @@ def test_a_signed_request_is_allowed_only_by_the_role_policy(cloud: Cloud) -> No
         f"{image_arn(source)} because no identity-based policy allows the workspaces:DeleteWorkspaceImage action"
     )
     assert source in cloud.workspaces.images, "a denied request changes nothing"
+    assert [d.request.action for d in cloud.access.denials] == ["workspaces:DeleteWorkspaceImage"]
     last = cloud.workspaces.calls[-1]
     assert (last.operation, last.error, last.caller) == (
         "DeleteWorkspaceImage",
