@@ -1,27 +1,38 @@
-"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge and DynamoDB, on a virtual clock."""
+"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge and DynamoDB, on a virtual clock,
+with the callers' IAM identity-based policies enforced."""
 
+from aws_emulator.access import AccessControl, Credentials, Denial, Principal
 from aws_emulator.clock import VirtualClock
 from aws_emulator.dynamodb import DynamoDBBackend
 from aws_emulator.events import EventBridgeBackend, Firing, rate_seconds
+from aws_emulator.iam import Decision, PolicyError, RequestContext, evaluate
 from aws_emulator.service import Backend, Call, ServiceError
 from aws_emulator.transport import EmulatorServer, attach, dispatch, serve
 from aws_emulator.workspaces import Bundle, Image, Plan, WorkSpacesBackend
 
 __all__ = [
+    "AccessControl",
     "Backend",
     "Bundle",
     "Call",
+    "Credentials",
+    "Decision",
+    "Denial",
     "DynamoDBBackend",
     "EmulatorServer",
     "EventBridgeBackend",
     "Firing",
     "Image",
     "Plan",
+    "PolicyError",
+    "Principal",
+    "RequestContext",
     "ServiceError",
     "VirtualClock",
     "WorkSpacesBackend",
     "attach",
     "dispatch",
+    "evaluate",
     "rate_seconds",
     "serve",
 ]

@@ -15,8 +15,8 @@ ConditionExpression but `attribute_exists(name)` / `attribute_not_exists(name)`.
 Also not modelled: TTL expiry (items are never deleted for expiring; the service deletes
 them "typically within two days", API_UpdateTimeToLive, and until then they "still show
 up in reads, queries, and scans"), eventual consistency (every read sees the latest write,
-ConsistentRead or not), throughput limits (inject ProvisionedThroughputExceededException
-or ThrottlingException instead), and IAM.
+ConsistentRead or not), and throughput limits (inject ProvisionedThroughputExceededException
+or ThrottlingException instead). IAM is enforced for credentialed callers (`request_contexts`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from decimal import Context, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from aws_emulator.dynamodb_reserved import RESERVED_WORDS
+from aws_emulator.iam import RequestContext
 from aws_emulator.service import Backend, Clock, Params, ServiceError, validation_message
 
 # Developer Guide, "Service, account, and table quotas": an item is at most 400 KB, and a Scan
@@ -302,6 +303,7 @@ class DynamoDBBackend(Backend):
 
     service_name = "dynamodb"
     target_prefix = "DynamoDB_20120810"
+    iam_prefix = "dynamodb"
     # API reference, "Common Errors", and each operation's errors: ValidationException.
     validation_error_code = "ValidationException"
     # Developer Guide, "DynamoDB low-level API": responses carry a CRC32 of the payload in
@@ -390,6 +392,28 @@ class DynamoDBBackend(Backend):
             if status == "CREATING" or (status == "DELETING" and not self.serve_items_while_deleting):
                 raise self._not_found(name)
         return table
+
+    # -- authorization -------------------------------------------------------------------
+
+    def request_contexts(self, operation: str, params: Params) -> list[RequestContext]:
+        """Service Authorization Reference for Amazon DynamoDB
+        (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html): every
+        operation that names a table (PutItem, DeleteItem, GetItem, Scan, CreateTable, DescribeTable, DeleteTable,
+        UpdateTimeToLive, DescribeTimeToLive, ...) acts on the resource type table*,
+        arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}; Scan and Query of an index act on the
+        index, .../table/${TableName}/index/${IndexName}. TableName may be the table's ARN. Tables carry no tags
+        here, so there is no aws:ResourceTag; the dynamodb: condition keys (LeadingKeys, Attributes, ...) are not
+        modelled. Operations that name no table are mapped one by one (ListTables: no resource types)."""
+        if "TableName" not in params:
+            return super().request_contexts(operation, params)
+        name = str(params["TableName"])
+        arn = name if name.startswith("arn:") else f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
+        if operation in ("Scan", "Query") and params.get("IndexName"):
+            arn = f"{arn}/index/{params['IndexName']}"
+        return [RequestContext(self.action(operation), arn)]
+
+    def _authorize_list_tables(self, params: Params) -> list[RequestContext]:
+        return [RequestContext(self.action("ListTables"), "*")]
 
     def _not_found(self, name: str) -> ServiceError:
         # API reference, ResourceNotFoundException: "The operation tried to access a nonexistent

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_emulator.iam import RequestContext, tag_context
 from aws_emulator.service import Backend, Clock, Params, ServiceError
 
 DEFAULT_BUS = "default"
@@ -84,6 +85,7 @@ class EventBridgeBackend(Backend):
 
     service_name = "events"
     target_prefix = "AWSEvents"
+    iam_prefix = "events"
     # EventBridge common errors: ValidationException for input that fails the constraints.
     validation_error_code = "ValidationException"
 
@@ -154,6 +156,35 @@ class EventBridgeBackend(Backend):
             ]
             times += [f.at for f in self._held]
             return min(times) if times else None
+
+    # -- authorization -------------------------------------------------------------
+    #
+    # Service Authorization Reference for Amazon EventBridge
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html): the rule
+    # operations act on a rule, rule-on-default-event-bus (arn:${Partition}:events:${Region}:${Account}:rule/
+    # ${RuleName}) or rule-on-custom-event-bus (.../rule/${EventBusName}/${RuleName}), whose condition key is
+    # aws:ResourceTag; PutRule also has aws:RequestTag and aws:TagKeys. ListRules has no resource types. The
+    # events: condition keys (creatorAccount, ManagedBy, detail-type, ...) are not modelled.
+
+    _BY_NAME = ("PutRule", "DescribeRule", "DeleteRule", "EnableRule", "DisableRule")
+    _BY_RULE = ("PutTargets", "RemoveTargets", "ListTargetsByRule")
+
+    def request_contexts(self, operation: str, params: Params) -> list[RequestContext]:
+        if operation not in self._BY_NAME + self._BY_RULE:
+            return super().request_contexts(operation, params)
+        name = str(params["Name"] if operation in self._BY_NAME else params["Rule"])
+        bus = str(params.get("EventBusName") or DEFAULT_BUS).rsplit("event-bus/", 1)[-1]
+        where = name if bus == DEFAULT_BUS else f"{bus}/{name}"
+        rule = self.rules.get(name) if bus == DEFAULT_BUS else None
+        request: dict[str, str] = {}
+        if operation == "PutRule":
+            request = {t["Key"]: t["Value"] for t in params.get("Tags", [])}
+        keys = tag_context(rule.tags if rule is not None else None, request, list(request))
+        arn = f"arn:aws:events:{self.region}:{self.account_id}:rule/{where}"
+        return [RequestContext(self.action(operation), arn, keys)]
+
+    def _authorize_list_rules(self, params: Params) -> list[RequestContext]:
+        return [RequestContext(self.action("ListRules"), "*")]
 
     # -- operations ----------------------------------------------------------------
 

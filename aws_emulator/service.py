@@ -18,13 +18,17 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import botocore.session
 from botocore import xform_name
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StringShape, StructureShape
 
 from aws_emulator.clock import VirtualClock
+from aws_emulator.iam import RequestContext
+
+if TYPE_CHECKING:
+    from aws_emulator.access import AccessControl
 
 Clock = Callable[[], float]
 Params = dict[str, Any]
@@ -47,12 +51,17 @@ class ServiceError(Exception):
 
 @dataclass(frozen=True)
 class Call:
-    """One request as the backend saw it, and the error code it answered (None: success)."""
+    """One request as the backend saw it, and the error code it answered (None: success).
+
+    `caller` is the access key id it was signed with, for a request through a credentialed front door (the HTTP
+    server, the in-process hook); None for a call straight through `Backend.handle`.
+    """
 
     operation: str
     params: Params
     at: float
     error: str | None = None
+    caller: str | None = None
 
 
 @dataclass
@@ -221,14 +230,22 @@ def validation_message(problems: Sequence[str]) -> str:
 class Backend:
     """Base of the emulated services: one account, one Region, one lock, a virtual clock.
 
-    `handle(operation, params)` is the single entry point both transports use. It logs
-    the call, answers an injected fault if one is queued, validates the request against
-    the model, runs the operation (a method named like botocore's snake_case operation
-    name with a leading underscore) and checks the response against the output shape.
+    `handle(operation, params, caller=...)` is the single entry point both transports use.
+    It logs the call, recognises the caller (when `access` is set and the request came
+    with credentials), answers an injected fault if one is queued, validates the request
+    against the model, checks that the caller's identity-based policies allow every
+    request context the operation authorizes (`request_contexts`), runs the operation (a
+    method named like botocore's snake_case operation name with a leading underscore)
+    and checks the response against the output shape.
+
+    Whether AWS authorizes before or after it validates a request's members is
+    undocumented; here after, since the resources it authorizes are named by them.
     """
 
     service_name: ClassVar[str]
     target_prefix: ClassVar[str]
+    # The service prefix of its IAM actions (Service Authorization Reference).
+    iam_prefix: ClassVar[str]
     # The code a request failing model validation gets; each subclass says where it comes from.
     validation_error_code: ClassVar[str] = "ValidationException"
     # Whether answers carry an x-amz-crc32 header of their body (DynamoDB's do).
@@ -247,6 +264,8 @@ class Backend:
         self.check_responses = check_responses
         self.lock = threading.RLock()
         self.calls: list[Call] = []
+        # Who may call: set by whoever serves the backend to credentialed callers (LocalCloud); None checks nobody.
+        self.access: AccessControl | None = None
         self._faults: dict[str, deque[Fault]] = {}
         self.model = service_model(self.service_name)
         self._requests = ShapeChecker(strict_members=False)
@@ -285,29 +304,35 @@ class Backend:
 
     # -- dispatch ------------------------------------------------------------------
 
-    def handle(self, operation: str, params: Mapping[str, Any] | None = None) -> Params:
+    def handle(self, operation: str, params: Mapping[str, Any] | None = None, *, caller: str | None = None) -> Params:
+        """Answer one request. `caller` is the access key id of a request that came with credentials ("" for one
+        that came unsigned); None, a call straight from a test or the driver, is not subject to `access`."""
         request: Params = copy.deepcopy(dict(params or {}))
         with self.lock:
             error: str | None = None
             try:
-                result = self._handle(operation, request)
+                result = self._handle(operation, request, caller)
             except ServiceError as failure:
                 error = failure.code
                 raise
             finally:
-                self.calls.append(Call(operation, request, self.now(), error))
+                self.calls.append(Call(operation, request, self.now(), error, caller))
             return result
 
-    def _handle(self, operation: str, params: Params) -> Params:
+    def _handle(self, operation: str, params: Params, caller: str | None = None) -> Params:
         try:
             model = self._operation_model(operation)
         except KeyError:
             raise ServiceError("UnknownOperationException", f"Unknown operation {operation}") from None
+        principal = self.access.authenticate(caller) if self.access is not None and caller is not None else None
         self._raise_fault(operation)
         if model.input_shape is not None:
             problems = self._requests.problems(params, model.input_shape)
             if problems:
                 raise ServiceError(self.validation_error_code, validation_message(problems))
+        if principal is not None:
+            assert self.access is not None
+            self.access.authorize(principal, self.request_contexts(operation, params))
         method: Callable[[Params], Params | None] | None = getattr(self, "_" + xform_name(operation), None)
         if method is None:
             raise ServiceError("UnknownOperationException", f"{operation} is not emulated")
@@ -315,6 +340,29 @@ class Backend:
         if self.check_responses:
             self.check_response(operation, result)
         return result
+
+    def request_contexts(self, operation: str, params: Params) -> list[RequestContext]:
+        """What IAM authorizes for this request: one context per resource the action acts on (every one must be
+        allowed), each with its condition keys, and any dependent action. Each backend maps its operations in a
+        method named `_authorize_<snake_case operation>`, after the Service Authorization Reference.
+
+        An operation without a mapping is refused: the emulator would otherwise have to guess its resources.
+        """
+        with self.lock:
+            method: Callable[[Params], list[RequestContext]] | None = getattr(
+                self, "_authorize_" + xform_name(operation), None
+            )
+            if method is None:
+                raise ServiceError(
+                    "AccessDeniedException",
+                    f"{self.iam_prefix}:{operation}: the emulator does not model which resources this action "
+                    "authorizes, so it refuses every call of it that comes with credentials",
+                )
+            return method(params)
+
+    def action(self, operation: str) -> str:
+        """The IAM action of an operation: the service prefix and the operation's name."""
+        return f"{self.iam_prefix}:{operation}"
 
     def check_response(self, operation: str, response: Mapping[str, Any]) -> None:
         """Fail loudly when the emulator answers something the output shape does not allow."""

@@ -10,6 +10,9 @@ only in that Content-Type, which each answer carries as its service's model says
 answers also carry `x-amz-crc32`, which botocore checks.
 botocore 1.44 resolves WorkSpaces (model protocols smithy-rpc-v2-cbor and json) to json;
 a CBOR request is refused with a clear error rather than misread.
+
+Both pass the backend the access key id the request is signed with (its SigV4 Authorization
+header), so a backend whose `access` is set checks the caller's policies (aws_emulator.access).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
+from aws_emulator.access import access_key_of
 from aws_emulator.service import Backend, ServiceError
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,11 @@ ENDPOINT_ENV = {
 }
 
 
-def dispatch(backends: Mapping[str, Backend], target: str, body: bytes, content_type: str = "") -> tuple[int, bytes]:
-    """Run one AWS JSON request; the HTTP status and JSON body of the answer."""
+def dispatch(
+    backends: Mapping[str, Backend], target: str, body: bytes, content_type: str = "", caller: str | None = None
+) -> tuple[int, bytes]:
+    """Run one AWS JSON request; the HTTP status and JSON body of the answer. `caller`: the access key id the
+    request was signed with ("" unsigned), None for a request not subject to the backends' access control."""
     prefix, _, operation = target.partition(".")
     backend = backends.get(prefix)
     try:
@@ -57,7 +64,7 @@ def dispatch(backends: Mapping[str, Backend], target: str, body: bytes, content_
             raise ServiceError("SerializationException", "The request body is not JSON.") from None
         if not isinstance(params, dict):
             raise ServiceError("SerializationException", "The request body is not a JSON object.")
-        answer = backend.handle(operation, params)
+        answer = backend.handle(operation, params, caller=caller)
     except ServiceError as error:
         return error.status, json.dumps(error.body()).encode()
     return 200, json.dumps(answer, default=str).encode()
@@ -125,7 +132,8 @@ def attach(client: Any, *backends: Backend) -> Callable[[], None]:
         target = _text(request.headers.get("X-Amz-Target"))
         content_type = _text(request.headers.get("Content-Type"))
         data = _bytes(request.body)
-        status, payload = dispatch(by_prefix, target, data, content_type)
+        caller = access_key_of(_text(request.headers.get("Authorization")))
+        status, payload = dispatch(by_prefix, target, data, content_type, caller)
         headers = HTTPHeaders()
         for key, value in response_headers(by_prefix, target, payload).items():
             headers[key] = value
@@ -199,8 +207,11 @@ class EmulatorServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 target = self.headers.get("X-Amz-Target", "")
+                caller = access_key_of(self.headers.get("Authorization"))
                 try:
-                    status, payload = dispatch(server.backends, target, body, self.headers.get("Content-Type", ""))
+                    status, payload = dispatch(
+                        server.backends, target, body, self.headers.get("Content-Type", ""), caller
+                    )
                 except Exception as bug:  # an emulator bug must not kill the server thread
                     server.failures.append(f"{target}: {bug!r}")
                     log.exception("emulator failed on %s", target)

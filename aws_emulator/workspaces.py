@@ -15,8 +15,9 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from aws_emulator.iam import RequestContext, tag_context
 from aws_emulator.service import Backend, Clock, Params, ServiceError, service_model
 
 OS = Literal["WINDOWS", "LINUX"]
@@ -174,6 +175,7 @@ class WorkSpacesBackend(Backend):
 
     service_name = "workspaces"
     target_prefix = "WorkspacesService"
+    iam_prefix = "workspaces"
     # Every operation here lists InvalidParameterValuesException ("One or more parameter
     # values are not valid"); whether the service answers model violations with it or
     # with the common ValidationException is undocumented.
@@ -209,6 +211,9 @@ class WorkSpacesBackend(Backend):
         self.bundles: dict[str, Bundle] = {}
         self._next_plans: list[Plan] = []
         self._random = random.Random(seed)
+        # Ids drawn for the next image or bundle a create makes, by prefix: IAM authorizes the new resource's ARN
+        # before the create runs, so the id is drawn then and the create takes it.
+        self._reserved: dict[str, str] = {}
 
     # -- test helpers --------------------------------------------------------------
 
@@ -254,15 +259,25 @@ class WorkSpacesBackend(Backend):
             return image.image_id
 
     def add_bundle(
-        self, image_id: str, name: str | None = None, owner: str | None = None, compute: str = "STANDARD"
+        self,
+        image_id: str,
+        name: str | None = None,
+        owner: str | None = None,
+        compute: str = "STANDARD",
+        *,
+        bundle_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> str:
-        """Add a bundle that uses `image_id` (no checks); owner "AMAZON" makes it an Amazon bundle."""
+        """Add a bundle that uses `image_id` (no checks); owner "AMAZON" makes it an Amazon bundle. `bundle_id`
+        picks the id, for a synthesized template that names the bundle already."""
         with self.lock:
-            bundle_id = self._new_id("wsb-", 9)
+            if bundle_id is not None and bundle_id in self.bundles:
+                raise ValueError(f"{bundle_id} exists already")
+            bundle_id = bundle_id or self._new_id("wsb-", 9)
             now = self.now()
             self.bundles[bundle_id] = Bundle(
                 bundle_id, name or f"bundle-{bundle_id[4:]}", "Test bundle", image_id,
-                owner or self.account_id, compute, "50", "80", now, now,
+                owner or self.account_id, compute, "50", "80", now, now, dict(tags or {}),
             )  # fmt: skip
             return bundle_id
 
@@ -311,9 +326,9 @@ class WorkSpacesBackend(Backend):
 
     # -- state machine -------------------------------------------------------------
 
-    def _handle(self, operation: str, params: Params) -> Params:
+    def _handle(self, operation: str, params: Params, caller: str | None = None) -> Params:
         self._settle()
-        return super()._handle(operation, params)
+        return super()._handle(operation, params, caller)
 
     def _settle(self) -> None:
         now = self.now()
@@ -395,7 +410,7 @@ class WorkSpacesBackend(Backend):
         # The source is never modified (reference: "The source WorkSpace image is not
         # deleted"); the copy carries the latest updates, so none is available on it.
         image = Image(
-            image_id=self._new_id("wsi-", 9),
+            image_id=self._take_id("wsi-"),
             name=name,
             description=params["Description"],
             os_type=source.os_type,
@@ -552,7 +567,7 @@ class WorkSpacesBackend(Backend):
         tags = self._tags_of(params.get("Tags", []))
         now = self.now()
         bundle = Bundle(
-            bundle_id=self._new_id("wsb-", 9),
+            bundle_id=self._take_id("wsb-"),
             name=name,
             description=params["BundleDescription"],
             image_id=image.image_id,
@@ -592,14 +607,133 @@ class WorkSpacesBackend(Backend):
         del self.bundles[bundle.bundle_id]
         return {}
 
+    # -- authorization -------------------------------------------------------------
+    #
+    # What IAM authorizes for each operation the provider's handler calls, after the Service Authorization
+    # Reference for Amazon WorkSpaces
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html): the
+    # resource types of each action (one request context per resource, every one must be allowed; an action
+    # with none is authorized on "*"), the resource ARNs (workspaceimage: ...:workspaceimage/<ImageId>,
+    # workspacebundle: ...:workspacebundle/<BundleId>), and the condition keys: aws:ResourceTag/<key> of each
+    # existing image or bundle (the resource types' condition key), aws:RequestTag/<key> and aws:TagKeys of the
+    # tags a request sets (the actions' condition keys). Where the reference leaves a reading open, the comment
+    # says "undocumented" and the stricter reading is taken.
+
+    def _image_arn(self, image_id: str) -> str:
+        image = self.images.get(image_id)
+        owner = image.owner_account_id if image is not None else self.account_id
+        return f"arn:aws:workspaces:{self.region}:{owner}:workspaceimage/{image_id}"
+
+    def _bundle_arn(self, bundle_id: str) -> str:
+        return f"arn:aws:workspaces:{self.region}:{self.account_id}:workspacebundle/{bundle_id}"
+
+    def _image_context(self, action: str, image_id: str, **request: Any) -> RequestContext:
+        """An existing (or unknown) image: its tags are aws:ResourceTag."""
+        image = self.images.get(image_id)
+        keys = tag_context(image.tags if image is not None else None, **request)
+        return RequestContext(self.action(action), self._image_arn(image_id), keys)
+
+    def _bundle_context(self, action: str, bundle_id: str, **request: Any) -> RequestContext:
+        bundle = self.bundles.get(bundle_id)
+        keys = tag_context(bundle.tags if bundle is not None else None, **request)
+        return RequestContext(self.action(action), self._bundle_arn(bundle_id), keys)
+
+    def _anywhere(self, action: str, **request: Any) -> RequestContext:
+        """An action with no resource types: authorized on "*"."""
+        return RequestContext(self.action(action), "*", tag_context(**request))
+
+    @staticmethod
+    def _request_tags(params: Params) -> dict[str, Any]:
+        tags = {t["Key"]: t.get("Value", "") for t in params.get("Tags", [])}
+        return {"request_tags": tags, "tag_keys": list(tags)}
+
+    def _tagging_on_create(self, params: Params) -> list[RequestContext]:
+        """The API reference of CreateUpdatedWorkspaceImage and CreateWorkspaceBundle (Tags): "To add tags at the
+        same time when you're creating the ..., you must create an IAM policy that grants your IAM user permissions
+        to use workspaces:CreateTags"; the Service Authorization Reference lists workspaces:CreateTags as a
+        dependent action of CreateWorkspaceBundle. So a create with tags also needs CreateTags, with the
+        request's tag keys (CreateTags has no resource types)."""
+        return [self._anywhere("CreateTags", **self._request_tags(params))] if params.get("Tags") else []
+
+    def _authorize_describe_workspace_images(self, params: Params) -> list[RequestContext]:
+        return [self._anywhere("DescribeWorkspaceImages")]  # no resource types
+
+    def _authorize_describe_workspace_bundles(self, params: Params) -> list[RequestContext]:
+        return [self._anywhere("DescribeWorkspaceBundles")]  # no resource types
+
+    def _authorize_describe_tags(self, params: Params) -> list[RequestContext]:
+        return [self._anywhere("DescribeTags")]  # no resource types
+
+    def _authorize_describe_workspace_image_permissions(self, params: Params) -> list[RequestContext]:
+        return [self._image_context("DescribeWorkspaceImagePermissions", params["ImageId"])]  # workspaceimage*
+
+    def _authorize_create_updated_workspace_image(self, params: Params) -> list[RequestContext]:
+        """workspaceimage*, with aws:RequestTag and aws:TagKeys. Which image, the source or the one being made, is
+        undocumented: both here (the stricter reading), the source with its tags as aws:ResourceTag, the new image
+        (under the id it will get) with none. Tags also need workspaces:CreateTags."""
+        request = self._request_tags(params)
+        new = RequestContext(
+            self.action("CreateUpdatedWorkspaceImage"), self._image_arn(self._next_id("wsi-")), tag_context(**request)
+        )
+        source = self._image_context("CreateUpdatedWorkspaceImage", params["SourceImageId"], **request)
+        return [new, source, *self._tagging_on_create(params)]
+
+    def _authorize_delete_workspace_image(self, params: Params) -> list[RequestContext]:
+        return [self._image_context("DeleteWorkspaceImage", params["ImageId"])]  # workspaceimage*
+
+    def _authorize_create_workspace_bundle(self, params: Params) -> list[RequestContext]:
+        """workspacebundle* (the bundle being made, under the id it will get) and workspaceimage* (the image it
+        uses, with its tags), both with aws:RequestTag and aws:TagKeys; tags also need workspaces:CreateTags."""
+        request = self._request_tags(params)
+        bundle = RequestContext(
+            self.action("CreateWorkspaceBundle"), self._bundle_arn(self._next_id("wsb-")), tag_context(**request)
+        )
+        image = self._image_context("CreateWorkspaceBundle", params["ImageId"], **request)
+        return [bundle, image, *self._tagging_on_create(params)]
+
+    def _authorize_update_workspace_bundle(self, params: Params) -> list[RequestContext]:
+        """workspacebundle* and workspaceimage*: the bundle and the image it is pointed at, each with its tags.
+        Both members are optional in the model; one left out names no resource here (the operation refuses it)."""
+        found = []
+        if "BundleId" in params:
+            found.append(self._bundle_context("UpdateWorkspaceBundle", params["BundleId"]))
+        if "ImageId" in params:
+            found.append(self._image_context("UpdateWorkspaceBundle", params["ImageId"]))
+        return found
+
+    def _authorize_delete_workspace_bundle(self, params: Params) -> list[RequestContext]:
+        # workspacebundle*; BundleId is optional in the model (the operation refuses a request without it).
+        return [self._bundle_context("DeleteWorkspaceBundle", params["BundleId"])] if "BundleId" in params else []
+
+    def _authorize_create_tags(self, params: Params) -> list[RequestContext]:
+        """No resource types; aws:RequestTag and aws:TagKeys. The reference lists no aws:ResourceTag for the tag
+        actions, so the tagged resource's own tags are not in the context (undocumented whether the service
+        adds them; leaving them out is the stricter reading for an Allow that names them)."""
+        return [self._anywhere("CreateTags", **self._request_tags(params))]
+
+    def _authorize_delete_tags(self, params: Params) -> list[RequestContext]:
+        """No resource types; aws:TagKeys from TagKeys. The reference also lists aws:RequestTag, but the request
+        carries no tag values, so there is none."""
+        return [self._anywhere("DeleteTags", tag_keys=params["TagKeys"])]
+
     # -- ids -----------------------------------------------------------------------
 
     def _new_id(self, prefix: str, length: int) -> str:
         alphabet = string.digits + string.ascii_lowercase
         while True:
             candidate = prefix + "".join(self._random.choice(alphabet) for _ in range(length))
-            if candidate not in self.images and candidate not in self.bundles:
+            taken = candidate in self.images or candidate in self.bundles or candidate in self._reserved.values()
+            if not taken:
                 return candidate
+
+    def _next_id(self, prefix: str) -> str:
+        """The id the next create of this kind will make (drawn now, kept until that create)."""
+        if prefix not in self._reserved:
+            self._reserved[prefix] = self._new_id(prefix, 9)
+        return self._reserved[prefix]
+
+    def _take_id(self, prefix: str) -> str:
+        return self._reserved.pop(prefix, None) or self._new_id(prefix, 9)
 
 
 def _matches_tag_characters(text: str) -> bool:

@@ -6,10 +6,11 @@ import datetime
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_emulator import (
+    AccessControl,
     Backend,
     DynamoDBBackend,
     EmulatorServer,
@@ -29,12 +30,19 @@ class LocalCloud:
 
     `workspaces`, `events` and `dynamodb` are the backends; `workspaces_options` go to the
     WorkSpaces backend and `dynamodb_options` to the DynamoDB one.
+
+    IAM is enforced (`enforce_iam`, on by default): every request that reaches the endpoint is
+    signed with credentials from `assume_role`, and the backends check the role's identity-based
+    policies before they act, answering AccessDeniedException as the services do. With
+    `enforce_iam=False` any caller may do anything. Calls made through `call` (CloudFormation, with
+    the deployer's credentials) and straight through a backend's `handle` are never checked.
     """
 
     def __init__(
         self,
         clock: VirtualClock | None = None,
         *,
+        enforce_iam: bool = True,
         dynamodb_options: Mapping[str, Any] | None = None,
         **workspaces_options: Any,
     ) -> None:
@@ -43,7 +51,22 @@ class LocalCloud:
         self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
         self.dynamodb = DynamoDBBackend(self.clock, ACCOUNT, REGION, **dict(dynamodb_options or {}))
         self.backends: dict[str, Backend] = {b.service_name: b for b in (self.workspaces, self.events, self.dynamodb)}
+        self.access = AccessControl(enforce=enforce_iam)
+        for backend in self.backends.values():
+            backend.access = self.access
         self.server: EmulatorServer = serve(self.backends.values())
+
+    def assume_role(
+        self, role_arn: str, session_name: str, policies: Callable[[], Sequence[Mapping[str, Any]]]
+    ) -> dict[str, str]:
+        """Credentials for a session of `role_arn`, as the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+        AWS_SESSION_TOKEN variables Lambda gives a function; `policies` answers the role's identity-based policy
+        documents as they are at the moment of each request."""
+        return self.access.assume_role(role_arn, session_name, policies).environ()
+
+    def revoke(self, access_key_id: str) -> None:
+        """Forget credentials (their function is gone): a request signed with them is no longer recognised."""
+        self.access.revoke(access_key_id)
 
     def stall_after(self, operation: str, seconds: float) -> None:
         """Hold the answer to the next `operation` for `seconds` of real time, after the service acted on it.
@@ -53,8 +76,10 @@ class LocalCloud:
         handle = self.workspaces.handle
         pending = [operation]
 
-        def stalling(name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-            answer = handle(name, params)
+        def stalling(
+            name: str, params: Mapping[str, Any] | None = None, *, caller: str | None = None
+        ) -> dict[str, Any]:
+            answer = handle(name, params, caller=caller)
             if name in pending:
                 pending.remove(name)
                 time.sleep(seconds)  # real time: the worker process must really hit its limit

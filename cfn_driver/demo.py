@@ -77,6 +77,9 @@ def _summary(cloud: LocalCloud, stack: Stack) -> None:
     enabled = [name for name, rule in cloud.events.rules.items() if rule.state != "DISABLED"]
     waits = sum(len(cloud.dynamodb.items(table)) for table in cloud.dynamodb.tables)
     print(f"  Watch: {len(cloud.events.rules)} rule(s), {len(enabled)} enabled; {waits} wait(s) pending")
+    checked = sum(c.caller is not None for backend in cloud.backends.values() for c in backend.calls)
+    denied = len(cloud.access.denials)
+    print(f"  IAM: {checked} call(s) of the provider checked against its role's policy, {denied} denied")
 
 
 def main(argv: list[str]) -> int:

@@ -31,7 +31,7 @@ import itertools
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -47,6 +47,8 @@ MAX_WAIT_CONDITION_TIMEOUT = 43200
 LAMBDA_RETRY_DELAYS = (60, 120)
 TABLE = "AWS::DynamoDB::Table"
 RULE = "AWS::Events::Rule"
+ROLE = "AWS::IAM::Role"
+POLICY = "AWS::IAM::Policy"
 # How often the driver looks at a table that is not ACTIVE or not gone yet, and for how long; CloudFormation's
 # own polling is undocumented.
 TABLE_POLL_SECONDS = 5
@@ -70,9 +72,10 @@ SSM_PARAMETER = "AWS::SSM::Parameter"
 # What `cdk bootstrap` writes to /cdk-bootstrap/<qualifier>/version; CDK's templates check it is at least 6.
 BOOTSTRAP_VERSION = "30"
 
+# Recorded only (no API calls); roles and policies are read back to give each function its role's permissions.
 PLAIN_TYPES = {
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
+    ROLE,
+    POLICY,
     "AWS::Logs::LogGroup",
     "AWS::Lambda::Permission",
     "AWS::CDK::Metadata",
@@ -83,6 +86,12 @@ class Cloud(Protocol):
     """The emulated services, as the driver needs them."""
 
     def lambda_env(self) -> dict[str, str]: ...
+
+    def assume_role(
+        self, role_arn: str, session_name: str, policies: Callable[[], Sequence[Mapping[str, Any]]]
+    ) -> dict[str, str]: ...
+
+    def revoke(self, access_key_id: str) -> None: ...
 
     def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -447,6 +456,8 @@ class CloudFormation:
             return self._rule(stack, lid, props, old, policies)
         if rtype == SSM_PARAMETER:
             return self._ssm_parameter(stack, lid, props, old, policies)
+        if rtype == ROLE:
+            return self._role(stack, lid, props, old, policies)
         if rtype in PLAIN_TYPES:
             physical = old.physical_id if old else self._name(stack, lid)
             arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
@@ -487,24 +498,64 @@ class CloudFormation:
         name = self._name(stack, lid)
         return name if len(name) <= limit else name[: limit - 13] + name[-13:]
 
+    def _role(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result:
+        """AWS::IAM::Role, recorded: Ref is the role name (RoleName, else generated, at most 64 characters),
+        Fn::GetAtt Arn is arn:aws:iam::<account>:role<Path><name> (the template reference; Path defaults to /).
+        A new RoleName or Path replaces the role (the same reference)."""
+        name = str(props.get("RoleName") or "")
+        if not name:
+            same = old is not None and not old.properties.get("RoleName")
+            name = old.physical_id if old is not None and same else self._short_name(stack, lid, 64)
+        path = str(props.get("Path") or "/")
+        arn = f"arn:aws:iam::{self.account}:role{path}{name}"
+        self._record(stack, Resource(lid, ROLE, name, props, {"Arn": arn}, **policies))
+        return Result(True, physical_id=name)
+
+    def role_policies(self, role_arn: str) -> list[Mapping[str, Any]]:
+        """The identity-based policies a role has now: its inline Policies and every AWS::IAM::Policy whose Roles
+        name it, in any stack the driver holds. ManagedPolicyArns are not read (the driver knows no managed
+        policy's document), so here they grant nothing."""
+        resources = [r for stack in list(self.stacks.values()) for r in list(stack.resources.values())]
+        role = next((r for r in resources if r.type == ROLE and r.attributes.get("Arn") == role_arn), None)
+        if role is None:
+            return []
+        found: list[Mapping[str, Any]] = [p.get("PolicyDocument", {}) for p in role.properties.get("Policies", [])]
+        found += [
+            r.properties.get("PolicyDocument", {})
+            for r in resources
+            if r.type == POLICY and role.physical_id in r.properties.get("Roles", [])
+        ]
+        return found
+
     def _function(
         self, stack: Stack, template: dict[str, Any], lid: str, props: dict[str, Any], policies: dict[str, str]
     ) -> Result:
+        """AWS::Lambda::Function: a warm worker process with the function's environment and its execution role's
+        credentials, a session named after the function; the cloud checks that role's policies on every call the
+        function makes (LocalCloud.assume_role). Role is required (the template reference; CloudFormation's words
+        for a missing one are undocumented)."""
         assert stack.assembly is not None
+        role_arn = str(props.get("Role") or "")
+        if not role_arn:
+            return Result(False, f"Properties validation failed for resource {lid}: required key [Role] not found")
         old = stack.resources.get(lid)
         name = old.physical_id if old else self._name(stack, lid)[:64]
         arn = f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
+        credentials = self.cloud.assume_role(role_arn, name, lambda: self.role_policies(role_arn))
         if arn in self.hosts:
             self.hosts[arn].stop()
+            previous = self.hosts[arn].env.get("AWS_ACCESS_KEY_ID", "")
+            if previous != credentials["AWS_ACCESS_KEY_ID"]:
+                self.cloud.revoke(previous)
         env = {
             **{k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
             **self.cloud.lambda_env(),
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_LAMBDA_FUNCTION_NAME": name,
-            "AWS_ACCESS_KEY_ID": "cfn-driver",
-            "AWS_SECRET_ACCESS_KEY": "cfn-driver",
-            "AWS_SESSION_TOKEN": "cfn-driver",
+            **credentials,
         }
         self.hosts[arn] = LambdaHost(
             name=name,
@@ -869,6 +920,7 @@ class CloudFormation:
             host = self.hosts.pop(resource.attributes["Arn"], None)
             if host is not None:
                 host.stop()
+                self.cloud.revoke(host.env.get("AWS_ACCESS_KEY_ID", ""))
         if resource.type == SSM_PARAMETER:
             self.ssm_parameters.pop(resource.physical_id, None)
         if resource.type == TABLE:

@@ -60,14 +60,18 @@ def assembly(tmp: Path, resources: dict[str, Any], outputs: dict[str, Any] | Non
         "Resources": {
             "Fn": {
                 "Type": "AWS::Lambda::Function",
+                "DependsOn": "FnPolicy",
                 "Properties": {
                     "Handler": "index.handler",
                     "Timeout": 30,
                     "Code": {"S3Bucket": "b", "S3Key": "fn.zip"},
+                    "Role": {"Fn::GetAtt": ["FnRole", "Arn"]},
                     "Environment": {"Variables": {"LOG_FILE": str(tmp / "events.log")}},
                 },
                 "Metadata": {"aws:asset:path": "asset.fn"},
             },
+            "FnRole": ROLE,
+            "FnPolicy": policy(TICKS),
             **resources,
         },
         "Outputs": outputs or {},
@@ -78,6 +82,32 @@ def assembly(tmp: Path, resources: dict[str, Any], outputs: dict[str, Any] | Non
     }
     (out / "manifest.json").write_text(json.dumps(manifest))
     return out
+
+
+ROLE = {
+    "Type": "AWS::IAM::Role",
+    "Properties": {
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    },
+}
+# What the tiny handler's ticks need: PutItem on the tables of this account and Region.
+TICKS = {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/*"}
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "FnPolicy",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": list(statements)},
+            "Roles": [{"Ref": "FnRole"}],
+        },
+    }
 
 
 def custom(mode: str = "ok", **props: Any) -> dict[str, Any]:
@@ -385,3 +415,83 @@ def test_a_failed_create_rolls_the_table_back(local: tuple[LocalCloud, CloudForm
     assert (cloud.events.rules, cloud.dynamodb.tables) == ({}, {})
     unmodelled = cfn.deploy(load(assembly(tmp_path, {"Table": table(StreamSpecification={})}, name="b")))
     assert "does not model AWS::DynamoDB::Table properties StreamSpecification" in unmodelled.reason
+
+
+# -- IAM: each function calls with its own role's credentials, and only what the role's policies allow ------------
+
+READ_ONLY = {"Effect": "Allow", "Action": "dynamodb:Scan", "Resource": "*"}
+
+
+def test_a_function_may_call_only_what_its_role_allows_and_a_policy_update_takes_effect(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    stack = deployed(
+        local, assembly(tmp_path, {"Table": table(), "Rule": rule(), "FnPolicy": policy(READ_ONLY)}, OUTPUTS, "v1")
+    )
+    role, function = stack.resources["FnRole"], stack.resources["Fn"]
+    assert role.attributes["Arn"] == f"arn:aws:iam::{ACCOUNT}:role/{role.physical_id}"
+    table_arn = stack.outputs["TableArn"]
+    cfn.settle(60)
+    assert cloud.dynamodb.items(stack.outputs["Table"]) == []
+    error = next(e for e in cfn.events if e.status == "LAMBDA_ERROR")
+    assert (
+        f"AccessDeniedException) when calling the PutItem operation: User: arn:aws:sts::{ACCOUNT}:assumed-role/"
+        f"{role.physical_id}/{function.physical_id} is not authorized to perform: dynamodb:PutItem on resource: "
+        f"{table_arn} because no identity-based policy allows the dynamodb:PutItem action"
+    ) in error.reason
+    # CloudFormation made the table and the rule with the deployer's credentials: nothing checked them.
+    assert [c.caller for c in cloud.dynamodb.calls if c.operation == "CreateTable"] == [None]
+    # The stack grants PutItem: the next tick may write.
+    deployed(local, assembly(tmp_path, {"Table": table(), "Rule": rule()}, OUTPUTS, "v2"))
+    cfn.settle(120)
+    assert cloud.dynamodb.items(stack.outputs["Table"]) != []
+    (key,) = {c.caller for c in cloud.dynamodb.calls if c.operation == "PutItem"}
+    assert cfn.hosts[function.attributes["Arn"]].env["AWS_ACCESS_KEY_ID"] == key
+    principal = cloud.access.principal(str(key))
+    assert principal is not None
+    assert principal.role_arn == role.attributes["Arn"]
+    # The function is gone with the stack, and so are its credentials.
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert cloud.access.principal(str(key)) is None
+
+
+def test_with_enforcement_off_a_function_may_call_anything(tmp_path: Path) -> None:
+    cloud = LocalCloud(enforce_iam=False)
+    cfn = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION)
+    try:
+        stack = cfn.deploy(load(assembly(tmp_path, {"Table": table(), "Rule": rule(), "FnPolicy": policy(READ_ONLY)})))
+        assert stack.status == "CREATE_COMPLETE", stack.reason
+        cfn.settle(60)
+        assert len(cloud.dynamodb.items(stack.resources["Table"].physical_id)) == 1
+    finally:
+        cfn.close()
+        cloud.close()
+
+
+def test_a_function_needs_a_role(cfn: CloudFormation, tmp_path: Path) -> None:
+    out = assembly(tmp_path, {"R": custom()})
+    template = json.loads((out / "S.template.json").read_text())
+    del template["Resources"]["Fn"]["Properties"]["Role"]
+    (out / "S.template.json").write_text(json.dumps(template))
+    stack = cfn.deploy(load(out))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert "required key [Role] not found" in stack.reason
+
+
+def test_each_function_has_its_own_credentials(cfn: CloudFormation, tmp_path: Path) -> None:
+    second = {
+        "Fn2": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Handler": "index.handler",
+                "Code": {"S3Bucket": "b", "S3Key": "fn.zip"},
+                "Role": {"Fn::GetAtt": ["FnRole", "Arn"]},
+            },
+            "Metadata": {"aws:asset:path": "asset.fn"},
+        }
+    }
+    cfn.deploy(load(assembly(tmp_path, second)))
+    keys = {host.name: host.env["AWS_ACCESS_KEY_ID"] for host in cfn.hosts.values()}
+    assert len(set(keys.values())) == 2
+    assert all(key.startswith("ASIA") for key in keys.values())

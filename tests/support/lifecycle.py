@@ -6,14 +6,16 @@ emulator behind a loopback HTTP endpoint, and a virtual clock.
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aws_cdk as cdk
 
-from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage
+from aws_emulator import Plan
+from cdk_workspaces_image import ComputeType, NoUpdateBehavior, UpdatedWorkspaceImage, WorkspaceBundle
 from cfn_driver.assembly import Assembly, load
 from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
 from cfn_driver.engine import CloudFormation, Faults, Stack, StackEvent
@@ -54,14 +56,94 @@ def synth(outdir: Path, specs: list[ImageSpec], stack_name: str = "Golden") -> A
     return load(outdir, stack_name)
 
 
+# The ids `every_resource_type` names: the source image it updates and the bundle it re-points (apply_to_bundle).
+SOURCE_ID = "wsi-0123456789"
+NEXT_SOURCE_ID = "wsi-0123456790"
+EXTERNAL_BUNDLE_ID = "wsb-0123456789"
+
+
+def every_resource_type(
+    outdir: Path,
+    *,
+    source_image_id: str = SOURCE_ID,
+    image_name: str = "golden-2026-11",
+    tags: dict[str, str] | None = None,
+    removal_policy: cdk.RemovalPolicy | None = cdk.RemovalPolicy.DESTROY,
+    stack_name: str = "Golden",
+    bundle: bool = True,
+) -> Assembly:
+    """An image, a bundle on it and apply_to_bundle of a bundle the stack does not manage (restored on delete): the
+    example app with every resource type (tests/support/construct.py's `every_resource_type`, deployable)."""
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, stack_name, env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(
+        stack,
+        "Golden",
+        source_image_id=source_image_id,
+        image_name=image_name,
+        description="Golden image",
+        tags={"team": "euc"} if tags is None else tags,
+        removal_policy=removal_policy,
+    )
+    cdk.CfnOutput(stack, "ImageId", value=image.image_id)
+    if bundle:
+        standard = WorkspaceBundle(
+            stack,
+            "Standard",
+            image_id=image.image_id,
+            bundle_name="golden-standard",
+            description="Standard bundle",
+            compute_type=ComputeType.STANDARD,
+            user_storage_gib=50,
+            root_storage_gib=80,
+            removal_policy=removal_policy,
+        )
+        cdk.CfnOutput(stack, "BundleId", value=standard.bundle_id)
+    image.apply_to_bundle(EXTERNAL_BUNDLE_ID, restore_on_delete=True)
+    app.synth()
+    return load(outdir, stack_name)
+
+
+def provider_statements(assembly: Assembly) -> list[dict[str, Any]]:
+    """The statements of the provider role's policies, unresolved, as the template has them."""
+    found: list[dict[str, Any]] = []
+    for resource in assembly.template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            found += resource["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def without_statement(assembly: Assembly, sid: str) -> Assembly:
+    """The same assembly with the statement `sid` taken out of the provider's policy (and nothing else)."""
+    template = copy.deepcopy(assembly.template)
+    removed = 0
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            statements = resource["Properties"]["PolicyDocument"]["Statement"]
+            kept = [s for s in statements if s.get("Sid") != sid]
+            removed += len(statements) - len(kept)
+            resource["Properties"]["PolicyDocument"]["Statement"] = kept
+    if removed != 1:
+        raise ValueError(f"expected one statement {sid!r} in the provider's policy, found {removed}")
+    return replace(assembly, template=template)
+
+
 @dataclass
 class World:
-    """A fresh emulated account and a driver, with what the run left behind."""
+    """A fresh emulated account and a driver, with what the run left behind.
+
+    IAM is enforced (LocalCloud's default; `World.new(enforce_iam=False)` turns it off). After each test of
+    tests/lifecycle, its conftest checks that no call of any world was denied by IAM, unless the test set
+    `expect_denials`: a denial nobody expected is a permission the provider's policy lacks.
+    """
 
     cloud: LocalCloud
     cfn: CloudFormation
     sources: list[str] = field(default_factory=list)
     events: list[StackEvent] = field(default_factory=list)
+    expect_denials: bool = False
+    # Every world made since the lifecycle conftest last looked.
+    made: ClassVar[list[World]] = []
 
     @classmethod
     def new(
@@ -86,6 +168,20 @@ class World:
             faults=faults,
             rollback_updates_replacements=rollback_updates_replacements,
         )
+        cls.made.append(world)
+        return world
+
+    @classmethod
+    def for_every_resource_type(cls, **options: Any) -> World:
+        """A world with what `every_resource_type` names: its source image, next month's, and the bundle it
+        re-points (on the source image)."""
+        world = cls.new(sources=0, default_plan=Plan.available(after_seconds=300), **options)
+        workspaces = world.cloud.workspaces
+        world.sources = [
+            workspaces.add_image("golden-src", update_available=True, image_id=SOURCE_ID),
+            workspaces.add_image("golden-src-next", update_available=True, image_id=NEXT_SOURCE_ID),
+        ]
+        workspaces.add_bundle(SOURCE_ID, name="production", bundle_id=EXTERNAL_BUNDLE_ID)
         return world
 
     def close(self) -> None:
@@ -133,3 +229,15 @@ class World:
 
     def reasons(self) -> list[str]:
         return [e.reason for e in self.events if e.reason]
+
+    # ------------------------------------------------------------ IAM
+
+    def checked(self) -> int:
+        """How many calls the provider made that the emulator checked against its role's policies."""
+        if not self.cloud.access.enforce:
+            return 0
+        return sum(c.caller is not None for backend in self.cloud.backends.values() for c in backend.calls)
+
+    def denials(self) -> list[str]:
+        """The words of every call IAM refused (not injected AccessDenied faults)."""
+        return [d.message for d in self.cloud.access.denials]

@@ -1,0 +1,458 @@
+"""The emulator enforcing IAM: who a signed request comes from, and what each operation asks IAM to allow.
+
+The evaluator itself is tested in test_iam_evaluator.py. Here: the credentials AccessControl issues, the
+AccessDeniedException the services answer through an unmodified boto3, what is never checked (calls straight
+through Backend.handle, enforcement off), and the request contexts of every operation the provider's handler
+calls, after the Service Authorization Reference
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html, and the
+EventBridge and DynamoDB pages).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore import xform_name
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from support import ROOT
+
+from aws_emulator import (
+    AccessControl,
+    Backend,
+    DynamoDBBackend,
+    EmulatorServer,
+    EventBridgeBackend,
+    VirtualClock,
+    WorkSpacesBackend,
+    attach,
+    serve,
+)
+
+ACCOUNT = "111122223333"
+REGION = "eu-west-1"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/Golden-ProviderRole-ABC"
+PRINCIPAL = f"arn:aws:sts::{ACCOUNT}:assumed-role/Golden-ProviderRole-ABC/Golden-Handler-XYZ"
+OWNER = "cdk-workspaces-image:owner"
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+def image_arn(image_id: str) -> str:
+    return f"arn:aws:workspaces:{REGION}:{ACCOUNT}:workspaceimage/{image_id}"
+
+
+def bundle_arn(bundle_id: str) -> str:
+    return f"arn:aws:workspaces:{REGION}:{ACCOUNT}:workspacebundle/{bundle_id}"
+
+
+def allow(actions: Any, resources: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources, **extra}],
+    }
+
+
+class Cloud:
+    """Three backends behind one endpoint, with access control, and a role whose policies the test sets."""
+
+    def __init__(self, enforce: bool = True) -> None:
+        self.clock = VirtualClock()
+        self.workspaces = WorkSpacesBackend(self.clock, ACCOUNT, REGION, seed=1)
+        self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
+        self.dynamodb = DynamoDBBackend(self.clock, ACCOUNT, REGION)
+        self.backends: list[Backend] = [self.workspaces, self.events, self.dynamodb]
+        self.access = AccessControl(enforce=enforce)
+        for backend in self.backends:
+            backend.access = self.access
+        self.policies: list[dict[str, Any]] = []
+        self.credentials = self.access.assume_role(ROLE, "Golden-Handler-XYZ", lambda: self.policies)
+        self.server: EmulatorServer = serve(self.backends)
+
+    def client(self, service: str, access_key_id: str | None = None) -> Any:
+        credentials = self.credentials
+        make: Any = boto3.client  # typed per literal service name
+        return make(
+            service,
+            endpoint_url=self.server.url,
+            region_name=REGION,
+            aws_access_key_id=access_key_id or credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=NO_RETRIES,
+        )
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    made = Cloud()
+    yield made
+    made.server.stop()
+    assert made.server.failures == []
+
+
+def refusal(call: Any, **params: Any) -> dict[str, Any]:
+    with pytest.raises(ClientError) as caught:
+        call(**params)
+    return dict(caught.value.response)
+
+
+# ---------------------------------------------------------------- credentials and principals
+
+
+def test_assumed_role_credentials_name_the_session_and_are_stable() -> None:
+    access = AccessControl()
+    first = access.assume_role(ROLE, "Golden-Handler-XYZ", list)
+    again = access.assume_role(ROLE, "Golden-Handler-XYZ", list)
+    other = access.assume_role(ROLE, "Other-Function", list)
+    assert first == again, "a function updated in place keeps its key"
+    assert first.access_key_id != other.access_key_id, "each function has its own key"
+    assert re.fullmatch(r"ASIA[0-9A-F]{16}", first.access_key_id), "temporary credentials start with ASIA"
+    principal = access.principal(first.access_key_id)
+    assert principal is not None
+    assert principal.arn == PRINCIPAL
+    assert principal.role_arn == ROLE
+    assert set(first.environ()) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+    path_role = access.assume_role(f"arn:aws:iam::{ACCOUNT}:role/service/Provider", "fn", list)
+    assert access.principal(path_role.access_key_id).arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/Provider/fn"  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="not a role ARN"):
+        access.assume_role(f"arn:aws:iam::{ACCOUNT}:user/alice", "fn", list)
+
+
+# ---------------------------------------------------------------- through an unmodified boto3
+
+
+def test_a_signed_request_is_allowed_only_by_the_role_policy(cloud: Cloud) -> None:
+    source = cloud.workspaces.add_image("golden")
+    cloud.policies = [allow("workspaces:DescribeWorkspaceImages")]
+    client = cloud.client("workspaces")
+    assert [i["ImageId"] for i in client.describe_workspace_images()["Images"]] == [source]
+    answer = refusal(client.delete_workspace_image, ImageId=source)
+    assert answer["Error"]["Code"] == "AccessDeniedException"
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert answer["Error"]["Message"] == (
+        f"User: {PRINCIPAL} is not authorized to perform: workspaces:DeleteWorkspaceImage on resource: "
+        f"{image_arn(source)} because no identity-based policy allows the workspaces:DeleteWorkspaceImage action"
+    )
+    assert source in cloud.workspaces.images, "a denied request changes nothing"
+    assert [d.request.action for d in cloud.access.denials] == ["workspaces:DeleteWorkspaceImage"]
+    last = cloud.workspaces.calls[-1]
+    assert (last.operation, last.error, last.caller) == (
+        "DeleteWorkspaceImage",
+        "AccessDeniedException",
+        cloud.credentials.access_key_id,
+    )
+
+
+def test_an_explicit_deny_is_named_so(cloud: Cloud) -> None:
+    source = cloud.workspaces.add_image("golden")
+    cloud.policies = [
+        allow("workspaces:*"),
+        {"Statement": {"Effect": "Deny", "Action": "workspaces:Delete*", "Resource": "*"}},
+    ]
+    message = refusal(cloud.client("workspaces").delete_workspace_image, ImageId=source)["Error"]["Message"]
+    assert message.endswith("with an explicit deny in an identity-based policy")
+
+
+def test_eventbridge_and_dynamodb_answer_access_denied_too(cloud: Cloud) -> None:
+    cloud.events.handle("PutRule", {"Name": "cdkwsi-1", "ScheduleExpression": "rate(1 minute)"})
+    table = {
+        "TableName": "watch",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    cloud.dynamodb.handle("CreateTable", table)
+    cloud.clock.advance(60)
+    rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/cdkwsi-1"
+    cloud.policies = [allow("events:DisableRule", rule)]
+    events = cloud.client("events")
+    events.disable_rule(Name="cdkwsi-1")
+    denied = refusal(events.enable_rule, Name="cdkwsi-1")["Error"]
+    assert denied["Code"] == "AccessDeniedException"
+    assert f"events:EnableRule on resource: {rule} because" in denied["Message"]
+    dynamodb = cloud.client("dynamodb")
+    denied = refusal(dynamodb.put_item, TableName="watch", Item={"pk": {"S": "a"}})["Error"]
+    assert denied["Code"] == "AccessDeniedException"
+    assert f"dynamodb:PutItem on resource: arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/watch because" in denied["Message"]
+    cloud.policies = [allow(["dynamodb:PutItem", "dynamodb:Scan"], f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/watch")]
+    dynamodb.put_item(TableName="watch", Item={"pk": {"S": "a"}})
+    assert dynamodb.scan(TableName="watch")["Count"] == 1
+
+
+def test_the_policies_are_read_at_every_request(cloud: Cloud) -> None:
+    client = cloud.client("workspaces")
+    assert refusal(client.describe_workspace_images)["Error"]["Code"] == "AccessDeniedException"
+    cloud.policies.append(allow("workspaces:Describe*"))
+    assert client.describe_workspace_images()["Images"] == []
+
+
+def test_an_unknown_or_revoked_key_is_not_recognised(cloud: Cloud) -> None:
+    cloud.policies = [allow("*")]
+    stranger = refusal(cloud.client("workspaces", access_key_id="ASIAUNKNOWNUNKNOWN00").describe_workspace_images)
+    assert stranger["Error"]["Code"] == "UnrecognizedClientException"
+    cloud.access.revoke(cloud.credentials.access_key_id)
+    revoked = refusal(cloud.client("workspaces").describe_workspace_images)
+    assert revoked["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_the_in_process_hook_is_checked_like_the_server(cloud: Cloud) -> None:
+    client = boto3.client(
+        "workspaces",
+        region_name=REGION,
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id=cloud.credentials.access_key_id,
+        aws_secret_access_key="x",
+        config=NO_RETRIES,
+    )
+    attach(client, cloud.workspaces)
+    assert refusal(client.describe_workspace_images)["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_calls_straight_through_the_backend_and_enforcement_off_are_not_checked(cloud: Cloud) -> None:
+    # A test, or the driver acting for CloudFormation with the deployer's credentials: no caller, no check.
+    source = cloud.workspaces.add_image("golden")
+    cloud.workspaces.handle("DeleteWorkspaceImage", {"ImageId": source})
+    assert cloud.workspaces.calls[-1].caller is None
+    relaxed = Cloud(enforce=False)
+    try:
+        relaxed.workspaces.add_image("golden")
+        anyone = relaxed.client("workspaces", access_key_id="ASIAUNKNOWNUNKNOWN00")
+        assert len(anyone.describe_workspace_images()["Images"]) == 1
+    finally:
+        relaxed.server.stop()
+
+
+def test_an_operation_without_a_mapping_is_refused(cloud: Cloud) -> None:
+    cloud.policies = [allow("*")]
+    error = refusal(cloud.client("events").list_targets_by_rule, Rule="none")["Error"]
+    assert error["Code"] == "ResourceNotFoundException", "a mapped operation runs"
+    error = refusal(cloud.client("workspaces").describe_workspaces)["Error"]
+    assert error["Code"] == "AccessDeniedException"
+    assert "does not model which resources this action authorizes" in error["Message"]
+
+
+def test_authorization_comes_after_validation(cloud: Cloud) -> None:
+    # Which comes first is undocumented; the resources IAM authorizes are named by the validated members.
+    error = refusal(cloud.client("workspaces").delete_workspace_image, ImageId="not-an-image")["Error"]
+    assert error["Code"] == "InvalidParameterValuesException"
+
+
+def test_a_create_authorizes_the_id_it_then_makes(cloud: Cloud) -> None:
+    """The new image's ARN is authorized before it exists: its id is drawn then, and the create takes it."""
+    source = cloud.workspaces.add_image("golden")
+    request = {"SourceImageId": source, "Name": "n", "Description": "d"}
+    new = cloud.workspaces.request_contexts("CreateUpdatedWorkspaceImage", request)[0].resource
+    cloud.policies = [allow("workspaces:CreateUpdatedWorkspaceImage", [new, image_arn(source)])]
+    made = cloud.client("workspaces").create_updated_workspace_image(**request)["ImageId"]
+    assert image_arn(made) == new
+
+
+# ---------------------------------------------------------------- what each operation asks IAM to allow
+
+
+class Account:
+    """A WorkSpaces, EventBridge and DynamoDB account with tagged and untagged resources."""
+
+    def __init__(self) -> None:
+        clock = VirtualClock()
+        self.workspaces = WorkSpacesBackend(clock, ACCOUNT, REGION, seed=3)
+        self.events = EventBridgeBackend(clock, ACCOUNT, REGION)
+        self.dynamodb = DynamoDBBackend(clock, ACCOUNT, REGION)
+        self.tagged = self.workspaces.add_image("tagged", tags={OWNER: "a.b.c", "team": "euc"})
+        self.untagged = self.workspaces.add_image("untagged")
+        self.bundle = self.workspaces.add_bundle(self.tagged, tags={OWNER: "d.e.f"})
+        self.plain_bundle = self.workspaces.add_bundle(self.untagged)
+        self.events.handle(
+            "PutRule",
+            {"Name": "cdkwsi-1", "ScheduleExpression": "rate(1 minute)", "Tags": [{"Key": "k", "Value": "v"}]},
+        )
+
+    def backend(self, action: str) -> Backend:
+        prefix = action.split(":")[0]
+        return {"workspaces": self.workspaces, "events": self.events, "dynamodb": self.dynamodb}[prefix]
+
+    def contexts(self, action: str, params: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+        found = self.backend(action).request_contexts(action.split(":")[1], params)
+        return [(c.action, c.resource, dict(c.keys)) for c in found]
+
+
+@pytest.fixture(scope="module")
+def account() -> Account:
+    return Account()
+
+
+def owner_tags(value: str = "x.y.z") -> list[dict[str, str]]:
+    return [{"Key": OWNER, "Value": value}, {"Key": "team", "Value": "euc"}]
+
+
+REQUEST_TAGS = {"aws:RequestTag/" + OWNER: "x.y.z", "aws:RequestTag/team": "euc", "aws:TagKeys": (OWNER, "team")}
+TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/Golden-WatchTable-ABC"
+RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/cdkwsi-1"
+
+
+def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str, str, dict[str, Any]]]]]:
+    """Every operation the handler calls: a request, and what IAM is asked (action, resource, condition keys)."""
+    tagged, untagged, bundle = account.tagged, account.untagged, account.bundle
+    tagged_keys = {f"aws:ResourceTag/{OWNER}": "a.b.c", "aws:ResourceTag/team": "euc"}
+    new_image = image_arn(account.workspaces._next_id("wsi-"))
+    new_bundle = bundle_arn(account.workspaces._next_id("wsb-"))
+    create_tags = ("workspaces:CreateTags", "*", REQUEST_TAGS)
+    return {
+        # No resource types: "*".
+        "workspaces:DescribeWorkspaceImages": (
+            {"ImageIds": [tagged]},
+            [("workspaces:DescribeWorkspaceImages", "*", {})],
+        ),
+        "workspaces:DescribeWorkspaceBundles": ({}, [("workspaces:DescribeWorkspaceBundles", "*", {})]),
+        "workspaces:DescribeTags": ({"ResourceId": tagged}, [("workspaces:DescribeTags", "*", {})]),
+        # workspaceimage*, with the image's tags.
+        "workspaces:DescribeWorkspaceImagePermissions": (
+            {"ImageId": tagged},
+            [("workspaces:DescribeWorkspaceImagePermissions", image_arn(tagged), tagged_keys)],
+        ),
+        "workspaces:DeleteWorkspaceImage": (
+            {"ImageId": untagged},
+            [("workspaces:DeleteWorkspaceImage", image_arn(untagged), {})],
+        ),
+        # Both the image being made and its source (undocumented which: both), and CreateTags for its tags.
+        "workspaces:CreateUpdatedWorkspaceImage": (
+            {"SourceImageId": tagged, "Name": "n", "Description": "d", "Tags": owner_tags()},
+            [
+                ("workspaces:CreateUpdatedWorkspaceImage", new_image, REQUEST_TAGS),
+                ("workspaces:CreateUpdatedWorkspaceImage", image_arn(tagged), {**tagged_keys, **REQUEST_TAGS}),
+                create_tags,
+            ],
+        ),
+        # workspacebundle* and workspaceimage*, each with its own tags; CreateTags for the bundle's tags.
+        "workspaces:CreateWorkspaceBundle": (
+            {
+                "BundleName": "b",
+                "BundleDescription": "d",
+                "ImageId": untagged,
+                "ComputeType": {"Name": "STANDARD"},
+                "UserStorage": {"Capacity": "50"},
+                "Tags": owner_tags(),
+            },
+            [
+                ("workspaces:CreateWorkspaceBundle", new_bundle, REQUEST_TAGS),
+                ("workspaces:CreateWorkspaceBundle", image_arn(untagged), REQUEST_TAGS),
+                create_tags,
+            ],
+        ),
+        "workspaces:UpdateWorkspaceBundle": (
+            {"BundleId": bundle, "ImageId": untagged},
+            [
+                ("workspaces:UpdateWorkspaceBundle", bundle_arn(bundle), {f"aws:ResourceTag/{OWNER}": "d.e.f"}),
+                ("workspaces:UpdateWorkspaceBundle", image_arn(untagged), {}),
+            ],
+        ),
+        "workspaces:DeleteWorkspaceBundle": (
+            {"BundleId": account.plain_bundle},
+            [("workspaces:DeleteWorkspaceBundle", bundle_arn(account.plain_bundle), {})],
+        ),
+        # The tag actions: "*", the request's tags only (not the tagged resource's).
+        "workspaces:CreateTags": ({"ResourceId": tagged, "Tags": owner_tags()}, [create_tags]),
+        "workspaces:DeleteTags": (
+            {"ResourceId": tagged, "TagKeys": ["team"]},
+            [("workspaces:DeleteTags", "*", {"aws:TagKeys": ("team",)})],
+        ),
+        # The stack's watch rule, with its tags; the stack's watch table.
+        "events:EnableRule": ({"Name": "cdkwsi-1"}, [("events:EnableRule", RULE, {"aws:ResourceTag/k": "v"})]),
+        "events:DisableRule": ({"Name": "cdkwsi-1"}, [("events:DisableRule", RULE, {"aws:ResourceTag/k": "v"})]),
+        "dynamodb:PutItem": (
+            {"TableName": "Golden-WatchTable-ABC", "Item": {"pk": {"S": "a"}}},
+            [("dynamodb:PutItem", TABLE, {})],
+        ),
+        "dynamodb:DeleteItem": ({"TableName": TABLE, "Key": {"pk": {"S": "a"}}}, [("dynamodb:DeleteItem", TABLE, {})]),
+        "dynamodb:Scan": ({"TableName": "Golden-WatchTable-ABC"}, [("dynamodb:Scan", TABLE, {})]),
+    }
+
+
+def handler_operations() -> set[str]:
+    """`service:Operation` for every client call and paginator in the handler's source (read as text: neither the
+    emulator nor its tests import the handler)."""
+    clients = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb"}
+    session = botocore.session.get_session()
+    found: set[str] = set()
+    for path in (ROOT / "lambda" / "cdk_workspaces_image_handler").glob("*.py"):
+        text = path.read_text()
+        pairs = re.findall(r"self\.(client|events|dynamodb)\.(\w+)", text)
+        pairs += re.findall(r"self\.(client|events|dynamodb)\.get_paginator\(\"(\w+)\"\)", text)
+        for owner, snake in pairs:
+            if snake in ("get_paginator", "exceptions", "meta"):
+                continue
+            model = session.get_service_model(clients[owner])
+            names = {xform_name(name): name for name in model.operation_names}
+            found.add(f"{clients[owner]}:{names[snake]}")
+    return found
+
+
+def test_every_operation_of_the_handler_is_mapped(account: Account) -> None:
+    calls = handler_operations()
+    assert {"workspaces:CreateUpdatedWorkspaceImage", "dynamodb:Scan", "events:EnableRule"} <= calls
+    assert sorted(calls - set(expected(account))) == [], "map these operations (request_contexts) and list them here"
+
+
+@pytest.mark.parametrize("action", sorted(expected(Account())))
+def test_what_each_operation_asks_iam(account: Account, action: str) -> None:
+    params, wanted = expected(account)[action]
+    assert account.contexts(action, params) == wanted
+
+
+def test_a_create_without_tags_needs_no_create_tags(account: Account) -> None:
+    found = account.contexts(
+        "workspaces:CreateUpdatedWorkspaceImage", {"SourceImageId": account.untagged, "Name": "n", "Description": "d"}
+    )
+    assert [action for action, _, _ in found] == ["workspaces:CreateUpdatedWorkspaceImage"] * 2
+    assert all(keys == {} for _, _, keys in found)
+
+
+def test_an_image_of_another_account_is_named_by_its_owner(account: Account) -> None:
+    shared = account.workspaces.add_image("shared", owner_account_id="444455556666")
+    ((_, resource, _),) = account.contexts("workspaces:DescribeWorkspaceImagePermissions", {"ImageId": shared})
+    assert resource == f"arn:aws:workspaces:{REGION}:444455556666:workspaceimage/{shared}"
+
+
+def test_tables_named_by_arn_and_indexes(account: Account) -> None:
+    assert account.contexts("dynamodb:Scan", {"TableName": TABLE, "IndexName": "byImage"}) == [
+        ("dynamodb:Scan", f"{TABLE}/index/byImage", {})
+    ]
+    assert account.contexts("dynamodb:ListTables", {}) == [("dynamodb:ListTables", "*", {})]
+
+
+def test_rules_of_a_custom_bus_and_put_rule_tags(account: Account) -> None:
+    custom = account.contexts("events:DisableRule", {"Name": "r", "EventBusName": "mine"})
+    assert custom == [("events:DisableRule", f"arn:aws:events:{REGION}:{ACCOUNT}:rule/mine/r", {})]
+    tagged = account.contexts(
+        "events:PutRule", {"Name": "new", "ScheduleExpression": "rate(1 minute)", "Tags": [{"Key": "a", "Value": "b"}]}
+    )
+    assert tagged == [
+        (
+            "events:PutRule",
+            f"arn:aws:events:{REGION}:{ACCOUNT}:rule/new",
+            {"aws:RequestTag/a": "b", "aws:TagKeys": ("a",)},
+        )
+    ]
+
+
+def test_the_emulator_and_the_driver_never_import_the_handler() -> None:
+    """The emulator is an independent oracle: it must not share code with what it checks."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import aws_emulator, cfn_driver.engine, cfn_driver.cloud; "
+        "sys.exit(1 if any(m.startswith('cdk_workspaces_image_handler') for m in sys.modules) else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code, str(ROOT)], check=False).returncode == 0
+
+
+def test_the_policy_module_is_pure() -> None:
+    source = (Path(ROOT) / "aws_emulator" / "iam.py").read_text()
+    imports = set(re.findall(r"^(?:from|import) ([\w.]+)", source, re.MULTILINE))
+    assert imports <= {"__future__", "enum", "functools", "re", "collections.abc", "dataclasses", "typing"}
