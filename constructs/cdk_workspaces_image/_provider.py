@@ -87,6 +87,7 @@ class WorkspacesImageProvider(Construct):
         # Image and bundle permissions exist only in stacks with images or bundles (allow_images, allow_bundles,
         # allow_repoint).
         self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
+        self._bundle_images = False
         self._repoint: iam.PolicyStatement | None = None
 
         self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
@@ -286,7 +287,6 @@ class WorkspacesImageProvider(Construct):
                 },
             )
         )
-        self._acknowledge_image_wildcard()
 
     def _acknowledge_image_wildcard(self) -> None:
         if self._image_ack:
@@ -296,8 +296,8 @@ class WorkspacesImageProvider(Construct):
             {
                 self._image_arns: (
                     "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
-                    "in advance, and a bundle may use any image of the account; scoped to workspaceimage ARNs of "
-                    "this account and Region, and deletes to those carrying this stack's ownership tag"
+                    "in advance; scoped to workspaceimage ARNs of this account and Region, and deletes to those "
+                    "carrying this stack's ownership tag"
                 ),
             }
         )
@@ -312,6 +312,7 @@ class WorkspacesImageProvider(Construct):
             return
         self._images_allowed = True
         self._allow_creation()
+        self._acknowledge_image_wildcard()
         # Service Authorization Reference: DeleteWorkspaceImage takes aws:ResourceTag; the new image's id is not
         # known before it exists, so creating is on workspaceimage/*.
         for statement in (
@@ -342,22 +343,18 @@ class WorkspacesImageProvider(Construct):
         self._allow_creation()
         bundle_arns = self._workspaces_arns("workspacebundle", "*")
         # Service Authorization Reference: Create/UpdateWorkspaceBundle act on a workspacebundle and the
-        # workspaceimage it uses, each authorized with its own tags; DeleteWorkspaceBundle on the workspacebundle
-        # alone. The image may be any of the account's (a bundle may use an image this stack did not make).
+        # workspaceimage it uses, each authorized with its own tags (BundleImages); DeleteWorkspaceBundle on the
+        # workspacebundle alone.
+        self._allow_bundle_images()
         for statement in (
             iam.PolicyStatement(
-                sid="CreateBundles",
-                actions=["workspaces:CreateWorkspaceBundle"],
-                resources=[bundle_arns, self._image_arns],
+                sid="CreateBundles", actions=["workspaces:CreateWorkspaceBundle"], resources=[bundle_arns]
             ),
             iam.PolicyStatement(
                 sid="UpdateOwnBundles",
                 actions=["workspaces:UpdateWorkspaceBundle"],
                 resources=[bundle_arns],
                 conditions=self._owned(),
-            ),
-            iam.PolicyStatement(
-                sid="BundleImages", actions=["workspaces:UpdateWorkspaceBundle"], resources=[self._image_arns]
             ),
             iam.PolicyStatement(
                 sid="DeleteOwnBundles",
@@ -382,14 +379,42 @@ class WorkspacesImageProvider(Construct):
         It also tags that bundle with the marker a retried request reads (contract.APPLIED_TAG_KEY).
         """
         self.register_tag_keys([contract.APPLIED_TAG_KEY])
+        self._allow_bundle_images()
         bundle_arn = self._workspaces_arns("workspacebundle", bundle_id)
         if self._repoint is None:
             self._repoint = iam.PolicyStatement(
-                sid="RepointBundles", actions=["workspaces:UpdateWorkspaceBundle"], resources=[self._image_arns]
+                sid="RepointBundles", actions=["workspaces:UpdateWorkspaceBundle"], resources=[bundle_arn]
             )
             self.role.add_to_policy(self._repoint)
-            self._acknowledge_image_wildcard()
-        self._repoint.add_resources(bundle_arn)
+        else:
+            self._repoint.add_resources(bundle_arn)
+
+    def _allow_bundle_images(self) -> None:
+        """The image a bundle is created on or moved to, authorized on its own: any image this account may use,
+        its own or one another account shares with it (which IAM names by its owner's account: undocumented,
+        so the account is left open), since a bundle may use an image this stack did not make."""
+        if self._bundle_images:
+            return
+        self._bundle_images = True
+        usable = Stack.of(self).format_arn(
+            service="workspaces", resource="workspaceimage", resource_name="*", account="*"
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="BundleImages",
+                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+                resources=[usable],
+            )
+        )
+        self._acknowledge_wildcards(
+            {
+                usable: (
+                    "A bundle may be created on, or moved to, any image this account may use: its own, made by "
+                    "another stack, or shared with it; scoped to this Region, images only, and to the two bundle "
+                    "actions, whose bundle side is limited by its own statement"
+                )
+            }
+        )
 
     def _workspaces_arns(self, resource: str, name: str) -> str:
         return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name)

@@ -24,7 +24,6 @@ from support.construct import (
     render,
     sids,
     statement_sid,
-    statement_with,
     statements,
 )
 
@@ -163,9 +162,9 @@ def test_apply_to_bundle_needs_an_id_for_a_token_bundle() -> None:
         image.apply_to_bundle(bundle_id)
     applied = image.apply_to_bundle(bundle_id, construct_id="Production")
     assert isinstance(applied, WorkspaceBundleImage)
-    statement = statement_with(Template.from_stack(stack), "workspaces:UpdateWorkspaceBundle")
+    statement = statement_sid(Template.from_stack(stack), "RepointBundles")
     named = ["arn:", {"Ref": "AWS::Partition"}, f":workspaces:{REGION}:{ACCOUNT}:workspacebundle/", {"Ref": "BundleId"}]
-    assert {"Fn::Join": ["", named]} in statement["Resource"]
+    assert statement["Resource"] == {"Fn::Join": ["", named]}
 
 
 def test_apply_to_bundle_rejects_a_bad_bundle_id_at_synth() -> None:
@@ -189,7 +188,7 @@ def test_bundle_writes_are_scoped_to_bundle_and_image_arns_and_to_this_stacks_bu
     template = Template.from_stack(stack)
     create = statement_sid(template, "CreateBundles")
     assert actions(create) == ["workspaces:CreateWorkspaceBundle"]
-    assert [render(r) for r in create["Resource"]] == [f"{ARN}workspacebundle/*", f"{ARN}workspaceimage/*"]
+    assert render(create["Resource"]) == f"{ARN}workspacebundle/*"
     assert "Condition" not in create, "a new bundle's id does not exist before it is made"
     # Re-pointing and deleting: only a bundle carrying this stack's ownership tag, whatever the handler asks.
     for sid, action in (("UpdateOwnBundles", "UpdateWorkspaceBundle"), ("DeleteOwnBundles", "DeleteWorkspaceBundle")):
@@ -197,11 +196,12 @@ def test_bundle_writes_are_scoped_to_bundle_and_image_arns_and_to_this_stacks_bu
         assert actions(statement) == [f"workspaces:{action}"]
         assert render(statement["Resource"]) == f"{ARN}workspacebundle/*"
         assert owned_by_this_stack(statement), sid
-    # The image a bundle moves to is authorized on its own; it may be any image of the account.
+    # The image a bundle is made on or moves to is authorized on its own: any image this account may use, its
+    # own or one shared with it by another account (named by its owner's account), in this Region.
     images = statement_sid(template, "BundleImages")
     assert (actions(images), render(images["Resource"])) == (
-        ["workspaces:UpdateWorkspaceBundle"],
-        f"{ARN}workspaceimage/*",
+        ["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
+        f"arn:<AWS::Partition>:workspaces:{REGION}:*:workspaceimage/*",
     )
 
 
@@ -220,6 +220,7 @@ def test_apply_to_bundle_alone_creates_and_deletes_nothing() -> None:
     WorkspaceBundleImage(stack, "Apply", bundle_id="wsb-0123456789", image_id="wsi-0123456789")
     template = Template.from_stack(stack)
     assert sids(template) == [
+        "BundleImages",
         "CreateTags",
         "DeleteTags",
         "Describe",
@@ -228,6 +229,10 @@ def test_apply_to_bundle_alone_creates_and_deletes_nothing() -> None:
         "WatchRule",
         "WatchTable",
     ]
+    assert actions(statement_sid(template, "BundleImages")) == [
+        "workspaces:CreateWorkspaceBundle",
+        "workspaces:UpdateWorkspaceBundle",
+    ], "on images only: no bundle can be created, the bundle side has no statement"
     create = statement_sid(template, "CreateTags")
     assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [APPLIED_TAG_KEY]
 
@@ -238,13 +243,19 @@ def test_apply_to_bundle_alone_may_only_update_the_named_bundles() -> None:
     image.apply_to_bundle("wsb-0123456789")
     image.apply_to_bundle("wsb-abcdefghij")
     template = Template.from_stack(stack)
-    assert bundle_actions(template) == ["workspaces:UpdateWorkspaceBundle"]
-    statement = statement_with(template, "workspaces:UpdateWorkspaceBundle")
+    statement = statement_sid(template, "RepointBundles")
+    assert actions(statement) == ["workspaces:UpdateWorkspaceBundle"]
     assert [render(r) for r in statement["Resource"]] == [
-        f"{ARN}workspaceimage/*",
         f"{ARN}workspacebundle/wsb-0123456789",
         f"{ARN}workspacebundle/wsb-abcdefghij",
     ]
+    bundle_arns = [
+        render(r)
+        for s in statements(template)
+        for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        if "workspacebundle" in str(render(r))
+    ]
+    assert bundle_arns == [f"{ARN}workspacebundle/wsb-0123456789", f"{ARN}workspacebundle/wsb-abcdefghij"]
 
 
 def test_create_tags_allows_the_bundle_tag_keys_too() -> None:

@@ -463,8 +463,9 @@ def test_cdk_nag_aws_solutions_reports_nothing_on_the_example_app(example_assemb
 def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cdk_workspaces_image import _provider
 
-    # Without the acknowledgements, the inherent wildcards are reported and synth fails: two for the image,
-    # and workspacebundle/* since the example app has a bundle too. The watch rule is named exactly.
+    # Without the acknowledgements, the inherent wildcards are reported and synth fails: * and workspaceimage/*
+    # for the image; workspacebundle/* and the images a bundle may use, since the example app has a bundle too.
+    # The watch rule is named exactly.
     monkeypatch.setattr(_provider.WorkspacesImageProvider, "_acknowledge_wildcards", lambda *_: None)
     app = cdk.App(context={"source_image_id": "wsi-0123456789", "aws:cdk:bundling-stacks": []}, outdir=str(tmp_path))
     load_example_app().build_app(app)
@@ -475,6 +476,7 @@ def test_cdk_nag_findings_fail_synth(tmp_path: Path, monkeypatch: pytest.MonkeyP
     arn = "arn:<AWS::Partition>:{}:<AWS::Region>:<AWS::AccountId>:{}"
     assert rules == [
         "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:workspaces:<AWS::Region>:*:workspaceimage/*]",
         f"AwsSolutions-IAM5[Resource::{arn.format('workspaces', 'workspacebundle/*')}]",
         f"AwsSolutions-IAM5[Resource::{arn.format('workspaces', 'workspaceimage/*')}]",
     ]

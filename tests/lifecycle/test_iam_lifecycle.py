@@ -5,8 +5,8 @@ Lambda makes against its role's identity-based policies, taken from the synthesi
   call refused.
 - Each statement of the policy is needed: without it, the scenario that exercises it fails with AccessDenied in
   its reason.
-- What the ownership conditions are for: the role itself may not delete an image or bundle that lacks the
-  ownership tag, whatever the handler tries (strict xfail until the conditions land in _provider.py).
+- What the ownership conditions are for: the role itself may not delete an image or bundle that lacks this
+  stack's ownership tag, whatever the handler tries.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from cfn_driver.cloud import ACCOUNT, REGION
 from cfn_driver.engine import Stack
 from cfn_driver.intrinsics import Resolver
 
+STACK_GUID = "8e6f0a10-0000-4000-8000-0000000000"
 FAILED = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"}
 
 
@@ -91,6 +92,14 @@ def tags_only_update(world: World, tmp_path: Path, sid: str) -> Stack:
     return world.deploy(without_statement(every_resource_type(tmp_path / "v2", tags={"team": "euc"}), sid))
 
 
+def next_month(world: World, tmp_path: Path, sid: str) -> Stack:
+    """Next month's image: the bundle this stack made moves onto it."""
+    first = deploy(world, tmp_path, sid)
+    assert first.status == "CREATE_COMPLETE", first.reason
+    later = every_resource_type(tmp_path / "v2", source_image_id=NEXT_SOURCE_ID, image_name="g-12")
+    return world.deploy(without_statement(later, sid))
+
+
 def delete_with_destroy(world: World, tmp_path: Path, sid: str) -> Stack:
     """The stack deleted with DESTROY: the bundle and image go (the bundle first)."""
     first = deploy(world, tmp_path, sid)
@@ -103,27 +112,28 @@ Scenario = Callable[[World, Path, str], Stack]
 # Each Sid of the provider's policy (in a stack with every resource type), the scenario that needs it, and the
 # action whose refusal the reason names.
 NEEDED: dict[str, tuple[Scenario, str]] = {
-    "Images": (deploy, "workspaces:CreateUpdatedWorkspaceImage"),
+    "CreateImages": (deploy, "workspaces:CreateUpdatedWorkspaceImage"),
+    "DeleteOwnImages": (delete_with_destroy, "workspaces:DeleteWorkspaceImage"),
     "Describe": (deploy, "workspaces:DescribeWorkspaceImages"),
-    "CreateTags": (deploy, "workspaces:CreateTags"),  # tags given at creation need CreateTags too
+    "TagAtCreation": (deploy, "workspaces:CreateTags"),  # tags given at creation need CreateTags too
+    "CreateTags": (deploy, "workspaces:CreateTags"),  # apply_to_bundle's retry marker
     "DeleteTags": (tags_only_update, "workspaces:DeleteTags"),
     "WatchTable": (deploy, "dynamodb:PutItem"),
     "WatchRule": (deploy, "events:EnableRule"),
-    "Bundles": (deploy, "workspaces:CreateWorkspaceBundle"),
-    "DeleteBundles": (delete_with_destroy, "workspaces:DeleteWorkspaceBundle"),
+    "CreateBundles": (deploy, "workspaces:CreateWorkspaceBundle"),
+    "BundleImages": (deploy, "workspaces:UpdateWorkspaceBundle"),  # apply_to_bundle comes first here
+    "UpdateOwnBundles": (next_month, "workspaces:UpdateWorkspaceBundle"),
+    "DeleteOwnBundles": (delete_with_destroy, "workspaces:DeleteWorkspaceBundle"),
     "RepointBundles": (deploy, "workspaces:UpdateWorkspaceBundle"),
 }
-# Lambda writes its logs outside the emulator: without this statement the function still runs and its logs are
-# lost (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html), so no scenario can fail.
-NOT_EXERCISED = {"Logs"}
-REDUNDANT = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "policy gap: in a stack with a WorkspaceBundle, Bundles grants UpdateWorkspaceBundle on every "
-        "workspacebundle/* of the account, so the role may re-point any bundle and RepointBundles adds nothing; "
-        "ownership conditions on Bundles will make it needed"
-    ),
-)
+NOT_EXERCISED = {
+    # Lambda writes its logs outside the emulator: without this statement the function still runs and its logs
+    # are lost (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html).
+    "Logs",
+    # Read only to name the accounts in the reason of a refused delete; without it the reason leaves them out
+    # (workspaces.shared_with logs the refusal and goes on).
+    "ImagePermissions",
+}
 
 
 def test_every_statement_of_the_policy_has_a_scenario(tmp_path: Path) -> None:
@@ -132,9 +142,7 @@ def test_every_statement_of_the_policy_has_a_scenario(tmp_path: Path) -> None:
     assert set(sids) == set(NEEDED) | NOT_EXERCISED, "give a new statement its scenario in NEEDED"
 
 
-@pytest.mark.parametrize(
-    "sid", [pytest.param(sid, marks=REDUNDANT) if sid == "RepointBundles" else sid for sid in NEEDED]
-)
+@pytest.mark.parametrize("sid", list(NEEDED))
 def test_without_the_statement_its_scenario_fails_with_access_denied(world: World, tmp_path: Path, sid: str) -> None:
     world.expect_denials = True
     scenario, action = NEEDED[sid]
@@ -165,7 +173,7 @@ def test_repoint_bundles_is_needed_where_no_workspace_bundle_grants_more(world: 
 def synthesized_policies() -> list[dict[str, Any]]:
     """The provider's policy documents in a stack with every resource type, resolved as CloudFormation would."""
     template = Template.from_stack(every_resource_type_stack(cdk.App(context=NO_BUNDLING))).to_json()
-    stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/EveryResourceType/8e6f0a10-0000-4000-8000-0000000000"
+    stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/EveryResourceType/{STACK_GUID}"
     resolver = Resolver(
         pseudo={"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackId": stack_id},
         parameters={},
@@ -191,22 +199,23 @@ def untagged_delete(kind: str) -> Any:
     return workspaces.request_contexts("DeleteWorkspaceBundle", {"BundleId": bundle})
 
 
-OWNERSHIP_CONDITIONS_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "policy gap: Images and DeleteBundles allow deleting any workspaceimage/* and workspacebundle/* of the "
-        "account; only the handler's ownership check stands in the way until _provider.py gains aws:ResourceTag "
-        "conditions on the ownership tag"
-    ),
-)
-
-
-@OWNERSHIP_CONDITIONS_PENDING
 @pytest.mark.parametrize("kind", ["image", "bundle"])
 def test_the_role_may_not_delete_what_lacks_the_ownership_tag(kind: str) -> None:
     policies = synthesized_policies()
     (request,) = untagged_delete(kind)
     assert evaluate(policies, request) is not Decision.ALLOW
+
+
+@pytest.mark.parametrize(
+    ("owner", "allowed"),
+    [(f"{STACK_GUID}.resource.request.delivery", True), ("0a0a0a0a-0000-4000-8000-000000000000.r.q.d", False)],
+    ids=["this-stack", "another-stack"],
+)
+def test_the_role_may_delete_only_what_carries_this_stacks_ownership_tag(owner: str, allowed: bool) -> None:
+    workspaces = WorkSpacesBackend(VirtualClock(), ACCOUNT, REGION)
+    image = workspaces.add_image("tagged", tags={"cdk-workspaces-image:owner": owner})
+    (request,) = workspaces.request_contexts("DeleteWorkspaceImage", {"ImageId": image})
+    assert (evaluate(synthesized_policies(), request) is Decision.ALLOW) is allowed
 
 
 def test_the_synthesized_policy_is_what_the_lifecycle_driver_enforces(tmp_path: Path) -> None:
@@ -220,17 +229,6 @@ def test_the_synthesized_policy_is_what_the_lifecycle_driver_enforces(tmp_path: 
 # ---------------------------------------------------------------- images of another account
 
 
-SHARED_IMAGE_ARN_GAP = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "policy gap (under an undocumented reading): RepointBundles and Bundles grant workspaceimage/* of this "
-        "account only; an image shared from another account is named by its owner's account, so restoring a "
-        "bundle to it (or creating a bundle on it) is refused"
-    ),
-)
-
-
-@SHARED_IMAGE_ARN_GAP
 def test_apply_to_bundle_restores_a_bundle_that_used_a_shared_image(tmp_path: Path) -> None:
     """The bundle apply_to_bundle names used an image another account shares with this one; on delete the handler
     points it back at that image. Which account's ARN IAM checks for a shared image is undocumented: the emulator
