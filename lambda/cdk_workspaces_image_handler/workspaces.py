@@ -93,7 +93,68 @@ def bundle_from(raw: Mapping[str, Any]) -> Bundle:
 
 # ---------------------------------------------------------------- what a refusal means
 
-# What a code means whatever the action; {action} and {subject} are filled in.
+# The errors each action's API reference page lists under "Errors", as the botocore model declares them
+# (https://docs.aws.amazon.com/workspaces/latest/api/API_Operations.html). A code means what the reference says
+# only for the actions that list it; another is reported with the service's words and no meaning of ours.
+ERRORS: Mapping[str, frozenset[str]] = {
+    action: frozenset(codes)
+    for action, codes in {
+        "CreateTags": (
+            "InvalidParameterValuesException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+        ),
+        "CreateUpdatedWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "InvalidResourceStateException",
+            "OperationNotSupportedException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+        ),
+        "CreateWorkspaceBundle": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+            "ResourceUnavailableException",
+        ),
+        "DeleteTags": ("InvalidParameterValuesException", "ResourceNotFoundException"),
+        "DeleteWorkspaceBundle": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "ResourceAssociatedException",
+            "ResourceNotFoundException",
+        ),
+        "DeleteWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidResourceStateException",
+            "ResourceAssociatedException",
+        ),
+        "DescribeTags": ("ResourceNotFoundException",),
+        "DescribeWorkspaceBundles": ("InvalidParameterValuesException",),
+        "DescribeWorkspaceImagePermissions": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "ResourceNotFoundException",
+        ),
+        "DescribeWorkspaceImages": ("AccessDeniedException",),
+        "UpdateWorkspaceBundle": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "OperationNotSupportedException",
+            "ResourceNotFoundException",
+            "ResourceUnavailableException",
+        ),
+    }.items()
+}
+# Errors any action may answer: a denial by IAM and throttling
+# (https://docs.aws.amazon.com/workspaces/latest/api/CommonErrors.html).
+ANY_ACTION: frozenset[str] = frozenset({"AccessDeniedException", "ThrottlingException"})
+
+# What a code means for every action that lists it; {action} and {subject} are filled in.
 _HINTS: Mapping[str, str] = {
     "AccessDeniedException": "the provider's role may not call workspaces:{action} on {subject}; "
     "check its policy, permission boundary and any SCP",
@@ -106,44 +167,43 @@ _HINTS: Mapping[str, str] = {
     "deploy again later or with fewer images at once",
 }
 
-_IMAGE_QUOTA = (
-    "the Region's WorkSpaces image quota is used up, so {action} failed for {subject}; "
-    "delete unused images or ask for a higher quota"
-)
 _BUNDLE_NAME_TAKEN = (
     "a bundle with the requested name already exists ({subject}); choose another bundle_name "
     "(WorkSpaces asks to wait 2 hours after deleting a bundle before reusing its name)"
-)
-_BUNDLE_QUOTA = (
-    f"the Region's {contract.MAX_CUSTOM_BUNDLES} custom bundles are used up (a quota that cannot be raised), "
-    "so {action} failed for {subject}; delete unused bundles"
 )
 # In the error lists of Create/UpdateWorkspaceBundle; what it means there is undocumented.
 _BUNDLE_IMAGE_UNAVAILABLE = (
     "WorkSpaces reports a resource of {action} for {subject} as not available; the image must be AVAILABLE"
 )
 
-# What a code means for one action, where that differs from _HINTS.
+# What a code means for one action, where that differs from _HINTS. ResourceLimitExceededException ("Your
+# resource limits have been exceeded") is a different limit for each action that lists it.
 _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
     "CreateUpdatedWorkspaceImage": {
         "OperationNotSupportedException": "WorkSpaces cannot {action} for {subject}; only Windows 10, "
         "Windows Server 2016 and Windows Server 2019 images can be updated programmatically",
         "ResourceAlreadyExistsException": "an image with the requested name already exists ({subject}); "
         "choose another image_name",
-        "ResourceLimitExceededException": _IMAGE_QUOTA,
+        # The images a Region may hold (https://docs.aws.amazon.com/workspaces/latest/adminguide/workspaces-limits.html);
+        # the tags it is created with are at most 50, which the input rules ensure.
+        "ResourceLimitExceededException": "the Region's WorkSpaces image quota is used up, so {action} failed for "
+        "{subject}; delete unused images or ask for a higher quota",
     },
     "CreateTags": {
+        # 50 tags per resource (https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html):
+        # the only limit a call that adds tags can reach. Tags set outside the stack count too.
         "ResourceLimitExceededException": f"{{subject}} would hold more than {contract.MAX_TAGS} tags, the most a "
-        "WorkSpaces resource holds, so {action} failed; remove tags from it",
+        "WorkSpaces resource holds, so {action} failed; remove tags from it that were set outside this stack, "
+        "or give it fewer",
     },
     "CreateWorkspaceBundle": {
         "ResourceAlreadyExistsException": _BUNDLE_NAME_TAKEN,
-        "ResourceLimitExceededException": _BUNDLE_QUOTA,
+        # The custom bundles a Region may hold (same quotas page).
+        "ResourceLimitExceededException": f"the Region's {contract.MAX_CUSTOM_BUNDLES} custom bundles are used up "
+        "(a quota that cannot be raised), so {action} failed for {subject}; delete unused bundles",
         "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
     },
     "UpdateWorkspaceBundle": {
-        "ResourceAlreadyExistsException": _BUNDLE_NAME_TAKEN,
-        "ResourceLimitExceededException": _BUNDLE_QUOTA,
         "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
     },
 }
@@ -157,11 +217,17 @@ def _message(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", "")).strip() or "(no message)"
 
 
+def listed(action: str, code: str) -> bool:
+    """Does the API reference list this error for this action (or for every action)?"""
+    return code in ERRORS.get(action, frozenset()) or code in ANY_ACTION
+
+
 def explain(error: ClientError, action: str, subject: str) -> ServiceError:
     """Turn an API error into a reason: what failed first, then the service's own code and words."""
     code = _code(error)
-    hint = _ACTION_HINTS.get(action, {}).get(code) or _HINTS.get(code, "{action} failed for {subject}")
-    return ServiceError(code, f"{hint.format(action=action, subject=subject)} ({code}: {_message(error)})")
+    hint = _ACTION_HINTS.get(action, {}).get(code) or (_HINTS.get(code) if listed(action, code) else None)
+    text = (hint or "{action} failed for {subject}").format(action=action, subject=subject)
+    return ServiceError(code, f"{text} ({code}: {_message(error)})")
 
 
 def subject(resource_id: str) -> str:

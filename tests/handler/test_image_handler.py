@@ -495,6 +495,22 @@ def test_every_listed_api_error_becomes_a_reason(world: World, code: str, words:
     assert answer["Reason"].endswith(f"({code}: service words)")
 
 
+def test_too_many_tags_is_said_as_such_not_as_the_image_quota(world: World) -> None:
+    """CreateTags lists ResourceLimitExceededException too: there it is the 50 tags a resource holds."""
+    old = props()
+    new = props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old), "team": "euc"})
+    world.ws.add_client_error("create_tags", "ResourceLimitExceededException", "Tag limit exceeded.")
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"image {NEW} would hold more than 50 tags, the most a WorkSpaces resource holds, so CreateTags failed; "
+        "remove tags from it that were set outside this stack, or give it fewer "
+        "(ResourceLimitExceededException: Tag limit exceeded.)",
+    )
+
+
 def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real client the handler builds retries throttled calls; the backoff sleeps on a virtual clock."""
     import botocore.endpoint

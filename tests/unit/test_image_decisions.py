@@ -179,3 +179,41 @@ def test_describes_go_25_ids_a_call_and_one_gone_id_never_hides_the_others() -> 
     found = workspaces._describe_batches(ids + ids[:2], describe, "DescribeWorkspaceImages", "ImageId")
     assert [len(batch) for batch in calls] == [25, *([1] * 25), 5]
     assert sorted(item["ImageId"] for item in found) == sorted(set(ids) - {gone})
+
+
+def test_the_errors_of_each_action_are_those_of_its_api_model() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("workspaces")
+    for action, codes in workspaces.ERRORS.items():
+        assert codes == {shape.name for shape in model.operation_model(action).error_shapes}, action
+
+
+def test_a_hint_for_one_action_explains_only_an_error_that_action_lists() -> None:
+    """UpdateWorkspaceBundle had hints for a name taken and the bundle quota, errors it does not list."""
+    for action, hints in workspaces._ACTION_HINTS.items():
+        assert set(hints) <= workspaces.ERRORS[action], action
+
+
+@pytest.mark.parametrize(
+    ("action", "code", "reason"),
+    [
+        ("DescribeTags", "AccessDeniedException", "the provider's role may not call workspaces:DescribeTags on "),
+        ("DescribeTags", "ThrottlingException", "WorkSpaces kept throttling DescribeTags for "),
+        ("CreateTags", "ResourceNotFoundException", "image wsi-000000001 was not found by CreateTags"),
+        ("DescribeWorkspaceImages", "ResourceNotFoundException", "DescribeWorkspaceImages failed for image"),
+        ("UpdateWorkspaceBundle", "ResourceLimitExceededException", "UpdateWorkspaceBundle failed for image"),
+        ("CreateUpdatedWorkspaceImage", "ResourceLimitExceededException", "the Region's WorkSpaces image quota"),
+        ("CreateTags", "ResourceLimitExceededException", "image wsi-000000001 would hold more than 50 tags"),
+        ("CreateWorkspaceBundle", "ResourceLimitExceededException", "the Region's 50 custom bundles are used up"),
+    ],
+)
+def test_a_code_means_what_the_reference_says_only_for_actions_that_list_it(
+    action: str, code: str, reason: str
+) -> None:
+    from botocore.exceptions import ClientError
+
+    error = ClientError({"Error": {"Code": code, "Message": "words"}}, action)
+    explained = workspaces.explain(error, action, "image wsi-000000001")
+    assert str(explained).startswith(reason)
+    assert str(explained).endswith(f"({code}: words)")
