@@ -241,15 +241,26 @@ def subject(resource_id: str) -> str:
 # https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceImages.html
 # https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceBundles.html
 DESCRIBE_BATCH = 25
-# Answered for an id that does not exist, instead of leaving it out (either may happen: undocumented).
-_NOT_FOUND = ("ResourceNotFoundException", "InvalidParameterValuesException")
+# The error each describe lists for a parameter it refuses, which an id that does not exist may be.
+_REFUSED_ID: Mapping[str, frozenset[str]] = {
+    "DescribeWorkspaceImages": frozenset(),
+    "DescribeWorkspaceBundles": frozenset({"InvalidParameterValuesException"}),
+}
 
 
 def _describe_batches(
     ids: Sequence[str], describe: Callable[[list[str]], list[dict[str, Any]]], action: str, key: str
 ) -> list[dict[str, Any]]:
-    """Describe `ids` 25 at a time. Should the service refuse a whole batch because one id is gone, each id of
-    that batch is described alone, so one deleted resource never hides the others."""
+    """Describe `ids` 25 at a time. An id that does not exist is left out of the answer (the emulator's choice;
+    undocumented). Should the service refuse a whole batch with the one error its action lists for a bad
+    parameter, each id of that batch is described alone, so one deleted resource never hides the others, and
+    an id refused alone counts as gone.
+
+    Only DescribeWorkspaceBundles lists such an error (InvalidParameterValuesException); DescribeWorkspaceImages
+    lists AccessDeniedException alone, so any refusal of it is reported, never taken for "gone": a refusal
+    that meant something else would otherwise fail a wait and undo what it waited for.
+    """
+    gone = _REFUSED_ID[action]
     found: list[dict[str, Any]] = []
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), DESCRIBE_BATCH):
@@ -257,7 +268,7 @@ def _describe_batches(
         try:
             found += describe(batch)
         except ClientError as error:
-            if _code(error) not in _NOT_FOUND:
+            if _code(error) not in gone:
                 raise explain(error, action, ", ".join(subject(i) for i in batch)) from error
             if len(batch) > 1:
                 for one in batch:
@@ -314,8 +325,11 @@ class WorkSpaces:
             self.client.delete_workspace_image(ImageId=image_id)
         except ClientError as error:
             code = _code(error)
-            if code == "ResourceNotFoundException":
-                return  # already gone: a repeated Delete
+            if not listed("DeleteWorkspaceImage", code) and self.describe_image(image_id) is None:
+                # What DeleteWorkspaceImage answers for an image that is gone is undocumented: its error list has
+                # no ResourceNotFoundException. So no code counts as "gone"; DescribeWorkspaceImages says so.
+                log.info("image %s is gone already (DeleteWorkspaceImage answered %s)", image_id, code)
+                return
             if code == "ResourceAssociatedException":
                 bundles = self.bundles_using(image_id)
                 held = f"bundles {', '.join(bundles)}" if bundles else "a bundle"

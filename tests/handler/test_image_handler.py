@@ -460,6 +460,64 @@ def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
     assert world.response()["Reason"].startswith(f"image {NEW} cannot be deleted: it is shared with accounts 4444")
 
 
+def test_a_delete_answered_with_a_code_its_action_does_not_list_checks_whether_the_image_is_gone(
+    world: World,
+) -> None:
+    """DeleteWorkspaceImage lists no ResourceNotFoundException; DescribeWorkspaceImages says whether it is gone."""
+    world.watch_stopped()
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "ResourceNotFoundException", "no such image")
+    world.describe(NEW, None)
+    world.run(event("Delete", props(), physical_id=NEW))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_delete_answered_with_an_unlisted_code_for_an_image_still_there_fails(world: World) -> None:
+    world.watch_stopped()
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "ResourceNotFoundException", "odd")
+    world.describe(NEW, image(NEW))
+    world.run(event("Delete", props(), physical_id=NEW))
+    answer = world.response()
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"DeleteWorkspaceImage failed for image {NEW} (ResourceNotFoundException: odd)",
+    )
+
+
+def test_a_describe_of_the_source_refused_is_reported_not_taken_for_a_missing_source(world: World) -> None:
+    """DescribeWorkspaceImages lists AccessDeniedException alone: ResourceNotFoundException meant "not found"."""
+    world.owned([])
+    world.ws.add_client_error("describe_workspace_images", "ResourceNotFoundException", "refused", 400)
+    world.run(event("Create", props()))
+    answer = world.response()
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"DescribeWorkspaceImages failed for image {SOURCE} (ResourceNotFoundException: refused)",
+    )
+
+
+def test_a_tick_whose_describe_is_refused_judges_no_wait(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """InvalidParameterValuesException is not in DescribeWorkspaceImages' error list, yet it meant "gone": the
+    wait failed ("no longer exists") and its undo deleted the image still being made."""
+    start_replacement_through_a_token(world)
+    world.clock.advance(60)
+    world.ws.add_client_error("describe_workspace_images", "InvalidParameterValuesException", "refused", 400)
+    with caplog.at_level(logging.INFO):
+        world.tick()
+    assert world.sent == []
+    assert [w["resource_id"] for w in world.waits()] == ["wsi-updated0002"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "could not look at the 1 pending waits of Custom::UpdatedWorkspaceImage"
+    ]
+
+    world.clock.advance(60)
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    assert world.response()["Status"] == "SUCCESS"
+
+
 # ---------------------------------------------------------------- 7. bad input and API errors
 
 

@@ -166,19 +166,48 @@ def test_the_ownership_tag_names_resource_properties_and_request() -> None:
 def test_describes_go_25_ids_a_call_and_one_gone_id_never_hides_the_others() -> None:
     from botocore.exceptions import ClientError
 
-    ids = [f"wsi-{i:09d}" for i in range(30)]
+    ids = [f"wsb-{i:08d}" for i in range(30)]
     gone = ids[3]
     calls: list[list[str]] = []
 
     def describe(batch: list[str]) -> list[dict[str, str]]:
         calls.append(batch)
         if gone in batch and len(batch) > 1:  # the service may refuse the whole call for one unknown id
-            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}, "Describe")
-        return [{"ImageId": i} for i in batch if i != gone]
+            raise ClientError({"Error": {"Code": "InvalidParameterValuesException", "Message": "no"}}, "Describe")
+        return [{"BundleId": i} for i in batch if i != gone]
 
-    found = workspaces._describe_batches(ids + ids[:2], describe, "DescribeWorkspaceImages", "ImageId")
+    found = workspaces._describe_batches(ids + ids[:2], describe, "DescribeWorkspaceBundles", "BundleId")
     assert [len(batch) for batch in calls] == [25, *([1] * 25), 5]
-    assert sorted(item["ImageId"] for item in found) == sorted(set(ids) - {gone})
+    assert sorted(item["BundleId"] for item in found) == sorted(set(ids) - {gone})
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [
+        # Neither is in the action's error list: a refusal is no evidence that anything is gone.
+        ("DescribeWorkspaceImages", "ResourceNotFoundException"),
+        ("DescribeWorkspaceImages", "InvalidParameterValuesException"),
+        ("DescribeWorkspaceBundles", "ResourceNotFoundException"),
+    ],
+)
+def test_a_describe_refused_with_a_code_its_action_does_not_list_is_reported_not_taken_for_gone(
+    action: str, code: str
+) -> None:
+    from botocore.exceptions import ClientError
+
+    key = "ImageId" if "Images" in action else "BundleId"
+    ids = ["wsi-000000001", "wsi-000000002"] if key == "ImageId" else ["wsb-00000001", "wsb-00000002"]
+    calls: list[list[str]] = []
+
+    def describe(batch: list[str]) -> list[dict[str, str]]:
+        calls.append(batch)
+        raise ClientError({"Error": {"Code": code, "Message": "refused"}}, action)
+
+    with pytest.raises(errors.ServiceError) as raised:
+        workspaces._describe_batches(ids, describe, action, key)
+    assert calls == [ids]
+    assert raised.value.code == code
+    assert str(raised.value) == f"{action} failed for {', '.join(workspaces.subject(i) for i in ids)} ({code}: refused)"
 
 
 def test_the_errors_of_each_action_are_those_of_its_api_model() -> None:
