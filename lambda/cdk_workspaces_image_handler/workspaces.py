@@ -282,6 +282,14 @@ class WorkSpaces:
     def __init__(self, client: Any) -> None:
         self.client = client
 
+    @staticmethod
+    def _pages(paginator: Any, key: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of every page: an answer may hold fewer than the ids asked for, with a NextToken."""
+        items: list[dict[str, Any]] = []
+        for page in paginator.paginate(**params):
+            items += page.get(key, [])
+        return items
+
     # ------------------------------------------------------------ images
 
     def describe_image(self, image_id: str) -> Image | None:
@@ -292,7 +300,7 @@ class WorkSpaces:
         """The images that exist among these, by id: one call per 25 ids."""
         found = _describe_batches(
             image_ids,
-            lambda ids: self.client.describe_workspace_images(ImageIds=ids)["Images"],
+            lambda ids: self._pages(self.client.get_paginator("describe_workspace_images"), "Images", ImageIds=ids),
             "DescribeWorkspaceImages",
             "ImageId",
         )
@@ -360,12 +368,19 @@ class WorkSpaces:
         return StillPendingError(code, reason, image_id) if state == "PENDING" else ServiceError(code, reason)
 
     def shared_with(self, image_id: str) -> list[str]:
+        """The accounts the image is shared with, from every page (botocore has no paginator for this call)."""
+        accounts: list[str] = []
+        params: dict[str, Any] = {"ImageId": image_id}
         try:
-            answer = self.client.describe_workspace_image_permissions(ImageId=image_id)
+            while True:
+                answer = self.client.describe_workspace_image_permissions(**params)
+                accounts += [p["SharedAccountId"] for p in answer.get("ImagePermissions", [])]
+                if not answer.get("NextToken"):
+                    return accounts
+                params["NextToken"] = answer["NextToken"]
         except ClientError as error:
             log.warning("could not read the image's permissions to explain a blocked delete: %s", _code(error))
-            return []
-        return [p["SharedAccountId"] for p in answer.get("ImagePermissions", [])]
+            return accounts
 
     def bundles_using(self, image_id: str) -> list[str]:
         """Bundle ids whose ImageId is this image (DescribeImageAssociations covers only applications)."""
@@ -426,7 +441,7 @@ class WorkSpaces:
         """The bundles that exist among these, by id: one call per 25 ids."""
         found = _describe_batches(
             bundle_ids,
-            lambda ids: self.client.describe_workspace_bundles(BundleIds=ids).get("Bundles", []),
+            lambda ids: self._pages(self.client.get_paginator("describe_workspace_bundles"), "Bundles", BundleIds=ids),
             "DescribeWorkspaceBundles",
             "BundleId",
         )

@@ -460,6 +460,28 @@ def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
     assert world.response()["Reason"].startswith(f"image {NEW} cannot be deleted: it is shared with accounts 4444")
 
 
+def test_a_delete_blocked_by_sharing_names_the_accounts_of_every_page(world: World) -> None:
+    """DescribeWorkspaceImagePermissions pages its answer (MaxResults at most 25); only the first was read."""
+    world.watch_stopped()
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "shared")
+    first = [{"SharedAccountId": f"4444555{i:05d}"} for i in range(25)]
+    world.ws.add_response(
+        "describe_workspace_image_permissions",
+        {"ImageId": NEW, "ImagePermissions": first, "NextToken": "page-2"},
+        {"ImageId": NEW},
+    )
+    world.ws.add_response(
+        "describe_workspace_image_permissions",
+        {"ImageId": NEW, "ImagePermissions": [{"SharedAccountId": "777788889999"}]},
+        {"ImageId": NEW, "NextToken": "page-2"},
+    )
+    world.run(event("Delete", props(), physical_id=NEW))
+    reason = world.response()["Reason"]
+    assert reason.startswith(f"image {NEW} cannot be deleted: it is shared with accounts 444455500000, ")
+    assert "444455500024, 777788889999; unshare it first" in reason
+
+
 def test_a_delete_answered_with_a_code_its_action_does_not_list_checks_whether_the_image_is_gone(
     world: World,
 ) -> None:
@@ -495,6 +517,18 @@ def test_a_describe_of_the_source_refused_is_reported_not_taken_for_a_missing_so
         "FAILED",
         f"DescribeWorkspaceImages failed for image {SOURCE} (ResourceNotFoundException: refused)",
     )
+
+
+def test_a_describe_answer_of_several_pages_is_read_whole(world: World) -> None:
+    world.owned([])
+    world.ws.add_response("describe_workspace_images", {"Images": [], "NextToken": "more"}, {"ImageIds": [SOURCE]})
+    world.ws.add_response(
+        "describe_workspace_images",
+        {"Images": [image(SOURCE, update=False)]},
+        {"ImageIds": [SOURCE], "NextToken": "more"},
+    )
+    world.run(event("Create", props()))
+    assert f"source image {SOURCE} has no update available" in world.response()["Reason"]
 
 
 def test_a_tick_whose_describe_is_refused_judges_no_wait(world: World, caplog: pytest.LogCaptureFixture) -> None:
