@@ -13,7 +13,14 @@ from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import BundleImageProps
 from cdk_workspaces_image_handler.contract import BundleProps as P
 
-from ._props import known, refuse, tag_list
+from ._props import (
+    is_token,
+    judged,
+    judged_tags,
+    refuse,
+    removal_policy_problem,
+    tag_list,
+)
 from ._provider import WorkspacesImageProvider
 
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
@@ -57,9 +64,20 @@ class ComputeType(enum.Enum):
 
 def _capacity(gigabytes: float) -> str:
     """A volume size as CreateWorkspaceBundle takes it: a string of whole GB."""
+    if isinstance(gigabytes, str):
+        return gigabytes  # a string token
     if Token.is_unresolved(gigabytes):
         return Tokenization.stringify_number(gigabytes)
     return str(int(gigabytes))
+
+
+def _size(python_name: str, api_name: str, value: object) -> tuple[object, list[str]]:
+    """A volume size for the contract's rules, and what is wrong with its type: a number, or a token."""
+    if value is None or is_token(value):
+        return judged(value), []
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return contract.UNKNOWN, [contract.type_problem(contract.label_of(python_name, api_name), value, "a number")]
+    return value, []
 
 
 class WorkspaceBundle(Construct):
@@ -101,8 +119,10 @@ class WorkspaceBundle(Construct):
         removal_policy: Optional[RemovalPolicy] = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._validate(
+            image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags, removal_policy
+        )
         tags = dict(tags or {})
-        self._validate(image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags)
 
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.register_tag_keys(tags)
@@ -125,27 +145,41 @@ class WorkspaceBundle(Construct):
 
     def _validate(
         self,
-        image_id: str,
-        bundle_name: str,
-        description: str,
-        compute_type: ComputeType,
-        user_storage_gib: float,
-        root_storage_gib: Optional[float],
-        tags: Mapping[str, str],
+        image_id: object,
+        bundle_name: object,
+        description: object,
+        compute_type: object,
+        user_storage_gib: object,
+        root_storage_gib: object,
+        tags: object,
+        removal_policy: object,
     ) -> None:
-        if not isinstance(compute_type, ComputeType):
-            raise TypeError(f"{self.node.path}: compute_type must be a ComputeType, not {compute_type!r}")
-        problems = contract.bundle_problems(
-            bundle_name=known(bundle_name),
-            description=known(description),
-            image_id=known(image_id),
-            compute_type=compute_type.value,
-            tags={key: known(value) for key, value in tags.items()},
+        """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
+        types included), and what a custom resource cannot be."""
+        problems: list[str] = []
+        compute: object = contract.UNKNOWN
+        if isinstance(compute_type, ComputeType):
+            compute = compute_type.value
+        else:
+            label = contract.label_of("compute_type", "ComputeType.Name")
+            problems.append(contract.type_problem(label, compute_type, "a ComputeType"))
+        user, user_problems = _size("user_storage_gib", "UserStorage.Capacity", user_storage_gib)
+        root, root_problems = _size("root_storage_gib", "RootStorage.Capacity", root_storage_gib)
+        problems = (
+            contract.bundle_problems(
+                bundle_name=judged(bundle_name),
+                description=judged(description),
+                image_id=judged(image_id),
+                compute_type=compute,
+                tags={} if tags is None else judged_tags(tags),
+            )
+            + problems
+            + user_problems
+            + root_problems
+            # A pair is judged only when both sizes are known (an absent root size is known).
+            + contract.storage_problems(user, root)
         )
-        # A pair can be judged only when both sizes are known (an absent root size is known).
-        if not Token.is_unresolved(user_storage_gib) and not Token.is_unresolved(root_storage_gib):
-            problems += contract.storage_problems(user_storage_gib, root_storage_gib)
-        refuse(self, problems)
+        refuse(self, problems + [p for p in [removal_policy_problem(removal_policy)] if p])
 
 
 class WorkspaceBundleImage(Construct):
@@ -169,7 +203,11 @@ class WorkspaceBundleImage(Construct):
         self, scope: Construct, construct_id: str, *, bundle_id: str, image_id: str, restore_on_delete: bool = False
     ) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, contract.bundle_image_problems(bundle_id=known(bundle_id), image_id=known(image_id)))
+        problems = contract.bundle_image_problems(bundle_id=judged(bundle_id), image_id=judged(image_id))
+        if not isinstance(restore_on_delete, bool):
+            label = contract.label_of("restore_on_delete", "DeletionPolicy")
+            problems.append(contract.type_problem(label, restore_on_delete, "a bool"))
+        refuse(self, problems)
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_repoint(bundle_id)
         # The handler restores on every Delete it gets; the policy decides whether CloudFormation sends one.

@@ -32,12 +32,16 @@ class BundleImageRequest:
     image_id: str
 
 
+def request_problems(props: Mapping[str, Any]) -> list[str]:
+    """Every input rule the properties break, in the words synth uses for the same values."""
+    return contract.bundle_image_problems(bundle_id=props.get(P.BUNDLE_ID), image_id=props.get(P.IMAGE_ID))
+
+
 def parse_bundle_image_request(props: Mapping[str, Any], *, check: bool = True) -> BundleImageRequest:
-    require(props, P.BUNDLE_ID, P.IMAGE_ID)
-    request = BundleImageRequest(bundle_id=str(props[P.BUNDLE_ID]), image_id=str(props[P.IMAGE_ID]))
     if check:
-        refuse(contract.bundle_image_problems(bundle_id=request.bundle_id, image_id=request.image_id))
-    return request
+        refuse(request_problems(props))
+    require(props, P.BUNDLE_ID, P.IMAGE_ID)
+    return BundleImageRequest(bundle_id=str(props[P.BUNDLE_ID]), image_id=str(props[P.IMAGE_ID]))
 
 
 @dataclass(frozen=True)

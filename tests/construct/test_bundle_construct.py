@@ -20,6 +20,7 @@ from support.construct import (
     load_example_app,
     new_stack,
     only,
+    refused,
     render,
     statement_with,
     statements,
@@ -252,8 +253,60 @@ def test_bad_bundle_values_are_rejected_at_synth(override: dict[str, Any], expec
 
 
 def test_compute_type_must_be_the_enum() -> None:
-    with pytest.raises(TypeError, match="compute_type must be a ComputeType"):
+    with pytest.raises(ValueError, match=r"^Test/Standard: compute_type \(ComputeType.Name\) 'STANDARD' must be a "):
         bundle_stack(compute_type="STANDARD")
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        # None was taken for "unknown yet": the property was left out of the template, to fail only at deploy.
+        ({"image_id": None}, "image_id (ImageId) is missing (None); it is required"),
+        ({"bundle_name": None}, "bundle_name (BundleName) is missing (None); it is required"),
+        ({"description": None}, "description (BundleDescription) is missing (None); it is required"),
+        ({"compute_type": None}, "compute_type (ComputeType.Name) is missing (None); it is required"),
+        ({"user_storage_gib": None}, "user_storage_gib (UserStorage.Capacity) is missing (None); it is required"),
+        # NaN and the infinities crashed the jsii kernel, and every later synth of the process with it.
+        (
+            {"user_storage_gib": float("nan")},
+            "user_storage_gib (UserStorage.Capacity) nan must be a whole number of GB",
+        ),
+        (
+            {"user_storage_gib": float("inf")},
+            "user_storage_gib (UserStorage.Capacity) inf must be a whole number of GB",
+        ),
+        (
+            {"root_storage_gib": float("-inf")},
+            "root_storage_gib (RootStorage.Capacity) -inf must be a whole number of GB",
+        ),
+        ({"user_storage_gib": "50"}, "user_storage_gib (UserStorage.Capacity) '50' must be a number"),
+        ({"root_storage_gib": True}, "root_storage_gib (RootStorage.Capacity) True must be a number"),
+        ({"tags": ["team"]}, "tags (Tags) ['team'] must be a mapping of tag keys to values"),
+        ({"tags": {"team": 1}}, "tags (Tags) value of 'team' 1 must be a string"),
+        ({"removal_policy": 0}, "removal_policy (DeletionPolicy) 0 must be a RemovalPolicy"),
+    ],
+)
+def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(override: dict[str, Any], words: str) -> None:
+    stack = new_stack()
+    with refused(f"Test/Standard: {words}"):
+        WorkspaceBundle(stack, "Standard", **{"image_id": "wsi-0123456789", **BUNDLE_PROPS, **override})
+
+
+def test_bundle_image_refuses_none_and_non_bool_restore() -> None:
+    stack = new_stack()
+    with refused(
+        "Test/Apply: bundle_id (BundleId) is missing (None); it is required; image_id (ImageId) 5 must be a string"
+    ):
+        WorkspaceBundleImage(stack, "Apply", bundle_id=None, image_id=5)  # type: ignore[arg-type]
+    # A string is truthy: "false" made the DeletionPolicy Delete, so deleting the stack restored the bundle.
+    with refused("Test/Again: restore_on_delete (DeletionPolicy) 'false' must be a bool"):
+        WorkspaceBundleImage(
+            stack,
+            "Again",
+            bundle_id="wsb-0123456789",
+            image_id="wsi-0123456789",
+            restore_on_delete="false",  # type: ignore[arg-type]
+        )
 
 
 def test_tokens_skip_synth_validation_and_reach_the_handler() -> None:

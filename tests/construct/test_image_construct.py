@@ -23,6 +23,7 @@ from support.construct import (
     load_example_app,
     new_stack,
     only,
+    refused,
     render,
     statement_with,
     statements,
@@ -378,8 +379,38 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_no_update_behavior_must_be_the_enum() -> None:
-    with pytest.raises(TypeError, match="no_update_behavior"):
+    with pytest.raises(ValueError, match=r"^Test/Golden: no_update_behavior \(NoUpdateBehavior\) 'FAIL' must be a "):
         image_stack(no_update_behavior="FAIL")
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        # None was taken for "unknown yet": the property was left out of the template, to fail only at deploy.
+        ({"source_image_id": None}, "source_image_id (SourceImageId) is missing (None); it is required"),
+        ({"image_name": None}, "image_name (Name) is missing (None); it is required"),
+        ({"description": None}, "description (Description) is missing (None); it is required"),
+        ({"image_name": 2026}, "image_name (Name) 2026 must be a string"),
+        # These raised a bare TypeError or ValueError, naming neither the construct nor the prop.
+        ({"tags": "team=euc"}, "tags (Tags) 'team=euc' must be a mapping of tag keys to values"),
+        ({"tags": {"cost-center": 42}}, "tags (Tags) value of 'cost-center' 42 must be a string"),
+        ({"tags": {"team": None}}, "tags (Tags) value of 'team' None must be a string"),
+        ({"timeout": 3600}, "timeout (TimeoutSeconds) 3600 must be a Duration"),
+        ({"no_update_behavior": None}, "no_update_behavior (NoUpdateBehavior) is missing (None); it is required"),
+        ({"removal_policy": "DESTROY"}, "removal_policy (DeletionPolicy) 'DESTROY' must be a RemovalPolicy"),
+    ],
+)
+def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(override: dict[str, Any], words: str) -> None:
+    with refused(f"Test/Golden: {words}"):
+        image_stack(**override)
+
+
+def test_apply_to_bundle_refuses_none_and_non_string_ids_naming_the_image() -> None:
+    _, image = image_stack()
+    with refused("Test/Golden: bundle_id (BundleId) is missing (None); it is required"):
+        image.apply_to_bundle(None)  # type: ignore[arg-type]
+    with refused("Test/Golden: construct_id 7 must be a string"):
+        image.apply_to_bundle("wsb-0123456789", construct_id=7)  # type: ignore[arg-type]
 
 
 def test_tokens_skip_synth_validation() -> None:

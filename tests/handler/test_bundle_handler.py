@@ -182,6 +182,22 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     )
 
 
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ({"UserStorage": None}, "user_storage_gib (UserStorage.Capacity) is missing (None); it is required"),
+        ({"BundleName": ["golden"]}, "bundle_name (BundleName) ['golden'] must be a string"),
+    ],
+)
+def test_a_hand_written_template_is_judged_in_the_words_of_synth(
+    world: World, override: dict[str, Any], words: str
+) -> None:
+    world.run(bundle_event("Create", {**bundle_props(), **override}))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(words)
+
+
 # ---------------------------------------------------------------- update
 
 

@@ -565,6 +565,26 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     assert "source_image_id (SourceImageId) 'ami-123' must match the pattern" in answer["Reason"]
 
 
+def test_every_rule_a_hand_written_template_breaks_is_named_at_once(world: World) -> None:
+    bad = props(
+        Name=None,
+        Description={"Fn::Sub": "not resolved"},
+        Tags=[{"Key": "team", "Value": {"Ref": "Team"}}],
+        TimeoutSeconds="1e400",
+    )
+    world.run(event("Create", bad))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].split("; ") == [
+        "image_name (Name) is missing (None)",
+        "it is required",
+        "description (Description) {'Fn::Sub': 'not resolved'} must be a string",
+        "tags (Tags) value of 'team' {'Ref': 'Team'} must be a string",
+        # "1e400" is a float, an infinite one, and no int: the handler failed with Python's own words.
+        "timeout (TimeoutSeconds) '1e400' must be a number of seconds",
+    ]
+
+
 @pytest.mark.parametrize(
     ("code", "words"),
     [

@@ -134,7 +134,7 @@ def test_parse_request_reads_cloudformation_strings() -> None:
         }
     )
     assert (request.timeout_seconds, dict(request.tags), request.no_update_behavior) == (3600, {"a": "b"}, "FAIL")
-    with pytest.raises(errors.InvalidInputError, match="missing required properties: Name"):
+    with pytest.raises(errors.InvalidInputError, match=r"^image_name \(Name\) is missing \(None\); it is required$"):
         image_.parse_request({"SourceImageId": "wsi-source0001", "Description": "d"})
     with pytest.raises(errors.InvalidInputError, match=r"timeout \(TimeoutSeconds\) 'soon' must be a number"):
         image_.parse_request(
