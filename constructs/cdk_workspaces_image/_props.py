@@ -44,10 +44,12 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def removal_policy_problem(value: object) -> Optional[str]:
-    """None is the construct's default."""
-    if value is None or isinstance(value, RemovalPolicy):
+    """None is the construct's default; a RemovalPolicy must be one a custom resource can have."""
+    if value is None:
         return None
-    return contract.type_problem(contract.label_of("removal_policy", "DeletionPolicy"), value, "a RemovalPolicy")
+    if not isinstance(value, RemovalPolicy):
+        return contract.type_problem(contract.label_of("removal_policy", "DeletionPolicy"), value, "a RemovalPolicy")
+    return contract.removal_policy_problem(value.name)
 
 
 def refuse(scope: Construct, problems: Sequence[str]) -> None:

@@ -59,7 +59,8 @@ class UpdatedWorkspaceImage(Construct):
         ``NoUpdateBehavior.FAIL``.
     :param removal_policy: what happens to the image when the resource is deleted or replaced. Default:
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
-        first deployment rolls back). ``RETAIN`` and ``DESTROY`` are accepted.
+        first deployment rolls back). ``RETAIN`` and ``DESTROY`` are accepted; ``SNAPSHOT`` is not (a custom
+        resource has no snapshot).
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """

@@ -169,6 +169,12 @@ STORAGE_PAIRS = "root 80 with user 10, 50 or 100, or root 175 to 2000 with user 
 MAX_CUSTOM_BUNDLES = 50
 
 
+# What a removal policy may be. CloudFormation can snapshot only the resource types that list Snapshot in
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html, and a
+# custom resource is none of them (cfn-lint E3035 for DeletionPolicy, E3036 for UpdateReplacePolicy).
+REMOVAL_POLICIES: Final = ("RETAIN_ON_UPDATE_OR_DELETE", "RETAIN", "DESTROY")
+
+
 def broken_rules(problems: Sequence[str]) -> str:
     """Every broken rule at once, in one reason: the words synth and the handler both report."""
     return "; ".join(problems)
@@ -282,6 +288,18 @@ def wait_handle_problem(value: object) -> Optional[str]:
     """WaitHandle is the Ref of the image's AWS::CloudFormation::WaitConditionHandle, a URL; optional."""
     if value is not None and not isinstance(value, str):
         return f"WaitHandle {value!r} must be a string, the Ref of a WaitConditionHandle"
+    return None
+
+
+def removal_policy_problem(name: str) -> Optional[str]:
+    """A removal policy, by its name in RemovalPolicy: a custom resource cannot be snapshotted."""
+    if name not in REMOVAL_POLICIES:
+        return (
+            f"removal_policy (DeletionPolicy) RemovalPolicy.{name} must be one of "
+            f"{', '.join('RemovalPolicy.' + n for n in REMOVAL_POLICIES)}: CloudFormation snapshots only the "
+            "resource types the DeletionPolicy reference lists, and a custom resource is none of them "
+            "(cfn-lint E3035, E3036)"
+        )
     return None
 
 

@@ -292,6 +292,11 @@ def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(overrid
         WorkspaceBundle(stack, "Standard", **{"image_id": "wsi-0123456789", **BUNDLE_PROPS, **override})
 
 
+def test_snapshot_fails_synth_for_a_bundle_too() -> None:
+    with refused("Test/Standard: removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of ", whole=False):
+        bundle_stack(removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+
+
 def test_bundle_image_refuses_none_and_non_bool_restore() -> None:
     stack = new_stack()
     with refused(

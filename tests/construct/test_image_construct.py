@@ -405,6 +405,29 @@ def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(overrid
         image_stack(**override)
 
 
+def test_snapshot_fails_synth_because_a_custom_resource_has_none() -> None:
+    message = (
+        "Test/Golden: removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of "
+        "RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, RemovalPolicy.RETAIN, RemovalPolicy.DESTROY: "
+    )
+    with refused(message, whole=False):
+        image_stack(removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+
+
+def test_cfn_lint_refuses_snapshot_for_a_custom_resource() -> None:
+    """The fact behind the rule: the template SNAPSHOT made before is one cfn-lint refuses."""
+    from cfnlint.api import ManualArgs, lint
+
+    resource = {
+        "Type": "Custom::UpdatedWorkspaceImage",
+        "Properties": {"ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:provider"},
+        "DeletionPolicy": "Snapshot",
+        "UpdateReplacePolicy": "Snapshot",
+    }
+    matches = lint(json.dumps({"Resources": {"Golden": resource}}), config=ManualArgs(regions=[REGION]))
+    assert sorted(m.rule.id for m in matches) == ["E3035", "E3036"]
+
+
 def test_apply_to_bundle_refuses_none_and_non_string_ids_naming_the_image() -> None:
     _, image = image_stack()
     with refused("Test/Golden: bundle_id (BundleId) is missing (None); it is required"):

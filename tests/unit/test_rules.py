@@ -117,6 +117,17 @@ def test_missing_and_not_numeric_volume_sizes_name_the_rule(user: object, root: 
     assert contract.storage_problems(user, root) == [words]
 
 
+def test_snapshot_is_no_removal_policy_of_a_custom_resource() -> None:
+    assert [contract.removal_policy_problem(name) for name in contract.REMOVAL_POLICIES] == [None, None, None]
+    problem = contract.removal_policy_problem("SNAPSHOT")
+    assert problem is not None
+    assert problem.startswith(
+        "removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of "
+        "RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, RemovalPolicy.RETAIN, RemovalPolicy.DESTROY: "
+    )
+    assert "(cfn-lint E3035, E3036)" in problem
+
+
 def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None:
     for timeout in (900, 10800, 42600, 43200):
         assert contract.wait_condition_timeout(timeout) <= 43200
