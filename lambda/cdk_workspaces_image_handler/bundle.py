@@ -16,7 +16,7 @@ from . import contract
 from .cloudformation import Answer, ResourceEvent
 from .contract import BundleProps as P
 from .errors import InvalidInputError
-from .kernel import BUNDLE, TagChanges, refuse, require, tag_changes, tags_as_given, tags_from
+from .kernel import BUNDLE, TagChanges, refuse, require, tag_changes, tags_as_given, tags_from, unknown_properties
 from .lifecycle import OwnedLifecycle
 from .workspaces import Bundle
 
@@ -62,16 +62,16 @@ def _inside(props: Mapping[str, Any], python_name: str, key: str, inner: str, sh
     label = contract.label_of(python_name, key)
     if not isinstance(value, Mapping) or inner not in value:
         return contract.UNKNOWN, [f"{label} {value!r} must be an object {{{inner}: {shown}}}"]
-    return value[inner], []
+    return value[inner], [p for p in [contract.unknown_keys_problem(label, value, (inner,))] if p]
 
 
 def request_problems(props: Mapping[str, Any]) -> list[str]:
-    """Every input rule the properties break, in the words synth uses for the same values."""
+    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
     compute, compute_problems = _inside(props, "compute_type", P.COMPUTE_TYPE, P.NAME, "<compute type>")
     user, user_problems = _inside(props, "user_storage_gib", P.USER_STORAGE, P.CAPACITY, "<GB>")
     root, root_problems = _inside(props, "root_storage_gib", P.ROOT_STORAGE, P.CAPACITY, "<GB>")
     tags, tag_problems = tags_as_given(props.get(P.TAGS))
-    found = contract.bundle_problems(
+    found = unknown_properties(contract.BUNDLE_TYPE, props) + contract.bundle_problems(
         bundle_name=props.get(P.BUNDLE_NAME),
         description=props.get(P.BUNDLE_DESCRIPTION),
         image_id=props.get(P.IMAGE_ID),

@@ -13,7 +13,7 @@ from .cloudformation import Answer, ResourceEvent, not_created_id
 from .contract import Attributes
 from .contract import BundleImageProps as P
 from .errors import InvalidInputError, ServiceError
-from .kernel import BUNDLE, digest, refuse, require, resource_key
+from .kernel import BUNDLE, digest, refuse, require, resource_key, unknown_properties
 from .lifecycle import Lifecycle
 from .watch import Watch
 from .workspaces import Bundle
@@ -33,8 +33,10 @@ class BundleImageRequest:
 
 
 def request_problems(props: Mapping[str, Any]) -> list[str]:
-    """Every input rule the properties break, in the words synth uses for the same values."""
-    return contract.bundle_image_problems(bundle_id=props.get(P.BUNDLE_ID), image_id=props.get(P.IMAGE_ID))
+    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
+    return unknown_properties(contract.BUNDLE_IMAGE_TYPE, props) + contract.bundle_image_problems(
+        bundle_id=props.get(P.BUNDLE_ID), image_id=props.get(P.IMAGE_ID)
+    )
 
 
 def parse_bundle_image_request(props: Mapping[str, Any], *, check: bool = True) -> BundleImageRequest:

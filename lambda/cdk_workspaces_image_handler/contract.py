@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Optional, Union
 
 # ---------------------------------------------------------------- resource types and their properties
@@ -62,6 +62,37 @@ class BundleImageProps:
 
     BUNDLE_ID: Final = "BundleId"
     IMAGE_ID: Final = "ImageId"
+
+
+# CloudFormation's own properties of every custom resource: the function to invoke, and how long to wait for it
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+CLOUDFORMATION_PROPERTIES: Final = ("ServiceToken", "ServiceTimeout")
+
+# The properties each resource type takes besides CloudFormation's, in the order the construct writes them. Any
+# other is refused, so that a misspelt property (Timeout for TimeoutSeconds) fails instead of being ignored.
+PROPERTIES: Final[Mapping[str, tuple[str, ...]]] = {
+    IMAGE_TYPE: (
+        ImageProps.SOURCE_IMAGE_ID,
+        ImageProps.NAME,
+        ImageProps.DESCRIPTION,
+        ImageProps.TIMEOUT_SECONDS,
+        ImageProps.NO_UPDATE_BEHAVIOR,
+        ImageProps.WAIT_HANDLE,
+        ImageProps.TAGS,
+    ),
+    BUNDLE_TYPE: (
+        BundleProps.BUNDLE_NAME,
+        BundleProps.BUNDLE_DESCRIPTION,
+        BundleProps.IMAGE_ID,
+        BundleProps.COMPUTE_TYPE,
+        BundleProps.USER_STORAGE,
+        BundleProps.ROOT_STORAGE,
+        BundleProps.TAGS,
+    ),
+    BUNDLE_IMAGE_TYPE: (BundleImageProps.BUNDLE_ID, BundleImageProps.IMAGE_ID),
+}
+# The keys of one tag in Tags, as WorkSpaces takes it.
+TAG_KEYS: Final = ("Key", "Value")
 
 
 class Attributes:
@@ -224,6 +255,30 @@ def type_problem(label: str, value: object, expected: str) -> str:
     if value is None:
         return _missing(label)
     return f"{label} {value!r} must be {expected}"
+
+
+def _these(names: Sequence[object], noun: str, nouns: str) -> str:
+    return f"the {noun if len(names) == 1 else nouns} {', '.join(repr(n) for n in names)}"
+
+
+def unknown_properties_problem(resource_type: str, given: Iterable[object]) -> Optional[str]:
+    """Properties the resource type does not take, named with those it does."""
+    takes = PROPERTIES[resource_type]
+    unknown = [key for key in given if key not in takes and key not in CLOUDFORMATION_PROPERTIES]
+    if not unknown:
+        return None
+    return (
+        f"remove or rename {_these(unknown, 'property', 'properties')}, which {resource_type} does not take; "
+        f"it takes {', '.join(takes)}, and CloudFormation's {' and '.join(CLOUDFORMATION_PROPERTIES)}"
+    )
+
+
+def unknown_keys_problem(label: str, value: Mapping[object, object], takes: Sequence[str]) -> Optional[str]:
+    """Keys of an object property (ComputeType, a storage size, a tag) that it does not take."""
+    unknown = [key for key in value if key not in takes]
+    if not unknown:
+        return None
+    return f"remove or rename {_these(unknown, 'key', 'keys')} of {label} {dict(value)!r}; it takes {', '.join(takes)}"
 
 
 def _length(label: str, value: str, low: int, high: int) -> Optional[str]:

@@ -20,6 +20,7 @@ from .kernel import (
     tag_changes,
     tags_as_given,
     tags_from,
+    unknown_properties,
 )
 from .lifecycle import OwnedLifecycle
 from .workspaces import Image
@@ -55,10 +56,10 @@ def _timeout(raw: Any) -> tuple[int | None, str | None]:
 
 
 def request_problems(props: Mapping[str, Any]) -> list[str]:
-    """Every input rule the properties break, in the words synth uses for the same values."""
+    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
     tags, tag_problems = tags_as_given(props.get(P.TAGS))
     timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
-    found = contract.image_problems(
+    found = unknown_properties(contract.IMAGE_TYPE, props) + contract.image_problems(
         source_image_id=props.get(P.SOURCE_IMAGE_ID),
         image_name=props.get(P.NAME),
         description=props.get(P.DESCRIPTION),

@@ -92,6 +92,11 @@ def require(props: Mapping[str, Any], *keys: str) -> None:
         raise InvalidInputError(f"missing required properties: {', '.join(missing)}")
 
 
+def unknown_properties(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """Properties the type does not take: a misspelt one would otherwise be ignored."""
+    return [p for p in [contract.unknown_properties_problem(resource_type, props)] if p]
+
+
 def _tags_shape(value: Any) -> str | None:
     if not isinstance(value, list) or not all(isinstance(t, Mapping) and "Key" in t for t in value):
         return f"tags (Tags) {value!r} must be a list of {{Key, Value}} objects"
@@ -109,11 +114,12 @@ def tags_as_given(value: Any) -> tuple[dict[str, Any], list[str]]:
     tags: dict[str, Any] = {}
     problems: list[str] = []
     for item in value:
+        extra = contract.unknown_keys_problem("a tag of tags (Tags)", item, contract.TAG_KEYS)
         key = item["Key"]
+        wrong_key = None if isinstance(key, str) else contract.tag_key_problem(key)
+        problems += [p for p in (extra, wrong_key) if p]
         if isinstance(key, str):
             tags[key] = item.get("Value", "")
-        else:
-            problems += [p for p in [contract.tag_key_problem(key)] if p]
     return tags, problems
 
 

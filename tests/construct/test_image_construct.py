@@ -14,6 +14,7 @@ from aws_cdk.assertions import Match, Template
 from support import ROOT
 from support.construct import (
     ACCOUNT,
+    NO_BUNDLING,
     PROPS,
     REGION,
     actions,
@@ -473,6 +474,19 @@ def test_validation_uses_the_handlers_own_contract() -> None:
     assert vars(image_module)["contract"] is contract
     assert Path(contract.__file__).resolve() == (ROOT / "lambda" / "cdk_workspaces_image_handler" / "contract.py")
     assert contract.OWNER_TAG_KEY == OWNER_TAG_KEY
+
+
+def test_every_property_the_constructs_write_is_one_the_handler_takes() -> None:
+    """The handler refuses properties its type does not take; the constructs' own must never be among them."""
+    from cdk_workspaces_image_handler import contract
+
+    stack = every_resource_type(cdk.App(context=NO_BUNDLING))
+    customs = [
+        r for r in Template.from_stack(stack).to_json()["Resources"].values() if r["Type"].startswith("Custom::")
+    ]
+    assert sorted(r["Type"] for r in customs) == sorted(contract.PROPERTIES)
+    for resource in customs:
+        assert contract.unknown_properties_problem(resource["Type"], resource["Properties"]) is None
 
 
 # --- the example app: cdk-nag and cfn-lint -------------------------------------------------------------------------

@@ -565,24 +565,53 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     assert "source_image_id (SourceImageId) 'ami-123' must match the pattern" in answer["Reason"]
 
 
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_a_misspelt_property_fails_naming_it_and_those_the_type_takes(world: World, request_type: str) -> None:
+    """A hand-written template's Timeout (for TimeoutSeconds) was ignored: the image waited the default 3 hours."""
+    misspelt = {k: v for k, v in props(Timeout="3600").items() if k != "TimeoutSeconds"}
+    old = props() if request_type == "Update" else None
+    world.run(event(request_type, misspelt, physical_id=NEW if old else None, old=old))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take; it takes "
+        "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, Tags, and CloudFormation's "
+        "ServiceToken and ServiceTimeout"
+    )
+
+
 def test_every_rule_a_hand_written_template_breaks_is_named_at_once(world: World) -> None:
     bad = props(
         Name=None,
         Description={"Fn::Sub": "not resolved"},
-        Tags=[{"Key": "team", "Value": {"Ref": "Team"}}],
+        Tags=[{"Key": "team", "Value": {"Ref": "Team"}, "Propagate": "true"}],
         TimeoutSeconds="1e400",
+        Timeout="3600",
     )
     world.run(event("Create", bad))
     answer = world.response()
     assert answer["Status"] == "FAILED"
     assert answer["Reason"].split("; ") == [
+        "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take",
+        "it takes SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, Tags, and "
+        "CloudFormation's ServiceToken and ServiceTimeout",
         "image_name (Name) is missing (None)",
         "it is required",
         "description (Description) {'Fn::Sub': 'not resolved'} must be a string",
         "tags (Tags) value of 'team' {'Ref': 'Team'} must be a string",
+        "remove or rename the key 'Propagate' of a tag of tags (Tags) {'Key': 'team', 'Value': {'Ref': 'Team'}, "
+        "'Propagate': 'true'}",
+        "it takes Key, Value",
         # "1e400" is a float, an infinite one, and no int: the handler failed with Python's own words.
         "timeout (TimeoutSeconds) '1e400' must be a number of seconds",
     ]
+
+
+def test_a_rollback_delete_after_a_refused_create_touches_nothing(world: World) -> None:
+    """The Delete looks for what the Create may have made without judging the properties it refused."""
+    world.owned([])
+    world.run(event("Delete", props(Timeout="3600"), physical_id="not-created:GoldenResource"))
+    assert world.response()["Status"] == "SUCCESS"
 
 
 @pytest.mark.parametrize(

@@ -128,6 +128,43 @@ def test_snapshot_is_no_removal_policy_of_a_custom_resource() -> None:
     assert "(cfn-lint E3035, E3036)" in problem
 
 
+@pytest.mark.parametrize(
+    ("resource_type", "given", "words"),
+    [
+        (
+            contract.IMAGE_TYPE,
+            ["ServiceToken", "ServiceTimeout", "SourceImageId", "Timeout"],
+            "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take; it takes "
+            "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, Tags, and "
+            "CloudFormation's ServiceToken and ServiceTimeout",
+        ),
+        (
+            contract.BUNDLE_TYPE,
+            ["Name", "RootStorage", "Description"],
+            "remove or rename the properties 'Name', 'Description', which Custom::WorkspaceBundle does not take; "
+            "it takes BundleName, BundleDescription, ImageId, ComputeType, UserStorage, RootStorage, Tags, and",
+        ),
+        (
+            contract.BUNDLE_IMAGE_TYPE,
+            ["BundleId", "ImageId", "RestoreOnDelete"],
+            "remove or rename the property 'RestoreOnDelete', which Custom::WorkspaceBundleImage does not take; "
+            "it takes BundleId, ImageId, and",
+        ),
+    ],
+)
+def test_unknown_properties_are_named_with_those_the_type_takes(
+    resource_type: str, given: list[str], words: str
+) -> None:
+    problem = contract.unknown_properties_problem(resource_type, given)
+    assert problem is not None
+    assert problem.startswith(words)
+
+
+def test_the_properties_cloudformation_adds_and_the_types_own_are_known() -> None:
+    for resource_type, takes in contract.PROPERTIES.items():
+        assert contract.unknown_properties_problem(resource_type, [*takes, *contract.CLOUDFORMATION_PROPERTIES]) is None
+
+
 def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None:
     for timeout in (900, 10800, 42600, 43200):
         assert contract.wait_condition_timeout(timeout) <= 43200
