@@ -14,6 +14,9 @@ from cdk_workspaces_image_handler.contract import BundleImageProps
 from cdk_workspaces_image_handler.contract import BundleProps as P
 
 from ._props import (
+    duplicate_name_problem,
+    enrol,
+    enrolled,
     is_token,
     judged,
     judged_tags,
@@ -122,6 +125,7 @@ class WorkspaceBundle(Construct):
         self._validate(
             image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags, removal_policy
         )
+        self._bundle_name = bundle_name
         tags = dict(tags or {})
 
         provider = WorkspacesImageProvider.get_or_create(self)
@@ -142,6 +146,7 @@ class WorkspaceBundle(Construct):
         self.resource = provider.serve(self, contract.BUNDLE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
         # The attribute, not the Ref: the same value, but it reads as what it is.
         self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
+        enrol(self)
 
     def _validate(
         self,
@@ -155,7 +160,7 @@ class WorkspaceBundle(Construct):
         removal_policy: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
-        types included), and what a custom resource cannot be."""
+        types included), what a custom resource cannot be, and the names of the app's other bundles."""
         problems: list[str] = []
         compute: object = contract.UNKNOWN
         if isinstance(compute_type, ComputeType):
@@ -179,7 +184,11 @@ class WorkspaceBundle(Construct):
             # A pair is judged only when both sizes are known (an absent root size is known).
             + contract.storage_problems(user, root)
         )
-        refuse(self, problems + [p for p in [removal_policy_problem(removal_policy)] if p])
+        others = [(bundle, bundle._bundle_name) for bundle in enrolled(self, WorkspaceBundle)]
+        # CreateWorkspaceBundle refuses a name in use (ResourceAlreadyExistsException), even one of a bundle deleted
+        # less than 2 hours ago: https://docs.aws.amazon.com/workspaces/latest/adminguide/delete_bundle.html
+        duplicate = duplicate_name_problem(self, "bundle", "bundle_name", P.BUNDLE_NAME, bundle_name, others)
+        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
 
 
 class WorkspaceBundleImage(Construct):
@@ -221,3 +230,4 @@ class WorkspaceBundleImage(Construct):
         # Referencing these waits until the bundle uses the image.
         self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
         self.previous_image_id: str = self.resource.get_att_string(contract.Attributes.PREVIOUS_IMAGE_ID)
+        enrol(self)

@@ -15,6 +15,9 @@ from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
 from ._props import (
+    duplicate_name_problem,
+    enrol,
+    enrolled,
     judged,
     judged_tags,
     refuse,
@@ -49,6 +52,7 @@ class UpdatedWorkspaceImage(Construct):
     :param source_image_id: the image to update (``wsi-`` and 9 to 63 characters of ``[0-9a-z]``); a string or
         a token. Only Windows 10, Server 2016 and Server 2019 images can be updated.
     :param image_name: name of the new image, 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; a string or a token.
+        Synth refuses a name another image of the app has in the same account and Region.
     :param description: description of the new image, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
     :param tags: tags of the new image. Default: no tags. At most 49 (one of the image's 50 is the ownership
         tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``; values at most
@@ -80,6 +84,7 @@ class UpdatedWorkspaceImage(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._validate(source_image_id, image_name, description, tags, timeout, no_update_behavior, removal_policy)
+        self._image_name = image_name
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         tags = dict(tags or {})
 
@@ -126,6 +131,7 @@ class UpdatedWorkspaceImage(Construct):
         self.image_id: str = Fn.select(
             0, [self.resource.get_att_string(contract.Attributes.IMAGE_ID), self.wait_condition.ref]
         )
+        enrol(self)
 
     def apply_to_bundle(
         self, bundle_id: str, *, restore_on_delete: bool = False, construct_id: Optional[str] = None
@@ -165,7 +171,7 @@ class UpdatedWorkspaceImage(Construct):
         removal_policy: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
-        types included), and what a custom resource cannot be."""
+        types included), what a custom resource cannot be, and the names of the app's other images."""
         problems: list[str] = []
         behavior: object = contract.UNKNOWN
         if isinstance(no_update_behavior, NoUpdateBehavior):
@@ -190,4 +196,9 @@ class UpdatedWorkspaceImage(Construct):
             )
             + problems
         )
-        refuse(self, problems + [p for p in [removal_policy_problem(removal_policy)] if p])
+        others = [(image, image._image_name) for image in enrolled(self, UpdatedWorkspaceImage)]
+        # Whether WorkSpaces lets two images share a name is undocumented, but CreateUpdatedWorkspaceImage lists
+        # ResourceAlreadyExistsException (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html),
+        # and the handler finds the image a retry made by its name.
+        duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, others)
+        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])

@@ -297,6 +297,18 @@ def test_snapshot_fails_synth_for_a_bundle_too() -> None:
         bundle_stack(removal_policy=cdk.RemovalPolicy.SNAPSHOT)
 
 
+def test_a_bundle_name_used_twice_in_the_app_fails_synth() -> None:
+    stack, image, _ = bundle_stack()
+    message = (
+        "Test/Power: bundle_name (BundleName) 'golden-standard' is also the bundle_name of Test/Standard "
+        "(in this stack); choose another bundle_name: each bundle of an account and Region needs a name of its own"
+    )
+    with refused(message):
+        WorkspaceBundle(stack, "Power", image_id=image.image_id, **BUNDLE_PROPS)
+    # An image may share its name with a bundle: they are named apart.
+    WorkspaceBundle(stack, "Named", image_id=image.image_id, **{**BUNDLE_PROPS, "bundle_name": PROPS["image_name"]})
+
+
 def test_bundle_image_refuses_none_and_non_bool_restore() -> None:
     stack = new_stack()
     with refused(

@@ -331,7 +331,8 @@ def test_two_stacks_with_the_same_construct_path_get_their_own_rule_and_table() 
     app = cdk.App(context={"aws:cdk:bundling-stacks": []})
     stacks = [cdk.Stack(app, name.title().replace("-", ""), stack_name=name) for name in ("dev-golden", "prod-golden")]
     for stack in stacks:
-        UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+        # Each its own image_name: two environment-agnostic stacks may deploy to one account and Region.
+        UpdatedWorkspaceImage(stack, "Golden", **{**PROPS, "image_name": stack.stack_name})
     templates = [Template.from_stack(stack) for stack in stacks]
     for template in templates:
         # Fixed names would collide; these resolve per stack (AWS::StackId) or are chosen by CloudFormation.
@@ -427,6 +428,68 @@ def test_cfn_lint_refuses_snapshot_for_a_custom_resource() -> None:
     }
     matches = lint(json.dumps({"Resources": {"Golden": resource}}), config=ManualArgs(regions=[REGION]))
     assert sorted(m.rule.id for m in matches) == ["E3035", "E3036"]
+
+
+def env_stack(app: cdk.App, name: str, account: str | None = ACCOUNT, region: str | None = REGION) -> cdk.Stack:
+    env = cdk.Environment(account=account, region=region) if account or region else None
+    return cdk.Stack(app, name, env=env)
+
+
+def test_a_name_used_twice_in_a_stack_fails_synth() -> None:
+    stack, _ = image_stack()
+    message = (
+        "Test/Again: image_name (Name) 'golden' is also the image_name of Test/Golden (in this stack); "
+        "choose another image_name: each image of an account and Region needs a name of its own"
+    )
+    with refused(message):
+        UpdatedWorkspaceImage(stack, "Again", **PROPS)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "where"),
+    [
+        ((ACCOUNT, REGION), (ACCOUNT, REGION), "in stack Dev, which deploys to the same account and Region"),
+        (
+            (None, None),
+            (None, None),
+            "in stack Dev, environment-agnostic like this one, so it may deploy to the same account and Region",
+        ),
+    ],
+)
+def test_a_name_used_by_a_stack_of_the_same_account_and_region_fails_synth(
+    first: tuple[str | None, str | None], second: tuple[str | None, str | None], where: str
+) -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    UpdatedWorkspaceImage(env_stack(app, "Dev", *first), "Golden", **PROPS)
+    with refused(
+        f"Prod/Golden: image_name (Name) 'golden' is also the image_name of Dev/Golden ({where});", whole=False
+    ):
+        UpdatedWorkspaceImage(env_stack(app, "Prod", *second), "Golden", **PROPS)
+
+
+@pytest.mark.parametrize(
+    "second",
+    [(ACCOUNT, "us-east-1"), ("444455556666", REGION), (None, None)],
+    ids=["another Region", "another account", "an environment-agnostic stack"],
+)
+def test_a_name_may_repeat_where_the_stacks_deploy_elsewhere(second: tuple[str | None, str | None]) -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    UpdatedWorkspaceImage(env_stack(app, "Dev"), "Golden", **PROPS)
+    UpdatedWorkspaceImage(env_stack(app, "Prod", *second), "Golden", **PROPS)
+
+
+def test_names_only_a_token_gives_are_left_to_deploy_time() -> None:
+    stack = new_stack()
+    name = cdk.CfnParameter(stack, "Name", type="String").value_as_string
+    UpdatedWorkspaceImage(stack, "A", **{**PROPS, "image_name": name})
+    UpdatedWorkspaceImage(stack, "B", **{**PROPS, "image_name": name})
+
+
+def test_a_rejected_image_is_not_compared_with() -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match="source_image_id"):
+        UpdatedWorkspaceImage(stack, "Broken", **{**PROPS, "source_image_id": "nope"})
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS)
 
 
 def test_apply_to_bundle_refuses_none_and_non_string_ids_naming_the_image() -> None:
