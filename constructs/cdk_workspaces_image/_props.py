@@ -1,7 +1,7 @@
 """How the constructs turn their props into custom resource properties, and report broken rules.
 
 The rules on values are the handler's own (contract.py). What only synth can see, the whole app, is here:
-which constructs of this library share a name across stacks.
+which constructs of this library share a name, a bundle or an image across stacks.
 """
 
 from __future__ import annotations
@@ -86,6 +86,11 @@ def _place(stack: Stack) -> tuple[Optional[str], Optional[str]]:
     )
 
 
+def region_of(scope: IConstruct) -> Optional[str]:
+    """The Region the stack of `scope` deploys to, when synth knows it."""
+    return _place(Stack.of(scope))[1]
+
+
 def shared_place(scope: IConstruct, other: IConstruct) -> Optional[str]:
     """Where `other` is, said from `scope`, when both deploy to the same account and Region; else None.
 
@@ -127,3 +132,8 @@ def duplicate_name_problem(
                 f"({where}); choose another {python_name}: each {noun} of an account and Region needs a name of its own"
             )
     return None
+
+
+def refers_to(value: object, token: str) -> bool:
+    """Does `value` (a prop) carry `token`, the string of an attribute of another construct?"""
+    return isinstance(value, str) and token in value

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from aws_cdk import RemovalPolicy, Token, Tokenization
+from aws_cdk import RemovalPolicy, Stack, Token, Tokenization
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
@@ -20,7 +20,9 @@ from ._props import (
     is_token,
     judged,
     judged_tags,
+    refers_to,
     refuse,
+    region_of,
     removal_policy_problem,
     tag_list,
 )
@@ -81,6 +83,27 @@ def _size(python_name: str, api_name: str, value: object) -> tuple[object, list[
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return contract.UNKNOWN, [contract.type_problem(contract.label_of(python_name, api_name), value, "a number")]
     return value, []
+
+
+def _image_elsewhere_problem(scope: Construct, image_id: object) -> Optional[str]:
+    """An image_id of an UpdatedWorkspaceImage of the app whose stack deploys to another Region.
+
+    Images and bundles belong to one Region: a bundle uses an image of its own Region, and an image is taken to
+    another only by copying it (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html).
+    """
+    from .image import UpdatedWorkspaceImage  # image.py imports this module
+
+    for image in enrolled(scope, UpdatedWorkspaceImage):
+        if not refers_to(image_id, image.image_id) or Stack.of(image) is Stack.of(scope):
+            continue
+        here, there = region_of(scope), region_of(image)
+        if here and there and here != there:
+            return (
+                f"image_id (ImageId) is the image_id of {image.node.path}, made in Region {there}, but this stack "
+                f"deploys to {here}; make the image in {here} (or this stack in {there}): a bundle can use only "
+                "an image of its own Region"
+            )
+    return None
 
 
 class WorkspaceBundle(Construct):
@@ -146,6 +169,8 @@ class WorkspaceBundle(Construct):
         self.resource = provider.serve(self, contract.BUNDLE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
         # The attribute, not the Ref: the same value, but it reads as what it is.
         self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
+        # The tokens that stand for the bundle's id (its attribute and its Ref), for apply_to_bundle to recognise.
+        self._names = (self.bundle_id, self.resource.ref)
         enrol(self)
 
     def _validate(
@@ -160,7 +185,8 @@ class WorkspaceBundle(Construct):
         removal_policy: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
-        types included), what a custom resource cannot be, and the names of the app's other bundles."""
+        types included), what a custom resource cannot be, the names of the app's other bundles, and the
+        Region of its image."""
         problems: list[str] = []
         compute: object = contract.UNKNOWN
         if isinstance(compute_type, ComputeType):
@@ -188,7 +214,26 @@ class WorkspaceBundle(Construct):
         # CreateWorkspaceBundle refuses a name in use (ResourceAlreadyExistsException), even one of a bundle deleted
         # less than 2 hours ago: https://docs.aws.amazon.com/workspaces/latest/adminguide/delete_bundle.html
         duplicate = duplicate_name_problem(self, "bundle", "bundle_name", P.BUNDLE_NAME, bundle_name, others)
-        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+        elsewhere = _image_elsewhere_problem(self, image_id)
+        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate, elsewhere) if p])
+
+
+def _managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str]:
+    """A bundle_id of a WorkspaceBundle of the app: that construct manages the bundle's image itself."""
+    for bundle in enrolled(scope, WorkspaceBundle):
+        if not any(refers_to(bundle_id, token) for token in bundle._names):
+            continue
+        if Stack.of(bundle) is Stack.of(scope):
+            # The provider's role may update that bundle only, so its policy names the bundle, which needs the
+            # provider to exist: a circular dependency (cfn-lint E3004).
+            why = "in this stack, where re-pointing it would make a circular dependency (cfn-lint E3004)"
+        else:
+            why = "whose bundle the handler would refuse to re-point at deploy time"
+        return (
+            f"bundle_id (BundleId) is the bundle_id of the WorkspaceBundle {bundle.node.path}, {why}; "
+            f"{contract.MANAGED_BUNDLE_FIX}"
+        )
+    return None
 
 
 class WorkspaceBundleImage(Construct):
@@ -216,7 +261,9 @@ class WorkspaceBundleImage(Construct):
         if not isinstance(restore_on_delete, bool):
             label = contract.label_of("restore_on_delete", "DeletionPolicy")
             problems.append(contract.type_problem(label, restore_on_delete, "a bool"))
-        refuse(self, problems)
+        managed = _managed_bundle_problem(self, bundle_id)
+        elsewhere = _image_elsewhere_problem(self, image_id)
+        refuse(self, problems + [p for p in (managed, elsewhere) if p])
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_repoint(bundle_id)
         # The handler restores on every Delete it gets; the policy decides whether CloudFormation sends one.

@@ -139,7 +139,7 @@ def plan_apply(
     if contract.OWNER_TAG_KEY in tags:
         return ApplyPlan(
             f"bundle {bid} is managed by a WorkspaceBundle (it carries the ownership tag {contract.OWNER_TAG_KEY!r}); "
-            "change that WorkspaceBundle's image_id instead of applying an image to it"
+            + contract.MANAGED_BUNDLE_FIX
         )
     call = bundle.image_id != request.image_id
     earlier = Marker.parse(tags.get(contract.APPLIED_TAG_KEY))

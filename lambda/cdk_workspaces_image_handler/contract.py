@@ -205,6 +205,9 @@ MAX_CUSTOM_BUNDLES = 50
 # custom resource is none of them (cfn-lint E3035 for DeletionPolicy, E3036 for UpdateReplacePolicy).
 REMOVAL_POLICIES: Final = ("RETAIN_ON_UPDATE_OR_DELETE", "RETAIN", "DESTROY")
 
+# What to do instead of re-pointing a bundle a WorkspaceBundle manages: synth and the handler both say it.
+MANAGED_BUNDLE_FIX: Final = "change that WorkspaceBundle's image_id instead of applying an image to it"
+
 
 def broken_rules(problems: Sequence[str]) -> str:
     """Every broken rule at once, in one reason: the words synth and the handler both report."""

@@ -309,6 +309,83 @@ def test_a_bundle_name_used_twice_in_the_app_fails_synth() -> None:
     WorkspaceBundle(stack, "Named", image_id=image.image_id, **{**BUNDLE_PROPS, "bundle_name": PROPS["image_name"]})
 
 
+def regional_app() -> tuple[cdk.App, UpdatedWorkspaceImage]:
+    app = cdk.App(context=NO_BUNDLING)
+    images = cdk.Stack(app, "Images", env=cdk.Environment(account=ACCOUNT, region="us-east-1"))
+    return app, UpdatedWorkspaceImage(images, "Golden", **PROPS)
+
+
+def test_a_bundle_on_an_image_of_another_region_fails_synth() -> None:
+    """Even where CDK could pass the id across Regions (cross_region_references), WorkSpaces could not use it."""
+    app, image = regional_app()
+    bundles = cdk.Stack(
+        app, "Bundles", env=cdk.Environment(account=ACCOUNT, region=REGION), cross_region_references=True
+    )
+    message = (
+        "Bundles/Standard: image_id (ImageId) is the image_id of Images/Golden, made in Region us-east-1, but this "
+        f"stack deploys to {REGION}; make the image in {REGION} (or this stack in us-east-1): a bundle can use only "
+        "an image of its own Region"
+    )
+    with refused(message):
+        WorkspaceBundle(bundles, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+    with refused(message.replace("Bundles/Standard", "Bundles/Apply"), whole=False):
+        WorkspaceBundleImage(bundles, "Apply", bundle_id="wsb-0123456789", image_id=image.image_id)
+
+
+def test_a_bundle_on_an_image_of_another_stack_of_its_region_is_fine() -> None:
+    app, image = regional_app()
+    bundles = cdk.Stack(app, "Bundles", env=cdk.Environment(account=ACCOUNT, region="us-east-1"))
+    WorkspaceBundle(bundles, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+
+
+def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_in_the_stack_fails_synth() -> None:
+    stack, image, bundle = bundle_stack()
+    message = (
+        "Test/Golden/Own: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle Test/Standard, in this "
+        "stack, where re-pointing it would make a circular dependency (cfn-lint E3004); change that "
+        "WorkspaceBundle's image_id instead of applying an image to it"
+    )
+    with refused(message):
+        image.apply_to_bundle(bundle.bundle_id, construct_id="Own")
+    with refused(message.replace("Golden/Own", "Ref"), whole=False):
+        WorkspaceBundleImage(stack, "Ref", bundle_id=bundle.resource.ref, image_id=image.image_id)
+
+
+def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_in_the_stack_is_a_cycle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fact behind the rule: without it, the template has a circular dependency (through the provider's
+    policy, which names the bundle it may update)."""
+    from cfnlint.api import ManualArgs, lint
+
+    from cdk_workspaces_image import bundle as bundle_module
+
+    monkeypatch.setattr(bundle_module, "_managed_bundle_problem", lambda *_: None)
+    app = cdk.App(context=NO_BUNDLING, outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    bundle = WorkspaceBundle(stack, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+    image.apply_to_bundle(bundle.bundle_id, construct_id="Own")
+    template = app.synth().get_stack_by_name("Test").template
+    assert "E3004" in {m.rule.id for m in lint(json.dumps(template), config=ManualArgs(regions=[REGION]))}
+
+
+def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_elsewhere_fails_synth() -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    first = cdk.Stack(app, "First", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(first, "Golden", **PROPS)
+    bundle = WorkspaceBundle(first, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+    second = cdk.Stack(app, "Second", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    other = UpdatedWorkspaceImage(second, "Other", **{**PROPS, "image_name": "other"})
+    message = (
+        "Second/Other/Own: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle First/Standard, whose bundle "
+        "the handler would refuse to re-point at deploy time; change that WorkspaceBundle's image_id instead of "
+        "applying an image to it"
+    )
+    with refused(message):
+        other.apply_to_bundle(bundle.bundle_id, construct_id="Own")
+
+
 def test_bundle_image_refuses_none_and_non_bool_restore() -> None:
     stack = new_stack()
     with refused(
