@@ -1,19 +1,45 @@
-"""How the constructs turn their props into custom resource properties, and report broken rules."""
+"""How the constructs turn their props into custom resource properties, and report broken rules.
+
+The rules on values are the handler's own (contract.py). What only synth can see, the whole app, is here:
+which constructs of this library share a name, a bundle or an image across stacks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Optional
+import math
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Optional, TypeVar
 
-from aws_cdk import Token
-from constructs import Construct
+from aws_cdk import RemovalPolicy, Stack, Token
+from constructs import Construct, IConstruct
 
 from cdk_workspaces_image_handler import contract
 
+C = TypeVar("C", bound=Construct)
 
-def known(value: str) -> Optional[str]:
-    """The value when synth knows it; None for a token, which the handler judges at deploy time."""
-    return None if Token.is_unresolved(value) else value
+
+def judged(value: object) -> object:
+    """The value for the contract's rules: UNKNOWN for a token, which the handler judges once it is resolved;
+    anything else as given, None and wrong types included, so that they break a rule instead of being left out.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        # No token is NaN or infinite, and the jsii kernel cannot take them (JSON has neither): it would crash.
+        return value
+    return contract.UNKNOWN if Token.is_unresolved(value) else value
+
+
+def judged_tags(tags: object) -> object:
+    """A tag map for the contract's rules, each token value UNKNOWN; anything but a mapping as given."""
+    if not isinstance(tags, Mapping):
+        return tags
+    return {key: judged(value) for key, value in tags.items()}
+
+
+def is_token(value: object) -> bool:
+    return judged(value) is contract.UNKNOWN
 
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
@@ -21,7 +47,93 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
 
 
+def removal_policy_problem(value: object) -> Optional[str]:
+    """None is the construct's default; a RemovalPolicy must be one a custom resource can have."""
+    if value is None:
+        return None
+    if not isinstance(value, RemovalPolicy):
+        return contract.type_problem(contract.label_of("removal_policy", "DeletionPolicy"), value, "a RemovalPolicy")
+    return contract.removal_policy_problem(value.name)
+
+
 def refuse(scope: Construct, problems: Sequence[str]) -> None:
     """Fail synth with every broken rule at once, naming the construct."""
     if problems:
         raise ValueError(f"{scope.node.path}: {contract.broken_rules(problems)}")
+
+
+# ---------------------------------------------------------------- the whole app
+
+# This library's constructs in each app (by root), once each is valid: what the rules across stacks compare with.
+# Walking the construct tree instead costs a jsii call per construct, for every construct made.
+_ENROLLED: weakref.WeakKeyDictionary[IConstruct, list[Construct]] = weakref.WeakKeyDictionary()
+
+
+def enrol(construct: Construct) -> None:
+    """Make a construct, valid and complete, one the rules across stacks compare later ones with."""
+    _ENROLLED.setdefault(construct.node.root, []).append(construct)
+
+
+def enrolled(scope: Construct, kind: type[C]) -> list[C]:
+    """The constructs of this kind in the app of `scope`, in the order they were made."""
+    return [c for c in _ENROLLED.get(scope.node.root, []) if isinstance(c, kind)]
+
+
+def _place(stack: Stack) -> tuple[Optional[str], Optional[str]]:
+    """The account and Region a stack deploys to, each None where synth does not know it (environment-agnostic)."""
+    return (None if Token.is_unresolved(stack.account) else stack.account), (
+        None if Token.is_unresolved(stack.region) else stack.region
+    )
+
+
+def region_of(scope: IConstruct) -> Optional[str]:
+    """The Region the stack of `scope` deploys to, when synth knows it."""
+    return _place(Stack.of(scope))[1]
+
+
+def shared_place(scope: IConstruct, other: IConstruct) -> Optional[str]:
+    """Where `other` is, said from `scope`, when both deploy to the same account and Region; else None.
+
+    Stacks compare by the account and Region synth knows; environment-agnostic stacks compare with each other.
+    """
+    mine, theirs = Stack.of(scope), Stack.of(other)
+    if mine is theirs:
+        return "in this stack"
+    if _place(mine) != _place(theirs):
+        return None
+    account, region = _place(mine)
+    if account is None and region is None:
+        return (
+            f"in stack {theirs.stack_name}, environment-agnostic like this one, so it may deploy to the same "
+            "account and Region"
+        )
+    return f"in stack {theirs.stack_name}, which deploys to the same account and Region"
+
+
+def duplicate_name_problem(
+    scope: Construct,
+    noun: str,
+    python_name: str,
+    api_name: str,
+    value: object,
+    others: Iterable[tuple[Construct, object]],
+) -> Optional[str]:
+    """A name another construct of the app gives a resource of the same kind, account and Region.
+
+    Only names synth knows are compared: a token is judged by WorkSpaces at deploy time.
+    """
+    if not isinstance(value, str) or is_token(value):
+        return None
+    for other, name in others:
+        where = shared_place(scope, other) if name == value else None
+        if where:
+            return (
+                f"{contract.label_of(python_name, api_name)} {value!r} is also the {python_name} of {other.node.path} "
+                f"({where}); choose another {python_name}: each {noun} of an account and Region needs a name of its own"
+            )
+    return None
+
+
+def refers_to(value: object, token: str) -> bool:
+    """Does `value` (a prop) carry `token`, the string of an attribute of another construct?"""
+    return isinstance(value, str) and token in value

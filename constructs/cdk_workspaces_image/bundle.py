@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from aws_cdk import CfnElement, RemovalPolicy, Token, Tokenization
+from aws_cdk import CfnElement, RemovalPolicy, Stack, Token, Tokenization
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
@@ -14,7 +14,19 @@ from cdk_workspaces_image_handler.contract import BundleImageProps
 from cdk_workspaces_image_handler.contract import BundleProps as P
 
 from ._exports import warn_on_exports
-from ._props import known, refuse, tag_list
+from ._props import (
+    duplicate_name_problem,
+    enrol,
+    enrolled,
+    is_token,
+    judged,
+    judged_tags,
+    refers_to,
+    refuse,
+    region_of,
+    removal_policy_problem,
+    tag_list,
+)
 from ._provider import WorkspacesImageProvider
 
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
@@ -58,9 +70,41 @@ class ComputeType(enum.Enum):
 
 def _capacity(gigabytes: float) -> str:
     """A volume size as CreateWorkspaceBundle takes it: a string of whole GB."""
+    if isinstance(gigabytes, str):
+        return gigabytes  # a string token
     if Token.is_unresolved(gigabytes):
         return Tokenization.stringify_number(gigabytes)
     return str(int(gigabytes))
+
+
+def _size(python_name: str, api_name: str, value: object) -> tuple[object, list[str]]:
+    """A volume size for the contract's rules, and what is wrong with its type: a number, or a token."""
+    if value is None or is_token(value):
+        return judged(value), []
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return contract.UNKNOWN, [contract.type_problem(contract.label_of(python_name, api_name), value, "a number")]
+    return value, []
+
+
+def _image_elsewhere_problem(scope: Construct, image_id: object) -> Optional[str]:
+    """An image_id of an UpdatedWorkspaceImage of the app whose stack deploys to another Region.
+
+    Images and bundles belong to one Region: a bundle uses an image of its own Region, and an image is taken to
+    another only by copying it (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html).
+    """
+    from .image import UpdatedWorkspaceImage  # image.py imports this module
+
+    for image in enrolled(scope, UpdatedWorkspaceImage):
+        if not refers_to(image_id, image.image_id) or Stack.of(image) is Stack.of(scope):
+            continue
+        here, there = region_of(scope), region_of(image)
+        if here and there and here != there:
+            return (
+                f"image_id (ImageId) is the image_id of {image.node.path}, made in Region {there}, but this stack "
+                f"deploys to {here}; make the image in {here} (or this stack in {there}): a bundle can use only "
+                "an image of its own Region"
+            )
+    return None
 
 
 class WorkspaceBundle(Construct):
@@ -102,8 +146,11 @@ class WorkspaceBundle(Construct):
         removal_policy: Optional[RemovalPolicy] = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._validate(
+            image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags, removal_policy
+        )
+        self._bundle_name = bundle_name
         tags = dict(tags or {})
-        self._validate(image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags)
 
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.register_tag_keys(tags)
@@ -126,30 +173,71 @@ class WorkspaceBundle(Construct):
         resource = self.resource.node.default_child
         assert isinstance(resource, CfnElement)
         warn_on_exports(self, [resource], "bundle_id", "bundle.bundle_id")
+        # The tokens that stand for the bundle's id (its attribute and its Ref), for apply_to_bundle to recognise.
+        self._names = (self.bundle_id, self.resource.ref)
+        enrol(self)
 
     def _validate(
         self,
-        image_id: str,
-        bundle_name: str,
-        description: str,
-        compute_type: ComputeType,
-        user_storage_gib: float,
-        root_storage_gib: Optional[float],
-        tags: Mapping[str, str],
+        image_id: object,
+        bundle_name: object,
+        description: object,
+        compute_type: object,
+        user_storage_gib: object,
+        root_storage_gib: object,
+        tags: object,
+        removal_policy: object,
     ) -> None:
-        if not isinstance(compute_type, ComputeType):
-            raise TypeError(f"{self.node.path}: compute_type must be a ComputeType, not {compute_type!r}")
-        problems = contract.bundle_problems(
-            bundle_name=known(bundle_name),
-            description=known(description),
-            image_id=known(image_id),
-            compute_type=compute_type.value,
-            tags={key: known(value) for key, value in tags.items()},
+        """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
+        types included), what a custom resource cannot be, the names of the app's other bundles, and the
+        Region of its image."""
+        problems: list[str] = []
+        compute: object = contract.UNKNOWN
+        if isinstance(compute_type, ComputeType):
+            compute = compute_type.value
+        else:
+            label = contract.label_of("compute_type", "ComputeType.Name")
+            problems.append(contract.type_problem(label, compute_type, "a ComputeType"))
+        user, user_problems = _size("user_storage_gib", "UserStorage.Capacity", user_storage_gib)
+        root, root_problems = _size("root_storage_gib", "RootStorage.Capacity", root_storage_gib)
+        problems = (
+            contract.bundle_problems(
+                bundle_name=judged(bundle_name),
+                description=judged(description),
+                image_id=judged(image_id),
+                compute_type=compute,
+                tags={} if tags is None else judged_tags(tags),
+            )
+            + problems
+            + user_problems
+            + root_problems
+            # A pair is judged only when both sizes are known (an absent root size is known).
+            + contract.storage_problems(user, root)
         )
-        # A pair can be judged only when both sizes are known (an absent root size is known).
-        if not Token.is_unresolved(user_storage_gib) and not Token.is_unresolved(root_storage_gib):
-            problems += contract.storage_problems(user_storage_gib, root_storage_gib)
-        refuse(self, problems)
+        others = [(bundle, bundle._bundle_name) for bundle in enrolled(self, WorkspaceBundle)]
+        # CreateWorkspaceBundle refuses a name in use (ResourceAlreadyExistsException), even one of a bundle deleted
+        # less than 2 hours ago: https://docs.aws.amazon.com/workspaces/latest/adminguide/delete_bundle.html
+        duplicate = duplicate_name_problem(self, "bundle", "bundle_name", P.BUNDLE_NAME, bundle_name, others)
+        elsewhere = _image_elsewhere_problem(self, image_id)
+        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate, elsewhere) if p])
+
+
+def _managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str]:
+    """A bundle_id of a WorkspaceBundle of the app: that construct manages the bundle's image itself."""
+    for bundle in enrolled(scope, WorkspaceBundle):
+        if not any(refers_to(bundle_id, token) for token in bundle._names):
+            continue
+        if Stack.of(bundle) is Stack.of(scope):
+            # The provider's role may update that bundle only, so its policy names the bundle, which needs the
+            # provider to exist: a circular dependency (cfn-lint E3004).
+            why = "in this stack, where re-pointing it would make a circular dependency (cfn-lint E3004)"
+        else:
+            why = "whose bundle the handler would refuse to re-point at deploy time"
+        return (
+            f"bundle_id (BundleId) is the bundle_id of the WorkspaceBundle {bundle.node.path}, {why}; "
+            f"{contract.MANAGED_BUNDLE_FIX}"
+        )
+    return None
 
 
 class WorkspaceBundleImage(Construct):
@@ -173,7 +261,13 @@ class WorkspaceBundleImage(Construct):
         self, scope: Construct, construct_id: str, *, bundle_id: str, image_id: str, restore_on_delete: bool = False
     ) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, contract.bundle_image_problems(bundle_id=known(bundle_id), image_id=known(image_id)))
+        problems = contract.bundle_image_problems(bundle_id=judged(bundle_id), image_id=judged(image_id))
+        if not isinstance(restore_on_delete, bool):
+            label = contract.label_of("restore_on_delete", "DeletionPolicy")
+            problems.append(contract.type_problem(label, restore_on_delete, "a bool"))
+        managed = _managed_bundle_problem(self, bundle_id)
+        elsewhere = _image_elsewhere_problem(self, image_id)
+        refuse(self, problems + [p for p in (managed, elsewhere) if p])
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_repoint(bundle_id)
         # The handler restores on every Delete it gets; the policy decides whether CloudFormation sends one.
@@ -187,3 +281,4 @@ class WorkspaceBundleImage(Construct):
         # Referencing these waits until the bundle uses the image.
         self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
         self.previous_image_id: str = self.resource.get_att_string(contract.Attributes.PREVIOUS_IMAGE_ID)
+        enrol(self)

@@ -6,7 +6,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from aws_cdk import CfnElement, CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
 from constructs import Construct
@@ -15,7 +15,16 @@ from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
 from ._exports import warn_on_exports
-from ._props import known, refuse, tag_list
+from ._props import (
+    duplicate_name_problem,
+    enrol,
+    enrolled,
+    judged,
+    judged_tags,
+    refuse,
+    removal_policy_problem,
+    tag_list,
+)
 from ._provider import WorkspacesImageProvider
 from .bundle import WorkspaceBundleImage
 
@@ -44,6 +53,7 @@ class UpdatedWorkspaceImage(Construct):
     :param source_image_id: the image to update (``wsi-`` and 9 to 63 characters of ``[0-9a-z]``); a string or
         a token. Only Windows 10, Server 2016 and Server 2019 images can be updated.
     :param image_name: name of the new image, 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; a string or a token.
+        Synth refuses a name another image of the app has in the same account and Region.
     :param description: description of the new image, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
     :param tags: tags of the new image. Default: no tags. At most 49 (one of the image's 50 is the ownership
         tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``; values at most
@@ -54,7 +64,10 @@ class UpdatedWorkspaceImage(Construct):
         ``NoUpdateBehavior.FAIL``.
     :param removal_policy: what happens to the image when the resource is deleted or replaced. Default:
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
-        first deployment rolls back). ``RETAIN`` and ``DESTROY`` are accepted.
+        first deployment rolls back). ``RETAIN`` and ``DESTROY`` are accepted; ``SNAPSHOT`` is not (a custom
+        resource has no snapshot).
+
+    Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
 
     def __init__(
@@ -71,9 +84,10 @@ class UpdatedWorkspaceImage(Construct):
         removal_policy: Optional[RemovalPolicy] = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        timeout = timeout or DEFAULT_TIMEOUT
+        self._validate(source_image_id, image_name, description, tags, timeout, no_update_behavior, removal_policy)
+        self._image_name = image_name
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         tags = dict(tags or {})
-        self._validate(source_image_id, image_name, description, tags, timeout, no_update_behavior)
 
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_images()
@@ -122,6 +136,7 @@ class UpdatedWorkspaceImage(Construct):
         resource = self.resource.node.default_child
         assert isinstance(resource, CfnElement)
         warn_on_exports(self, [resource, self.wait_condition], "image_id", "image.image_id")
+        enrol(self)
 
     def apply_to_bundle(
         self, bundle_id: str, *, restore_on_delete: bool = False, construct_id: Optional[str] = None
@@ -138,32 +153,57 @@ class UpdatedWorkspaceImage(Construct):
             when ``bundle_id`` is a token.
         """
         if construct_id is None:
+            # The default id is made of the bundle id, which must be a string synth knows.
+            if not isinstance(bundle_id, str):
+                refuse(self, [p for p in [contract.bundle_id_problem(bundle_id)] if p])
             if Token.is_unresolved(bundle_id):
                 raise ValueError(f"{self.node.path}: apply_to_bundle needs construct_id when bundle_id is a token")
             construct_id = f"ApplyTo{bundle_id}"
+        elif not isinstance(construct_id, str):
+            refuse(self, [contract.type_problem("construct_id", construct_id, "a string")])
         return WorkspaceBundleImage(
             self, construct_id, bundle_id=bundle_id, image_id=self.image_id, restore_on_delete=restore_on_delete
         )
 
     def _validate(
         self,
-        source_image_id: str,
-        image_name: str,
-        description: str,
-        tags: Mapping[str, str],
-        timeout: Duration,
-        no_update_behavior: NoUpdateBehavior,
+        source_image_id: object,
+        image_name: object,
+        description: object,
+        tags: object,
+        timeout: object,
+        no_update_behavior: object,
+        removal_policy: object,
     ) -> None:
-        if not isinstance(no_update_behavior, NoUpdateBehavior):
-            raise TypeError(
-                f"{self.node.path}: no_update_behavior must be a NoUpdateBehavior, not {no_update_behavior!r}"
+        """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
+        types included), what a custom resource cannot be, and the names of the app's other images."""
+        problems: list[str] = []
+        behavior: object = contract.UNKNOWN
+        if isinstance(no_update_behavior, NoUpdateBehavior):
+            behavior = no_update_behavior.value
+        else:
+            label = contract.label_of("no_update_behavior", P.NO_UPDATE_BEHAVIOR)
+            problems.append(contract.type_problem(label, no_update_behavior, "a NoUpdateBehavior"))
+        seconds: Union[float, contract.Unknown] = contract.UNKNOWN
+        if isinstance(timeout, Duration):
+            seconds = contract.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()
+        elif timeout is not None:
+            label = contract.label_of("timeout", P.TIMEOUT_SECONDS)
+            problems.append(contract.type_problem(label, timeout, "a Duration"))
+        problems = (
+            contract.image_problems(
+                source_image_id=judged(source_image_id),
+                image_name=judged(image_name),
+                description=judged(description),
+                tags={} if tags is None else judged_tags(tags),
+                timeout_seconds=seconds,
+                no_update_behavior=behavior,
             )
-        problems = contract.image_problems(
-            source_image_id=known(source_image_id),
-            image_name=known(image_name),
-            description=known(description),
-            tags={key: known(value) for key, value in tags.items()},
-            timeout_seconds=None if timeout.is_unresolved() else timeout.to_seconds(),
-            no_update_behavior=no_update_behavior.value,
+            + problems
         )
-        refuse(self, problems)
+        others = [(image, image._image_name) for image in enrolled(self, UpdatedWorkspaceImage)]
+        # Whether WorkSpaces lets two images share a name is undocumented, but CreateUpdatedWorkspaceImage lists
+        # ResourceAlreadyExistsException (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html),
+        # and the handler finds the image a retry made by its name.
+        duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, others)
+        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])

@@ -16,7 +16,7 @@ from . import contract
 from .cloudformation import Answer, ResourceEvent
 from .contract import BundleProps as P
 from .errors import InvalidInputError
-from .kernel import BUNDLE, TagChanges, refuse, require, tag_changes, tags_from
+from .kernel import BUNDLE, TagChanges, refuse, require, tag_changes, tags_as_given, tags_from, unknown_properties
 from .lifecycle import OwnedLifecycle
 from .workspaces import Bundle
 
@@ -53,15 +53,46 @@ def _capacity(props: Mapping[str, Any], key: str) -> str | None:
     return str(value[P.CAPACITY])
 
 
+def _inside(props: Mapping[str, Any], python_name: str, key: str, inner: str, shown: str) -> tuple[object, list[str]]:
+    """The value inside an object property ({Name: ...} or {Capacity: ...}) for the rules to judge, and what is
+    wrong with the object itself. An absent object gives None, which the rule of the value inside judges."""
+    value = props.get(key)
+    if value in (None, ""):  # "": how a hand-written template may leave RootStorage out
+        return None, []
+    label = contract.label_of(python_name, key)
+    if not isinstance(value, Mapping) or inner not in value:
+        return contract.UNKNOWN, [f"{label} {value!r} must be an object {{{inner}: {shown}}}"]
+    return value[inner], [p for p in [contract.unknown_keys_problem(label, value, (inner,))] if p]
+
+
+def request_problems(props: Mapping[str, Any]) -> list[str]:
+    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
+    compute, compute_problems = _inside(props, "compute_type", P.COMPUTE_TYPE, P.NAME, "<compute type>")
+    user, user_problems = _inside(props, "user_storage_gib", P.USER_STORAGE, P.CAPACITY, "<GB>")
+    root, root_problems = _inside(props, "root_storage_gib", P.ROOT_STORAGE, P.CAPACITY, "<GB>")
+    tags, tag_problems = tags_as_given(props.get(P.TAGS))
+    found = unknown_properties(contract.BUNDLE_TYPE, props) + contract.bundle_problems(
+        bundle_name=props.get(P.BUNDLE_NAME),
+        description=props.get(P.BUNDLE_DESCRIPTION),
+        image_id=props.get(P.IMAGE_ID),
+        compute_type=compute,
+        tags=tags,
+    )
+    shapes = compute_problems + user_problems + root_problems + tag_problems
+    return found + shapes + contract.storage_problems(user, root)
+
+
 def parse_bundle_request(props: Mapping[str, Any], *, check: bool = True) -> BundleRequest:
-    """Read the resource properties, applying contract.py to what tokens hid at synth time."""
+    """Read the resource properties; `check` applies contract.py to what tokens hid at synth time."""
+    if check:
+        refuse(request_problems(props))
     require(props, P.BUNDLE_NAME, P.BUNDLE_DESCRIPTION, P.IMAGE_ID, P.COMPUTE_TYPE, P.USER_STORAGE)
     compute = props[P.COMPUTE_TYPE]
     if not isinstance(compute, Mapping) or not compute.get(P.NAME):
         raise InvalidInputError(f"compute_type (ComputeType) {compute!r} must be an object {{Name: <compute type>}}")
     user_storage = _capacity(props, P.USER_STORAGE)
     assert user_storage is not None  # required above
-    request = BundleRequest(
+    return BundleRequest(
         name=str(props[P.BUNDLE_NAME]),
         description=str(props[P.BUNDLE_DESCRIPTION]),
         image_id=str(props[P.IMAGE_ID]),
@@ -70,18 +101,6 @@ def parse_bundle_request(props: Mapping[str, Any], *, check: bool = True) -> Bun
         root_storage=_capacity(props, P.ROOT_STORAGE),
         tags=tags_from(props.get(P.TAGS)),
     )
-    if check:
-        refuse(
-            contract.bundle_problems(
-                bundle_name=request.name,
-                description=request.description,
-                image_id=request.image_id,
-                compute_type=request.compute_type,
-                tags=request.tags,
-            )
-            + contract.storage_problems(request.user_storage, request.root_storage)
-        )
-    return request
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from .cloudformation import Answer, ResourceEvent, not_created_id
 from .contract import Attributes
 from .contract import BundleImageProps as P
 from .errors import InvalidInputError, ServiceError
-from .kernel import BUNDLE, digest, refuse, require, resource_key
+from .kernel import BUNDLE, digest, refuse, require, resource_key, unknown_properties
 from .lifecycle import Lifecycle
 from .watch import Watch
 from .workspaces import Bundle
@@ -32,12 +32,18 @@ class BundleImageRequest:
     image_id: str
 
 
+def request_problems(props: Mapping[str, Any]) -> list[str]:
+    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
+    return unknown_properties(contract.BUNDLE_IMAGE_TYPE, props) + contract.bundle_image_problems(
+        bundle_id=props.get(P.BUNDLE_ID), image_id=props.get(P.IMAGE_ID)
+    )
+
+
 def parse_bundle_image_request(props: Mapping[str, Any], *, check: bool = True) -> BundleImageRequest:
-    require(props, P.BUNDLE_ID, P.IMAGE_ID)
-    request = BundleImageRequest(bundle_id=str(props[P.BUNDLE_ID]), image_id=str(props[P.IMAGE_ID]))
     if check:
-        refuse(contract.bundle_image_problems(bundle_id=request.bundle_id, image_id=request.image_id))
-    return request
+        refuse(request_problems(props))
+    require(props, P.BUNDLE_ID, P.IMAGE_ID)
+    return BundleImageRequest(bundle_id=str(props[P.BUNDLE_ID]), image_id=str(props[P.IMAGE_ID]))
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def plan_apply(
     if contract.OWNER_TAG_KEY in tags:
         return ApplyPlan(
             f"bundle {bid} is managed by a WorkspaceBundle (it carries the ownership tag {contract.OWNER_TAG_KEY!r}); "
-            "change that WorkspaceBundle's image_id instead of applying an image to it"
+            + contract.MANAGED_BUNDLE_FIX
         )
     call = bundle.image_id != request.image_id
     earlier = Marker.parse(tags.get(contract.APPLIED_TAG_KEY))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Optional, Union
 
 # ---------------------------------------------------------------- resource types and their properties
@@ -62,6 +62,37 @@ class BundleImageProps:
 
     BUNDLE_ID: Final = "BundleId"
     IMAGE_ID: Final = "ImageId"
+
+
+# CloudFormation's own properties of every custom resource: the function to invoke, and how long to wait for it
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+CLOUDFORMATION_PROPERTIES: Final = ("ServiceToken", "ServiceTimeout")
+
+# The properties each resource type takes besides CloudFormation's, in the order the construct writes them. Any
+# other is refused, so that a misspelt property (Timeout for TimeoutSeconds) fails instead of being ignored.
+PROPERTIES: Final[Mapping[str, tuple[str, ...]]] = {
+    IMAGE_TYPE: (
+        ImageProps.SOURCE_IMAGE_ID,
+        ImageProps.NAME,
+        ImageProps.DESCRIPTION,
+        ImageProps.TIMEOUT_SECONDS,
+        ImageProps.NO_UPDATE_BEHAVIOR,
+        ImageProps.WAIT_HANDLE,
+        ImageProps.TAGS,
+    ),
+    BUNDLE_TYPE: (
+        BundleProps.BUNDLE_NAME,
+        BundleProps.BUNDLE_DESCRIPTION,
+        BundleProps.IMAGE_ID,
+        BundleProps.COMPUTE_TYPE,
+        BundleProps.USER_STORAGE,
+        BundleProps.ROOT_STORAGE,
+        BundleProps.TAGS,
+    ),
+    BUNDLE_IMAGE_TYPE: (BundleImageProps.BUNDLE_ID, BundleImageProps.IMAGE_ID),
+}
+# The keys of one tag in Tags, as WorkSpaces takes it.
+TAG_KEYS: Final = ("Key", "Value")
 
 
 class Attributes:
@@ -169,6 +200,15 @@ STORAGE_PAIRS = "root 80 with user 10, 50 or 100, or root 175 to 2000 with user 
 MAX_CUSTOM_BUNDLES = 50
 
 
+# What a removal policy may be. CloudFormation can snapshot only the resource types that list Snapshot in
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html, and a
+# custom resource is none of them (cfn-lint E3035 for DeletionPolicy, E3036 for UpdateReplacePolicy).
+REMOVAL_POLICIES: Final = ("RETAIN_ON_UPDATE_OR_DELETE", "RETAIN", "DESTROY")
+
+# What to do instead of re-pointing a bundle a WorkspaceBundle manages: synth and the handler both say it.
+MANAGED_BUNDLE_FIX: Final = "change that WorkspaceBundle's image_id instead of applying an image to it"
+
+
 def broken_rules(problems: Sequence[str]) -> str:
     """Every broken rule at once, in one reason: the words synth and the handler both report."""
     return "; ".join(problems)
@@ -190,8 +230,58 @@ _NAME = re.compile(r"[a-zA-Z0-9_./()\\-]+")
 _DESCRIPTION = re.compile(r"[a-zA-Z0-9_./() -]+")
 
 
-def _label(python_name: str, api_name: str) -> str:
+class Unknown:
+    """The type of UNKNOWN."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = Unknown()
+"""A value synth cannot know (a token): its rules are left to the handler, which judges the value it resolves to.
+
+None is not unknown: it is a value like any other, and a required property that is None is missing.
+"""
+
+
+def label_of(python_name: str, api_name: str) -> str:
+    """How a reason names a property: its construct prop, then its name in the template or the API."""
     return f"{python_name} ({api_name})"
+
+
+def _missing(label: str) -> str:
+    return f"{label} is missing (None); it is required"
+
+
+def type_problem(label: str, value: object, expected: str) -> str:
+    """A value of the wrong type, or None for a required property: the property, the value, what it must be."""
+    if value is None:
+        return _missing(label)
+    return f"{label} {value!r} must be {expected}"
+
+
+def _these(names: Sequence[object], noun: str, nouns: str) -> str:
+    return f"the {noun if len(names) == 1 else nouns} {', '.join(repr(n) for n in names)}"
+
+
+def unknown_properties_problem(resource_type: str, given: Iterable[object]) -> Optional[str]:
+    """Properties the resource type does not take, named with those it does."""
+    takes = PROPERTIES[resource_type]
+    unknown = [key for key in given if key not in takes and key not in CLOUDFORMATION_PROPERTIES]
+    if not unknown:
+        return None
+    return (
+        f"remove or rename {_these(unknown, 'property', 'properties')}, which {resource_type} does not take; "
+        f"it takes {', '.join(takes)}, and CloudFormation's {' and '.join(CLOUDFORMATION_PROPERTIES)}"
+    )
+
+
+def unknown_keys_problem(label: str, value: Mapping[object, object], takes: Sequence[str]) -> Optional[str]:
+    """Keys of an object property (ComputeType, a storage size, a tag) that it does not take."""
+    unknown = [key for key in value if key not in takes]
+    if not unknown:
+        return None
+    return f"remove or rename {_these(unknown, 'key', 'keys')} of {label} {dict(value)!r}; it takes {', '.join(takes)}"
 
 
 def _length(label: str, value: str, low: int, high: int) -> Optional[str]:
@@ -207,22 +297,32 @@ def _pattern(label: str, value: str, pattern: re.Pattern[str], shown: str) -> Op
 
 
 def image_id_problem(
-    value: str, python_name: str = "source_image_id", api_name: str = "SourceImageId"
+    value: object, python_name: str = "source_image_id", api_name: str = "SourceImageId"
 ) -> Optional[str]:
-    return _pattern(_label(python_name, api_name), value, _IMAGE_ID, "wsi-[0-9a-z]{9,63}")
+    label = label_of(python_name, api_name)
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
+    return _pattern(label, value, _IMAGE_ID, "wsi-[0-9a-z]{9,63}")
 
 
-def bundle_id_problem(value: str) -> Optional[str]:
-    return _pattern(_label("bundle_id", "BundleId"), value, _BUNDLE_ID, "wsb-[0-9a-z]{8,63}")
+def bundle_id_problem(value: object) -> Optional[str]:
+    label = label_of("bundle_id", "BundleId")
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
+    return _pattern(label, value, _BUNDLE_ID, "wsb-[0-9a-z]{8,63}")
 
 
-def name_problem(value: str, python_name: str = "image_name", api_name: str = "Name") -> Optional[str]:
-    label = _label(python_name, api_name)
+def name_problem(value: object, python_name: str = "image_name", api_name: str = "Name") -> Optional[str]:
+    label = label_of(python_name, api_name)
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
     return _length(label, value, 1, 64) or _pattern(label, value, _NAME, "[a-zA-Z0-9_./()\\-]+")
 
 
-def description_problem(value: str, api_name: str = "Description", longest: int = 256) -> Optional[str]:
-    label = _label("description", api_name)
+def description_problem(value: object, api_name: str = "Description", longest: int = 256) -> Optional[str]:
+    label = label_of("description", api_name)
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
     return _length(label, value, 1, longest) or _pattern(label, value, _DESCRIPTION, "[a-zA-Z0-9_./() -]+")
 
 
@@ -236,9 +336,28 @@ def timeout_problem(seconds: float) -> Optional[str]:
     return None
 
 
-def no_update_behavior_problem(value: str) -> Optional[str]:
-    if value not in NO_UPDATE_BEHAVIORS:
+def no_update_behavior_problem(value: object) -> Optional[str]:
+    if not isinstance(value, str) or value not in NO_UPDATE_BEHAVIORS:
         return f"no_update_behavior (NoUpdateBehavior) {value!r} must be one of {', '.join(NO_UPDATE_BEHAVIORS)}"
+    return None
+
+
+def wait_handle_problem(value: object) -> Optional[str]:
+    """WaitHandle is the Ref of the image's AWS::CloudFormation::WaitConditionHandle, a URL; optional."""
+    if value is not None and not isinstance(value, str):
+        return f"WaitHandle {value!r} must be a string, the Ref of a WaitConditionHandle"
+    return None
+
+
+def removal_policy_problem(name: str) -> Optional[str]:
+    """A removal policy, by its name in RemovalPolicy: a custom resource cannot be snapshotted."""
+    if name not in REMOVAL_POLICIES:
+        return (
+            f"removal_policy (DeletionPolicy) RemovalPolicy.{name} must be one of "
+            f"{', '.join('RemovalPolicy.' + n for n in REMOVAL_POLICIES)}: CloudFormation snapshots only the "
+            "resource types the DeletionPolicy reference lists, and a custom resource is none of them "
+            "(cfn-lint E3035, E3036)"
+        )
     return None
 
 
@@ -251,8 +370,10 @@ def tag_count_problem(count: int) -> Optional[str]:
     return None
 
 
-def tag_key_problem(key: str) -> Optional[str]:
+def tag_key_problem(key: object) -> Optional[str]:
     label = "tags (Tags) key"
+    if not isinstance(key, str):
+        return f"{label} {key!r} must be a string"
     if not 1 <= len(key) <= MAX_TAG_KEY:
         return f"{label} {key!r} is {len(key)} characters long; it must be 1 to {MAX_TAG_KEY}"
     if key.lower().startswith("aws:"):
@@ -264,60 +385,72 @@ def tag_key_problem(key: str) -> Optional[str]:
     return None
 
 
-def tag_value_problem(key: str, value: str) -> Optional[str]:
+def tag_value_problem(key: object, value: object) -> Optional[str]:
+    if not isinstance(value, str):
+        return f"tags (Tags) value of {key!r} {value!r} must be a string"
     if len(value) > MAX_TAG_VALUE:
         return f"tags (Tags) value of {key!r} is {len(value)} characters long; it must be at most {MAX_TAG_VALUE}"
     return None
 
 
-def tags_problems(tags: Mapping[str, Optional[str]]) -> list[str]:
-    """Problems with a tag map; a value of None stands for a token, unknown until deploy."""
+def tags_problems(tags: object) -> list[str]:
+    """Problems with a tag map (key to value); UNKNOWN, for the whole map or a value, stands for a token."""
+    if isinstance(tags, Unknown):
+        return []
+    if not isinstance(tags, Mapping):
+        return [f"tags (Tags) {tags!r} must be a mapping of tag keys to values"]
     problems = [p for p in [tag_count_problem(len(tags))] if p]
     for key, value in tags.items():
-        problems += [p for p in [tag_key_problem(key), None if value is None else tag_value_problem(key, value)] if p]
+        judged = None if isinstance(value, Unknown) else tag_value_problem(key, value)
+        problems += [p for p in [tag_key_problem(key), judged] if p]
     return problems
 
 
 def image_problems(
     *,
-    source_image_id: Optional[str] = None,
-    image_name: Optional[str] = None,
-    description: Optional[str] = None,
-    tags: Optional[Mapping[str, Optional[str]]] = None,
-    timeout_seconds: Optional[float] = None,
-    no_update_behavior: Optional[str] = None,
+    source_image_id: object = UNKNOWN,
+    image_name: object = UNKNOWN,
+    description: object = UNKNOWN,
+    tags: object = UNKNOWN,
+    timeout_seconds: Union[float, Unknown] = UNKNOWN,
+    no_update_behavior: object = UNKNOWN,
 ) -> list[str]:
-    """Every rule broken by the known values; None means "not known yet" and is skipped."""
+    """Every rule broken by the values; UNKNOWN means "a token, not known yet" and is skipped."""
     found: Sequence[Optional[str]] = [
-        None if source_image_id is None else image_id_problem(source_image_id),
-        None if image_name is None else name_problem(image_name),
-        None if description is None else description_problem(description),
-        None if timeout_seconds is None else timeout_problem(timeout_seconds),
-        None if no_update_behavior is None else no_update_behavior_problem(no_update_behavior),
+        None if isinstance(source_image_id, Unknown) else image_id_problem(source_image_id),
+        None if isinstance(image_name, Unknown) else name_problem(image_name),
+        None if isinstance(description, Unknown) else description_problem(description),
+        None if isinstance(timeout_seconds, Unknown) else timeout_problem(timeout_seconds),
+        None if isinstance(no_update_behavior, Unknown) else no_update_behavior_problem(no_update_behavior),
     ]
-    return [p for p in found if p] + (tags_problems(tags) if tags is not None else [])
+    return [p for p in found if p] + tags_problems(tags)
 
 
-def compute_type_problem(value: str) -> Optional[str]:
-    if value not in COMPUTE_TYPES:
+def compute_type_problem(value: object) -> Optional[str]:
+    if value is None:
+        return _missing("compute_type (ComputeType.Name)")
+    if not isinstance(value, str) or value not in COMPUTE_TYPES:
         return f"compute_type (ComputeType.Name) {value!r} must be one of {', '.join(COMPUTE_TYPES)}"
     return None
 
 
-_USER_STORAGE = _label("user_storage_gib", "UserStorage.Capacity")
-_ROOT_STORAGE = _label("root_storage_gib", "RootStorage.Capacity")
+_USER_STORAGE = label_of("user_storage_gib", "UserStorage.Capacity")
+_ROOT_STORAGE = label_of("root_storage_gib", "RootStorage.Capacity")
 
 
-def _gigabytes(value: Union[str, float]) -> Optional[int]:
+def _gigabytes(value: object) -> Optional[int]:
     """A capacity as a whole number of GB, from a number (synth) or the string CloudFormation passes."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        # NaN and the infinities are no whole number either.
         return int(value) if value.is_integer() else None
-    text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isdigit() else None
+    return None
 
 
 def _fits(user: int, root: int) -> bool:
@@ -326,14 +459,25 @@ def _fits(user: int, root: int) -> bool:
     return small or large
 
 
-def storage_problems(user_storage_gib: Union[str, float], root_storage_gib: Union[str, float, None]) -> list[str]:
-    """Whether the volume sizes are a documented pair; without a root size, whether the user size is in one."""
-    user = _gigabytes(user_storage_gib)
-    root = None if root_storage_gib is None else _gigabytes(root_storage_gib)
-    problems = [f"{_USER_STORAGE} {user_storage_gib!r} must be a whole number of GB"] if user is None else []
-    if root_storage_gib is not None and root is None:
-        problems.append(f"{_ROOT_STORAGE} {root_storage_gib!r} must be a whole number of GB")
-    if problems or user is None:
+def storage_problems(user_storage_gib: object, root_storage_gib: object = None) -> list[str]:
+    """Whether the volume sizes are a documented pair; without a root size (None), whether the user size is in one.
+
+    A size that is UNKNOWN (a token) is judged at deploy time, and so is the pair it belongs to.
+    """
+    problems: list[str] = []
+    user: Optional[int] = None
+    root: Optional[int] = None
+    if user_storage_gib is None:
+        problems.append(_missing(_USER_STORAGE))
+    elif not isinstance(user_storage_gib, Unknown):
+        user = _gigabytes(user_storage_gib)
+        if user is None:
+            problems.append(f"{_USER_STORAGE} {user_storage_gib!r} must be a whole number of GB")
+    if root_storage_gib is not None and not isinstance(root_storage_gib, Unknown):
+        root = _gigabytes(root_storage_gib)
+        if root is None:
+            problems.append(f"{_ROOT_STORAGE} {root_storage_gib!r} must be a whole number of GB")
+    if problems or user is None or isinstance(root_storage_gib, Unknown):
         return problems
     if root is not None and not _fits(user, root):
         return [
@@ -347,26 +491,26 @@ def storage_problems(user_storage_gib: Union[str, float], root_storage_gib: Unio
 
 def bundle_problems(
     *,
-    bundle_name: Optional[str] = None,
-    description: Optional[str] = None,
-    image_id: Optional[str] = None,
-    compute_type: Optional[str] = None,
-    tags: Optional[Mapping[str, Optional[str]]] = None,
+    bundle_name: object = UNKNOWN,
+    description: object = UNKNOWN,
+    image_id: object = UNKNOWN,
+    compute_type: object = UNKNOWN,
+    tags: object = UNKNOWN,
 ) -> list[str]:
-    """Every rule of CreateWorkspaceBundle broken by the known values but the storage pair (storage_problems)."""
+    """Every rule of CreateWorkspaceBundle broken by the values but the storage pair (storage_problems)."""
     found: Sequence[Optional[str]] = [
-        None if bundle_name is None else name_problem(bundle_name, "bundle_name", "BundleName"),
-        None if description is None else description_problem(description, "BundleDescription", 255),
-        None if image_id is None else image_id_problem(image_id, "image_id", "ImageId"),
-        None if compute_type is None else compute_type_problem(compute_type),
+        None if isinstance(bundle_name, Unknown) else name_problem(bundle_name, "bundle_name", "BundleName"),
+        None if isinstance(description, Unknown) else description_problem(description, "BundleDescription", 255),
+        None if isinstance(image_id, Unknown) else image_id_problem(image_id, "image_id", "ImageId"),
+        None if isinstance(compute_type, Unknown) else compute_type_problem(compute_type),
     ]
-    return [p for p in found if p] + (tags_problems(tags) if tags is not None else [])
+    return [p for p in found if p] + tags_problems(tags)
 
 
-def bundle_image_problems(*, bundle_id: Optional[str] = None, image_id: Optional[str] = None) -> list[str]:
+def bundle_image_problems(*, bundle_id: object = UNKNOWN, image_id: object = UNKNOWN) -> list[str]:
     """The rules of UpdateWorkspaceBundle, for apply_to_bundle."""
     found = [
-        None if bundle_id is None else bundle_id_problem(bundle_id),
-        None if image_id is None else image_id_problem(image_id, "image_id", "ImageId"),
+        None if isinstance(bundle_id, Unknown) else bundle_id_problem(bundle_id),
+        None if isinstance(image_id, Unknown) else image_id_problem(image_id, "image_id", "ImageId"),
     ]
     return [p for p in found if p]

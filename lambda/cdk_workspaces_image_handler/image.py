@@ -11,7 +11,17 @@ from . import contract
 from .cloudformation import Answer, ResourceEvent
 from .contract import ImageProps as P
 from .errors import InvalidInputError
-from .kernel import IMAGE, Observed, TagChanges, refuse, require, tag_changes, tags_from
+from .kernel import (
+    IMAGE,
+    Observed,
+    TagChanges,
+    refuse,
+    require,
+    tag_changes,
+    tags_as_given,
+    tags_from,
+    unknown_properties,
+)
 from .lifecycle import OwnedLifecycle
 from .workspaces import Image
 
@@ -36,15 +46,40 @@ class ImageRequest:
         return (self.source_image_id, self.name, self.description)
 
 
-def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
-    """Read the resource properties, applying the contract's input rules to what tokens hid at synth time."""
-    require(props, P.SOURCE_IMAGE_ID, P.NAME, P.DESCRIPTION)
-    raw_timeout = props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS)
+def _timeout(raw: Any) -> tuple[int | None, str | None]:
+    """TimeoutSeconds as whole seconds, or what is wrong with it."""
     try:
-        timeout = int(float(raw_timeout))
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"timeout (TimeoutSeconds) {raw_timeout!r} must be a number of seconds") from None
-    request = ImageRequest(
+        return int(float(raw)), None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf" is a float but no int
+        label = contract.label_of("timeout", P.TIMEOUT_SECONDS)
+        return None, contract.type_problem(label, raw, "a number of seconds")
+
+
+def request_problems(props: Mapping[str, Any]) -> list[str]:
+    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
+    tags, tag_problems = tags_as_given(props.get(P.TAGS))
+    timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
+    found = unknown_properties(contract.IMAGE_TYPE, props) + contract.image_problems(
+        source_image_id=props.get(P.SOURCE_IMAGE_ID),
+        image_name=props.get(P.NAME),
+        description=props.get(P.DESCRIPTION),
+        tags=tags,
+        timeout_seconds=contract.UNKNOWN if timeout is None else timeout,
+        no_update_behavior=props.get(P.NO_UPDATE_BEHAVIOR, "FAIL"),
+    )
+    wait_handle = contract.wait_handle_problem(props.get(P.WAIT_HANDLE))
+    return found + tag_problems + [p for p in (timeout_problem, wait_handle) if p]
+
+
+def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
+    """Read the resource properties; `check` applies the contract's input rules to what tokens hid at synth time."""
+    if check:
+        refuse(request_problems(props))
+    require(props, P.SOURCE_IMAGE_ID, P.NAME, P.DESCRIPTION)
+    timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
+    if timeout is None:
+        raise InvalidInputError(timeout_problem)
+    return ImageRequest(
         source_image_id=str(props[P.SOURCE_IMAGE_ID]),
         name=str(props[P.NAME]),
         description=str(props[P.DESCRIPTION]),
@@ -53,18 +88,6 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
         timeout_seconds=timeout,
         wait_handle=props.get(P.WAIT_HANDLE) or None,
     )
-    if check:
-        refuse(
-            contract.image_problems(
-                source_image_id=request.source_image_id,
-                image_name=request.name,
-                description=request.description,
-                tags=request.tags,
-                timeout_seconds=request.timeout_seconds,
-                no_update_behavior=request.no_update_behavior,
-            )
-        )
-    return request
 
 
 # ---------------------------------------------------------------- create, or use the source

@@ -86,16 +86,49 @@ def refuse(problems: Sequence[str]) -> None:
 
 
 def require(props: Mapping[str, Any], *keys: str) -> None:
+    """What even unjudged properties (an update's old ones) need to be read at all."""
     missing = [k for k in keys if not props.get(k)]
     if missing:
         raise InvalidInputError(f"missing required properties: {', '.join(missing)}")
 
 
+def unknown_properties(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """Properties the type does not take: a misspelt one would otherwise be ignored."""
+    return [p for p in [contract.unknown_properties_problem(resource_type, props)] if p]
+
+
+def _tags_shape(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(t, Mapping) and "Key" in t for t in value):
+        return f"tags (Tags) {value!r} must be a list of {{Key, Value}} objects"
+    return None
+
+
+def tags_as_given(value: Any) -> tuple[dict[str, Any], list[str]]:
+    """Tags as CloudFormation passes them (a list of {Key, Value}) as a map of key to value as given, for
+    contract.tags_problems to judge; and what is wrong with the list itself."""
+    if value in (None, ""):
+        return {}, []
+    shape = _tags_shape(value)
+    if shape:
+        return {}, [shape]
+    tags: dict[str, Any] = {}
+    problems: list[str] = []
+    for item in value:
+        extra = contract.unknown_keys_problem("a tag of tags (Tags)", item, contract.TAG_KEYS)
+        key = item["Key"]
+        wrong_key = None if isinstance(key, str) else contract.tag_key_problem(key)
+        problems += [p for p in (extra, wrong_key) if p]
+        if isinstance(key, str):
+            tags[key] = item.get("Value", "")
+    return tags, problems
+
+
 def tags_from(value: Any) -> dict[str, str]:
     if value in (None, ""):
         return {}
-    if not isinstance(value, list) or not all(isinstance(t, Mapping) and "Key" in t for t in value):
-        raise InvalidInputError(f"tags (Tags) {value!r} must be a list of {{Key, Value}} objects")
+    shape = _tags_shape(value)
+    if shape:
+        raise InvalidInputError(shape)
     return {str(t["Key"]): str(t.get("Value", "")) for t in value}
 
 

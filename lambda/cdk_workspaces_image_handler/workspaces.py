@@ -93,7 +93,68 @@ def bundle_from(raw: Mapping[str, Any]) -> Bundle:
 
 # ---------------------------------------------------------------- what a refusal means
 
-# What a code means whatever the action; {action} and {subject} are filled in.
+# The errors each action's API reference page lists under "Errors", as the botocore model declares them
+# (https://docs.aws.amazon.com/workspaces/latest/api/API_Operations.html). A code means what the reference says
+# only for the actions that list it; another is reported with the service's words and no meaning of ours.
+ERRORS: Mapping[str, frozenset[str]] = {
+    action: frozenset(codes)
+    for action, codes in {
+        "CreateTags": (
+            "InvalidParameterValuesException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+        ),
+        "CreateUpdatedWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "InvalidResourceStateException",
+            "OperationNotSupportedException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+        ),
+        "CreateWorkspaceBundle": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+            "ResourceUnavailableException",
+        ),
+        "DeleteTags": ("InvalidParameterValuesException", "ResourceNotFoundException"),
+        "DeleteWorkspaceBundle": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "ResourceAssociatedException",
+            "ResourceNotFoundException",
+        ),
+        "DeleteWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidResourceStateException",
+            "ResourceAssociatedException",
+        ),
+        "DescribeTags": ("ResourceNotFoundException",),
+        "DescribeWorkspaceBundles": ("InvalidParameterValuesException",),
+        "DescribeWorkspaceImagePermissions": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "ResourceNotFoundException",
+        ),
+        "DescribeWorkspaceImages": ("AccessDeniedException",),
+        "UpdateWorkspaceBundle": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "OperationNotSupportedException",
+            "ResourceNotFoundException",
+            "ResourceUnavailableException",
+        ),
+    }.items()
+}
+# Errors any action may answer: a denial by IAM and throttling
+# (https://docs.aws.amazon.com/workspaces/latest/api/CommonErrors.html).
+ANY_ACTION: frozenset[str] = frozenset({"AccessDeniedException", "ThrottlingException"})
+
+# What a code means for every action that lists it; {action} and {subject} are filled in.
 _HINTS: Mapping[str, str] = {
     "AccessDeniedException": "the provider's role may not call workspaces:{action} on {subject}; "
     "check its policy, permission boundary and any SCP",
@@ -106,44 +167,43 @@ _HINTS: Mapping[str, str] = {
     "deploy again later or with fewer images at once",
 }
 
-_IMAGE_QUOTA = (
-    "the Region's WorkSpaces image quota is used up, so {action} failed for {subject}; "
-    "delete unused images or ask for a higher quota"
-)
 _BUNDLE_NAME_TAKEN = (
     "a bundle with the requested name already exists ({subject}); choose another bundle_name "
     "(WorkSpaces asks to wait 2 hours after deleting a bundle before reusing its name)"
-)
-_BUNDLE_QUOTA = (
-    f"the Region's {contract.MAX_CUSTOM_BUNDLES} custom bundles are used up (a quota that cannot be raised), "
-    "so {action} failed for {subject}; delete unused bundles"
 )
 # In the error lists of Create/UpdateWorkspaceBundle; what it means there is undocumented.
 _BUNDLE_IMAGE_UNAVAILABLE = (
     "WorkSpaces reports a resource of {action} for {subject} as not available; the image must be AVAILABLE"
 )
 
-# What a code means for one action, where that differs from _HINTS.
+# What a code means for one action, where that differs from _HINTS. ResourceLimitExceededException ("Your
+# resource limits have been exceeded") is a different limit for each action that lists it.
 _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
     "CreateUpdatedWorkspaceImage": {
         "OperationNotSupportedException": "WorkSpaces cannot {action} for {subject}; only Windows 10, "
         "Windows Server 2016 and Windows Server 2019 images can be updated programmatically",
         "ResourceAlreadyExistsException": "an image with the requested name already exists ({subject}); "
         "choose another image_name",
-        "ResourceLimitExceededException": _IMAGE_QUOTA,
+        # The images a Region may hold (https://docs.aws.amazon.com/workspaces/latest/adminguide/workspaces-limits.html);
+        # the tags it is created with are at most 50, which the input rules ensure.
+        "ResourceLimitExceededException": "the Region's WorkSpaces image quota is used up, so {action} failed for "
+        "{subject}; delete unused images or ask for a higher quota",
     },
     "CreateTags": {
+        # 50 tags per resource (https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html):
+        # the only limit a call that adds tags can reach. Tags set outside the stack count too.
         "ResourceLimitExceededException": f"{{subject}} would hold more than {contract.MAX_TAGS} tags, the most a "
-        "WorkSpaces resource holds, so {action} failed; remove tags from it",
+        "WorkSpaces resource holds, so {action} failed; remove tags from it that were set outside this stack, "
+        "or give it fewer",
     },
     "CreateWorkspaceBundle": {
         "ResourceAlreadyExistsException": _BUNDLE_NAME_TAKEN,
-        "ResourceLimitExceededException": _BUNDLE_QUOTA,
+        # The custom bundles a Region may hold (same quotas page).
+        "ResourceLimitExceededException": f"the Region's {contract.MAX_CUSTOM_BUNDLES} custom bundles are used up "
+        "(a quota that cannot be raised), so {action} failed for {subject}; delete unused bundles",
         "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
     },
     "UpdateWorkspaceBundle": {
-        "ResourceAlreadyExistsException": _BUNDLE_NAME_TAKEN,
-        "ResourceLimitExceededException": _BUNDLE_QUOTA,
         "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
     },
 }
@@ -157,11 +217,17 @@ def _message(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", "")).strip() or "(no message)"
 
 
+def listed(action: str, code: str) -> bool:
+    """Does the API reference list this error for this action (or for every action)?"""
+    return code in ERRORS.get(action, frozenset()) or code in ANY_ACTION
+
+
 def explain(error: ClientError, action: str, subject: str) -> ServiceError:
     """Turn an API error into a reason: what failed first, then the service's own code and words."""
     code = _code(error)
-    hint = _ACTION_HINTS.get(action, {}).get(code) or _HINTS.get(code, "{action} failed for {subject}")
-    return ServiceError(code, f"{hint.format(action=action, subject=subject)} ({code}: {_message(error)})")
+    hint = _ACTION_HINTS.get(action, {}).get(code) or (_HINTS.get(code) if listed(action, code) else None)
+    text = (hint or "{action} failed for {subject}").format(action=action, subject=subject)
+    return ServiceError(code, f"{text} ({code}: {_message(error)})")
 
 
 def subject(resource_id: str) -> str:
@@ -175,15 +241,26 @@ def subject(resource_id: str) -> str:
 # https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceImages.html
 # https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceBundles.html
 DESCRIBE_BATCH = 25
-# Answered for an id that does not exist, instead of leaving it out (either may happen: undocumented).
-_NOT_FOUND = ("ResourceNotFoundException", "InvalidParameterValuesException")
+# The error each describe lists for a parameter it refuses, which an id that does not exist may be.
+_REFUSED_ID: Mapping[str, frozenset[str]] = {
+    "DescribeWorkspaceImages": frozenset(),
+    "DescribeWorkspaceBundles": frozenset({"InvalidParameterValuesException"}),
+}
 
 
 def _describe_batches(
     ids: Sequence[str], describe: Callable[[list[str]], list[dict[str, Any]]], action: str, key: str
 ) -> list[dict[str, Any]]:
-    """Describe `ids` 25 at a time. Should the service refuse a whole batch because one id is gone, each id of
-    that batch is described alone, so one deleted resource never hides the others."""
+    """Describe `ids` 25 at a time. An id that does not exist is left out of the answer (the emulator's choice;
+    undocumented). Should the service refuse a whole batch with the one error its action lists for a bad
+    parameter, each id of that batch is described alone, so one deleted resource never hides the others, and
+    an id refused alone counts as gone.
+
+    Only DescribeWorkspaceBundles lists such an error (InvalidParameterValuesException); DescribeWorkspaceImages
+    lists AccessDeniedException alone, so any refusal of it is reported, never taken for "gone": a refusal
+    that meant something else would otherwise fail a wait and undo what it waited for.
+    """
+    gone = _REFUSED_ID[action]
     found: list[dict[str, Any]] = []
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), DESCRIBE_BATCH):
@@ -191,7 +268,7 @@ def _describe_batches(
         try:
             found += describe(batch)
         except ClientError as error:
-            if _code(error) not in _NOT_FOUND:
+            if _code(error) not in gone:
                 raise explain(error, action, ", ".join(subject(i) for i in batch)) from error
             if len(batch) > 1:
                 for one in batch:
@@ -205,6 +282,14 @@ class WorkSpaces:
     def __init__(self, client: Any) -> None:
         self.client = client
 
+    @staticmethod
+    def _pages(paginator: Any, key: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of every page: an answer may hold fewer than the ids asked for, with a NextToken."""
+        items: list[dict[str, Any]] = []
+        for page in paginator.paginate(**params):
+            items += page.get(key, [])
+        return items
+
     # ------------------------------------------------------------ images
 
     def describe_image(self, image_id: str) -> Image | None:
@@ -215,7 +300,7 @@ class WorkSpaces:
         """The images that exist among these, by id: one call per 25 ids."""
         found = _describe_batches(
             image_ids,
-            lambda ids: self.client.describe_workspace_images(ImageIds=ids)["Images"],
+            lambda ids: self._pages(self.client.get_paginator("describe_workspace_images"), "Images", ImageIds=ids),
             "DescribeWorkspaceImages",
             "ImageId",
         )
@@ -248,8 +333,11 @@ class WorkSpaces:
             self.client.delete_workspace_image(ImageId=image_id)
         except ClientError as error:
             code = _code(error)
-            if code == "ResourceNotFoundException":
-                return  # already gone: a repeated Delete
+            if not listed("DeleteWorkspaceImage", code) and self.describe_image(image_id) is None:
+                # What DeleteWorkspaceImage answers for an image that is gone is undocumented: its error list has
+                # no ResourceNotFoundException. So no code counts as "gone"; DescribeWorkspaceImages says so.
+                log.info("image %s is gone already (DeleteWorkspaceImage answered %s)", image_id, code)
+                return
             if code == "ResourceAssociatedException":
                 bundles = self.bundles_using(image_id)
                 held = f"bundles {', '.join(bundles)}" if bundles else "a bundle"
@@ -280,12 +368,19 @@ class WorkSpaces:
         return StillPendingError(code, reason, image_id) if state == "PENDING" else ServiceError(code, reason)
 
     def shared_with(self, image_id: str) -> list[str]:
+        """The accounts the image is shared with, from every page (botocore has no paginator for this call)."""
+        accounts: list[str] = []
+        params: dict[str, Any] = {"ImageId": image_id}
         try:
-            answer = self.client.describe_workspace_image_permissions(ImageId=image_id)
+            while True:
+                answer = self.client.describe_workspace_image_permissions(**params)
+                accounts += [p["SharedAccountId"] for p in answer.get("ImagePermissions", [])]
+                if not answer.get("NextToken"):
+                    return accounts
+                params["NextToken"] = answer["NextToken"]
         except ClientError as error:
             log.warning("could not read the image's permissions to explain a blocked delete: %s", _code(error))
-            return []
-        return [p["SharedAccountId"] for p in answer.get("ImagePermissions", [])]
+            return accounts
 
     def bundles_using(self, image_id: str) -> list[str]:
         """Bundle ids whose ImageId is this image (DescribeImageAssociations covers only applications)."""
@@ -346,7 +441,7 @@ class WorkSpaces:
         """The bundles that exist among these, by id: one call per 25 ids."""
         found = _describe_batches(
             bundle_ids,
-            lambda ids: self.client.describe_workspace_bundles(BundleIds=ids).get("Bundles", []),
+            lambda ids: self._pages(self.client.get_paginator("describe_workspace_bundles"), "Bundles", BundleIds=ids),
             "DescribeWorkspaceBundles",
             "BundleId",
         )

@@ -21,6 +21,7 @@ from support.construct import (
     new_stack,
     only,
     owned_by_this_stack,
+    refused,
     render,
     sids,
     statement_sid,
@@ -307,8 +308,154 @@ def test_bad_bundle_values_are_rejected_at_synth(override: dict[str, Any], expec
 
 
 def test_compute_type_must_be_the_enum() -> None:
-    with pytest.raises(TypeError, match="compute_type must be a ComputeType"):
+    with pytest.raises(ValueError, match=r"^Test/Standard: compute_type \(ComputeType.Name\) 'STANDARD' must be a "):
         bundle_stack(compute_type="STANDARD")
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        # None was taken for "unknown yet": the property was left out of the template, to fail only at deploy.
+        ({"image_id": None}, "image_id (ImageId) is missing (None); it is required"),
+        ({"bundle_name": None}, "bundle_name (BundleName) is missing (None); it is required"),
+        ({"description": None}, "description (BundleDescription) is missing (None); it is required"),
+        ({"compute_type": None}, "compute_type (ComputeType.Name) is missing (None); it is required"),
+        ({"user_storage_gib": None}, "user_storage_gib (UserStorage.Capacity) is missing (None); it is required"),
+        # NaN and the infinities crashed the jsii kernel, and every later synth of the process with it.
+        (
+            {"user_storage_gib": float("nan")},
+            "user_storage_gib (UserStorage.Capacity) nan must be a whole number of GB",
+        ),
+        (
+            {"user_storage_gib": float("inf")},
+            "user_storage_gib (UserStorage.Capacity) inf must be a whole number of GB",
+        ),
+        (
+            {"root_storage_gib": float("-inf")},
+            "root_storage_gib (RootStorage.Capacity) -inf must be a whole number of GB",
+        ),
+        ({"user_storage_gib": "50"}, "user_storage_gib (UserStorage.Capacity) '50' must be a number"),
+        ({"root_storage_gib": True}, "root_storage_gib (RootStorage.Capacity) True must be a number"),
+        ({"tags": ["team"]}, "tags (Tags) ['team'] must be a mapping of tag keys to values"),
+        ({"tags": {"team": 1}}, "tags (Tags) value of 'team' 1 must be a string"),
+        ({"removal_policy": 0}, "removal_policy (DeletionPolicy) 0 must be a RemovalPolicy"),
+    ],
+)
+def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(override: dict[str, Any], words: str) -> None:
+    stack = new_stack()
+    with refused(f"Test/Standard: {words}"):
+        WorkspaceBundle(stack, "Standard", **{"image_id": "wsi-0123456789", **BUNDLE_PROPS, **override})
+
+
+def test_snapshot_fails_synth_for_a_bundle_too() -> None:
+    with refused("Test/Standard: removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of ", whole=False):
+        bundle_stack(removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+
+
+def test_a_bundle_name_used_twice_in_the_app_fails_synth() -> None:
+    stack, image, _ = bundle_stack()
+    message = (
+        "Test/Power: bundle_name (BundleName) 'golden-standard' is also the bundle_name of Test/Standard "
+        "(in this stack); choose another bundle_name: each bundle of an account and Region needs a name of its own"
+    )
+    with refused(message):
+        WorkspaceBundle(stack, "Power", image_id=image.image_id, **BUNDLE_PROPS)
+    # An image may share its name with a bundle: they are named apart.
+    WorkspaceBundle(stack, "Named", image_id=image.image_id, **{**BUNDLE_PROPS, "bundle_name": PROPS["image_name"]})
+
+
+def regional_app() -> tuple[cdk.App, UpdatedWorkspaceImage]:
+    app = cdk.App(context=NO_BUNDLING)
+    images = cdk.Stack(app, "Images", env=cdk.Environment(account=ACCOUNT, region="us-east-1"))
+    return app, UpdatedWorkspaceImage(images, "Golden", **PROPS)
+
+
+def test_a_bundle_on_an_image_of_another_region_fails_synth() -> None:
+    """Even where CDK could pass the id across Regions (cross_region_references), WorkSpaces could not use it."""
+    app, image = regional_app()
+    bundles = cdk.Stack(
+        app, "Bundles", env=cdk.Environment(account=ACCOUNT, region=REGION), cross_region_references=True
+    )
+    message = (
+        "Bundles/Standard: image_id (ImageId) is the image_id of Images/Golden, made in Region us-east-1, but this "
+        f"stack deploys to {REGION}; make the image in {REGION} (or this stack in us-east-1): a bundle can use only "
+        "an image of its own Region"
+    )
+    with refused(message):
+        WorkspaceBundle(bundles, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+    with refused(message.replace("Bundles/Standard", "Bundles/Apply"), whole=False):
+        WorkspaceBundleImage(bundles, "Apply", bundle_id="wsb-0123456789", image_id=image.image_id)
+
+
+def test_a_bundle_on_an_image_of_another_stack_of_its_region_is_fine() -> None:
+    app, image = regional_app()
+    bundles = cdk.Stack(app, "Bundles", env=cdk.Environment(account=ACCOUNT, region="us-east-1"))
+    WorkspaceBundle(bundles, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+
+
+def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_in_the_stack_fails_synth() -> None:
+    stack, image, bundle = bundle_stack()
+    message = (
+        "Test/Golden/Own: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle Test/Standard, in this "
+        "stack, where re-pointing it would make a circular dependency (cfn-lint E3004); change that "
+        "WorkspaceBundle's image_id instead of applying an image to it"
+    )
+    with refused(message):
+        image.apply_to_bundle(bundle.bundle_id, construct_id="Own")
+    with refused(message.replace("Golden/Own", "Ref"), whole=False):
+        WorkspaceBundleImage(stack, "Ref", bundle_id=bundle.resource.ref, image_id=image.image_id)
+
+
+def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_in_the_stack_is_a_cycle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The fact behind the rule: without it, the template has a circular dependency (through the provider's
+    policy, which names the bundle it may update)."""
+    from cfnlint.api import ManualArgs, lint
+
+    from cdk_workspaces_image import bundle as bundle_module
+
+    monkeypatch.setattr(bundle_module, "_managed_bundle_problem", lambda *_: None)
+    app = cdk.App(context=NO_BUNDLING, outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    bundle = WorkspaceBundle(stack, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+    image.apply_to_bundle(bundle.bundle_id, construct_id="Own")
+    template = app.synth().get_stack_by_name("Test").template
+    assert "E3004" in {m.rule.id for m in lint(json.dumps(template), config=ManualArgs(regions=[REGION]))}
+
+
+def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_elsewhere_fails_synth() -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    first = cdk.Stack(app, "First", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(first, "Golden", **PROPS)
+    bundle = WorkspaceBundle(first, "Standard", image_id=image.image_id, **BUNDLE_PROPS)
+    second = cdk.Stack(app, "Second", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    other = UpdatedWorkspaceImage(second, "Other", **{**PROPS, "image_name": "other"})
+    message = (
+        "Second/Other/Own: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle First/Standard, whose bundle "
+        "the handler would refuse to re-point at deploy time; change that WorkspaceBundle's image_id instead of "
+        "applying an image to it"
+    )
+    with refused(message):
+        other.apply_to_bundle(bundle.bundle_id, construct_id="Own")
+
+
+def test_bundle_image_refuses_none_and_non_bool_restore() -> None:
+    stack = new_stack()
+    with refused(
+        "Test/Apply: bundle_id (BundleId) is missing (None); it is required; image_id (ImageId) 5 must be a string"
+    ):
+        WorkspaceBundleImage(stack, "Apply", bundle_id=None, image_id=5)  # type: ignore[arg-type]
+    # A string is truthy: "false" made the DeletionPolicy Delete, so deleting the stack restored the bundle.
+    with refused("Test/Again: restore_on_delete (DeletionPolicy) 'false' must be a bool"):
+        WorkspaceBundleImage(
+            stack,
+            "Again",
+            bundle_id="wsb-0123456789",
+            image_id="wsi-0123456789",
+            restore_on_delete="false",  # type: ignore[arg-type]
+        )
 
 
 def test_tokens_skip_synth_validation_and_reach_the_handler() -> None:

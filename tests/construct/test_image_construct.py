@@ -14,6 +14,7 @@ from aws_cdk.assertions import Match, Template
 from support import ROOT
 from support.construct import (
     ACCOUNT,
+    NO_BUNDLING,
     PROPS,
     REGION,
     actions,
@@ -24,6 +25,7 @@ from support.construct import (
     new_stack,
     only,
     owned_by_this_stack,
+    refused,
     render,
     sids,
     statement_sid,
@@ -350,7 +352,8 @@ def test_two_stacks_with_the_same_construct_path_get_their_own_rule_and_table() 
     app = cdk.App(context={"aws:cdk:bundling-stacks": []})
     stacks = [cdk.Stack(app, name.title().replace("-", ""), stack_name=name) for name in ("dev-golden", "prod-golden")]
     for stack in stacks:
-        UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+        # Each its own image_name: two environment-agnostic stacks may deploy to one account and Region.
+        UpdatedWorkspaceImage(stack, "Golden", **{**PROPS, "image_name": stack.stack_name})
     templates = [Template.from_stack(stack) for stack in stacks]
     for template in templates:
         # Fixed names would collide; these resolve per stack (AWS::StackId) or are chosen by CloudFormation.
@@ -399,8 +402,123 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_no_update_behavior_must_be_the_enum() -> None:
-    with pytest.raises(TypeError, match="no_update_behavior"):
+    with pytest.raises(ValueError, match=r"^Test/Golden: no_update_behavior \(NoUpdateBehavior\) 'FAIL' must be a "):
         image_stack(no_update_behavior="FAIL")
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        # None was taken for "unknown yet": the property was left out of the template, to fail only at deploy.
+        ({"source_image_id": None}, "source_image_id (SourceImageId) is missing (None); it is required"),
+        ({"image_name": None}, "image_name (Name) is missing (None); it is required"),
+        ({"description": None}, "description (Description) is missing (None); it is required"),
+        ({"image_name": 2026}, "image_name (Name) 2026 must be a string"),
+        # These raised a bare TypeError or ValueError, naming neither the construct nor the prop.
+        ({"tags": "team=euc"}, "tags (Tags) 'team=euc' must be a mapping of tag keys to values"),
+        ({"tags": {"cost-center": 42}}, "tags (Tags) value of 'cost-center' 42 must be a string"),
+        ({"tags": {"team": None}}, "tags (Tags) value of 'team' None must be a string"),
+        ({"timeout": 3600}, "timeout (TimeoutSeconds) 3600 must be a Duration"),
+        ({"no_update_behavior": None}, "no_update_behavior (NoUpdateBehavior) is missing (None); it is required"),
+        ({"removal_policy": "DESTROY"}, "removal_policy (DeletionPolicy) 'DESTROY' must be a RemovalPolicy"),
+    ],
+)
+def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(override: dict[str, Any], words: str) -> None:
+    with refused(f"Test/Golden: {words}"):
+        image_stack(**override)
+
+
+def test_snapshot_fails_synth_because_a_custom_resource_has_none() -> None:
+    message = (
+        "Test/Golden: removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of "
+        "RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, RemovalPolicy.RETAIN, RemovalPolicy.DESTROY: "
+    )
+    with refused(message, whole=False):
+        image_stack(removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+
+
+def test_cfn_lint_refuses_snapshot_for_a_custom_resource() -> None:
+    """The fact behind the rule: the template SNAPSHOT made before is one cfn-lint refuses."""
+    from cfnlint.api import ManualArgs, lint
+
+    resource = {
+        "Type": "Custom::UpdatedWorkspaceImage",
+        "Properties": {"ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:provider"},
+        "DeletionPolicy": "Snapshot",
+        "UpdateReplacePolicy": "Snapshot",
+    }
+    matches = lint(json.dumps({"Resources": {"Golden": resource}}), config=ManualArgs(regions=[REGION]))
+    assert sorted(m.rule.id for m in matches) == ["E3035", "E3036"]
+
+
+def env_stack(app: cdk.App, name: str, account: str | None = ACCOUNT, region: str | None = REGION) -> cdk.Stack:
+    env = cdk.Environment(account=account, region=region) if account or region else None
+    return cdk.Stack(app, name, env=env)
+
+
+def test_a_name_used_twice_in_a_stack_fails_synth() -> None:
+    stack, _ = image_stack()
+    message = (
+        "Test/Again: image_name (Name) 'golden' is also the image_name of Test/Golden (in this stack); "
+        "choose another image_name: each image of an account and Region needs a name of its own"
+    )
+    with refused(message):
+        UpdatedWorkspaceImage(stack, "Again", **PROPS)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "where"),
+    [
+        ((ACCOUNT, REGION), (ACCOUNT, REGION), "in stack Dev, which deploys to the same account and Region"),
+        (
+            (None, None),
+            (None, None),
+            "in stack Dev, environment-agnostic like this one, so it may deploy to the same account and Region",
+        ),
+    ],
+)
+def test_a_name_used_by_a_stack_of_the_same_account_and_region_fails_synth(
+    first: tuple[str | None, str | None], second: tuple[str | None, str | None], where: str
+) -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    UpdatedWorkspaceImage(env_stack(app, "Dev", *first), "Golden", **PROPS)
+    with refused(
+        f"Prod/Golden: image_name (Name) 'golden' is also the image_name of Dev/Golden ({where});", whole=False
+    ):
+        UpdatedWorkspaceImage(env_stack(app, "Prod", *second), "Golden", **PROPS)
+
+
+@pytest.mark.parametrize(
+    "second",
+    [(ACCOUNT, "us-east-1"), ("444455556666", REGION), (None, None)],
+    ids=["another Region", "another account", "an environment-agnostic stack"],
+)
+def test_a_name_may_repeat_where_the_stacks_deploy_elsewhere(second: tuple[str | None, str | None]) -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    UpdatedWorkspaceImage(env_stack(app, "Dev"), "Golden", **PROPS)
+    UpdatedWorkspaceImage(env_stack(app, "Prod", *second), "Golden", **PROPS)
+
+
+def test_names_only_a_token_gives_are_left_to_deploy_time() -> None:
+    stack = new_stack()
+    name = cdk.CfnParameter(stack, "Name", type="String").value_as_string
+    UpdatedWorkspaceImage(stack, "A", **{**PROPS, "image_name": name})
+    UpdatedWorkspaceImage(stack, "B", **{**PROPS, "image_name": name})
+
+
+def test_a_rejected_image_is_not_compared_with() -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match="source_image_id"):
+        UpdatedWorkspaceImage(stack, "Broken", **{**PROPS, "source_image_id": "nope"})
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+
+
+def test_apply_to_bundle_refuses_none_and_non_string_ids_naming_the_image() -> None:
+    _, image = image_stack()
+    with refused("Test/Golden: bundle_id (BundleId) is missing (None); it is required"):
+        image.apply_to_bundle(None)  # type: ignore[arg-type]
+    with refused("Test/Golden: construct_id 7 must be a string"):
+        image.apply_to_bundle("wsb-0123456789", construct_id=7)  # type: ignore[arg-type]
 
 
 def test_tokens_skip_synth_validation() -> None:
@@ -440,6 +558,19 @@ def test_validation_uses_the_handlers_own_contract() -> None:
     assert vars(image_module)["contract"] is contract
     assert Path(contract.__file__).resolve() == (ROOT / "lambda" / "cdk_workspaces_image_handler" / "contract.py")
     assert contract.OWNER_TAG_KEY == OWNER_TAG_KEY
+
+
+def test_every_property_the_constructs_write_is_one_the_handler_takes() -> None:
+    """The handler refuses properties its type does not take; the constructs' own must never be among them."""
+    from cdk_workspaces_image_handler import contract
+
+    stack = every_resource_type(cdk.App(context=NO_BUNDLING))
+    customs = [
+        r for r in Template.from_stack(stack).to_json()["Resources"].values() if r["Type"].startswith("Custom::")
+    ]
+    assert sorted(r["Type"] for r in customs) == sorted(contract.PROPERTIES)
+    for resource in customs:
+        assert contract.unknown_properties_problem(resource["Type"], resource["Properties"]) is None
 
 
 # --- the example app: cdk-nag and cfn-lint -------------------------------------------------------------------------

@@ -182,6 +182,46 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     )
 
 
+def test_a_misspelt_property_fails_naming_it_and_those_the_type_takes(world: World) -> None:
+    misspelt = {k: v for k, v in bundle_props(Description="Standard").items() if k != "BundleDescription"}
+    world.run(bundle_event("Create", misspelt))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "remove or rename the property 'Description', which Custom::WorkspaceBundle does not take; it takes "
+        "BundleName, BundleDescription, ImageId, ComputeType, UserStorage, RootStorage, Tags, and CloudFormation's "
+        "ServiceToken and ServiceTimeout; description (BundleDescription) is missing (None); it is required"
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ({"ComputeType": {"Name": "STANDARD", "Size": "L"}}, "remove or rename the key 'Size' of compute_type"),
+        ({"RootStorage": {"Capacity": "80", "Iops": "3000"}}, "remove or rename the key 'Iops' of root_storage_gib"),
+        ({"UserStorage": None}, "user_storage_gib (UserStorage.Capacity) is missing (None); it is required"),
+        ({"BundleName": ["golden"]}, "bundle_name (BundleName) ['golden'] must be a string"),
+    ],
+)
+def test_a_hand_written_template_is_judged_in_the_words_of_synth(
+    world: World, override: dict[str, Any], words: str
+) -> None:
+    world.run(bundle_event("Create", {**bundle_props(), **override}))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(words)
+
+
+def test_apply_to_bundle_refuses_unknown_properties(world: World) -> None:
+    world.run(bundle_image_event("Create", {**bundle_image_props(), "RestoreOnDelete": "true"}))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "remove or rename the property 'RestoreOnDelete', which Custom::WorkspaceBundleImage does not take; it "
+        "takes BundleId, ImageId, and CloudFormation's ServiceToken and ServiceTimeout"
+    )
+
+
 # ---------------------------------------------------------------- update
 
 

@@ -460,6 +460,98 @@ def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
     assert world.response()["Reason"].startswith(f"image {NEW} cannot be deleted: it is shared with accounts 4444")
 
 
+def test_a_delete_blocked_by_sharing_names_the_accounts_of_every_page(world: World) -> None:
+    """DescribeWorkspaceImagePermissions pages its answer (MaxResults at most 25); only the first was read."""
+    world.watch_stopped()
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "shared")
+    first = [{"SharedAccountId": f"4444555{i:05d}"} for i in range(25)]
+    world.ws.add_response(
+        "describe_workspace_image_permissions",
+        {"ImageId": NEW, "ImagePermissions": first, "NextToken": "page-2"},
+        {"ImageId": NEW},
+    )
+    world.ws.add_response(
+        "describe_workspace_image_permissions",
+        {"ImageId": NEW, "ImagePermissions": [{"SharedAccountId": "777788889999"}]},
+        {"ImageId": NEW, "NextToken": "page-2"},
+    )
+    world.run(event("Delete", props(), physical_id=NEW))
+    reason = world.response()["Reason"]
+    assert reason.startswith(f"image {NEW} cannot be deleted: it is shared with accounts 444455500000, ")
+    assert "444455500024, 777788889999; unshare it first" in reason
+
+
+def test_a_delete_answered_with_a_code_its_action_does_not_list_checks_whether_the_image_is_gone(
+    world: World,
+) -> None:
+    """DeleteWorkspaceImage lists no ResourceNotFoundException; DescribeWorkspaceImages says whether it is gone."""
+    world.watch_stopped()
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "ResourceNotFoundException", "no such image")
+    world.describe(NEW, None)
+    world.run(event("Delete", props(), physical_id=NEW))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_delete_answered_with_an_unlisted_code_for_an_image_still_there_fails(world: World) -> None:
+    world.watch_stopped()
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
+    world.ws.add_client_error("delete_workspace_image", "ResourceNotFoundException", "odd")
+    world.describe(NEW, image(NEW))
+    world.run(event("Delete", props(), physical_id=NEW))
+    answer = world.response()
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"DeleteWorkspaceImage failed for image {NEW} (ResourceNotFoundException: odd)",
+    )
+
+
+def test_a_describe_of_the_source_refused_is_reported_not_taken_for_a_missing_source(world: World) -> None:
+    """DescribeWorkspaceImages lists AccessDeniedException alone: ResourceNotFoundException meant "not found"."""
+    world.owned([])
+    world.ws.add_client_error("describe_workspace_images", "ResourceNotFoundException", "refused", 400)
+    world.run(event("Create", props()))
+    answer = world.response()
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"DescribeWorkspaceImages failed for image {SOURCE} (ResourceNotFoundException: refused)",
+    )
+
+
+def test_a_describe_answer_of_several_pages_is_read_whole(world: World) -> None:
+    world.owned([])
+    world.ws.add_response("describe_workspace_images", {"Images": [], "NextToken": "more"}, {"ImageIds": [SOURCE]})
+    world.ws.add_response(
+        "describe_workspace_images",
+        {"Images": [image(SOURCE, update=False)]},
+        {"ImageIds": [SOURCE], "NextToken": "more"},
+    )
+    world.run(event("Create", props()))
+    assert f"source image {SOURCE} has no update available" in world.response()["Reason"]
+
+
+def test_a_tick_whose_describe_is_refused_judges_no_wait(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """InvalidParameterValuesException is not in DescribeWorkspaceImages' error list, yet it meant "gone": the
+    wait failed ("no longer exists") and its undo deleted the image still being made."""
+    start_replacement_through_a_token(world)
+    world.clock.advance(60)
+    world.ws.add_client_error("describe_workspace_images", "InvalidParameterValuesException", "refused", 400)
+    with caplog.at_level(logging.INFO):
+        world.tick()
+    assert world.sent == []
+    assert [w["resource_id"] for w in world.waits()] == ["wsi-updated0002"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "could not look at the 1 pending waits of Custom::UpdatedWorkspaceImage"
+    ]
+
+    world.clock.advance(60)
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    assert world.response()["Status"] == "SUCCESS"
+
+
 # ---------------------------------------------------------------- 7. bad input and API errors
 
 
@@ -471,6 +563,55 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     expected = contract.image_problems(source_image_id="ami-123", image_name="golden 2026/11")
     assert answer["Reason"] == "; ".join(expected)
     assert "source_image_id (SourceImageId) 'ami-123' must match the pattern" in answer["Reason"]
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_a_misspelt_property_fails_naming_it_and_those_the_type_takes(world: World, request_type: str) -> None:
+    """A hand-written template's Timeout (for TimeoutSeconds) was ignored: the image waited the default 3 hours."""
+    misspelt = {k: v for k, v in props(Timeout="3600").items() if k != "TimeoutSeconds"}
+    old = props() if request_type == "Update" else None
+    world.run(event(request_type, misspelt, physical_id=NEW if old else None, old=old))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take; it takes "
+        "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, Tags, and CloudFormation's "
+        "ServiceToken and ServiceTimeout"
+    )
+
+
+def test_every_rule_a_hand_written_template_breaks_is_named_at_once(world: World) -> None:
+    bad = props(
+        Name=None,
+        Description={"Fn::Sub": "not resolved"},
+        Tags=[{"Key": "team", "Value": {"Ref": "Team"}, "Propagate": "true"}],
+        TimeoutSeconds="1e400",
+        Timeout="3600",
+    )
+    world.run(event("Create", bad))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].split("; ") == [
+        "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take",
+        "it takes SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, Tags, and "
+        "CloudFormation's ServiceToken and ServiceTimeout",
+        "image_name (Name) is missing (None)",
+        "it is required",
+        "description (Description) {'Fn::Sub': 'not resolved'} must be a string",
+        "tags (Tags) value of 'team' {'Ref': 'Team'} must be a string",
+        "remove or rename the key 'Propagate' of a tag of tags (Tags) {'Key': 'team', 'Value': {'Ref': 'Team'}, "
+        "'Propagate': 'true'}",
+        "it takes Key, Value",
+        # "1e400" is a float, an infinite one, and no int: the handler failed with Python's own words.
+        "timeout (TimeoutSeconds) '1e400' must be a number of seconds",
+    ]
+
+
+def test_a_rollback_delete_after_a_refused_create_touches_nothing(world: World) -> None:
+    """The Delete looks for what the Create may have made without judging the properties it refused."""
+    world.owned([])
+    world.run(event("Delete", props(Timeout="3600"), physical_id="not-created:GoldenResource"))
+    assert world.response()["Status"] == "SUCCESS"
 
 
 @pytest.mark.parametrize(
@@ -493,6 +634,22 @@ def test_every_listed_api_error_becomes_a_reason(world: World, code: str, words:
     assert answer["Status"] == "FAILED"
     assert words in answer["Reason"]
     assert answer["Reason"].endswith(f"({code}: service words)")
+
+
+def test_too_many_tags_is_said_as_such_not_as_the_image_quota(world: World) -> None:
+    """CreateTags lists ResourceLimitExceededException too: there it is the 50 tags a resource holds."""
+    old = props()
+    new = props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old), "team": "euc"})
+    world.ws.add_client_error("create_tags", "ResourceLimitExceededException", "Tag limit exceeded.")
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["Reason"]) == (
+        "FAILED",
+        f"image {NEW} would hold more than 50 tags, the most a WorkSpaces resource holds, so CreateTags failed; "
+        "remove tags from it that were set outside this stack, or give it fewer "
+        "(ResourceLimitExceededException: Tag limit exceeded.)",
+    )
 
 
 def test_throttling_is_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:

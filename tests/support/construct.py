@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+from contextlib import AbstractContextManager
 from types import ModuleType
 from typing import Any
 
 import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
 
 from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
@@ -33,6 +36,11 @@ def image_stack(**overrides: Any) -> tuple[cdk.Stack, UpdatedWorkspaceImage]:
     stack = new_stack()
     image = UpdatedWorkspaceImage(stack, "Golden", **{**PROPS, **overrides})
     return stack, image
+
+
+def refused(message: str, *, whole: bool = True) -> AbstractContextManager[pytest.ExceptionInfo[ValueError]]:
+    """Expect synth to refuse with this reason (`whole`), or with one that starts with it."""
+    return pytest.raises(ValueError, match=f"^{re.escape(message)}{'$' if whole else ''}")
 
 
 def resources(template: Template, type_: str) -> dict[str, dict[str, Any]]:

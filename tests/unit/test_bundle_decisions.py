@@ -33,10 +33,10 @@ def test_parse_reads_the_create_workspace_bundle_shapes() -> None:
 @pytest.mark.parametrize(
     ("override", "words"),
     [
-        ({"BundleName": None}, "missing required properties: BundleName"),
+        ({"BundleName": None}, "bundle_name (BundleName) is missing (None); it is required"),
         ({"ComputeType": "STANDARD"}, "compute_type (ComputeType) 'STANDARD' must be an object {Name: <compute type>}"),
-        ({"UserStorage": "50"}, "UserStorage '50' must be an object {Capacity: <GB>}"),
-        ({"RootStorage": {"Size": "80"}}, "RootStorage {'Size': '80'} must be an object {Capacity: <GB>}"),
+        ({"UserStorage": "50"}, "user_storage_gib (UserStorage) '50' must be an object {Capacity: <GB>}"),
+        ({"RootStorage": {"Size": "80"}}, "root_storage_gib (RootStorage) {'Size': '80'} must be an object {Capacity:"),
         ({"UserStorage": {"Capacity": "60"}}, "user_storage_gib (UserStorage.Capacity) 60 with root_storage_gib"),
         ({"ComputeType": {"Name": "HUGE"}}, "compute_type (ComputeType.Name) 'HUGE' must be one of VALUE"),
     ],

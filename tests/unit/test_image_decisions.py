@@ -134,7 +134,7 @@ def test_parse_request_reads_cloudformation_strings() -> None:
         }
     )
     assert (request.timeout_seconds, dict(request.tags), request.no_update_behavior) == (3600, {"a": "b"}, "FAIL")
-    with pytest.raises(errors.InvalidInputError, match="missing required properties: Name"):
+    with pytest.raises(errors.InvalidInputError, match=r"^image_name \(Name\) is missing \(None\); it is required$"):
         image_.parse_request({"SourceImageId": "wsi-source0001", "Description": "d"})
     with pytest.raises(errors.InvalidInputError, match=r"timeout \(TimeoutSeconds\) 'soon' must be a number"):
         image_.parse_request(
@@ -168,16 +168,83 @@ def test_the_ownership_tag_names_resource_properties_and_request() -> None:
 def test_describes_go_25_ids_a_call_and_one_gone_id_never_hides_the_others() -> None:
     from botocore.exceptions import ClientError
 
-    ids = [f"wsi-{i:09d}" for i in range(30)]
+    ids = [f"wsb-{i:08d}" for i in range(30)]
     gone = ids[3]
     calls: list[list[str]] = []
 
     def describe(batch: list[str]) -> list[dict[str, str]]:
         calls.append(batch)
         if gone in batch and len(batch) > 1:  # the service may refuse the whole call for one unknown id
-            raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}, "Describe")
-        return [{"ImageId": i} for i in batch if i != gone]
+            raise ClientError({"Error": {"Code": "InvalidParameterValuesException", "Message": "no"}}, "Describe")
+        return [{"BundleId": i} for i in batch if i != gone]
 
-    found = workspaces._describe_batches(ids + ids[:2], describe, "DescribeWorkspaceImages", "ImageId")
+    found = workspaces._describe_batches(ids + ids[:2], describe, "DescribeWorkspaceBundles", "BundleId")
     assert [len(batch) for batch in calls] == [25, *([1] * 25), 5]
-    assert sorted(item["ImageId"] for item in found) == sorted(set(ids) - {gone})
+    assert sorted(item["BundleId"] for item in found) == sorted(set(ids) - {gone})
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [
+        # Neither is in the action's error list: a refusal is no evidence that anything is gone.
+        ("DescribeWorkspaceImages", "ResourceNotFoundException"),
+        ("DescribeWorkspaceImages", "InvalidParameterValuesException"),
+        ("DescribeWorkspaceBundles", "ResourceNotFoundException"),
+    ],
+)
+def test_a_describe_refused_with_a_code_its_action_does_not_list_is_reported_not_taken_for_gone(
+    action: str, code: str
+) -> None:
+    from botocore.exceptions import ClientError
+
+    key = "ImageId" if "Images" in action else "BundleId"
+    ids = ["wsi-000000001", "wsi-000000002"] if key == "ImageId" else ["wsb-00000001", "wsb-00000002"]
+    calls: list[list[str]] = []
+
+    def describe(batch: list[str]) -> list[dict[str, str]]:
+        calls.append(batch)
+        raise ClientError({"Error": {"Code": code, "Message": "refused"}}, action)
+
+    with pytest.raises(errors.ServiceError) as raised:
+        workspaces._describe_batches(ids, describe, action, key)
+    assert calls == [ids]
+    assert raised.value.code == code
+    assert str(raised.value) == f"{action} failed for {', '.join(workspaces.subject(i) for i in ids)} ({code}: refused)"
+
+
+def test_the_errors_of_each_action_are_those_of_its_api_model() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("workspaces")
+    for action, codes in workspaces.ERRORS.items():
+        assert codes == {shape.name for shape in model.operation_model(action).error_shapes}, action
+
+
+def test_a_hint_for_one_action_explains_only_an_error_that_action_lists() -> None:
+    """UpdateWorkspaceBundle had hints for a name taken and the bundle quota, errors it does not list."""
+    for action, hints in workspaces._ACTION_HINTS.items():
+        assert set(hints) <= workspaces.ERRORS[action], action
+
+
+@pytest.mark.parametrize(
+    ("action", "code", "reason"),
+    [
+        ("DescribeTags", "AccessDeniedException", "the provider's role may not call workspaces:DescribeTags on "),
+        ("DescribeTags", "ThrottlingException", "WorkSpaces kept throttling DescribeTags for "),
+        ("CreateTags", "ResourceNotFoundException", "image wsi-000000001 was not found by CreateTags"),
+        ("DescribeWorkspaceImages", "ResourceNotFoundException", "DescribeWorkspaceImages failed for image"),
+        ("UpdateWorkspaceBundle", "ResourceLimitExceededException", "UpdateWorkspaceBundle failed for image"),
+        ("CreateUpdatedWorkspaceImage", "ResourceLimitExceededException", "the Region's WorkSpaces image quota"),
+        ("CreateTags", "ResourceLimitExceededException", "image wsi-000000001 would hold more than 50 tags"),
+        ("CreateWorkspaceBundle", "ResourceLimitExceededException", "the Region's 50 custom bundles are used up"),
+    ],
+)
+def test_a_code_means_what_the_reference_says_only_for_actions_that_list_it(
+    action: str, code: str, reason: str
+) -> None:
+    from botocore.exceptions import ClientError
+
+    error = ClientError({"Error": {"Code": code, "Message": "words"}}, action)
+    explained = workspaces.explain(error, action, "image wsi-000000001")
+    assert str(explained).startswith(reason)
+    assert str(explained).endswith(f"({code}: words)")

@@ -53,7 +53,116 @@ def test_values_at_the_limits_pass() -> None:
 
 
 def test_unknown_values_are_not_judged() -> None:
-    assert contract.image_problems(tags={"team": None}) == []
+    assert contract.image_problems(tags={"team": contract.UNKNOWN}) == []
+    assert contract.image_problems(source_image_id=contract.UNKNOWN, tags=contract.UNKNOWN) == []
+    assert contract.storage_problems(contract.UNKNOWN, 80) == []
+    assert contract.storage_problems(60, contract.UNKNOWN) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        # None was "not known yet", so a missing value broke no rule and the property was left out of the template.
+        ({"source_image_id": None}, "source_image_id (SourceImageId) is missing (None); it is required"),
+        ({"image_name": None}, "image_name (Name) is missing (None); it is required"),
+        ({"description": None}, "description (Description) is missing (None); it is required"),
+        ({"image_name": 2026}, "image_name (Name) 2026 must be a string"),
+        ({"description": ["Golden"]}, "description (Description) ['Golden'] must be a string"),
+        ({"source_image_id": {"Ref": "Source"}}, "source_image_id (SourceImageId) {'Ref': 'Source'} must be a string"),
+        ({"tags": "team=euc"}, "tags (Tags) 'team=euc' must be a mapping of tag keys to values"),
+        ({"tags": {"team": None}}, "tags (Tags) value of 'team' None must be a string"),
+        ({"tags": {"cost-center": 42}}, "tags (Tags) value of 'cost-center' 42 must be a string"),
+        ({"tags": {42: "x"}}, "tags (Tags) key 42 must be a string"),
+        ({"no_update_behavior": None}, "no_update_behavior (NoUpdateBehavior) None must be one of FAIL, USE_SOURCE"),
+    ],
+)
+def test_none_and_wrong_types_break_a_rule_in_words_naming_property_and_value(
+    kwargs: dict[str, object], words: str
+) -> None:
+    assert contract.image_problems(**kwargs) == [words]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"bundle_name": None}, "bundle_name (BundleName) is missing (None); it is required"),
+        ({"description": None}, "description (BundleDescription) is missing (None); it is required"),
+        ({"image_id": None}, "image_id (ImageId) is missing (None); it is required"),
+        ({"compute_type": None}, "compute_type (ComputeType.Name) is missing (None); it is required"),
+        ({"image_id": 7}, "image_id (ImageId) 7 must be a string"),
+    ],
+)
+def test_none_and_wrong_types_break_a_bundle_rule(kwargs: dict[str, object], words: str) -> None:
+    assert contract.bundle_problems(**kwargs) == [words]
+
+
+def test_none_and_wrong_types_break_the_rules_of_apply_to_bundle() -> None:
+    assert contract.bundle_image_problems(bundle_id=None, image_id=5) == [
+        "bundle_id (BundleId) is missing (None); it is required",
+        "image_id (ImageId) 5 must be a string",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("user", "root", "words"),
+    [
+        (None, 80, "user_storage_gib (UserStorage.Capacity) is missing (None); it is required"),
+        (float("nan"), None, "user_storage_gib (UserStorage.Capacity) nan must be a whole number of GB"),
+        (50, float("inf"), "root_storage_gib (RootStorage.Capacity) inf must be a whole number of GB"),
+        (True, None, "user_storage_gib (UserStorage.Capacity) True must be a whole number of GB"),
+        ([50], None, "user_storage_gib (UserStorage.Capacity) [50] must be a whole number of GB"),
+    ],
+)
+def test_missing_and_not_numeric_volume_sizes_name_the_rule(user: object, root: object, words: str) -> None:
+    assert contract.storage_problems(user, root) == [words]
+
+
+def test_snapshot_is_no_removal_policy_of_a_custom_resource() -> None:
+    assert [contract.removal_policy_problem(name) for name in contract.REMOVAL_POLICIES] == [None, None, None]
+    problem = contract.removal_policy_problem("SNAPSHOT")
+    assert problem is not None
+    assert problem.startswith(
+        "removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of "
+        "RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, RemovalPolicy.RETAIN, RemovalPolicy.DESTROY: "
+    )
+    assert "(cfn-lint E3035, E3036)" in problem
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "given", "words"),
+    [
+        (
+            contract.IMAGE_TYPE,
+            ["ServiceToken", "ServiceTimeout", "SourceImageId", "Timeout"],
+            "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take; it takes "
+            "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, Tags, and "
+            "CloudFormation's ServiceToken and ServiceTimeout",
+        ),
+        (
+            contract.BUNDLE_TYPE,
+            ["Name", "RootStorage", "Description"],
+            "remove or rename the properties 'Name', 'Description', which Custom::WorkspaceBundle does not take; "
+            "it takes BundleName, BundleDescription, ImageId, ComputeType, UserStorage, RootStorage, Tags, and",
+        ),
+        (
+            contract.BUNDLE_IMAGE_TYPE,
+            ["BundleId", "ImageId", "RestoreOnDelete"],
+            "remove or rename the property 'RestoreOnDelete', which Custom::WorkspaceBundleImage does not take; "
+            "it takes BundleId, ImageId, and",
+        ),
+    ],
+)
+def test_unknown_properties_are_named_with_those_the_type_takes(
+    resource_type: str, given: list[str], words: str
+) -> None:
+    problem = contract.unknown_properties_problem(resource_type, given)
+    assert problem is not None
+    assert problem.startswith(words)
+
+
+def test_the_properties_cloudformation_adds_and_the_types_own_are_known() -> None:
+    for resource_type, takes in contract.PROPERTIES.items():
+        assert contract.unknown_properties_problem(resource_type, [*takes, *contract.CLOUDFORMATION_PROPERTIES]) is None
 
 
 def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None:
@@ -85,7 +194,7 @@ def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None
     ],
 )
 def test_each_bundle_rule_names_property_value_and_rule(kwargs: dict[str, object], words: str) -> None:
-    problems = contract.bundle_problems(**kwargs)  # type: ignore[arg-type]
+    problems = contract.bundle_problems(**kwargs)
     assert len(problems) == 1
     assert words in problems[0]
 
@@ -128,7 +237,7 @@ def test_documented_volume_pairs_pass(user: int | str, root: int | str | None) -
     ],
 )
 def test_volume_sizes_outside_the_documented_pairs_name_the_rule(user: object, root: object, words: str) -> None:
-    problems = contract.storage_problems(user, root)  # type: ignore[arg-type]
+    problems = contract.storage_problems(user, root)
     assert len(problems) == 1
     assert words in problems[0]
     if "pair" in words:
