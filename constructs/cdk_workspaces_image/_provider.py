@@ -77,13 +77,14 @@ class WorkspacesImageProvider(Construct):
         # The watch rule's name comes from the stack id's GUID: unique per stack in an account and Region, also
         # for two stacks with one construct path and for environment-agnostic stacks. The function and its
         # policy use the name, not a reference, because the rule's target references the function.
-        self.watch_rule_name = Fn.join("", [contract.WATCH_RULE_PREFIX, Fn.select(2, Fn.split("/", stack.stack_id))])
+        stack_guid = Fn.select(2, Fn.split("/", stack.stack_id))
+        self.watch_rule_name = Fn.join("", [contract.WATCH_RULE_PREFIX, stack_guid])
         watch_rule_arn = stack.format_arn(service="events", resource="rule", resource_name=self.watch_rule_name)
         self._image_arns = self._workspaces_arns("workspaceimage", "*")
         self._tag_keys = _TagKeys()
         # The ownership tag's value starts with the stack id's GUID (kernel.Ownership): writes to an existing image
         # or bundle are allowed only on what carries it, so the role cannot touch what its stack never made.
-        self._owned_by_this_stack = Fn.join("", [Fn.select(2, Fn.split("/", stack.stack_id)), ".*"])
+        self._owned_by_this_stack = Fn.join("", [stack_guid, ".*"])
         # Image and bundle permissions exist only in stacks with images or bundles (allow_images, allow_bundles,
         # allow_repoint).
         self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
@@ -94,7 +95,7 @@ class WorkspacesImageProvider(Construct):
 
         # What the provider waits for, with the presigned URL to tell: state of this stack only, deleted with it
         # whatever the images' removal policy (watch.py says why a table and not the rule's Input).
-        # L1: the L2 Table adds nothing used here and costs synth time.
+        # L1: the template says exactly what the table is; nothing of the L2's is used here.
         self.watch_table = dynamodb.CfnTable(
             self,
             "WatchTable",
