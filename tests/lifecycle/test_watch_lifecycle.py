@@ -20,7 +20,6 @@ from cfn_driver.assembly import Assembly
 
 HOUR = 3600.0
 RETAIN = cdk.RemovalPolicy.RETAIN
-DESTROY = cdk.RemovalPolicy.DESTROY
 
 
 @pytest.fixture
