@@ -35,7 +35,7 @@ class WorkspacesImageExample(cdk.Stack):
         bundle = WorkspaceBundle(
             self,
             "Standard",
-            image_id=image.image_id,
+            image_id=image,
             bundle_name=bundle_name,
             description="Standard bundle on the golden image",
             compute_type=ComputeType.STANDARD,

@@ -2,5 +2,14 @@
 
 from .bundle import ComputeType, WorkspaceBundle, WorkspaceBundleImage
 from .image import NoUpdateBehavior, UpdatedWorkspaceImage
+from .interfaces import IWorkspaceBundle, IWorkspaceImage
 
-__all__ = ["ComputeType", "NoUpdateBehavior", "UpdatedWorkspaceImage", "WorkspaceBundle", "WorkspaceBundleImage"]
+__all__ = [
+    "ComputeType",
+    "IWorkspaceBundle",
+    "IWorkspaceImage",
+    "NoUpdateBehavior",
+    "UpdatedWorkspaceImage",
+    "WorkspaceBundle",
+    "WorkspaceBundleImage",
+]

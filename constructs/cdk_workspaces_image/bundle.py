@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from aws_cdk import CfnElement, RemovalPolicy, Stack, Token, Tokenization
 from constructs import Construct
@@ -28,6 +28,7 @@ from ._props import (
     tag_list,
 )
 from ._provider import WorkspacesImageProvider
+from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of, image_id_of
 
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
@@ -116,8 +117,9 @@ class WorkspaceBundle(Construct):
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
-    :param image_id: the image, usually ``UpdatedWorkspaceImage.image_id`` (which makes the bundle wait until the
-        image is AVAILABLE, and be deleted before it); ``wsi-`` and 9 to 63 of ``[0-9a-z]``.
+    :param image_id: the image: an ``UpdatedWorkspaceImage`` (which makes the bundle wait until the image is
+        AVAILABLE, and be deleted before it), an image imported with ``UpdatedWorkspaceImage.from_image_id``, or an
+        image id, ``wsi-`` and 9 to 63 of ``[0-9a-z]`` (a string or a token).
     :param bundle_name: 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; unique among your bundles.
     :param description: 1 to 255 characters of ``[a-zA-Z0-9_./() -]``.
     :param compute_type: the hardware, a :class:`ComputeType`.
@@ -136,7 +138,7 @@ class WorkspaceBundle(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        image_id: str,
+        image_id: Union[str, IWorkspaceImage],
         bundle_name: str,
         description: str,
         compute_type: ComputeType,
@@ -146,6 +148,7 @@ class WorkspaceBundle(Construct):
         removal_policy: Optional[RemovalPolicy] = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        image_id = image_id_of(image_id)
         self._validate(
             image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags, removal_policy
         )
@@ -176,6 +179,20 @@ class WorkspaceBundle(Construct):
         # The tokens that stand for the bundle's id (its attribute and its Ref), for apply_to_bundle to recognise.
         self._names = (self.bundle_id, self.resource.ref)
         enrol(self)
+
+    @classmethod
+    def from_bundle_id(cls, scope: Construct, construct_id: str, bundle_id: str) -> IWorkspaceBundle:
+        """A bundle made elsewhere (another stack or app, or by hand), for ``apply_to_bundle`` to re-point.
+
+        Nothing is created, and this stack never deletes or changes the bundle on its own: only an
+        ``apply_to_bundle`` of it does, and only its image.
+
+        :param scope: the parent construct.
+        :param construct_id: the construct id.
+        :param bundle_id: ``wsb-`` and 8 to 63 of ``[0-9a-z]``; a token (an SSM parameter read at deploy time, for
+            example) is checked at deploy time.
+        """
+        return _ImportedWorkspaceBundle(scope, construct_id, bundle_id)
 
     def _validate(
         self,
@@ -222,6 +239,15 @@ class WorkspaceBundle(Construct):
         refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate, elsewhere) if p])
 
 
+class _ImportedWorkspaceBundle(Construct):
+    """A bundle known by its id alone: see ``WorkspaceBundle.from_bundle_id``."""
+
+    def __init__(self, scope: Construct, construct_id: str, bundle_id: str) -> None:
+        super().__init__(scope, construct_id)
+        refuse(self, contract.bundle_image_problems(bundle_id=judged(bundle_id)))
+        self.bundle_id = bundle_id
+
+
 def _managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str]:
     """A bundle_id of a WorkspaceBundle of the app: that construct manages the bundle's image itself."""
     for bundle in enrolled(scope, WorkspaceBundle):
@@ -248,9 +274,10 @@ class WorkspaceBundleImage(Construct):
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
-    :param bundle_id: the bundle to re-point, ``wsb-`` and 8 to 63 of ``[0-9a-z]``: one of your custom bundles,
-        not a public one and not one a ``WorkspaceBundle`` manages.
-    :param image_id: the image to point it at.
+    :param bundle_id: the bundle to re-point: one imported with ``WorkspaceBundle.from_bundle_id``, or its id,
+        ``wsb-`` and 8 to 63 of ``[0-9a-z]``. One of your custom bundles, not a public one and not one a
+        ``WorkspaceBundle`` manages.
+    :param image_id: the image to point it at: an ``IWorkspaceImage`` or an image id.
     :param restore_on_delete: ``False`` (default): deleting the stack, or moving to another ``bundle_id``, leaves
         the bundle on the image (DeletionPolicy ``RetainExceptOnCreate``); only a rollback of the deployment that
         first applied it restores the previous image. ``True``: deleting the stack or the resource, or moving to
@@ -258,9 +285,16 @@ class WorkspaceBundleImage(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, bundle_id: str, image_id: str, restore_on_delete: bool = False
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bundle_id: Union[str, IWorkspaceBundle],
+        image_id: Union[str, IWorkspaceImage],
+        restore_on_delete: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        bundle_id, image_id = bundle_id_of(bundle_id), image_id_of(image_id)
         problems = contract.bundle_image_problems(bundle_id=judged(bundle_id), image_id=judged(image_id))
         if not isinstance(restore_on_delete, bool):
             label = contract.label_of("restore_on_delete", "DeletionPolicy")

@@ -27,6 +27,7 @@ from ._props import (
 )
 from ._provider import WorkspacesImageProvider
 from .bundle import WorkspaceBundleImage
+from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of
 
 DEFAULT_TIMEOUT = Duration.hours(3)
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
@@ -138,27 +139,53 @@ class UpdatedWorkspaceImage(Construct):
         warn_on_exports(self, [resource, self.wait_condition], "image_id", "image.image_id")
         enrol(self)
 
+    @classmethod
+    def from_image_id(cls, scope: Construct, construct_id: str, image_id: str) -> IWorkspaceImage:
+        """An image made elsewhere (another stack, account or pipeline, or by hand), to build bundles on.
+
+        Nothing is created, and this stack never changes or deletes the image. A bundle on it does not wait for
+        anything: the image must be AVAILABLE when the bundle is deployed.
+
+        :param scope: the parent construct.
+        :param construct_id: the construct id.
+        :param image_id: ``wsi-`` and 9 to 63 of ``[0-9a-z]``; a token (an SSM parameter read at deploy time, for
+            example) is checked at deploy time.
+        """
+        return _ImportedWorkspaceImage(scope, construct_id, image_id)
+
     def apply_to_bundle(
-        self, bundle_id: str, *, restore_on_delete: bool = False, construct_id: Optional[str] = None
+        self,
+        bundle_id: Union[str, IWorkspaceBundle],
+        *,
+        restore_on_delete: bool = False,
+        construct_id: Optional[str] = None,
     ) -> WorkspaceBundleImage:
         """Point an existing bundle that this stack does not manage at this image (UpdateWorkspaceBundle).
 
         The bundle's previous image is recorded. Existing WorkSpaces pick up the new image only when rebuilt.
 
-        :param bundle_id: the bundle, ``wsb-...``: one of your custom bundles, not one a ``WorkspaceBundle`` manages.
+        :param bundle_id: the bundle: one imported with ``WorkspaceBundle.from_bundle_id``, or its id, ``wsb-...``.
+            One of your custom bundles, not one a ``WorkspaceBundle`` manages.
         :param restore_on_delete: Default ``False``: deleting the stack leaves the bundle on this image (only a
             rollback of the deployment that first applied it restores the previous one). ``True``: deleting the
             stack, or moving to another bundle, points the bundle back at its previous image.
-        :param construct_id: id of the new construct under this one. Default: ``ApplyTo`` and the bundle id; required
-            when ``bundle_id`` is a token.
+        :param construct_id: id of the new construct under this one. Default: ``ApplyTo`` and the bundle id, or, when
+            the id is a token, ``ApplyTo`` and the id of the imported bundle's construct; required when ``bundle_id``
+            is a token string.
         """
+        imported = bundle_id if isinstance(bundle_id, IWorkspaceBundle) else None
+        bundle_id = bundle_id_of(bundle_id)
         if construct_id is None:
-            # The default id is made of the bundle id, which must be a string synth knows.
+            # The default id is made of the bundle id, which must be a string synth knows; the same id whether the
+            # bundle is given by its id or imported, so that switching between the two does not replace anything.
             if not isinstance(bundle_id, str):
                 refuse(self, [p for p in [contract.bundle_id_problem(bundle_id)] if p])
-            if Token.is_unresolved(bundle_id):
+            if not Token.is_unresolved(bundle_id):
+                construct_id = f"ApplyTo{bundle_id}"
+            elif imported is not None:
+                construct_id = f"ApplyTo{imported.node.id}"
+            else:
                 raise ValueError(f"{self.node.path}: apply_to_bundle needs construct_id when bundle_id is a token")
-            construct_id = f"ApplyTo{bundle_id}"
         elif not isinstance(construct_id, str):
             refuse(self, [contract.type_problem("construct_id", construct_id, "a string")])
         return WorkspaceBundleImage(
@@ -207,3 +234,12 @@ class UpdatedWorkspaceImage(Construct):
         # and the handler finds the image a retry made by its name.
         duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, others)
         refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+
+
+class _ImportedWorkspaceImage(Construct):
+    """An image known by its id alone: see ``UpdatedWorkspaceImage.from_image_id``."""
+
+    def __init__(self, scope: Construct, construct_id: str, image_id: str) -> None:
+        super().__init__(scope, construct_id)
+        refuse(self, contract.bundle_image_problems(image_id=judged(image_id)))
+        self.image_id = image_id

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
-from support.lifecycle import World
+from aws_cdk import aws_ssm as ssm
+from support.lifecycle import STANDARD_BUNDLE, World
 
 from aws_emulator import Plan
-from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
+from cdk_workspaces_image import UpdatedWorkspaceImage, WorkspaceBundle
 from cfn_driver.assembly import Assembly, load
 from cfn_driver.cloud import ACCOUNT, REGION
 
@@ -55,11 +56,7 @@ def synth(
             stack,
             "Standard",
             image_id=image.image_id,
-            bundle_name="golden-standard",
-            description="Standard bundle",
-            compute_type=ComputeType.STANDARD,
-            user_storage_gib=50,
-            root_storage_gib=80,
+            **STANDARD_BUNDLE,
             removal_policy=removal_policy,
         )
         cdk.CfnOutput(stack, "BundleId", value=standard.bundle_id)
@@ -210,12 +207,14 @@ def test_a_rollback_whose_re_signal_is_refused_keeps_the_image_it_returns_to(
         world.close()
 
 
-def test_another_stack_follows_the_monthly_image_through_an_ssm_parameter(world: World, tmp_path: Path) -> None:
+@pytest.mark.parametrize("imported", [True, False], ids=["from_image_id", "the id string"])
+def test_another_stack_follows_the_monthly_image_through_an_ssm_parameter(
+    world: World, tmp_path: Path, imported: bool
+) -> None:
     """The documented cross-stack hand-over: the images' stack writes the id to an SSM parameter, the desktops'
-    stack reads it at each deploy. Next month's replacement deploys (an export would be locked by its import),
-    and the next deploy of the other stack moves its bundle onto the new image."""
-    from aws_cdk import aws_ssm as ssm
-
+    stack reads it at each deploy, as an imported image or as the id itself. Next month's replacement deploys (an
+    export would be locked by its import), and the next deploy of the other stack moves its bundle onto the new
+    image."""
     parameter = "/golden/image-id"
 
     def images(outdir: Path, source: str, name: str) -> Assembly:
@@ -229,15 +228,12 @@ def test_another_stack_follows_the_monthly_image_through_an_ssm_parameter(world:
     def desktops(outdir: Path) -> Assembly:
         app = cdk.App(outdir=str(outdir))
         stack = cdk.Stack(app, "Desktops", env=cdk.Environment(account=ACCOUNT, region=REGION))
+        image_id = ssm.StringParameter.value_for_string_parameter(stack, parameter)
         bundle = WorkspaceBundle(
             stack,
             "Standard",
-            image_id=ssm.StringParameter.value_for_string_parameter(stack, parameter),
-            bundle_name="golden-standard",
-            description="Standard bundle",
-            compute_type=ComputeType.STANDARD,
-            user_storage_gib=50,
-            root_storage_gib=80,
+            image_id=UpdatedWorkspaceImage.from_image_id(stack, "Golden", image_id) if imported else image_id,
+            **STANDARD_BUNDLE,
         )
         cdk.CfnOutput(stack, "BundleId", value=bundle.bundle_id)
         app.synth()
@@ -258,3 +254,76 @@ def test_another_stack_follows_the_monthly_image_through_an_ssm_parameter(world:
     moved = world.deploy(desktops(tmp_path / "d"))
     assert moved.status == "UPDATE_COMPLETE", moved.reason
     assert world.cloud.workspaces.bundles[bundle_id].image_id == new_image
+
+
+def consumer(
+    outdir: Path, *, image_parameter: str | None = None, bundle_parameter: str | None = None, source: str = ""
+) -> Assembly:
+    """A stack that uses what another made, imported from SSM parameters read at deploy time: a bundle on an
+    imported image, or this stack's image applied to an imported bundle."""
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "Desktops", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    if image_parameter:
+        image = UpdatedWorkspaceImage.from_image_id(
+            stack, "Golden", ssm.StringParameter.value_for_string_parameter(stack, image_parameter)
+        )
+        bundle = WorkspaceBundle(
+            stack,
+            "Standard",
+            image_id=image,
+            **STANDARD_BUNDLE,
+            removal_policy=DESTROY,
+        )
+        cdk.CfnOutput(stack, "BundleId", value=bundle.bundle_id)
+    if bundle_parameter:
+        updated = UpdatedWorkspaceImage(
+            stack,
+            "Updated",
+            source_image_id=source,
+            image_name="golden-2026-11",
+            description="Golden",
+            removal_policy=DESTROY,
+        )
+        existing = WorkspaceBundle.from_bundle_id(
+            stack, "Production", ssm.StringParameter.value_for_string_parameter(stack, bundle_parameter)
+        )
+        applied = updated.apply_to_bundle(existing, restore_on_delete=True)
+        cdk.CfnOutput(stack, "ImageId", value=updated.image_id)
+        cdk.CfnOutput(stack, "AppliedTo", value=applied.bundle_id)
+    app.synth()
+    return load(outdir, "Desktops")
+
+
+def test_a_bundle_on_an_imported_image_whose_parameter_holds_no_image_id_fails_with_the_rule(
+    world: World, tmp_path: Path
+) -> None:
+    """Synth cannot judge a token; the handler judges the resolved value with the same words."""
+    world.cfn.ssm_parameters["/golden/image-id"] = "ami-0123456789"
+    stack = world.deploy(consumer(tmp_path / "bad", image_parameter="/golden/image-id"))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert "image_id (ImageId) 'ami-0123456789' must match the pattern wsi-[0-9a-z]{9,63}" in stack.reason
+    assert world.cloud.workspaces.bundles == {}
+
+
+def test_an_imported_bundle_is_re_pointed_and_restored(world: World, tmp_path: Path) -> None:
+    existing = world.cloud.workspaces.add_bundle(world.sources[0], name="production")
+    world.cfn.ssm_parameters["/desktops/bundle-id"] = existing
+    stack = world.deploy(consumer(tmp_path / "v1", bundle_parameter="/desktops/bundle-id", source=world.sources[0]))
+    assert stack.status == "CREATE_COMPLETE", stack.reason
+    assert stack.outputs["AppliedTo"] == existing
+    assert world.cloud.workspaces.bundles[existing].image_id == stack.outputs["ImageId"]
+
+    assert world.cfn.delete("Desktops").status == "DELETE_COMPLETE"
+    assert world.cloud.workspaces.bundles[existing].image_id == world.sources[0]
+    assert world.images() == {}
+
+
+def test_an_imported_bundle_whose_parameter_holds_no_bundle_id_fails_and_leaves_no_image(
+    world: World, tmp_path: Path
+) -> None:
+    world.cfn.ssm_parameters["/desktops/bundle-id"] = "production"
+    stack = world.deploy(consumer(tmp_path / "bad", bundle_parameter="/desktops/bundle-id", source=world.sources[0]))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert "bundle_id (BundleId) 'production' must match the pattern wsb-[0-9a-z]{8,63}" in stack.reason
+    assert world.images() == {}, "the image made before the bundle was judged is rolled back"
+    assert world.watching() == []

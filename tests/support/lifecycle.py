@@ -36,6 +36,16 @@ class ImageSpec:
     removal_policy: cdk.RemovalPolicy | None = None
 
 
+# The bundle the lifecycle tests put on their image, as a user would write it.
+STANDARD_BUNDLE: dict[str, Any] = {
+    "bundle_name": "golden-standard",
+    "description": "Standard bundle",
+    "compute_type": ComputeType.STANDARD,
+    "user_storage_gib": 50,
+    "root_storage_gib": 80,
+}
+
+
 def synth(outdir: Path, specs: list[ImageSpec], stack_name: str = "Golden") -> Assembly:
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, stack_name, env=cdk.Environment(account=ACCOUNT, region=REGION))
@@ -91,11 +101,7 @@ def every_resource_type(
             stack,
             "Standard",
             image_id=image.image_id,
-            bundle_name="golden-standard",
-            description="Standard bundle",
-            compute_type=ComputeType.STANDARD,
-            user_storage_gib=50,
-            root_storage_gib=80,
+            **STANDARD_BUNDLE,
             removal_policy=removal_policy,
         )
         cdk.CfnOutput(stack, "BundleId", value=standard.bundle_id)
