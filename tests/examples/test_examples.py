@@ -1,0 +1,308 @@
+"""The apps in examples/: each synthesizes, in-process through its build function and through the CDK CLI
+from its own folder as a user runs it, and its templates show what its README says.
+
+The examples are not a package: each app.py is loaded by path, as tests/support loads the top-level app.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import cx_api
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+from support import ROOT
+from support.construct import ACCOUNT, NO_BUNDLING, REGION, only, resources
+
+EXAMPLES = ROOT / "examples"
+SOURCE = {"source_image_id": "wsi-0123456789"}
+
+
+def load(name: str) -> ModuleType:
+    """examples/<name>/app.py by path, under a module name of its own (every example's file is app.py)."""
+    spec = importlib.util.spec_from_file_location(f"examples_{name}_app", EXAMPLES / name / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cdk_json_context(name: str) -> dict[str, Any]:
+    """The context in the example's cdk.json, which `cdk synth` in its folder gives the app."""
+    context: dict[str, Any] = json.loads((EXAMPLES / name / "cdk.json").read_text()).get("context", {})
+    return context
+
+
+def report(assembly: cx_api.CloudAssembly) -> Any:
+    return json.loads((Path(assembly.directory) / "validation-report.json").read_text())
+
+
+def image_id_of(template: Template) -> dict[str, Any]:
+    """What `image.image_id` renders as in its own stack: the attribute, and a reference to the wait condition."""
+    image, _ = only(template, "Custom::UpdatedWorkspaceImage")
+    condition, _ = only(template, "AWS::CloudFormation::WaitCondition")
+    return {"Fn::Select": [0, [{"Fn::GetAtt": [image, "ImageId"]}, {"Ref": condition}]]}
+
+
+def test_every_example_has_an_app_a_cdk_json_running_it_and_a_readme() -> None:
+    names = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    assert names == ["cross_stack", "minimal", "pipeline"]
+    for name in names:
+        folder = EXAMPLES / name
+        assert json.loads((folder / "cdk.json").read_text())["app"] == "python3 app.py"
+        assert (folder / "README.md").read_text().startswith("# ")
+        assert callable(load(name).build_app)
+
+
+# --- minimal ---------------------------------------------------------------------------------------------------------
+
+
+def test_minimal_is_one_image_and_an_output_of_its_id(tmp_path: Path) -> None:
+    app = cdk.App(context={**SOURCE, **NO_BUNDLING}, outdir=str(tmp_path))
+    stack: cdk.Stack = load("minimal").build_app(app)
+    assembly = app.synth()  # cdk-nag's AwsSolutions findings would raise here
+    assert report(assembly)["pluginReports"] == []
+
+    template = Template.from_json(assembly.get_stack_by_name(stack.stack_name).template)
+    _, image = only(template, "Custom::UpdatedWorkspaceImage")
+    assert image["Properties"]["SourceImageId"] == "wsi-0123456789"
+    custom = [r["Type"] for r in template.to_json()["Resources"].values() if r["Type"].startswith("Custom::")]
+    assert custom == ["Custom::UpdatedWorkspaceImage"]
+    assert template.to_json()["Outputs"] == {"ImageId": {"Value": image_id_of(template)}}
+
+
+def test_minimal_refuses_to_synthesize_without_a_source_image() -> None:
+    with pytest.raises(ValueError, match="source_image_id"):
+        load("minimal").build_app(cdk.App(context=NO_BUNDLING))
+
+
+# --- cross_stack: the image id handed over in an SSM parameter ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cross_stack(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, cx_api.CloudAssembly]:
+    module = load("cross_stack")
+    app = cdk.App(context={**SOURCE, **NO_BUNDLING}, outdir=str(tmp_path_factory.mktemp("cross_stack")))
+    module.build_app(app)
+    return module, app.synth()
+
+
+def test_cross_stack_producer_writes_the_image_id_to_the_parameter_and_exports_nothing(
+    cross_stack: tuple[ModuleType, cx_api.CloudAssembly],
+) -> None:
+    module, assembly = cross_stack
+    assert report(assembly)["pluginReports"] == []
+    producer = assembly.get_stack_by_name("GoldenImage")
+    template = Template.from_json(producer.template)
+    _, parameter = only(template, "AWS::SSM::Parameter")
+    assert parameter["Properties"]["Name"] == module.IMAGE_ID_PARAMETER
+    # Written from image.image_id, which waits for the wait condition: the parameter changes once AVAILABLE.
+    assert parameter["Properties"]["Value"] == image_id_of(template)
+    assert "Export" not in json.dumps(producer.template)
+    # The library warns when CDK exports an image id; there is nothing to warn about.
+    assert [m for m in producer.messages if m.level == cx_api.SynthesisMessageLevel.WARNING] == []
+
+
+def test_cross_stack_consumer_reads_the_parameter_at_deploy_time_and_imports_nothing(
+    cross_stack: tuple[ModuleType, cx_api.CloudAssembly],
+) -> None:
+    module, assembly = cross_stack
+    consumer = assembly.get_stack_by_name("GoldenBundle")
+    assert "Fn::ImportValue" not in json.dumps(consumer.template)
+    ssm_parameters = {
+        name: parameter
+        for name, parameter in consumer.template["Parameters"].items()
+        if parameter["Default"] == module.IMAGE_ID_PARAMETER
+    }
+    assert [p["Type"] for p in ssm_parameters.values()] == ["AWS::SSM::Parameter::Value<String>"]
+    # No description, so no "[cdk:skip]" in it: the CDK CLI deploys the stack even when its template is unchanged.
+    assert ["Description" in p for p in ssm_parameters.values()] == [False]
+    template = Template.from_json(consumer.template)
+    _, bundle = only(template, "Custom::WorkspaceBundle")
+    assert bundle["Properties"]["ImageId"] == {"Ref": next(iter(ssm_parameters))}
+    assert resources(template, "Custom::UpdatedWorkspaceImage") == {}
+    # Deployment order only: `cdk deploy --all` makes the image first.
+    stacks = [d.id for d in consumer.dependencies if isinstance(d, cx_api.CloudFormationStackArtifact)]
+    assert stacks == [assembly.get_stack_by_name("GoldenImage").id]
+
+
+# --- pipeline: CDK Pipelines ------------------------------------------------------------------------------------------
+
+
+def pipeline_app(outdir: Path, **context: str) -> tuple[ModuleType, cdk.App, cdk.Stack]:
+    module = load("pipeline")
+    app = cdk.App(context={**cdk_json_context("pipeline"), **NO_BUNDLING, **context}, outdir=str(outdir))
+    return module, app, module.build_app(app)
+
+
+def stage_stack(pipeline_stack: Any) -> cdk.Stack:
+    """The stack the pipeline's stage deploys (the image and the bundle)."""
+    stack: cdk.Stack = pipeline_stack.stage.stack
+    return stack
+
+
+def pipeline_stages(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    (pipeline,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline")
+    return {stage["Name"]: stage["Actions"] for stage in pipeline["Properties"]["Stages"]}
+
+
+def test_pipeline_stage_deploys_the_image_and_bundle_stack_with_cloudformation_actions(tmp_path: Path) -> None:
+    module, app, stack = pipeline_app(tmp_path)
+    assembly = app.synth()
+    deployed = stage_stack(stack)
+    stages = pipeline_stages(assembly.get_stack_by_name(stack.stack_name).template)
+    assert list(stages) == ["Source", "Build", "UpdatePipeline", "Assets", "Desktops"]
+    # CloudFormation executes the change set and the action waits for it: no CodeBuild project (nor its
+    # time limits) is involved in the wait for the image.
+    assert [
+        (a["ActionTypeId"]["Provider"], a["Configuration"]["ActionMode"], a["Configuration"]["StackName"])
+        for a in stages["Desktops"]
+    ] == [
+        ("CloudFormation", "CHANGE_SET_REPLACE", deployed.stack_name),
+        ("CloudFormation", "CHANGE_SET_EXECUTE", deployed.stack_name),
+    ]
+
+    template = Template.from_stack(deployed)
+    _, image = only(template, "Custom::UpdatedWorkspaceImage")
+    assert image["Properties"]["TimeoutSeconds"] == module.IMAGE_TIMEOUT.to_seconds() == 8 * 3600
+    _, condition = only(template, "AWS::CloudFormation::WaitCondition")
+    assert condition["Properties"]["Timeout"] == str(8 * 3600 + 600)  # and far below the action's 3 days
+    _, bundle = only(template, "Custom::WorkspaceBundle")
+    assert bundle["Properties"]["ImageId"] == image_id_of(template)
+
+
+def test_pipeline_synthesizes_the_app_where_it_lives_and_says_how_it_runs(tmp_path: Path) -> None:
+    module, app, stack = pipeline_app(tmp_path)
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    (pipeline,) = resources(Template.from_json(template), "AWS::CodePipeline::Pipeline").values()
+    assert (pipeline["Properties"]["PipelineType"], pipeline["Properties"]["ExecutionMode"]) == ("V2", "SUPERSEDED")
+    (synth,) = pipeline_stages(template)["Build"]
+    projects = resources(Template.from_json(template), "AWS::CodeBuild::Project")
+    buildspec = json.loads(projects[synth["Configuration"]["ProjectName"]["Ref"]]["Properties"]["Source"]["BuildSpec"])
+    assert buildspec["phases"]["install"]["commands"] == ["pip install -r requirements.txt", "npm ci"]
+    assert buildspec["phases"]["build"]["commands"] == [f"cd {module.APP_DIRECTORY}", "npx cdk synth"]
+    assert buildspec["artifacts"]["base-directory"] == f"{module.APP_DIRECTORY}/cdk.out"
+    # The commands name this repository's files: the example's folder, requirements.txt and package.json.
+    assert ROOT / module.APP_DIRECTORY == EXAMPLES / "pipeline"
+    assert (ROOT / "requirements.txt").is_file()
+    assert (ROOT / "package-lock.json").is_file()
+
+
+def test_pipeline_is_environment_agnostic_unless_the_context_names_account_and_region(tmp_path: Path) -> None:
+    _, _, agnostic = pipeline_app(tmp_path / "agnostic")
+    _, _, pinned = pipeline_app(tmp_path / "pinned", account=ACCOUNT, region=REGION)
+    for stack, environment in (
+        (agnostic, "aws://unknown-account/unknown-region"),
+        (pinned, f"aws://{ACCOUNT}/{REGION}"),
+    ):
+        deployed = stage_stack(stack)
+        assert (stack.environment, deployed.environment) == (environment, environment)
+
+
+def test_pipeline_refuses_to_synthesize_without_its_context() -> None:
+    with pytest.raises(ValueError, match="source_image_id, image_name, repository, branch, connection_arn"):
+        load("pipeline").build_app(cdk.App(context=NO_BUNDLING))
+
+
+def test_cdk_nag_findings_on_the_pipeline_example_are_cdk_pipelines_own(tmp_path: Path) -> None:
+    """Why the pipeline example runs no cdk-nag: CDK Pipelines' constructs carry AwsSolutions findings, while the
+    stage's stack (which the pack checks too) has none."""
+    _, app, stack = pipeline_app(tmp_path)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    violations = [
+        v
+        for r in json.loads((tmp_path / "validation-report.json").read_text())["pluginReports"]
+        for v in r["violations"]
+    ]
+    paths = {c["constructPath"] for v in violations for c in v["violatingConstructs"]}
+    assert paths
+    assert all(p.startswith(f"{stack.stack_name}/Pipeline/") for p in paths), sorted(paths)
+
+
+# --- the CDK CLI, from each example's folder ------------------------------------------------------------------------
+
+CLI_ARGUMENTS = {
+    "minimal": ["-c", "source_image_id=wsi-0123456789"],
+    "cross_stack": ["-c", "source_image_id=wsi-0123456789"],
+    "pipeline": [],  # its cdk.json holds every value
+}
+
+
+# Per example: the output directory and the finished `cdk synth`.
+CliResults = dict[str, tuple[Path, "subprocess.CompletedProcess[str]"]]
+
+
+@pytest.fixture(scope="module")
+def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> CliResults:
+    """`cdk synth` in each example's folder, all at once, as a user runs it: the cdk.json app command, real asset
+    bundling, cdk-nag where the app adds it. No AWS account: dummy credentials (conftest) and no lookups."""
+    cdk_cli = ROOT / "node_modules" / ".bin" / "cdk"
+    env = {
+        **os.environ,
+        # python3 of the app command is this environment's; node is the pinned Node 22.
+        "PATH": os.pathsep.join([str(cdk_cli.parent), str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "CDK_DISABLE_VERSION_CHECK": "true",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+    }
+    running = {}
+    results: CliResults = {}
+    try:
+        for name, arguments in CLI_ARGUMENTS.items():
+            outdir = tmp_path_factory.mktemp(f"cli_{name}")
+            command = [str(cdk_cli), "synth", "--no-notices", "--quiet", "--output", str(outdir), *arguments]
+            process = subprocess.Popen(
+                command, cwd=EXAMPLES / name, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            running[name] = (outdir, command, process)
+        for name, (outdir, command, process) in running.items():
+            stdout, stderr = process.communicate(timeout=300)
+            results[name] = (outdir, subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    finally:
+        for _, _, process in running.values():
+            if process.poll() is None:  # only after a failure above
+                process.kill()
+                process.wait()
+    return results
+
+
+def stack_names(outdir: Path) -> set[str]:
+    """The names of the stacks of the assembly in outdir and of its nested assemblies (a pipeline's stages)."""
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    names: set[str] = set()
+    for artifact_id, artifact in manifest["artifacts"].items():
+        if artifact["type"] == "aws:cloudformation:stack":
+            names.add(artifact["properties"].get("stackName", artifact_id))
+        elif artifact["type"] == "cdk:cloud-assembly":
+            names |= stack_names(outdir / artifact["properties"]["directoryName"])
+    return names
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("minimal", {"MinimalWorkspaceImage"}),
+        ("cross_stack", {"GoldenImage", "GoldenBundle"}),
+        ("pipeline", {"GoldenImagePipeline", "Desktops-GoldenImage"}),
+    ],
+)
+def test_cdk_synth_runs_each_example_from_its_folder(cli_synth: CliResults, name: str, expected: set[str]) -> None:
+    outdir, done = cli_synth[name]
+    assert done.returncode == 0, f"{done.args} failed:\n{done.stdout}\n{done.stderr}"
+    assert stack_names(outdir) == expected
+    # cdk-nag ran (minimal, cross_stack) and found nothing; the pipeline example adds no plugin.
+    assert json.loads((outdir / "validation-report.json").read_text())["pluginReports"] == []
+    # The handler asset was really bundled, locally: one folder, however many stacks share it.
+    (asset,) = {p for p in outdir.rglob("asset.*") if p.is_dir()}
+    assert {p.name for p in asset.iterdir()} == {"index.py", "cdk_workspaces_image_handler", "crhelper"}
