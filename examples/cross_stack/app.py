@@ -52,11 +52,14 @@ class BundleStack(cdk.Stack):
         super().__init__(scope, construct_id, description="cdk-workspaces-image example: a bundle (consumer)")
         # A template parameter of type AWS::SSM::Parameter::Value<String>: CloudFormation reads the value at each
         # deploy, and the CDK CLI never skips deploying a stack that has one.
-        image_id = ssm.StringParameter.value_for_string_parameter(self, image_id_parameter)
+        # The import creates nothing and grants nothing on the image: this stack never changes or deletes it.
+        image = UpdatedWorkspaceImage.from_image_id(
+            self, "Golden", ssm.StringParameter.value_for_string_parameter(self, image_id_parameter)
+        )
         bundle = WorkspaceBundle(
             self,
             "Standard",
-            image_id=image_id,  # TODO(from_image_id): UpdatedWorkspaceImage.from_image_id(self, "Golden", image_id)
+            image_id=image,
             bundle_name="golden-cross-stack-standard",
             description="Standard bundle on the golden image",
             compute_type=ComputeType.STANDARD,
