@@ -67,7 +67,8 @@ cat >&2 <<EOF
 !! log groups and Step Functions state machines.
 !! It takes HOURS: each test waits until its image is AVAILABLE (at most 12 hours), one test after the other.
 !! Use credentials that last (or refresh) that long. Everything is destroyed at the end, pass or fail; if the
-!! script is interrupted, it prints the command that destroys what is left.
+!! script is interrupted, it prints the command that destroys what is left. The names are fixed (cdk-wsi-integ-*),
+!! and WorkSpaces refuses a deleted bundle's name for 2 hours: leave that long between two runs.
 EOF
 if [ "$confirmed" != true ]; then
   if [ ! -t 0 ]; then
