@@ -1,6 +1,14 @@
 """AWS CDK construct library: an updated Amazon WorkSpaces image and the bundles that launch WorkSpaces from it."""
 
+from ._version import __version__
 from .bundle import ComputeType, WorkspaceBundle, WorkspaceBundleImage
 from .image import NoUpdateBehavior, UpdatedWorkspaceImage
 
-__all__ = ["ComputeType", "NoUpdateBehavior", "UpdatedWorkspaceImage", "WorkspaceBundle", "WorkspaceBundleImage"]
+__all__ = [
+    "ComputeType",
+    "NoUpdateBehavior",
+    "UpdatedWorkspaceImage",
+    "WorkspaceBundle",
+    "WorkspaceBundleImage",
+    "__version__",
+]

@@ -28,7 +28,11 @@ APP = textwrap.dedent(
     cdk.CfnOutput(stack, "ImageId", value=image.image_id)
     app.synth()
     from cdk_workspaces_image_handler import contract
-    print(json.dumps({"package": cdk_workspaces_image.__file__, "contract": contract.__file__}))
+    print(json.dumps({
+        "package": cdk_workspaces_image.__file__,
+        "contract": contract.__file__,
+        "version": cdk_workspaces_image.__version__,
+    }))
     """
 )
 
@@ -60,9 +64,10 @@ def test_wheel_installs_and_synthesizes_outside_the_repository(
     out = sh(python, "app.py", cwd=app_dir, env=app_env)
 
     imported = json.loads(out.strip().splitlines()[-1])
-    # The construct and the contract it imports both come from the wheel.
+    # The construct and the contract it imports both come from the wheel, whose metadata gives the version.
     for name in ("package", "contract"):
         assert Path(imported[name]).is_relative_to(venv), imported
+    assert imported["version"] == wheel.name.split("-")[1]
     template = json.loads((app_dir / "cdk.out" / "WheelTest.template.json").read_text())
     types = [resource["Type"] for resource in template["Resources"].values()]
     assert types.count("Custom::UpdatedWorkspaceImage") == 1
