@@ -24,6 +24,22 @@ if [ ! -f "$req_stamp" ] || [ "$(cat "$req_stamp")" != "$req_hash" ]; then
   echo "$req_hash" > "$req_stamp"
 fi
 
+# The oldest supported aws-cdk-lib and constructs, with what they require, as wheels: the test that installs the
+# library beside them (tests/distribution/test_oldest.py) must not reach the network. Fetched again only when
+# constraints-oldest.txt changes.
+oldest_dir=".venv/wheelhouse-oldest"
+oldest_stamp=".venv/.wheelhouse-oldest.sha256"
+oldest_hash="$(sha256sum constraints-oldest.txt | cut -d' ' -f1)"
+if [ ! -f "$oldest_stamp" ] || [ "$(cat "$oldest_stamp")" != "$oldest_hash" ]; then
+  rm -rf "$oldest_dir"
+  if ! .venv/bin/python -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
+      --dest "$oldest_dir" -r constraints-oldest.txt > .venv/pip-download-oldest.log 2>&1; then
+    cat .venv/pip-download-oldest.log >&2
+    exit 1
+  fi
+  echo "$oldest_hash" > "$oldest_stamp"
+fi
+
 # node_modules is stale when the lock file changed since the last `npm ci`.
 npm_stamp="node_modules/.package-lock.sha256"
 npm_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"

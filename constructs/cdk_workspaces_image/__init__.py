@@ -1,5 +1,6 @@
 """AWS CDK construct library: an updated Amazon WorkSpaces image and the bundles that launch WorkSpaces from it."""
 
+from ._version import __version__
 from .bundle import ComputeType, WorkspaceBundle, WorkspaceBundleImage
 from .image import NoUpdateBehavior, UpdatedWorkspaceImage
 from .interfaces import IWorkspaceBundle, IWorkspaceImage
@@ -12,4 +13,5 @@ __all__ = [
     "UpdatedWorkspaceImage",
     "WorkspaceBundle",
     "WorkspaceBundleImage",
+    "__version__",
 ]

@@ -1,14 +1,14 @@
-"""Offline packaging of the handler asset: the handler package, its entry module and the pinned crhelper, no Docker.
+"""Offline packaging of the handler asset: the handler package, its entry module and the vendored crhelper, no Docker.
 
 The asset holds ``cdk_workspaces_image_handler/`` (the package this library ships beside the constructs),
-``index.py`` (the entry the function's ``index.handler`` names) and ``crhelper/``.
+``index.py`` (the entry the function's ``index.handler`` names) and ``crhelper/``, copied from the unmodified
+crhelper this library ships as data (``_vendor/crhelper``, refreshed by scripts/vendor-crhelper.sh). Whatever
+crhelper a user has installed, if any, plays no part: one library version always makes the same asset.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
-import importlib.util
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from aws_cdk import aws_lambda as lambda_
 
 import cdk_workspaces_image_handler
 
-CRHELPER_VERSION = "2.0.12"
 PACKAGE = cdk_workspaces_image_handler.__name__
 # The function's handler setting names the module `index`; it only re-exports the package's handler.
 ENTRY_FILE = "index.py"
@@ -40,35 +39,30 @@ def handler_files(package_dir: Path) -> list[Path]:
     )
 
 
-def installed_crhelper_version() -> str | None:
-    try:
-        return importlib.metadata.version("crhelper")
-    except importlib.metadata.PackageNotFoundError:
-        return None
+# Data of this package, never imported: the handler imports `crhelper` from the asset's top level, in Lambda.
+CRHELPER_DIR = Path(__file__).resolve().parent / "_vendor" / "crhelper"
+# Apache-2.0 (section 4) asks that the license and NOTICE travel with every copy, the asset's too.
+CRHELPER_NOTICES = ("LICENSE", "NOTICE")
 
 
-def crhelper_dir() -> Path:
-    """The installed crhelper package, after checking it is the version the handler was written against."""
-    installed = installed_crhelper_version()
-    if installed != CRHELPER_VERSION:
+def crhelper_files(vendored: Path) -> list[Path]:
+    """The vendored crhelper's modules and notices that go into the asset: its type stubs stay behind."""
+    modules = sorted(vendored.glob("*.py"))
+    notices = [vendored / name for name in CRHELPER_NOTICES]
+    if not modules or not all(path.is_file() for path in notices):
         raise RuntimeError(
-            f"cdk-workspaces-image bundles crhelper=={CRHELPER_VERSION} into its Lambda asset, "
-            f"but {'no crhelper' if installed is None else f'crhelper {installed}'} is installed; "
-            f"run: pip install crhelper=={CRHELPER_VERSION}"
+            f"cdk-workspaces-image: the crhelper it ships in {vendored} is incomplete; reinstall cdk-workspaces-image"
         )
-    spec = importlib.util.find_spec("crhelper")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("cdk-workspaces-image: crhelper is installed but its package directory was not found")
-    return Path(next(iter(spec.submodule_search_locations)))
+    return modules + notices
 
 
 def asset_hash(package_dir: Path) -> str:
-    """Changes whenever a bundled handler module, the entry or the crhelper version changes, and only then."""
+    """Changes whenever a bundled handler module, the entry or a bundled crhelper file changes, and only then."""
     digest = hashlib.sha256()
-    for path in handler_files(package_dir):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for folder, files in ((PACKAGE, handler_files(package_dir)), ("crhelper", crhelper_files(CRHELPER_DIR))):
+        for path in files:
+            digest.update(f"{folder}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(ENTRY.encode() + b"\0")
-    digest.update(f"crhelper=={installed_crhelper_version()}".encode())
     return digest.hexdigest()
 
 
@@ -90,8 +84,7 @@ class LocalBundler:
         out = Path(output_dir)
         _copy_modules(out / PACKAGE, handler_files(self._package_dir))
         (out / ENTRY_FILE).write_text(ENTRY)
-        source = crhelper_dir()
-        _copy_modules(out / "crhelper", sorted(source.glob("*.py")))
+        _copy_modules(out / "crhelper", crhelper_files(CRHELPER_DIR))
         return True
 
 

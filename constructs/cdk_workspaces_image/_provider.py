@@ -7,7 +7,6 @@ from typing import Any
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
     CfnResource,
     CustomResource,
     Duration,
@@ -16,23 +15,22 @@ from aws_cdk import (
     Lazy,
     RemovalPolicy,
     Stack,
-    Validations,
 )
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 
+from . import _compat
 from ._bundling import handler_code
 
 PROVIDER_ID = "CdkWorkspacesImageProvider"
 
-# The newest Python runtime this aws-cdk-lib knows: cdk-nag's AwsSolutions-L1 accepts only the latest.
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# The newest Python runtime Lambda offers: cdk-nag's AwsSolutions-L1 accepts only the latest.
+RUNTIME = _compat.python_runtime()
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
@@ -113,14 +111,14 @@ class WorkspacesImageProvider(Construct):
             ),
         )
         self.watch_table.apply_removal_policy(RemovalPolicy.DESTROY)
-        Validations.of(self.watch_table).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-DDB3",
-                reason=(
+        _compat.acknowledge(
+            self.watch_table,
+            {
+                "AwsSolutions-DDB3": (
                     "The table holds only waits in progress, each deleted when its wait ends; a restored wait "
                     "would carry a presigned URL that no longer works, so point-in-time recovery has nothing to save"
                 ),
-            )
+            },
         )
 
         # No managed policy (AWSLambdaBasicExecutionRole would grant logs on every log group).
@@ -169,7 +167,7 @@ class WorkspacesImageProvider(Construct):
         for statement in statements:
             self.role.add_to_policy(statement)
 
-        self.function = lambda_.Function(
+        self.function = _compat.function(
             self,
             "Handler",
             description="cdk-workspaces-image: provider of WorkSpaces image and bundle custom resources",
@@ -238,12 +236,12 @@ class WorkspacesImageProvider(Construct):
         ServiceTimeout is the hour a custom resource may take: the handler answers within it, from a watch
         when what it waits for is not AVAILABLE yet.
         """
-        resource = CustomResource(
+        resource = _compat.custom_resource(
             scope,
             "Resource",
             service_token=self.service_token,
             resource_type=resource_type,
-            properties=dict(properties),
+            properties=properties,
             service_timeout=Duration.seconds(contract.SERVICE_TIMEOUT_SECONDS),
             removal_policy=removal_policy,
         )
@@ -423,11 +421,12 @@ class WorkspacesImageProvider(Construct):
     def _acknowledge_wildcards(self, reasons: Mapping[str, str]) -> None:
         """cdk-nag AwsSolutions-IAM5 findings that are inherent, each with its reason."""
         stack = Stack.of(self)
-        Validations.of(self.role).acknowledge(
-            *(
-                Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{_nag_resource(stack, resource)}]", reason=reason)
+        _compat.acknowledge(
+            self.role,
+            {
+                f"AwsSolutions-IAM5[Resource::{_nag_resource(stack, resource)}]": reason
                 for resource, reason in reasons.items()
-            )
+            },
         )
 
 

@@ -1,4 +1,4 @@
-"""The handler asset: bundled with crhelper without Docker, and hashed on what it ships."""
+"""The handler asset: bundled with the vendored crhelper without Docker, and hashed on what it ships."""
 
 from __future__ import annotations
 
@@ -32,8 +32,13 @@ def test_asset_bundles_the_handler_and_crhelper_without_docker(tmp_path: Path) -
     shipped = {path.name for path in (asset / _bundling.PACKAGE).iterdir()}
     assert "__pycache__" not in shipped
     assert not [name for name in shipped if name.startswith("test_")]
-    assert (asset / "crhelper" / "__init__.py").is_file()
-    assert (asset / "crhelper" / "resource_helper.py").is_file()
+    # crhelper's modules with its license and notice, from the copy the library ships; its stubs stay behind.
+    shipped_crhelper = sorted(path.name for path in (asset / "crhelper").iterdir())
+    assert {"__init__.py", "resource_helper.py", "LICENSE", "NOTICE"} <= set(shipped_crhelper)
+    assert not [name for name in shipped_crhelper if name.endswith(".pyi")]
+    for path in _bundling.crhelper_files(_bundling.CRHELPER_DIR):
+        assert (asset / "crhelper" / path.name).read_bytes() == path.read_bytes()
+    assert shipped_crhelper == sorted(path.name for path in _bundling.crhelper_files(_bundling.CRHELPER_DIR))
     for path in _bundling.handler_files(_bundling.handler_dir()):
         assert (asset / _bundling.PACKAGE / path.name).read_bytes() == path.read_bytes()
     assert {path.name for path in _bundling.handler_files(_bundling.handler_dir())} == shipped
@@ -53,16 +58,29 @@ def test_asset_hash_follows_the_handler_files(tmp_path: Path) -> None:
     assert _bundling.asset_hash(copy) != original
 
 
-def test_asset_hash_follows_the_crhelper_version(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_asset_hash_follows_the_vendored_crhelper_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "crhelper"
+    shutil.copytree(_bundling.CRHELPER_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     original = _bundling.asset_hash(_bundling.handler_dir())
-    monkeypatch.setattr(_bundling, "installed_crhelper_version", lambda: "2.0.13")
-    assert _bundling.asset_hash(_bundling.handler_dir()) != original
+    monkeypatch.setattr(_bundling, "CRHELPER_DIR", copy)
+    assert _bundling.asset_hash(_bundling.handler_dir()) == original
+
+    # Type stubs are not bundled, so they do not count; a module and the notice do.
+    (copy / "utils.pyi").write_text("# changed\n")
+    assert _bundling.asset_hash(_bundling.handler_dir()) == original
+    for name in ("utils.py", "NOTICE"):
+        before = _bundling.asset_hash(_bundling.handler_dir())
+        with (copy / name).open("a") as changed:
+            changed.write("\n# changed\n")
+        assert _bundling.asset_hash(_bundling.handler_dir()) != before
 
 
-def test_bundling_refuses_another_crhelper_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_bundling, "installed_crhelper_version", lambda: "2.0.11")
-    with pytest.raises(RuntimeError, match=r"crhelper==2\.0\.12.*crhelper 2\.0\.11 is installed"):
-        _bundling.crhelper_dir()
+def test_bundling_refuses_an_incomplete_vendored_crhelper(tmp_path: Path) -> None:
+    copy = tmp_path / "crhelper"
+    shutil.copytree(_bundling.CRHELPER_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "NOTICE").unlink()
+    with pytest.raises(RuntimeError, match="is incomplete; reinstall cdk-workspaces-image"):
+        _bundling.crhelper_files(copy)
 
 
 def test_the_construct_imports_the_contract_from_a_plain_source_checkout() -> None:

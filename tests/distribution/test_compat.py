@@ -1,0 +1,54 @@
+"""The fallbacks for older aws-cdk-lib releases, in this environment's aws-cdk-lib: cdk-nag 2 suppressions as
+cdk-nag 2 writes them. test_oldest.py runs every fallback for real, on the oldest supported release."""
+
+from __future__ import annotations
+
+import base64
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+
+from cdk_workspaces_image import _compat
+
+REASON = "The id of a new image is chosen by WorkSpaces, so it cannot be named in advance"
+
+
+def test_a_finding_goes_into_applies_to() -> None:
+    assert _compat.nag2_suppression("AwsSolutions-IAM5[Resource::*]", REASON) == {
+        "reason": REASON,
+        "id": "AwsSolutions-IAM5",
+        "applies_to": ["Resource::*"],
+    }
+    assert _compat.nag2_suppression("AwsSolutions-DDB3", REASON) == {"reason": REASON, "id": "AwsSolutions-DDB3"}
+
+
+def test_a_reason_past_latin_1_is_base64_as_cdk_nag_2_writes_it() -> None:
+    reason = "Waits only → nothing to restore"
+    entry = _compat.nag2_suppression("AwsSolutions-DDB3", reason)
+    assert entry["is_reason_encoded"] is True
+    assert base64.b64decode(entry["reason"]).decode() == reason
+
+
+def test_without_validations_acknowledgments_merge_into_every_resource_below(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_compat, "has_validations", lambda: False)
+    stack = cdk.Stack(cdk.App(), "Compat")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["workspaces:DescribeTags"], resources=["*"]))
+    _compat.acknowledge(role, {"AwsSolutions-IAM5[Resource::*]": REASON})
+    _compat.acknowledge(role, {"AwsSolutions-IAM5[Resource::*]": REASON, "AwsSolutions-IAM4": REASON})
+
+    expected = [
+        {"reason": REASON, "id": "AwsSolutions-IAM5", "applies_to": ["Resource::*"]},
+        {"reason": REASON, "id": "AwsSolutions-IAM4"},
+    ]
+    resources = [c for c in role.node.find_all() if isinstance(c, cdk.CfnResource)]
+    assert {r.cfn_resource_type for r in resources} == {"AWS::IAM::Role", "AWS::IAM::Policy"}
+    for resource in resources:
+        assert resource.get_metadata(_compat.NAG_METADATA_KEY) == {"rules_to_suppress": expected}
+
+
+def test_this_aws_cdk_lib_takes_the_newer_apis() -> None:
+    assert _compat.has_validations()
+    assert _compat.python_runtime().runtime_equals(lambda_.Runtime.PYTHON_3_14)
