@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk
@@ -28,9 +28,13 @@ from constructs import Construct, IConstruct
 NAG_METADATA_KEY = "cdk_nag"
 
 
-def _takes(factory: Callable[..., Any], keyword: str) -> bool:
-    """Whether a jsii-generated initializer takes this keyword argument (each prop is a named parameter)."""
-    return keyword in inspect.signature(factory).parameters
+def _takes(cls: type[Any], keyword: str) -> bool:
+    """Whether a jsii-generated class's initializer takes this keyword argument (each prop is a named parameter).
+
+    The class itself is no help: jsii's metaclass makes ``inspect.signature(cls)`` ``(*args, **kwargs)``, which
+    would send every release down the fallback.
+    """
+    return keyword in inspect.signature(cls.__init__).parameters
 
 
 def has_validations() -> bool:

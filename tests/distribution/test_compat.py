@@ -51,4 +51,24 @@ def test_without_validations_acknowledgments_merge_into_every_resource_below(mon
 
 def test_this_aws_cdk_lib_takes_the_newer_apis() -> None:
     assert _compat.has_validations()
+    assert _compat._takes(lambda_.Function, "log_group")
+    assert _compat._takes(cdk.CustomResource, "service_timeout")
+    assert not _compat._takes(lambda_.Function, "no_such_prop")
     assert _compat.python_runtime().runtime_equals(lambda_.Runtime.PYTHON_3_14)
+
+
+def test_with_cdk_managed_log_groups_the_provider_still_has_one_log_group() -> None:
+    """Under the recommended flag ``useCdkManagedLogGroup`` (``cdk init`` and integ-runner turn it on), a function
+    made without ``log_group`` gets a log group of its own beside the provider's: a second, retained one. The
+    fallback must be taken only where ``log_group`` is missing."""
+    from aws_cdk.assertions import Template
+
+    from cdk_workspaces_image import UpdatedWorkspaceImage
+
+    app = cdk.App(context={"@aws-cdk/aws-lambda:useCdkManagedLogGroup": True, "aws:cdk:bundling-stacks": []})
+    stack = cdk.Stack(app, "Flags")
+    UpdatedWorkspaceImage(stack, "Golden", source_image_id="wsi-0123456789", image_name="g", description="Golden")
+    template = Template.from_stack(stack)
+    (log_group,) = template.find_resources("AWS::Logs::LogGroup")
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    assert function["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": log_group}
