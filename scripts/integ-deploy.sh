@@ -15,8 +15,10 @@
 # 12), deploys the assertion stack (DescribeWorkspaceImages and DescribeWorkspaceBundles), then destroys both.
 # --yes skips the question asked before anything is created.
 #
-# Why not integ-runner: the newest @aws-cdk/integ-runner on npm cannot read this project's cloud assemblies
-# (schema 55; see tests/integ/assembly.py), so this does what `integ-runner --force` would, with the pinned CDK CLI.
+# It synthesizes with the project's pinned aws-cdk-lib (as integ-runner would: tests/integ/assembly.py) and deploys
+# with the pinned CDK CLI, doing what `integ-runner --force` would. integ-runner itself cannot: the newest
+# (2.197.10) reads cloud assemblies up to schema 53, and aws-cdk-lib 2.275.0 writes 55 (the offline check runs it
+# on the oldest supported aws-cdk-lib instead); nor can it pass your ids to the apps as context.
 set -euo pipefail
 
 ALL_TESTS=(integ_image_bundle integ_apply_to_bundle)

@@ -1,10 +1,13 @@
-"""Test set-up shared by every test: the checkout's handler package on sys.path, and an AWS-free environment."""
+"""Test set-up shared by every test: the checkout's handler package on sys.path, an AWS-free environment, and the
+environment on the oldest supported set that the distribution and integ tests share."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER_DIR = ROOT / "lambda"
@@ -14,7 +17,7 @@ sys.path.insert(0, str(HANDLER_DIR))
 # aws_emulator/ and cfn_driver/ (and benchmarks/) are top-level folders of the repository, not installed packages.
 sys.path.insert(1, str(ROOT))
 
-from support import STACK_ID  # noqa: E402  (needs tests/ on sys.path, which pytest puts there for this file)
+from support import STACK_ID, distribution  # noqa: E402  (needs tests/ on sys.path, which pytest puts there for this file)
 
 # No test may reach AWS: fake credentials, a fixed Region, no config files.
 os.environ.update(
@@ -31,3 +34,11 @@ os.environ.update(
         "STACK_ID": STACK_ID,
     }
 )
+
+
+@pytest.fixture(scope="session")
+def oldest_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of an environment with this checkout's wheel beside the oldest supported aws-cdk-lib, constructs
+    and integ-tests-alpha (constraints-oldest.txt). Made once a run, for the distribution and integ tests alike,
+    which only read it: building and installing take about 15 seconds."""
+    return distribution.oldest_environment(tmp_path_factory.mktemp("oldest"))

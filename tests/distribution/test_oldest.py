@@ -1,9 +1,9 @@
 """The wheel installs beside the oldest aws-cdk-lib and constructs it supports, pip resolving its requirements, and
 synthesizes there the template it synthesizes with the project's own (newest) aws-cdk-lib.
 
-The oldest set is constraints-oldest.txt; scripts/bootstrap.sh downloads it, with everything it requires, into
-.venv/wheelhouse-oldest, so pip installs from there with no index. Exact pins in pyproject.toml would make this
-fail with ResolutionImpossible, as they did for an app on aws-cdk-lib 2.240.0.
+The oldest set is constraints-oldest.txt, installed from the wheelhouse scripts/bootstrap.sh downloads, with no
+index (``support.distribution``; the session's ``oldest_python`` fixture). Exact pins in pyproject.toml would make
+this fail with ResolutionImpossible, as they did for an app on aws-cdk-lib 2.240.0.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from packaging.requirements import Requirement
 from support import ROOT
+from support.distribution import OLDEST
 
 from cdk_workspaces_image import _bundling
 from cdk_workspaces_image_handler import contract
-
-OLDEST = ROOT / "constraints-oldest.txt"
-WHEELHOUSE = ROOT / ".venv" / "wheelhouse-oldest"
 
 # An image, a bundle on it, and the image applied to a bundle the stack does not manage: every resource type.
 APP = textwrap.dedent(
@@ -49,7 +46,7 @@ APP = textwrap.dedent(
     app.synth()
     print(json.dumps({
         "package": cdk_workspaces_image.__file__,
-        "installed": {d: importlib.metadata.version(d) for d in ("aws-cdk-lib", "constructs")},
+        "installed": {d: importlib.metadata.version(d) for d in json.loads(sys.argv[2])},
         "validations": hasattr(cdk, "Validations"),
     }))
     """
@@ -95,22 +92,13 @@ def normalized(template: dict[str, Any]) -> dict[str, Any]:
     return {"Resources": resources, "Outputs": template.get("Outputs", {})}
 
 
-@pytest.fixture
-def oldest_python(wheel: Path, new_venv: Callable[[str], Path], pip: Callable[..., None]) -> Path:
-    if not WHEELHOUSE.is_dir():
-        pytest.fail(f"{WHEELHOUSE} is missing: run `source scripts/bootstrap.sh` (it downloads the oldest set)")
-    python = new_venv("oldest")
-    # pip resolves the wheel's declared requirements against the oldest set; --no-compile saves seconds.
-    pip(python, "--find-links", WHEELHOUSE, "--no-compile", "-r", OLDEST, wheel)
-    return python
-
-
 def test_wheel_synthesizes_on_the_oldest_aws_cdk_lib(
     oldest_python: Path, sh: Callable[..., str], app_env: dict[str, str], tmp_path: Path
 ) -> None:
     app = tmp_path / "app.py"
     app.write_text(APP)
-    out = sh(oldest_python, app, tmp_path / "oldest.out", cwd=tmp_path, env=app_env, timeout=240)
+    pinned = json.dumps(list(oldest()))
+    out = sh(oldest_python, app, tmp_path / "oldest.out", pinned, cwd=tmp_path, env=app_env, timeout=240)
     report = json.loads(out.strip().splitlines()[-1])
     assert report["installed"] == oldest()
     assert Path(report["package"]).is_relative_to(oldest_python.parent.parent)
@@ -120,7 +108,7 @@ def test_wheel_synthesizes_on_the_oldest_aws_cdk_lib(
     # from the library alone.
     sys_argv = sys.argv
     try:
-        sys.argv = ["app.py", str(tmp_path / "newest.out")]
+        sys.argv = ["app.py", str(tmp_path / "newest.out"), pinned]
         exec(compile(APP, "app.py", "exec"), {"__name__": "__main__"})
     finally:
         sys.argv = sys_argv

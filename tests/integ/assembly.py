@@ -1,17 +1,11 @@
-"""Synthesize an integ app as integ-runner does, and compare its cloud assembly with the committed snapshot.
+"""Synthesize an integ app on this project's pinned aws-cdk-lib with the context integ-runner gives its apps, for
+what cannot use integ-runner: the local deploy (``test_local_deploy.py``) and the real-account script
+(``scripts/integ-deploy.sh``). The newest ``@aws-cdk/integ-runner`` (2.197.10, pinned in package.json) reads cloud
+assembly schema 53 at most, and aws-cdk-lib 2.275.0 writes 55; integ-runner itself checks the committed snapshots,
+made on the oldest supported set (``test_snapshots.py``).
 
-Why not integ-runner itself: the newest ``@aws-cdk/integ-runner`` on npm (2.197.10, pinned in package.json)
-reads cloud assembly schema 53 at most, and aws-cdk-lib 2.275.0 writes schema 55; it refuses every app of this
-project with "Cloud assembly schema version mismatch" (``test_snapshots.py`` checks that it still does). Until
-a version that reads schema 55 is published, this module does what its snapshot check does:
-
-- synthesize with integ-runner's context: the feature flags it recommends (read from the pinned package), no
-  lookups, no version reporting; and nothing of the machine: no ``CDK_*`` variable, no context of the user's;
-- compare, stack by stack, the test stacks and the assertion stack that ``integ.json`` names with the
-  snapshot's, after replacing the stack's asset hashes (integ-runner's default, ``diffAssets`` off) and the
-  assertions' ``salt`` (a timestamp integ-tests-alpha writes at each synth);
-- write the snapshot in integ-runner's layout, ``integ_<name>.py.snapshot/``, without asset directories: the
-  comparison reads templates and asset manifests only, and a deployment synthesizes afresh.
+integ-runner's context: the feature flags it recommends (read from the pinned package), no lookups, no version
+reporting; and nothing of the machine: no ``CDK_*`` variable, no context of the user's beyond what the caller passes.
 
 Run as a script, it does what ``scripts/integ-deploy.sh`` needs: ``synth APP OUTDIR [key=value ...]``
 synthesizes an app with those context values; ``stacks OUTDIR tests|assertions`` prints the test stacks or the
@@ -22,11 +16,9 @@ unless there are some and all succeeded.
 from __future__ import annotations
 
 import atexit
-import difflib
 import functools
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -49,9 +41,6 @@ SYNTH_CONTEXT: dict[str, Any] = {
 }
 # integ-runner sets this recommended flag to undefined (runner-base.ts, getContext), which leaves it out.
 UNSET_FLAGS = ("@aws-cdk/core:target-partitions",)
-# A resource type of integ-tests-alpha's assertions, and the property it sets to Date.now() at each synth.
-ASSERTION_TYPE = re.compile(r"^Custom::DeployAssert@")
-SALT = "salt"
 
 
 def apps() -> list[Path]:
@@ -123,61 +112,6 @@ def stack_names(assembly: Path) -> tuple[list[str], list[str]]:
         if "assertionStackName" in case:
             assertions.append(case["assertionStackName"])
     return tests, assertions
-
-
-def _asset_ids(assembly: Path, stack: str) -> list[str]:
-    manifest = assembly / f"{stack}.assets.json"
-    if not manifest.exists():
-        return []
-    assets = json.loads(manifest.read_text())
-    return sorted({*assets.get("files", {}), *assets.get("dockerImages", {})})
-
-
-def canonical(assembly: Path, stack: str) -> Any:
-    """The stack's template with its asset hashes and assertion salts replaced by placeholders."""
-    text = (assembly / f"{stack}.template.json").read_text()
-    # Numbered in the order the template names them: the asset list also holds the template's own hash.
-    named = sorted((text.find(asset), asset) for asset in _asset_ids(assembly, stack) if asset in text)
-    for number, (_, asset) in enumerate(named, start=1):
-        text = text.replace(asset, f"<asset {number}>")
-    template: dict[str, Any] = json.loads(text)
-    for resource in template.get("Resources", {}).values():
-        if ASSERTION_TYPE.match(resource.get("Type", "")) and SALT in resource.get("Properties", {}):
-            resource["Properties"][SALT] = f"<{SALT}>"
-    return template
-
-
-def _lines(value: Any) -> list[str]:
-    return json.dumps(value, indent=1, sort_keys=True).splitlines()
-
-
-def differences(expected: Path, actual: Path) -> Iterator[str]:
-    """What differs between the snapshot (expected) and a fresh synth (actual), as unified diffs."""
-    before, after = integ_manifest(expected)["testCases"], integ_manifest(actual)["testCases"]
-    if before != after:
-        yield "\n".join(difflib.unified_diff(_lines(before), _lines(after), "integ.json (snapshot)", "integ.json"))
-    expected_stacks = [name for names in stack_names(expected) for name in names]
-    actual_stacks = [name for names in stack_names(actual) for name in names]
-    for stack in sorted({*expected_stacks, *actual_stacks}):
-        if stack not in actual_stacks:
-            yield f"{stack}: in the snapshot, not in the app"
-        elif stack not in expected_stacks:
-            yield f"{stack}: in the app, not in the snapshot"
-        else:
-            old, new = canonical(expected, stack), canonical(actual, stack)
-            if old != new:
-                label = f"{stack}.template.json"
-                yield "\n".join(difflib.unified_diff(_lines(old), _lines(new), f"{label} (snapshot)", label))
-
-
-def _is_asset(name: str) -> bool:
-    return name.startswith("asset.") or name == ".cache"
-
-
-def write_snapshot(actual: Path, snapshot: Path) -> None:
-    """Replace the snapshot with this cloud assembly, leaving out its asset directories and cache."""
-    shutil.rmtree(snapshot, ignore_errors=True)
-    shutil.copytree(actual, snapshot, ignore=lambda _dir, names: [n for n in names if _is_asset(n)])
 
 
 def assertion_results(outputs_file: Path) -> Iterator[tuple[str, str, str]]:

@@ -1,9 +1,10 @@
 """What the integ apps (``integ_*.py`` beside this file) share: the ids a real run takes from its user, the
 updated image every app makes, the IntegTest settings and the assertions.
 
-The apps are integ-tests-alpha apps, as ``@aws-cdk/integ-runner`` runs them. ``./scripts/test.sh`` checks them
-offline against their committed ``*.snapshot/`` directories (``test_snapshots.py``, ``assembly.py``) and never
-reaches AWS; ``./scripts/integ-deploy.sh`` deploys them for real, which takes hours: the image is made by
+The apps are integ-tests-alpha apps, as ``@aws-cdk/integ-runner`` runs them. In ``./scripts/test.sh`` the pinned
+integ-runner checks them offline against their committed ``*.snapshot/`` directories, running them on the oldest
+supported aws-cdk-lib (``test_snapshots.py``), and never reaches AWS; so they must run there as well as on the
+pinned one. ``./scripts/integ-deploy.sh`` deploys them for real, which takes hours: the image is made by
 CreateUpdatedWorkspaceImage, and the test stack waits until it is AVAILABLE.
 
 The apps are run as scripts (``python tests/integ/integ_....py``), so this module is imported by its bare name;
@@ -57,10 +58,11 @@ ASSERTION_INTERVAL = cdk.Duration.seconds(30)
 
 def run(build: Callable[[cdk.App], None]) -> None:
     """Build an integ app and synthesize it: the body of each app's ``__main__``."""
-    app = cdk.App()
-    # The assertion stack reads the ids through exports (strong references, CDK's default, said explicitly):
-    # CloudFormation then refuses to delete the test stack before the assertion stack, so destroy goes in order.
-    cdk.CrossStackReferences.of(app).consume(cdk.ReferenceStrength.STRONG)
+    # The assertion stack reads the ids through exports (strong references): CloudFormation then refuses to delete
+    # the test stack before the assertion stack, so destroy goes in order. Said as the context key, not with
+    # CrossStackReferences, which aws-cdk-lib 2.93 (where strong is the only kind) has not: the snapshots are made
+    # there.
+    app = cdk.App(context={"@aws-cdk/core:defaultCrossStackReferences": "strong"})
     build(app)
     app.synth()
 
