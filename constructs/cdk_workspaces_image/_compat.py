@@ -5,9 +5,8 @@ may bring any release from the floor on. Each API below is detected by looking f
 numbers, and its fallback writes the template the newer API writes (tests/distribution/test_oldest.py compares
 them). Each "from" below is the first release whose wheel has the API.
 
-The floor, 2.93.0, is the first release with ``Annotations.add_warning_v2`` (the export warning, _exports.py).
-Below 2.90.0 ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``, the default removal policy of images and bundles, is
-missing as well, and without it the constructs cannot keep their documented default.
+The floor, 2.90.0, is the first release with ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE``, the default removal
+policy of images and bundles: without it the constructs cannot keep their documented default.
 """
 
 from __future__ import annotations
@@ -35,6 +34,17 @@ def _takes(cls: type[Any], keyword: str) -> bool:
     would send every release down the fallback.
     """
     return keyword in inspect.signature(cls.__init__).parameters
+
+
+def warn(scope: IConstruct, warning_id: str, message: str) -> None:
+    """A synth warning. ``Annotations.add_warning_v2``, whose id lets an app acknowledge the warning
+    (https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/Annotations.html), is there from 2.93.0; before, the
+    same message is a plain warning, which cannot be acknowledged."""
+    annotations = aws_cdk.Annotations.of(scope)
+    if hasattr(annotations, "add_warning_v2"):
+        annotations.add_warning_v2(warning_id, message)
+    else:
+        annotations.add_warning(message)
 
 
 def has_validations() -> bool:

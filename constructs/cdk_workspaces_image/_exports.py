@@ -12,8 +12,10 @@ import json
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Annotations, CfnElement, CfnOutput, Stack
+from aws_cdk import CfnElement, CfnOutput, Stack
 from constructs import Construct, IValidation
+
+from ._compat import warn
 
 ADVICE = (
     "{what} is used by another stack through a CloudFormation export ({exports}); CloudFormation refuses to "
@@ -41,7 +43,8 @@ class _ExportWarning:
             and any(f'"{i}"' in json.dumps(stack.resolve(child.value)) for i in self._ids)
         ]
         if exports:
-            Annotations.of(self._owner).add_warning_v2(
+            warn(
+                self._owner,
                 "cdk-workspaces-image:export",
                 ADVICE.format(what=self._what, exports=", ".join(sorted(exports)), attribute=self._attribute),
             )

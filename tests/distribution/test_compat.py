@@ -72,3 +72,16 @@ def test_with_cdk_managed_log_groups_the_provider_still_has_one_log_group() -> N
     (log_group,) = template.find_resources("AWS::Logs::LogGroup")
     (function,) = template.find_resources("AWS::Lambda::Function").values()
     assert function["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": log_group}
+
+
+def test_without_add_warning_v2_the_warning_is_a_plain_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on aws-cdk-lib before 2.93.0: the same message, with no id to acknowledge it by."""
+    said: list[tuple[str, ...]] = []
+
+    class Before293:
+        def add_warning(self, message: str) -> None:
+            said.append((message,))
+
+    monkeypatch.setattr(cdk.Annotations, "of", lambda scope: Before293())
+    _compat.warn(cdk.App(), "cdk-workspaces-image:export", "do not export")
+    assert said == [("do not export",)]
