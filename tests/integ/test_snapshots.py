@@ -2,7 +2,7 @@
 
 integ-runner 2.197.10 reads cloud assembly schema 53 at most and this project's aws-cdk-lib 2.275.0 writes 55, so
 integ-runner runs the apps with the python of the session's environment on the oldest supported set
-(``oldest_python``: the wheel beside aws-cdk-lib 2.93.0 and integ-tests-alpha 2.93.0a0, which write schema 33).
+(``oldest_python``: the wheel beside aws-cdk-lib 2.90.0 and integ-tests-alpha 2.90.0a0, which write schema 33).
 The check is what a developer would type, with no deploying flag: integ-runner synthesizes each app and compares
 its test stacks with ``integ_<name>.py.snapshot/``. No test here can reach AWS: the runs have a network namespace
 of their own where the machine allows one, placeholder credentials and no config file, integ-runner's or AWS's.
