@@ -1,4 +1,4 @@
-"""CHANGELOG.md keeps up with the one version number."""
+"""CHANGELOG.md and the README keep up with the one version number."""
 
 from __future__ import annotations
 
@@ -17,3 +17,13 @@ def test_the_changelog_has_a_section_for_this_version_and_one_for_what_is_unrele
     assert headings[0] == ("Unreleased", ""), "keep-a-changelog: [Unreleased] first"
     assert headings[1][0] == version, f"the newest released section must be {version}, the version of pyproject.toml"
     assert headings[1][1], "a released section carries its date"
+
+
+def test_the_readme_names_this_version_where_it_names_one() -> None:
+    """The install commands and the stability note spell the version out; they follow pyproject.toml."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    readme = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"cdk_workspaces_image-(\d+\.\d+\.\d+)", readme)) | set(
+        re.findall(r"Version (\d+\.\d+\.\d+)", readme)
+    )
+    assert named == {version}
