@@ -14,13 +14,18 @@ from __future__ import annotations
 import base64
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import aws_cdk
 from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Tokenization
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
+
+if TYPE_CHECKING:
+    # Only for the checker (PEP 692 on Python 3.11); typing_extensions ships with jsii anyway.
+    from typing_extensions import Unpack
 
 # cdk-nag 2's NagSuppressions keeps its suppressions under this metadata key of each CfnResource
 # (https://github.com/cdklabs/cdk-nag#suppressing-a-rule).
@@ -63,7 +68,23 @@ def python_runtime() -> lambda_.Runtime:
     return lambda_.Runtime("python3.14", lambda_.RuntimeFamily.PYTHON)
 
 
-def function(scope: Construct, construct_id: str, *, log_group: logs.ILogGroup, **props: Any) -> lambda_.Function:
+class FunctionProps(TypedDict, total=False):
+    """The ``Function`` props the provider passes beside ``log_group``, typed so mypy checks them through
+    :func:`function` (each exists in every supported release)."""
+
+    description: str
+    runtime: lambda_.Runtime
+    handler: str
+    code: lambda_.Code
+    memory_size: int
+    timeout: Duration
+    role: iam.IRole
+    environment: Mapping[str, str]
+
+
+def function(
+    scope: Construct, construct_id: str, *, log_group: logs.ILogGroup, **props: Unpack[FunctionProps]
+) -> lambda_.Function:
     """A Lambda function that logs to ``log_group``. ``Function(log_group=...)`` is there from 2.110.0; before,
     ``LoggingConfig.LogGroup`` is written as that prop writes it
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-loggingconfig.html)."""
