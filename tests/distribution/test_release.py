@@ -44,9 +44,6 @@ def entries(wheel: Path) -> list[tuple[str, str]]:
 def test_sdist_and_wheel_pass_twine_and_the_sdist_alone_builds_the_same_wheel(
     source: Path, tmp_path: Path, sh: Callable[..., str], builder: Callable[..., None]
 ) -> None:
-    # The changelog goes into the sdist once it exists (MANIFEST.in); a checkout without one gets one here.
-    if not (source / "CHANGELOG.md").exists():
-        (source / "CHANGELOG.md").write_text("# Changelog\n")
     dist = tmp_path / "dist"
     builder(source, dist, "--sdist")
     builder(source, dist, "--wheel")
