@@ -40,6 +40,9 @@ class ImageProps:
     TIMEOUT_SECONDS: Final = "TimeoutSeconds"
     # The Ref of the AWS::CloudFormation::WaitConditionHandle the handler signals once the image is AVAILABLE.
     WAIT_HANDLE: Final = "WaitHandle"
+    # How many images this resource made before the current one to keep when a replacement succeeds; absent:
+    # keep them all.
+    KEEP_PREVIOUS: Final = "KeepPrevious"
 
 
 class BundleProps:
@@ -78,6 +81,7 @@ PROPERTIES: Final[Mapping[str, tuple[str, ...]]] = {
         ImageProps.TIMEOUT_SECONDS,
         ImageProps.NO_UPDATE_BEHAVIOR,
         ImageProps.WAIT_HANDLE,
+        ImageProps.KEEP_PREVIOUS,
         ImageProps.TAGS,
     ),
     BUNDLE_TYPE: (
@@ -129,6 +133,72 @@ WATCH_TABLE_TTL: Final = "ExpiresAt"
 # A custom resource must answer within its ServiceTimeout, at most (and by default) 3600 s:
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
 SERVICE_TIMEOUT_SECONDS: Final = 3600
+
+# ---------------------------------------------------------------- events
+
+# Every event the provider and the update monitor put on the account's default event bus has this source.
+# WorkSpaces itself sends no image events to EventBridge. PutEvents: at most 256 KB per entry, Detail a JSON
+# object (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
+EVENT_SOURCE: Final = "cdk-workspaces-image"
+# The IAM condition key that limits PutEvents to that source
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+EVENT_SOURCE_CONDITION_KEY: Final = "events:source"
+
+
+class DetailTypes:
+    """The DetailType of each event: what a rule matches on besides the source."""
+
+    # An image's wait ended: AVAILABLE, or ERROR / gone / timed out (Detail.FAILURE says which).
+    IMAGE_AVAILABLE: Final = "WorkSpaces Image Available"
+    IMAGE_FAILED: Final = "WorkSpaces Image Failed"
+    # A bundle now uses another image (WorkspaceBundle's image changed, apply_to_bundle applied or restored).
+    BUNDLE_IMAGE_CHANGED: Final = "WorkSpaces Bundle Image Changed"
+    # keep_previous ran after a replacement: what it deleted and what it kept, and why.
+    IMAGE_RETENTION: Final = "WorkSpaces Image Retention"
+    # The update monitor found that AWS published updates for an image (Updates.UpdateAvailable).
+    IMAGE_UPDATE_AVAILABLE: Final = "WorkSpaces Image Update Available"
+
+
+class Detail:
+    """The keys of an event's Detail. StackId and LogicalId name the custom resource (an image's rule matches
+    them, so it survives the image's replacement); the rest name what happened."""
+
+    STACK_ID: Final = "StackId"
+    LOGICAL_ID: Final = "LogicalId"
+    IMAGE_ID: Final = "ImageId"
+    SOURCE_IMAGE_ID: Final = "SourceImageId"
+    NAME: Final = "Name"
+    STATE: Final = "State"
+    REASON: Final = "Reason"
+    # With IMAGE_FAILED: ERROR, TIMEOUT or GONE; with ERROR, the service's own words.
+    FAILURE: Final = "Failure"
+    ERROR_CODE: Final = "ErrorCode"
+    ERROR_MESSAGE: Final = "ErrorMessage"
+    ERROR_DETAILS: Final = "ErrorDetails"
+    BUNDLE_ID: Final = "BundleId"
+    PREVIOUS_IMAGE_ID: Final = "PreviousImageId"
+    # With IMAGE_RETENTION: the ids deleted, and [{ImageId, Reason}] of those kept.
+    DELETED: Final = "Deleted"
+    KEPT: Final = "Kept"
+    # With IMAGE_UPDATE_AVAILABLE: Updates.Description, and the pipeline started, if any.
+    UPDATE_DESCRIPTION: Final = "UpdateDescription"
+    PIPELINE: Final = "Pipeline"
+
+
+class Failures:
+    ERROR: Final = "ERROR"
+    TIMEOUT: Final = "TIMEOUT"
+    GONE: Final = "GONE"
+
+
+# ---------------------------------------------------------------- the update monitor
+
+# A second function in the same asset: WorkspaceImageUpdateMonitor's, with its own role.
+MONITOR_HANDLER: Final = "monitor.handler"
+# The images it checks, comma-separated; the CodePipeline pipeline it starts, if any; the stack it is in.
+ENV_MONITORED_IMAGES: Final = "MONITORED_IMAGE_IDS"
+ENV_PIPELINE_NAME: Final = "PIPELINE_NAME"
+ENV_MONITOR_ID: Final = "MONITOR_ID"
 
 # ---------------------------------------------------------------- tag keys and input rules
 
@@ -342,6 +412,49 @@ def no_update_behavior_problem(value: object) -> Optional[str]:
     return None
 
 
+def keep_previous_problem(value: object) -> Optional[str]:
+    """keep_previous: a whole number of images, 0 or more; None (absent) keeps every image."""
+    if value is None:
+        return None
+    label = label_of("keep_previous", "KeepPrevious")
+    count = _whole_number(value)  # from a number (synth) or the string CloudFormation passes
+    if count is None or count < 0:
+        return f"{label} {value!r} must be a whole number of images, 0 or more"
+    return None
+
+
+# The placeholder an image name takes for its generation.
+GENERATION_PLACEHOLDER: Final = "{generation}"
+
+
+def generation_problems(image_name: object, generation: object) -> list[str]:
+    """generation with image_name as a template: a generation needs the placeholder in the name, so that every
+    generation's image has a name of its own (the new image is made while the previous one still exists)."""
+    holds = isinstance(image_name, str) and GENERATION_PLACEHOLDER in image_name
+    if generation is None:
+        if holds:
+            return [
+                f"image_name (Name) {image_name!r} holds {GENERATION_PLACEHOLDER} but generation is not set; "
+                f"set generation, or take {GENERATION_PLACEHOLDER} out of image_name"
+            ]
+        return []
+    if isinstance(generation, bool) or not isinstance(generation, int) or generation < 1:
+        return [f"generation {generation!r} must be a whole number, 1 or more"]
+    if isinstance(image_name, str) and not holds:
+        return [
+            f"image_name (Name) {image_name!r} must hold {GENERATION_PLACEHOLDER} when generation is set, so that "
+            "each generation's image has its own name: the next one is made while this one still exists"
+        ]
+    return []
+
+
+def generation_name(image_name: str, generation: Optional[int]) -> str:
+    """The image name of one generation: the template with its placeholder filled in."""
+    if generation is None:
+        return image_name
+    return image_name.replace(GENERATION_PLACEHOLDER, str(generation))
+
+
 def wait_handle_problem(value: object) -> Optional[str]:
     """WaitHandle is the Ref of the image's AWS::CloudFormation::WaitConditionHandle, a URL; optional."""
     if value is not None and not isinstance(value, str):
@@ -414,6 +527,7 @@ def image_problems(
     tags: object = UNKNOWN,
     timeout_seconds: Union[float, Unknown] = UNKNOWN,
     no_update_behavior: object = UNKNOWN,
+    keep_previous: object = UNKNOWN,
 ) -> list[str]:
     """Every rule broken by the values; UNKNOWN means "a token, not known yet" and is skipped."""
     found: Sequence[Optional[str]] = [
@@ -422,6 +536,7 @@ def image_problems(
         None if isinstance(description, Unknown) else description_problem(description),
         None if isinstance(timeout_seconds, Unknown) else timeout_problem(timeout_seconds),
         None if isinstance(no_update_behavior, Unknown) else no_update_behavior_problem(no_update_behavior),
+        None if isinstance(keep_previous, Unknown) else keep_previous_problem(keep_previous),
     ]
     return [p for p in found if p] + tags_problems(tags)
 
@@ -438,8 +553,8 @@ _USER_STORAGE = label_of("user_storage_gib", "UserStorage.Capacity")
 _ROOT_STORAGE = label_of("root_storage_gib", "RootStorage.Capacity")
 
 
-def _gigabytes(value: object) -> Optional[int]:
-    """A capacity as a whole number of GB, from a number (synth) or the string CloudFormation passes."""
+def _whole_number(value: object) -> Optional[int]:
+    """A whole number (a capacity in GB, a count), from a number (synth) or the string CloudFormation passes."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -470,11 +585,11 @@ def storage_problems(user_storage_gib: object, root_storage_gib: object = None) 
     if user_storage_gib is None:
         problems.append(_missing(_USER_STORAGE))
     elif not isinstance(user_storage_gib, Unknown):
-        user = _gigabytes(user_storage_gib)
+        user = _whole_number(user_storage_gib)
         if user is None:
             problems.append(f"{_USER_STORAGE} {user_storage_gib!r} must be a whole number of GB")
     if root_storage_gib is not None and not isinstance(root_storage_gib, Unknown):
-        root = _gigabytes(root_storage_gib)
+        root = _whole_number(root_storage_gib)
         if root is None:
             problems.append(f"{_ROOT_STORAGE} {root_storage_gib!r} must be a whole number of GB")
     if problems or user is None or isinstance(root_storage_gib, Unknown):
