@@ -154,8 +154,7 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
         self.supersede(ev)
         # The monthly path: same bundle, new image. CloudFormation deletes a replaced image only in its
         # cleanup phase, after every update succeeded, so the old image is free by then.
-        self.ws.update_bundle(current, plan.image_id)
-        log.info("bundle %s now uses image %s", current, plan.image_id)
+        self.repoint(ev.stack_id, ev.logical_id, current, plan.image_id, old.image_id)
         return self._ready(ev, current, undo_on_failure=False)
 
     def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> BundleRequest:

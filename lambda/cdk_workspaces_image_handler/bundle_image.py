@@ -235,7 +235,7 @@ class BundleImageLifecycle(Lifecycle):
                 f"was not pointed at {new.image_id}; apply_to_bundle only changes a bundle it applied an image to"
             )
         self.supersede(ev)
-        self.ws.update_bundle(new.bundle_id, new.image_id)
+        self.repoint(ev.stack_id, ev.logical_id, new.bundle_id, new.image_id, old.image_id)
         return self.answer_when_available(ev, new.bundle_id, Answer(physical, data), undo_on_failure=False)
 
     def delete(self, ev: ResourceEvent) -> Answer | None:
@@ -249,7 +249,7 @@ class BundleImageLifecycle(Lifecycle):
         if not (plan.restore and record):
             return None
         try:
-            self._restore(record)
+            self._restore(record, ev.stack_id, ev.logical_id, applied)
         except ServiceError as error:
             raise ServiceError(
                 error.code,
@@ -267,7 +267,7 @@ class BundleImageLifecycle(Lifecycle):
             return ""
         if not self._marked(record.bundle_id, watch.stack_id, watch.logical_id):
             return f"; bundle {record.bundle_id} does not carry this resource's marker, so it was left alone"
-        return self._put_back(record)
+        return self._put_back(record, watch.stack_id, watch.logical_id, str(watch.data.get(Attributes.IMAGE_ID, "")))
 
     # ------------------------------------------------------------ steps
 
@@ -283,8 +283,7 @@ class BundleImageLifecycle(Lifecycle):
             # Before re-pointing, so that a retry of this request still finds the image it replaces.
             self.ws.set_tags(request.bundle_id, {contract.APPLIED_TAG_KEY: plan.mark.value})
         if plan.call:
-            self.ws.update_bundle(request.bundle_id, request.image_id)
-            log.info("bundle %s now uses image %s (record %s)", request.bundle_id, request.image_id, record)
+            self.repoint(ev.stack_id, ev.logical_id, request.bundle_id, request.image_id, record.previous_image_id)
         else:
             log.info("bundle %s already uses image %s (record %s)", request.bundle_id, request.image_id, record)
         # From here a failure answers this record, so the rollback Delete can restore the bundle.
@@ -295,25 +294,25 @@ class BundleImageLifecycle(Lifecycle):
         except Exception:
             if undo_on_failure and plan.call:
                 # A failed replacement is forgotten by CloudFormation: no Delete will restore this bundle.
-                log.warning(self._put_back(record).removeprefix("; "))
+                log.warning(self._put_back(record, ev.stack_id, ev.logical_id, request.image_id).removeprefix("; "))
             raise
 
     def _marked(self, bundle_id: str, stack_id: str, logical_id: str) -> bool:
         return marked_by(self.ws.tags(bundle_id), stack_id, logical_id)
 
-    def _restore(self, record: Repoint) -> None:
-        self.ws.update_bundle(record.bundle_id, record.previous_image_id)
-        log.info("bundle %s points at its previous image %s again", record.bundle_id, record.previous_image_id)
+    def _restore(self, record: Repoint, stack_id: str, logical_id: str, applied_image_id: str) -> None:
+        """Point the bundle back at the image it had before `applied_image_id`. Raises ServiceError."""
+        self.repoint(stack_id, logical_id, record.bundle_id, record.previous_image_id, applied_image_id)
         try:
             self.ws.delete_tags(record.bundle_id, [contract.APPLIED_TAG_KEY])
         except ServiceError as error:
             # The image is back, which is what matters; a leftover marker only serves a retry.
             log.warning("could not remove the tag %s from %s: %s", contract.APPLIED_TAG_KEY, record.bundle_id, error)
 
-    def _put_back(self, record: Repoint) -> str:
+    def _put_back(self, record: Repoint, stack_id: str, logical_id: str, applied_image_id: str) -> str:
         """Restore after a failed wait, and say how that went, to end the failure's reason."""
         try:
-            self._restore(record)
+            self._restore(record, stack_id, logical_id, applied_image_id)
         except ServiceError as error:
             return f"; bundle {record.bundle_id} could not be pointed back at {record.previous_image_id}: {error}"
         return f"; bundle {record.bundle_id} was pointed back at its previous image {record.previous_image_id}"

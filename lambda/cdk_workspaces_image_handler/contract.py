@@ -183,6 +183,10 @@ class Detail:
     # With IMAGE_UPDATE_AVAILABLE: Updates.Description, and the pipeline started, if any.
     UPDATE_DESCRIPTION: Final = "UpdateDescription"
     PIPELINE: Final = "Pipeline"
+    PIPELINE_EXECUTION_ID: Final = "PipelineExecutionId"
+    # With IMAGE_UPDATE_AVAILABLE: which WorkspaceImageUpdateMonitor found it (its rule matches this).
+    MONITOR_ID: Final = "MonitorId"
+    KEEP_PREVIOUS: Final = "KeepPrevious"
 
 
 class Failures:

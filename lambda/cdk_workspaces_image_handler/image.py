@@ -5,24 +5,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from . import contract
+from .bus import Event
 from .cloudformation import Answer, ResourceEvent
+from .contract import Detail
 from .contract import ImageProps as P
-from .errors import InvalidInputError
+from .errors import InvalidInputError, ServiceError
 from .kernel import (
     IMAGE,
     Observed,
+    Outcome,
     TagChanges,
+    made_by,
     refuse,
     require,
+    resource_key,
     tag_changes,
     tags_as_given,
     tags_from,
     unknown_properties,
 )
 from .lifecycle import OwnedLifecycle
+from .watch import Watch
 from .workspaces import Image
 
 log = logging.getLogger(__name__)
@@ -39,6 +46,8 @@ class ImageRequest:
     no_update_behavior: str = "FAIL"
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     wait_handle: str | None = field(default=None, repr=False)
+    # None: keep every earlier image.
+    keep_previous: int | None = None
 
     @property
     def replacing_values(self) -> tuple[str, str, str]:
@@ -66,6 +75,7 @@ def request_problems(props: Mapping[str, Any]) -> list[str]:
         tags=tags,
         timeout_seconds=contract.UNKNOWN if timeout is None else timeout,
         no_update_behavior=props.get(P.NO_UPDATE_BEHAVIOR, "FAIL"),
+        keep_previous=props.get(P.KEEP_PREVIOUS),
     )
     wait_handle = contract.wait_handle_problem(props.get(P.WAIT_HANDLE))
     return found + tag_problems + [p for p in (timeout_problem, wait_handle) if p]
@@ -87,7 +97,15 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
         no_update_behavior=str(props.get(P.NO_UPDATE_BEHAVIOR, "FAIL")),
         timeout_seconds=timeout,
         wait_handle=props.get(P.WAIT_HANDLE) or None,
+        keep_previous=_keep_previous(props.get(P.KEEP_PREVIOUS)),
     )
+
+
+def _keep_previous(raw: Any) -> int | None:
+    """KeepPrevious as CloudFormation passes it (a string); one that breaks its rule keeps every image."""
+    if raw in (None, "") or contract.keep_previous_problem(raw):
+        return None
+    return int(float(raw))
 
 
 # ---------------------------------------------------------------- create, or use the source
@@ -153,6 +171,113 @@ def deadline_for(image: Image | None, request: ImageRequest, now: float) -> floa
     return started + contract.handler_wait_seconds(request.timeout_seconds)
 
 
+# ---------------------------------------------------------------- news
+
+
+def wait_ended(watch: Watch, outcome: Outcome, found: Image | None) -> Event:
+    """The event of an image whose wait ended: AVAILABLE, or why not, in the service's own words."""
+    detail: dict[str, Any] = {
+        Detail.STACK_ID: watch.stack_id,
+        Detail.LOGICAL_ID: watch.logical_id,
+        Detail.IMAGE_ID: watch.resource_id,
+        **watch.announce,
+    }
+    if outcome.success:
+        return Event(contract.DetailTypes.IMAGE_AVAILABLE, {**detail, Detail.STATE: "AVAILABLE"})
+    detail[Detail.REASON] = outcome.reason
+    if found is None:
+        detail[Detail.FAILURE] = contract.Failures.GONE
+    elif found.state == "ERROR":
+        detail.update(
+            {
+                Detail.FAILURE: contract.Failures.ERROR,
+                Detail.STATE: found.state,
+                Detail.ERROR_CODE: found.error_code,
+                Detail.ERROR_MESSAGE: found.error_message,
+                Detail.ERROR_DETAILS: [{"ErrorCode": c, "ErrorMessage": m} for c, m in found.error_details],
+            }
+        )
+    else:
+        detail.update({Detail.FAILURE: contract.Failures.TIMEOUT, Detail.STATE: found.state})
+    return Event(contract.DetailTypes.IMAGE_FAILED, detail)
+
+
+# ---------------------------------------------------------------- retention
+
+
+@dataclass(frozen=True)
+class Made:
+    """An image of the account as retention sees it: when it was made, and its ownership tag."""
+
+    image_id: str
+    created: datetime | None
+    owner_tag: str | None
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What keep_previous does: the images to delete, and those kept with the reason."""
+
+    delete: tuple[str, ...] = ()
+    kept: tuple[tuple[str, str], ...] = ()
+
+
+def rank_earlier(
+    images: Sequence[Made], *, key: str, current: str, replaced: str, source: str, keep_previous: int
+) -> Retention:
+    """The images this resource made before `current`, newest first: the `keep_previous` most recent are kept,
+    and so are the image being replaced (a rollback returns to it) and the source; the rest may be deleted.
+
+    An image without this resource's ownership tag is not considered at all: retention only ever deletes
+    what this resource made. An image whose creation time is unknown counts as the newest (kept).
+    """
+    earlier = [i for i in images if i.image_id != current and made_by(i.owner_tag, key)]
+    # Newest first; unknown times first of all; the id breaks ties so the order never depends on the listing.
+    earlier.sort(key=lambda i: (i.created is not None, -(i.created.timestamp() if i.created else 0), i.image_id))
+    delete: list[str] = []
+    kept: list[tuple[str, str]] = []
+    for rank, image in enumerate(earlier):
+        if rank < keep_previous:
+            kept.append((image.image_id, f"one of the {keep_previous} most recent earlier images (keep_previous)"))
+        elif image.image_id == replaced:
+            kept.append((image.image_id, "the image this deployment replaces: the stack may still roll back to it"))
+        elif image.image_id == source:
+            kept.append((image.image_id, "the source image of this resource"))
+        else:
+            delete.append(image.image_id)
+    return Retention(tuple(delete), tuple(kept))
+
+
+def protect(ranked: Retention, bundles: Mapping[str, Sequence[str]], shared: Mapping[str, Sequence[str]]) -> Retention:
+    """Of the images `ranked` would delete, keep those a bundle uses or that are shared with another account:
+    WorkSpaces would refuse to delete them, and a user relies on them."""
+    delete: list[str] = []
+    kept = list(ranked.kept)
+    for image_id in ranked.delete:
+        if bundles.get(image_id):
+            kept.append((image_id, f"bundles {', '.join(bundles[image_id])} use it"))
+        elif shared.get(image_id):
+            kept.append((image_id, f"it is shared with accounts {', '.join(shared[image_id])}"))
+        else:
+            delete.append(image_id)
+    return Retention(tuple(delete), tuple(kept))
+
+
+def retention_event(watch: Watch, done: Retention, problem: str = "") -> Event:
+    """The event that says what keep_previous deleted and what it kept, and why."""
+    detail: dict[str, Any] = {
+        Detail.STACK_ID: watch.stack_id,
+        Detail.LOGICAL_ID: watch.logical_id,
+        Detail.IMAGE_ID: watch.resource_id,
+        Detail.KEEP_PREVIOUS: watch.keep_previous,
+        Detail.DELETED: list(done.delete),
+        Detail.KEPT: [{Detail.IMAGE_ID: image_id, Detail.REASON: why} for image_id, why in done.kept],
+    }
+    if problem:
+        detail[Detail.REASON] = problem
+    return Event(contract.DetailTypes.IMAGE_RETENTION, detail)
+
+
 # ---------------------------------------------------------------- lifecycle
 
 
@@ -171,11 +296,15 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         old = self.parse(ev.old_properties, check=False)
         plan = plan_update(old, new)
         if plan.replace:
-            return self.replace(ev, new, lambda made: self._await(ev, new, made, deferred=plan.defer_answer))
+            replaced = ev.physical_id or ""
+            return self.replace(
+                ev, new, lambda made: self._await(ev, new, made, deferred=plan.defer_answer, replaced=replaced)
+            )
         current = self.retag(ev, new, plan.tags)
         if plan.resignal:
             self.supersede(ev)
-            return self._await(ev, new, current, deferred=False)
+            # The same image, waited for again: no news.
+            return self._await(ev, new, current, deferred=False, announce=False)
         return self._answer(current)
 
     # ------------------------------------------------------------ hooks
@@ -211,13 +340,75 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
 
     # ------------------------------------------------------------ steps
 
-    def _await(self, ev: ResourceEvent, request: ImageRequest, image_id: str, *, deferred: bool) -> Answer:
-        """Tell whoever waits as soon as the image is AVAILABLE: the wait condition, or (deferred) the answer."""
+    def _await(
+        self,
+        ev: ResourceEvent,
+        request: ImageRequest,
+        image_id: str,
+        *,
+        deferred: bool,
+        replaced: str = "",
+        announce: bool = True,
+    ) -> Answer:
+        """Tell whoever waits as soon as the image is AVAILABLE: the wait condition, or (deferred) the answer.
+
+        `replaced`: the image a replacement replaces. Retention follows only a replacement this request made:
+        never the source answered as is, nor an image a rollback Update returned to."""
         answer = self._answer(image_id)
+        # Undo only what this request made: never the source answered as is, nor an image a rollback adopted.
+        made_here = self.made_here and image_id == self.made
+        retain = made_here and bool(replaced) and replaced != image_id and request.keep_previous is not None
+        news = {Detail.SOURCE_IMAGE_ID: request.source_image_id, Detail.NAME: request.name}
+        after: dict[str, Any] = {
+            "announce": news if announce else {},
+            "replaced_id": replaced if retain else "",
+            "keep_previous": request.keep_previous if retain else None,
+        }
         if deferred:
-            # Undo only what this request made: never the source answered as is, nor an image a rollback adopted.
-            undo = self.made_here and image_id == self.made
-            return self.answer_when_available(ev, image_id, answer, undo_on_failure=undo)
+            return self.answer_when_available(ev, image_id, answer, undo_on_failure=made_here, **after)
         if not request.wait_handle:
             return answer
-        return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle)
+        return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle, **after)
+
+    # ------------------------------------------------------------ once the wait is over
+
+    def ended(self, watch: Watch, outcome: Outcome, found: Observed | None) -> None:
+        if not watch.announce:
+            return
+        self.bus.put(wait_ended(watch, outcome, found if isinstance(found, Image) else None))
+        if outcome.success and watch.keep_previous is not None and watch.replaced_id:
+            self.bus.put(self._retain(watch))
+
+    def _retain(self, watch: Watch) -> Event:
+        """Delete the images this resource made beyond keep_previous that nothing protects; say what was done.
+        Raises nothing: the new image is AVAILABLE, and a failure here only keeps images."""
+        assert watch.keep_previous is not None
+        deleted: list[str] = []
+        try:
+            ranked = rank_earlier(
+                [Made(i.image_id, i.created, self._owner_tag(i.image_id)) for i in self.ws.owned_images()],
+                key=resource_key(watch.stack_id, watch.logical_id),
+                current=watch.resource_id,
+                replaced=watch.replaced_id,
+                source=str(watch.announce.get(Detail.SOURCE_IMAGE_ID, "")),
+                keep_previous=watch.keep_previous,
+            )
+            bundles = self.ws.bundles_by_image() if ranked.delete else {}
+            shared = {i: self.ws.shared_with(i, strict=True) for i in ranked.delete if not bundles.get(i)}
+            plan = protect(ranked, bundles, shared)
+        except ServiceError as error:
+            log.warning("keep_previous kept every image: %s", error)
+            return retention_event(watch, Retention(), f"every image was kept: {error}")
+        kept = list(plan.kept)
+        for image_id in plan.delete:
+            try:
+                # The ownership tag is read again right before the delete (and IAM checks it too).
+                if self._delete_own(image_id, watch.stack_id, watch.logical_id).delete:
+                    deleted.append(image_id)
+                else:
+                    kept.append((image_id, "it no longer carries this resource's ownership tag"))
+            except ServiceError as error:
+                kept.append((image_id, str(error)))
+        for image_id, why in kept:
+            log.info("keep_previous kept image %s: %s", image_id, why)
+        return retention_event(watch, Retention(tuple(deleted), tuple(kept)))

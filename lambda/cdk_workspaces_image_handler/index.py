@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import contract
+from .bus import Bus
 from .cloudformation import (
     Answer,
     Failure,
@@ -40,7 +41,10 @@ class Deps:
     """The outside world, built once per container and replaceable by tests."""
 
     workspaces: Any
+    # EventBridge, for the watch rule; and for the events the provider puts on the default bus (bus.py), the
+    # same client in Lambda.
     events: Any
+    bus: Any
     dynamodb: Any
     # The stack's watch table and rule (watch.py).
     watch_table: str
@@ -88,9 +92,11 @@ try:
                 self._client = make(self._service, config=_config)
             return getattr(self._client, name)
 
+    _events = _LazyClient("events")
     deps = Deps(
         workspaces=_LazyClient("workspaces"),
-        events=_LazyClient("events"),
+        events=_events,
+        bus=_events,
         dynamodb=_LazyClient("dynamodb"),
         watch_table=os.environ[contract.ENV_WATCH_TABLE],
         watch_rule=os.environ[contract.ENV_WATCH_RULE],
@@ -113,7 +119,7 @@ def lifecycle_for(resource_type: str) -> Lifecycle:
         raise InvalidInputError(
             f"this provider does not serve resources of type {resource_type!r}; it serves {', '.join(LIFECYCLES)}"
         )
-    return kind(WorkSpaces(deps.workspaces), watches(), deps.send, deps.clock)
+    return kind(WorkSpaces(deps.workspaces), watches(), Bus(deps.bus), deps.send, deps.clock)
 
 
 def _serve(

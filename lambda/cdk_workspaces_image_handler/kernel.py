@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import contract
+from .bus import Event
 from .errors import InvalidInputError
 
 # A deferred answer keeps this margin inside the custom resource's ServiceTimeout for Lambda's retries.
@@ -155,6 +156,11 @@ def _owner_parts(tag_value: str | None) -> list[str]:
     return str(tag_value or "").split(".")
 
 
+def made_by(tag_value: str | None, resource_key: str) -> bool:
+    """Does an ownership tag say that the resource with this key made what carries it (for any properties)?"""
+    return _owner_parts(tag_value)[1:2] == [resource_key]
+
+
 @dataclass(frozen=True)
 class Ownership:
     """The ownership tag: which stack and resource made an image or bundle, for which properties, in which request.
@@ -267,7 +273,7 @@ def plan_delete(physical_id: str | None, owner_tag: str | None, ownership_key: s
         )
     if owner_tag is None:
         return DeletePlan(False, f"{noun} {physical_id} does not carry this resource's ownership tag; left alone")
-    if _owner_parts(owner_tag)[1:2] != [ownership_key]:
+    if not made_by(owner_tag, ownership_key):
         return DeletePlan(False, f"{noun} {physical_id} was made by another resource; left alone")
     return DeletePlan(True, f"deleting {noun} {physical_id}, which this resource created")
 
@@ -325,3 +331,21 @@ def settle_outcome(
 def respond_deadline(now: float) -> float:
     """The latest a deferred answer may come: within the custom resource's hour, less a margin for Lambda's retries."""
     return now + contract.SERVICE_TIMEOUT_SECONDS - DEFERRED_ANSWER_MARGIN_SECONDS
+
+
+# ---------------------------------------------------------------- news
+
+
+def bundle_moved(stack_id: str, logical_id: str, bundle_id: str, image_id: str, previous_image_id: str) -> Event:
+    """The event of a bundle that now uses another image (UpdateWorkspaceBundle succeeded)."""
+    d = contract.Detail
+    return Event(
+        contract.DetailTypes.BUNDLE_IMAGE_CHANGED,
+        {
+            d.STACK_ID: stack_id,
+            d.LOGICAL_ID: logical_id,
+            d.BUNDLE_ID: bundle_id,
+            d.IMAGE_ID: image_id,
+            d.PREVIOUS_IMAGE_ID: previous_image_id,
+        },
+    )

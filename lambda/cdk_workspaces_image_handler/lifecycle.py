@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from . import contract
+from .bus import Bus
 from .cloudformation import Answer, ResourceEvent, Sender, not_created_id, response_body, signal_body
 from .errors import (
     InvalidInputError,
@@ -32,6 +33,7 @@ from .kernel import (
     Outcome,
     Ownership,
     TagChanges,
+    bundle_moved,
     choose_adoption,
     name_taken_reason,
     plan_delete,
@@ -53,9 +55,10 @@ class Lifecycle(ABC):
     # The kind of resource its watch looks at.
     WATCHED: ClassVar[Kind]
 
-    def __init__(self, ws: WorkSpaces, watches: Watches, send: Sender, clock: Callable[[], float]) -> None:
+    def __init__(self, ws: WorkSpaces, watches: Watches, bus: Bus, send: Sender, clock: Callable[[], float]) -> None:
         self.ws = ws
         self.watches = watches
+        self.bus = bus
         self.send = send
         self.clock = clock
         # The physical id of what this invocation made or adopted, so that a failure answered later still names
@@ -105,6 +108,19 @@ class Lifecycle(ABC):
         """When waiting for the resource gives up; by default within the custom resource's hour."""
         return respond_deadline(now)
 
+    def ended(self, watch: Watch, outcome: Outcome, found: Observed | None) -> None:
+        """What a wait that ended does once whoever waited was told: by default nothing.
+
+        Raises nothing: the answer is given, and what follows must not fail or repeat it."""
+        return None
+
+    def repoint(self, stack_id: str, logical_id: str, bundle_id: str, image_id: str, previous_image_id: str) -> None:
+        """Point a bundle at another image for the custom resource `logical_id` of `stack_id`
+        (UpdateWorkspaceBundle), and say so on the bus. Raises ServiceError."""
+        self.ws.update_bundle(bundle_id, image_id)
+        log.info("bundle %s now uses image %s (before: %s)", bundle_id, image_id, previous_image_id)
+        self.bus.put(bundle_moved(stack_id, logical_id, bundle_id, image_id, previous_image_id))
+
     def supersede(self, ev: ResourceEvent) -> None:
         """Stop whatever this resource was waiting for: the request replaces it (a rollback Update too, which
         would otherwise leave the abandoned resource's watch running until its deadline)."""
@@ -120,6 +136,9 @@ class Lifecycle(ABC):
         *,
         signal_url: str | None = None,
         undo_on_failure: bool = False,
+        announce: Mapping[str, str] | None = None,
+        replaced_id: str = "",
+        keep_previous: int | None = None,
     ) -> Answer:
         """Tell whoever waits once `resource_id` is AVAILABLE: now if it is, else from a watch.
 
@@ -127,6 +146,8 @@ class Lifecycle(ABC):
         signalled later. Without it the answer itself waits, within the custom resource's hour, and
         `undo_on_failure` undoes the request should the resource never be AVAILABLE.
         Raises NotAvailableError when the answer waits and the resource will never be AVAILABLE.
+
+        `announce`, `replaced_id` and `keep_previous` are kept with the wait for `ended` (see Watch).
         """
         now = self.clock()
         found = self.describe(resource_id)
@@ -134,20 +155,28 @@ class Lifecycle(ABC):
         if not signal_url:
             deadline = min(deadline, respond_deadline(now))
         outcome = watch_outcome(resource_id, found, now, deadline, self.WATCHED)
+        news = dict(announce or {})
         if signal_url:
-            signal = Watch(self.RESOURCE_TYPE, resource_id, deadline, "signal", signal_url, ev.stack_id, ev.logical_id)
+            signal = Watch(
+                self.RESOURCE_TYPE,
+                resource_id,
+                deadline,
+                "signal",
+                signal_url,
+                ev.stack_id,
+                ev.logical_id,
+                announce=news,
+                replaced_id=replaced_id,
+                keep_previous=keep_previous,
+            )
             if outcome.done:
                 try:
-                    self._finish(signal, outcome)
+                    self._finish(signal, outcome, found)
                     return answer
                 except NotDeliveredError as error:
                     # Answering fails nothing here: the watch's next tick signals again.
                     log.warning("the wait condition was not signalled (%s); the watch will signal again", error)
             self.watches.start(signal)
-            return answer
-        if outcome.done and not outcome.success:
-            raise NotAvailableError(outcome.reason)
-        if outcome.done:
             return answer
         respond = Watch(
             self.RESOURCE_TYPE,
@@ -161,7 +190,16 @@ class Lifecycle(ABC):
             physical_id=answer.physical_id,
             data=dict(answer.data),
             undo_on_failure=undo_on_failure,
+            announce=news,
+            replaced_id=replaced_id,
+            keep_previous=keep_previous,
         )
+        if outcome.done:
+            # The answer is this invocation's own (crhelper sends it on return, FAILED for the error).
+            self.ended(respond, outcome, found)
+            if not outcome.success:
+                raise NotAvailableError(outcome.reason)
+            return answer
         self.watches.start(respond)
         return replace(answer, deferred=True)
 
@@ -187,7 +225,7 @@ class Lifecycle(ABC):
             log.info("%s %s is %s; still waiting", self.WATCHED.noun, watch.resource_id, found.state if found else "?")
             return False
         try:
-            self._finish(watch, outcome)
+            self._finish(watch, outcome, found)
         except Exception:
             if now < watch.deadline + GIVE_UP_AFTER_DEADLINE_SECONDS:
                 raise  # the watch stays, so the next tick tries again
@@ -195,11 +233,14 @@ class Lifecycle(ABC):
         self.watches.stop(watch.logical_id, of=watch.answer_id)
         return True
 
-    def _finish(self, watch: Watch, outcome: Outcome) -> None:
+    def _finish(self, watch: Watch, outcome: Outcome, found: Observed | None) -> None:
+        """Tell whoever waits how the wait ended, then what follows (`ended`). Raises NotDeliveredError when the
+        URL refuses the answer: nothing follows, and the next try tells and follows again."""
         if watch.mode == "signal":
             self.send(
                 watch.url, signal_body(success=outcome.success, reason=outcome.reason, image_id=watch.resource_id)
             )
+            self.ended(watch, outcome, found)
             return
         reason, success = outcome.reason, outcome.success
         if watch.mode == "delete" and success:
@@ -221,6 +262,7 @@ class Lifecycle(ABC):
                 data=watch.data,
             ),
         )
+        self.ended(watch, outcome, found)
 
 
 class OwnedRequest(Keyed, Protocol):

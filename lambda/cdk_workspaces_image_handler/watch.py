@@ -66,6 +66,13 @@ class Watch:
     # With "respond": undo what this request did if waiting fails, because the stack rolls back to the
     # previous resource and forgets the new one.
     undo_on_failure: bool = False
+    # What to tell the bus when the wait ends (contract.Detail keys: the image's SourceImageId and Name); empty
+    # for a wait that makes no news, such as a re-armed wait for an image that did not change.
+    announce: Mapping[str, str] = field(default_factory=dict)
+    # With a replacement this request made: the image it replaces, and how many earlier images to keep once
+    # the new one is AVAILABLE (None: keep them all).
+    replaced_id: str = ""
+    keep_previous: int | None = None
 
     @property
     def answer_id(self) -> str:

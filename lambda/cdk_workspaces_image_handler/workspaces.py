@@ -35,6 +35,8 @@ class Image:
     state: str
     created: datetime | None = None
     update_available: bool = False
+    # Updates.Description: what the available update holds, in the service's words.
+    update_description: str = ""
     error_code: str = ""
     error_message: str = ""
     error_details: Sequence[tuple[str, str]] = ()
@@ -74,6 +76,7 @@ def image_from(raw: Mapping[str, Any]) -> Image:
         state=raw.get("State", "PENDING"),
         created=raw.get("Created"),
         update_available=bool(updates.get("UpdateAvailable", False)),
+        update_description=str(updates.get("Description", "")),
         error_code=raw.get("ErrorCode", ""),
         error_message=raw.get("ErrorMessage", ""),
         error_details=tuple((d.get("ErrorCode", ""), d.get("ErrorMessage", "")) for d in raw.get("ErrorDetails", [])),
@@ -306,14 +309,18 @@ class WorkSpaces:
         )
         return {i["ImageId"]: image_from(i) for i in found}
 
-    def owned_images_named(self, name: str) -> list[Image]:
+    def owned_images(self) -> list[Image]:
+        """Every image this account owns in the Region, from every page."""
         images: list[Image] = []
         try:
             for page in self.client.get_paginator("describe_workspace_images").paginate(ImageType="OWNED"):
-                images += [image_from(i) for i in page["Images"] if i.get("Name") == name]
+                images += [image_from(i) for i in page["Images"]]
         except ClientError as error:
             raise explain(error, "DescribeWorkspaceImages", "the account's images") from error
         return images
+
+    def owned_images_named(self, name: str) -> list[Image]:
+        return [image for image in self.owned_images() if image.name == name]
 
     def create_updated_image(self, source_image_id: str, name: str, description: str, tags: Mapping[str, str]) -> str:
         try:
@@ -367,8 +374,11 @@ class WorkSpaces:
         )
         return StillPendingError(code, reason, image_id) if state == "PENDING" else ServiceError(code, reason)
 
-    def shared_with(self, image_id: str) -> list[str]:
-        """The accounts the image is shared with, from every page (botocore has no paginator for this call)."""
+    def shared_with(self, image_id: str, *, strict: bool = False) -> list[str]:
+        """The accounts the image is shared with, from every page (botocore has no paginator for this call).
+
+        `strict`: raise ServiceError when they can't be read, rather than answer what was read (enough to
+        explain a refusal; not to decide that an image is shared with nobody)."""
         accounts: list[str] = []
         params: dict[str, Any] = {"ImageId": image_id}
         try:
@@ -379,8 +389,20 @@ class WorkSpaces:
                     return accounts
                 params["NextToken"] = answer["NextToken"]
         except ClientError as error:
+            if strict:
+                raise explain(error, "DescribeWorkspaceImagePermissions", f"image {image_id}") from error
             log.warning("could not read the image's permissions to explain a blocked delete: %s", _code(error))
             return accounts
+
+    def bundles_by_image(self) -> dict[str, list[str]]:
+        """The ids of the account's own bundles, by the image each uses. Raises ServiceError."""
+        by_image: dict[str, list[str]] = {}
+        try:
+            for bundle in self._own_bundles():
+                by_image.setdefault(bundle.image_id, []).append(bundle.bundle_id)
+        except ClientError as error:
+            raise explain(error, "DescribeWorkspaceBundles", "the account's bundles") from error
+        return by_image
 
     def bundles_using(self, image_id: str) -> list[str]:
         """Bundle ids whose ImageId is this image (DescribeImageAssociations covers only applications)."""

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from aws_emulator import DynamoDBBackend, VirtualClock, attach
+from aws_emulator import DynamoDBBackend, EventBridgeBackend, VirtualClock, attach
 from cdk_workspaces_image_handler import contract, index
 from cdk_workspaces_image_handler.bundle import parse_bundle_request
 from cdk_workspaces_image_handler.image import parse_request
@@ -207,7 +207,9 @@ class World:
     """Stubbed clients wired into the handler, plus what it sent to CloudFormation.
 
     WorkSpaces and EventBridge are Stubbers (every call expected, in order); the watch table is the emulator's
-    DynamoDB, validated against botocore's model, so a test reads what the handler keeps there.
+    DynamoDB, validated against botocore's model, so a test reads what the handler keeps there. The events the
+    handler puts on the default bus go to the emulator's EventBridge too (`news()` reads them), so that a test
+    of something else need not expect them among the Stubber's calls.
     """
 
     clock: Clock = field(default_factory=Clock)
@@ -233,9 +235,13 @@ class World:
             ttl_attribute=contract.WATCH_TABLE_TTL,
         )
         self.detach = attach(self.dynamodb_client, self.table)
+        self.bus_client = boto3.client("events")
+        self.bus = EventBridgeBackend(VirtualClock(), ACCOUNT, "eu-west-1")
+        attach(self.bus_client, self.bus)
         index.deps = index.Deps(
             workspaces=self.ws_client,
             events=self.events_client,
+            bus=self.bus_client,
             dynamodb=self.dynamodb_client,
             watch_table=WATCH_TABLE,
             watch_rule=WATCH_RULE,
@@ -272,6 +278,16 @@ class World:
         assert len(responses) == 1, f"expected one response, got {responses}"
         self.sent = [(u, b) for u, b in self.sent if u != RESPONSE_URL]
         return responses[0]
+
+    def news(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every event the handler put on the default bus, in order: (DetailType, Detail)."""
+        return [
+            (entry["DetailType"], json.loads(entry["Detail"]))
+            for call in self.bus.calls
+            if call.operation == "PutEvents" and call.error is None
+            for entry in call.params["Entries"]
+            if entry.get("Source") == contract.EVENT_SOURCE
+        ]
 
     def signal(self) -> dict[str, Any]:
         signals = [b for url, b in self.sent if url == HANDLE_URL]

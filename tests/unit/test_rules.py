@@ -135,7 +135,7 @@ def test_snapshot_is_no_removal_policy_of_a_custom_resource() -> None:
             contract.IMAGE_TYPE,
             ["ServiceToken", "ServiceTimeout", "SourceImageId", "Timeout"],
             "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take; it takes "
-            "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, Tags, and "
+            "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, KeepPrevious, Tags, and "
             "CloudFormation's ServiceToken and ServiceTimeout",
         ),
         (
