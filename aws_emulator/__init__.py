@@ -4,7 +4,7 @@ with the callers' IAM identity-based policies enforced."""
 from aws_emulator.access import AccessControl, Credentials, Denial, Principal
 from aws_emulator.clock import VirtualClock
 from aws_emulator.dynamodb import DynamoDBBackend
-from aws_emulator.events import EventBridgeBackend, Firing, rate_seconds
+from aws_emulator.events import Delivery, EventBridgeBackend, Firing, PutEvent, rate_seconds
 from aws_emulator.iam import Decision, PolicyError, RequestContext, evaluate
 from aws_emulator.service import Backend, Call, ServiceError
 from aws_emulator.transport import EmulatorServer, attach, dispatch, serve
@@ -17,6 +17,7 @@ __all__ = [
     "Call",
     "Credentials",
     "Decision",
+    "Delivery",
     "Denial",
     "DynamoDBBackend",
     "EmulatorServer",
@@ -26,6 +27,7 @@ __all__ = [
     "Plan",
     "PolicyError",
     "Principal",
+    "PutEvent",
     "RequestContext",
     "ServiceError",
     "VirtualClock",

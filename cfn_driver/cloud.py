@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-import json
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -15,7 +12,6 @@ from aws_emulator import (
     DynamoDBBackend,
     EmulatorServer,
     EventBridgeBackend,
-    Firing,
     VirtualClock,
     WorkSpacesBackend,
     serve,
@@ -23,6 +19,7 @@ from aws_emulator import (
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
+LAMBDA_ARN_PREFIX = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 
 
 class LocalCloud:
@@ -98,27 +95,11 @@ class LocalCloud:
     def lambda_env(self) -> dict[str, str]:
         return self.server.environ()
 
-    def due_targets(self, now: float) -> list[tuple[str, dict[str, Any]]]:
-        return [
-            (f.arn, json.loads(f.input) if f.input is not None else self._scheduled_event(f))
-            for f in self.events.due(now)
-        ]
-
-    def _scheduled_event(self, firing: Firing) -> dict[str, Any]:
-        """What a schedule sends a target without Input: the "Scheduled Event" of the EventBridge User Guide,
-        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html (its example event)."""
-        moment = datetime.datetime.fromtimestamp(firing.at, datetime.UTC)
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": ACCOUNT,
-            "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": REGION,
-            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{firing.rule}"],
-            "detail": {},
-        }
+    def due_targets(self, now: float) -> list[tuple[str, Any]]:
+        """The Lambda deliveries due by `now` (schedules' and put events'), each as (function ARN, the event as the
+        function receives it). Deliveries to other targets (SNS topics, ...) stay recorded in `events.deliveries`
+        only: nothing here hosts them."""
+        return [(d.arn, d.event) for d in self.events.due(now) if d.arn.startswith(LAMBDA_ARN_PREFIX)]
 
     def next_due(self, now: float) -> float | None:
         return self.events.next_due()

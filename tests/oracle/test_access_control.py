@@ -187,6 +187,51 @@ def test_eventbridge_and_dynamodb_answer_access_denied_too(cloud: Cloud) -> None
     assert dynamodb.scan(TableName="watch")["Count"] == 1
 
 
+# The provider's and the monitor's statement for PutEvents: only their own source, and never without one
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+BUS = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"
+OWN_SOURCE = {
+    "ForAllValues:StringEquals": {"events:source": ["cdk-workspaces-image"]},
+    "Null": {"events:source": "false"},
+}
+
+
+def event_entry(source: str | None = "cdk-workspaces-image", detail_type: str = "WorkSpaces Image Available") -> Any:
+    entry = {"DetailType": detail_type, "Detail": "{}"}
+    return entry if source is None else {**entry, "Source": source}
+
+
+def test_put_events_is_allowed_only_for_the_sources_the_policy_names(cloud: Cloud) -> None:
+    cloud.policies = [allow("events:PutEvents", BUS, Condition=OWN_SOURCE)]
+    events = cloud.client("events")
+    assert events.put_events(Entries=[event_entry(), event_entry()])["FailedEntryCount"] == 0
+    denied = refusal(events.put_events, Entries=[event_entry(), event_entry("someone-else")])["Error"]
+    assert denied["Code"] == "AccessDeniedException"
+    assert f"events:PutEvents on resource: {BUS} because no identity-based policy allows" in denied["Message"]
+    assert cloud.access.denials[-1].request.keys["events:source"] == ("cdk-workspaces-image", "someone-else")
+    # Entries without a Source: no events:source in the request, so the Null condition refuses it (ForAllValues
+    # alone would allow it: it is true for a key the request lacks).
+    nameless = refusal(events.put_events, Entries=[event_entry(None)])["Error"]
+    assert nameless["Code"] == "AccessDeniedException"
+    assert "events:source" not in cloud.access.denials[-1].request.keys
+    assert len(cloud.events.events_put) == 2, "a refused call puts nothing"
+    # Without the Null condition, the same call is allowed, and then fails as the API says it must.
+    only_for_all = {k: v for k, v in OWN_SOURCE.items() if k != "Null"}
+    cloud.policies = [allow("events:PutEvents", BUS, Condition=only_for_all)]
+    assert refusal(events.put_events, Entries=[event_entry(None)])["Error"]["Code"] == "ValidationException"
+    # The detail type is a condition key too.
+    cloud.policies = [
+        allow(
+            "events:PutEvents",
+            BUS,
+            Condition={"ForAllValues:StringLike": {"events:detail-type": ["WorkSpaces Image *"]}},
+        )
+    ]
+    events.put_events(Entries=[event_entry(detail_type="WorkSpaces Image Failed")])
+    refused = refusal(events.put_events, Entries=[event_entry(detail_type="WorkSpaces Bundle Image Changed")])
+    assert refused["Error"]["Code"] == "AccessDeniedException"
+
+
 def test_the_policies_are_read_at_every_request(cloud: Cloud) -> None:
     client = cloud.client("workspaces")
     assert refusal(client.describe_workspace_images)["Error"]["Code"] == "AccessDeniedException"
@@ -367,6 +412,22 @@ def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str
         # The stack's watch rule, with its tags; the stack's watch table.
         "events:EnableRule": ({"Name": "cdkwsi-1"}, [("events:EnableRule", RULE, {"aws:ResourceTag/k": "v"})]),
         "events:DisableRule": ({"Name": "cdkwsi-1"}, [("events:DisableRule", RULE, {"aws:ResourceTag/k": "v"})]),
+        # The event bus of each entry, with the entries' sources and detail types, each value once.
+        "events:PutEvents": (
+            {
+                "Entries": [
+                    {"Source": "cdk-workspaces-image", "DetailType": "A", "Detail": "{}"},
+                    {"Source": "cdk-workspaces-image", "DetailType": "B", "Detail": "{}"},
+                ]
+            },
+            [
+                (
+                    "events:PutEvents",
+                    f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default",
+                    {"events:source": ("cdk-workspaces-image",), "events:detail-type": ("A", "B")},
+                )
+            ],
+        ),
         "dynamodb:PutItem": (
             {"TableName": "Golden-WatchTable-ABC", "Item": {"pk": {"S": "a"}}},
             [("dynamodb:PutItem", TABLE, {})],
@@ -419,6 +480,24 @@ def test_an_image_of_another_account_is_named_by_its_owner(account: Account) -> 
     shared = account.workspaces.add_image("shared", owner_account_id="444455556666")
     ((_, resource, _),) = account.contexts("workspaces:DescribeWorkspaceImagePermissions", {"ImageId": shared})
     assert resource == f"arn:aws:workspaces:{REGION}:444455556666:workspaceimage/{shared}"
+
+
+def test_put_events_authorizes_each_bus_its_entries_name(account: Account) -> None:
+    mine = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/mine"
+    found = account.contexts(
+        "events:PutEvents",
+        {
+            "Entries": [
+                {"Source": "a", "DetailType": "x", "Detail": "{}", "EventBusName": mine},
+                {"DetailType": "y", "Detail": "{}", "EventBusName": "default"},
+                {"Source": "b", "Detail": "{}", "EventBusName": "mine"},
+            ]
+        },
+    )
+    assert found == [
+        ("events:PutEvents", mine, {"events:source": ("a", "b"), "events:detail-type": ("x",)}),
+        ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default", {"events:detail-type": ("y",)}),
+    ]
 
 
 def test_tables_named_by_arn_and_indexes(account: Account) -> None:
