@@ -1,8 +1,9 @@
-"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge and DynamoDB, on a virtual clock,
-with the callers' IAM identity-based policies enforced."""
+"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge, DynamoDB and CodePipeline, on a
+virtual clock, with the callers' IAM identity-based policies enforced."""
 
 from aws_emulator.access import AccessControl, Credentials, Denial, Principal
 from aws_emulator.clock import VirtualClock
+from aws_emulator.codepipeline import CodePipelineBackend, Execution
 from aws_emulator.dynamodb import DynamoDBBackend
 from aws_emulator.events import Delivery, EventBridgeBackend, Firing, PutEvent, rate_seconds
 from aws_emulator.iam import Decision, PolicyError, RequestContext, evaluate
@@ -15,6 +16,7 @@ __all__ = [
     "Backend",
     "Bundle",
     "Call",
+    "CodePipelineBackend",
     "Credentials",
     "Decision",
     "Delivery",
@@ -22,6 +24,7 @@ __all__ = [
     "DynamoDBBackend",
     "EmulatorServer",
     "EventBridgeBackend",
+    "Execution",
     "Firing",
     "Image",
     "Plan",

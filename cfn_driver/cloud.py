@@ -1,4 +1,5 @@
-"""The emulated AWS that the driver deploys into: WorkSpaces, EventBridge and DynamoDB behind one loopback endpoint."""
+"""The emulated AWS that the driver deploys into: WorkSpaces, EventBridge, DynamoDB and CodePipeline behind one loopback
+endpoint."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from aws_emulator import (
     AccessControl,
     Backend,
+    CodePipelineBackend,
     DynamoDBBackend,
     EmulatorServer,
     EventBridgeBackend,
@@ -25,8 +27,9 @@ LAMBDA_ARN_PREFIX = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 class LocalCloud:
     """What an unmodified boto3 in the provider Lambda talks to, through AWS_ENDPOINT_URL_* variables.
 
-    `workspaces`, `events` and `dynamodb` are the backends; `workspaces_options` go to the
-    WorkSpaces backend and `dynamodb_options` to the DynamoDB one.
+    `workspaces`, `events`, `dynamodb` and `codepipeline` are the backends; `workspaces_options` go to the
+    WorkSpaces backend and `dynamodb_options` to the DynamoDB one. A pipeline the update monitor starts must
+    exist first: `cloud.codepipeline.add_pipeline(name)`.
 
     IAM is enforced (`enforce_iam`, on by default): every request that reaches the endpoint is
     signed with credentials from `assume_role`, and the backends check the role's identity-based
@@ -47,7 +50,10 @@ class LocalCloud:
         self.workspaces = WorkSpacesBackend(self.clock, ACCOUNT, REGION, **workspaces_options)
         self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
         self.dynamodb = DynamoDBBackend(self.clock, ACCOUNT, REGION, **dict(dynamodb_options or {}))
-        self.backends: dict[str, Backend] = {b.service_name: b for b in (self.workspaces, self.events, self.dynamodb)}
+        self.codepipeline = CodePipelineBackend(self.clock, ACCOUNT, REGION)
+        self.backends: dict[str, Backend] = {
+            b.service_name: b for b in (self.workspaces, self.events, self.dynamodb, self.codepipeline)
+        }
         self.access = AccessControl(enforce=enforce_iam)
         for backend in self.backends.values():
             backend.access = self.access

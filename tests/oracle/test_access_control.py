@@ -28,6 +28,7 @@ from support import ROOT
 from aws_emulator import (
     AccessControl,
     Backend,
+    CodePipelineBackend,
     DynamoDBBackend,
     EmulatorServer,
     EventBridgeBackend,
@@ -304,13 +305,15 @@ def test_a_create_authorizes_the_id_it_then_makes(cloud: Cloud) -> None:
 
 
 class Account:
-    """A WorkSpaces, EventBridge and DynamoDB account with tagged and untagged resources."""
+    """A WorkSpaces, EventBridge, DynamoDB and CodePipeline account with tagged and untagged resources."""
 
     def __init__(self) -> None:
         clock = VirtualClock()
         self.workspaces = WorkSpacesBackend(clock, ACCOUNT, REGION, seed=3)
         self.events = EventBridgeBackend(clock, ACCOUNT, REGION)
         self.dynamodb = DynamoDBBackend(clock, ACCOUNT, REGION)
+        self.codepipeline = CodePipelineBackend(clock, ACCOUNT, REGION)
+        self.codepipeline.add_pipeline("golden-image")
         self.tagged = self.workspaces.add_image("tagged", tags={OWNER: "a.b.c", "team": "euc"})
         self.untagged = self.workspaces.add_image("untagged")
         self.bundle = self.workspaces.add_bundle(self.tagged, tags={OWNER: "d.e.f"})
@@ -322,7 +325,13 @@ class Account:
 
     def backend(self, action: str) -> Backend:
         prefix = action.split(":")[0]
-        return {"workspaces": self.workspaces, "events": self.events, "dynamodb": self.dynamodb}[prefix]
+        backends: dict[str, Backend] = {
+            "workspaces": self.workspaces,
+            "events": self.events,
+            "dynamodb": self.dynamodb,
+            "codepipeline": self.codepipeline,
+        }
+        return backends[prefix]
 
     def contexts(self, action: str, params: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         found = self.backend(action).request_contexts(action.split(":")[1], params)
@@ -434,19 +443,30 @@ def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str
         ),
         "dynamodb:DeleteItem": ({"TableName": TABLE, "Key": {"pk": {"S": "a"}}}, [("dynamodb:DeleteItem", TABLE, {})]),
         "dynamodb:Scan": ({"TableName": "Golden-WatchTable-ABC"}, [("dynamodb:Scan", TABLE, {})]),
+        # The update monitor's pipeline.
+        "codepipeline:StartPipelineExecution": (
+            {"name": "golden-image"},
+            [
+                (
+                    "codepipeline:StartPipelineExecution",
+                    f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:golden-image",
+                    {},
+                )
+            ],
+        ),
     }
 
 
 def handler_operations() -> set[str]:
     """`service:Operation` for every client call and paginator in the handler's source (read as text: neither the
     emulator nor its tests import the handler)."""
-    clients = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb"}
+    clients = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb", "codepipeline": "codepipeline"}
     session = botocore.session.get_session()
     found: set[str] = set()
     for path in (ROOT / "lambda" / "cdk_workspaces_image_handler").glob("*.py"):
         text = path.read_text()
-        pairs = re.findall(r"self\.(client|events|dynamodb)\.(\w+)", text)
-        pairs += re.findall(r"self\.(client|events|dynamodb)\.get_paginator\(\"(\w+)\"\)", text)
+        pairs = re.findall(r"self\.(client|events|dynamodb|codepipeline)\.(\w+)", text)
+        pairs += re.findall(r"self\.(client|events|dynamodb|codepipeline)\.get_paginator\(\"(\w+)\"\)", text)
         for owner, snake in pairs:
             if snake in ("get_paginator", "exceptions", "meta"):
                 continue
