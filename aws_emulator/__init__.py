@@ -1,10 +1,11 @@
-"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge and DynamoDB, on a virtual clock,
-with the callers' IAM identity-based policies enforced."""
+"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge, DynamoDB and CodePipeline, on a
+virtual clock, with the callers' IAM identity-based policies enforced."""
 
 from aws_emulator.access import AccessControl, Credentials, Denial, Principal
 from aws_emulator.clock import VirtualClock
+from aws_emulator.codepipeline import CodePipelineBackend, Execution
 from aws_emulator.dynamodb import DynamoDBBackend
-from aws_emulator.events import EventBridgeBackend, Firing, rate_seconds
+from aws_emulator.events import Delivery, EventBridgeBackend, Firing, PutEvent, rate_seconds
 from aws_emulator.iam import Decision, PolicyError, RequestContext, evaluate
 from aws_emulator.service import Backend, Call, ServiceError
 from aws_emulator.transport import EmulatorServer, attach, dispatch, serve
@@ -15,17 +16,21 @@ __all__ = [
     "Backend",
     "Bundle",
     "Call",
+    "CodePipelineBackend",
     "Credentials",
     "Decision",
+    "Delivery",
     "Denial",
     "DynamoDBBackend",
     "EmulatorServer",
     "EventBridgeBackend",
+    "Execution",
     "Firing",
     "Image",
     "Plan",
     "PolicyError",
     "Principal",
+    "PutEvent",
     "RequestContext",
     "ServiceError",
     "VirtualClock",

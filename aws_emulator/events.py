@@ -1,19 +1,30 @@
-"""An in-memory Amazon EventBridge (rules and targets on the default bus) with schedules on a virtual clock.
+"""An in-memory Amazon EventBridge: rules and targets on the default bus, schedules on a virtual clock, and put events
+matched against the rules' event patterns.
 
-Shapes are botocore's `events` 2015-10-07 model. Sources: the EventBridge API
-reference (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_<Operation>.html),
-the user guide's "Schedule expressions" and quotas pages; "undocumented" marks a
-choice made here. Only what the handler and the lifecycle driver need is emulated.
+Shapes are botocore's `events` 2015-10-07 model. Sources: the EventBridge API reference
+(https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_<Operation>.html), the user guide's "Schedule
+expressions", "Sending events with PutEvents" and quotas pages; event patterns and target input are in
+`aws_emulator.event_patterns`. "undocumented" marks a choice made here. Only what the handler, the update monitor
+and the lifecycle driver need is emulated.
+
+What a rule delivers is recorded, never sent: `due()` hands each delivery to whoever hosts the targets (the lifecycle
+driver invokes the Lambda functions it runs), and `deliveries` keeps every delivery of a put event, to any target
+(an SNS topic's included), for tests to read.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_emulator.iam import RequestContext, tag_context
+from botocore.utils import parse_timestamp
+
+from aws_emulator.event_patterns import as_sent, input_problem, matches, parse_pattern
+from aws_emulator.iam import ContextValue, RequestContext, tag_context
 from aws_emulator.service import Backend, Clock, Params, ServiceError
 
 DEFAULT_BUS = "default"
@@ -22,6 +33,9 @@ DEFAULT_BUS = "default"
 RATE = re.compile(r"rate\((?P<value>[1-9][0-9]*) (?P<unit>minute|minutes|hour|hours|day|days)\)")
 CRON = re.compile(r"cron\((\S+ ){5}\S+\)")
 SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+# API_PutEvents: "the total entry size must be less than 256KB", counted as the user guide's "Calculating PutEvents
+# event entry size" says (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+MAX_ENTRIES_BYTES = 256 * 1024
 
 
 def rate_seconds(expression: str) -> int | None:
@@ -36,8 +50,9 @@ def rate_seconds(expression: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class Firing:
-    """One delivery a schedule makes: the rule fired at `at` for this target."""
+class Delivery:
+    """One event a rule sends one target at `at`: `event` is what the target receives (the event, or its Input,
+    InputPath or InputTransformer applied), `event_id` the id of the event it came from."""
 
     rule: str
     at: float
@@ -45,6 +60,27 @@ class Firing:
     arn: str
     input: str | None
     target: Params
+    event: Any = None
+    event_id: str = ""
+
+
+# The name schedules' deliveries had first.
+Firing = Delivery
+
+
+@dataclass(frozen=True)
+class PutEvent:
+    """One event PutEvents accepted: when (`at`, on the virtual clock), what, who put it (`caller`, the access key
+    id it was signed with; None straight through `handle`), and `event`, the event as rules and targets see it."""
+
+    event_id: str
+    at: float
+    source: str
+    detail_type: str
+    detail: dict[str, Any]
+    resources: tuple[str, ...]
+    caller: str | None
+    event: dict[str, Any]
 
 
 @dataclass
@@ -60,6 +96,7 @@ class Rule:
     tags: dict[str, str] = field(default_factory=dict)
     targets: dict[str, Params] = field(default_factory=dict)
     fired_periods: int = 0
+    pattern: dict[str, Any] | None = None
 
     def to_api(self, account_id: str) -> Params:
         answer: Params = {"Name": self.name, "Arn": self.arn, "State": self.state, "EventBusName": DEFAULT_BUS}
@@ -78,7 +115,8 @@ class Rule:
 
 
 class EventBridgeBackend(Backend):
-    """Rules and targets of the default event bus, and `due(now)` to fire rate schedules.
+    """Rules and targets of the default event bus; `due(now)` for what rate schedules and put events deliver;
+    `events_put` and `deliveries`, every event put and every delivery of one, in order.
 
     Quotas (EventBridge user guide, quotas): 300 rules per event bus, 5 targets per rule.
     """
@@ -103,12 +141,19 @@ class EventBridgeBackend(Backend):
         self.rule_quota = rule_quota
         self.targets_per_rule = targets_per_rule
         self.rules: dict[str, Rule] = {}
-        # Deliveries that fell due before a rule changed state or schedule, not yet returned by `due`.
-        self._held: list[Firing] = []
+        self.events_put: list[PutEvent] = []
+        self.deliveries: list[Delivery] = []
+        # Deliveries not yet returned by `due`: those of put events, and those that fell due before a rule changed
+        # state or schedule.
+        self._held: list[Delivery] = []
 
-    # -- schedules -----------------------------------------------------------------
+    @property
+    def default_bus_arn(self) -> str:
+        return f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{DEFAULT_BUS}"
 
-    def due(self, now: float | None = None) -> list[Firing]:
+    # -- schedules and deliveries --------------------------------------------------
+
+    def due(self, now: float | None = None) -> list[Delivery]:
         """Every delivery due up to `now` (default: the clock) not returned before, oldest first.
 
         A rate schedule starts when the rule is created (user guide, schedule expressions),
@@ -116,7 +161,8 @@ class EventBridgeBackend(Backend):
         while the rule was DISABLED or had no target delivers nothing. Changing the
         expression restarts the schedule (undocumented). A state or schedule change settles
         the periods before it first, so a rule enabled again does not fire for the periods
-        it spent disabled, however late `due` is asked.
+        it spent disabled, however late `due` is asked. A put event's deliveries are due when
+        it was put (how long EventBridge takes is undocumented; here no time).
         """
         with self.lock:
             moment = self.now() if now is None else now
@@ -126,28 +172,62 @@ class EventBridgeBackend(Backend):
                 firings += self._firings(rule, moment)
             return sorted(firings, key=lambda f: (f.at, f.rule, f.target_id))
 
-    def _firings(self, rule: Rule, moment: float) -> list[Firing]:
+    def _firings(self, rule: Rule, moment: float) -> list[Delivery]:
         """The rule's deliveries for the periods up to `moment` not counted before; counts them."""
         period = rule.period()
         if period is None:
             return []  # event patterns and cron(...) schedules are not fired
         reached = int((moment - rule.anchor) // period)
-        firings: list[Firing] = []
+        firings: list[Delivery] = []
         if rule.state != "DISABLED":
             for index in range(rule.fired_periods + 1, reached + 1):
                 at = rule.anchor + index * period
-                firings += [
-                    Firing(rule.name, at, t["Id"], t["Arn"], t.get("Input"), dict(t)) for t in rule.targets.values()
-                ]
+                # A schedule's event: the "Scheduled Event" of the user guide's example
+                # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html).
+                event = self._event("aws.events", "Scheduled Event", {}, [rule.arn], at)
+                firings += self._deliver(rule, event, at)
         rule.fired_periods = max(rule.fired_periods, reached)
         return firings
+
+    def _deliver(self, rule: Rule, event: dict[str, Any], at: float) -> list[Delivery]:
+        """One delivery of `event` to each of the rule's targets, as each target receives it."""
+        return [
+            Delivery(
+                rule.name,
+                at,
+                t["Id"],
+                t["Arn"],
+                t.get("Input"),
+                dict(t),
+                as_sent(t, event, rule.name, rule.arn, _iso(at)),
+                event["id"],
+            )
+            for t in rule.targets.values()
+        ]
+
+    def _event(
+        self, source: str, detail_type: str, detail: dict[str, Any], resources: list[str], at: float
+    ) -> dict[str, Any]:
+        """An event as rules match it and targets get it: the fields of the user guide's "Amazon EventBridge events"
+        (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html), version "0"."""
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": detail_type,
+            "source": source,
+            "account": self.account_id,
+            "time": _iso(at),
+            "region": self.region,
+            "resources": resources,
+            "detail": detail,
+        }
 
     def _settle(self, rule: Rule) -> None:
         """Before a rule changes: what fell due under its old state and schedule is kept for `due`."""
         self._held += self._firings(rule, self.now())
 
     def next_due(self) -> float | None:
-        """When the next delivery happens (an enabled rate rule with a target), or None."""
+        """When the next delivery happens (an enabled rate rule with a target, a put event's delivery), or None."""
         with self.lock:
             times = [
                 rule.anchor + (rule.fired_periods + 1) * period
@@ -163,8 +243,11 @@ class EventBridgeBackend(Backend):
     # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html): the rule
     # operations act on a rule, rule-on-default-event-bus (arn:${Partition}:events:${Region}:${Account}:rule/
     # ${RuleName}) or rule-on-custom-event-bus (.../rule/${EventBusName}/${RuleName}), whose condition key is
-    # aws:ResourceTag; PutRule also has aws:RequestTag and aws:TagKeys. ListRules has no resource types. The
-    # events: condition keys (creatorAccount, ManagedBy, detail-type, ...) are not modelled.
+    # aws:ResourceTag; PutRule also has aws:RequestTag and aws:TagKeys. ListRules has no resource types. PutEvents acts
+    # on an event-bus (arn:${Partition}:events:${Region}:${Account}:event-bus/${EventBusName}) with the condition keys
+    # events:source and events:detail-type (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+    # The other events: condition keys (creatorAccount, ManagedBy, TargetArn, eventBusInvocation, ...) are not
+    # modelled.
 
     _BY_NAME = ("PutRule", "DescribeRule", "DeleteRule", "EnableRule", "DisableRule")
     _BY_RULE = ("PutTargets", "RemoveTargets", "ListTargetsByRule")
@@ -186,12 +269,42 @@ class EventBridgeBackend(Backend):
     def _authorize_list_rules(self, params: Params) -> list[RequestContext]:
         return [RequestContext(self.action("ListRules"), "*")]
 
+    def _authorize_put_events(self, params: Params) -> list[RequestContext]:
+        """One request context per event bus the entries name, whose events:source and events:detail-type are the
+        values of that bus's entries: multivalued keys, so a policy limits them with ForAllValues:/ForAnyValue: and
+        asks for them with Null. A bus whose entries name no source (or no detail type) has no such key at all.
+
+        Undocumented, and the choice made here: the keys carry every entry's values, and one refused value refuses
+        the whole call (AccessDeniedException) rather than failing that entry with NotAuthorizedForSourceException
+        or NotAuthorizedForDetailTypeException, codes API_PutEventsResultEntry lists without saying when."""
+        buses: dict[str, tuple[list[str], list[str]]] = {}
+        for entry in params["Entries"]:
+            sources, detail_types = buses.setdefault(self._bus_arn(entry.get("EventBusName")), ([], []))
+            if entry.get("Source"):
+                sources.append(entry["Source"])
+            if entry.get("DetailType"):
+                detail_types.append(entry["DetailType"])
+        contexts = []
+        for arn, (sources, detail_types) in buses.items():
+            keys: dict[str, ContextValue] = {}
+            if sources:
+                keys["events:source"] = tuple(dict.fromkeys(sources))
+            if detail_types:
+                keys["events:detail-type"] = tuple(dict.fromkeys(detail_types))
+            contexts.append(RequestContext(self.action("PutEvents"), arn, keys))
+        return contexts
+
+    def _bus_arn(self, bus: str | None) -> str:
+        """The ARN of an event bus named by name or ARN (model: NonPartnerEventBusNameOrArn), default if None."""
+        if bus is not None and bus.startswith("arn:"):
+            return bus
+        return f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{bus or DEFAULT_BUS}"
+
     # -- operations ----------------------------------------------------------------
 
     def _bus(self, params: Params) -> None:
         bus = params.get("EventBusName")
-        default_arn = f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{DEFAULT_BUS}"
-        if bus not in (None, DEFAULT_BUS, default_arn):
+        if bus not in (None, DEFAULT_BUS, self.default_bus_arn):
             raise ServiceError("ResourceNotFoundException", f"Event bus {bus} does not exist.")
 
     def _rule(self, name: str) -> Rule:
@@ -208,13 +321,12 @@ class EventBridgeBackend(Backend):
             raise self.invalid("Parameter(s) ScheduleExpression or EventPattern must be specified.")
         if schedule is not None and rate_seconds(schedule) is None and not CRON.fullmatch(schedule):
             raise self.invalid("Parameter ScheduleExpression is not valid.")
+        parsed: dict[str, Any] | None = None
         if pattern is not None:
-            try:
-                valid = isinstance(json.loads(pattern), dict)
-            except ValueError:
-                valid = False
-            if not valid:
-                raise ServiceError("InvalidEventPatternException", "Event pattern is not valid.")
+            # What `parse_pattern` refuses, and why, is in aws_emulator.event_patterns.
+            parsed, problem = parse_pattern(pattern)
+            if problem:
+                raise ServiceError("InvalidEventPatternException", f"Event pattern is not valid. Reason: {problem}")
         name = params["Name"]
         existing = self.rules.get(name)
         if existing is not None:
@@ -236,6 +348,7 @@ class EventBridgeBackend(Backend):
             tags={t["Key"]: t["Value"] for t in params.get("Tags", [])},
             targets=existing.targets if existing else {},
             fired_periods=0 if restart or existing is None else existing.fired_periods,
+            pattern=parsed,
         )
         self.rules[name] = rule
         return {"RuleArn": rule.arn}
@@ -300,13 +413,11 @@ class EventBridgeBackend(Backend):
         self._settle(rule)
         incoming: dict[str, Params] = {}
         for target in params["Targets"]:
-            text = target.get("Input")
-            if text is not None:
-                # API Target: Input is "Valid JSON text passed to the target".
-                try:
-                    json.loads(text)
-                except ValueError:
-                    raise self.invalid(f"Target {target['Id']}: Input is not valid JSON.") from None
+            # API Target: Input is "Valid JSON text passed to the target"; a JSON path the emulator does not
+            # model is refused too (aws_emulator.event_patterns).
+            problem = input_problem(target)
+            if problem:
+                raise self.invalid(f"Target {target['Id']}: {problem}.")
             # API Target: Input, InputPath and InputTransformer exclude each other (the
             # error code is undocumented).
             if sum(k in target for k in ("Input", "InputPath", "InputTransformer")) > 1:
@@ -341,3 +452,98 @@ class EventBridgeBackend(Backend):
         if token:
             answer["NextToken"] = token
         return answer
+
+    def _put_events(self, params: Params) -> Params:
+        """API_PutEvents: each entry accepted gets an EventId; one that is not gets an ErrorCode and ErrorMessage in
+        its place, and the call still succeeds ("Entries" answers the request's entries in order; eb-putevents.html,
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html). An accepted event on the default
+        bus goes to every ENABLED rule whose pattern it matches, one delivery per target.
+
+        API_PutEventsRequestEntry: Detail, DetailType and Source "are required for EventBridge to successfully send
+        an event to an event bus. If you include event entries in a request that do not include each of those
+        properties, EventBridge fails that entry. If you submit a request in which none of the entries have each of
+        these properties, EventBridge fails the entire request." Detail is "A valid JSON object". The codes of
+        API_PutEventsResultEntry: MalformedDetail ("The JSON provided is not valid") for Detail; InvalidArgument ("A
+        specified parameter is not valid") for a missing member and, undocumented, an event bus that does not
+        exist. The code of a failed request is undocumented: ValidationException, as for the other constraints.
+        """
+        entries: list[Params] = params["Entries"]
+        if not any(all(e.get(k) for k in ("Source", "DetailType", "Detail")) for e in entries):
+            raise self.invalid("No entry has all of Source, DetailType and Detail.")
+        size = sum(_entry_size(e) for e in entries)
+        if size > MAX_ENTRIES_BYTES:
+            raise self.invalid(f"The entries total {size} bytes; the limit is {MAX_ENTRIES_BYTES}.")
+        results: list[Params] = []
+        for entry in entries:
+            failure = self._entry_failure(entry)
+            results.append(failure if failure else {"EventId": self._accept(entry)})
+        return {"FailedEntryCount": sum("ErrorCode" in r for r in results), "Entries": results}
+
+    def _entry_failure(self, entry: Params) -> Params | None:
+        missing = [k for k in ("Source", "DetailType", "Detail") if not entry.get(k)]
+        if missing:
+            return _failed("InvalidArgument", f"Parameter(s) {', '.join(missing)} must be specified.")
+        try:
+            detail = json.loads(entry["Detail"])
+        except ValueError:
+            detail = None
+        if not isinstance(detail, dict):
+            return _failed("MalformedDetail", "Detail is malformed: it must be a JSON object.")
+        bus = entry.get("EventBusName")
+        if bus not in (None, DEFAULT_BUS, self.default_bus_arn):
+            return _failed("InvalidArgument", f"Event bus {bus} does not exist.")
+        return None
+
+    def _accept(self, entry: Params) -> str:
+        """Record one event, and deliver it to the rules it matches; its EventId. Time, when given, is the event's
+        time (API_PutEventsRequestEntry: "If no time stamp is provided, the time stamp of the PutEvents call is
+        used")."""
+        now = self.now()
+        when = entry.get("Time")
+        at = now if when is None else _epoch(when)
+        detail = json.loads(entry["Detail"])
+        event = self._event(entry["Source"], entry["DetailType"], detail, list(entry.get("Resources", [])), at)
+        self.events_put.append(
+            PutEvent(
+                event["id"],
+                now,
+                entry["Source"],
+                entry["DetailType"],
+                detail,
+                tuple(event["resources"]),
+                self.caller,
+                event,
+            )
+        )
+        for rule in self.rules.values():
+            # API_DisableRule: a disabled rule "does not match any events".
+            if rule.state != "DISABLED" and rule.pattern is not None and matches(rule.pattern, event):
+                delivered = self._deliver(rule, event, now)
+                self.deliveries += delivered
+                self._held += delivered
+        return str(event["id"])
+
+
+def _failed(code: str, message: str) -> Params:
+    return {"ErrorCode": code, "ErrorMessage": message}
+
+
+def _entry_size(entry: Params) -> int:
+    """The size of one entry as the user guide counts it: 14 bytes for Time, and the UTF-8 bytes of Source,
+    DetailType, Detail and each of Resources."""
+    texts = [entry.get(k) or "" for k in ("Source", "DetailType", "Detail")] + list(entry.get("Resources", []))
+    return (14 if entry.get("Time") is not None else 0) + sum(len(t.encode()) for t in texts)
+
+
+def _epoch(value: Any) -> float:
+    """A request timestamp (epoch seconds, as botocore sends them in AWS JSON, or an ISO 8601 text) in seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    return parse_timestamp(str(value)).timestamp()
+
+
+def _iso(at: float) -> str:
+    """An event's time, as events show it: 2017-12-22T18:43:48Z."""
+    return datetime.datetime.fromtimestamp(at, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

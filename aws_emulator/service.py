@@ -266,6 +266,9 @@ class Backend:
         self.calls: list[Call] = []
         # Who may call: set by whoever serves the backend to credentialed callers (LocalCloud); None checks nobody.
         self.access: AccessControl | None = None
+        # The access key id of the request being answered (None: straight through `handle`), for an operation that
+        # records who did something (EventBridge's put events); read under the lock, during the operation only.
+        self.caller: str | None = None
         self._faults: dict[str, deque[Fault]] = {}
         self.model = service_model(self.service_name)
         self._requests = ShapeChecker(strict_members=False)
@@ -310,12 +313,14 @@ class Backend:
         request: Params = copy.deepcopy(dict(params or {}))
         with self.lock:
             error: str | None = None
+            self.caller = caller
             try:
                 result = self._handle(operation, request, caller)
             except ServiceError as failure:
                 error = failure.code
                 raise
             finally:
+                self.caller = None
                 self.calls.append(Call(operation, request, self.now(), error, caller))
             return result
 

@@ -1,14 +1,15 @@
 """Two ways an unmodified boto3 reaches the backends: in-process (a botocore event hook) or over HTTP.
 
 Both speak the AWS JSON protocol: POST /, the operation in `X-Amz-Target`
-(`WorkspacesService.<Operation>`, `AWSEvents.<Operation>`, `DynamoDB_20120810.<Operation>`),
+(`WorkspacesService.<Operation>`, `AWSEvents.<Operation>`, `DynamoDB_20120810.<Operation>`,
+`CodePipeline_20150709.<Operation>`),
 JSON bodies; errors are HTTP 400 with `{"__type": code, "message": ...}`, as AWS JSON
 services answer them, so botocore's parsing and retry logic (throttling included) run
-exactly as against AWS. WorkSpaces and EventBridge speak version 1.1
+exactly as against AWS. WorkSpaces, EventBridge and CodePipeline speak version 1.1
 (`application/x-amz-json-1.1`), DynamoDB 1.0 (`application/x-amz-json-1.0`); the two differ
 only in that Content-Type, which each answer carries as its service's model says. DynamoDB's
 answers also carry `x-amz-crc32`, which botocore checks.
-botocore 1.44 resolves WorkSpaces (model protocols smithy-rpc-v2-cbor and json) to json;
+botocore 1.44 resolves WorkSpaces and CodePipeline (model protocols smithy-rpc-v2-cbor and json) to json;
 a CBOR request is refused with a clear error rather than misread.
 
 Both pass the backend the access key id the request is signed with (its SigV4 Authorization
@@ -38,11 +39,12 @@ log = logging.getLogger(__name__)
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 # botocore derives AWS_ENDPOINT_URL_<SERVICE> from the service id (botocore.configprovider: spaces to
 # underscores, upper case): "WorkSpaces" -> WORKSPACES, "EventBridge" -> EVENTBRIDGE (not EVENTS),
-# "DynamoDB" -> DYNAMODB.
+# "DynamoDB" -> DYNAMODB, "CodePipeline" -> CODEPIPELINE.
 ENDPOINT_ENV = {
     "WorkspacesService": "AWS_ENDPOINT_URL_WORKSPACES",
     "AWSEvents": "AWS_ENDPOINT_URL_EVENTBRIDGE",
     "DynamoDB_20120810": "AWS_ENDPOINT_URL_DYNAMODB",
+    "CodePipeline_20150709": "AWS_ENDPOINT_URL_CODEPIPELINE",
 }
 
 
@@ -150,8 +152,9 @@ def attach(client: Any, *backends: Backend) -> Callable[[], None]:
 class EmulatorServer:
     """A ThreadingHTTPServer on loopback that answers for the given backends.
 
-    Point boto3 at it with `environ()` (AWS_ENDPOINT_URL_WORKSPACES, AWS_ENDPOINT_URL_EVENTBRIDGE
-    and AWS_ENDPOINT_URL_DYNAMODB = `url`, for the backends it serves) or `endpoint_url=server.url`.
+    Point boto3 at it with `environ()` (AWS_ENDPOINT_URL_WORKSPACES, AWS_ENDPOINT_URL_EVENTBRIDGE,
+    AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_CODEPIPELINE = `url`, for the backends it serves) or
+    `endpoint_url=server.url`.
     """
 
     def __init__(self, backends: Iterable[Backend], host: str = "127.0.0.1", port: int = 0) -> None:

@@ -1,21 +1,19 @@
-"""The emulated AWS that the driver deploys into: WorkSpaces, EventBridge and DynamoDB behind one loopback endpoint."""
+"""The emulated AWS that the driver deploys into: WorkSpaces, EventBridge, DynamoDB and CodePipeline behind one loopback
+endpoint."""
 
 from __future__ import annotations
 
-import datetime
-import json
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_emulator import (
     AccessControl,
     Backend,
+    CodePipelineBackend,
     DynamoDBBackend,
     EmulatorServer,
     EventBridgeBackend,
-    Firing,
     VirtualClock,
     WorkSpacesBackend,
     serve,
@@ -23,13 +21,15 @@ from aws_emulator import (
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
+LAMBDA_ARN_PREFIX = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 
 
 class LocalCloud:
     """What an unmodified boto3 in the provider Lambda talks to, through AWS_ENDPOINT_URL_* variables.
 
-    `workspaces`, `events` and `dynamodb` are the backends; `workspaces_options` go to the
-    WorkSpaces backend and `dynamodb_options` to the DynamoDB one.
+    `workspaces`, `events`, `dynamodb` and `codepipeline` are the backends; `workspaces_options` go to the
+    WorkSpaces backend and `dynamodb_options` to the DynamoDB one. A pipeline the update monitor starts must
+    exist first: `cloud.codepipeline.add_pipeline(name)`.
 
     IAM is enforced (`enforce_iam`, on by default): every request that reaches the endpoint is
     signed with credentials from `assume_role`, and the backends check the role's identity-based
@@ -50,7 +50,10 @@ class LocalCloud:
         self.workspaces = WorkSpacesBackend(self.clock, ACCOUNT, REGION, **workspaces_options)
         self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
         self.dynamodb = DynamoDBBackend(self.clock, ACCOUNT, REGION, **dict(dynamodb_options or {}))
-        self.backends: dict[str, Backend] = {b.service_name: b for b in (self.workspaces, self.events, self.dynamodb)}
+        self.codepipeline = CodePipelineBackend(self.clock, ACCOUNT, REGION)
+        self.backends: dict[str, Backend] = {
+            b.service_name: b for b in (self.workspaces, self.events, self.dynamodb, self.codepipeline)
+        }
         self.access = AccessControl(enforce=enforce_iam)
         for backend in self.backends.values():
             backend.access = self.access
@@ -98,27 +101,11 @@ class LocalCloud:
     def lambda_env(self) -> dict[str, str]:
         return self.server.environ()
 
-    def due_targets(self, now: float) -> list[tuple[str, dict[str, Any]]]:
-        return [
-            (f.arn, json.loads(f.input) if f.input is not None else self._scheduled_event(f))
-            for f in self.events.due(now)
-        ]
-
-    def _scheduled_event(self, firing: Firing) -> dict[str, Any]:
-        """What a schedule sends a target without Input: the "Scheduled Event" of the EventBridge User Guide,
-        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html (its example event)."""
-        moment = datetime.datetime.fromtimestamp(firing.at, datetime.UTC)
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": ACCOUNT,
-            "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": REGION,
-            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{firing.rule}"],
-            "detail": {},
-        }
+    def due_targets(self, now: float) -> list[tuple[str, Any]]:
+        """The Lambda deliveries due by `now` (schedules' and put events'), each as (function ARN, the event as the
+        function receives it). Deliveries to other targets (SNS topics, ...) stay recorded in `events.deliveries`
+        only: nothing here hosts them."""
+        return [(d.arn, d.event) for d in self.events.due(now) if d.arn.startswith(LAMBDA_ARN_PREFIX)]
 
     def next_due(self, now: float) -> float | None:
         return self.events.next_due()

@@ -28,6 +28,7 @@ from support import ROOT
 from aws_emulator import (
     AccessControl,
     Backend,
+    CodePipelineBackend,
     DynamoDBBackend,
     EmulatorServer,
     EventBridgeBackend,
@@ -187,6 +188,51 @@ def test_eventbridge_and_dynamodb_answer_access_denied_too(cloud: Cloud) -> None
     assert dynamodb.scan(TableName="watch")["Count"] == 1
 
 
+# The provider's and the monitor's statement for PutEvents: only their own source, and never without one
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+BUS = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"
+OWN_SOURCE = {
+    "ForAllValues:StringEquals": {"events:source": ["cdk-workspaces-image"]},
+    "Null": {"events:source": "false"},
+}
+
+
+def event_entry(source: str | None = "cdk-workspaces-image", detail_type: str = "WorkSpaces Image Available") -> Any:
+    entry = {"DetailType": detail_type, "Detail": "{}"}
+    return entry if source is None else {**entry, "Source": source}
+
+
+def test_put_events_is_allowed_only_for_the_sources_the_policy_names(cloud: Cloud) -> None:
+    cloud.policies = [allow("events:PutEvents", BUS, Condition=OWN_SOURCE)]
+    events = cloud.client("events")
+    assert events.put_events(Entries=[event_entry(), event_entry()])["FailedEntryCount"] == 0
+    denied = refusal(events.put_events, Entries=[event_entry(), event_entry("someone-else")])["Error"]
+    assert denied["Code"] == "AccessDeniedException"
+    assert f"events:PutEvents on resource: {BUS} because no identity-based policy allows" in denied["Message"]
+    assert cloud.access.denials[-1].request.keys["events:source"] == ("cdk-workspaces-image", "someone-else")
+    # Entries without a Source: no events:source in the request, so the Null condition refuses it (ForAllValues
+    # alone would allow it: it is true for a key the request lacks).
+    nameless = refusal(events.put_events, Entries=[event_entry(None)])["Error"]
+    assert nameless["Code"] == "AccessDeniedException"
+    assert "events:source" not in cloud.access.denials[-1].request.keys
+    assert len(cloud.events.events_put) == 2, "a refused call puts nothing"
+    # Without the Null condition, the same call is allowed, and then fails as the API says it must.
+    only_for_all = {k: v for k, v in OWN_SOURCE.items() if k != "Null"}
+    cloud.policies = [allow("events:PutEvents", BUS, Condition=only_for_all)]
+    assert refusal(events.put_events, Entries=[event_entry(None)])["Error"]["Code"] == "ValidationException"
+    # The detail type is a condition key too.
+    cloud.policies = [
+        allow(
+            "events:PutEvents",
+            BUS,
+            Condition={"ForAllValues:StringLike": {"events:detail-type": ["WorkSpaces Image *"]}},
+        )
+    ]
+    events.put_events(Entries=[event_entry(detail_type="WorkSpaces Image Failed")])
+    refused = refusal(events.put_events, Entries=[event_entry(detail_type="WorkSpaces Bundle Image Changed")])
+    assert refused["Error"]["Code"] == "AccessDeniedException"
+
+
 def test_the_policies_are_read_at_every_request(cloud: Cloud) -> None:
     client = cloud.client("workspaces")
     assert refusal(client.describe_workspace_images)["Error"]["Code"] == "AccessDeniedException"
@@ -259,13 +305,15 @@ def test_a_create_authorizes_the_id_it_then_makes(cloud: Cloud) -> None:
 
 
 class Account:
-    """A WorkSpaces, EventBridge and DynamoDB account with tagged and untagged resources."""
+    """A WorkSpaces, EventBridge, DynamoDB and CodePipeline account with tagged and untagged resources."""
 
     def __init__(self) -> None:
         clock = VirtualClock()
         self.workspaces = WorkSpacesBackend(clock, ACCOUNT, REGION, seed=3)
         self.events = EventBridgeBackend(clock, ACCOUNT, REGION)
         self.dynamodb = DynamoDBBackend(clock, ACCOUNT, REGION)
+        self.codepipeline = CodePipelineBackend(clock, ACCOUNT, REGION)
+        self.codepipeline.add_pipeline("golden-image")
         self.tagged = self.workspaces.add_image("tagged", tags={OWNER: "a.b.c", "team": "euc"})
         self.untagged = self.workspaces.add_image("untagged")
         self.bundle = self.workspaces.add_bundle(self.tagged, tags={OWNER: "d.e.f"})
@@ -277,7 +325,13 @@ class Account:
 
     def backend(self, action: str) -> Backend:
         prefix = action.split(":")[0]
-        return {"workspaces": self.workspaces, "events": self.events, "dynamodb": self.dynamodb}[prefix]
+        backends: dict[str, Backend] = {
+            "workspaces": self.workspaces,
+            "events": self.events,
+            "dynamodb": self.dynamodb,
+            "codepipeline": self.codepipeline,
+        }
+        return backends[prefix]
 
     def contexts(self, action: str, params: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         found = self.backend(action).request_contexts(action.split(":")[1], params)
@@ -367,25 +421,52 @@ def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str
         # The stack's watch rule, with its tags; the stack's watch table.
         "events:EnableRule": ({"Name": "cdkwsi-1"}, [("events:EnableRule", RULE, {"aws:ResourceTag/k": "v"})]),
         "events:DisableRule": ({"Name": "cdkwsi-1"}, [("events:DisableRule", RULE, {"aws:ResourceTag/k": "v"})]),
+        # The event bus of each entry, with the entries' sources and detail types, each value once.
+        "events:PutEvents": (
+            {
+                "Entries": [
+                    {"Source": "cdk-workspaces-image", "DetailType": "A", "Detail": "{}"},
+                    {"Source": "cdk-workspaces-image", "DetailType": "B", "Detail": "{}"},
+                ]
+            },
+            [
+                (
+                    "events:PutEvents",
+                    f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default",
+                    {"events:source": ("cdk-workspaces-image",), "events:detail-type": ("A", "B")},
+                )
+            ],
+        ),
         "dynamodb:PutItem": (
             {"TableName": "Golden-WatchTable-ABC", "Item": {"pk": {"S": "a"}}},
             [("dynamodb:PutItem", TABLE, {})],
         ),
         "dynamodb:DeleteItem": ({"TableName": TABLE, "Key": {"pk": {"S": "a"}}}, [("dynamodb:DeleteItem", TABLE, {})]),
         "dynamodb:Scan": ({"TableName": "Golden-WatchTable-ABC"}, [("dynamodb:Scan", TABLE, {})]),
+        # The update monitor's pipeline.
+        "codepipeline:StartPipelineExecution": (
+            {"name": "golden-image"},
+            [
+                (
+                    "codepipeline:StartPipelineExecution",
+                    f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:golden-image",
+                    {},
+                )
+            ],
+        ),
     }
 
 
 def handler_operations() -> set[str]:
     """`service:Operation` for every client call and paginator in the handler's source (read as text: neither the
     emulator nor its tests import the handler)."""
-    clients = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb"}
+    clients = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb", "codepipeline": "codepipeline"}
     session = botocore.session.get_session()
     found: set[str] = set()
     for path in (ROOT / "lambda" / "cdk_workspaces_image_handler").glob("*.py"):
         text = path.read_text()
-        pairs = re.findall(r"self\.(client|events|dynamodb)\.(\w+)", text)
-        pairs += re.findall(r"self\.(client|events|dynamodb)\.get_paginator\(\"(\w+)\"\)", text)
+        pairs = re.findall(r"self\.(client|events|dynamodb|codepipeline)\.(\w+)", text)
+        pairs += re.findall(r"self\.(client|events|dynamodb|codepipeline)\.get_paginator\(\"(\w+)\"\)", text)
         for owner, snake in pairs:
             if snake in ("get_paginator", "exceptions", "meta"):
                 continue
@@ -419,6 +500,24 @@ def test_an_image_of_another_account_is_named_by_its_owner(account: Account) -> 
     shared = account.workspaces.add_image("shared", owner_account_id="444455556666")
     ((_, resource, _),) = account.contexts("workspaces:DescribeWorkspaceImagePermissions", {"ImageId": shared})
     assert resource == f"arn:aws:workspaces:{REGION}:444455556666:workspaceimage/{shared}"
+
+
+def test_put_events_authorizes_each_bus_its_entries_name(account: Account) -> None:
+    mine = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/mine"
+    found = account.contexts(
+        "events:PutEvents",
+        {
+            "Entries": [
+                {"Source": "a", "DetailType": "x", "Detail": "{}", "EventBusName": mine},
+                {"DetailType": "y", "Detail": "{}", "EventBusName": "default"},
+                {"Source": "b", "Detail": "{}", "EventBusName": "mine"},
+            ]
+        },
+    )
+    assert found == [
+        ("events:PutEvents", mine, {"events:source": ("a", "b"), "events:detail-type": ("x",)}),
+        ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default", {"events:detail-type": ("y",)}),
+    ]
 
 
 def test_tables_named_by_arn_and_indexes(account: Account) -> None:

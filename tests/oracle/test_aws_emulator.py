@@ -456,6 +456,10 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     call(events, "RemoveTargets", Rule="r", Ids=["t"])
     call(events, "ListTargetsByRule", Rule="r")
     call(events, "DeleteRule", Name="r")
+    call(events, "PutRule", Name="p", EventPattern='{"source": ["s"]}')
+    call(events, "PutTargets", Rule="p", Targets=[{"Id": "t", "Arn": "arn:aws:sns:eu-west-1:1:t"}])
+    good = {"Source": "s", "DetailType": "d", "Detail": "{}"}
+    call(events, "PutEvents", Entries=[good, {**good, "Detail": "[]"}])
 
     validator = ParamValidator()
     for backend, operation, answer in answers:
@@ -470,7 +474,7 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     for backend, operation, _ in answers:
         emulated.setdefault(backend.service_name, set()).add(operation)
     assert len(emulated["workspaces"]) == 11
-    assert len(emulated["events"]) == 9
+    assert len(emulated["events"]) == 10
     assert any("ErrorDetails" in i for _, op, a in answers if op == "DescribeWorkspaceImages" for i in a["Images"])
 
 

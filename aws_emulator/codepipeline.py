@@ -1,0 +1,130 @@
+"""An in-memory AWS CodePipeline, as far as starting a pipeline goes: StartPipelineExecution on pipelines a test adds.
+
+Shapes are botocore's `codepipeline` 2015-07-09 model (AWS JSON 1.1; botocore resolves the model's protocols,
+smithy-rpc-v2-cbor and json, to json). Sources: the CodePipeline API reference,
+https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html, and the Service
+Authorization Reference for AWS CodePipeline,
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html. "undocumented" marks
+a choice made here. Pipelines are not defined, run or finished here: an execution is recorded (`executions`), which is
+all the update monitor's part needs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from aws_emulator.iam import RequestContext, tag_context
+from aws_emulator.service import Backend, Clock, Params, ServiceError
+
+
+@dataclass
+class Pipeline:
+    name: str
+    arn: str
+    tags: dict[str, str] = field(default_factory=dict)
+    # The pipeline-level variables it declares; None: any name is taken (see `add_pipeline`).
+    variables: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One StartPipelineExecution that started something: which pipeline, when (virtual clock), with what, by whom
+    (the access key id the request was signed with; None straight through `handle`)."""
+
+    pipeline: str
+    execution_id: str
+    at: float
+    variables: tuple[tuple[str, str], ...]
+    client_request_token: str | None
+    caller: str | None
+
+
+class CodePipelineBackend(Backend):
+    """Pipelines by name (`add_pipeline`), and every execution started, in order (`executions`)."""
+
+    service_name = "codepipeline"
+    target_prefix = "CodePipeline_20150709"
+    iam_prefix = "codepipeline"
+    # API_StartPipelineExecution, Errors: ValidationException, "The validation was specified in an invalid format".
+    validation_error_code = "ValidationException"
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        account_id: str = "123456789012",
+        region: str = "eu-west-1",
+        *,
+        check_responses: bool = True,
+    ) -> None:
+        super().__init__(clock, account_id, region, check_responses)
+        self.pipelines: dict[str, Pipeline] = {}
+        self.executions: list[Execution] = []
+
+    def arn(self, name: str) -> str:
+        """A pipeline's ARN: arn:${Partition}:codepipeline:${Region}:${Account}:${PipelineName} (the Service
+        Authorization Reference, resource type pipeline)."""
+        return f"arn:aws:codepipeline:{self.region}:{self.account_id}:{name}"
+
+    def add_pipeline(
+        self, name: str, *, tags: Mapping[str, str] | None = None, variables: Iterable[str] | None = None
+    ) -> str:
+        """Make a pipeline exist (what CreatePipeline would do, which is not emulated); its ARN.
+
+        `variables`: the pipeline-level variables its definition declares; an execution may set only those. None,
+        the default, takes any name: whether and how a pipeline refuses a variable it does not declare is
+        undocumented, and a test that cares declares them.
+        """
+        with self.lock:
+            self.pipelines[name] = Pipeline(
+                name, self.arn(name), dict(tags or {}), None if variables is None else frozenset(variables)
+            )
+            return self.arn(name)
+
+    def executions_of(self, name: str) -> list[Execution]:
+        with self.lock:
+            return [e for e in self.executions if e.pipeline == name]
+
+    # -- authorization -------------------------------------------------------------
+    #
+    # Service Authorization Reference for AWS CodePipeline: StartPipelineExecution acts on a pipeline* resource, whose
+    # condition key is aws:ResourceTag/${TagKey}.
+
+    def _authorize_start_pipeline_execution(self, params: Params) -> list[RequestContext]:
+        pipeline = self.pipelines.get(params["name"])
+        keys = tag_context(pipeline.tags if pipeline is not None else None)
+        return [RequestContext(self.action("StartPipelineExecution"), self.arn(params["name"]), keys)]
+
+    # -- operations ----------------------------------------------------------------
+
+    def _start_pipeline_execution(self, params: Params) -> Params:
+        """API_StartPipelineExecution: "Starts the specified pipeline"; answers pipelineExecutionId. A pipeline the
+        account lacks answers PipelineNotFoundException ("The pipeline was specified in an invalid format or cannot
+        be found").
+
+        clientRequestToken is "The system-generated unique ID used to identify a unique execution request" (botocore
+        fills it in, and keeps it for its retries): here a request with a token already used for the same pipeline
+        answers the execution it started and starts nothing (undocumented). A variable the pipeline does not declare
+        is refused with ValidationException (its code and words are undocumented). ConflictException (the pipeline
+        busy) and ConcurrentPipelineExecutionsLimitExceededException are not modelled; sourceRevisions are taken and
+        not recorded.
+        """
+        name = params["name"]
+        pipeline = self.pipelines.get(name)
+        if pipeline is None:
+            raise ServiceError(
+                "PipelineNotFoundException", f"Account '{self.account_id}' does not have a pipeline with name '{name}'"
+            )
+        token = params.get("clientRequestToken")
+        if token is not None:
+            earlier = next((e for e in self.executions_of(name) if e.client_request_token == token), None)
+            if earlier is not None:
+                return {"pipelineExecutionId": earlier.execution_id}
+        variables = tuple((v["name"], v["value"]) for v in params.get("variables", []))
+        unknown = sorted({n for n, _ in variables} - pipeline.variables) if pipeline.variables is not None else []
+        if unknown:
+            raise self.invalid(f"Pipeline {name} does not declare the variables {', '.join(unknown)}.")
+        execution = Execution(name, str(uuid.uuid4()), self.now(), variables, token, self.caller)
+        self.executions.append(execution)
+        return {"pipelineExecutionId": execution.execution_id}
