@@ -35,6 +35,12 @@ OTHER = "wsb-bundle0002"
 RECORD = f"{BUNDLE}:{OLD_IMAGE}"
 
 
+def moved(logical_id: str, bundle_id: str, image_id: str, previous: str) -> tuple[str, dict[str, str]]:
+    """The event the handler puts on the bus when a bundle moves to another image."""
+    detail = {"StackId": STACK_ID, "LogicalId": logical_id, "BundleId": bundle_id, "ImageId": image_id}
+    return contract.DetailTypes.BUNDLE_IMAGE_CHANGED, {**detail, "PreviousImageId": previous}
+
+
 def mine(properties: dict[str, object]) -> dict[str, dict[str, str]]:
     return {BUNDLE: {contract.OWNER_TAG_KEY: bundle_owner_tag(properties), "team": "euc"}}
 
@@ -239,6 +245,7 @@ def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> 
         BUNDLE,
         {"BundleId": BUNDLE},
     )
+    assert world.news() == [moved("StandardResource", BUNDLE, NEXT_IMAGE, NEW)]
 
 
 def test_a_tags_change_is_applied_in_place(world: World) -> None:
@@ -427,6 +434,7 @@ def test_apply_records_the_previous_image_in_the_physical_id(world: World) -> No
         RECORD,
         {"BundleId": BUNDLE, "ImageId": NEW, "PreviousImageId": OLD_IMAGE},
     )
+    assert world.news() == [moved("ApplyResource", BUNDLE, NEW, OLD_IMAGE)]
 
 
 @pytest.mark.parametrize(
@@ -561,6 +569,7 @@ def test_delete_restores_the_previous_image_and_removes_the_marker(world: World)
     restored(world, BUNDLE, OLD_IMAGE)
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     assert world.response()["Status"] == "SUCCESS"
+    assert world.news() == [moved("ApplyResource", BUNDLE, OLD_IMAGE, NEW)]
 
 
 @pytest.mark.parametrize(

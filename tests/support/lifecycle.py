@@ -233,6 +233,17 @@ class World:
     def calls(self, operation: str) -> int:
         return len(self.cloud.workspaces.calls_to(operation))
 
+    def news(self, detail_type: str | None = None) -> list[dict[str, Any]]:
+        """The Detail of every event put on the default bus with the library's source (of one DetailType), in
+        order, as the provider and the monitor put them: read from the emulator's call log."""
+        return [
+            json.loads(entry["Detail"])
+            for call in self.cloud.events.calls
+            if call.operation == "PutEvents" and call.error is None
+            for entry in call.params["Entries"]
+            if entry.get("Source") == "cdk-workspaces-image" and detail_type in (None, entry.get("DetailType"))
+        ]
+
     def reasons(self) -> list[str]:
         return [e.reason for e in self.events if e.reason]
 

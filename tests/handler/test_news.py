@@ -1,0 +1,180 @@
+"""What the provider and the update monitor put on the default bus, through the real handler.
+
+WorkSpaces calls are checked by botocore's Stubber; the events go to the emulator's EventBridge, which
+validates PutEvents against botocore's model (World.news() reads them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from support import STACK_ID
+from support.handler import NEW, SOURCE, World, event, image, props
+
+from aws_emulator import EventBridgeBackend, VirtualClock, attach
+from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler.contract import DetailTypes
+from cdk_workspaces_image_handler.errors import ProviderError
+from cdk_workspaces_image_handler.monitor import Monitor
+
+HANDLE_OLD = "https://cloudformation-waitcondition.example/old-handle"
+
+
+def started(world: World, p: dict[str, Any]) -> None:
+    """A Create whose image is PENDING: the wait goes to the watch, and nothing is news yet."""
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    world.response()
+    assert world.news() == []
+
+
+def about(**extra: Any) -> dict[str, Any]:
+    """The detail every event of the test image carries, and more."""
+    base = {"StackId": STACK_ID, "LogicalId": "GoldenResource", "ImageId": NEW, "SourceImageId": SOURCE}
+    return {**base, "Name": "golden-2026-11", **extra}
+
+
+def test_an_image_that_becomes_available_is_announced_once(world: World) -> None:
+    started(world, props())
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    assert world.signal()["Status"] == "SUCCESS"
+    assert world.news() == [(DetailTypes.IMAGE_AVAILABLE, about(State="AVAILABLE"))]
+
+
+def test_an_image_in_error_is_announced_with_the_error_details(world: World) -> None:
+    started(world, props())
+    details = [{"ErrorCode": "InsufficientDiskSpace", "ErrorMessage": "C: is full"}]
+    failed = image(NEW, state="ERROR", ErrorCode="UpdateFailed", ErrorMessage="Update failed", ErrorDetails=details)
+    world.describe(NEW, failed)
+    world.watch_stopped()
+    world.tick()
+    signal = world.signal()
+    assert world.news() == [
+        (
+            DetailTypes.IMAGE_FAILED,
+            about(
+                Reason=signal["Reason"],
+                Failure="ERROR",
+                State="ERROR",
+                ErrorCode="UpdateFailed",
+                ErrorMessage="Update failed",
+                ErrorDetails=details,
+            ),
+        )
+    ]
+
+
+def test_a_timed_out_image_is_announced_as_such(world: World) -> None:
+    p = props(TimeoutSeconds=str(15 * 60))
+    started(world, p)
+    world.clock.advance(contract.handler_wait_seconds(15 * 60))
+    world.describe(NEW, image(NEW, state="PENDING"))
+    world.watch_stopped()
+    world.tick()
+    reason = world.signal()["Reason"]
+    assert reason.startswith(f"timed out: image {NEW} is still PENDING")
+    assert world.news() == [(DetailTypes.IMAGE_FAILED, about(Reason=reason, Failure="TIMEOUT", State="PENDING"))]
+
+
+def test_a_refused_put_events_fails_nothing(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    started(world, props())
+    world.bus.inject("PutEvents", "AccessDeniedException", message="not allowed")
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_stopped()
+    with caplog.at_level(logging.WARNING):
+        world.tick()
+    assert world.signal()["Status"] == "SUCCESS"
+    assert world.news() == []
+    assert "could not be put on the default bus" in caplog.text
+
+
+def test_waiting_again_for_the_same_image_is_no_news(world: World) -> None:
+    """A new timeout re-arms the wait for the image the resource already has (a new handle): nothing happened."""
+    old, new = props(WaitHandle=HANDLE_OLD), props(TimeoutSeconds="14400")
+    world.watch_stopped()
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    assert world.response()["Status"] == "SUCCESS"
+    assert world.signal()["Status"] == "SUCCESS"
+    assert world.news() == []
+
+
+# ---------------------------------------------------------------- the update monitor
+
+
+class Monitored:
+    """The monitor's clients: WorkSpaces and CodePipeline stubbed (every call expected), events to the emulator."""
+
+    def __init__(self, ids: list[str], pipeline: str = "") -> None:
+        self.workspaces = boto3.client("workspaces")
+        self.codepipeline = boto3.client("codepipeline")
+        self.ws = Stubber(self.workspaces)
+        self.cp = Stubber(self.codepipeline)
+        self.ws.activate()
+        self.cp.activate()
+        events = boto3.client("events")
+        self.bus = EventBridgeBackend(VirtualClock(), "111122223333", "eu-west-1")
+        attach(events, self.bus)
+        self.monitor = Monitor(self.workspaces, events, self.codepipeline, ids, pipeline, "Golden/Monitor")
+
+    def news(self) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (e["DetailType"], json.loads(e["Detail"]))
+            for c in self.bus.calls
+            if c.operation == "PutEvents" and c.error is None
+            for e in c.params["Entries"]
+        ]
+
+    def done(self) -> None:
+        self.ws.assert_no_pending_responses()
+        self.cp.assert_no_pending_responses()
+
+
+def test_the_monitor_with_no_update_available_puts_no_event_and_starts_nothing() -> None:
+    m = Monitored([NEW, "wsi-updated0002"], pipeline="golden-images")
+    answer = {"Images": [image(NEW), image("wsi-updated0002", name="other")]}
+    m.ws.add_response("describe_workspace_images", answer, {"ImageIds": [NEW, "wsi-updated0002"]})
+    findings = m.monitor.check({"id": "event-1"})
+    m.done()  # no StartPipelineExecution was expected, so one would have failed the Stubber
+    assert findings.updates == ()
+    assert m.bus.calls == []
+
+
+def test_an_update_starts_the_pipeline_once_and_is_announced_with_its_execution() -> None:
+    m = Monitored([NEW], pipeline="golden-images")
+    m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
+    start = {"name": "golden-images", "clientRequestToken": ANY}
+    m.cp.add_response("start_pipeline_execution", {"pipelineExecutionId": "0d4ae0a1-exec"}, start)
+    m.monitor.check({"id": "event-1"})
+    m.done()
+    assert m.news() == [
+        (
+            DetailTypes.IMAGE_UPDATE_AVAILABLE,
+            {
+                "MonitorId": "Golden/Monitor",
+                "ImageId": NEW,
+                "Name": "golden-2026-11",
+                "UpdateDescription": "WorkSpaces agent and drivers",
+                "Pipeline": "golden-images",
+                "PipelineExecutionId": "0d4ae0a1-exec",
+            },
+        )
+    ]
+
+
+def test_a_pipeline_that_cannot_start_still_loses_no_news_and_fails_the_look() -> None:
+    m = Monitored([NEW], pipeline="golden-images")
+    m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
+    m.cp.add_client_error("start_pipeline_execution", "PipelineNotFoundException", "no such pipeline")
+    with pytest.raises(ProviderError, match="pipeline golden-images could not be started for the available update"):
+        m.monitor.check({"id": "event-1"})
+    [(kind, detail)] = m.news()
+    assert (kind, detail["ImageId"], detail["PipelineExecutionId"]) == (DetailTypes.IMAGE_UPDATE_AVAILABLE, NEW, "")
