@@ -1,18 +1,24 @@
-"""A local deployment of the example app: what `cdk deploy` would do, played against the emulator.
+"""A local deployment of the example app: what `cdk deploy` would do, month after month, played against the emulator.
 
-    python -m cfn_driver.demo cdk.out [cdk.out.update]
+    python -m cfn_driver.demo MONTH1 [MONTH2 ...] [--failing LAST]
 
-Deploys the first assembly into an emulated account whose source image takes
-2 h 17 min to update, printing CloudFormation's events on a virtual clock and
-the stack's outputs. With a second assembly (the same app, next month's source
-image), it then shows an update whose new image fails in WorkSpaces, rolled
-back cleanly. Nothing here talks to AWS.
+Each argument is a cloud assembly of the same app (`cdk synth -c generation=N`). The first is deployed into an
+emulated account whose source image takes 2 h 17 min to update. Before each later month, AWS publishes updates
+(the emulator sets Updates.UpdateAvailable on the newest image) and a day passes, so that the app's update
+monitor reports them; then that month's assembly is deployed: the next generation, the bundle moving to it,
+and keep_previous deleting what it no longer keeps. `--failing` deploys one more month whose new image fails in
+WorkSpaces, rolled back cleanly. CloudFormation's events and what the provider and the monitor put on the default
+bus are printed on a virtual clock, from the start of each deployment. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aws_emulator import Plan
 from cfn_driver.assembly import Assembly, load
@@ -20,12 +26,16 @@ from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
 from cfn_driver.engine import CloudFormation, Stack, StackEvent
 
 FIRST_UPDATE = Plan.available(after_seconds=2 * 3600 + 17 * 60)
+MONTHLY_UPDATE = Plan.available(after_seconds=1 * 3600 + 52 * 60)
 FAILED_UPDATE = Plan.error(
     "UpdateFailed",
     "The image could not be updated",
     details=(("InsufficientDiskSpace", "The C: drive of the source image is full"),),
     after_seconds=41 * 60,
 )
+DAY = 86400
+# The library's event source (the emulator is an oracle: it never imports the library's code).
+SOURCE = "cdk-workspaces-image"
 
 
 def _sources(assembly: Assembly) -> list[str]:
@@ -47,25 +57,57 @@ def _names(assembly: Assembly) -> dict[str, str]:
     return names
 
 
+def _news(detail_type: str, detail: Mapping[str, Any]) -> str:
+    """One event of the bus, in a line."""
+    image = detail.get("ImageId", "")
+    if "Retention" in detail_type:
+        deleted = ", ".join(detail.get("Deleted", [])) or "nothing"
+        kept = "; ".join(f"{k['ImageId']}: {k['Reason']}" for k in detail.get("Kept", [])) or "nothing"
+        return f"{detail_type}: deleted {deleted}; kept {kept}"
+    if "Bundle" in detail_type:
+        return f"{detail_type}: {detail.get('BundleId')} {detail.get('PreviousImageId')} -> {image}"
+    if "Failed" in detail_type:
+        return f"{detail_type}: {image} {detail.get('Failure')} {detail.get('ErrorCode', '')}".rstrip()
+    if "Update Available" in detail_type:
+        return f"{detail_type}: {image} ({detail.get('Name')}): {detail.get('UpdateDescription', '')}"
+    return f"{detail_type}: {image} ({detail.get('Name', '')})"
+
+
 class Printer:
+    """Prints the stack's events, the images' states and the bus's events, each once, on the virtual clock."""
+
     def __init__(self, cloud: LocalCloud, names: dict[str, str]) -> None:
         self.cloud = cloud
         self.names = names
         self.states: dict[str, str] = {}
+        self.origin = cloud.clock.now()
+        self.seen = 0
+
+    def _stamp(self, moment: float) -> str:
+        hours, rest = divmod(int(moment - self.origin), 3600)
+        return f"+{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
 
     def __call__(self, event: StackEvent) -> None:
-        self._image_states(event.time)
-        hours, rest = divmod(int(event.time), 3600)
-        stamp = f"+{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+        self.catch_up()
         name = self.names.get(event.logical_id, event.logical_id)
         reason = f"  {event.reason}" if event.reason else ""
-        print(f"{stamp}  {name[:44]:44s} {event.status}{reason}")
+        print(f"{self._stamp(event.time)}  {name[:44]:44s} {event.status}{reason}")
 
-    def _image_states(self, elapsed: float) -> None:
+    def catch_up(self) -> None:
+        """What changed since the last line: image states, then events put on the bus."""
         for image in self.cloud.workspaces.owned_images():
             if self.states.get(image.image_id) != image.state:
                 self.states[image.image_id] = image.state
                 print(f"{'':10s}  image {image.image_id} ({image.name}) is {image.state}")
+        calls = self.cloud.events.calls
+        for call in calls[self.seen :]:
+            if call.operation != "PutEvents" or call.error is not None:
+                continue
+            for entry in call.params["Entries"]:
+                if entry.get("Source") == SOURCE:
+                    line = _news(entry["DetailType"], json.loads(entry["Detail"]))
+                    print(f"{self._stamp(call.at)}  [bus] {line}")
+        self.seen = len(calls)
 
 
 def _summary(cloud: LocalCloud, stack: Stack) -> None:
@@ -74,41 +116,66 @@ def _summary(cloud: LocalCloud, stack: Stack) -> None:
         print(f"  Output {key} = {value}")
     images = ", ".join(f"{i.image_id} {i.name} {i.state}" for i in cloud.workspaces.owned_images())
     print(f"  Images in the account: {images}")
-    enabled = [name for name, rule in cloud.events.rules.items() if rule.state != "DISABLED"]
+    enabled = [name for name, rule in cloud.events.rules.items() if rule.state != "DISABLED" and rule.schedule]
+    watches = [name for name in cloud.events.rules if name.startswith("cdkwsi-")]
     waits = sum(len(cloud.dynamodb.items(table)) for table in cloud.dynamodb.tables)
-    print(f"  Watch: {len(cloud.events.rules)} rule(s), {len(enabled)} enabled; {waits} wait(s) pending")
+    print(f"  Schedules: {len(enabled)} enabled ({len(watches)} watch rule(s)); {waits} wait(s) pending")
     checked = sum(c.caller is not None for backend in cloud.backends.values() for c in backend.calls)
     denied = len(cloud.access.denials)
-    print(f"  IAM: {checked} call(s) of the provider checked against its role's policy, {denied} denied")
+    print(f"  IAM: {checked} call(s) of the provider and the monitor checked against their roles, {denied} denied")
+
+
+def _deploy(cfn: CloudFormation, printer: Printer, assembly: Assembly) -> Stack:
+    printer.names.update(_names(assembly))
+    printer.origin = printer.cloud.clock.now()
+    stack = cfn.deploy(assembly)
+    printer.catch_up()
+    _summary(printer.cloud, stack)
+    return stack
+
+
+def _a_month_later(cfn: CloudFormation, printer: Printer, stack: Stack) -> None:
+    """AWS publishes updates for the newest image; within a day the monitor says so."""
+    cloud = printer.cloud
+    image_id = str(stack.outputs.get("ImageId", ""))
+    if image_id in cloud.workspaces.images:
+        cloud.workspaces.set_update_available(image_id, True, "WorkSpaces agent and driver updates")
+    print(f"\n== A month later AWS publishes updates for {image_id}; the update monitor looks once a day\n")
+    printer.origin = cloud.clock.now()
+    cfn.settle(DAY + 60)
+    printer.catch_up()
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print(__doc__)
-        return 2
-    first = load(Path(argv[0]))
+    parser = argparse.ArgumentParser(prog="python -m cfn_driver.demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("months", nargs="+", type=Path)
+    parser.add_argument("--failing", type=Path)
+    args = parser.parse_args(argv)
+    months = [load(path) for path in args.months]
     cloud = LocalCloud()
-    for source in _sources(first):
+    for source in _sources(months[0]):
         cloud.workspaces.add_image("golden-source", update_available=True, image_id=source)
     cloud.workspaces.plan_next_images(FIRST_UPDATE)
-    printer = Printer(cloud, _names(first))
+    printer = Printer(cloud, {})
     cfn = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION, on_event=printer)
     try:
-        print(f"== cdk deploy {first.stack_name} (emulated: the image update takes 2 h 17 min)\n")
-        stack = cfn.deploy(first)
-        _summary(cloud, stack)
+        print(f"== cdk deploy {months[0].stack_name}, month 1 (emulated: the image update takes 2 h 17 min)\n")
+        stack = _deploy(cfn, printer, months[0])
         if stack.status != "CREATE_COMPLETE":
             return 1
-        if len(argv) > 1:
-            update = load(Path(argv[1]))
-            for source in _sources(update):
-                if source not in cloud.workspaces.images:
-                    cloud.workspaces.add_image("golden-source-next", update_available=True, image_id=source)
+        for number, assembly in enumerate(months[1:], start=2):
+            _a_month_later(cfn, printer, stack)
+            cloud.workspaces.plan_next_images(MONTHLY_UPDATE)
+            print(f"\n== cdk deploy {assembly.stack_name}, month {number}: the next generation, as a pipeline would\n")
+            stack = _deploy(cfn, printer, assembly)
+            if stack.status != "UPDATE_COMPLETE":
+                return 1
+        if args.failing:
+            failing = load(args.failing)
+            _a_month_later(cfn, printer, stack)
             cloud.workspaces.plan_next_images(FAILED_UPDATE)
-            printer.names.update(_names(update))
-            print(f"\n== cdk deploy {update.stack_name} with next month's source (emulated: WorkSpaces fails it)\n")
-            stack = cfn.deploy(update)
-            _summary(cloud, stack)
+            print(f"\n== cdk deploy {failing.stack_name}, one more month (emulated: WorkSpaces fails the update)\n")
+            stack = _deploy(cfn, printer, failing)
             if stack.status != "UPDATE_ROLLBACK_COMPLETE":
                 return 1
         print("\nNext step, against a real account: cdk deploy -c source_image_id=wsi-... (see README).")
