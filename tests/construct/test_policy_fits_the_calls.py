@@ -21,6 +21,9 @@ from support.construct import NO_BUNDLING, actions, every_resource_type, stateme
 HANDLER = Path(__file__).resolve().parents[2] / "lambda" / "cdk_workspaces_image_handler"
 # Which attribute of the handler's objects holds which service's client.
 CLIENTS = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb"}
+# Granted ahead of the calls: issue 11's contract says every provider puts events (contract.EVENT_SOURCE), and the
+# construct side lands before the runtime that makes the call. Once the handler calls it, this changes nothing.
+PROMISED = {"events:PutEvents"}
 
 
 def iam_name(service: str, snake: str) -> str:
@@ -88,5 +91,5 @@ def test_every_call_of_the_handler_is_granted() -> None:
 
 def test_nothing_is_granted_that_the_handler_never_calls() -> None:
     calls = handler_calls()
-    unused = sorted(action for action in granted() if not any(fnmatch.fnmatchcase(c, action) for c in calls))
+    unused = sorted(action for action in granted() - PROMISED if not any(fnmatch.fnmatchcase(c, action) for c in calls))
     assert unused == [], "remove these actions from the provider's policy (_provider.py)"
