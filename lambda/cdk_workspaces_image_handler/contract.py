@@ -183,6 +183,8 @@ class Detail:
     # With IMAGE_UPDATE_AVAILABLE: Updates.Description, and the pipeline started, if any.
     UPDATE_DESCRIPTION: Final = "UpdateDescription"
     PIPELINE: Final = "Pipeline"
+    # With IMAGE_UPDATE_AVAILABLE: the monitor's ENV_MONITOR_ID, which its on_update_available rule matches.
+    MONITOR_ID: Final = "MonitorId"
 
 
 class Failures:
