@@ -13,6 +13,7 @@ from typing import Optional
 
 import aws_cdk as cdk
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
@@ -85,6 +86,14 @@ class WorkspacesImageExample(cdk.Stack):
             enable_key_rotation=True,
             # Nothing is kept under it: messages live in the topic only until delivered.
             removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        # Newer aws-cdk-lib releases add this statement for an SnsTopic target themselves; 2.90.0 does not.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                resources=["*"],
+            )
         )
         topic = sns.Topic(self, "Notifications", master_key=key, enforce_ssl=True)
         notify = targets.SnsTopic(topic)
