@@ -1,8 +1,8 @@
 """The rules that match this library's events: ``on_image_available``, ``on_image_failed``, ``on_update_available``.
 
 The provider and the update monitor put them on the account's default bus with source ``contract.EVENT_SOURCE``
-(WorkSpaces itself sends no image events to EventBridge); aws-cdk's ``onXxx`` methods return such a rule, made in
-the scope of the resource it is about (``IImage.onEvent`` of EC2 Image Builder, ``IRepository.onEvent``).
+(WorkSpaces itself sends no image events to EventBridge). As aws-cdk's ``onXxx`` methods do (``IRepository.onEvent``
+of ECR, those of EC2 Image Builder's L2), each returns such a rule, made in the scope of the resource it is about.
 """
 
 from __future__ import annotations

@@ -42,10 +42,11 @@ class WorkspaceImageUpdateMonitor(Construct):
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
-    :param images: the images to look at, at least one and each once: ``UpdatedWorkspaceImage`` s, images imported
-        with ``UpdatedWorkspaceImage.from_image_id``, or ids (``wsi-`` and 9 to 63 of ``[0-9a-z]``; a token is read
-        at deploy time). An ``UpdatedWorkspaceImage`` is followed through its replacements: the function is given
-        each month's image id.
+    :param images: the images to look at, at least one and each once: ``UpdatedWorkspaceImage`` constructs,
+        images imported with ``UpdatedWorkspaceImage.from_image_id``, or ids (``wsi-`` and 9 to 63 of
+        ``[0-9a-z]``; a token is read at deploy time). An ``UpdatedWorkspaceImage`` is followed through its
+        replacements: the function is given each month's image id. Make the monitor in the image's stack: an image
+        id used by another stack is an export, which CloudFormation would not let the next replacement change.
     :param schedule: when to look. Default: once a day (``Schedule.rate(Duration.days(1))``). AWS publishes
         WorkSpaces updates about monthly; each look is one DescribeWorkspaceImages call per 25 images.
     :param pipeline: a CodePipeline pipeline to start (StartPipelineExecution) when an image has updates, e.g. the
