@@ -4,6 +4,7 @@ from ._version import __version__
 from .bundle import ComputeType, WorkspaceBundle, WorkspaceBundleImage
 from .image import NoUpdateBehavior, UpdatedWorkspaceImage
 from .interfaces import IWorkspaceBundle, IWorkspaceImage
+from .monitor import WorkspaceImageUpdateMonitor
 
 __all__ = [
     "ComputeType",
@@ -13,5 +14,6 @@ __all__ = [
     "UpdatedWorkspaceImage",
     "WorkspaceBundle",
     "WorkspaceBundleImage",
+    "WorkspaceImageUpdateMonitor",
     "__version__",
 ]

@@ -1,7 +1,8 @@
 """Offline packaging of the handler asset: the handler package, its entry module and the vendored crhelper, no Docker.
 
 The asset holds ``cdk_workspaces_image_handler/`` (the package this library ships beside the constructs),
-``index.py`` (the entry the function's ``index.handler`` names) and ``crhelper/``, copied from the unmodified
+``index.py`` (the entry the provider's ``index.handler`` names), ``monitor.py`` (the entry of the update monitor's
+``contract.MONITOR_HANDLER``) and ``crhelper/``, copied from the unmodified
 crhelper this library ships as data (``_vendor/crhelper``, refreshed by scripts/vendor-crhelper.sh). Whatever
 crhelper a user has installed, if any, plays no part: one library version always makes the same asset.
 """
@@ -18,11 +19,25 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 import cdk_workspaces_image_handler
+from cdk_workspaces_image_handler import contract
 
 PACKAGE = cdk_workspaces_image_handler.__name__
-# The function's handler setting names the module `index`; it only re-exports the package's handler.
+
+
+def _entry(module: str) -> str:
+    """A top-level module that only re-exports the handler of the package's module of the same name."""
+    return f"from {PACKAGE}.{module} import handler\n\n__all__ = ['handler']\n"
+
+
+# The provider's handler setting names the module `index`.
 ENTRY_FILE = "index.py"
-ENTRY = f"from {PACKAGE}.index import handler\n\n__all__ = ['handler']\n"
+ENTRY = _entry("index")
+# The update monitor's function, from the same asset: its handler setting is contract.MONITOR_HANDLER.
+MONITOR_MODULE = contract.MONITOR_HANDLER.rpartition(".")[0]
+MONITOR_ENTRY_FILE = f"{MONITOR_MODULE}.py"
+MONITOR_ENTRY = _entry(MONITOR_MODULE)
+# Every entry file of the asset, and what it holds.
+ENTRIES = {ENTRY_FILE: ENTRY, MONITOR_ENTRY_FILE: MONITOR_ENTRY}
 
 
 def handler_dir() -> Path:
@@ -62,7 +77,8 @@ def asset_hash(package_dir: Path) -> str:
     for folder, files in ((PACKAGE, handler_files(package_dir)), ("crhelper", crhelper_files(CRHELPER_DIR))):
         for path in files:
             digest.update(f"{folder}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(ENTRY.encode() + b"\0")
+    for name, entry in sorted(ENTRIES.items()):
+        digest.update(f"{name}\0{entry}\0".encode())
     return digest.hexdigest()
 
 
@@ -83,7 +99,8 @@ class LocalBundler:
     def try_bundle(self, output_dir: str, *, image: DockerImage, **options: Any) -> bool:
         out = Path(output_dir)
         _copy_modules(out / PACKAGE, handler_files(self._package_dir))
-        (out / ENTRY_FILE).write_text(ENTRY)
+        for name, entry in ENTRIES.items():
+            (out / name).write_text(entry)
         _copy_modules(out / "crhelper", crhelper_files(CRHELPER_DIR))
         return True
 

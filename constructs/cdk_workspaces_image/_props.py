@@ -38,6 +38,16 @@ def judged_tags(tags: object) -> object:
     return {key: judged(value) for key, value in tags.items()}
 
 
+def judged_number(python_name: str, api_name: str, value: object) -> tuple[object, list[str]]:
+    """A numeric prop (a volume size, a count) for the contract's rules, and what is wrong with its type: a number,
+    or a token; None as given, for the rule to say whether it may be left out."""
+    if value is None or is_token(value):
+        return judged(value), []
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return contract.UNKNOWN, [contract.type_problem(contract.label_of(python_name, api_name), value, "a number")]
+    return value, []
+
+
 def is_token(value: object) -> bool:
     return judged(value) is contract.UNKNOWN
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import jsii
 from aws_cdk import (
-    CfnResource,
     CustomResource,
     Duration,
     Fn,
@@ -19,20 +18,13 @@ from aws_cdk import (
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 
-from . import _compat
-from ._bundling import handler_code
+from . import _compat, _function
 
 PROVIDER_ID = "CdkWorkspacesImageProvider"
-
-# The newest Python runtime Lambda offers: cdk-nag's AwsSolutions-L1 accepts only the latest.
-RUNTIME = _compat.python_runtime()
-
-LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 
 @jsii.implements(IStableListProducer)
@@ -89,7 +81,9 @@ class WorkspacesImageProvider(Construct):
         self._bundle_images = False
         self._repoint: iam.PolicyStatement | None = None
 
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
+        self.log_group, self.role = _function.logged_role(
+            self, description="cdk-workspaces-image: creates, tags, watches and deletes WorkSpaces images and bundles"
+        )
 
         # What the provider waits for, with the presigned URL to tell: state of this stack only, deleted with it
         # whatever the images' removal policy (watch.py says why a table and not the rule's Input).
@@ -121,19 +115,7 @@ class WorkspacesImageProvider(Construct):
             },
         )
 
-        # No managed policy (AWSLambdaBasicExecutionRole would grant logs on every log group).
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="cdk-workspaces-image: creates, tags, watches and deletes WorkSpaces images and bundles",
-        )
         statements = [
-            iam.PolicyStatement(
-                sid="Logs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            ),
             iam.PolicyStatement(
                 sid="Describe",
                 actions=[
@@ -163,19 +145,18 @@ class WorkspacesImageProvider(Construct):
                 actions=["events:EnableRule", "events:DisableRule"],
                 resources=[watch_rule_arn],
             ),
+            # Every provider tells the bus when an image's wait ends, what a bundle now uses and what retention
+            # did (contract.DetailTypes).
+            _function.put_events(self),
         ]
         for statement in statements:
             self.role.add_to_policy(statement)
 
-        self.function = _compat.function(
+        self.function = _function.function(
             self,
             "Handler",
             description="cdk-workspaces-image: provider of WorkSpaces image and bundle custom resources",
-            runtime=RUNTIME,
             handler="index.handler",
-            code=handler_code(RUNTIME),
-            memory_size=128,
-            timeout=Duration.minutes(5),
             role=self.role,
             log_group=self.log_group,
             environment={
@@ -185,13 +166,6 @@ class WorkspacesImageProvider(Construct):
                 contract.ENV_STACK_ID: stack.stack_id,
             },
         )
-        # The function must not run before its policy exists. CDK also makes it depend on the role, which its
-        # GetAtt already does; cfn-lint flags that (W3005), so keep only the policy.
-        policy = self.role.node.find_child("DefaultPolicy").node.default_child
-        assert isinstance(policy, CfnResource)
-        cfn_function = self.function.node.default_child
-        assert isinstance(cfn_function, CfnResource)
-        cfn_function.add_override("DependsOn", [stack.get_logical_id(policy)])
 
         # One rule per stack ticks every pending wait. Its Input is a constant that the handler does not read.
         self.watch_rule = events.CfnRule(
@@ -419,24 +393,7 @@ class WorkspacesImageProvider(Construct):
         return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name)
 
     def _acknowledge_wildcards(self, reasons: Mapping[str, str]) -> None:
-        """cdk-nag AwsSolutions-IAM5 findings that are inherent, each with its reason."""
-        stack = Stack.of(self)
-        _compat.acknowledge(
-            self.role,
-            {
-                f"AwsSolutions-IAM5[Resource::{_nag_resource(stack, resource)}]": reason
-                for resource, reason in reasons.items()
-            },
-        )
-
-
-def _nag_resource(stack: Stack, value: str) -> str:
-    """How cdk-nag spells a resource in a finding id: pseudo parameters as <AWS::Name>."""
-    resolved = stack.resolve(value)
-    if isinstance(resolved, str):
-        return resolved
-    parts = resolved["Fn::Join"][1]
-    return "".join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)
+        _function.acknowledge_wildcards(self.role, reasons)
 
 
 def _rate(minutes: int) -> str:

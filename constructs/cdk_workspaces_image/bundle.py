@@ -18,8 +18,8 @@ from ._props import (
     duplicate_name_problem,
     enrol,
     enrolled,
-    is_token,
     judged,
+    judged_number,
     judged_tags,
     refers_to,
     refuse,
@@ -76,15 +76,6 @@ def _capacity(gigabytes: float) -> str:
     if Token.is_unresolved(gigabytes):
         return Tokenization.stringify_number(gigabytes)
     return str(int(gigabytes))
-
-
-def _size(python_name: str, api_name: str, value: object) -> tuple[object, list[str]]:
-    """A volume size for the contract's rules, and what is wrong with its type: a number, or a token."""
-    if value is None or is_token(value):
-        return judged(value), []
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return contract.UNKNOWN, [contract.type_problem(contract.label_of(python_name, api_name), value, "a number")]
-    return value, []
 
 
 def _image_elsewhere_problem(scope: Construct, image_id: object) -> Optional[str]:
@@ -215,8 +206,8 @@ class WorkspaceBundle(Construct):
         else:
             label = contract.label_of("compute_type", "ComputeType.Name")
             problems.append(contract.type_problem(label, compute_type, "a ComputeType"))
-        user, user_problems = _size("user_storage_gib", "UserStorage.Capacity", user_storage_gib)
-        root, root_problems = _size("root_storage_gib", "RootStorage.Capacity", root_storage_gib)
+        user, user_problems = judged_number("user_storage_gib", "UserStorage.Capacity", user_storage_gib)
+        root, root_problems = judged_number("root_storage_gib", "RootStorage.Capacity", root_storage_gib)
         problems = (
             contract.bundle_problems(
                 bundle_name=judged(bundle_name),

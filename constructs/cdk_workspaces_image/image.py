@@ -9,17 +9,21 @@ from collections.abc import Mapping
 from typing import Any, Optional, Union
 
 from aws_cdk import CfnElement, CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import aws_events as events
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
+from ._events import event_rule
 from ._exports import warn_on_exports
 from ._props import (
     duplicate_name_problem,
     enrol,
     enrolled,
+    is_token,
     judged,
+    judged_number,
     judged_tags,
     refuse,
     removal_policy_problem,
@@ -46,7 +50,7 @@ class UpdatedWorkspaceImage(Construct):
     """A new WorkSpaces image made from ``source_image_id`` with the latest updates (CreateUpdatedWorkspaceImage).
 
     ``image_id`` resolves only once the image is AVAILABLE: whatever references it is created after that.
-    A change to ``source_image_id``, ``image_name`` or ``description`` makes a new image (a
+    A change to ``source_image_id``, ``image_name`` (or ``generation``) or ``description`` makes a new image (a
     replacement); a change to ``tags`` only is applied in place, and one to ``timeout`` only re-arms the wait.
 
     :param scope: the parent construct.
@@ -54,7 +58,8 @@ class UpdatedWorkspaceImage(Construct):
     :param source_image_id: the image to update (``wsi-`` and 9 to 63 characters of ``[0-9a-z]``); a string or
         a token. Only Windows 10, Server 2016 and Server 2019 images can be updated.
     :param image_name: name of the new image, 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; a string or a token.
-        Synth refuses a name another image of the app has in the same account and Region.
+        Synth refuses a name another image of the app has in the same account and Region. With ``generation``, a
+        template holding ``{generation}`` (``golden-{generation}``), whose name is the template filled in.
     :param description: description of the new image, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
     :param tags: tags of the new image. Default: no tags. At most 49 (one of the image's 50 is the ownership
         tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``; values at most
@@ -67,6 +72,16 @@ class UpdatedWorkspaceImage(Construct):
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
         first deployment rolls back). ``RETAIN`` and ``DESTROY`` are accepted; ``SNAPSHOT`` is not (a custom
         resource has no snapshot).
+    :param keep_previous: how many of the images this construct made before the current one to keep. Default:
+        None, which keeps every image (as the removal policy says). When a replacement succeeds, the images this
+        construct made earlier beyond the ``keep_previous`` most recent are deleted, but never one a bundle uses,
+        one shared with another account, the source image, the image being replaced (the stack may still roll
+        back to it), or one without this construct's ownership tag; what was deleted, what was kept and why is
+        logged and put on the default event bus (``WorkSpaces Image Retention``). A whole number, 0 or more.
+    :param generation: the generation of the image, a whole number from 1, filled into ``image_name``'s
+        ``{generation}``. Default: None, and ``image_name`` is the name as given. Raising it makes a new image
+        with a new name (a replacement) from ``source_image_id``'s latest updates; redeploying the same
+        generation changes nothing. Known at synth: it is part of the template.
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
@@ -83,10 +98,25 @@ class UpdatedWorkspaceImage(Construct):
         timeout: Optional[Duration] = None,
         no_update_behavior: NoUpdateBehavior = NoUpdateBehavior.FAIL,
         removal_policy: Optional[RemovalPolicy] = None,
+        keep_previous: Optional[int] = None,
+        generation: Optional[int] = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._validate(source_image_id, image_name, description, tags, timeout, no_update_behavior, removal_policy)
-        self._image_name = image_name
+        name = _generation_name(image_name, generation)
+        self._validate(
+            source_image_id,
+            image_name,
+            name,
+            description,
+            tags,
+            timeout,
+            no_update_behavior,
+            removal_policy,
+            keep_previous,
+            generation,
+        )
+        # The name the image gets, which the app's other images are compared with.
+        self._image_name = name
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         tags = dict(tags or {})
 
@@ -100,7 +130,7 @@ class UpdatedWorkspaceImage(Construct):
             timeout_seconds = int(timeout_seconds)
         replacing = {
             P.SOURCE_IMAGE_ID: source_image_id,
-            P.NAME: image_name,
+            P.NAME: name,
             P.DESCRIPTION: description,
             P.TIMEOUT_SECONDS: timeout_seconds,
         }
@@ -115,6 +145,10 @@ class UpdatedWorkspaceImage(Construct):
             P.NO_UPDATE_BEHAVIOR: no_update_behavior.value,
             P.WAIT_HANDLE: handle.ref,
         }
+        if keep_previous is not None:
+            # Written only when given, so that the templates of stacks that never set it stay as they were. Not a
+            # replacing property: it is read when a replacement succeeds.
+            properties[P.KEEP_PREVIOUS] = keep_previous if is_token(keep_previous) else int(keep_previous)
         if tags:
             properties[P.TAGS] = tag_list(tags)
         self.resource = provider.serve(self, contract.IMAGE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
@@ -138,6 +172,48 @@ class UpdatedWorkspaceImage(Construct):
         assert isinstance(resource, CfnElement)
         warn_on_exports(self, [resource, self.wait_condition], "image_id", "image.image_id")
         enrol(self)
+
+    def on_image_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
+        """A rule, under this construct, matching the event the provider puts on the default bus when this
+        resource's image is AVAILABLE (DetailType ``WorkSpaces Image Available``, source
+        ``cdk-workspaces-image``), this month's image and every later one.
+
+        The rule matches the stack's id and the custom resource's logical id, not the image id, so it outlives
+        the image's replacement. The event's detail holds ``ImageId``, ``SourceImageId`` and ``Name``.
+
+        :param construct_id: the rule's construct id.
+        :param target: where the event goes (an ``aws_events_targets`` target). Default: none; add targets to
+            the rule later with ``add_target``.
+        """
+        return self._on(construct_id, contract.DetailTypes.IMAGE_AVAILABLE, target, "is AVAILABLE")
+
+    def on_image_failed(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
+        """A rule, under this construct, matching the event the provider puts on the default bus when this
+        resource's image will not become AVAILABLE (DetailType ``WorkSpaces Image Failed``): it went to ERROR,
+        is gone, or the wait timed out (``Failure`` in the detail: ``ERROR``, ``GONE`` or ``TIMEOUT``, with the
+        service's ``ErrorCode`` and ``ErrorMessage`` for ERROR, and the ``Reason`` the deployment fails with).
+
+        Like :meth:`on_image_available`, it matches the resource, not the image id, so it survives replacement.
+
+        :param construct_id: the rule's construct id.
+        :param target: where the event goes. Default: none; add targets to the rule later with ``add_target``.
+        """
+        return self._on(construct_id, contract.DetailTypes.IMAGE_FAILED, target, "failed")
+
+    def _on(self, construct_id: str, detail_type: str, target: Optional[events.IRuleTarget], what: str) -> events.Rule:
+        resource = self.resource.node.default_child
+        assert isinstance(resource, CfnElement)
+        return event_rule(
+            self,
+            construct_id,
+            detail_type=detail_type,
+            detail={
+                contract.Detail.STACK_ID: [Stack.of(self).stack_id],
+                contract.Detail.LOGICAL_ID: [resource.logical_id],
+            },
+            target=target,
+            description=f"cdk-workspaces-image: the image of {self.node.path} {what}",
+        )
 
     @classmethod
     def from_image_id(cls, scope: Construct, construct_id: str, image_id: str) -> IWorkspaceImage:
@@ -196,15 +272,33 @@ class UpdatedWorkspaceImage(Construct):
         self,
         source_image_id: object,
         image_name: object,
+        name: object,
         description: object,
         tags: object,
         timeout: object,
         no_update_behavior: object,
         removal_policy: object,
+        keep_previous: object,
+        generation: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
-        types included), what a custom resource cannot be, and the names of the app's other images."""
+        types included), what a custom resource cannot be, and the names of the app's other images.
+
+        `name` is `image_name` with its generation filled in: the name the handler, and the app's other images,
+        see. The generation is synth's alone (the handler sees only the name), so its rule reads the template as
+        written, tokens included."""
         problems: list[str] = []
+        if is_token(generation):
+            problems.append(
+                f"generation {generation!r} is a token; it must be a whole number known at synth, since it is part of "
+                "the image name and of the template"
+            )
+        else:
+            problems += contract.generation_problems(image_name, generation)
+        # A name still holding the placeholder is the generation rule's to name; the name rules would only repeat
+        # it in other words (braces are not allowed in a name).
+        unfilled = isinstance(name, str) and contract.GENERATION_PLACEHOLDER in name
+        keep, keep_problems = judged_number("keep_previous", P.KEEP_PREVIOUS, keep_previous)
         behavior: object = contract.UNKNOWN
         if isinstance(no_update_behavior, NoUpdateBehavior):
             behavior = no_update_behavior.value
@@ -220,20 +314,32 @@ class UpdatedWorkspaceImage(Construct):
         problems = (
             contract.image_problems(
                 source_image_id=judged(source_image_id),
-                image_name=judged(image_name),
+                image_name=contract.UNKNOWN if unfilled else judged(name),
                 description=judged(description),
                 tags={} if tags is None else judged_tags(tags),
                 timeout_seconds=seconds,
                 no_update_behavior=behavior,
+                keep_previous=keep,
             )
+            + keep_problems
             + problems
         )
         others = [(image, image._image_name) for image in enrolled(self, UpdatedWorkspaceImage)]
         # Whether WorkSpaces lets two images share a name is undocumented, but CreateUpdatedWorkspaceImage lists
         # ResourceAlreadyExistsException (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html),
         # and the handler finds the image a retry made by its name.
-        duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, others)
+        duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, name, others)
         refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+
+
+def _generation_name(image_name: object, generation: object) -> object:
+    """The name of the image of this generation; `image_name` as given where the generation rule refuses the pair
+    (which :meth:`UpdatedWorkspaceImage._validate` then reports)."""
+    if not isinstance(image_name, str) or not (generation is None or isinstance(generation, int)):
+        return image_name
+    if contract.generation_problems(image_name, generation):
+        return image_name
+    return contract.generation_name(image_name, generation)
 
 
 class _ImportedWorkspaceImage(Construct):

@@ -184,7 +184,7 @@ class Detail:
     UPDATE_DESCRIPTION: Final = "UpdateDescription"
     PIPELINE: Final = "Pipeline"
     PIPELINE_EXECUTION_ID: Final = "PipelineExecutionId"
-    # With IMAGE_UPDATE_AVAILABLE: which WorkspaceImageUpdateMonitor found it (its rule matches this).
+    # With IMAGE_UPDATE_AVAILABLE: the monitor's ENV_MONITOR_ID, which its on_update_available rule matches.
     MONITOR_ID: Final = "MonitorId"
     KEEP_PREVIOUS: Final = "KeepPrevious"
 

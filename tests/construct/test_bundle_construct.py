@@ -226,6 +226,7 @@ def test_apply_to_bundle_alone_creates_and_deletes_nothing() -> None:
         "DeleteTags",
         "Describe",
         "Logs",
+        "PutEvents",
         "RepointBundles",
         "WatchRule",
         "WatchTable",

@@ -258,6 +258,29 @@ def test_actions_without_resource_level_permissions_are_the_only_ones_on_star() 
     ]
 
 
+def test_the_provider_may_put_events_of_this_librarys_source_on_the_default_bus_only() -> None:
+    stack, _ = image_stack()
+    template = Template.from_stack(stack)
+    statement = statement_with(template, "events:PutEvents")
+    assert statement["Sid"] == "PutEvents"
+    assert actions(statement) == ["events:PutEvents"]
+    assert render(statement["Resource"]) == f"arn:<AWS::Partition>:events:{REGION}:{ACCOUNT}:event-bus/default"
+    # ForAllValues alone would hold for a request that names no source; Null asks for one.
+    assert statement["Condition"] == {
+        "ForAllValues:StringEquals": {"events:source": ["cdk-workspaces-image"]},
+        "Null": {"events:source": "false"},
+    }
+
+
+def test_an_environment_agnostic_provider_puts_events_on_the_default_bus_of_its_own_account_and_region() -> None:
+    stack = cdk.Stack(cdk.App(context=NO_BUNDLING), "Agnostic")
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    statement = statement_sid(Template.from_stack(stack), "PutEvents")
+    assert (
+        render(statement["Resource"]) == "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:event-bus/default"
+    )
+
+
 def test_create_tags_allows_only_the_keys_the_stack_uses_and_the_owner_key_only_with_this_stacks_value() -> None:
     stack = new_stack()
     UpdatedWorkspaceImage(stack, "A", **PROPS, tags={"team": "euc"})

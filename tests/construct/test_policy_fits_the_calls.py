@@ -1,9 +1,12 @@
-"""The provider's policy grants every AWS call the handler makes, and nothing it never makes.
+"""The provider's policy grants every AWS call the handler makes, and nothing it never makes; likewise the update
+monitor's policy and the calls of its module.
 
 Adding a WorkSpaces, EventBridge or DynamoDB call without its IAM statement would otherwise show first in a
 user's account, as AccessDenied hours into a deploy. The calls are read from the handler's source (every
-operation named on ``self.client``, ``self.events`` or ``self.dynamodb``, and every paginator) and named as IAM
-names them, through botocore's service models.
+operation named on ``self.client``, ``self.events``, ``self.dynamodb`` or ``self.codepipeline``, and every paginator)
+and named as IAM names them, through botocore's service models. The monitor's module (contract.MONITOR_HANDLER) runs
+in its own function with its own role, so its calls are checked against that role, and the rest against the
+provider's.
 """
 
 from __future__ import annotations
@@ -14,13 +17,27 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import botocore.session
+import pytest
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk.assertions import Template
 from botocore import xform_name
-from support.construct import NO_BUNDLING, actions, every_resource_type, statements
+from support.construct import NO_BUNDLING, actions, every_resource_type, new_stack, statements
+
+from cdk_workspaces_image import WorkspaceImageUpdateMonitor, _bundling
 
 HANDLER = Path(__file__).resolve().parents[2] / "lambda" / "cdk_workspaces_image_handler"
 # Which attribute of the handler's objects holds which service's client.
-CLIENTS = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb"}
+CLIENTS = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb", "codepipeline": "codepipeline"}
+MONITOR = HANDLER / f"{_bundling.MONITOR_MODULE}.py"
+# What the monitor does, as issue 11 describes it: describe the images, put its events, start the pipeline.
+MONITOR_CALLS = {
+    "workspaces:DescribeWorkspaceImages",
+    "events:PutEvents",
+    "codepipeline:StartPipelineExecution",
+}
+# Granted ahead of the calls: issue 11's contract says every provider puts events (contract.EVENT_SOURCE), and the
+# construct side lands before the runtime that makes the call. Once the handler calls it, this changes nothing.
+PROMISED = {"events:PutEvents"}
 
 
 def iam_name(service: str, snake: str) -> str:
@@ -29,11 +46,12 @@ def iam_name(service: str, snake: str) -> str:
     return f"{service}:{operations[snake]}"
 
 
-def handler_calls() -> set[str]:
-    """`service:Operation` for every operation of a client attribute the handler package names: called, or
-    passed on to be called (``self._call("PutItem", self.dynamodb.put_item, ...)``), or paginated."""
+def handler_calls(paths: list[Path] | None = None) -> set[str]:
+    """`service:Operation` for every operation of a client attribute the modules name (by default the provider's:
+    every module but the monitor's): called, or passed on to be called (``self._call("PutItem",
+    self.dynamodb.put_item, ...)``), or paginated."""
     found: set[str] = set()
-    for path in HANDLER.glob("*.py"):
+    for path in paths if paths is not None else [p for p in HANDLER.glob("*.py") if p != MONITOR]:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Attribute):
                 continue
@@ -58,9 +76,10 @@ def handler_calls() -> set[str]:
     return found
 
 
-def granted() -> set[str]:
-    """Every workspaces, events and dynamodb action of the provider's policy, in a stack with every resource type."""
-    stack = every_resource_type(cdk.App(context=NO_BUNDLING))
+def granted(stack: cdk.Stack | None = None) -> set[str]:
+    """Every action on a service the handler calls, of the policies of `stack`: by default the provider's, in a
+    stack with every resource type."""
+    stack = stack or every_resource_type(cdk.App(context=NO_BUNDLING))
     return {
         action
         for statement in statements(Template.from_stack(stack))
@@ -88,5 +107,24 @@ def test_every_call_of_the_handler_is_granted() -> None:
 
 def test_nothing_is_granted_that_the_handler_never_calls() -> None:
     calls = handler_calls()
-    unused = sorted(action for action in granted() if not any(fnmatch.fnmatchcase(c, action) for c in calls))
+    unused = sorted(action for action in granted() - PROMISED if not any(fnmatch.fnmatchcase(c, action) for c in calls))
     assert unused == [], "remove these actions from the provider's policy (_provider.py)"
+
+
+def monitor_granted() -> set[str]:
+    """The actions of the monitor's policy with a pipeline, in a stack without a provider."""
+    stack = new_stack()
+    pipeline = codepipeline.Pipeline.from_pipeline_arn(stack, "Pipeline", "arn:aws:codepipeline:eu-west-1:1:golden")
+    WorkspaceImageUpdateMonitor(stack, "Monitor", images=["wsi-0123456789"], pipeline=pipeline)
+    return granted(stack)
+
+
+def test_the_monitor_is_granted_what_it_does_and_nothing_else() -> None:
+    assert monitor_granted() == MONITOR_CALLS
+
+
+def test_every_call_of_the_monitors_module_is_granted_to_the_monitor() -> None:
+    if not MONITOR.exists():
+        pytest.skip(f"{MONITOR.name} is not written yet (issue 11's runtime)")
+    missing = sorted(handler_calls([MONITOR]) - monitor_granted())
+    assert missing == [], "add these actions to the monitor's policy (monitor.py)"

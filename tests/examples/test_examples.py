@@ -305,4 +305,4 @@ def test_cdk_synth_runs_each_example_from_its_folder(cli_synth: CliResults, name
     assert json.loads((outdir / "validation-report.json").read_text())["pluginReports"] == []
     # The handler asset was really bundled, locally: one folder, however many stacks share it.
     (asset,) = {p for p in outdir.rglob("asset.*") if p.is_dir()}
-    assert {p.name for p in asset.iterdir()} == {"index.py", "cdk_workspaces_image_handler", "crhelper"}
+    assert {p.name for p in asset.iterdir()} == {"index.py", "monitor.py", "cdk_workspaces_image_handler", "crhelper"}

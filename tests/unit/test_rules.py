@@ -165,6 +165,64 @@ def test_the_properties_cloudformation_adds_and_the_types_own_are_known() -> Non
         assert contract.unknown_properties_problem(resource_type, [*takes, *contract.CLOUDFORMATION_PROPERTIES]) is None
 
 
+# ---------------------------------------------------------------- keep_previous and generation (issue 11)
+
+
+@pytest.mark.parametrize("value", [None, 0, 1, 12, 2.0, "0", "3", " 3 "])
+def test_keep_previous_is_a_whole_number_of_images_or_absent(value: object) -> None:
+    # Synth passes a number; CloudFormation hands the handler every property value as a string.
+    assert contract.keep_previous_problem(value) is None
+    assert contract.image_problems(keep_previous=value) == []
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "-1", "one", "", [1], float("nan")])
+def test_keep_previous_names_property_value_and_rule(value: object) -> None:
+    words = f"keep_previous (KeepPrevious) {value!r} must be a whole number of images, 0 or more"
+    assert contract.keep_previous_problem(value) == words
+    assert contract.image_problems(keep_previous=value) == [words]
+
+
+def test_keep_previous_unknown_yet_is_not_judged() -> None:
+    assert contract.image_problems(keep_previous=contract.UNKNOWN) == []
+
+
+@pytest.mark.parametrize(
+    ("image_name", "generation"),
+    [("golden", None), ("golden-{generation}", 1), ("g{generation}-{generation}", 40), (None, None), (7, 2)],
+)
+def test_generation_and_image_name_that_fit(image_name: object, generation: object) -> None:
+    # A name that is no string is the name rule's to refuse, not the generation rule's.
+    assert contract.generation_problems(image_name, generation) == []
+
+
+@pytest.mark.parametrize(
+    ("image_name", "generation", "words"),
+    [
+        (
+            "golden-{generation}",
+            None,
+            "image_name (Name) 'golden-{generation}' holds {generation} but generation is not set; set generation, "
+            "or take {generation} out of image_name",
+        ),
+        ("golden", 2, "image_name (Name) 'golden' must hold {generation} when generation is set, so that each"),
+        ("golden-{generation}", 0, "generation 0 must be a whole number, 1 or more"),
+        ("golden-{generation}", True, "generation True must be a whole number, 1 or more"),
+        ("golden-{generation}", "2", "generation '2' must be a whole number, 1 or more"),
+        ("golden-{generation}", 2.0, "generation 2.0 must be a whole number, 1 or more"),
+    ],
+)
+def test_generation_rules_name_what_to_fix(image_name: object, generation: object, words: str) -> None:
+    problems = contract.generation_problems(image_name, generation)
+    assert len(problems) == 1
+    assert problems[0].startswith(words)
+
+
+def test_each_generation_fills_in_its_own_name() -> None:
+    assert contract.generation_name("golden-{generation}", 3) == "golden-3"
+    assert contract.generation_name("g{generation}/{generation}", 12) == "g12/12"
+    assert contract.generation_name("golden", None) == "golden"
+
+
 def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None:
     for timeout in (900, 10800, 42600, 43200):
         assert contract.wait_condition_timeout(timeout) <= 43200

@@ -1,0 +1,169 @@
+"""``WorkspaceImageUpdateMonitor``: notices when AWS publishes updates for images, to start the monthly loop.
+
+WorkSpaces sends no event when an image has updates; DescribeWorkspaceImages says so in ``Updates.UpdateAvailable``
+(https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceImages.html). A function of the handler
+asset looks on a schedule and, for each image with updates, puts a ``WorkSpaces Image Update Available`` event on the
+default bus and, when given a pipeline, starts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional, Union
+
+from aws_cdk import Duration, Fn
+from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from cdk_workspaces_image_handler import contract
+
+from . import _function
+from ._events import event_rule
+from ._props import judged, refuse
+from .interfaces import IWorkspaceImage, image_id_of
+
+DEFAULT_SCHEDULE_DAYS = 1
+
+
+class WorkspaceImageUpdateMonitor(Construct):
+    """Looks on a schedule whether AWS has published updates for images, and says so on the default event bus.
+
+    For each image whose ``Updates.UpdateAvailable`` is true it puts an event (source ``cdk-workspaces-image``,
+    DetailType ``WorkSpaces Image Update Available``; detail ``MonitorId``, ``ImageId``, ``UpdateDescription`` and
+    ``Pipeline``), and starts ``pipeline`` when one is given. :meth:`on_update_available` makes a rule for those
+    events. What it finds is logged in its own log group, kept a year.
+
+    It has its own function (from the provider's asset), log group and role. The role may write only to its log
+    group, call DescribeWorkspaceImages (which takes no resource: "*"), put events of this library's source on the
+    default bus, and, with a pipeline, start that pipeline only.
+
+    :param scope: the parent construct.
+    :param construct_id: the construct id.
+    :param images: the images to look at, at least one and each once: ``UpdatedWorkspaceImage`` constructs,
+        images imported with ``UpdatedWorkspaceImage.from_image_id``, or ids (``wsi-`` and 9 to 63 of
+        ``[0-9a-z]``; a token is read at deploy time). An ``UpdatedWorkspaceImage`` is followed through its
+        replacements: the function is given each month's image id. Make the monitor in the image's stack: an image
+        id used by another stack is an export, which CloudFormation would not let the next replacement change.
+    :param schedule: when to look. Default: once a day (``Schedule.rate(Duration.days(1))``). AWS publishes
+        WorkSpaces updates about monthly; each look is one DescribeWorkspaceImages call per 25 images.
+    :param pipeline: a CodePipeline pipeline to start (StartPipelineExecution) when an image has updates, e.g. the
+        one that deploys the next ``generation``. Default: none; only the event is put.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        images: Sequence[Union[IWorkspaceImage, str]],
+        schedule: Optional[events.Schedule] = None,
+        pipeline: Optional[codepipeline.IPipeline] = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        image_ids = self._validate(images, schedule, pipeline)
+        # Its events carry it and on_update_available matches it: stable across deployments, and one per monitor
+        # of an app. Another app's monitor at the same path in the same account and Region would share it.
+        self.monitor_id: str = self.node.path
+
+        self.log_group, self.role = _function.logged_role(
+            self, description="cdk-workspaces-image: looks for WorkSpaces image updates and announces them"
+        )
+        # Service Authorization Reference: DescribeWorkspaceImages supports no resource-level permissions
+        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html).
+        self.role.add_to_policy(
+            iam.PolicyStatement(sid="Describe", actions=["workspaces:DescribeWorkspaceImages"], resources=["*"])
+        )
+        self.role.add_to_policy(_function.put_events(self))
+        environment = {
+            # Fn.join of plain strings is the joined string; of tokens, an Fn::Join resolved at deploy time.
+            contract.ENV_MONITORED_IMAGES: Fn.join(",", image_ids),
+            contract.ENV_MONITOR_ID: self.monitor_id,
+        }
+        if pipeline is not None:
+            # StartPipelineExecution takes the pipeline's ARN
+            # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html).
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="StartPipeline",
+                    actions=["codepipeline:StartPipelineExecution"],
+                    resources=[pipeline.pipeline_arn],
+                )
+            )
+            environment[contract.ENV_PIPELINE_NAME] = pipeline.pipeline_name
+        _function.acknowledge_wildcards(
+            self.role,
+            {
+                "*": (
+                    "workspaces:DescribeWorkspaceImages supports no resource-level permissions (Service Authorization "
+                    "Reference)"
+                )
+            },
+        )
+
+        self.function = _function.function(
+            self,
+            "Function",
+            description="cdk-workspaces-image: looks for updates of WorkSpaces images",
+            handler=contract.MONITOR_HANDLER,
+            role=self.role,
+            log_group=self.log_group,
+            environment=environment,
+        )
+        # LambdaFunction also allows this rule, and only it, to invoke the function.
+        self.schedule_rule = events.Rule(
+            self,
+            "Schedule",
+            description="cdk-workspaces-image: when to look for WorkSpaces image updates",
+            schedule=schedule or events.Schedule.rate(Duration.days(DEFAULT_SCHEDULE_DAYS)),
+            targets=[events_targets.LambdaFunction(self.function)],
+        )
+
+    def on_update_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
+        """A rule, under this construct, matching this monitor's events (DetailType ``WorkSpaces Image Update
+        Available``): one per image found with updates, each look.
+
+        :param construct_id: the rule's construct id.
+        :param target: where the event goes (an ``aws_events_targets`` target). Default: none; add targets to the
+            rule later with ``add_target``.
+        """
+        return event_rule(
+            self,
+            construct_id,
+            detail_type=contract.DetailTypes.IMAGE_UPDATE_AVAILABLE,
+            detail={contract.Detail.MONITOR_ID: [self.monitor_id]},
+            target=target,
+            description=f"cdk-workspaces-image: {self.node.path} found WorkSpaces image updates",
+        )
+
+    def _validate(self, images: object, schedule: object, pipeline: object) -> list[str]:
+        """The image ids, once every prop keeps its rules: at least one image, each id by the handler's rule
+        (labelled by its place in the list), none twice; a Schedule; a pipeline."""
+        if isinstance(images, (str, bytes)) or not isinstance(images, Sequence):
+            refuse(self, [contract.type_problem("images", images, "a list of images or image ids")])
+        assert isinstance(images, Sequence)
+        problems: list[str] = []
+        if not images:
+            problems.append("images [] is empty; give at least one image to look at")
+        ids: list[str] = []
+        for index, image in enumerate(images):
+            image_id = image_id_of(image)
+            label = f"images[{index}]"
+            problem = (
+                None if judged(image_id) is contract.UNKNOWN else contract.image_id_problem(image_id, label, "ImageId")
+            )
+            if problem:
+                problems.append(problem)
+            elif image_id in ids:
+                first = ids.index(image_id)
+                shown = image.node.path if isinstance(image, IWorkspaceImage) else repr(image_id)
+                problems.append(f"{label} (ImageId) {shown} is also images[{first}]; give each image once")
+            ids.append(image_id)
+        if schedule is not None and not isinstance(schedule, events.Schedule):
+            problems.append(contract.type_problem("schedule", schedule, "an aws_events.Schedule"))
+        if pipeline is not None and not all(hasattr(pipeline, key) for key in ("pipeline_arn", "pipeline_name")):
+            problems.append(contract.type_problem("pipeline", pipeline, "an aws_codepipeline.IPipeline"))
+        refuse(self, problems)
+        return ids
