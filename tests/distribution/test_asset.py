@@ -26,7 +26,7 @@ def test_asset_bundles_the_handler_and_crhelper_without_docker(tmp_path: Path) -
     asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
     asset = Path(assembly.directory) / f"asset.{asset_hash}"
 
-    assert {path.name for path in asset.iterdir()} == {"index.py", _bundling.PACKAGE, "crhelper"}
+    assert {path.name for path in asset.iterdir()} == {"index.py", "monitor.py", _bundling.PACKAGE, "crhelper"}
     # The function's handler setting names index.handler: the entry only re-exports the package's handler.
     assert (asset / "index.py").read_text() == _bundling.ENTRY
     shipped = {path.name for path in (asset / _bundling.PACKAGE).iterdir()}

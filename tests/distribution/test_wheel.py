@@ -74,7 +74,8 @@ def test_wheel_installs_and_synthesizes_outside_the_repository(
     assert types.count("AWS::Lambda::Function") == 1
     (function,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
     asset = app_dir / "cdk.out" / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
-    assert {path.name for path in asset.iterdir()} == {"index.py", "cdk_workspaces_image_handler", "crhelper"}
+    entries = {"index.py", "monitor.py"}
+    assert {path.name for path in asset.iterdir()} == {*entries, "cdk_workspaces_image_handler", "crhelper"}
     for shipped in (ROOT / "lambda" / "cdk_workspaces_image_handler").glob("*.py"):
         assert (asset / "cdk_workspaces_image_handler" / shipped.name).read_bytes() == shipped.read_bytes()
     # crhelper comes from the wheel's vendored copy, whatever the environment has installed.
