@@ -27,13 +27,14 @@ dot notation with array indices (`$.detail.ImageId`, `$.resources[0]`); a wildca
 (`input_problem`).
 
 Undocumented, and the choices made here: an empty pattern, or an empty array in one, is refused; a number matches a
-number of the same JSON type and value (1 and 1.0 differ: older user guides say numbers match "at the string
-representation level"); exists on a field whose value is an object matches neither true nor false (leaf nodes only);
-an intermediate object the event lacks is absent for everything under it, so `exists: false` below it matches. In a
-template, a variable inside quotes gets a string's characters (escaped for JSON) or another value's JSON text, and
-one outside quotes a string's characters as they are or another value's JSON text (what the guide's examples show); a
-path the event lacks gives an empty string inside quotes and null outside. A filled template that is JSON is sent as
-that value, anything else as the text.
+number of the same JSON type and value (1 and 1.0 differ; the CDK's EventPattern reference,
+https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_events/EventPattern.html, says "Number matching is at the
+string representation level"); exists on a field whose value is an object matches neither true nor false (leaf
+nodes only); an intermediate object the event lacks is absent for everything under it, so `exists: false` below it
+matches. In a template, a variable inside quotes gets a string's characters (escaped for JSON) or another value's
+JSON text, and one outside quotes a string's characters as they are or another value's JSON text (what the guide's
+examples show); a path the event lacks gives an empty string inside quotes and null outside. A filled template that
+is JSON is sent as that value, anything else as the text.
 """
 
 from __future__ import annotations

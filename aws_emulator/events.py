@@ -462,10 +462,12 @@ class EventBridgeBackend(Backend):
         API_PutEventsRequestEntry: Detail, DetailType and Source "are required for EventBridge to successfully send
         an event to an event bus. If you include event entries in a request that do not include each of those
         properties, EventBridge fails that entry. If you submit a request in which none of the entries have each of
-        these properties, EventBridge fails the entire request." Detail is "A valid JSON object". The codes of
-        API_PutEventsResultEntry: MalformedDetail ("The JSON provided is not valid") for Detail; InvalidArgument ("A
-        specified parameter is not valid") for a missing member and, undocumented, an event bus that does not
-        exist. The code of a failed request is undocumented: ValidationException, as for the other constraints.
+        these properties, EventBridge fails the entire request." Detail is "A valid JSON object". Which of the codes
+        API_PutEventsResultEntry lists an entry gets is undocumented; here MalformedDetail ("The JSON provided is
+        not valid") for a Detail that is not a JSON object, and InvalidArgument ("A specified parameter is not
+        valid") for a missing member and for an event bus that does not exist. The code of a request failed whole
+        (no complete entry, or entries over 256 KB in all) is undocumented too: ValidationException, as for the
+        other constraints.
         """
         entries: list[Params] = params["Entries"]
         if not any(all(e.get(k) for k in ("Source", "DetailType", "Detail")) for e in entries):

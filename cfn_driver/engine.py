@@ -19,6 +19,9 @@ Sources (AWS CloudFormation User Guide unless named otherwise):
 - "AWS::DynamoDB::Table" and "AWS::Events::Rule" (resource reference): their
   properties, Ref (the name) and Fn::GetAtt Arn, which properties replace the
   resource, and that a custom name forbids a replacement ("Name type").
+- "AWS::SNS::Topic" (resource reference): Ref is the topic's ARN, Fn::GetAtt
+  TopicArn and TopicName; a topic without TopicName gets a generated one;
+  TopicName and FifoTopic replace it.
 Undocumented, and modelled as stated where it is used: custom resource
 property values arrive as strings; a custom resource that never answered gets
 a rollback Delete with a made-up physical id.
@@ -30,6 +33,7 @@ import heapq
 import itertools
 import json
 import random
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -67,8 +71,42 @@ TABLE_PROPERTIES = {
 TABLE_IGNORED = {"SSESpecification", "PointInTimeRecoverySpecification", "Tags", "TableClass"}
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html
 RULE_PROPERTIES = {"Name", "ScheduleExpression", "EventPattern", "State", "Description", "RoleArn", "Targets", "Tags"}
-TARGET_PROPERTIES = {"Id", "Arn", "Input", "InputPath", "RoleArn"}
+# A target's input (Input, InputPath, InputTransformer) is what EventBridge sends it; DeadLetterConfig and RetryPolicy
+# are stored by EventBridge and have no effect here (a delivery is never lost).
+TARGET_PROPERTIES = {
+    "Id",
+    "Arn",
+    "Input",
+    "InputPath",
+    "InputTransformer",
+    "RoleArn",
+    "DeadLetterConfig",
+    "RetryPolicy",
+}
 SSM_PARAMETER = "AWS::SSM::Parameter"
+TOPIC = "AWS::SNS::Topic"
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html: the properties a
+# topic may have. Nothing calls SNS here (no SNS backend: a rule's deliveries to a topic are recorded by EventBridge),
+# so they are recorded; anything else fails the resource rather than be silently dropped.
+TOPIC_PROPERTIES = {
+    "TopicName",
+    "DisplayName",
+    "KmsMasterKeyId",
+    "Tags",
+    "FifoTopic",
+    "ContentBasedDeduplication",
+    "Subscription",
+    "SignatureVersion",
+    "TracingConfig",
+    "ArchivePolicy",
+    "DataProtectionPolicy",
+    "DeliveryStatusLogging",
+    "FifoThroughputScope",
+}
+# SNS CreateTopic (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html): "Topic names must be made up of
+# only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256
+# characters long"; a FIFO topic's name ends with .fifo.
+TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # What `cdk bootstrap` writes to /cdk-bootstrap/<qualifier>/version; CDK's templates check it is at least 6.
 BOOTSTRAP_VERSION = "30"
 
@@ -79,6 +117,9 @@ PLAIN_TYPES = {
     "AWS::Logs::LogGroup",
     "AWS::Lambda::Permission",
     "AWS::CDK::Metadata",
+    # A topic's resource-based policy: recorded, with no effect (the emulator enforces identity-based policies only,
+    # and nothing publishes to a topic here).
+    "AWS::SNS::TopicPolicy",
 }
 
 
@@ -95,7 +136,7 @@ class Cloud(Protocol):
 
     def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
 
-    def due_targets(self, now: float) -> list[tuple[str, dict[str, Any]]]: ...
+    def due_targets(self, now: float) -> list[tuple[str, Any]]: ...
 
     def next_due(self, now: float) -> float | None: ...
 
@@ -353,6 +394,7 @@ class CloudFormation:
         in_flight: dict[str, Pending] = {}
         failure: str | None = None
         while True:
+            self._deliver_due()
             progressed = False
             if failure is None:
                 for lid in wanted:
@@ -394,6 +436,12 @@ class CloudFormation:
         while self._timers and self._timers[0][0] <= self.clock.now():
             _, _, action = heapq.heappop(self._timers)
             action()
+        self._deliver_due()
+
+    def _deliver_due(self) -> None:
+        """Invoke the hosted functions EventBridge has deliveries for by now: schedules that fell due, and events a
+        function put, whose Lambda targets thus run as soon as the driver has control again (EventBridge's own
+        delay is undocumented; here none)."""
         for arn, event in self.cloud.due_targets(self.clock.now()):
             self._invoke_async(arn, event)
 
@@ -458,6 +506,8 @@ class CloudFormation:
             return self._ssm_parameter(stack, lid, props, old, policies)
         if rtype == ROLE:
             return self._role(stack, lid, props, old, policies)
+        if rtype == TOPIC:
+            return self._topic(stack, lid, props, old, policies)
         if rtype in PLAIN_TYPES:
             physical = old.physical_id if old else self._name(stack, lid)
             arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
@@ -512,6 +562,34 @@ class CloudFormation:
         arn = f"arn:aws:iam::{self.account}:role{path}{name}"
         self._record(stack, Resource(lid, ROLE, name, props, {"Arn": arn}, **policies))
         return Result(True, physical_id=name)
+
+    def _topic(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result:
+        """AWS::SNS::Topic, recorded (nothing here calls SNS): Ref is its ARN, arn:aws:sns:<region>:<account>:<name>,
+        Fn::GetAtt TopicArn and TopicName. Without TopicName, CloudFormation generates the name; a FIFO topic's ends
+        with .fifo, as SNS requires. A new TopicName or FifoTopic replaces the topic, anything else updates it in
+        place (the template reference). KmsMasterKeyId (a key, or an alias such as alias/aws/sns) is recorded and
+        not checked: no KMS here."""
+        unknown = sorted(set(props) - TOPIC_PROPERTIES)
+        if unknown:
+            return Result(False, f"the lifecycle driver does not model {TOPIC} properties {', '.join(unknown)}")
+        fifo = str(props.get("FifoTopic", False)).lower() == "true"
+        in_place = old is not None and all(old.properties.get(k) == props.get(k) for k in ("TopicName", "FifoTopic"))
+        name = str(props.get("TopicName") or "")
+        if not name:
+            if old is not None and in_place:
+                name = str(old.attributes["TopicName"])
+            else:
+                name = self._short_name(stack, lid, 251 if fifo else 256) + (".fifo" if fifo else "")
+        base = name.removesuffix(".fifo") if fifo else name
+        if not TOPIC_NAME.fullmatch(base) or len(name) > 256 or name.endswith(".fifo") != fifo:
+            return Result(False, f"Invalid parameter: Topic Name {name!r} (Error Code: InvalidParameter)")
+        arn = f"arn:aws:sns:{self.region}:{self.account}:{name}"
+        if old is not None and not in_place and old.physical_id == arn:
+            return Result(False, _custom_name_replacement(name))
+        self._record(stack, Resource(lid, TOPIC, arn, props, {"TopicArn": arn, "TopicName": name}, **policies))
+        return Result(True, physical_id=arn)
 
     def role_policies(self, role_arn: str) -> list[Mapping[str, Any]]:
         """The identity-based policies a role has now: its inline Policies and every AWS::IAM::Policy whose Roles
@@ -682,11 +760,14 @@ class CloudFormation:
         self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
     ) -> Result:
         """AWS::Events::Rule on the default bus: PutRule, then its targets (PutTargets, and RemoveTargets for
-        those an update drops).
+        those an update drops). A schedule rule fires on the virtual clock; a rule with an EventPattern (an object
+        in the template, JSON text to the API) gets the events put on the bus that match it. Its targets may be
+        functions (the driver invokes those it hosts) or anything else, an SNS topic say, whose deliveries the
+        emulator records (`LocalCloud.events.deliveries`).
 
         Template reference: Name requires replacement (a new rule, the old one deleted after the update);
-        everything else updates in place; State defaults to ENABLED (API_PutRule). Ref is the rule name,
-        Fn::GetAtt Arn its ARN.
+        without Name, CloudFormation generates one; everything else updates in place; State defaults to ENABLED
+        (API_PutRule). Ref is the rule name, Fn::GetAtt Arn its ARN.
         """
         unknown = sorted(set(props) - RULE_PROPERTIES)
         if unknown:
@@ -931,14 +1012,17 @@ class CloudFormation:
 
     # ------------------------------------------------------------ Lambda
 
-    def _invoke_async(self, arn: str, event: dict[str, Any], attempt: int = 0) -> None:
+    def _invoke_async(self, arn: str, event: Any, attempt: int = 0) -> None:
+        """Invoke a function as CloudFormation and EventBridge do, asynchronously: a failure is retried twice.
+        `event` is any JSON value (an EventBridge target's InputPath or InputTransformer may make it a string)."""
         host = self.hosts.get(arn)
         if host is None:
             return  # the function is gone; EventBridge's invocation fails and nobody is told
         outcome = host.invoke(event, self.clock.now(), str(uuid.uuid4()))
         if outcome.ok:
             return
-        what = event.get("RequestType") or "watch tick"
+        fields = event if isinstance(event, dict) else {}
+        what = fields.get("RequestType") or fields.get("detail-type") or "event"
         self._emit(host.name, "LAMBDA_ERROR", f"{what}, attempt {attempt + 1}: {outcome.error}")
         if attempt < len(LAMBDA_RETRY_DELAYS):
             when = self.clock.now() + LAMBDA_RETRY_DELAYS[attempt]

@@ -41,6 +41,10 @@ def handler(event, context):
         raise RuntimeError("boom")
     if mode == "silent":
         return
+    if mode == "put":  # tell the account's default bus, as the provider does when an image is ready
+        import boto3
+        entry = {"Source": "cdk-workspaces-image", "DetailType": "WorkSpaces Image Available", "Detail": "{}"}
+        boto3.client("events").put_events(Entries=[entry])
     if "Handle" in props:
         put(props["Handle"], {"Status": "SUCCESS", "Reason": "early", "UniqueId": "early", "Data": "x"})
     kept = event.get("PhysicalResourceId", "id-1")
@@ -56,20 +60,10 @@ def assembly(tmp: Path, resources: dict[str, Any], outputs: dict[str, Any] | Non
     out = tmp / name
     (out / "asset.fn").mkdir(parents=True)
     (out / "asset.fn" / "index.py").write_text(HANDLER)
+    (out / "asset.fn" / "monitor.py").write_text(MONITOR)
     template = {
         "Resources": {
-            "Fn": {
-                "Type": "AWS::Lambda::Function",
-                "DependsOn": "FnPolicy",
-                "Properties": {
-                    "Handler": "index.handler",
-                    "Timeout": 30,
-                    "Code": {"S3Bucket": "b", "S3Key": "fn.zip"},
-                    "Role": {"Fn::GetAtt": ["FnRole", "Arn"]},
-                    "Environment": {"Variables": {"LOG_FILE": str(tmp / "events.log")}},
-                },
-                "Metadata": {"aws:asset:path": "asset.fn"},
-            },
+            "Fn": function("index.handler", "Fn", LOG_FILE=str(tmp / "events.log")),
             "FnRole": ROLE,
             "FnPolicy": policy(TICKS),
             **resources,
@@ -99,13 +93,29 @@ ROLE = {
 TICKS = {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/*"}
 
 
-def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+def function(handler: str, name: str, **variables: str) -> dict[str, Any]:
+    """A function of the asset with the role `<name>Role`, made after its policy `<name>Policy`."""
+    return {
+        "Type": "AWS::Lambda::Function",
+        "DependsOn": f"{name}Policy",
+        "Properties": {
+            "Handler": handler,
+            "Timeout": 30,
+            "Code": {"S3Bucket": "b", "S3Key": "fn.zip"},
+            "Role": {"Fn::GetAtt": [f"{name}Role", "Arn"]},
+            "Environment": {"Variables": variables},
+        },
+        "Metadata": {"aws:asset:path": "asset.fn"},
+    }
+
+
+def policy(*statements: dict[str, Any], name: str = "Fn") -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Policy",
         "Properties": {
-            "PolicyName": "FnPolicy",
+            "PolicyName": f"{name}Policy",
             "PolicyDocument": {"Version": "2012-10-17", "Statement": list(statements)},
-            "Roles": [{"Ref": "FnRole"}],
+            "Roles": [{"Ref": f"{name}Role"}],
         },
     }
 
@@ -495,3 +505,207 @@ def test_each_function_has_its_own_credentials(cfn: CloudFormation, tmp_path: Pa
     keys = {host.name: host.env["AWS_ACCESS_KEY_ID"] for host in cfn.hosts.values()}
     assert len(set(keys.values())) == 2
     assert all(key.startswith("ASIA") for key in keys.values())
+
+
+# -- SNS topics, rules with event patterns, and a second function ------------------------------------------------
+
+# A second entry point in the same asset, as the update monitor is: on its daily Scheduled Event it puts an event
+# with the source its environment names and starts the pipeline; any other event it only logs.
+MONITOR = """
+import json, os, boto3
+
+def handler(event, context):
+    with open(os.environ["LOG_FILE"], "a") as log:
+        log.write(json.dumps(["monitor", event.get("detail-type"), event.get("source")]) + "\\n")
+    if event.get("detail-type") != "Scheduled Event":
+        return
+    entry = {"Source": os.environ["SOURCE"], "DetailType": "WorkSpaces Image Update Available",
+             "Detail": json.dumps({"ImageId": "wsi-1", "Time": event["time"]})}
+    answer = boto3.client("events").put_events(Entries=[entry])
+    assert answer["FailedEntryCount"] == 0, answer
+    boto3.client("codepipeline").start_pipeline_execution(name=os.environ["PIPELINE_NAME"])
+"""
+SOURCE = "cdk-workspaces-image"
+PIPELINE = "golden-image"
+BUS = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"
+# The monitor's statements: its own source only, and its pipeline.
+MONITOR_STATEMENTS: list[dict[str, Any]] = [
+    {
+        "Effect": "Allow",
+        "Action": "events:PutEvents",
+        "Resource": BUS,
+        "Condition": {"ForAllValues:StringEquals": {"events:source": [SOURCE]}, "Null": {"events:source": "false"}},
+    },
+    {
+        "Effect": "Allow",
+        "Action": "codepipeline:StartPipelineExecution",
+        "Resource": f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{PIPELINE}",
+    },
+]
+
+
+def monitor_resources(tmp: Path, source: str = SOURCE) -> dict[str, Any]:
+    """The monitor (handler monitor.handler, its own role), its daily schedule without Input, a topic, and a rule
+    whose pattern sends the monitor's events to the topic (through an InputTransformer) and back to the monitor."""
+    return {
+        "Monitor": function(
+            "monitor.handler", "Monitor", LOG_FILE=str(tmp / "events.log"), SOURCE=source, PIPELINE_NAME=PIPELINE
+        ),
+        "MonitorRole": ROLE,
+        "MonitorPolicy": policy(*MONITOR_STATEMENTS, name="Monitor"),
+        "Daily": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "ScheduleExpression": "rate(1 day)",
+                "Targets": [{"Id": "monitor", "Arn": {"Fn::GetAtt": ["Monitor", "Arn"]}}],
+            },
+        },
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": "alias/aws/sns"}},
+        "TopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "PolicyDocument": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "Topic"},
+                        }
+                    ]
+                },
+                "Topics": [{"Ref": "Topic"}],
+            },
+        },
+        "Updates": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "EventPattern": {"source": [SOURCE], "detail-type": ["WorkSpaces Image Update Available"]},
+                "State": "ENABLED",
+                "Targets": [
+                    {
+                        "Id": "Target0",
+                        "Arn": {"Ref": "Topic"},
+                        "InputTransformer": {
+                            "InputPathsMap": {"detail-ImageId": "$.detail.ImageId"},
+                            "InputTemplate": '"Updates are available for <detail-ImageId>"',
+                        },
+                    },
+                    {"Id": "Target1", "Arn": {"Fn::GetAtt": ["Monitor", "Arn"]}},
+                ],
+            },
+        },
+    }
+
+
+TOPIC_OUTPUTS = {
+    "Topic": {"Value": {"Ref": "Topic"}},
+    "TopicArn": {"Value": {"Fn::GetAtt": ["Topic", "TopicArn"]}},
+    "TopicName": {"Value": {"Fn::GetAtt": ["Topic", "TopicName"]}},
+    "Updates": {"Value": {"Ref": "Updates"}},
+    "Daily": {"Value": {"Ref": "Daily"}},
+    "Monitor": {"Value": {"Fn::GetAtt": ["Monitor", "Arn"]}},
+}
+
+
+def test_a_second_function_its_schedule_a_topic_and_a_pattern_rule_deliver_end_to_end(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    cloud.codepipeline.add_pipeline(PIPELINE)
+    stack = deployed(local, assembly(tmp_path, monitor_resources(tmp_path), TOPIC_OUTPUTS))
+    out = stack.outputs
+    # Ref of a topic is its ARN; the name is generated like the driver's other names.
+    assert out["Topic"] == out["TopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:{out['TopicName']}"
+    assert out["TopicName"].startswith("S-Topic-")
+    assert stack.resources["TopicPolicy"].properties["Topics"] == [out["Topic"]]
+    # Rules without Name get generated names, as CloudFormation gives them.
+    assert out["Updates"].startswith("S-Updates-")
+    assert out["Daily"].startswith("S-Daily-")
+    assert cloud.events.rules[out["Updates"]].pattern == {
+        "source": [SOURCE],
+        "detail-type": ["WorkSpaces Image Update Available"],
+    }
+    cfn.settle(86400)
+    assert not [e for e in cfn.events if e.status == "LAMBDA_ERROR"], [e.reason for e in cfn.events]
+    # The schedule sent the monitor (handler monitor.handler) the Scheduled Event; the event it put went, through
+    # the pattern rule, to the topic (recorded only) and back to the monitor (invoked).
+    assert log_of(tmp_path) == [
+        ["monitor", "Scheduled Event", "aws.events"],
+        ["monitor", "WorkSpaces Image Update Available", SOURCE],
+    ]
+    (put,) = cloud.events.events_put
+    monitor_key = cfn.hosts[out["Monitor"]].env["AWS_ACCESS_KEY_ID"]
+    assert (put.source, put.detail["ImageId"], put.caller) == (SOURCE, "wsi-1", monitor_key)
+    topic, back = cloud.events.deliveries
+    assert (topic.rule, topic.arn, topic.event) == (out["Updates"], out["Topic"], "Updates are available for wsi-1")
+    assert (back.arn, back.event) == (out["Monitor"], put.event)
+    (execution,) = cloud.codepipeline.executions
+    assert (execution.pipeline, execution.caller) == (PIPELINE, monitor_key)
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert cloud.events.rules == {}
+
+
+def test_a_function_may_put_only_the_source_its_role_allows(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    cloud.codepipeline.add_pipeline(PIPELINE)
+    deployed(local, assembly(tmp_path, monitor_resources(tmp_path, source="someone-else")))
+    cfn.settle(86400 + 600)
+    errors = [e.reason for e in cfn.events if e.status == "LAMBDA_ERROR"]
+    assert len(errors) == 3, "Lambda's two async retries"
+    assert errors[0].startswith("Scheduled Event, attempt 1: AccessDeniedException: An error occurred")
+    assert "events:PutEvents on resource: " + BUS in errors[0]
+    assert cloud.events.events_put == []
+    assert cloud.codepipeline.executions == []
+
+
+def test_topic_names_replacement_and_what_is_not_modelled(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cfn = local[1]
+    outputs_ = {"Arn": {"Value": {"Ref": "Topic"}}, "Name": {"Value": {"Fn::GetAtt": ["Topic", "TopicName"]}}}
+    fifo = {"Type": "AWS::SNS::Topic", "Properties": {"FifoTopic": True}}
+    v1 = outputs(local, assembly(tmp_path, {"Topic": fifo}, outputs_, name="v1"))
+    assert v1["Name"].endswith(".fifo"), "SNS: a FIFO topic's name ends with .fifo"
+    # An in-place change keeps the topic; a new TopicName replaces it.
+    shown = {"Type": "AWS::SNS::Topic", "Properties": {"FifoTopic": True, "DisplayName": "Images"}}
+    assert outputs(local, assembly(tmp_path, {"Topic": shown}, outputs_, name="v2")) == v1
+    named = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "alerts"}}
+    v3 = outputs(local, assembly(tmp_path, {"Topic": named}, outputs_, name="v3"))
+    assert v3 == {"Arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts", "Name": "alerts"}
+    # A custom-named topic cannot be replaced (FifoTopic replaces), nor named what SNS refuses.
+    renamed = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "alerts", "FifoTopic": False}}
+    stack = cfn.deploy(load(assembly(tmp_path, {"Topic": renamed}, outputs_, name="v4")))
+    assert "a custom-named resource requires replacing. Rename alerts" in stack.reason
+    bad = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "has space"}}
+    stack = cfn.deploy(load(assembly(tmp_path, {"Topic": bad}, outputs_, name="v5")))
+    assert "Invalid parameter: Topic Name 'has space'" in stack.reason
+    unknown = {"Type": "AWS::SNS::Topic", "Properties": {"Unheard": 1}}
+    stack = cfn.deploy(load(assembly(tmp_path, {"Topic": unknown}, outputs_, name="v6")))
+    assert "does not model AWS::SNS::Topic properties Unheard" in stack.reason
+    assert stack.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert stack.outputs == v3
+
+
+def test_a_put_events_lambda_target_runs_as_soon_as_the_driver_has_control(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud = local[0]
+    resources = monitor_resources(tmp_path)
+    resources["Updates"]["Properties"]["EventPattern"]["detail-type"] = ["WorkSpaces Image Available"]
+    resources |= {
+        "FnPolicy": policy(TICKS, MONITOR_STATEMENTS[0]),
+        "R": {**custom("put"), "DependsOn": "Updates"},
+        "After": {**custom(), "DependsOn": "R"},
+    }
+    start = cloud.clock.now()
+    deployed(local, assembly(tmp_path, resources))
+    # The custom resource's handler put the event; the monitor got it before the next resource was even started.
+    assert log_of(tmp_path)[:3] == [
+        ["Create", None, "put"],
+        ["monitor", "WorkSpaces Image Available", SOURCE],
+        ["Create", None, "ok"],
+    ]
+    assert cloud.clock.now() == start, "no virtual time passed"
