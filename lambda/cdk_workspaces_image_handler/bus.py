@@ -44,12 +44,12 @@ class Bus:
     """The default event bus, through a boto3 `events` client."""
 
     def __init__(self, client: Any) -> None:
-        self.client = client
+        self.events = client
 
     def put(self, event: Event) -> bool:
         """Put one event; True when EventBridge took it. Raises nothing: see the module's docstring."""
         try:
-            answer = self.client.put_events(Entries=[event.entry()])
+            answer = self.events.put_events(Entries=[event.entry()])
         except (ClientError, BotoCoreError) as error:
             log.warning("the event %r could not be put on the default bus: %s", event.detail_type, error)
             return False

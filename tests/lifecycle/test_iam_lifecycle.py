@@ -30,7 +30,7 @@ from support.lifecycle import (
     without_statement,
 )
 
-from aws_emulator import Decision, VirtualClock, WorkSpacesBackend, evaluate
+from aws_emulator import Decision, EventBridgeBackend, VirtualClock, WorkSpacesBackend, evaluate
 from cfn_driver.assembly import Assembly
 from cfn_driver.cloud import ACCOUNT, REGION
 from cfn_driver.engine import Stack
@@ -133,6 +133,9 @@ NOT_EXERCISED = {
     # Read only to name the accounts in the reason of a refused delete; without it the reason leaves them out
     # (workspaces.shared_with logs the refusal and goes on).
     "ImagePermissions",
+    # The news on the bus: without it the deployment succeeds and puts no event (bus.py logs the refusal), as
+    # test_without_put_events_a_deploy_succeeds_and_says_nothing shows.
+    "PutEvents",
 }
 
 
@@ -151,6 +154,27 @@ def test_without_the_statement_its_scenario_fails_with_access_denied(world: Worl
     assert "AccessDeniedException" in stack.reason
     assert f"is not authorized to perform: {action}" in stack.reason
     assert any(action in message for message in world.denials())
+
+
+def test_without_put_events_a_deploy_succeeds_and_says_nothing(world: World, tmp_path: Path) -> None:
+    world.expect_denials = True
+    stack = world.deploy(without_statement(every_resource_type(tmp_path / "app"), "PutEvents"))
+    assert stack.status == "CREATE_COMPLETE"
+    assert world.news() == []
+    assert world.denials()
+    assert all("events:PutEvents" in message for message in world.denials())
+
+
+@pytest.mark.parametrize(
+    ("source", "allowed"),
+    [("cdk-workspaces-image", True), ("aws.workspaces", False), ("com.example.orders", False)],
+)
+def test_the_role_may_put_events_of_the_library_source_only(source: str, allowed: bool) -> None:
+    """An invocation that made the function put another source's events would be refused by IAM."""
+    bus = EventBridgeBackend(VirtualClock(), ACCOUNT, REGION)
+    entry = {"Source": source, "DetailType": "WorkSpaces Image Available", "Detail": "{}"}
+    requests = bus.request_contexts("PutEvents", {"Entries": [entry]})
+    assert all(evaluate(synthesized_policies(), r) is Decision.ALLOW for r in requests) is allowed
 
 
 def test_repoint_bundles_is_needed_where_no_workspace_bundle_grants_more(world: World, tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_sns as sns
 from support.lifecycle import STANDARD_BUNDLE, World
 
 from aws_emulator import Plan
@@ -59,8 +61,10 @@ def month(
         timeout=timeout,
     )
     cdk.CfnOutput(stack, "ImageId", value=image.image_id)
-    image.on_image_available("Available")
-    image.on_image_failed("Failed")
+    topic = sns.Topic(stack, "Notifications")
+    cdk.CfnOutput(stack, "TopicArn", value=topic.topic_arn)
+    image.on_image_available("Available", target=targets.SnsTopic(topic))
+    image.on_image_failed("Failed", target=targets.SnsTopic(topic))
     if bundle:
         standard = WorkspaceBundle(stack, "Standard", image_id=image, **STANDARD_BUNDLE)
         cdk.CfnOutput(stack, "BundleId", value=standard.bundle_id)
@@ -194,9 +198,13 @@ def test_the_timeline_of_a_month_is_on_the_bus(world: World, tmp_path: Path) -> 
     assert available[0]["StackId"] == stack.stack_id
     moved = world.news(DetailTypes.BUNDLE_IMAGE_CHANGED)
     assert [(m["ImageId"], m["PreviousImageId"]) for m in moved] == [(g2, g1)]
-    # The rules on_image_available made matched both months' images: they match the resource, not an image id.
-    delivered = [d for d in world.cloud.events.deliveries if "Available" in d.rule]
-    assert len(delivered) == 2
+    # The rule on_image_available made matched both months' images (it matches the resource, not an image id),
+    # and on_image_failed's matched nothing.
+    delivered = [d for d in world.cloud.events.deliveries if d.arn == stack.outputs["TopicArn"]]
+    assert [(d.event["detail-type"], d.event["detail"]["ImageId"]) for d in delivered] == [
+        (DetailTypes.IMAGE_AVAILABLE, g1),
+        (DetailTypes.IMAGE_AVAILABLE, g2),
+    ]
 
 
 def test_an_image_in_error_is_announced_with_the_service_details(world: World, tmp_path: Path) -> None:
