@@ -80,7 +80,8 @@ class Printer:
         self.cloud = cloud
         self.names = names
         self.states: dict[str, str] = {}
-        self.origin = cloud.clock.now()
+        # StackEvent.time counts from the driver's start, made at this same virtual moment; the rest is clock time.
+        self.start = self.origin = cloud.clock.now()
         self.seen = 0
 
     def _stamp(self, moment: float) -> str:
@@ -91,7 +92,7 @@ class Printer:
         self.catch_up()
         name = self.names.get(event.logical_id, event.logical_id)
         reason = f"  {event.reason}" if event.reason else ""
-        print(f"{self._stamp(event.time)}  {name[:44]:44s} {event.status}{reason}")
+        print(f"{self._stamp(self.start + event.time)}  {name[:44]:44s} {event.status}{reason}")
 
     def catch_up(self) -> None:
         """What changed since the last line: image states, then events put on the bus."""

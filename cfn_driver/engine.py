@@ -107,6 +107,7 @@ TOPIC_PROPERTIES = {
 # only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256
 # characters long"; a FIFO topic's name ends with .fifo.
 TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
+KMS_KEY = "AWS::KMS::Key"
 # What `cdk bootstrap` writes to /cdk-bootstrap/<qualifier>/version; CDK's templates check it is at least 6.
 BOOTSTRAP_VERSION = "30"
 
@@ -508,6 +509,8 @@ class CloudFormation:
             return self._role(stack, lid, props, old, policies)
         if rtype == TOPIC:
             return self._topic(stack, lid, props, old, policies)
+        if rtype == KMS_KEY:
+            return self._key(stack, lid, props, old, policies)
         if rtype in PLAIN_TYPES:
             physical = old.physical_id if old else self._name(stack, lid)
             arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
@@ -562,6 +565,18 @@ class CloudFormation:
         arn = f"arn:aws:iam::{self.account}:role{path}{name}"
         self._record(stack, Resource(lid, ROLE, name, props, {"Arn": arn}, **policies))
         return Result(True, physical_id=name)
+
+    def _key(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result:
+        """AWS::KMS::Key, recorded (nothing here calls KMS or encrypts): Ref is its key id, Fn::GetAtt Arn and KeyId
+        (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html). Every
+        property updates the key in place; the id is a UUID, as KMS makes them, derived from the stack and logical id
+        so that a run is repeatable."""
+        key_id = old.physical_id if old else str(uuid.uuid5(uuid.NAMESPACE_URL, f"{stack.stack_id}/{lid}"))
+        arn = f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}"
+        self._record(stack, Resource(lid, KMS_KEY, key_id, props, {"Arn": arn, "KeyId": key_id}, **policies))
+        return Result(True, physical_id=key_id)
 
     def _topic(
         self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]

@@ -352,15 +352,16 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     ) -> Answer:
         """Tell whoever waits as soon as the image is AVAILABLE: the wait condition, or (deferred) the answer.
 
-        `replaced`: the image a replacement replaces. Retention follows only a replacement this request made:
-        never the source answered as is, nor an image a rollback Update returned to."""
+        `replaced`: the image a replacement replaces. Retention, and the news of the wait's end, follow only an image
+        this request made: never the source answered as is, nor an image a rollback Update returned to."""
         answer = self._answer(image_id)
         # Undo only what this request made: never the source answered as is, nor an image a rollback adopted.
         made_here = self.made_here and image_id == self.made
         retain = made_here and bool(replaced) and replaced != image_id and request.keep_previous is not None
         news = {Detail.SOURCE_IMAGE_ID: request.source_image_id, Detail.NAME: request.name}
         after: dict[str, Any] = {
-            "announce": news if announce else {},
+            # News is an image this request made: not the source answered as is, nor one a rollback returns to.
+            "announce": news if announce and made_here else {},
             "replaced_id": replaced if retain else "",
             "keep_previous": request.keep_previous if retain else None,
         }

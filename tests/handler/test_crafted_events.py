@@ -223,6 +223,7 @@ def test_a_rollback_update_stops_the_watch_of_the_image_it_abandons(world: World
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.run(event("Update", previous, physical_id="wsi-updated0002", old=next_month))
     assert (world.response()["Status"], world.signal()) == ("SUCCESS", available_signal(NEW))
+    assert world.news() == [], "the image a rollback returns to is no news: nothing became AVAILABLE"
 
 
 def test_a_rollback_update_that_fails_never_deletes_the_image_an_earlier_request_made(world: World) -> None:

@@ -263,3 +263,16 @@ def test_the_monitor_reports_an_update_and_starts_the_pipeline(world: World, tmp
     )
     [execution] = world.cloud.codepipeline.executions
     assert update["PipelineExecutionId"] == execution.execution_id
+
+
+def test_a_month_that_fails_rolls_back_to_the_previous_generation_without_news_of_it(
+    world: World, tmp_path: Path
+) -> None:
+    g1 = image_of(world, world.deploy(month(tmp_path, world, 1)))
+    world.cloud.workspaces.plan_next_images(Plan.error("UpdateFailed", "The image could not be updated"))
+    stack = world.deploy(month(tmp_path, world, 2))
+    assert stack.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert image_of(world, stack) == g1
+    assert [a["ImageId"] for a in world.news(DetailTypes.IMAGE_AVAILABLE)] == [g1], "the rollback is no news"
+    assert [f["Failure"] for f in world.news(DetailTypes.IMAGE_FAILED)] == ["ERROR"]
+    assert world.news(DetailTypes.IMAGE_RETENTION) == []

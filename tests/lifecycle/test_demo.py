@@ -1,0 +1,47 @@
+"""The demo main.sh runs (cfn_driver/demo.py) on the example app: three months and a failed one, with the news."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from support.construct import cdk_context, load_example_app
+
+from cfn_driver import demo
+
+
+def synth(outdir: Path, generation: int) -> Path:
+    """The example app as `cdk synth -c generation=N` makes it, with its real asset."""
+    context = {key: value for key, value in cdk_context().items() if key != "image_name"}
+    app = cdk.App(outdir=str(outdir), context={**context, "generation": str(generation)})
+    load_example_app().build_app(app)
+    app.synth()
+    return outdir
+
+
+def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    months = [synth(tmp_path / f"month{n}", n) for n in (1, 2, 3)]
+    failing = synth(tmp_path / "failing", 4)
+    assert demo.main([*map(str, months), "--failing", str(failing)]) == 0
+    out = capsys.readouterr().out
+    news = re.findall(r"\[bus\] (WorkSpaces [A-Za-z ]+):", out)
+    assert news == [
+        "WorkSpaces Image Available",
+        "WorkSpaces Image Update Available",
+        "WorkSpaces Image Available",
+        "WorkSpaces Image Retention",
+        "WorkSpaces Bundle Image Changed",
+        "WorkSpaces Image Update Available",
+        "WorkSpaces Image Available",
+        "WorkSpaces Image Retention",
+        "WorkSpaces Bundle Image Changed",
+        "WorkSpaces Image Update Available",
+        "WorkSpaces Image Failed",
+    ]
+    first = re.search(r"image (wsi-\w+) \(golden-updated-1\) is AVAILABLE", out)
+    assert first is not None
+    assert f"WorkSpaces Image Retention: deleted {first[1]};" in out, "month 3 deletes generation 1 (keep_previous=1)"
+    assert out.count(", 0 denied") == 4
+    assert "UPDATE_ROLLBACK_COMPLETE" in out
