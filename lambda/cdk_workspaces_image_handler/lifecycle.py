@@ -196,7 +196,7 @@ class Lifecycle(ABC):
         )
         if outcome.done:
             # The answer is this invocation's own (crhelper sends it on return, FAILED for the error).
-            self.ended(respond, outcome, found)
+            self._follow(respond, outcome, found)
             if not outcome.success:
                 raise NotAvailableError(outcome.reason)
             return answer
@@ -233,6 +233,13 @@ class Lifecycle(ABC):
         self.watches.stop(watch.logical_id, of=watch.answer_id)
         return True
 
+    def _follow(self, watch: Watch, outcome: Outcome, found: Observed | None) -> None:
+        """`ended`, whose failure is only logged: whoever waited was told, and telling again would repeat it."""
+        try:
+            self.ended(watch, outcome, found)
+        except Exception:
+            log.exception("what follows the end of the wait for %s failed; the wait itself is over", watch.resource_id)
+
     def _finish(self, watch: Watch, outcome: Outcome, found: Observed | None) -> None:
         """Tell whoever waits how the wait ended, then what follows (`ended`). Raises NotDeliveredError when the
         URL refuses the answer: nothing follows, and the next try tells and follows again."""
@@ -240,7 +247,7 @@ class Lifecycle(ABC):
             self.send(
                 watch.url, signal_body(success=outcome.success, reason=outcome.reason, image_id=watch.resource_id)
             )
-            self.ended(watch, outcome, found)
+            self._follow(watch, outcome, found)
             return
         reason, success = outcome.reason, outcome.success
         if watch.mode == "delete" and success:
@@ -262,7 +269,7 @@ class Lifecycle(ABC):
                 data=watch.data,
             ),
         )
-        self.ended(watch, outcome, found)
+        self._follow(watch, outcome, found)
 
 
 class OwnedRequest(Keyed, Protocol):

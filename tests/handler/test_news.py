@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from support import STACK_ID
-from support.handler import NEW, SOURCE, World, event, image, props
+from support.handler import NEW, SOURCE, World, event, image, owner_tag, props
 
 from aws_emulator import EventBridgeBackend, VirtualClock, attach
 from cdk_workspaces_image_handler import contract
@@ -178,3 +178,52 @@ def test_a_pipeline_that_cannot_start_still_loses_no_news_and_fails_the_look() -
         m.monitor.check({"id": "event-1"})
     [(kind, detail)] = m.news()
     assert (kind, detail["ImageId"], detail["PipelineExecutionId"]) == (DetailTypes.IMAGE_UPDATE_AVAILABLE, NEW, "")
+
+
+# ---------------------------------------------------------------- after the wait
+
+
+def replaced(world: World) -> None:
+    """An Update that replaces the image (a new source) with keep_previous set; the new image is PENDING."""
+    old = props(WaitHandle=HANDLE_OLD, KeepPrevious="1")
+    new = props(SourceImageId="wsi-source0002", KeepPrevious="1")
+    world.watch_stopped()
+    world.owned([image(NEW, state="AVAILABLE")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
+    world.describe("wsi-source0002", image("wsi-source0002", update=True))
+    world.create(new, new_id="wsi-updated0002", request_type="Update")
+    made = {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new, request_type="Update")}}
+    world.owned([image("wsi-updated0002", state="PENDING")], made)
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
+    world.watch_started()
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    assert world.response()["PhysicalResourceId"] == "wsi-updated0002"
+
+
+def test_retention_that_cannot_list_the_images_keeps_every_image_and_says_why(world: World) -> None:
+    replaced(world)
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="AVAILABLE"))
+    world.ws.add_client_error("describe_workspace_images", "AccessDeniedException", "not allowed")
+    world.watch_stopped()
+    world.tick()
+    assert world.signal()["Status"] == "SUCCESS"
+    (_, available), (kind, retention) = world.news()
+    assert (available["ImageId"], kind) == ("wsi-updated0002", DetailTypes.IMAGE_RETENTION)
+    assert (retention["Deleted"], retention["Kept"], retention["KeepPrevious"]) == ([], [], 1)
+    assert retention["Reason"].startswith("every image was kept: the provider's role may not call")
+
+
+def test_a_failure_after_the_wait_never_repeats_the_signal(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever follows the end of a wait (news, retention) may fail: the wait condition was told, and the wait
+    ends all the same instead of telling it again at the next tick."""
+    from cdk_workspaces_image_handler.image import ImageLifecycle
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("the bus's client blew up")
+
+    monkeypatch.setattr(ImageLifecycle, "ended", broken)
+    started(world, props())
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    assert world.signal()["Status"] == "SUCCESS"
+    assert world.waits() == []
