@@ -23,19 +23,26 @@ from support.distribution import OLDEST
 from cdk_workspaces_image import _bundling
 from cdk_workspaces_image_handler import contract
 
-# An image, a bundle on it, and the image applied to a bundle the stack does not manage: every resource type.
+# An image, a bundle on it, and the image applied to a bundle the stack does not manage: every resource type; with
+# the monthly loop's generation, keep_previous, rules for the image's news, and the update monitor with a pipeline.
 APP = textwrap.dedent(
     """
     import importlib.metadata, json, sys
     import aws_cdk as cdk
     import cdk_workspaces_image
-    from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
+    from aws_cdk import aws_codepipeline as codepipeline
+    from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImageUpdateMonitor
 
     app = cdk.App(outdir=sys.argv[1])
     stack = cdk.Stack(app, "Oldest")
     image = UpdatedWorkspaceImage(
-        stack, "Golden", source_image_id="wsi-0123456789", image_name="oldest", description="On the oldest CDK"
+        stack, "Golden", source_image_id="wsi-0123456789", image_name="oldest-{generation}", generation=3,
+        keep_previous=1, description="On the oldest CDK",
     )
+    image.on_image_available("Available")
+    image.on_image_failed("Failed")
+    pipeline = codepipeline.Pipeline.from_pipeline_arn(stack, "Pipeline", "arn:aws:codepipeline:eu-west-1:1:golden")
+    WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], pipeline=pipeline).on_update_available("Update")
     bundle = WorkspaceBundle(
         stack, "Standard", image_id=image.image_id, bundle_name="oldest-standard", description="Standard",
         compute_type=ComputeType.STANDARD, user_storage_gib=50, root_storage_gib=80,
@@ -122,9 +129,20 @@ def test_wheel_synthesizes_on_the_oldest_aws_cdk_lib(
     for resource in resources:
         if resource["Type"].startswith("Custom::"):
             assert resource["Properties"]["ServiceTimeout"] == str(contract.SERVICE_TIMEOUT_SECONDS)
-    (function,) = (r for r in resources if r["Type"] == "AWS::Lambda::Function")
-    assert function["Properties"]["Runtime"] == "python3.14"
-    assert "LogGroup" in function["Properties"]["LoggingConfig"]
+    functions = [r for r in resources if r["Type"] == "AWS::Lambda::Function"]
+    assert sorted(f["Properties"]["Handler"] for f in functions) == ["index.handler", contract.MONITOR_HANDLER]
+    for function in functions:
+        assert function["Properties"]["Runtime"] == "python3.14"
+        assert "LogGroup" in function["Properties"]["LoggingConfig"]
+    rules = [r["Properties"] for r in resources if r["Type"] == "AWS::Events::Rule"]
+    patterns = [rule["EventPattern"] for rule in rules if "EventPattern" in rule]
+    assert sorted(pattern["detail-type"][0] for pattern in patterns) == sorted(
+        [
+            contract.DetailTypes.IMAGE_AVAILABLE,
+            contract.DetailTypes.IMAGE_FAILED,
+            contract.DetailTypes.IMAGE_UPDATE_AVAILABLE,
+        ]
+    )
 
     # Without Validations, the acknowledgments are cdk-nag 2 suppressions in the template.
     suppressed = {
