@@ -207,11 +207,12 @@ def wait_ended(watch: Watch, outcome: Outcome, found: Image | None) -> Event:
 
 @dataclass(frozen=True)
 class Made:
-    """An image of the account as retention sees it: when it was made, and its ownership tag."""
+    """An image of the account as retention sees it: when it was made, its ownership tag and its state."""
 
     image_id: str
     created: datetime | None
     owner_tag: str | None
+    state: str = "AVAILABLE"
 
 
 @dataclass(frozen=True)
@@ -229,15 +230,18 @@ def rank_earlier(
     and so are the image being replaced (a rollback returns to it) and the source; the rest may be deleted.
 
     An image without this resource's ownership tag is not considered at all: retention only ever deletes
-    what this resource made. An image whose creation time is unknown counts as the newest (kept).
+    what this resource made. An image whose creation time is unknown counts as the newest (kept). An image in
+    ERROR takes no place among those kept: nothing can use it.
     """
     earlier = [i for i in images if i.image_id != current and made_by(i.owner_tag, key)]
     # Newest first; unknown times first of all; the id breaks ties so the order never depends on the listing.
     earlier.sort(key=lambda i: (i.created is not None, -(i.created.timestamp() if i.created else 0), i.image_id))
     delete: list[str] = []
     kept: list[tuple[str, str]] = []
-    for rank, image in enumerate(earlier):
-        if rank < keep_previous:
+    recent = 0
+    for image in earlier:
+        if image.state != "ERROR" and recent < keep_previous:
+            recent += 1
             kept.append((image.image_id, f"one of the {keep_previous} most recent earlier images (keep_previous)"))
         elif image.image_id == replaced:
             kept.append((image.image_id, "the image this deployment replaces: the stack may still roll back to it"))
@@ -387,7 +391,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         deleted: list[str] = []
         try:
             ranked = rank_earlier(
-                [Made(i.image_id, i.created, self._owner_tag(i.image_id)) for i in self.ws.owned_images()],
+                [Made(i.image_id, i.created, self._owner_tag(i.image_id), i.state) for i in self.ws.owned_images()],
                 key=resource_key(watch.stack_id, watch.logical_id),
                 current=watch.resource_id,
                 replaced=watch.replaced_id,

@@ -146,6 +146,12 @@ def test_the_source_is_kept_even_when_this_resource_made_it() -> None:
     assert ("wsi-g1", "the source image of this resource") in ranked.kept
 
 
+def test_an_image_in_error_takes_no_place_among_those_kept() -> None:
+    images = [made("wsi-g1", 1), Made("wsi-g2", datetime(2026, 11, 2, tzinfo=UTC), OURS, "ERROR"), made("wsi-g3", 3)]
+    ranked = rank_earlier(images, key=KEY, current="wsi-g3", replaced="", source="", keep_previous=1)
+    assert (ranked.delete, [i for i, _ in ranked.kept]) == (("wsi-g2",), ["wsi-g1"])
+
+
 def test_an_image_of_unknown_age_counts_as_the_newest() -> None:
     images = [made("wsi-g1", 1), made("wsi-unknown", None), made("wsi-g3", 3)]
     ranked = rank_earlier(images, key=KEY, current="wsi-g3", replaced="", source="", keep_previous=1)
