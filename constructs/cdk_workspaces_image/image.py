@@ -117,6 +117,8 @@ class UpdatedWorkspaceImage(Construct):
         )
         # The name the image gets, which the app's other images are compared with.
         self._image_name = name
+        # The monitor's generation parameter starts from it.
+        self.generation: Optional[int] = generation
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         tags = dict(tags or {})
 

@@ -8,6 +8,7 @@ default bus and, when given a pipeline, starts it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Optional, Union
 
@@ -16,6 +17,7 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
@@ -26,6 +28,7 @@ from ._props import judged, refuse
 from .interfaces import IWorkspaceImage, image_id_of
 
 DEFAULT_SCHEDULE_DAYS = 1
+_PARAMETER_NAME = re.compile(r"[a-zA-Z0-9_.\-/]{1,1011}")
 
 
 class WorkspaceImageUpdateMonitor(Construct):
@@ -51,6 +54,13 @@ class WorkspaceImageUpdateMonitor(Construct):
         WorkSpaces updates about monthly; each look is one DescribeWorkspaceImages call per 25 images.
     :param pipeline: a CodePipeline pipeline to start (StartPipelineExecution) when an image has updates, e.g. the
         one that deploys the next ``generation``. Default: none; only the event is put.
+    :param generation_parameter: the name of an SSM String parameter this construct creates, holding the generation
+        to deploy: the generation of the one image in ``images`` (an ``UpdatedWorkspaceImage`` with ``generation``)
+        when deployed. When that image has an update, the monitor writes the next generation there, once, before it
+        starts ``pipeline``; a parameter already ahead means the next generation was asked for and is not deployed
+        yet, and nothing is written or started. The pipeline reads it when it synthesizes
+        (``cdk synth -c generation=$(aws ssm get-parameter --name NAME --query Parameter.Value --output text)``),
+        so the deploy that follows an update makes the next image without anyone editing the app. Default: none.
     """
 
     def __init__(
@@ -61,9 +71,11 @@ class WorkspaceImageUpdateMonitor(Construct):
         images: Sequence[Union[IWorkspaceImage, str]],
         schedule: Optional[events.Schedule] = None,
         pipeline: Optional[codepipeline.IPipeline] = None,
+        generation_parameter: Optional[str] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         image_ids = self._validate(images, schedule, pipeline)
+        generation = self._generation_of(images, generation_parameter)
         # Its events carry it and on_update_available matches it: stable across deployments, and one per monitor
         # of an app. Another app's monitor at the same path in the same account and Region would share it.
         self.monitor_id: str = self.node.path
@@ -93,6 +105,27 @@ class WorkspaceImageUpdateMonitor(Construct):
                 )
             )
             environment[contract.ENV_PIPELINE_NAME] = pipeline.pipeline_name
+        self.generation_parameter: Optional[ssm.StringParameter] = None
+        if generation_parameter is not None and generation is not None:
+            # A deploy writes the generation it deployed; the monitor writes the next one when an update is out.
+            self.generation_parameter = ssm.StringParameter(
+                self,
+                "Generation",
+                parameter_name=generation_parameter,
+                string_value=str(generation),
+                description="cdk-workspaces-image: the generation of the golden image to deploy next",
+            )
+            # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html:
+            # GetParameter and PutParameter act on the parameter's ARN.
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="GenerationParameter",
+                    actions=["ssm:GetParameter", "ssm:PutParameter"],
+                    resources=[self.generation_parameter.parameter_arn],
+                )
+            )
+            environment[contract.ENV_GENERATION_PARAMETER] = generation_parameter
+            environment[contract.ENV_MONITORED_GENERATION] = str(generation)
         _function.acknowledge_wildcards(
             self.role,
             {
@@ -137,6 +170,27 @@ class WorkspaceImageUpdateMonitor(Construct):
             target=target,
             description=f"cdk-workspaces-image: {self.node.path} found WorkSpaces image updates",
         )
+
+    def _generation_of(self, images: Sequence[object], name: object) -> Optional[int]:
+        """The generation the parameter starts from: that of the one image, which must have one."""
+        if name is None:
+            return None
+        problems: list[str] = []
+        if not isinstance(name, str) or not _PARAMETER_NAME.fullmatch(name):
+            problems.append(
+                f"generation_parameter {name!r} must be an SSM parameter name: 1 to 1011 characters of "
+                "[a-zA-Z0-9_.-/] (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html)"
+            )
+        first = images[0] if len(images) == 1 else None
+        generation = getattr(first, "generation", None)
+        if not isinstance(generation, int):
+            problems.append(
+                "generation_parameter needs images to be one UpdatedWorkspaceImage with a generation, whose next "
+                f"generation it asks for; images has {len(images)}"
+                + ("" if len(images) != 1 else " without a generation")
+            )
+        refuse(self, problems)
+        return generation if isinstance(generation, int) else None
 
     def _validate(self, images: object, schedule: object, pipeline: object) -> list[str]:
         """The image ids, once every prop keeps its rules: at least one image, each id by the handler's rule

@@ -186,6 +186,9 @@ class Detail:
     PIPELINE_EXECUTION_ID: Final = "PipelineExecutionId"
     # With IMAGE_UPDATE_AVAILABLE: the monitor's ENV_MONITOR_ID, which its on_update_available rule matches.
     MONITOR_ID: Final = "MonitorId"
+    # With IMAGE_UPDATE_AVAILABLE and a generation parameter: the generation deployed, and the one asked for.
+    GENERATION: Final = "Generation"
+    NEXT_GENERATION: Final = "NextGeneration"
     KEEP_PREVIOUS: Final = "KeepPrevious"
 
 
@@ -203,6 +206,10 @@ MONITOR_HANDLER: Final = "monitor.handler"
 ENV_MONITORED_IMAGES: Final = "MONITORED_IMAGE_IDS"
 ENV_PIPELINE_NAME: Final = "PIPELINE_NAME"
 ENV_MONITOR_ID: Final = "MONITOR_ID"
+# With a generation parameter: its name (an SSM String parameter holding the generation to deploy), and the
+# generation of the image the monitor watches, as deployed.
+ENV_GENERATION_PARAMETER: Final = "GENERATION_PARAMETER"
+ENV_MONITORED_GENERATION: Final = "MONITORED_GENERATION"
 
 # ---------------------------------------------------------------- tag keys and input rules
 

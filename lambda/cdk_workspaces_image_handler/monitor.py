@@ -6,6 +6,13 @@ update, this puts an "update available" event on the default bus and, when the m
 once (StartPipelineExecution: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html).
 When nothing has an update it does nothing at all: no event, no pipeline, no change to any stack.
 
+With a generation parameter (an SSM String parameter holding the generation to deploy, which the pipeline reads
+when it synthesizes: ``cdk synth -c generation=<its value>``), an update also asks for the next generation: the
+monitor writes the deployed generation + 1 there, once, and only then starts the pipeline. A parameter already
+ahead of the deployed generation means the next one was asked for and is not deployed yet: the monitor says so
+again, and neither writes nor starts anything (a retried delivery of the same look, and every later look until
+the deploy, find it so).
+
 It reads the images and the pipeline from its environment only, never from its event: anyone allowed to invoke
 it can at worst make it look. It changes no image or bundle, so its role may only describe images, put events of
 this library's source, and start that one pipeline.
@@ -48,13 +55,53 @@ def look(image_ids: Sequence[str], found: Mapping[str, Image]) -> Findings:
     return Findings(tuple(updates), tuple(i for i in image_ids if i not in found))
 
 
-def update_event(image: Image, monitor_id: str, pipeline: str, execution_id: str) -> Event:
-    detail: dict[str, str] = {
+@dataclass(frozen=True)
+class Bump:
+    """What an available update does to the generation parameter: the value to write (None: leave it), whether
+    to start the pipeline, the generation asked for, and why."""
+
+    write: str | None
+    start: bool
+    next_generation: int | None
+    why: str
+
+
+def plan_bump(deployed: int, stored: str | None) -> Bump:
+    """Ask for the next generation once: write deployed + 1 unless the parameter is ahead already.
+
+    `stored`: the parameter's value, None when it does not exist. A value that is not a whole number is left
+    alone (it is the user's), and nothing is started: the pipeline would synthesize from it."""
+    following = deployed + 1
+    if stored is None:
+        return Bump(str(following), True, following, f"the parameter did not exist; asking for generation {following}")
+    text = stored.strip()
+    if not text.isdigit():
+        return Bump(
+            None,
+            False,
+            None,
+            f"the generation parameter holds {stored!r}, not a whole number; set it to {following} to deploy the "
+            "next generation",
+        )
+    if int(text) > deployed:
+        return Bump(None, False, int(text), f"generation {int(text)} is asked for already and not deployed yet")
+    return Bump(str(following), True, following, f"asking for generation {following} (deployed: {deployed})")
+
+
+def update_event(
+    image: Image, monitor_id: str, pipeline: str, execution_id: str, generation: int | None, bump: Bump | None
+) -> Event:
+    detail: dict[str, Any] = {
         Detail.MONITOR_ID: monitor_id,
         Detail.IMAGE_ID: image.image_id,
         Detail.NAME: image.name,
         Detail.UPDATE_DESCRIPTION: image.update_description,
     }
+    if generation is not None:
+        detail[Detail.GENERATION] = generation
+    if bump is not None:
+        detail[Detail.NEXT_GENERATION] = bump.next_generation
+        detail[Detail.REASON] = bump.why
     if pipeline:
         detail[Detail.PIPELINE] = pipeline
         detail[Detail.PIPELINE_EXECUTION_ID] = execution_id
@@ -71,7 +118,7 @@ def request_token(event: Mapping[str, Any], monitor_id: str) -> str:
 
 @dataclass
 class Monitor:
-    """One look at the images, with its clients (boto3 `workspaces`, `events`, `codepipeline`)."""
+    """One look at the images, with its clients (boto3 `workspaces`, `events`, `codepipeline`, `ssm`)."""
 
     workspaces: Any
     events: Any
@@ -79,6 +126,10 @@ class Monitor:
     image_ids: Sequence[str]
     pipeline: str
     monitor_id: str
+    ssm: Any = None
+    # The generation parameter's name, and the watched image's generation as deployed; both or neither.
+    generation_parameter: str = ""
+    generation: int | None = None
 
     def check(self, event: Mapping[str, Any]) -> Findings:
         """Raises ProviderError when the images can't be described or the pipeline can't be started; the events of
@@ -89,19 +140,55 @@ class Monitor:
         if not findings.updates:
             log.info("no update available for %s", ", ".join(self.image_ids))
             return findings
-        execution_id, problem = "", ""
-        if self.pipeline:
+        execution_id, problems = "", []
+        bump: Bump | None = None
+        if self.generation_parameter and self.generation is not None:
+            try:
+                bump = self._ask_for_next_generation(self.generation)
+            except ProviderError as error:
+                problems.append(str(error))
+        if self.pipeline and not problems and (bump is None or bump.start):
             try:
                 execution_id = self._start(request_token(event, self.monitor_id))
             except ProviderError as error:
-                problem = str(error)
+                problems.append(str(error))
         bus = Bus(self.events)
         for image in findings.updates:
             log.info("an update is available for %s (%s): %s", image.image_id, image.name, image.update_description)
-            bus.put(update_event(image, self.monitor_id, self.pipeline, execution_id))
-        if problem:
-            raise ProviderError(problem)
+            bus.put(update_event(image, self.monitor_id, self.pipeline, execution_id, self.generation, bump))
+        if problems:
+            raise ProviderError("; ".join(problems))
         return findings
+
+    def _ask_for_next_generation(self, deployed: int) -> Bump:
+        """Read the generation parameter and write the next generation there, once (plan_bump). Raises
+        ProviderError when it can't be read or written."""
+        name = self.generation_parameter
+        try:
+            stored: str | None = str(self.ssm.get_parameter(Name=name)["Parameter"]["Value"])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ParameterNotFound":
+                raise self._parameter_error("read", error) from error
+            stored = None
+        except BotoCoreError as error:
+            raise self._parameter_error("read", error) from error
+        bump = plan_bump(deployed, stored)
+        log.info("generation parameter %s: %s", name, bump.why)
+        if bump.write is not None:
+            try:
+                self.ssm.put_parameter(Name=name, Value=bump.write, Type="String", Overwrite=True)
+            except (ClientError, BotoCoreError) as error:
+                raise self._parameter_error("written", error) from error
+        elif not bump.start and bump.next_generation is None:
+            raise ProviderError(bump.why)
+        return bump
+
+    def _parameter_error(self, done: str, error: Exception) -> ProviderError:
+        return ProviderError(
+            f"the generation parameter {self.generation_parameter} could not be {done}, so the next generation was "
+            f"not asked for and no pipeline was started; check that it exists and the monitor's role may use it "
+            f"({error})"
+        )
 
     def _start(self, token: str) -> str:
         try:
@@ -123,6 +210,7 @@ def from_environment() -> Monitor:
     config = Config(retries={"mode": "standard", "max_attempts": 10}, user_agent_extra="cdk-workspaces-image")
     make: Any = boto3.client  # its typed overloads want a literal service name
     ids = [i for i in os.environ[contract.ENV_MONITORED_IMAGES].split(",") if i]
+    generation = os.environ.get(contract.ENV_MONITORED_GENERATION, "")
     return Monitor(
         workspaces=make("workspaces", config=config),
         events=make("events", config=config),
@@ -130,6 +218,9 @@ def from_environment() -> Monitor:
         image_ids=ids,
         pipeline=os.environ.get(contract.ENV_PIPELINE_NAME, ""),
         monitor_id=os.environ.get(contract.ENV_MONITOR_ID, ""),
+        ssm=make("ssm", config=config),
+        generation_parameter=os.environ.get(contract.ENV_GENERATION_PARAMETER, ""),
+        generation=int(generation) if generation.isdigit() else None,
     )
 
 

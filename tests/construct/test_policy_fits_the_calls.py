@@ -20,19 +20,28 @@ import botocore.session
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk.assertions import Template
 from botocore import xform_name
-from support.construct import NO_BUNDLING, actions, every_resource_type, new_stack, statements
+from support.construct import NO_BUNDLING, PROPS, actions, every_resource_type, new_stack, statements
 
-from cdk_workspaces_image import WorkspaceImageUpdateMonitor, _bundling
+from cdk_workspaces_image import UpdatedWorkspaceImage, WorkspaceImageUpdateMonitor, _bundling
 
 HANDLER = Path(__file__).resolve().parents[2] / "lambda" / "cdk_workspaces_image_handler"
 # Which attribute of the handler's objects holds which service's client.
-CLIENTS = {"client": "workspaces", "events": "events", "dynamodb": "dynamodb", "codepipeline": "codepipeline"}
+CLIENTS = {
+    "client": "workspaces",
+    "events": "events",
+    "dynamodb": "dynamodb",
+    "codepipeline": "codepipeline",
+    "ssm": "ssm",
+}
 MONITOR = HANDLER / f"{_bundling.MONITOR_MODULE}.py"
-# What the monitor does, as issue 11 describes it: describe the images, put its events, start the pipeline.
+# What the monitor does, as issue 11 describes it: describe the images, put its events, start the pipeline, and
+# ask for the next generation in its parameter.
 MONITOR_CALLS = {
     "workspaces:DescribeWorkspaceImages",
     "events:PutEvents",
     "codepipeline:StartPipelineExecution",
+    "ssm:GetParameter",
+    "ssm:PutParameter",
 }
 
 
@@ -108,11 +117,21 @@ def test_nothing_is_granted_that_the_handler_never_calls() -> None:
 
 
 def monitor_granted() -> set[str]:
-    """The actions of the monitor's policy with a pipeline, in a stack without a provider."""
+    """The actions of the monitor's policy with a pipeline and a generation parameter (its own policy only: the
+    stack holds the image's provider too)."""
     stack = new_stack()
     pipeline = codepipeline.Pipeline.from_pipeline_arn(stack, "Pipeline", "arn:aws:codepipeline:eu-west-1:1:golden")
-    WorkspaceImageUpdateMonitor(stack, "Monitor", images=["wsi-0123456789"], pipeline=pipeline)
-    return granted(stack)
+    image = UpdatedWorkspaceImage(stack, "Golden", **{**PROPS, "image_name": "golden-{generation}", "generation": 1})
+    WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], pipeline=pipeline, generation_parameter="/g/n")
+    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
+    return {
+        action
+        for logical_id, policy in policies.items()
+        if logical_id.startswith("Monitor")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in actions(statement)
+        if action.split(":")[0] in CLIENTS.values()
+    }
 
 
 def test_the_monitor_is_granted_what_it_does_and_nothing_else() -> None:

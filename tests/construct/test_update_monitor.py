@@ -297,6 +297,54 @@ def test_an_imported_image_is_an_image() -> None:
     assert variables(Template.from_stack(stack))[contract.ENV_MONITORED_IMAGES] == "wsi-0123456789"
 
 
+# --- the generation parameter ---------------------------------------------------------------------------------------
+
+
+def generation_stack(**props: Any) -> cdk.Stack:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **{**PROPS, "image_name": "golden-{generation}", "generation": 3})
+    WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], generation_parameter="/golden/generation", **props)
+    return stack
+
+
+def test_the_generation_parameter_starts_at_the_deployed_generation_and_only_the_monitor_may_write_it() -> None:
+    template = Template.from_stack(generation_stack(pipeline=None))
+    parameter_id, parameter = only(template, "AWS::SSM::Parameter")
+    assert (parameter["Properties"]["Name"], parameter["Properties"]["Value"]) == ("/golden/generation", "3")
+    env = variables(template)
+    named = (env[contract.ENV_GENERATION_PARAMETER], env[contract.ENV_MONITORED_GENERATION])
+    assert named == ("/golden/generation", "3")
+    monitor_statements = [s for s in statements(template) if s.get("Sid") == "GenerationParameter"]
+    assert len(monitor_statements) == 1
+    (statement,) = monitor_statements
+    assert actions(statement) == ["ssm:GetParameter", "ssm:PutParameter"]
+    # The parameter's Ref is its name, "/golden/generation": the ARN is .../parameter/golden/generation.
+    assert render(statement["Resource"]) == f"arn:<AWS::Partition>:ssm:{REGION}:{ACCOUNT}:parameter<{parameter_id}>"
+
+
+@pytest.mark.parametrize(
+    ("images", "words"),
+    [
+        (lambda stack: [UpdatedWorkspaceImage(stack, "Golden", **PROPS)], "images has 1 without a generation"),
+        (lambda stack: ["wsi-0123456789", "wsi-abcdefghij"], "images has 2"),
+        (lambda stack: ["wsi-0123456789"], "images has 1 without a generation"),
+    ],
+    ids=["no-generation", "two-images", "an-id"],
+)
+def test_a_generation_parameter_needs_one_image_with_a_generation(images: Any, words: str) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match=words) as error:
+        WorkspaceImageUpdateMonitor(stack, "Monitor", images=images(stack), generation_parameter="/golden/generation")
+    assert "/Monitor" in str(error.value)
+
+
+def test_a_generation_parameter_name_is_judged_at_synth() -> None:
+    stack = new_stack()
+    image = UpdatedWorkspaceImage(stack, "Golden", **{**PROPS, "image_name": "golden-{generation}", "generation": 1})
+    with pytest.raises(ValueError, match=r"generation_parameter 'golden generation' must be an SSM parameter name"):
+        WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], generation_parameter="golden generation")
+
+
 # --- cdk-nag and cfn-lint ------------------------------------------------------------------------------------------
 
 
@@ -309,6 +357,8 @@ def monitor_assembly(tmp_path_factory: pytest.TempPathFactory) -> cdk.cx_api.Clo
     monitor = WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], pipeline=pipeline)
     monitor.on_update_available("Updates")
     WorkspaceImageUpdateMonitor(stack, "Plain", images=["wsi-abcdefghij"])
+    silver = UpdatedWorkspaceImage(stack, "Silver", **{**PROPS, "image_name": "silver-{generation}", "generation": 2})
+    WorkspaceImageUpdateMonitor(stack, "Generations", images=[silver], generation_parameter="/golden/generation")
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app.synth()
 

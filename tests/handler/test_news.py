@@ -23,6 +23,7 @@ from cdk_workspaces_image_handler.errors import ProviderError
 from cdk_workspaces_image_handler.monitor import Monitor
 
 HANDLE_OLD = "https://cloudformation-waitcondition.example/old-handle"
+GENERATION = "/golden/generation"
 
 
 def started(world: World, p: dict[str, Any]) -> None:
@@ -113,17 +114,37 @@ def test_waiting_again_for_the_same_image_is_no_news(world: World) -> None:
 class Monitored:
     """The monitor's clients: WorkSpaces and CodePipeline stubbed (every call expected), events to the emulator."""
 
-    def __init__(self, ids: list[str], pipeline: str = "") -> None:
+    def __init__(self, ids: list[str], pipeline: str = "", generation: int | None = None) -> None:
         self.workspaces = boto3.client("workspaces")
         self.codepipeline = boto3.client("codepipeline")
+        self.ssm_client = boto3.client("ssm")
         self.ws = Stubber(self.workspaces)
         self.cp = Stubber(self.codepipeline)
-        self.ws.activate()
-        self.cp.activate()
+        self.ssm = Stubber(self.ssm_client)
+        for stubber in (self.ws, self.cp, self.ssm):
+            stubber.activate()
         events = boto3.client("events")
         self.bus = EventBridgeBackend(VirtualClock(), "111122223333", "eu-west-1")
         attach(events, self.bus)
-        self.monitor = Monitor(self.workspaces, events, self.codepipeline, ids, pipeline, "Golden/Monitor")
+        self.monitor = Monitor(
+            self.workspaces,
+            events,
+            self.codepipeline,
+            ids,
+            pipeline,
+            "Golden/Monitor",
+            ssm=self.ssm_client,
+            generation_parameter=GENERATION if generation is not None else "",
+            generation=generation,
+        )
+
+    def stored(self, value: str) -> None:
+        answer = {"Parameter": {"Name": GENERATION, "Type": "String", "Value": value, "Version": 1}}
+        self.ssm.add_response("get_parameter", answer, {"Name": GENERATION})
+
+    def written(self, value: str) -> None:
+        expected = {"Name": GENERATION, "Value": value, "Type": "String", "Overwrite": True}
+        self.ssm.add_response("put_parameter", {"Version": 2, "Tier": "Standard"}, expected)
 
     def news(self) -> list[tuple[str, dict[str, Any]]]:
         return [
@@ -134,8 +155,8 @@ class Monitored:
         ]
 
     def done(self) -> None:
-        self.ws.assert_no_pending_responses()
-        self.cp.assert_no_pending_responses()
+        for stubber in (self.ws, self.cp, self.ssm):
+            stubber.assert_no_pending_responses()
 
 
 def test_the_monitor_with_no_update_available_puts_no_event_and_starts_nothing() -> None:
@@ -227,3 +248,34 @@ def test_a_failure_after_the_wait_never_repeats_the_signal(world: World, monkeyp
     world.tick()
     assert world.signal()["Status"] == "SUCCESS"
     assert world.waits() == []
+
+
+def test_an_update_asks_for_the_next_generation_once_then_starts_the_pipeline() -> None:
+    m = Monitored([NEW], pipeline="golden-images", generation=3)
+    m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
+    m.stored("3")
+    m.written("4")
+    start = {"name": "golden-images", "clientRequestToken": ANY}
+    m.cp.add_response("start_pipeline_execution", {"pipelineExecutionId": "exec-4"}, start)
+    m.monitor.check({"id": "event-1"})
+    # The same look delivered again (or the next day's): generation 4 is asked for already; nothing more is done.
+    m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
+    m.stored("4")
+    m.monitor.check({"id": "event-1"})
+    m.done()
+    first, again = (detail for _, detail in m.news())
+    assert (first["Generation"], first["NextGeneration"], first["PipelineExecutionId"]) == (3, 4, "exec-4")
+    assert (again["NextGeneration"], again["PipelineExecutionId"]) == (4, "")
+    assert again["Reason"] == "generation 4 is asked for already and not deployed yet"
+
+
+def test_a_generation_parameter_that_cannot_be_written_starts_nothing_and_fails_the_look() -> None:
+    m = Monitored([NEW], pipeline="golden-images", generation=3)
+    m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
+    m.stored("3")
+    m.ssm.add_client_error("put_parameter", "AccessDeniedException", "not allowed")
+    with pytest.raises(ProviderError, match="the generation parameter /golden/generation could not be written"):
+        m.monitor.check({"id": "event-1"})
+    m.done()  # no StartPipelineExecution was expected
+    [(_, detail)] = m.news()
+    assert detail["PipelineExecutionId"] == ""

@@ -20,7 +20,7 @@ from cdk_workspaces_image_handler.image import (
     wait_ended,
 )
 from cdk_workspaces_image_handler.kernel import Outcome, bundle_moved, resource_key
-from cdk_workspaces_image_handler.monitor import look, request_token, update_event
+from cdk_workspaces_image_handler.monitor import Bump, look, plan_bump, request_token, update_event
 from cdk_workspaces_image_handler.watch import Watch
 from cdk_workspaces_image_handler.workspaces import Image
 
@@ -215,13 +215,13 @@ def test_the_monitor_reports_only_available_images_with_an_update_and_names_the_
 
 def test_the_update_event_names_the_monitor_the_image_and_the_pipeline_started() -> None:
     image = Image("wsi-a", "golden-3", "AVAILABLE", update_available=True, update_description="agent 2.1")
-    assert update_event(image, "Monitor/Path", "", "").detail == {
+    assert update_event(image, "Monitor/Path", "", "", None, None).detail == {
         "MonitorId": "Monitor/Path",
         "ImageId": "wsi-a",
         "Name": "golden-3",
         "UpdateDescription": "agent 2.1",
     }
-    with_pipeline = update_event(image, "Monitor/Path", "golden-images", "exec-1")
+    with_pipeline = update_event(image, "Monitor/Path", "golden-images", "exec-1", None, None)
     started = (with_pipeline.detail["Pipeline"], with_pipeline.detail["PipelineExecutionId"])
     assert started == ("golden-images", "exec-1")
 
@@ -233,3 +233,32 @@ def test_one_scheduled_event_starts_the_pipeline_at_most_once() -> None:
     assert request_token(scheduled, "m") != request_token(scheduled, "another monitor")
     assert request_token({}, "m") != request_token({}, "m")
     assert len(request_token(scheduled, "m")) <= 128  # clientRequestToken: 1 to 128 characters
+
+
+@pytest.mark.parametrize(
+    ("stored", "bump"),
+    [
+        ("3", Bump("4", True, 4, "asking for generation 4 (deployed: 3)")),
+        (None, Bump("4", True, 4, "the parameter did not exist; asking for generation 4")),
+        ("2", Bump("4", True, 4, "asking for generation 4 (deployed: 3)")),
+        ("4", Bump(None, False, 4, "generation 4 is asked for already and not deployed yet")),
+        ("9", Bump(None, False, 9, "generation 9 is asked for already and not deployed yet")),
+    ],
+    ids=["deployed", "missing", "behind", "asked-for", "far-ahead"],
+)
+def test_the_next_generation_is_asked_for_once(stored: str | None, bump: Bump) -> None:
+    assert plan_bump(3, stored) == bump
+
+
+def test_a_generation_parameter_that_is_no_number_is_left_to_its_owner() -> None:
+    bump = plan_bump(3, "next")
+    assert (bump.write, bump.start, bump.next_generation) == (None, False, None)
+    assert bump.why == (
+        "the generation parameter holds 'next', not a whole number; set it to 4 to deploy the next generation"
+    )
+
+
+def test_the_update_event_says_which_generation_is_deployed_and_which_is_asked_for() -> None:
+    image = Image("wsi-a", "golden-3", "AVAILABLE", update_available=True)
+    detail = update_event(image, "m", "", "", 3, plan_bump(3, "3")).detail
+    assert (detail["Generation"], detail["NextGeneration"]) == (3, 4)
