@@ -3,8 +3,9 @@
 has published updates, and a topic told when each month's image is AVAILABLE or failed; checked by cdk-nag's
 AwsSolutions pack at synth.
 
-Next month: ``cdk deploy -c generation=2`` (with ``-c image_name=golden-updated-{generation}`` where cdk.json names
-the image) makes the next image, moves the bundle onto it, and deletes the images before the previous one.
+Next month the monitor writes generation 2 into the SSM parameter GENERATION_PARAMETER; ``cdk deploy -c generation=2``
+(the parameter's value: ``aws ssm get-parameter --name /cdk-workspaces-image/example/golden-generation``) makes the
+next image, moves the bundle onto it, and deletes the images before the previous one.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ DEFAULT_IMAGE_NAME = f"golden-updated-{GENERATION}"
 DEFAULT_GENERATION = 1
 DEFAULT_BUNDLE_NAME = "golden-standard"
 IMAGE_ID_PARAMETER = "/cdk-workspaces-image/example/golden-image-id"
+# The generation to deploy: the monitor writes the next one here when AWS publishes updates.
+GENERATION_PARAMETER = "/cdk-workspaces-image/example/golden-generation"
 
 
 class WorkspacesImageExample(cdk.Stack):
@@ -99,8 +102,14 @@ class WorkspacesImageExample(cdk.Stack):
         notify = targets.SnsTopic(topic)
         image.on_image_available("ImageAvailable", target=notify)
         image.on_image_failed("ImageFailed", target=notify)
-        # Once a day, whether AWS has published updates for this month's image: the signal for the next generation.
-        monitor = WorkspaceImageUpdateMonitor(self, "UpdateMonitor", images=[image])
+        # Once a day, whether AWS has published updates for this month's image: the signal for the next generation,
+        # which it asks for in GENERATION_PARAMETER (when the image has a generation: not with a plain image_name).
+        monitor = WorkspaceImageUpdateMonitor(
+            self,
+            "UpdateMonitor",
+            images=[image],
+            generation_parameter=GENERATION_PARAMETER if generation is not None else None,
+        )
         monitor.on_update_available("UpdateAvailable", target=notify)
         cdk.CfnOutput(self, "NotificationsTopicArn", value=topic.topic_arn)
 

@@ -640,7 +640,10 @@ def test_example_app_outputs_the_image_id(example_assembly: cdk.cx_api.CloudAsse
     template = example_assembly.get_stack_by_name("WorkspacesImageExample").template
     output = template["Outputs"]["ImageId"]
     assert "Export" not in output, "an export would block next month's replacement"
-    parameter = only(Template.from_json(template), "AWS::SSM::Parameter")[1]
+    parameters = Template.from_json(template).find_resources(
+        "AWS::SSM::Parameter", {"Properties": {"Name": "/cdk-workspaces-image/example/golden-image-id"}}
+    )
+    ((_, parameter),) = parameters.items()
     assert parameter["Properties"]["Value"] == output["Value"]
     assert list(output["Value"]) == ["Fn::Select"]
     image = only(Template.from_json(template), "Custom::UpdatedWorkspaceImage")[1]
