@@ -34,8 +34,11 @@ FAILED_UPDATE = Plan.error(
     after_seconds=41 * 60,
 )
 DAY = 86400
-# The library's event source (the emulator is an oracle: it never imports the library's code).
+# The library's event source, and the update monitor's environment variables that name its generation parameter
+# and the generation it watches (the emulator is an oracle: it never imports the library's code).
 SOURCE = "cdk-workspaces-image"
+GENERATION_PARAMETER = "GENERATION_PARAMETER"
+MONITORED_GENERATION = "MONITORED_GENERATION"
 
 
 def _sources(assembly: Assembly) -> list[str]:
@@ -57,6 +60,15 @@ def _names(assembly: Assembly) -> dict[str, str]:
     return names
 
 
+def _monitor_environment(assembly: Assembly) -> dict[str, Any]:
+    """The environment of the update monitor's function in the template ({} without a monitor)."""
+    for resource in assembly.template["Resources"].values():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if resource["Type"] == "AWS::Lambda::Function" and GENERATION_PARAMETER in variables:
+            return dict(variables)
+    return {}
+
+
 def _news(detail_type: str, detail: Mapping[str, Any]) -> str:
     """One event of the bus, in a line."""
     image = detail.get("ImageId", "")
@@ -69,7 +81,8 @@ def _news(detail_type: str, detail: Mapping[str, Any]) -> str:
     if "Failed" in detail_type:
         return f"{detail_type}: {image} {detail.get('Failure')} {detail.get('ErrorCode', '')}".rstrip()
     if "Update Available" in detail_type:
-        return f"{detail_type}: {image} ({detail.get('Name')}): {detail.get('UpdateDescription', '')}"
+        asked = f"; generation {detail['NextGeneration']} asked for" if detail.get("NextGeneration") else ""
+        return f"{detail_type}: {image} ({detail.get('Name')}): {detail.get('UpdateDescription', '')}{asked}"
     return f"{detail_type}: {image} ({detail.get('Name', '')})"
 
 
@@ -135,6 +148,21 @@ def _deploy(cfn: CloudFormation, printer: Printer, assembly: Assembly) -> Stack:
     return stack
 
 
+def _asked_for(cloud: LocalCloud, assembly: Assembly) -> bool:
+    """Is this month's assembly the generation the monitor asked for in its parameter (what a pipeline would
+    synthesize with)? Says which; an app without a generation parameter is taken as is."""
+    environment = _monitor_environment(assembly)
+    if not environment:
+        return True
+    name, generation = str(environment[GENERATION_PARAMETER]), str(environment.get(MONITORED_GENERATION, ""))
+    asked = cloud.ssm.value(name)
+    print(f"{'':10s}  [ssm] {name} = {asked}: the pipeline synthesizes with -c generation={asked}")
+    if asked != generation:
+        print(f"the parameter asks for generation {asked}, but this assembly is generation {generation}")
+        return False
+    return True
+
+
 def _a_month_later(cfn: CloudFormation, printer: Printer, stack: Stack) -> None:
     """AWS publishes updates for the newest image; within a day the monitor says so."""
     cloud = printer.cloud
@@ -167,6 +195,8 @@ def main(argv: list[str]) -> int:
         for number, assembly in enumerate(months[1:], start=2):
             _a_month_later(cfn, printer, stack)
             cloud.workspaces.plan_next_images(MONTHLY_UPDATE)
+            if not _asked_for(cloud, assembly):
+                return 1
             print(f"\n== cdk deploy {assembly.stack_name}, month {number}: the next generation, as a pipeline would\n")
             stack = _deploy(cfn, printer, assembly)
             if stack.status != "UPDATE_COMPLETE":
@@ -175,6 +205,8 @@ def main(argv: list[str]) -> int:
             failing = load(args.failing)
             _a_month_later(cfn, printer, stack)
             cloud.workspaces.plan_next_images(FAILED_UPDATE)
+            if not _asked_for(cloud, failing):
+                return 1
             print(f"\n== cdk deploy {failing.stack_name}, one more month (emulated: WorkSpaces fails the update)\n")
             stack = _deploy(cfn, printer, failing)
             if stack.status != "UPDATE_ROLLBACK_COMPLETE":

@@ -24,6 +24,7 @@ from cfn_driver.cloud import ACCOUNT, REGION
 
 FAST = Plan.available(after_seconds=300)
 PIPELINE = "golden-images"
+GENERATION_PARAMETER = "/golden/generation"
 DAY = 86400
 
 
@@ -42,12 +43,13 @@ def month(
     keep_previous: int | None = 1,
     bundle: bool = True,
     monitor: bool = False,
+    generation_parameter: bool = False,
     other_image: bool = False,
     timeout: cdk.Duration | None = None,
 ) -> Assembly:
     """The golden image of one generation, a bundle on it, and, as asked, the update monitor (starting a pipeline)
     and a second image of the same stack (another resource, whose images retention must never touch)."""
-    outdir = tmp_path / f"g{generation}-{keep_previous}-{bundle}-{monitor}-{other_image}"
+    outdir = tmp_path / f"g{generation}-{keep_previous}-{bundle}-{monitor}-{generation_parameter}-{other_image}"
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, "Golden", env=cdk.Environment(account=ACCOUNT, region=REGION))
     image = UpdatedWorkspaceImage(
@@ -82,7 +84,8 @@ def month(
     if monitor:
         arn = f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{PIPELINE}"
         pipeline = codepipeline.Pipeline.from_pipeline_arn(stack, "Pipeline", arn)
-        WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], pipeline=pipeline)
+        parameter = GENERATION_PARAMETER if generation_parameter else None
+        WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], pipeline=pipeline, generation_parameter=parameter)
     app.synth()
     return load(outdir, "Golden")
 
@@ -276,3 +279,35 @@ def test_a_month_that_fails_rolls_back_to_the_previous_generation_without_news_o
     assert [a["ImageId"] for a in world.news(DetailTypes.IMAGE_AVAILABLE)] == [g1], "the rollback is no news"
     assert [f["Failure"] for f in world.news(DetailTypes.IMAGE_FAILED)] == ["ERROR"]
     assert world.news(DetailTypes.IMAGE_RETENTION) == []
+
+
+def test_the_monitor_asks_for_the_next_generation_once_and_the_deploy_that_follows_makes_it(
+    world: World, tmp_path: Path
+) -> None:
+    world.cloud.codepipeline.add_pipeline(PIPELINE)
+    g1 = image_of(world, world.deploy(month(tmp_path, world, 1, monitor=True, generation_parameter=True)))
+    assert world.cloud.ssm.value(GENERATION_PARAMETER) == "1"
+    world.cloud.workspaces.set_update_available(g1, True, "WorkSpaces agent 2.1")
+    world.cfn.settle(2 * DAY + 120)  # two looks: the first asks and starts, the second finds it asked already
+    assert world.cloud.ssm.value(GENERATION_PARAMETER) == "2"
+    [execution] = world.cloud.codepipeline.executions
+    first, second = world.news(DetailTypes.IMAGE_UPDATE_AVAILABLE)
+    assert (first["Generation"], first["NextGeneration"], first["PipelineExecutionId"]) == (
+        1,
+        2,
+        execution.execution_id,
+    )
+    assert (second["NextGeneration"], second["PipelineExecutionId"]) == (2, "")
+
+    # The pipeline synthesizes with the parameter's value, and deploys.
+    generation = int(world.cloud.ssm.value(GENERATION_PARAMETER))
+    stack = world.deploy(month(tmp_path, world, generation, monitor=True, generation_parameter=True))
+    assert stack.status == "UPDATE_COMPLETE"
+    g2 = image_of(world, stack)
+    assert world.cloud.workspaces.images[g2].name == "golden-2"
+    assert world.cloud.ssm.value(GENERATION_PARAMETER) == "2"
+    # The monitor watches the new image now, which has no update: nothing more is asked for or started.
+    before = len(world.news())
+    world.cfn.settle(DAY + 120)
+    assert world.news()[before:] == []
+    assert len(world.cloud.codepipeline.executions) == 1
