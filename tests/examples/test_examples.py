@@ -21,7 +21,9 @@ from aws_cdk import cx_api
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from support import ROOT
-from support.construct import ACCOUNT, NO_BUNDLING, REGION, only, resources
+from support.construct import ACCOUNT, NO_BUNDLING, REGION, actions, only, render, resources, statement_with, statements
+
+from cdk_workspaces_image_handler import contract
 
 EXAMPLES = ROOT / "examples"
 SOURCE = {"source_image_id": "wsi-0123456789"}
@@ -181,21 +183,122 @@ def test_pipeline_stage_deploys_the_image_and_bundle_stack_with_cloudformation_a
     assert bundle["Properties"]["ImageId"] == image_id_of(template)
 
 
+def synth_project(template: dict[str, Any]) -> dict[str, Any]:
+    """The CodeBuild project of the Build stage's one action, the synth step."""
+    (synth,) = pipeline_stages(template)["Build"]
+    project: dict[str, Any] = resources(Template.from_json(template), "AWS::CodeBuild::Project")[
+        synth["Configuration"]["ProjectName"]["Ref"]
+    ]
+    return project
+
+
 def test_pipeline_synthesizes_the_app_where_it_lives_and_says_how_it_runs(tmp_path: Path) -> None:
     module, app, stack = pipeline_app(tmp_path)
     template = app.synth().get_stack_by_name(stack.stack_name).template
     (pipeline,) = resources(Template.from_json(template), "AWS::CodePipeline::Pipeline").values()
     assert (pipeline["Properties"]["PipelineType"], pipeline["Properties"]["ExecutionMode"]) == ("V2", "SUPERSEDED")
-    (synth,) = pipeline_stages(template)["Build"]
-    projects = resources(Template.from_json(template), "AWS::CodeBuild::Project")
-    buildspec = json.loads(projects[synth["Configuration"]["ProjectName"]["Ref"]]["Properties"]["Source"]["BuildSpec"])
+    # Named, so that the stage's stack can import it by ARN.
+    assert pipeline["Properties"]["Name"] == module.PIPELINE_NAME
+    buildspec = json.loads(synth_project(template)["Properties"]["Source"]["BuildSpec"])
     assert buildspec["phases"]["install"]["commands"] == ["pip install -r requirements.txt", "npm ci"]
-    assert buildspec["phases"]["build"]["commands"] == [f"cd {module.APP_DIRECTORY}", "npx cdk synth"]
+    read, _, synthesize = buildspec["phases"]["build"]["commands"][1:]
+    assert buildspec["phases"]["build"]["commands"][0] == f"cd {module.APP_DIRECTORY}"
+    # The generation comes from the monitor's parameter, and the synth is given it.
+    assert f"aws ssm get-parameter --name {module.GENERATION_PARAMETER} --query Parameter.Value" in read
+    assert synthesize == "npx cdk synth -c generation=$GENERATION"
     assert buildspec["artifacts"]["base-directory"] == f"{module.APP_DIRECTORY}/cdk.out"
     # The commands name this repository's files: the example's folder, requirements.txt and package.json.
     assert ROOT / module.APP_DIRECTORY == EXAMPLES / "pipeline"
     assert (ROOT / "requirements.txt").is_file()
     assert (ROOT / "package-lock.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("aws_says", "expected"),
+    [
+        ("echo 3", "generation 3"),  # the parameter: the generation deployed, or the next one the monitor asked for
+        (
+            "echo 'An error occurred (ParameterNotFound) when calling the GetParameter operation' >&2; exit 254",
+            "generation 1",
+        ),
+        ("echo 'An error occurred (AccessDeniedException)' >&2; exit 254", None),  # never an earlier generation
+    ],
+)
+def test_pipeline_synth_reads_the_generation_and_starts_at_1_only_without_the_parameter(
+    tmp_path: Path, aws_says: str, expected: str | None
+) -> None:
+    """The synth step's commands up to the synth, run by sh against a stand-in for the AWS CLI: CodeBuild runs a
+    phase's commands in one shell and fails the build at the first that exits with an error."""
+    aws = tmp_path / "aws"
+    aws.write_text(f"#!/bin/sh\n{aws_says}\n")
+    aws.chmod(0o755)
+    *reading, synthesize = load("pipeline").synth_commands()
+    script = "\n".join(f"{command} || exit 1" for command in reading)
+    done = subprocess.run(
+        ["sh", "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PATH": os.pathsep.join([str(tmp_path), os.environ["PATH"]])},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if expected is None:
+        assert done.returncode != 0, done.stdout
+    else:
+        assert (done.returncode, done.stdout.strip()) == (0, expected), done.stderr
+    assert synthesize.endswith("-c generation=$GENERATION")
+
+
+def test_pipeline_synth_may_read_the_generation_parameter_and_no_other(tmp_path: Path) -> None:
+    module, app, stack = pipeline_app(tmp_path, account=ACCOUNT, region=REGION)
+    synthesized = app.synth().get_stack_by_name(stack.stack_name).template
+    template = Template.from_json(synthesized)
+    role = synth_project(synthesized)["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+    statement = statement_with(template, "ssm:GetParameter")
+    assert actions(statement) == ["ssm:GetParameter"]
+    assert render(statement["Resource"]) == (
+        f"arn:<AWS::Partition>:ssm:{REGION}:{ACCOUNT}:parameter{module.GENERATION_PARAMETER}"
+    )
+    (policy,) = (
+        p
+        for p in resources(template, "AWS::IAM::Policy").values()
+        if statement in p["Properties"]["PolicyDocument"]["Statement"]
+    )
+    assert policy["Properties"]["Roles"] == [{"Ref": role}]
+    # Nothing else in the pipeline's stack touches SSM.
+    assert [s for s in statements(template) if any(a.startswith("ssm:") for a in actions(s))] == [statement]
+
+
+def test_pipeline_stage_has_the_monitor_that_asks_the_pipeline_for_the_next_generation(tmp_path: Path) -> None:
+    module, _, stack = pipeline_app(tmp_path, account=ACCOUNT, region=REGION)
+    template = Template.from_stack(stage_stack(stack))
+    (monitor,) = (
+        f
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if contract.ENV_PIPELINE_NAME in f["Properties"].get("Environment", {}).get("Variables", {})
+    )
+    variables = monitor["Properties"]["Environment"]["Variables"]
+    assert variables[contract.ENV_PIPELINE_NAME] == module.PIPELINE_NAME
+    assert variables[contract.ENV_GENERATION_PARAMETER] == module.GENERATION_PARAMETER
+    # The pipeline of the other stack, imported by its name: no cross-stack reference.
+    start = statement_with(template, "codepipeline:StartPipelineExecution")
+    assert render(start["Resource"]) == f"arn:<AWS::Partition>:codepipeline:{REGION}:{ACCOUNT}:{module.PIPELINE_NAME}"
+    _, parameter = only(template, "AWS::SSM::Parameter")
+    assert (parameter["Properties"]["Name"], parameter["Properties"]["Value"]) == (module.GENERATION_PARAMETER, "1")
+
+
+@pytest.mark.parametrize(("context", "name"), [({}, "golden-pipeline-1"), ({"generation": "2"}, "golden-pipeline-2")])
+def test_pipeline_image_is_the_generation_of_the_name_template(
+    tmp_path: Path, context: dict[str, str], name: str
+) -> None:
+    assert cdk_json_context("pipeline")["image_name"] == "golden-pipeline-{generation}"
+    _, _, stack = pipeline_app(tmp_path, **context)
+    template = Template.from_stack(stage_stack(stack))
+    _, image = only(template, "Custom::UpdatedWorkspaceImage")
+    assert (image["Properties"]["Name"], image["Properties"]["KeepPrevious"]) == (name, 1)
+    # The deploy writes the generation it deployed: a rollback returns the parameter with the stack.
+    _, parameter = only(template, "AWS::SSM::Parameter")
+    assert parameter["Properties"]["Value"] == name.rsplit("-", 1)[1]
 
 
 def test_pipeline_is_environment_agnostic_unless_the_context_names_account_and_region(tmp_path: Path) -> None:
