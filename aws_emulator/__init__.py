@@ -1,5 +1,5 @@
-"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge, DynamoDB and CodePipeline, on a
-virtual clock, with the callers' IAM identity-based policies enforced."""
+"""Local stand-ins for the AWS APIs this project calls: WorkSpaces, EventBridge, DynamoDB, CodePipeline and SSM
+Parameter Store, on a virtual clock, with the callers' IAM identity-based policies enforced."""
 
 from aws_emulator.access import AccessControl, Credentials, Denial, Principal
 from aws_emulator.clock import VirtualClock
@@ -8,6 +8,7 @@ from aws_emulator.dynamodb import DynamoDBBackend
 from aws_emulator.events import Delivery, EventBridgeBackend, Firing, PutEvent, rate_seconds
 from aws_emulator.iam import Decision, PolicyError, RequestContext, evaluate
 from aws_emulator.service import Backend, Call, ServiceError
+from aws_emulator.ssm import Parameter, ParameterStore, SSMBackend
 from aws_emulator.transport import EmulatorServer, attach, dispatch, serve
 from aws_emulator.workspaces import Bundle, Image, Plan, WorkSpacesBackend
 
@@ -27,11 +28,14 @@ __all__ = [
     "Execution",
     "Firing",
     "Image",
+    "Parameter",
+    "ParameterStore",
     "Plan",
     "PolicyError",
     "Principal",
     "PutEvent",
     "RequestContext",
+    "SSMBackend",
     "ServiceError",
     "VirtualClock",
     "WorkSpacesBackend",

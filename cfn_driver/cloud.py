@@ -1,5 +1,5 @@
-"""The emulated AWS that the driver deploys into: WorkSpaces, EventBridge, DynamoDB and CodePipeline behind one loopback
-endpoint."""
+"""The emulated AWS that the driver deploys into: WorkSpaces, EventBridge, DynamoDB, CodePipeline and SSM Parameter
+Store behind one loopback endpoint."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aws_emulator import (
     DynamoDBBackend,
     EmulatorServer,
     EventBridgeBackend,
+    SSMBackend,
     VirtualClock,
     WorkSpacesBackend,
     serve,
@@ -27,9 +28,10 @@ LAMBDA_ARN_PREFIX = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
 class LocalCloud:
     """What an unmodified boto3 in the provider Lambda talks to, through AWS_ENDPOINT_URL_* variables.
 
-    `workspaces`, `events`, `dynamodb` and `codepipeline` are the backends; `workspaces_options` go to the
+    `workspaces`, `events`, `dynamodb`, `codepipeline` and `ssm` are the backends; `workspaces_options` go to the
     WorkSpaces backend and `dynamodb_options` to the DynamoDB one. A pipeline the update monitor starts must
-    exist first: `cloud.codepipeline.add_pipeline(name)`.
+    exist first: `cloud.codepipeline.add_pipeline(name)`. `ssm` is the Region's parameter store: the driver's
+    AWS::SSM::Parameter resources live there, and SSM-typed template parameters are read from it.
 
     IAM is enforced (`enforce_iam`, on by default): every request that reaches the endpoint is
     signed with credentials from `assume_role`, and the backends check the role's identity-based
@@ -51,8 +53,9 @@ class LocalCloud:
         self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
         self.dynamodb = DynamoDBBackend(self.clock, ACCOUNT, REGION, **dict(dynamodb_options or {}))
         self.codepipeline = CodePipelineBackend(self.clock, ACCOUNT, REGION)
+        self.ssm = SSMBackend(self.clock, ACCOUNT, REGION)
         self.backends: dict[str, Backend] = {
-            b.service_name: b for b in (self.workspaces, self.events, self.dynamodb, self.codepipeline)
+            b.service_name: b for b in (self.workspaces, self.events, self.dynamodb, self.codepipeline, self.ssm)
         }
         self.access = AccessControl(enforce=enforce_iam)
         for backend in self.backends.values():
@@ -99,7 +102,9 @@ class LocalCloud:
         return self.backends[service].handle(operation, params)
 
     def lambda_env(self) -> dict[str, str]:
-        return self.server.environ()
+        # botocore's variable for the service id "SSM" is AWS_ENDPOINT_URL_SSM; the transport's table of variables
+        # does not name it yet, so it is added here.
+        return {**self.server.environ(), "AWS_ENDPOINT_URL_SSM": self.server.url}
 
     def due_targets(self, now: float) -> list[tuple[str, Any]]:
         """The Lambda deliveries due by `now` (schedules' and put events'), each as (function ARN, the event as the

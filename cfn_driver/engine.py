@@ -19,6 +19,9 @@ Sources (AWS CloudFormation User Guide unless named otherwise):
 - "AWS::DynamoDB::Table" and "AWS::Events::Rule" (resource reference): their
   properties, Ref (the name) and Fn::GetAtt Arn, which properties replace the
   resource, and that a custom name forbids a replacement ("Name type").
+- "AWS::SSM::Parameter" (resource reference): Ref is the parameter's name; Name
+  requires replacement, Value, Type and Description update in place; SecureString
+  is not supported by CloudFormation.
 - "AWS::SNS::Topic" (resource reference): Ref is the topic's ARN, Fn::GetAtt
   TopicArn and TopicName; a topic without TopicName gets a generated one;
   TopicName and FifoTopic replace it.
@@ -35,11 +38,12 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from aws_emulator.service import ServiceError
+from aws_emulator.ssm import SSMBackend
 from cfn_driver.assembly import Assembly
 from cfn_driver.inbox import Inbox
 from cfn_driver.intrinsics import NO_VALUE, Resolver, TemplateError, references
@@ -84,6 +88,12 @@ TARGET_PROPERTIES = {
     "RetryPolicy",
 }
 SSM_PARAMETER = "AWS::SSM::Parameter"
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html: the properties
+# a parameter may have. All but Tags go to PutParameter, which refuses what the emulator does not model; Tags are
+# recorded only (CloudFormation adds them with AddTagsToResource, which is not emulated); anything else fails the
+# resource rather than be silently dropped.
+SSM_PARAMETER_PROPERTIES = {"Name", "Type", "Value", "Description", "AllowedPattern", "DataType", "Policies", "Tier"}
+SSM_PARAMETER_IGNORED = {"Tags"}
 TOPIC = "AWS::SNS::Topic"
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html: the properties a
 # topic may have. Nothing calls SNS here (no SNS backend: a rule's deliveries to a topic are recorded by EventBridge),
@@ -134,6 +144,10 @@ class Cloud(Protocol):
     ) -> dict[str, str]: ...
 
     def revoke(self, access_key_id: str) -> None: ...
+
+    # The Region's parameter store, which AWS::SSM::Parameter resources write and SSM-typed template parameters read.
+    @property
+    def ssm(self) -> SSMBackend: ...
 
     def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -230,8 +244,6 @@ class CloudFormation:
         self.inbox = Inbox().start()
         self.stacks: dict[str, Stack] = {}
         self.hosts: dict[str, LambdaHost] = {}
-        # The Region's SSM parameters (AWS::SSM::Parameter resources of every stack), by name.
-        self.ssm_parameters: dict[str, str] = {}
         self.events: list[StackEvent] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
@@ -241,6 +253,12 @@ class CloudFormation:
         # a failed update is rolled back with an Update back to the old properties even for the resource
         # that failed (undocumented; reported in aws/aws-cdk#17040), which may have half-applied them.
         self._attempted: dict[str, dict[str, Any]] = {}
+
+    @property
+    def ssm_parameters(self) -> MutableMapping[str, str]:
+        """The Region's SSM parameters by name, as values (the cloud's parameter store, where the AWS::SSM::Parameter
+        resources of every stack are); setting one puts a new version, as a test or another tool would."""
+        return self.cloud.ssm.store
 
     def close(self) -> None:
         for host in self.hosts.values():
@@ -524,20 +542,44 @@ class CloudFormation:
     def _ssm_parameter(
         self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
     ) -> Result:
-        """AWS::SSM::Parameter, kept in the Region's parameter store that SSM-typed template parameters read.
-        Ref is the parameter's name; a new Name replaces it (the old name goes in the cleanup, simplified here
-        to at once)."""
+        """AWS::SSM::Parameter: PutParameter in the Region's parameter store (`cloud.ssm`), the one functions read
+        and write and SSM-typed template parameters read. A create does not overwrite (a name another stack or a
+        function already holds fails it with ParameterAlreadyExists); an update in place overwrites, a new version,
+        whatever a function wrote since. Ref is the parameter's name; a new Name replaces it (the old name goes in
+        the cleanup, simplified here to at once, after the new one is written)."""
+        unknown = sorted(set(props) - SSM_PARAMETER_PROPERTIES - SSM_PARAMETER_IGNORED)
+        if unknown:
+            return Result(False, f"the lifecycle driver does not model {SSM_PARAMETER} properties {', '.join(unknown)}")
         name = str(props.get("Name") or (old.physical_id if old else f"CFN-{self._name(stack, lid)}"))
-        if old is not None and old.physical_id != name:
-            self.ssm_parameters.pop(old.physical_id, None)
-        self.ssm_parameters[name] = str(props["Value"])
-        attributes = {"Type": str(props.get("Type", "String")), "Value": str(props["Value"])}
+        request: dict[str, Any] = {key: props[key] for key in sorted(set(props) - SSM_PARAMETER_IGNORED - {"Name"})}
+        request.update(
+            Name=name, Value=str(props.get("Value", "")), Overwrite=old is not None and old.physical_id == name
+        )
+        try:
+            self._aws("ssm", "PutParameter", request)
+            if old is not None and old.physical_id != name:
+                self._delete_parameter(old.physical_id)
+        except ServiceError as error:
+            return Result(False, _service_reason(error))
+        attributes = {"Type": str(props.get("Type", "String")), "Value": str(props.get("Value", ""))}
         self._record(stack, Resource(lid, SSM_PARAMETER, name, props, attributes, **policies))
         return Result(True, physical_id=name)
 
+    def _delete_parameter(self, name: str) -> None:
+        """DeleteParameter; one already gone is deleted (what CloudFormation does then is undocumented)."""
+        try:
+            self._aws("ssm", "DeleteParameter", {"Name": name})
+        except ServiceError as error:
+            if error.code != "ParameterNotFound":
+                raise
+
     def _ssm_value(self, name: str) -> str:
-        if name in self.ssm_parameters:
-            return self.ssm_parameters[name]
+        """An SSM-typed template parameter's value, read straight from the store (not logged as a GetParameter: the
+        driver resolves templates many times per operation, where CloudFormation reads once)."""
+        try:
+            return self.cloud.ssm.value(name)
+        except KeyError:
+            pass
         if name.startswith("/cdk-bootstrap/") and name.endswith("/version"):
             return BOOTSTRAP_VERSION  # the account is bootstrapped (CDK's BootstrapVersion parameter)
         raise KeyError(f"Unable to fetch parameters [{name}] from parameter store for this account.")
@@ -1018,7 +1060,10 @@ class CloudFormation:
                 host.stop()
                 self.cloud.revoke(host.env.get("AWS_ACCESS_KEY_ID", ""))
         if resource.type == SSM_PARAMETER:
-            self.ssm_parameters.pop(resource.physical_id, None)
+            try:
+                self._delete_parameter(resource.physical_id)
+            except ServiceError as error:
+                return Result(False, _service_reason(error))
         if resource.type == TABLE:
             return self._delete_table(resource.physical_id)
         if resource.type == RULE:

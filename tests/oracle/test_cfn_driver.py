@@ -30,6 +30,10 @@ def handler(event, context):
         item = {"pk": {"S": "tick-" + str(int(time.time()))}, "stack": {"S": event["Tick"]}}
         boto3.client("dynamodb").put_item(TableName=event["Table"], Item=item)
         return
+    if "Parameter" in event:  # a schedule's Input: overwrite an SSM parameter, through AWS_ENDPOINT_URL_SSM
+        import boto3
+        boto3.client("ssm").put_parameter(Name=event["Parameter"], Value=event["Value"], Overwrite=True)
+        return
     if "Signal" in event:
         put(event["Signal"], {"Status": "SUCCESS", "Reason": "ok", "UniqueId": "u", "Data": "d"})
         return
@@ -709,3 +713,100 @@ def test_a_put_events_lambda_target_runs_as_soon_as_the_driver_has_control(
         ["Create", None, "ok"],
     ]
     assert cloud.clock.now() == start, "no virtual time passed"
+
+
+# -- SSM parameters: the stack's, written by a function under its role, read back by the next deploy ---------------
+
+PARAMETER = "/golden/image-id"
+PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/golden/image-id"
+MAY_PUT = {"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": PARAMETER_ARN}
+
+
+def parameter(value: str = "wsi-template", name: str = PARAMETER) -> dict[str, Any]:
+    return {"Type": "AWS::SSM::Parameter", "Properties": {"Name": name, "Type": "String", "Value": value}}
+
+
+def writer() -> dict[str, Any]:
+    """A schedule whose tick has the function overwrite the parameter."""
+    tick = {"Fn::Sub": '{"Parameter": "${Param}", "Value": "wsi-function"}'}
+    return {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "ScheduleExpression": "rate(1 minute)",
+            "Targets": [{"Id": "writer", "Arn": {"Fn::GetAtt": ["Fn", "Arn"]}, "Input": tick}],
+        },
+    }
+
+
+READ_BACK = {"Image": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": PARAMETER}}
+
+
+def read_back(tmp: Path, resources: dict[str, Any], name: str) -> Path:
+    """The stack again, with an SSM-typed template parameter reading the parameter, and it as the output Image."""
+    out = assembly(tmp, resources, {"Image": {"Value": {"Ref": "Image"}}}, name)
+    template = json.loads((out / "S.template.json").read_text())
+    template["Parameters"] = READ_BACK
+    (out / "S.template.json").write_text(json.dumps(template))
+    return out
+
+
+def test_a_stack_parameter_is_written_by_its_function_read_back_and_overwritten_by_an_update(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    stack = deployed(
+        local, assembly(tmp_path, {"Param": parameter(), "Writer": writer(), "FnPolicy": policy(TICKS, MAY_PUT)})
+    )
+    assert stack.resources["Param"].physical_id == PARAMETER
+    assert cfn.ssm_parameters[PARAMETER] == "wsi-template"
+    # CloudFormation wrote it through the front door, with the deployer's credentials: nothing checked them.
+    assert [(c.params["Overwrite"], c.caller) for c in cloud.ssm.calls_to("PutParameter")] == [(False, None)]
+    cfn.settle(60)
+    assert not [e for e in cfn.events if e.status == "LAMBDA_ERROR"], [e.reason for e in cfn.events]
+    assert cloud.ssm.value(PARAMETER) == "wsi-function"
+    written = cloud.ssm.calls_to("PutParameter")[-1]
+    assert written.caller == cfn.hosts[stack.resources["Fn"].attributes["Arn"]].env["AWS_ACCESS_KEY_ID"]
+    # The next deploy reads what the function wrote; the parameter resource is unchanged, so nothing rewrites it.
+    resources = {"Param": parameter(), "FnPolicy": policy(TICKS, MAY_PUT)}
+    assert outputs(local, read_back(tmp_path, resources, "v2")) == {"Image": "wsi-function"}
+    # An update of the resource overwrites the value: a new version.
+    changed = {"Param": parameter("wsi-template-2"), "FnPolicy": policy(TICKS, MAY_PUT)}
+    assert outputs(local, read_back(tmp_path, changed, "v3")) == {"Image": "wsi-template-2"}
+    assert cloud.ssm.parameters[PARAMETER].version == 3
+    # The stack's delete deletes it.
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert PARAMETER not in cfn.ssm_parameters
+
+
+def test_a_function_whose_role_may_not_put_the_parameter_is_refused(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    stack = deployed(local, assembly(tmp_path, {"Param": parameter(), "Writer": writer()}))
+    cfn.settle(60)
+    error = next(e for e in cfn.events if e.status == "LAMBDA_ERROR")
+    role, function = stack.resources["FnRole"], stack.resources["Fn"]
+    assert (
+        f"AccessDeniedException: An error occurred (AccessDeniedException) when calling the PutParameter operation: "
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{role.physical_id}/{function.physical_id} is not authorized to "
+        f"perform: ssm:PutParameter on resource: {PARAMETER_ARN}"
+    ) in error.reason
+    assert cloud.ssm.value(PARAMETER) == "wsi-template"
+
+
+def test_a_parameter_name_taken_fails_the_create_and_what_is_not_modelled_is_refused(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    cloud.ssm.put(PARAMETER, "someone else's")
+    stack = cfn.deploy(load(assembly(tmp_path, {"Param": parameter()}, name="taken")))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert "(Error Code: ParameterAlreadyExists)" in stack.reason
+    assert cloud.ssm.value(PARAMETER) == "someone else's", "the rollback leaves the other owner's parameter alone"
+    secure = {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "SecureString", "Value": "x"}}
+    stack = cfn.deploy(load(assembly(tmp_path, {"Param": secure}, name="secure")))
+    assert "The emulator does not model Type (asked: 'SecureString')" in stack.reason
+    unknown = {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": "x", "Unheard": 1}}
+    stack = cfn.deploy(load(assembly(tmp_path, {"Param": unknown}, name="unknown")))
+    assert "does not model AWS::SSM::Parameter properties Unheard" in stack.reason
+    assert list(cfn.ssm_parameters) == [PARAMETER]
