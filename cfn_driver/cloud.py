@@ -102,9 +102,7 @@ class LocalCloud:
         return self.backends[service].handle(operation, params)
 
     def lambda_env(self) -> dict[str, str]:
-        # botocore's variable for the service id "SSM" is AWS_ENDPOINT_URL_SSM; the transport's table of variables
-        # does not name it yet, so it is added here.
-        return {**self.server.environ(), "AWS_ENDPOINT_URL_SSM": self.server.url}
+        return self.server.environ()
 
     def due_targets(self, now: float) -> list[tuple[str, Any]]:
         """The Lambda deliveries due by `now` (schedules' and put events'), each as (function ARN, the event as the

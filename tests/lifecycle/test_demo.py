@@ -44,4 +44,7 @@ def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureF
     assert first is not None
     assert f"WorkSpaces Image Retention: deleted {first[1]};" in out, "month 3 deletes generation 1 (keep_previous=1)"
     assert out.count(", 0 denied") == 4
+    # Each later month is the generation the monitor asked for in its parameter, as a pipeline would read it.
+    asked = re.findall(r"\[ssm\] /cdk-workspaces-image/example/golden-generation = (\d+)", out)
+    assert asked == ["2", "3", "4"]
     assert "UPDATE_ROLLBACK_COMPLETE" in out
