@@ -192,24 +192,21 @@ def main(argv: list[str]) -> int:
         stack = _deploy(cfn, printer, months[0])
         if stack.status != "CREATE_COMPLETE":
             return 1
-        for number, assembly in enumerate(months[1:], start=2):
+        later = [
+            (assembly, MONTHLY_UPDATE, f"month {number}: the next generation, as a pipeline would", "UPDATE_COMPLETE")
+            for number, assembly in enumerate(months[1:], start=2)
+        ]
+        if args.failing:
+            heading = "one more month (emulated: WorkSpaces fails the update)"
+            later.append((load(args.failing), FAILED_UPDATE, heading, "UPDATE_ROLLBACK_COMPLETE"))
+        for assembly, plan, heading, expected in later:
             _a_month_later(cfn, printer, stack)
-            cloud.workspaces.plan_next_images(MONTHLY_UPDATE)
+            cloud.workspaces.plan_next_images(plan)
             if not _asked_for(cloud, assembly):
                 return 1
-            print(f"\n== cdk deploy {assembly.stack_name}, month {number}: the next generation, as a pipeline would\n")
+            print(f"\n== cdk deploy {assembly.stack_name}, {heading}\n")
             stack = _deploy(cfn, printer, assembly)
-            if stack.status != "UPDATE_COMPLETE":
-                return 1
-        if args.failing:
-            failing = load(args.failing)
-            _a_month_later(cfn, printer, stack)
-            cloud.workspaces.plan_next_images(FAILED_UPDATE)
-            if not _asked_for(cloud, failing):
-                return 1
-            print(f"\n== cdk deploy {failing.stack_name}, one more month (emulated: WorkSpaces fails the update)\n")
-            stack = _deploy(cfn, printer, failing)
-            if stack.status != "UPDATE_ROLLBACK_COMPLETE":
+            if stack.status != expected:
                 return 1
         print("\nNext step, against a real account: cdk deploy -c source_image_id=wsi-... (see README).")
         return 0

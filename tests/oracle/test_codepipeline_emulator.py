@@ -9,18 +9,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from support.emulator import attached, code_of
 
-from aws_emulator import CodePipelineBackend, VirtualClock, attach
+from aws_emulator import CodePipelineBackend, VirtualClock
 from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
 
 EXECUTION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
 
 
 @pytest.fixture
@@ -30,15 +24,7 @@ def pipelines(clock: VirtualClock) -> CodePipelineBackend:
 
 @pytest.fixture
 def client(pipelines: CodePipelineBackend) -> Any:
-    made = boto3.client("codepipeline", config=Config(retries={"max_attempts": 1, "mode": "standard"}))
-    attach(made, pipelines)
-    return made
-
-
-def code_of(call: Any, **params: Any) -> str:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return str(caught.value.response["Error"]["Code"])
+    return attached("codepipeline", pipelines)
 
 
 def test_an_execution_starts_on_a_pipeline_that_exists_and_is_recorded_in_order(

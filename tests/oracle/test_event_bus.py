@@ -14,18 +14,14 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from support.emulator import attached, code_of
 
-from aws_emulator import EventBridgeBackend, VirtualClock, attach
+from aws_emulator import EventBridgeBackend, VirtualClock
 from aws_emulator.event_patterns import fill, json_path, matches, parse_pattern
 
 SOURCE = "cdk-workspaces-image"
 FUNCTION = "arn:aws:lambda:eu-west-1:123456789012:function:monitor"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts"
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
 
 
 @pytest.fixture
@@ -35,20 +31,12 @@ def events(clock: VirtualClock) -> EventBridgeBackend:
 
 @pytest.fixture
 def eb(events: EventBridgeBackend) -> Any:
-    client = boto3.client("events")
-    attach(client, events)
-    return client
+    return attached("events", events)
 
 
 def entry(detail: Any = None, detail_type: str = "WorkSpaces Image Available", **extra: Any) -> dict[str, Any]:
     shown = {"StackId": "arn:stack/S/1", "LogicalId": "Image", "ImageId": "wsi-1"} if detail is None else detail
     return {"Source": SOURCE, "DetailType": detail_type, "Detail": json.dumps(shown), **extra}
-
-
-def code_of(call: Any, **params: Any) -> str:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return str(caught.value.response["Error"]["Code"])
 
 
 # -- PutEvents ------------------------------------------------------------------------------------------------

@@ -11,16 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from support.emulator import attached, code_of
 
-from aws_emulator import SSMBackend, VirtualClock, attach
+from aws_emulator import SSMBackend, VirtualClock
 from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
-
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    return VirtualClock()
 
 
 @pytest.fixture
@@ -30,15 +25,7 @@ def ssm(clock: VirtualClock) -> SSMBackend:
 
 @pytest.fixture
 def client(ssm: SSMBackend) -> Any:
-    made = boto3.client("ssm", config=Config(retries={"max_attempts": 1, "mode": "standard"}))
-    attach(made, ssm)
-    return made
-
-
-def code_of(call: Any, **params: Any) -> str:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    return str(caught.value.response["Error"]["Code"])
+    return attached("ssm", ssm)
 
 
 def test_a_put_parameter_is_read_back_and_each_overwrite_is_a_new_version(
