@@ -43,6 +43,8 @@ class ImageProps:
     # How many images this resource made before the current one to keep when a replacement succeeds; absent:
     # keep them all.
     KEEP_PREVIOUS: Final = "KeepPrevious"
+    # The accounts the image is shared with (UpdateWorkspaceImagePermission) once it is AVAILABLE; absent: none.
+    SHARE_WITH_ACCOUNTS: Final = "ShareWithAccounts"
 
 
 class BundleProps:
@@ -82,6 +84,7 @@ PROPERTIES: Final[Mapping[str, tuple[str, ...]]] = {
         ImageProps.NO_UPDATE_BEHAVIOR,
         ImageProps.WAIT_HANDLE,
         ImageProps.KEEP_PREVIOUS,
+        ImageProps.SHARE_WITH_ACCOUNTS,
         ImageProps.TAGS,
     ),
     BUNDLE_TYPE: (
@@ -196,6 +199,8 @@ class Failures:
     ERROR: Final = "ERROR"
     TIMEOUT: Final = "TIMEOUT"
     GONE: Final = "GONE"
+    # The image is AVAILABLE but could not be shared with every account of share_with_accounts.
+    SHARE: Final = "SHARE"
 
 
 # ---------------------------------------------------------------- the update monitor
@@ -309,6 +314,9 @@ _IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
 _BUNDLE_ID = re.compile(r"wsb-[0-9a-z]{8,63}")
 _NAME = re.compile(r"[a-zA-Z0-9_./()\\-]+")
 _DESCRIPTION = re.compile(r"[a-zA-Z0-9_./() -]+")
+# SharedAccountId of UpdateWorkspaceImagePermission
+# (https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html).
+_ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 class Unknown:
@@ -466,6 +474,44 @@ def generation_name(image_name: str, generation: Optional[int]) -> str:
     return image_name.replace(GENERATION_PLACEHOLDER, str(generation))
 
 
+SHARE_LABEL: Final = label_of("share_with_accounts", ImageProps.SHARE_WITH_ACCOUNTS)
+
+
+def share_with_accounts_problems(
+    accounts: object, *, own_account: object = UNKNOWN, no_update_behavior: object = UNKNOWN
+) -> list[str]:
+    """share_with_accounts: other AWS accounts, each once, by 12-digit id; UNKNOWN (the list or an id) is a token.
+
+    Sharing writes to the image, so it needs an image this resource makes: with no_update_behavior USE_SOURCE
+    the answer may be the source image as is, which is not this resource's to share."""
+    if accounts is None or isinstance(accounts, Unknown):
+        return []
+    if isinstance(accounts, (str, bytes)) or not isinstance(accounts, Sequence):
+        return [f"{SHARE_LABEL} {accounts!r} must be a list of 12-digit AWS account ids"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for account in accounts:
+        if isinstance(account, Unknown):
+            continue
+        if not isinstance(account, str) or not _ACCOUNT_ID.fullmatch(account):
+            problems.append(f"{SHARE_LABEL} names {account!r}; each must be a 12-digit AWS account id, as a string")
+        elif account in seen:
+            problems.append(f"{SHARE_LABEL} names account {account} more than once")
+        elif isinstance(own_account, str) and account == own_account:
+            problems.append(
+                f"{SHARE_LABEL} names {account}, the stack's own account; an image is shared with other accounts"
+            )
+        if isinstance(account, str):
+            seen.add(account)
+    if accounts and no_update_behavior == "USE_SOURCE":
+        problems.append(
+            f"{SHARE_LABEL} needs no_update_behavior (NoUpdateBehavior) FAIL: with USE_SOURCE the image may be the "
+            "source image as is, which this resource did not make and so may not share; share the source yourself, "
+            "or set no_update_behavior to FAIL"
+        )
+    return problems
+
+
 def wait_handle_problem(value: object) -> Optional[str]:
     """WaitHandle is the Ref of the image's AWS::CloudFormation::WaitConditionHandle, a URL; optional."""
     if value is not None and not isinstance(value, str):
@@ -539,8 +585,12 @@ def image_problems(
     timeout_seconds: Union[float, Unknown] = UNKNOWN,
     no_update_behavior: object = UNKNOWN,
     keep_previous: object = UNKNOWN,
+    share_with_accounts: object = None,
+    own_account: object = UNKNOWN,
 ) -> list[str]:
-    """Every rule broken by the values; UNKNOWN means "a token, not known yet" and is skipped."""
+    """Every rule broken by the values; UNKNOWN means "a token, not known yet" and is skipped.
+
+    `own_account`: the stack's account, which share_with_accounts may not name."""
     found: Sequence[Optional[str]] = [
         None if isinstance(source_image_id, Unknown) else image_id_problem(source_image_id),
         None if isinstance(image_name, Unknown) else name_problem(image_name),
@@ -549,7 +599,10 @@ def image_problems(
         None if isinstance(no_update_behavior, Unknown) else no_update_behavior_problem(no_update_behavior),
         None if isinstance(keep_previous, Unknown) else keep_previous_problem(keep_previous),
     ]
-    return [p for p in found if p] + tags_problems(tags)
+    shares = share_with_accounts_problems(
+        share_with_accounts, own_account=own_account, no_update_behavior=no_update_behavior
+    )
+    return [p for p in found if p] + shares + tags_problems(tags)
 
 
 def compute_type_problem(value: object) -> Optional[str]:

@@ -135,7 +135,8 @@ def test_snapshot_is_no_removal_policy_of_a_custom_resource() -> None:
             contract.IMAGE_TYPE,
             ["ServiceToken", "ServiceTimeout", "SourceImageId", "Timeout"],
             "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take; it takes "
-            "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, KeepPrevious, Tags, and "
+            "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, KeepPrevious, "
+            "ShareWithAccounts, Tags, and "
             "CloudFormation's ServiceToken and ServiceTimeout",
         ),
         (
@@ -309,3 +310,47 @@ def test_bundle_ids_for_apply_to_bundle() -> None:
     assert contract.bundle_image_problems(bundle_id="wsb-0123") == [
         "bundle_id (BundleId) 'wsb-0123' must match the pattern wsb-[0-9a-z]{8,63}"
     ]
+
+
+# ---------------------------------------------------------------- share_with_accounts (issue 12)
+
+SHARE = "share_with_accounts (ShareWithAccounts)"
+
+
+@pytest.mark.parametrize("value", [None, [], ["111122223333"], ["111122223333", "444455556666"]])
+def test_share_with_accounts_takes_other_accounts_by_id(value: object) -> None:
+    assert contract.share_with_accounts_problems(value, own_account="123456789012") == []
+    assert contract.image_problems(share_with_accounts=value, own_account="123456789012") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("111122223333", f"{SHARE} '111122223333' must be a list of 12-digit AWS account ids"),
+        (["11112222333"], f"{SHARE} names '11112222333'; each must be a 12-digit AWS account id, as a string"),
+        ([111122223333], f"{SHARE} names 111122223333; each must be a 12-digit AWS account id, as a string"),
+        (["1111-2222-3333"], f"{SHARE} names '1111-2222-3333'; each must be a 12-digit AWS account id, as a string"),
+        (["111122223333", "111122223333"], f"{SHARE} names account 111122223333 more than once"),
+        (
+            ["123456789012"],
+            f"{SHARE} names 123456789012, the stack's own account; an image is shared with other accounts",
+        ),
+    ],
+)
+def test_share_with_accounts_names_property_value_and_rule(value: object, words: str) -> None:
+    assert contract.share_with_accounts_problems(value, own_account="123456789012") == [words]
+    assert contract.image_problems(share_with_accounts=value, own_account="123456789012") == [words]
+
+
+def test_share_with_accounts_needs_an_image_this_resource_makes() -> None:
+    (problem,) = contract.image_problems(share_with_accounts=["111122223333"], no_update_behavior="USE_SOURCE")
+    assert problem.startswith(f"{SHARE} needs no_update_behavior (NoUpdateBehavior) FAIL")
+    assert "share the source yourself, or set no_update_behavior to FAIL" in problem
+    assert contract.image_problems(share_with_accounts=[], no_update_behavior="USE_SOURCE") == []
+
+
+def test_share_with_accounts_unknown_yet_is_not_judged() -> None:
+    assert contract.share_with_accounts_problems(contract.UNKNOWN) == []
+    assert contract.share_with_accounts_problems([contract.UNKNOWN, "111122223333"]) == []
+    # The stack's account unknown at synth (an environment-agnostic stack): the handler judges it.
+    assert contract.share_with_accounts_problems(["123456789012"]) == []
