@@ -174,7 +174,8 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
             tags=tags,
         )
 
-    def delete_resource(self, resource_id: str) -> None:
+    def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
+        # Bundles are never shared.
         self.ws.delete_bundle(resource_id)
 
     def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Bundle]:

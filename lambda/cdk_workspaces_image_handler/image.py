@@ -13,7 +13,7 @@ from .bus import Event
 from .cloudformation import Answer, ResourceEvent
 from .contract import Detail
 from .contract import ImageProps as P
-from .errors import InvalidInputError, ServiceError
+from .errors import InvalidInputError, ProviderError, ServiceError
 from .kernel import (
     IMAGE,
     Observed,
@@ -48,6 +48,8 @@ class ImageRequest:
     wait_handle: str | None = field(default=None, repr=False)
     # None: keep every earlier image.
     keep_previous: int | None = None
+    # The accounts the image is shared with once it is AVAILABLE.
+    share_with_accounts: tuple[str, ...] = ()
 
     @property
     def replacing_values(self) -> tuple[str, str, str]:
@@ -76,6 +78,7 @@ def request_problems(props: Mapping[str, Any]) -> list[str]:
         timeout_seconds=contract.UNKNOWN if timeout is None else timeout,
         no_update_behavior=props.get(P.NO_UPDATE_BEHAVIOR, "FAIL"),
         keep_previous=props.get(P.KEEP_PREVIOUS),
+        share_with_accounts=props.get(P.SHARE_WITH_ACCOUNTS),
     )
     wait_handle = contract.wait_handle_problem(props.get(P.WAIT_HANDLE))
     return found + tag_problems + [p for p in (timeout_problem, wait_handle) if p]
@@ -98,6 +101,7 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
         timeout_seconds=timeout,
         wait_handle=props.get(P.WAIT_HANDLE) or None,
         keep_previous=_keep_previous(props.get(P.KEEP_PREVIOUS)),
+        share_with_accounts=_accounts(props.get(P.SHARE_WITH_ACCOUNTS)),
     )
 
 
@@ -106,6 +110,19 @@ def _keep_previous(raw: Any) -> int | None:
     if raw in (None, "") or contract.keep_previous_problem(raw):
         return None
     return int(float(raw))
+
+
+def _accounts(raw: Any) -> tuple[str, ...]:
+    """ShareWithAccounts as CloudFormation passes it (a list of strings); absent or unreadable: none."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(dict.fromkeys(str(a) for a in raw))
+
+
+def stack_place(stack_id: str) -> tuple[str, str]:
+    """The Region and account of a stack, from its id: `arn:<partition>:cloudformation:<region>:<account>:stack/..`."""
+    parts = stack_id.split(":")
+    return (parts[3], parts[4]) if len(parts) > 5 else ("", "")
 
 
 # ---------------------------------------------------------------- create, or use the source
@@ -148,6 +165,8 @@ def decide_source(request: ImageRequest, source: Image | None) -> SourceDecision
 class UpdatePlan:
     replace: bool
     tags: TagChanges = field(default_factory=TagChanges)
+    # share_with_accounts changed: permissions are added and removed in place.
+    reshare: bool = False
     # The wait condition has a new handle that must be told about the image.
     resignal: bool = False
     # A new image is needed but CloudFormation made no new wait condition for it
@@ -159,7 +178,64 @@ def plan_update(old: ImageRequest, new: ImageRequest) -> UpdatePlan:
     handle_changed = old.wait_handle != new.wait_handle
     if old.replacing_values != new.replacing_values:
         return UpdatePlan(replace=True, resignal=handle_changed, defer_answer=not handle_changed)
-    return UpdatePlan(replace=False, tags=tag_changes(old.tags, new.tags), resignal=handle_changed)
+    return UpdatePlan(
+        replace=False,
+        tags=tag_changes(old.tags, new.tags),
+        resignal=handle_changed,
+        reshare=set(old.share_with_accounts) != set(new.share_with_accounts),
+    )
+
+
+# ---------------------------------------------------------------- sharing
+
+
+@dataclass(frozen=True)
+class SharePlan:
+    """The permissions to grant and to remove (UpdateWorkspaceImagePermission), and the accounts the image is
+    shared with that this resource did not share it with: their permissions are never touched."""
+
+    grant: tuple[str, ...] = ()
+    revoke: tuple[str, ...] = ()
+    strangers: tuple[str, ...] = ()
+
+
+def plan_sharing(wanted: Sequence[str], granted: Sequence[str], before: Sequence[str] = ()) -> SharePlan:
+    """Share with the accounts `wanted` now; stop sharing with those this resource shared with `before` that are
+    no longer wanted. A permission granted to any other account is someone else's and stays."""
+    return SharePlan(
+        grant=tuple(a for a in wanted if a not in granted),
+        revoke=tuple(sorted(a for a in granted if a in before and a not in wanted)),
+        strangers=tuple(sorted(a for a in granted if a not in wanted and a not in before)),
+    )
+
+
+def plan_unshare(granted: Sequence[str], ours: Sequence[str]) -> SharePlan:
+    """Before a delete: remove the permissions this resource granted (`ours`); any other keeps the image."""
+    return SharePlan(
+        revoke=tuple(sorted(a for a in granted if a in ours)),
+        strangers=tuple(sorted(a for a in granted if a not in ours)),
+    )
+
+
+def kept_for_strangers(image_id: str, strangers: Sequence[str]) -> str:
+    """Why an image this resource made is not deleted: someone else shared it."""
+    return (
+        f"image {image_id} is shared with accounts {', '.join(strangers)}, which share_with_accounts does not name; "
+        f"it is kept, since someone outside this stack relies on it: unshare it from them "
+        f"(UpdateWorkspaceImagePermission) and delete it again, or delete it yourself"
+    )
+
+
+def byol_share_problem(region: str, image: Image) -> str | None:
+    """A BYOL image (RequiredTenancy DEDICATED) can't be shared across accounts in AWS GovCloud (US)
+    (https://docs.aws.amazon.com/workspaces/latest/adminguide/share-custom-image.html)."""
+    if image.required_tenancy == "DEDICATED" and region.startswith("us-gov-"):
+        return (
+            f"image {image.image_id} is a Bring Your Own License image (RequiredTenancy DEDICATED), and AWS GovCloud "
+            f"(US) Regions such as {region} do not share BYOL images across accounts; remove share_with_accounts, "
+            "or ask AWS Support to share it"
+        )
+    return None
 
 
 # ---------------------------------------------------------------- waiting
@@ -197,6 +273,8 @@ def wait_ended(watch: Watch, outcome: Outcome, found: Image | None) -> Event:
                 Detail.ERROR_DETAILS: [{"ErrorCode": c, "ErrorMessage": m} for c, m in found.error_details],
             }
         )
+    elif found.state == "AVAILABLE":
+        detail.update({Detail.FAILURE: contract.Failures.SHARE, Detail.STATE: found.state})
     else:
         detail.update({Detail.FAILURE: contract.Failures.TIMEOUT, Detail.STATE: found.state})
     return Event(contract.DetailTypes.IMAGE_FAILED, detail)
@@ -252,16 +330,24 @@ def rank_earlier(
     return Retention(tuple(delete), tuple(kept))
 
 
-def protect(ranked: Retention, bundles: Mapping[str, Sequence[str]], shared: Mapping[str, Sequence[str]]) -> Retention:
-    """Of the images `ranked` would delete, keep those a bundle uses or that are shared with another account:
-    WorkSpaces would refuse to delete them, and a user relies on them."""
+def protect(
+    ranked: Retention,
+    bundles: Mapping[str, Sequence[str]],
+    shared: Mapping[str, Sequence[str]],
+    ours: Sequence[str] = (),
+) -> Retention:
+    """Of the images `ranked` would delete, keep those a bundle uses or that are shared with an account other than
+    those this resource shares with (`ours`): WorkSpaces would refuse to delete them, and a user relies on them.
+    Permissions of `ours` are removed before the delete."""
     delete: list[str] = []
     kept = list(ranked.kept)
     for image_id in ranked.delete:
+        strangers = plan_unshare(shared.get(image_id, ()), ours).strangers
         if bundles.get(image_id):
             kept.append((image_id, f"bundles {', '.join(bundles[image_id])} use it"))
-        elif shared.get(image_id):
-            kept.append((image_id, f"it is shared with accounts {', '.join(shared[image_id])}"))
+        elif strangers:
+            named = ", ".join(strangers)
+            kept.append((image_id, f"it is shared with accounts {named}, which share_with_accounts does not name"))
         else:
             delete.append(image_id)
     return Retention(tuple(delete), tuple(kept))
@@ -293,10 +379,12 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
 
     def create(self, ev: ResourceEvent) -> Answer:
         request = self.parse(ev.properties)
+        self._judge_accounts(ev, request)
         return self._await(ev, request, self.obtain(ev, request), deferred=False)
 
     def update(self, ev: ResourceEvent) -> Answer:
         new = self.parse(ev.properties)
+        self._judge_accounts(ev, new)
         old = self.parse(ev.old_properties, check=False)
         plan = plan_update(old, new)
         if plan.replace:
@@ -305,6 +393,8 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
                 ev, new, lambda made: self._await(ev, new, made, deferred=plan.defer_answer, replaced=replaced)
             )
         current = self.retag(ev, new, plan.tags)
+        if plan.reshare:
+            self._reshare(ev, new, current, old.share_with_accounts, waiting=plan.resignal)
         if plan.resignal:
             self.supersede(ev)
             # The same image, waited for again: no news.
@@ -332,7 +422,26 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     def create_resource(self, request: ImageRequest, tags: Mapping[str, str]) -> str:
         return self.ws.create_updated_image(request.source_image_id, request.name, request.description, tags)
 
-    def delete_resource(self, resource_id: str) -> None:
+    def shared_by(self, request: ImageRequest) -> Sequence[str]:
+        return request.share_with_accounts
+
+    def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
+        # "To delete an image that has been shared, you must unshare the image before you delete it":
+        # https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html
+        if shared_with:
+            try:
+                granted = self.ws.shared_with(resource_id, strict=True)
+            except ServiceError as error:
+                if error.code != "ResourceNotFoundException":
+                    raise
+                granted = []  # gone already: delete_image says so
+            plan = plan_unshare(granted, shared_with)
+            if plan.strangers:
+                # What DeleteWorkspaceImage itself would answer, said before any permission of ours is removed.
+                raise ServiceError("InvalidResourceStateException", kept_for_strangers(resource_id, plan.strangers))
+            for account in plan.revoke:
+                self.ws.set_image_permission(resource_id, account, allow=False)
+                log.info("image %s is no longer shared with account %s", resource_id, account)
         self.ws.delete_image(resource_id)
 
     def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Image]:
@@ -368,12 +477,80 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             "announce": news if announce and made_here else {},
             "replaced_id": replaced if retain else "",
             "keep_previous": request.keep_previous if retain else None,
+            "share_with": request.share_with_accounts,
         }
-        if deferred:
+        if deferred or (not request.wait_handle and request.share_with_accounts):
+            # Without a wait condition the answer itself waits: nobody may use the image before it is shared.
             return self.answer_when_available(ev, image_id, answer, undo_on_failure=made_here, **after)
         if not request.wait_handle:
             return answer
         return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle, **after)
+
+    # ------------------------------------------------------------ sharing
+
+    def _judge_accounts(self, ev: ResourceEvent, request: ImageRequest) -> None:
+        """The one share rule synth may not have judged: the stack's own account is known only now."""
+        _, account = stack_place(ev.stack_id)
+        own = account or contract.UNKNOWN
+        refuse(contract.share_with_accounts_problems(list(request.share_with_accounts), own_account=own))
+
+    def complete(self, watch: Watch, found: Observed) -> None:
+        """Share the AVAILABLE image with the accounts of share_with_accounts before anyone is told it is ready."""
+        if watch.share_with:
+            image = found if isinstance(found, Image) else None
+            self._share(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with, (), image)
+
+    def _reshare(
+        self, ev: ResourceEvent, request: ImageRequest, image_id: str, before: Sequence[str], *, waiting: bool
+    ) -> None:
+        """A changed share_with_accounts, applied in place. An image not yet AVAILABLE was shared with nobody: the
+        wait that is re-armed (`waiting`) shares it once it is."""
+        image = self.ws.describe_image(image_id)
+        if image is not None and image.state == "AVAILABLE":
+            self._share(image_id, ev.stack_id, ev.logical_id, request.share_with_accounts, before, image)
+        elif not waiting:
+            state = image.state if image is not None else "gone"
+            raise ProviderError(
+                f"{contract.SHARE_LABEL} changed, but image {image_id} is {state}; an image is shared only while it "
+                "is AVAILABLE: deploy again once it is, or replace it"
+            )
+
+    def _share(
+        self,
+        image_id: str,
+        stack_id: str,
+        logical_id: str,
+        wanted: Sequence[str],
+        before: Sequence[str],
+        image: Image | None,
+    ) -> None:
+        """Grant the accounts `wanted` that lack permission, then remove those of `before` no longer wanted.
+        Raises ProviderError, naming the account, when a permission can't be granted; and before any call when
+        the image is not this resource's or may not be shared."""
+        if not made_by(self._owner_tag(image_id), resource_key(stack_id, logical_id)):
+            raise ProviderError(
+                f"image {image_id} was not made by this resource, so it is not shared with the accounts of "
+                f"{contract.SHARE_LABEL}; share it yourself, or let this resource make the image"
+            )
+        region, _ = stack_place(stack_id)
+        problem = byol_share_problem(region, image) if image is not None else None
+        if problem:
+            raise ProviderError(problem)
+        plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), before)
+        for account in plan.grant:
+            try:
+                self.ws.set_image_permission(image_id, account, allow=True)
+            except ServiceError as error:
+                raise ServiceError(
+                    error.code,
+                    f"{contract.SHARE_LABEL}: image {image_id} could not be shared with account {account}: {error}",
+                ) from error
+            log.info("image %s is shared with account %s", image_id, account)
+        for account in plan.revoke:
+            self.ws.set_image_permission(image_id, account, allow=False)
+            log.info("image %s is no longer shared with account %s", image_id, account)
+        if plan.strangers:
+            log.info("image %s is also shared with %s, outside this stack; left alone", image_id, plan.strangers)
 
     # ------------------------------------------------------------ once the wait is over
 
@@ -400,7 +577,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             )
             bundles = self.ws.bundles_by_image() if ranked.delete else {}
             shared = {i: self.ws.shared_with(i, strict=True) for i in ranked.delete if not bundles.get(i)}
-            plan = protect(ranked, bundles, shared)
+            plan = protect(ranked, bundles, shared, watch.share_with)
         except ServiceError as error:
             log.warning("keep_previous kept every image: %s", error)
             return retention_event(watch, Retention(), f"every image was kept: {error}")
@@ -408,7 +585,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         for image_id in plan.delete:
             try:
                 # The ownership tag is read again right before the delete (and IAM checks it too).
-                if self._delete_own(image_id, watch.stack_id, watch.logical_id).delete:
+                if self._delete_own(image_id, watch.stack_id, watch.logical_id, watch.share_with).delete:
                     deleted.append(image_id)
                 else:
                     kept.append((image_id, "it no longer carries this resource's ownership tag"))

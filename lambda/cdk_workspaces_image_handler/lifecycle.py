@@ -108,6 +108,12 @@ class Lifecycle(ABC):
         """When waiting for the resource gives up; by default within the custom resource's hour."""
         return respond_deadline(now)
 
+    def complete(self, watch: Watch, found: Observed) -> None:
+        """What makes a resource that is AVAILABLE ready, before whoever waits is told: by default nothing.
+
+        Raises ProviderError: the wait then ends in failure with its reason, as if the resource never came."""
+        return None
+
     def ended(self, watch: Watch, outcome: Outcome, found: Observed | None) -> None:
         """What a wait that ended does once whoever waited was told: by default nothing.
 
@@ -139,36 +145,33 @@ class Lifecycle(ABC):
         announce: Mapping[str, str] | None = None,
         replaced_id: str = "",
         keep_previous: int | None = None,
+        share_with: Sequence[str] = (),
     ) -> Answer:
-        """Tell whoever waits once `resource_id` is AVAILABLE: now if it is, else from a watch.
+        """Tell whoever waits once `resource_id` is AVAILABLE (and `complete`): now if it is, else from a watch.
 
         With `signal_url` a wait condition waits: the answer goes to CloudFormation now and the handle is
         signalled later. Without it the answer itself waits, within the custom resource's hour, and
         `undo_on_failure` undoes the request should the resource never be AVAILABLE.
         Raises NotAvailableError when the answer waits and the resource will never be AVAILABLE.
 
-        `announce`, `replaced_id` and `keep_previous` are kept with the wait for `ended` (see Watch).
+        `announce`, `replaced_id`, `keep_previous` and `share_with` are kept with the wait (see Watch).
         """
         now = self.clock()
         found = self.describe(resource_id)
         deadline = self.deadline(ev, found, now)
         if not signal_url:
             deadline = min(deadline, respond_deadline(now))
-        outcome = watch_outcome(resource_id, found, now, deadline, self.WATCHED)
-        news = dict(announce or {})
+        after: dict[str, Any] = {
+            "announce": dict(announce or {}),
+            "replaced_id": replaced_id,
+            "keep_previous": keep_previous,
+            "share_with": list(share_with),
+        }
         if signal_url:
             signal = Watch(
-                self.RESOURCE_TYPE,
-                resource_id,
-                deadline,
-                "signal",
-                signal_url,
-                ev.stack_id,
-                ev.logical_id,
-                announce=news,
-                replaced_id=replaced_id,
-                keep_previous=keep_previous,
+                self.RESOURCE_TYPE, resource_id, deadline, "signal", signal_url, ev.stack_id, ev.logical_id, **after
             )
+            outcome = self._judge(signal, found, now)
             if outcome.done:
                 try:
                     self._finish(signal, outcome, found)
@@ -190,10 +193,9 @@ class Lifecycle(ABC):
             physical_id=answer.physical_id,
             data=dict(answer.data),
             undo_on_failure=undo_on_failure,
-            announce=news,
-            replaced_id=replaced_id,
-            keep_previous=keep_previous,
+            **after,
         )
+        outcome = self._judge(respond, found, now)
         if outcome.done:
             # The answer is this invocation's own (crhelper sends it on return, FAILED for the error).
             self._follow(respond, outcome, found)
@@ -202,6 +204,19 @@ class Lifecycle(ABC):
             return answer
         self.watches.start(respond)
         return replace(answer, deferred=True)
+
+    def _judge(self, watch: Watch, found: Observed | None, now: float) -> Outcome:
+        """Whether the wait is over and how it ended; a resource AVAILABLE that `complete` can't make ready fails
+        it with the reason why."""
+        if watch.mode == "delete":
+            return settle_outcome(watch.resource_id, found, now, watch.deadline, self.WATCHED)
+        outcome = watch_outcome(watch.resource_id, found, now, watch.deadline, self.WATCHED)
+        if outcome.success and found is not None:
+            try:
+                self.complete(watch, found)
+            except ProviderError as error:
+                return Outcome(True, False, str(error))
+        return outcome
 
     def tick(self, watches: Sequence[Watch]) -> int:
         """One look at every pending watch of this type, with as few Describe calls as the API allows: finish the
@@ -219,8 +234,7 @@ class Lifecycle(ABC):
         return ended
 
     def _tick(self, watch: Watch, found: Observed | None, now: float) -> bool:
-        judge = settle_outcome if watch.mode == "delete" else watch_outcome
-        outcome = judge(watch.resource_id, found, now, watch.deadline, self.WATCHED)
+        outcome = self._judge(watch, found, now)
         if not outcome.done:
             log.info("%s %s is %s; still waiting", self.WATCHED.noun, watch.resource_id, found.state if found else "?")
             return False
@@ -305,8 +319,21 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         """Create the resource with these tags (the ownership tag among them); return its id. Raises ServiceError."""
 
     @abstractmethod
-    def delete_resource(self, resource_id: str) -> None:
-        """Delete the resource; one already gone is no error. Raises ServiceError."""
+    def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
+        """Delete the resource; one already gone is no error. `shared_with`: the accounts this resource shared
+        it with, whose permissions are removed first. Raises ServiceError, also when it is shared with any other
+        account: that share is not this resource's to remove."""
+
+    def shared_by(self, request: R) -> Sequence[str]:
+        """The accounts this resource shares what it makes with, for these properties: by default none."""
+        return ()
+
+    def _shares_in(self, properties: Mapping[str, Any]) -> Sequence[str]:
+        """The accounts the resource with these (unjudged) properties was shared with; none if unreadable."""
+        try:
+            return self.shared_by(self.parse(properties, check=False))
+        except InvalidInputError:
+            return ()
 
     def preflight(self, request: R) -> str | None:
         """A check before anything is created: raise ProviderError to fail, or name an existing resource to
@@ -320,13 +347,16 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         self.watches.stop(ev.logical_id, of=ev.physical_id or not_created_id(ev.logical_id))
         physical = ev.physical_id or ""
         made = [physical] if physical.startswith(self.KIND.prefix) else self._strays(ev)
+        # The properties of what is deleted (a replaced resource's cleanup Delete carries its old ones) say
+        # whom this resource shared it with.
+        shared = self._shares_in(ev.properties)
         try:
             for resource_id in made:
                 if resource_id == physical:
-                    self._delete_own(resource_id, ev.stack_id, ev.logical_id)
+                    self._delete_own(resource_id, ev.stack_id, ev.logical_id, shared)
                 else:
                     log.warning("deleting %s %s, made by a Create that could not say so", self.KIND.noun, resource_id)
-                    self.delete_resource(resource_id)
+                    self.delete_resource(resource_id, shared)
         except StillPendingError as error:
             # Whether WorkSpaces deletes a resource still being made is undocumented; where it refuses, the
             # Delete waits (within its hour) until the resource leaves PENDING, then deletes it.
@@ -342,6 +372,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
                 ev.logical_id,
                 ev.request_id,
                 physical_id=physical or pending,
+                share_with=list(shared),
             )
             log.info("%s %s is PENDING; deleting it once it is not", self.KIND.noun, pending)
             self.watches.start(wait)
@@ -350,11 +381,11 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
 
     def delete_settled(self, watch: Watch) -> str:
         # The tag is read again: the wait names what to delete, the tag says whether this resource may.
-        return self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id).why
+        return self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with).why
 
     def undo(self, watch: Watch) -> str:
         try:
-            plan = self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id)
+            plan = self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with)
         except ServiceError as error:
             return f"; the new {self.KIND.noun} could not be deleted, delete it yourself: {error}"
         if not plan.delete:
@@ -413,7 +444,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         adoption = choose_adoption(list(mine))
         for extra in adoption.extras:
             log.warning("deleting duplicate %s %s of this request (kept %s)", self.KIND.noun, extra, adoption.keep)
-            self.delete_resource(extra)
+            self.delete_resource(extra, self.shared_by(request))
         return adoption.keep, mine.get(adoption.keep) if adoption.keep else None
 
     def replace(self, ev: ResourceEvent, request: R, then: Callable[[str], Answer]) -> Answer:
@@ -427,7 +458,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             raise
         except Exception:
             # CloudFormation keeps the old resource after a failed update and forgets the new one.
-            self._discard(ev, made)
+            self._discard(ev, made, self.shared_by(request))
             raise
 
     def retag(self, ev: ResourceEvent, request: R, changes: TagChanges, *, owned: bool | None = None) -> str:
@@ -461,23 +492,26 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             log.info("%r names nothing, and nothing was made for this request", ev.physical_id)
         return strays
 
-    def _discard(self, ev: ResourceEvent, resource_id: str) -> None:
+    def _discard(self, ev: ResourceEvent, resource_id: str, shared_with: Sequence[str]) -> None:
         # Only what this request made: never a source image answered as is, nor a resource an earlier request
         # made that a rollback Update adopted (the stack is returning to it).
         if resource_id != self.made or not self.made_here:
             return
         self.watches.stop(ev.logical_id)
         try:
-            self._delete_own(resource_id, ev.stack_id, ev.logical_id)
+            self._delete_own(resource_id, ev.stack_id, ev.logical_id, shared_with)
         except ServiceError:
             log.exception("could not delete %s after the failed update", resource_id)
 
-    def _delete_own(self, resource_id: str, stack_id: str, logical_id: str) -> DeletePlan:
-        """Delete the resource only if it carries this resource's ownership tag, whatever asked for it."""
+    def _delete_own(
+        self, resource_id: str, stack_id: str, logical_id: str, shared_with: Sequence[str] = ()
+    ) -> DeletePlan:
+        """Delete the resource only if it carries this resource's ownership tag, whatever asked for it; first
+        remove the permissions this resource granted (`shared_with`)."""
         plan = plan_delete(resource_id, self._owner_tag(resource_id), resource_key(stack_id, logical_id), self.KIND)
         log.info(plan.why)
         if plan.delete:
-            self.delete_resource(resource_id)
+            self.delete_resource(resource_id, shared_with)
         return plan
 
     def _owner_tag(self, resource_id: str) -> str | None:

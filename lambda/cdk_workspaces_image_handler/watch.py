@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -73,6 +73,9 @@ class Watch:
     # the new one is AVAILABLE (None: keep them all).
     replaced_id: str = ""
     keep_previous: int | None = None
+    # The accounts the resource is shared with once it is AVAILABLE, before whoever waits is told; and the
+    # accounts whose permissions an undo or a deferred Delete removes first.
+    share_with: Sequence[str] = ()
 
     @property
     def answer_id(self) -> str:

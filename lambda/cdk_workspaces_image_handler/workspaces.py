@@ -40,6 +40,8 @@ class Image:
     error_code: str = ""
     error_message: str = ""
     error_details: Sequence[tuple[str, str]] = ()
+    # DEDICATED for a Bring Your Own License image, which may be shared only with BYOL-enabled accounts.
+    required_tenancy: str = "DEFAULT"
 
     @property
     def problem(self) -> str:
@@ -80,6 +82,7 @@ def image_from(raw: Mapping[str, Any]) -> Image:
         error_code=raw.get("ErrorCode", ""),
         error_message=raw.get("ErrorMessage", ""),
         error_details=tuple((d.get("ErrorCode", ""), d.get("ErrorMessage", "")) for d in raw.get("ErrorDetails", [])),
+        required_tenancy=str(raw.get("RequiredTenancy", "DEFAULT")),
     )
 
 
@@ -151,6 +154,13 @@ ERRORS: Mapping[str, frozenset[str]] = {
             "ResourceNotFoundException",
             "ResourceUnavailableException",
         ),
+        "UpdateWorkspaceImagePermission": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "OperationNotSupportedException",
+            "ResourceNotFoundException",
+            "ResourceUnavailableException",
+        ),
     }.items()
 }
 # Errors any action may answer: a denial by IAM and throttling
@@ -208,6 +218,18 @@ _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
     },
     "UpdateWorkspaceBundle": {
         "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
+    },
+    # Which code the service answers for an account that does not exist, or one that may not receive the image,
+    # is undocumented: each reason names the account and says what to check.
+    "UpdateWorkspaceImagePermission": {
+        "InvalidParameterValuesException": "WorkSpaces refused {action} for {subject}; check that the account id "
+        "is right and names an existing account other than the stack's own",
+        "OperationNotSupportedException": "WorkSpaces does not support {action} for {subject}; a Bring Your Own "
+        "License image can be shared only with BYOL-enabled accounts of the same organization, and not across "
+        "accounts in AWS GovCloud (US)",
+        "ResourceNotFoundException": "{action} did not find {subject}; check that the account id is right",
+        "ResourceUnavailableException": "{action} for {subject} found the image not available; an image is "
+        "shared once it is AVAILABLE",
     },
 }
 
@@ -393,6 +415,18 @@ class WorkSpaces:
                 raise explain(error, "DescribeWorkspaceImagePermissions", f"image {image_id}") from error
             log.warning("could not read the image's permissions to explain a blocked delete: %s", _code(error))
             return accounts
+
+    def set_image_permission(self, image_id: str, account_id: str, *, allow: bool) -> None:
+        """Share the image with the account (allow) or stop sharing it (UpdateWorkspaceImagePermission:
+        https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html)."""
+        try:
+            self.client.update_workspace_image_permission(
+                ImageId=image_id, AllowCopyImage=allow, SharedAccountId=account_id
+            )
+        except ClientError as error:
+            raise explain(
+                error, "UpdateWorkspaceImagePermission", f"image {image_id} and account {account_id}"
+            ) from error
 
     def bundles_by_image(self) -> dict[str, list[str]]:
         """The ids of the account's own bundles, by the image each uses. Raises ServiceError."""

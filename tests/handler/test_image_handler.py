@@ -575,8 +575,8 @@ def test_a_misspelt_property_fails_naming_it_and_those_the_type_takes(world: Wor
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == (
         "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take; it takes "
-        "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, KeepPrevious, Tags, "
-        "and CloudFormation's ServiceToken and ServiceTimeout"
+        "SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, KeepPrevious, "
+        "ShareWithAccounts, Tags, and CloudFormation's ServiceToken and ServiceTimeout"
     )
 
 
@@ -594,7 +594,7 @@ def test_every_rule_a_hand_written_template_breaks_is_named_at_once(world: World
     assert answer["Reason"].split("; ") == [
         "remove or rename the property 'Timeout', which Custom::UpdatedWorkspaceImage does not take",
         "it takes SourceImageId, Name, Description, TimeoutSeconds, NoUpdateBehavior, WaitHandle, KeepPrevious, "
-        "Tags, and CloudFormation's ServiceToken and ServiceTimeout",
+        "ShareWithAccounts, Tags, and CloudFormation's ServiceToken and ServiceTimeout",
         "image_name (Name) is missing (None)",
         "it is required",
         "description (Description) {'Fn::Sub': 'not resolved'} must be a string",

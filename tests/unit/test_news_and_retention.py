@@ -166,7 +166,7 @@ def test_protect_keeps_images_a_bundle_uses_or_another_account_shares() -> None:
         (
             ("wsi-recent", "recent"),
             ("wsi-used", "bundles wsb-a, wsb-b use it"),
-            ("wsi-shared", "it is shared with accounts 444455556666"),
+            ("wsi-shared", "it is shared with accounts 444455556666, which share_with_accounts does not name"),
         ),
     )
 
