@@ -1,0 +1,175 @@
+"""share_with_accounts at run time (issue 12), through the Stubber: every call checked against the API model.
+
+Each of these fails on the code before issue 12, which refused ShareWithAccounts as an unknown property.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support.handler import (
+    HANDLE_URL,
+    NEW,
+    World,
+    available_signal,
+    event,
+    image,
+    owner_tag,
+    props,
+)
+
+from cdk_workspaces_image_handler import contract
+
+A, B, C, THEIRS = "444455556666", "777788889999", "222233334444", "210987654321"
+OWN = "111122223333"  # the account of support.STACK_ID
+
+
+def shared(*accounts: str) -> dict[str, Any]:
+    return props(ShareWithAccounts=list(accounts))
+
+
+def permissions(world: World, image_id: str, *accounts: str) -> None:
+    world.ws.add_response(
+        "describe_workspace_image_permissions",
+        {"ImageId": image_id, "ImagePermissions": [{"SharedAccountId": a} for a in accounts]},
+        {"ImageId": image_id},
+    )
+
+
+def grant(world: World, image_id: str, account: str, *, allow: bool = True) -> None:
+    world.ws.add_response(
+        "update_workspace_image_permission",
+        {},
+        {"ImageId": image_id, "AllowCopyImage": allow, "SharedAccountId": account},
+    )
+
+
+def ours(world: World, properties: dict[str, Any], image_id: str = NEW) -> None:
+    world.tags(image_id, {contract.OWNER_TAG_KEY: owner_tag(properties, request_type="Create")})
+
+
+def test_the_image_is_shared_once_available_and_only_then_signalled(world: World) -> None:
+    p = shared(A, B)
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    assert world.response()["Status"] == "SUCCESS"
+    assert not world.sent, "nothing is shared, and nobody told, while the image is PENDING"
+
+    world.clock.advance(60)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    ours(world, p)
+    permissions(world, NEW)
+    grant(world, NEW, A)
+    grant(world, NEW, B)
+    world.watch_stopped()
+    world.tick()
+    assert world.signal() == available_signal(NEW)
+
+
+def test_a_share_refused_fails_the_wait_naming_the_account_and_says_so_on_the_bus(world: World) -> None:
+    p = shared(A, B)
+    world.fresh_create(p, new_state="AVAILABLE")
+    ours(world, p)
+    permissions(world, NEW)
+    grant(world, NEW, A)
+    world.ws.add_client_error(
+        "update_workspace_image_permission",
+        "InvalidParameterValuesException",
+        "The account does not exist.",
+        400,
+        expected_params={"ImageId": NEW, "AllowCopyImage": True, "SharedAccountId": B},
+    )
+    world.run(event("Create", p))
+    assert world.response()["Status"] == "SUCCESS"  # the wait condition fails instead, and the stack rolls back
+    signal = world.signal()
+    assert signal["Status"] == "FAILURE"
+    assert signal["Reason"].startswith(
+        f"share_with_accounts (ShareWithAccounts): image {NEW} could not be shared with account {B}: "
+        f"WorkSpaces refused UpdateWorkspaceImagePermission for image {NEW} and account {B}; check that the "
+        "account id is right"
+    )
+    assert signal["Reason"].endswith("(InvalidParameterValuesException: The account does not exist.)")
+    ((detail_type, detail),) = world.news()
+    assert (detail_type, detail["Failure"], detail["State"]) == (
+        contract.DetailTypes.IMAGE_FAILED,
+        contract.Failures.SHARE,
+        "AVAILABLE",
+    )
+
+
+def test_the_rollback_delete_removes_the_permissions_granted_then_deletes_the_image(world: World) -> None:
+    p = shared(A, B)
+    world.watch_stopped()
+    ours(world, p)
+    permissions(world, NEW, A)  # B was never granted
+    grant(world, NEW, A, allow=False)
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
+    world.run(event("Delete", p, physical_id=NEW))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_delete_never_removes_a_share_it_did_not_make_and_keeps_the_image(world: World) -> None:
+    p = shared(A)
+    world.watch_stopped()
+    ours(world, p)
+    permissions(world, NEW, A, THEIRS)
+    world.run(event("Delete", p, physical_id=NEW))  # no UpdateWorkspaceImagePermission, no DeleteWorkspaceImage
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"image {NEW} is shared with accounts {THEIRS}, which share_with_accounts does not name; it is kept, since "
+        "someone outside this stack relies on it: unshare it from them (UpdateWorkspaceImagePermission) and delete "
+        "it again, or delete it yourself"
+    )
+
+
+def test_a_changed_list_adds_and_removes_permissions_in_place(world: World) -> None:
+    old, new = shared(A, B), shared(B, C)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old, request_type="Create")})
+    permissions(world, NEW, A, B, THEIRS)
+    grant(world, NEW, C)
+    grant(world, NEW, A, allow=False)  # THEIRS is someone else's: left alone
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", NEW), "no new image"
+
+
+def test_a_changed_list_is_never_applied_to_an_image_of_another_resource(world: World) -> None:
+    old, new = shared(A), shared(A, B)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old, logical_id="SomeoneElse", request_type="Create")})
+    world.run(event("Update", new, physical_id=NEW, old=old))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"image {NEW} was not made by this resource, so it is not shared")
+
+
+def test_the_stacks_own_account_is_refused_in_the_words_synth_uses(world: World) -> None:
+    world.watch_stopped()
+    world.run(event("Create", shared(A, OWN)))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"share_with_accounts (ShareWithAccounts) names {OWN}, the stack's own account; an image is shared with "
+        "other accounts"
+    )
+
+
+def test_without_a_wait_condition_the_answer_waits_until_the_image_is_shared(world: World) -> None:
+    p = shared(A)
+    del p["WaitHandle"]
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    assert world.sent == [], "the image is not shared yet, so nobody may use it"
+    world.clock.advance(60)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    ours(world, p)
+    permissions(world, NEW)
+    grant(world, NEW, A)
+    world.watch_stopped()
+    world.tick()
+    assert world.response()["Status"] == "SUCCESS"
+    assert HANDLE_URL not in [url for url, _ in world.sent]
