@@ -157,7 +157,7 @@ def test_an_image_shared_with_another_account_is_kept(world: World, tmp_path: Pa
     world.deploy(month(tmp_path, world, 2))
     world.deploy(month(tmp_path, world, 3))
     assert g1 in world.images()
-    assert kept(world)[g1] == "it is shared with accounts 444455556666"
+    assert kept(world)[g1] == "it is shared with accounts 444455556666, which share_with_accounts does not name"
 
 
 def test_retention_never_touches_an_image_it_did_not_make(world: World, tmp_path: Path) -> None:
