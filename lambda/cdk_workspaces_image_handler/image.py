@@ -537,20 +537,38 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         if problem:
             raise ProviderError(problem)
         plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), before)
+        granted: list[str] = []
         for account in plan.grant:
             try:
                 self.ws.set_image_permission(image_id, account, allow=True)
             except ServiceError as error:
+                # The image is left shared as it was: whatever rolls back next need not know what this call did.
+                undone = self._revoke(image_id, granted)
                 raise ServiceError(
                     error.code,
-                    f"{contract.SHARE_LABEL}: image {image_id} could not be shared with account {account}: {error}",
+                    f"{contract.SHARE_LABEL}: image {image_id} could not be shared with account {account}: {error}"
+                    f"{undone}",
                 ) from error
+            granted.append(account)
             log.info("image %s is shared with account %s", image_id, account)
         for account in plan.revoke:
             self.ws.set_image_permission(image_id, account, allow=False)
             log.info("image %s is no longer shared with account %s", image_id, account)
         if plan.strangers:
             log.info("image %s is also shared with %s, outside this stack; left alone", image_id, plan.strangers)
+
+    def _revoke(self, image_id: str, accounts: Sequence[str]) -> str:
+        """Take back permissions just granted; say what could not be, to end a reason. Raises nothing."""
+        left = []
+        for account in accounts:
+            try:
+                self.ws.set_image_permission(image_id, account, allow=False)
+            except ServiceError as error:
+                log.warning("could not unshare image %s from account %s again: %s", image_id, account, error)
+                left.append(account)
+        if left:
+            return f"; image {image_id} is still shared with {', '.join(left)}: unshare it yourself"
+        return ""
 
     # ------------------------------------------------------------ once the wait is over
 

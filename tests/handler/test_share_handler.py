@@ -67,7 +67,9 @@ def test_the_image_is_shared_once_available_and_only_then_signalled(world: World
     assert world.signal() == available_signal(NEW)
 
 
-def test_a_share_refused_fails_the_wait_naming_the_account_and_says_so_on_the_bus(world: World) -> None:
+def test_a_share_refused_is_taken_back_and_fails_the_wait_naming_the_account_and_says_so_on_the_bus(
+    world: World,
+) -> None:
     p = shared(A, B)
     world.fresh_create(p, new_state="AVAILABLE")
     ours(world, p)
@@ -80,6 +82,7 @@ def test_a_share_refused_fails_the_wait_naming_the_account_and_says_so_on_the_bu
         400,
         expected_params={"ImageId": NEW, "AllowCopyImage": True, "SharedAccountId": B},
     )
+    grant(world, NEW, A, allow=False)  # taken back: a failed share leaves the image shared as it was
     world.run(event("Create", p))
     assert world.response()["Status"] == "SUCCESS"  # the wait condition fails instead, and the stack rolls back
     signal = world.signal()
