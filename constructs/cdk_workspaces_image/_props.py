@@ -48,6 +48,18 @@ def judged_number(python_name: str, api_name: str, value: object) -> tuple[objec
     return value, []
 
 
+def judged_accounts(value: object) -> object:
+    """A list of account ids for the contract's rules: UNKNOWN for a list token (a CommaDelimitedList parameter,
+    ``Fn.split``), each token id UNKNOWN; None and anything but a list as given, for the rules to name."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        return value
+    # A list token is a list of one string that is no string token itself: only the list tells. Anything else is
+    # kept from the jsii kernel, which cannot take every Python object a wrong list may hold.
+    if len(value) == 1 and isinstance(value[0], str) and Token.is_unresolved([value[0]]):
+        return contract.UNKNOWN
+    return [judged(account) for account in value]
+
+
 def is_token(value: object) -> bool:
     return judged(value) is contract.UNKNOWN
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
 from aws_cdk import CfnElement, CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
@@ -23,6 +23,7 @@ from ._props import (
     enrolled,
     is_token,
     judged,
+    judged_accounts,
     judged_number,
     judged_tags,
     refuse,
@@ -51,7 +52,8 @@ class UpdatedWorkspaceImage(Construct):
 
     ``image_id`` resolves only once the image is AVAILABLE: whatever references it is created after that.
     A change to ``source_image_id``, ``image_name`` (or ``generation``) or ``description`` makes a new image (a
-    replacement); a change to ``tags`` only is applied in place, and one to ``timeout`` only re-arms the wait.
+    replacement); a change to ``tags`` or ``share_with_accounts`` only is applied in place, and one to ``timeout``
+    only re-arms the wait.
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
@@ -82,6 +84,18 @@ class UpdatedWorkspaceImage(Construct):
         ``{generation}``. Default: None, and ``image_name`` is the name as given. Raising it makes a new image
         with a new name (a replacement) from ``source_image_id``'s latest updates; redeploying the same
         generation changes nothing. Known at synth: it is part of the template.
+    :param share_with_accounts: other AWS accounts to share the image with, by 12-digit id. Default: not shared.
+        Once the image is AVAILABLE the provider grants each account permission to copy it
+        (UpdateWorkspaceImagePermission with AllowCopyImage true) before the stack goes on. A changed list adds and
+        removes permissions in place: no new image. Before this construct deletes an image (a replacement's
+        cleanup, ``keep_previous`` retention, ``RemovalPolicy.DESTROY``) it removes the permissions it granted, and
+        it never deletes an image shared with an account the list does not name. Sharing is within the stack's
+        Region only: a recipient copies the image to use it
+        (https://docs.aws.amazon.com/workspaces/latest/adminguide/share-custom-image.html), and a BYOL image may
+        be shared only with BYOL-enabled accounts of the same organization. Each id once, not the stack's own
+        account, and only with ``no_update_behavior`` ``FAIL`` (``USE_SOURCE`` may answer the source image, which
+        this construct did not make). A list token (a ``CommaDelimitedList`` parameter), or a token among the ids,
+        is judged by the handler at deploy time. Written as the property ``ShareWithAccounts`` only when not empty.
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
@@ -100,6 +114,7 @@ class UpdatedWorkspaceImage(Construct):
         removal_policy: Optional[RemovalPolicy] = None,
         keep_previous: Optional[int] = None,
         generation: Optional[int] = None,
+        share_with_accounts: Optional[Sequence[str]] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         name = _generation_name(image_name, generation)
@@ -114,6 +129,7 @@ class UpdatedWorkspaceImage(Construct):
             removal_policy,
             keep_previous,
             generation,
+            share_with_accounts,
         )
         # The name the image gets, which the app's other images are compared with.
         self._image_name = name
@@ -124,6 +140,8 @@ class UpdatedWorkspaceImage(Construct):
 
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_images()
+        if share_with_accounts:
+            provider.allow_sharing()
         provider.register_tag_keys(tags)
         stack = Stack.of(self)
 
@@ -151,6 +169,10 @@ class UpdatedWorkspaceImage(Construct):
             # Written only when given, so that the templates of stacks that never set it stay as they were. Not a
             # replacing property: it is read when a replacement succeeds.
             properties[P.KEEP_PREVIOUS] = keep_previous if is_token(keep_previous) else int(keep_previous)
+        if share_with_accounts:
+            # Written only when not empty, so that the templates of stacks that never share stay as they were. Not a
+            # replacing property: the handler adds and removes permissions on the image it has.
+            properties[P.SHARE_WITH_ACCOUNTS] = list(share_with_accounts)
         if tags:
             properties[P.TAGS] = tag_list(tags)
         self.resource = provider.serve(self, contract.IMAGE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
@@ -282,6 +304,7 @@ class UpdatedWorkspaceImage(Construct):
         removal_policy: object,
         keep_previous: object,
         generation: object,
+        share_with_accounts: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
         types included), what a custom resource cannot be, and the names of the app's other images.
@@ -322,6 +345,8 @@ class UpdatedWorkspaceImage(Construct):
                 timeout_seconds=seconds,
                 no_update_behavior=behavior,
                 keep_previous=keep,
+                share_with_accounts=judged_accounts(share_with_accounts),
+                own_account=judged(Stack.of(self).account),
             )
             + keep_problems
             + problems
