@@ -17,7 +17,6 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import botocore.session
-import pytest
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk.assertions import Template
 from botocore import xform_name
@@ -120,13 +119,6 @@ def test_every_call_of_the_handler_is_granted() -> None:
     assert missing == [], "add these actions to the provider's policy (_provider.py)"
 
 
-# The construct's side of share_with_accounts came first: until the handler calls UpdateWorkspaceImagePermission,
-# the grant is one it never makes. Strict, and only while the call is missing, so that it cannot outlive it.
-@pytest.mark.xfail(
-    "workspaces:UpdateWorkspaceImagePermission" not in handler_calls(),
-    reason="the handler does not call update_workspace_image_permission yet (share_with_accounts)",
-    strict=True,
-)
 def test_nothing_is_granted_that_the_handler_never_calls() -> None:
     calls = handler_calls()
     unused = sorted(action for action in granted() if not any(fnmatch.fnmatchcase(c, action) for c in calls))
