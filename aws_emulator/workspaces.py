@@ -22,6 +22,8 @@ from aws_emulator.service import Backend, Clock, Params, ServiceError, service_m
 
 OS = Literal["WINDOWS", "LINUX"]
 State = Literal["PENDING", "AVAILABLE", "ERROR"]
+# DescribeWorkspaceImages' RequiredTenancy (the model's WorkspaceImageRequiredTenancy): DEDICATED is a BYOL image.
+Tenancy = Literal["DEFAULT", "DEDICATED"]
 
 # Administration Guide, "Tag WorkSpaces resources": 50 tags per resource.
 # https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html
@@ -87,7 +89,7 @@ class Image:
     update_available: bool
     update_description: str = ""
     updatable: bool = True
-    required_tenancy: Literal["DEFAULT", "DEDICATED"] = "DEFAULT"
+    required_tenancy: Tenancy = "DEFAULT"
     error_code: str = ""
     error_message: str = ""
     error_details: tuple[tuple[str, str], ...] = ()
@@ -232,12 +234,15 @@ class WorkSpacesBackend(Backend):
         created: float | None = None,
         plan: Plan | None = None,
         image_id: str | None = None,
+        required_tenancy: Tenancy = "DEFAULT",
     ) -> str:
         """Add an image as if it existed already; returns its id. An owner other than this
         account makes it an image shared with this account (ImageType SHARED).
         `updatable` defaults to True for WINDOWS: only Windows 10, Server 2016 and Server
         2019 images can be updated (CreateUpdatedWorkspaceImage reference). `image_id` picks
-        the id, for a synthesized template that names its source already."""
+        the id, for a synthesized template that names its source already. `required_tenancy`
+        "DEDICATED" makes it a Bring Your Own License image (which accounts it can be shared
+        with is narrower: see UpdateWorkspaceImagePermission)."""
         with self.lock:
             if image_id is not None and image_id in self.images:
                 raise ValueError(f"{image_id} exists already")
@@ -252,6 +257,7 @@ class WorkSpacesBackend(Backend):
                 update_available=update_available,
                 update_description=update_description,
                 updatable=(os == "WINDOWS") if updatable is None else updatable,
+                required_tenancy=required_tenancy,
                 tags=dict(tags or {}),
                 plan=(plan or self.default_plan) if state == "PENDING" else None,
             )

@@ -395,6 +395,17 @@ def test_images_and_bundles_paginate(clock: VirtualClock) -> None:
     raises_code("InvalidParameterValuesException", client.describe_workspace_bundles, BundleIds=bundles, Owner="AMAZON")
 
 
+def test_required_tenancy_is_answered_and_a_copy_inherits_it(client: Any, ws: WorkSpacesBackend) -> None:
+    # DescribeWorkspaceImages answers RequiredTenancy (DEDICATED: a BYOL image); an updated image is the same
+    # image with updates, so it keeps its source's license model.
+    byol = ws.add_image("byol", required_tenancy="DEDICATED")
+    plain = ws.add_image("plain")
+    assert state_of(client, byol)["RequiredTenancy"] == "DEDICATED"
+    assert state_of(client, plain)["RequiredTenancy"] == "DEFAULT"
+    assert state_of(client, create(client, byol))["RequiredTenancy"] == "DEDICATED"
+    assert state_of(client, create(client, plain, name="plain-2024"))["RequiredTenancy"] == "DEFAULT"
+
+
 def test_shared_and_owned_images_are_told_apart(client: Any, ws: WorkSpacesBackend) -> None:
     mine = ws.add_image("mine")
     theirs = ws.add_image("theirs", owner_account_id="210987654321")
