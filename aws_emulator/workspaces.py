@@ -776,6 +776,11 @@ class WorkSpacesBackend(Backend):
         source = self._image_context("CreateUpdatedWorkspaceImage", params["SourceImageId"], **request)
         return [new, source, *self._tagging_on_create(params)]
 
+    def _authorize_update_workspace_image_permission(self, params: Params) -> list[RequestContext]:
+        # workspaceimage*, whose resource type carries aws:ResourceTag/${TagKey}: the image, with its tags. The
+        # account it is shared with is no resource and no condition key.
+        return [self._image_context("UpdateWorkspaceImagePermission", params["ImageId"])]
+
     def _authorize_delete_workspace_image(self, params: Params) -> list[RequestContext]:
         return [self._image_context("DeleteWorkspaceImage", params["ImageId"])]  # workspaceimage*
 
