@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,6 +22,8 @@ from aws_emulator.service import Backend, Clock, Params, ServiceError, service_m
 
 OS = Literal["WINDOWS", "LINUX"]
 State = Literal["PENDING", "AVAILABLE", "ERROR"]
+# DescribeWorkspaceImages' RequiredTenancy (the model's WorkspaceImageRequiredTenancy): DEDICATED is a BYOL image.
+Tenancy = Literal["DEFAULT", "DEDICATED"]
 
 # Administration Guide, "Tag WorkSpaces resources": 50 tags per resource.
 # https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html
@@ -87,7 +89,7 @@ class Image:
     update_available: bool
     update_description: str = ""
     updatable: bool = True
-    required_tenancy: Literal["DEFAULT", "DEDICATED"] = "DEFAULT"
+    required_tenancy: Tenancy = "DEFAULT"
     error_code: str = ""
     error_message: str = ""
     error_details: tuple[tuple[str, str], ...] = ()
@@ -171,6 +173,26 @@ class WorkSpacesBackend(Backend):
       https://docs.aws.amazon.com/workspaces/latest/adminguide/workspaces-limits.html).
     - bundle_quota: custom bundles per Region (50, not adjustable; same page).
     - default_plan: what new images do when no plan was queued or set.
+
+    Sharing (UpdateWorkspaceImagePermission,
+    https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html, and the
+    Administration Guide's https://docs.aws.amazon.com/workspaces/latest/adminguide/share-custom-image.html):
+    - accounts: the AWS accounts that exist; None (the default) means every 12-digit id does.
+    - unknown_account_error: the error for granting to an account not in `accounts`
+      (undocumented which code; InvalidParameterValuesException by default).
+    - byol_accounts: the accounts a DEDICATED (BYOL) image can be shared with: the Administration
+      Guide allows only accounts "enabled for BYOL" and in the same organization (same payer
+      account). Empty by default, so a BYOL image is shareable with nobody until a test says so.
+    - byol_share_error: the error for a BYOL share the guide rules out, including any in an AWS
+      GovCloud (US) Region (us-gov-*), where cross-account BYOL sharing is not supported. Which code
+      is undocumented; OperationNotSupportedException is in the operation's error list.
+    - self_share_error: the error for SharedAccountId naming this account (undocumented;
+      InvalidParameterValuesException). None answers success and changes nothing.
+    - share_unavailable_error: the error for granting on an image that is not AVAILABLE
+      (undocumented whether a PENDING or ERROR image can be shared; refusing is the safe reading,
+      with ResourceUnavailableException from the error list). None shares it anyway.
+    - already_shared_error: the error for granting to an account the image is shared with already
+      (undocumented); None (the default) answers success, and the account is listed once.
     """
 
     service_name = "workspaces"
@@ -195,6 +217,13 @@ class WorkSpacesBackend(Backend):
         bundle_quota: int = 50,
         default_plan: Plan | None = None,
         bundle_page_size: int = 25,
+        accounts: Collection[str] | None = None,
+        unknown_account_error: str = "InvalidParameterValuesException",
+        byol_accounts: Collection[str] = (),
+        byol_share_error: str = "OperationNotSupportedException",
+        self_share_error: str | None = "InvalidParameterValuesException",
+        share_unavailable_error: str | None = "ResourceUnavailableException",
+        already_shared_error: str | None = None,
         seed: int | None = None,
         check_responses: bool = True,
     ) -> None:
@@ -207,6 +236,13 @@ class WorkSpacesBackend(Backend):
         self.bundle_quota = bundle_quota
         self.default_plan = default_plan or Plan.available()
         self.bundle_page_size = bundle_page_size
+        self.accounts: frozenset[str] | None = None if accounts is None else frozenset(accounts)
+        self.unknown_account_error = unknown_account_error
+        self.byol_accounts = frozenset(byol_accounts)
+        self.byol_share_error = byol_share_error
+        self.self_share_error = self_share_error
+        self.share_unavailable_error = share_unavailable_error
+        self.already_shared_error = already_shared_error
         self.images: dict[str, Image] = {}
         self.bundles: dict[str, Bundle] = {}
         self._next_plans: list[Plan] = []
@@ -232,12 +268,15 @@ class WorkSpacesBackend(Backend):
         created: float | None = None,
         plan: Plan | None = None,
         image_id: str | None = None,
+        required_tenancy: Tenancy = "DEFAULT",
     ) -> str:
         """Add an image as if it existed already; returns its id. An owner other than this
         account makes it an image shared with this account (ImageType SHARED).
         `updatable` defaults to True for WINDOWS: only Windows 10, Server 2016 and Server
         2019 images can be updated (CreateUpdatedWorkspaceImage reference). `image_id` picks
-        the id, for a synthesized template that names its source already."""
+        the id, for a synthesized template that names its source already. `required_tenancy`
+        "DEDICATED" makes it a Bring Your Own License image (which accounts it can be shared
+        with is narrower: see UpdateWorkspaceImagePermission)."""
         with self.lock:
             if image_id is not None and image_id in self.images:
                 raise ValueError(f"{image_id} exists already")
@@ -252,6 +291,7 @@ class WorkSpacesBackend(Backend):
                 update_available=update_available,
                 update_description=update_description,
                 updatable=(os == "WINDOWS") if updatable is None else updatable,
+                required_tenancy=required_tenancy,
                 tags=dict(tags or {}),
                 plan=(plan or self.default_plan) if state == "PENDING" else None,
             )
@@ -282,6 +322,9 @@ class WorkSpacesBackend(Backend):
             return bundle_id
 
     def share_image(self, image_id: str, account_id: str) -> None:
+        """Share by hand, past every rule UpdateWorkspaceImagePermission applies (a state the test wants, however
+        it came about); `images[id].shared_with` is what both change and what DescribeWorkspaceImagePermissions
+        answers."""
         with self.lock:
             shared = self.images[image_id].shared_with
             if account_id not in shared:
@@ -461,6 +504,61 @@ class WorkSpacesBackend(Backend):
         if token:
             answer["NextToken"] = token
         return answer
+
+    def _update_workspace_image_permission(self, params: Params) -> Params:
+        # https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html: "If the copy
+        # image permission is granted, the image is shared with that account. If [it] is revoked, the image is
+        # unshared with the account." The answer is empty.
+        image_id, account, grant = params["ImageId"], params["SharedAccountId"], params["AllowCopyImage"]
+        image = self.images.get(image_id)
+        # ResourceNotFoundException is in the error list; an image shared with this account is not this
+        # account's to share (undocumented whether the service says not found or access denied).
+        if image is None or image.owner_account_id != self.account_id:
+            raise _not_found(image_id, "The specified image could not be found.")
+        if account == self.account_id:
+            # Undocumented: the image is the account's own already.
+            if self.self_share_error is None:
+                return {}
+            raise ServiceError(self.self_share_error, f"Image {image_id} cannot be shared with its own account.")
+        if not grant:
+            # The AllowCopyImage member: "This permission can be revoked only after an image has been shared."
+            if account not in image.shared_with:
+                raise self.invalid(
+                    f"Image {image_id} is not shared with {account}: this permission can be revoked only after an "
+                    "image has been shared."
+                )
+            image.shared_with.remove(account)
+            return {}
+        if image.state != "AVAILABLE" and self.share_unavailable_error:
+            raise ServiceError(
+                self.share_unavailable_error, f"Image {image_id} is {image.state}, not AVAILABLE.", ResourceId=image_id
+            )
+        if self.accounts is not None and account not in self.accounts:
+            raise ServiceError(self.unknown_account_error, f"The AWS account {account} does not exist.")
+        if image.required_tenancy == "DEDICATED":
+            self._check_byol_share(image, account)
+        if account in image.shared_with:
+            if self.already_shared_error:
+                raise ServiceError(self.already_shared_error, f"Image {image_id} is already shared with {account}.")
+            return {}
+        image.shared_with.append(account)
+        return {}
+
+    def _check_byol_share(self, image: Image, account: str) -> None:
+        # https://docs.aws.amazon.com/workspaces/latest/adminguide/share-custom-image.html, "Share Bring Your Own
+        # License images".
+        if self.region.startswith("us-gov-"):
+            raise ServiceError(
+                self.byol_share_error,
+                f"Image {image.image_id} is a BYOL image: sharing BYOL images across AWS accounts is not supported "
+                f"in the AWS GovCloud (US) Regions ({self.region}); contact AWS Support.",
+            )
+        if account not in self.byol_accounts:
+            raise ServiceError(
+                self.byol_share_error,
+                f"Image {image.image_id} is a BYOL image: BYOL images can be shared only with AWS accounts that are "
+                f"enabled for BYOL and in the same organization, and {account} is not.",
+            )
 
     # -- tags ----------------------------------------------------------------------
 
@@ -677,6 +775,11 @@ class WorkSpacesBackend(Backend):
         )
         source = self._image_context("CreateUpdatedWorkspaceImage", params["SourceImageId"], **request)
         return [new, source, *self._tagging_on_create(params)]
+
+    def _authorize_update_workspace_image_permission(self, params: Params) -> list[RequestContext]:
+        # workspaceimage*, whose resource type carries aws:ResourceTag/${TagKey}: the image, with its tags. The
+        # account it is shared with is no resource and no condition key.
+        return [self._image_context("UpdateWorkspaceImagePermission", params["ImageId"])]
 
     def _authorize_delete_workspace_image(self, params: Params) -> list[RequestContext]:
         return [self._image_context("DeleteWorkspaceImage", params["ImageId"])]  # workspaceimage*

@@ -152,6 +152,31 @@ def test_a_signed_request_is_allowed_only_by_the_role_policy(cloud: Cloud) -> No
     )
 
 
+def test_sharing_is_allowed_only_on_images_the_policy_names_by_tag(cloud: Cloud) -> None:
+    owned = cloud.workspaces.add_image("owned", tags={OWNER: "a.b.c"})
+    foreign = cloud.workspaces.add_image("foreign")
+    cloud.policies = [
+        allow(
+            "workspaces:UpdateWorkspaceImagePermission",
+            f"arn:aws:workspaces:{REGION}:{ACCOUNT}:workspaceimage/*",
+            Condition={"Null": {f"aws:ResourceTag/{OWNER}": "false"}},
+        )
+    ]
+    client = cloud.client("workspaces")
+    client.update_workspace_image_permission(ImageId=owned, SharedAccountId="444455556666", AllowCopyImage=True)
+    assert cloud.workspaces.images[owned].shared_with == ["444455556666"]
+    answer = refusal(
+        client.update_workspace_image_permission, ImageId=foreign, SharedAccountId="444455556666", AllowCopyImage=True
+    )
+    assert answer["Error"]["Code"] == "AccessDeniedException"
+    assert answer["Error"]["Message"] == (
+        f"User: {PRINCIPAL} is not authorized to perform: workspaces:UpdateWorkspaceImagePermission on resource: "
+        f"{image_arn(foreign)} because no identity-based policy allows the workspaces:UpdateWorkspaceImagePermission "
+        "action"
+    )
+    assert cloud.workspaces.images[foreign].shared_with == [], "a denied request changes nothing"
+
+
 def test_an_explicit_deny_is_named_so(cloud: Cloud) -> None:
     source = cloud.workspaces.add_image("golden")
     cloud.policies = [
@@ -372,6 +397,11 @@ def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str
             {"ImageId": tagged},
             [("workspaces:DescribeWorkspaceImagePermissions", image_arn(tagged), tagged_keys)],
         ),
+        # workspaceimage*, with the image's tags; the account it is shared with is no resource.
+        "workspaces:UpdateWorkspaceImagePermission": (
+            {"ImageId": tagged, "SharedAccountId": "444455556666", "AllowCopyImage": True},
+            [("workspaces:UpdateWorkspaceImagePermission", image_arn(tagged), tagged_keys)],
+        ),
         "workspaces:DeleteWorkspaceImage": (
             {"ImageId": untagged},
             [("workspaces:DeleteWorkspaceImage", image_arn(untagged), {})],
@@ -494,6 +524,20 @@ def test_a_create_without_tags_needs_no_create_tags(account: Account) -> None:
     )
     assert [action for action, _, _ in found] == ["workspaces:CreateUpdatedWorkspaceImage"] * 2
     assert all(keys == {} for _, _, keys in found)
+
+
+def test_sharing_asks_iam_for_the_image_with_its_tags(account: Account) -> None:
+    """Granting and revoking alike: one workspaceimage* context, the image's ARN and its tags as aws:ResourceTag
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html)."""
+    for allow_copy in (True, False):
+        request = {"ImageId": account.tagged, "SharedAccountId": "444455556666", "AllowCopyImage": allow_copy}
+        assert account.contexts("workspaces:UpdateWorkspaceImagePermission", request) == [
+            (
+                "workspaces:UpdateWorkspaceImagePermission",
+                image_arn(account.tagged),
+                {f"aws:ResourceTag/{OWNER}": "a.b.c", "aws:ResourceTag/team": "euc"},
+            )
+        ]
 
 
 def test_an_image_of_another_account_is_named_by_its_owner(account: Account) -> None:

@@ -308,6 +308,193 @@ def test_delete_is_blocked_while_shared(client: Any, ws: WorkSpacesBackend) -> N
     client.delete_workspace_image(ImageId=image)
 
 
+# -- sharing (UpdateWorkspaceImagePermission) -----------------------------------------
+#
+# https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html and
+# https://docs.aws.amazon.com/workspaces/latest/adminguide/share-custom-image.html; the undocumented choices are
+# the backend's options, each tested both ways.
+
+OTHER = "210987654321"
+THIRD = "444455556666"
+
+
+def share(client: Any, image: str, account: str = OTHER, allow: bool = True) -> dict[str, Any]:
+    answer = client.update_workspace_image_permission(ImageId=image, SharedAccountId=account, AllowCopyImage=allow)
+    return {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+
+
+def shared_with(client: Any, image: str) -> list[str]:
+    permissions = client.describe_workspace_image_permissions(ImageId=image)["ImagePermissions"]
+    return [p["SharedAccountId"] for p in permissions]
+
+
+def message_of(error: ClientError) -> str:
+    return str(error.response["Error"]["Message"])
+
+
+def test_granting_shares_the_image_and_revoking_unshares_it(client: Any, ws: WorkSpacesBackend) -> None:
+    image = ws.add_image("golden")
+    assert share(client, image) == {}, "the answer is empty"
+    assert shared_with(client, image) == [OTHER]
+    assert ws.images[image].shared_with == [OTHER], "the test's view is the same list"
+    share(client, image, THIRD)
+    assert shared_with(client, image) == [OTHER, THIRD]
+    assert share(client, image, OTHER, allow=False) == {}
+    assert shared_with(client, image) == [THIRD]
+    assert ws.images[image].shared_with == [THIRD]
+
+
+def test_granting_again_succeeds_once_unless_the_option_refuses(client: Any, ws: WorkSpacesBackend) -> None:
+    # Undocumented: by default a second grant is no error and lists the account once.
+    image = ws.add_image("golden")
+    share(client, image)
+    share(client, image)
+    assert shared_with(client, image) == [OTHER]
+    strict = WorkSpacesBackend(VirtualClock(), already_shared_error="ResourceAlreadyExistsException")
+    image = strict.add_image("golden")
+    share(client_for(strict), image)
+    raises_code("ResourceAlreadyExistsException", share, client_for(strict), image)
+    assert strict.images[image].shared_with == [OTHER]
+
+
+def test_revoking_for_an_account_the_image_is_not_shared_with_is_refused(client: Any, ws: WorkSpacesBackend) -> None:
+    image = ws.add_image("golden")
+    error = raises_code("InvalidParameterValuesException", share, client, image, allow=False)
+    assert "can be revoked only after an image has been shared" in message_of(error)
+    share(client, image, THIRD)
+    raises_code("InvalidParameterValuesException", share, client, image, allow=False)
+    assert shared_with(client, image) == [THIRD]
+
+
+def test_only_an_image_this_account_owns_is_found(client: Any, ws: WorkSpacesBackend) -> None:
+    theirs = ws.add_image("theirs", owner_account_id=THIRD)
+    for image in ("wsi-000000000", theirs):
+        for allow in (True, False):
+            error = raises_code("ResourceNotFoundException", share, client, image, allow=allow)
+            assert message_of(error) == "The specified image could not be found."
+    assert ws.images[theirs].shared_with == []
+
+
+def test_the_request_is_validated_against_the_model(client: Any, ws: WorkSpacesBackend) -> None:
+    image = ws.add_image("golden")
+    # SharedAccountId's pattern ^\d{12}$, which botocore does not check.
+    for account in ("12345678901", "12345678901a", "1234567890123"):
+        raises_code("InvalidParameterValuesException", share, client, image, account)
+    assert ws.images[image].shared_with == []
+
+
+def test_sharing_with_the_own_account_is_refused_unless_the_option_allows(client: Any, ws: WorkSpacesBackend) -> None:
+    image = ws.add_image("golden")
+    for allow in (True, False):
+        error = raises_code("InvalidParameterValuesException", share, client, image, ws.account_id, allow)
+        assert "its own account" in message_of(error)
+    lenient = WorkSpacesBackend(VirtualClock(), self_share_error=None)
+    image = lenient.add_image("golden")
+    share(client_for(lenient), image, lenient.account_id)
+    assert lenient.images[image].shared_with == [], "the image is its owner's already: nothing to list"
+
+
+def test_only_an_available_image_is_granted_unless_the_option_allows(client: Any, ws: WorkSpacesBackend) -> None:
+    pending = ws.add_image("pending", state="PENDING", plan=Plan.never())
+    failed = ws.add_image("failed", state="ERROR")
+    for image, state in ((pending, "PENDING"), (failed, "ERROR")):
+        error = raises_code("ResourceUnavailableException", share, client, image)
+        assert message_of(error) == f"Image {image} is {state}, not AVAILABLE."
+        assert ws.images[image].shared_with == []
+    # Revoking is how an image is made deletable again, whatever its state.
+    ws.share_image(pending, OTHER)
+    share(client, pending, allow=False)
+    assert ws.images[pending].shared_with == []
+    lenient = WorkSpacesBackend(VirtualClock(), share_unavailable_error=None)
+    pending = lenient.add_image("pending", state="PENDING", plan=Plan.never())
+    share(client_for(lenient), pending)
+    assert lenient.images[pending].shared_with == [OTHER]
+
+
+def test_only_accounts_that_exist_are_granted(clock: VirtualClock) -> None:
+    anyone = WorkSpacesBackend(clock)
+    image = anyone.add_image("golden")
+    share(client_for(anyone), image, "000000000000")
+    assert anyone.images[image].shared_with == ["000000000000"], "by default every 12-digit account exists"
+    known = WorkSpacesBackend(clock, accounts=[OTHER])
+    image = known.add_image("golden")
+    client = client_for(known)
+    error = raises_code("InvalidParameterValuesException", share, client, image, THIRD)
+    assert message_of(error) == f"The AWS account {THIRD} does not exist."
+    share(client, image, OTHER)
+    assert known.images[image].shared_with == [OTHER]
+    other_code = WorkSpacesBackend(clock, accounts=[OTHER], unknown_account_error="ResourceNotFoundException")
+    image = other_code.add_image("golden")
+    raises_code("ResourceNotFoundException", share, client_for(other_code), image, THIRD)
+    assert other_code.images[image].shared_with == []
+
+
+def test_a_byol_image_is_shared_only_with_accounts_enabled_for_byol(clock: VirtualClock) -> None:
+    ws = WorkSpacesBackend(clock, byol_accounts=[OTHER])
+    client = client_for(ws)
+    byol = ws.add_image("byol", required_tenancy="DEDICATED")
+    plain = ws.add_image("plain")
+    error = raises_code("OperationNotSupportedException", share, client, byol, THIRD)
+    assert message_of(error) == (
+        f"Image {byol} is a BYOL image: BYOL images can be shared only with AWS accounts that are enabled for BYOL "
+        f"and in the same organization, and {THIRD} is not."
+    )
+    share(client, byol, OTHER)
+    share(client, plain, THIRD)
+    assert (ws.images[byol].shared_with, ws.images[plain].shared_with) == ([OTHER], [THIRD])
+    # An updated copy is BYOL too, so the rule follows it.
+    copy = create(client, byol)
+    clock.advance(3600)
+    raises_code("OperationNotSupportedException", share, client, copy, THIRD)
+    share(client, copy, OTHER)
+    # By default no account is enabled for BYOL; the code is an option (which one is undocumented).
+    strict = WorkSpacesBackend(clock, byol_share_error="InvalidParameterValuesException")
+    byol = strict.add_image("byol", required_tenancy="DEDICATED")
+    raises_code("InvalidParameterValuesException", share, client_for(strict), byol, OTHER)
+    assert strict.images[byol].shared_with == []
+
+
+def test_a_byol_image_is_not_shared_across_accounts_in_govcloud(clock: VirtualClock) -> None:
+    ws = WorkSpacesBackend(clock, region="us-gov-west-1", byol_accounts=[OTHER])
+    client = client_for(ws)
+    byol = ws.add_image("byol", required_tenancy="DEDICATED")
+    error = raises_code("OperationNotSupportedException", share, client, byol, OTHER)
+    assert "not supported in the AWS GovCloud (US) Regions (us-gov-west-1)" in message_of(error)
+    assert ws.images[byol].shared_with == []
+    plain = ws.add_image("plain")
+    share(client, plain, OTHER)
+    assert ws.images[plain].shared_with == [OTHER], "only BYOL images are held back there"
+
+
+def test_the_hand_helpers_bypass_the_rules_and_the_api_undoes_them(client: Any, ws: WorkSpacesBackend) -> None:
+    # Tests share "by hand" to set up a state however it came about; the API then sees it like any other share.
+    byol = ws.add_image("byol", required_tenancy="DEDICATED")
+    ws.share_image(byol, OTHER)
+    ws.share_image(byol, OTHER)
+    assert shared_with(client, byol) == [OTHER]
+    share(client, byol, allow=False)
+    assert shared_with(client, byol) == []
+    share_later = ws.add_image("golden")
+    share(client, share_later)
+    ws.unshare_image(share_later, OTHER)
+    assert shared_with(client, share_later) == []
+
+
+def test_delete_is_refused_while_shared_through_the_api_and_works_once_unshared(
+    client: Any, ws: WorkSpacesBackend
+) -> None:
+    image = ws.add_image("golden")
+    share(client, image)
+    share(client, image, THIRD)
+    error = raises_code("InvalidResourceStateException", client.delete_workspace_image, ImageId=image)
+    assert "shared" in message_of(error)
+    share(client, image, allow=False)
+    raises_code("InvalidResourceStateException", client.delete_workspace_image, ImageId=image)
+    share(client, image, THIRD, allow=False)
+    client.delete_workspace_image(ImageId=image)
+    assert image not in ws.images
+
+
 def test_deleting_pending_or_missing_images_follows_the_options(clock: VirtualClock) -> None:
     # By default a PENDING image is refused (the safe assumption) and a missing one is no error.
     default = WorkSpacesBackend(clock)
@@ -395,6 +582,17 @@ def test_images_and_bundles_paginate(clock: VirtualClock) -> None:
     raises_code("InvalidParameterValuesException", client.describe_workspace_bundles, BundleIds=bundles, Owner="AMAZON")
 
 
+def test_required_tenancy_is_answered_and_a_copy_inherits_it(client: Any, ws: WorkSpacesBackend) -> None:
+    # DescribeWorkspaceImages answers RequiredTenancy (DEDICATED: a BYOL image); an updated image is the same
+    # image with updates, so it keeps its source's license model.
+    byol = ws.add_image("byol", required_tenancy="DEDICATED")
+    plain = ws.add_image("plain")
+    assert state_of(client, byol)["RequiredTenancy"] == "DEDICATED"
+    assert state_of(client, plain)["RequiredTenancy"] == "DEFAULT"
+    assert state_of(client, create(client, byol))["RequiredTenancy"] == "DEDICATED"
+    assert state_of(client, create(client, plain, name="plain-2024"))["RequiredTenancy"] == "DEFAULT"
+
+
 def test_shared_and_owned_images_are_told_apart(client: Any, ws: WorkSpacesBackend) -> None:
     mine = ws.add_image("mine")
     theirs = ws.add_image("theirs", owner_account_id="210987654321")
@@ -429,6 +627,8 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     call(ws, "CreateTags", ResourceId=image, Tags=[{"Key": "k", "Value": ""}])
     call(ws, "DescribeTags", ResourceId=image)
     call(ws, "DeleteTags", ResourceId=image, TagKeys=["k"])
+    call(ws, "UpdateWorkspaceImagePermission", ImageId=source, SharedAccountId="111122223333", AllowCopyImage=True)
+    call(ws, "UpdateWorkspaceImagePermission", ImageId=source, SharedAccountId="111122223333", AllowCopyImage=False)
     call(ws, "DescribeWorkspaceImagePermissions", ImageId=source)
     bundle = call(
         ws,
@@ -473,7 +673,7 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     emulated: dict[str, set[str]] = {}
     for backend, operation, _ in answers:
         emulated.setdefault(backend.service_name, set()).add(operation)
-    assert len(emulated["workspaces"]) == 11
+    assert len(emulated["workspaces"]) == 12
     assert len(emulated["events"]) == 10
     assert any("ErrorDetails" in i for _, op, a in answers if op == "DescribeWorkspaceImages" for i in a["Images"])
 
