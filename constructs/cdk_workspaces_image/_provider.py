@@ -78,7 +78,7 @@ class WorkspacesImageProvider(Construct):
         # Image and bundle permissions exist only in stacks with images or bundles (allow_images, allow_bundles,
         # allow_repoint).
         self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
-        self._bundle_images = self._sharing = False
+        self._bundle_images = False
         self._repoint: iam.PolicyStatement | None = None
 
         self.log_group, self.role = _function.logged_role(
@@ -298,34 +298,24 @@ class WorkspacesImageProvider(Construct):
                 resources=[self._image_arns],
                 conditions=self._owned(),
             ),
-            # Read only when a delete is refused, to name the accounts an image is shared with.
+            # Read before sharing and before a delete, and to name the accounts an image is shared with.
             iam.PolicyStatement(
                 sid="ImagePermissions",
                 actions=["workspaces:DescribeWorkspaceImagePermissions"],
                 resources=[self._image_arns],
             ),
-        ):
-            self.role.add_to_policy(statement)
-
-    def allow_sharing(self) -> None:
-        """Lets the handler grant and remove other accounts' permission to copy the images this stack made (a
-        stack with an image that has share_with_accounts).
-
-        Service Authorization Reference: UpdateWorkspaceImagePermission acts on the workspaceimage, whose resource
-        type takes aws:ResourceTag, so only images carrying this stack's ownership tag can be shared or unshared;
-        the permissions are read with DescribeWorkspaceImagePermissions, which allow_images allows."""
-        if self._sharing:
-            return
-        self._sharing = True
-        self.allow_images()
-        self.role.add_to_policy(
+            # Service Authorization Reference: UpdateWorkspaceImagePermission acts on the workspaceimage, whose
+            # resource type takes aws:ResourceTag. Granted to every stack with an image, not only to one that
+            # shares now: a template whose list was emptied, or that dropped the sharing image, must still
+            # unshare what the earlier template shared (IAM changes before the resources do).
             iam.PolicyStatement(
                 sid="ShareOwnImages",
                 actions=["workspaces:UpdateWorkspaceImagePermission"],
                 resources=[self._image_arns],
                 conditions=self._owned(),
-            )
-        )
+            ),
+        ):
+            self.role.add_to_policy(statement)
 
     def allow_bundles(self) -> None:
         """Lets the handler create bundles, and re-point and delete only those this stack made (a stack with a

@@ -140,8 +140,6 @@ class UpdatedWorkspaceImage(Construct):
 
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_images()
-        if share_with_accounts:
-            provider.allow_sharing()
         provider.register_tag_keys(tags)
         stack = Stack.of(self)
 

@@ -213,6 +213,7 @@ def test_a_stack_with_only_bundles_gets_no_image_rights() -> None:
     assert "CreateImages" not in names
     assert "DeleteOwnImages" not in names
     assert "ImagePermissions" not in names
+    assert "ShareOwnImages" not in names
     assert {"CreateBundles", "UpdateOwnBundles", "DeleteOwnBundles", "TagAtCreation"} <= set(names)
 
 

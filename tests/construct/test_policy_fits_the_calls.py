@@ -81,19 +81,10 @@ def handler_calls(paths: list[Path] | None = None) -> set[str]:
     return found
 
 
-def every_call(app: cdk.App) -> cdk.Stack:
-    """A stack whose provider may make every call: every resource type, and an image shared with another account
-    (share_with_accounts), whose statement only a sharing image brings. every_resource_type itself stays as its
-    snapshot and the lifecycle tests know it."""
-    stack = every_resource_type(app)
-    UpdatedWorkspaceImage(stack, "Shared", **{**PROPS, "image_name": "shared"}, share_with_accounts=["444455556666"])
-    return stack
-
-
 def granted(stack: cdk.Stack | None = None) -> set[str]:
     """Every action on a service the handler calls, of the policies of `stack`: by default the provider's, in a
-    stack with every resource type and a sharing image."""
-    stack = stack or every_call(cdk.App(context=NO_BUNDLING))
+    stack with every resource type."""
+    stack = stack or every_resource_type(cdk.App(context=NO_BUNDLING))
     return {
         action
         for statement in statements(Template.from_stack(stack))
