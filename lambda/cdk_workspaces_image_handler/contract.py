@@ -27,6 +27,7 @@ from typing import Final, Optional, Union
 IMAGE_TYPE: Final = "Custom::UpdatedWorkspaceImage"
 BUNDLE_TYPE: Final = "Custom::WorkspaceBundle"
 BUNDLE_IMAGE_TYPE: Final = "Custom::WorkspaceBundleImage"
+COPY_TYPE: Final = "Custom::WorkspaceImageCopy"
 
 
 class ImageProps:
@@ -45,6 +46,21 @@ class ImageProps:
     KEEP_PREVIOUS: Final = "KeepPrevious"
     # The accounts the image is shared with (UpdateWorkspaceImagePermission) once it is AVAILABLE; absent: none.
     SHARE_WITH_ACCOUNTS: Final = "ShareWithAccounts"
+
+
+class CopyProps:
+    """Custom::WorkspaceImageCopy: CopyWorkspaceImage's own names, and the Region it is called in."""
+
+    SOURCE_IMAGE_ID: Final = "SourceImageId"
+    SOURCE_REGION: Final = "SourceRegion"
+    # Where the copy is made: CopyWorkspaceImage is called in the destination Region.
+    REGION: Final = "Region"
+    NAME: Final = "Name"
+    DESCRIPTION: Final = "Description"
+    TAGS: Final = "Tags"
+    TIMEOUT_SECONDS: Final = "TimeoutSeconds"
+    WAIT_HANDLE: Final = "WaitHandle"
+    KEEP_PREVIOUS: Final = "KeepPrevious"
 
 
 class BundleProps:
@@ -97,6 +113,17 @@ PROPERTIES: Final[Mapping[str, tuple[str, ...]]] = {
         BundleProps.TAGS,
     ),
     BUNDLE_IMAGE_TYPE: (BundleImageProps.BUNDLE_ID, BundleImageProps.IMAGE_ID),
+    COPY_TYPE: (
+        CopyProps.SOURCE_IMAGE_ID,
+        CopyProps.SOURCE_REGION,
+        CopyProps.REGION,
+        CopyProps.NAME,
+        CopyProps.DESCRIPTION,
+        CopyProps.TIMEOUT_SECONDS,
+        CopyProps.WAIT_HANDLE,
+        CopyProps.KEEP_PREVIOUS,
+        CopyProps.TAGS,
+    ),
 }
 # The keys of one tag in Tags, as WorkSpaces takes it.
 TAG_KEYS: Final = ("Key", "Value")
@@ -108,6 +135,9 @@ class Attributes:
     IMAGE_ID: Final = "ImageId"
     BUNDLE_ID: Final = "BundleId"
     PREVIOUS_IMAGE_ID: Final = "PreviousImageId"
+    # With a copy's events: the Region the copy is in, and the Region it was copied from.
+    REGION: Final = "Region"
+    SOURCE_REGION: Final = "SourceRegion"
 
 
 # ---------------------------------------------------------------- the provider function
@@ -684,6 +714,117 @@ def bundle_problems(
         None if isinstance(compute_type, Unknown) else compute_type_problem(compute_type),
     ]
     return [p for p in found if p] + tags_problems(tags)
+
+
+# ---------------------------------------------------------------- copies (CopyWorkspaceImage)
+
+# A Region's name (eu-west-1, us-gov-west-1, cn-northwest-1).
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+# The Region where WorkSpaces copies images only within the Region, and the Regions that copy to and from other
+# Regions only through AWS Support: https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html
+NINGXIA: Final = "cn-northwest-1"
+GOVCLOUD_PREFIX: Final = "us-gov-"
+
+
+def partition_of(region: str) -> str:
+    """The partition of a Region: an image is never copied from one partition to another."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith(GOVCLOUD_PREFIX):
+        return "aws-us-gov"
+    return "aws"
+
+
+def region_problem(value: object, label: str) -> Optional[str]:
+    if not isinstance(value, str):
+        return type_problem(label, value, "a Region name such as eu-west-1, as a string")
+    if not _REGION.fullmatch(value):
+        return f"{label} {value!r} must be a Region name such as eu-west-1"
+    return None
+
+
+def copy_route_problem(source_region: str, region: str, label: str) -> Optional[str]:
+    """Whether WorkSpaces copies an image from `source_region` to `region` without AWS Support."""
+    if source_region == region:
+        return None
+    if partition_of(source_region) != partition_of(region):
+        return (
+            f"{label} {region!r}: it is in partition {partition_of(region)} and the image in {source_region} "
+            f"({partition_of(source_region)}), and an image is never copied from one partition to another"
+        )
+    if NINGXIA in (source_region, region):
+        return (
+            f"{label} {region!r}: in the China (Ningxia) Region ({NINGXIA}) images can be copied only within the "
+            "same Region"
+        )
+    if region.startswith(GOVCLOUD_PREFIX):
+        return (
+            f"{label} {region!r}: in AWS GovCloud (US) images are copied to and from other Regions only through "
+            "AWS Support; ask them, and leave it out"
+        )
+    return None
+
+
+COPY_TO_REGIONS_LABEL: Final = "copy_to_regions"
+
+
+def copy_to_regions_problems(regions: object, *, own_region: object = UNKNOWN) -> list[str]:
+    """copy_to_regions: other Regions of the stack's partition, each once; UNKNOWN (the list or a Region) is a
+    token, and so is the stack's own Region in an environment-agnostic stack."""
+    if regions is None or isinstance(regions, Unknown):
+        return []
+    label = COPY_TO_REGIONS_LABEL
+    if isinstance(regions, (str, bytes)) or not isinstance(regions, Sequence):
+        return [f"{label} {regions!r} must be a list of Region names such as eu-central-1"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for region in regions:
+        if isinstance(region, Unknown):
+            continue
+        wrong = region_problem(region, f"{label} Region")
+        if wrong:
+            problems.append(wrong)
+        elif region in seen:
+            problems.append(f"{label} names Region {region} more than once")
+        elif isinstance(own_region, str) and region == own_region:
+            problems.append(f"{label} names {region}, the stack's own Region, where the image is already")
+        elif isinstance(own_region, str):
+            problems += [p for p in [copy_route_problem(own_region, region, f"{label} Region")] if p]
+        if isinstance(region, str):
+            seen.add(region)
+    return problems
+
+
+def copy_problems(
+    *,
+    source_image_id: object = UNKNOWN,
+    source_region: object = UNKNOWN,
+    region: object = UNKNOWN,
+    image_name: object = UNKNOWN,
+    description: object = UNKNOWN,
+    tags: object = UNKNOWN,
+    timeout_seconds: Union[float, Unknown] = UNKNOWN,
+    keep_previous: object = UNKNOWN,
+) -> list[str]:
+    """The rules of CopyWorkspaceImage (https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html):
+    Name, Description and Tags as for an updated image; UNKNOWN is skipped."""
+    source_label = label_of("source_region", CopyProps.SOURCE_REGION)
+    region_label = label_of("region", CopyProps.REGION)
+    found: list[Optional[str]] = [
+        None if isinstance(source_region, Unknown) else region_problem(source_region, source_label),
+        None if isinstance(region, Unknown) else region_problem(region, region_label),
+    ]
+    if not any(found) and isinstance(source_region, str) and isinstance(region, str):
+        found.append(copy_route_problem(source_region, region, region_label))
+    return [p for p in found if p] + image_problems(
+        source_image_id=source_image_id,
+        image_name=image_name,
+        description=description,
+        tags=tags,
+        timeout_seconds=timeout_seconds,
+        no_update_behavior=UNKNOWN,
+        keep_previous=keep_previous,
+    )
 
 
 def bundle_image_problems(*, bundle_id: object = UNKNOWN, image_id: object = UNKNOWN) -> list[str]:

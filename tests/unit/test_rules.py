@@ -354,3 +354,41 @@ def test_share_with_accounts_unknown_yet_is_not_judged() -> None:
     assert contract.share_with_accounts_problems([contract.UNKNOWN, "111122223333"]) == []
     # The stack's account unknown at synth (an environment-agnostic stack): the handler judges it.
     assert contract.share_with_accounts_problems(["123456789012"]) == []
+
+
+# ---------------------------------------------------------------- copies (issue 12)
+
+
+def test_copy_to_regions_takes_other_regions_of_the_partition_once_each() -> None:
+    assert contract.copy_to_regions_problems(["eu-central-1", "us-east-1"], own_region="eu-west-1") == []
+    assert contract.copy_to_regions_problems(None) == []
+    assert contract.copy_to_regions_problems(contract.UNKNOWN) == []
+    assert contract.copy_to_regions_problems([contract.UNKNOWN, "eu-west-1"]) == [], "own Region unknown: judged later"
+
+
+@pytest.mark.parametrize(
+    ("regions", "own", "words"),
+    [
+        ("eu-central-1", "eu-west-1", "copy_to_regions 'eu-central-1' must be a list of Region names"),
+        (["Frankfurt"], "eu-west-1", "copy_to_regions Region 'Frankfurt' must be a Region name such as eu-west-1"),
+        (["eu-central-1", "eu-central-1"], "eu-west-1", "copy_to_regions names Region eu-central-1 more than once"),
+        (["eu-west-1"], "eu-west-1", "copy_to_regions names eu-west-1, the stack's own Region, where the image is"),
+        (["cn-north-1"], "eu-west-1", "copy_to_regions Region 'cn-north-1': it is in partition aws-cn and the image"),
+        (["cn-north-1"], "cn-northwest-1", "copy_to_regions Region 'cn-north-1': in the China (Ningxia) Region"),
+        (["us-gov-east-1"], "us-gov-west-1", "in AWS GovCloud (US) images are copied to and from other Regions only"),
+    ],
+)
+def test_copy_to_regions_names_the_region_and_the_rule(regions: object, own: str, words: str) -> None:
+    (problem,) = contract.copy_to_regions_problems(regions, own_region=own)
+    assert words in problem
+
+
+def test_a_copy_is_judged_by_the_image_rules_and_its_route() -> None:
+    good = {"source_image_id": "wsi-abcdefghi", "image_name": "golden", "description": "Golden", "tags": {}}
+    assert contract.copy_problems(source_region="eu-west-1", region="eu-central-1", **good) == []
+    (route,) = contract.copy_problems(source_region="cn-northwest-1", region="cn-north-1", **good)
+    assert route.startswith("region (Region) 'cn-north-1': in the China (Ningxia) Region")
+    (where,) = contract.copy_problems(source_region="Ireland", region="eu-central-1", **good)
+    assert where == "source_region (SourceRegion) 'Ireland' must be a Region name such as eu-west-1"
+    (name,) = contract.copy_problems(source_region="eu-west-1", region="eu-central-1", **{**good, "image_name": ""})
+    assert name.startswith("image_name (Name) '' is 0 characters long")
