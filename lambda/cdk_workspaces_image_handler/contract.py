@@ -135,9 +135,6 @@ class Attributes:
     IMAGE_ID: Final = "ImageId"
     BUNDLE_ID: Final = "BundleId"
     PREVIOUS_IMAGE_ID: Final = "PreviousImageId"
-    # With a copy's events: the Region the copy is in, and the Region it was copied from.
-    REGION: Final = "Region"
-    SOURCE_REGION: Final = "SourceRegion"
 
 
 # ---------------------------------------------------------------- the provider function
@@ -210,6 +207,9 @@ class Detail:
     ERROR_DETAILS: Final = "ErrorDetails"
     BUNDLE_ID: Final = "BundleId"
     PREVIOUS_IMAGE_ID: Final = "PreviousImageId"
+    # With a copy's events: the Region the copy is in, and the Region it was copied from.
+    REGION: Final = "Region"
+    SOURCE_REGION: Final = "SourceRegion"
     # With IMAGE_RETENTION: the ids deleted, and [{ImageId, Reason}] of those kept.
     DELETED: Final = "Deleted"
     KEPT: Final = "Kept"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -50,11 +50,16 @@ class ImageRequest:
     keep_previous: int | None = None
     # The accounts the image is shared with once it is AVAILABLE.
     share_with_accounts: tuple[str, ...] = ()
+    # A copy (Custom::WorkspaceImageCopy): the Region of its source, and its own; empty for an updated image.
+    source_region: str = ""
+    region: str = ""
 
     @property
-    def replacing_values(self) -> tuple[str, str, str]:
+    def replacing_values(self) -> tuple[str, ...]:
         """The values whose change makes a new image (everything the API takes but Tags)."""
-        return (self.source_image_id, self.name, self.description)
+        made = (self.source_image_id, self.name, self.description)
+        # An updated image's values stay three, so that the ownership tags of images made before copies match.
+        return (*made, self.source_region, self.region) if self.region else made
 
 
 def _timeout(raw: Any) -> tuple[int | None, str | None]:
@@ -66,29 +71,41 @@ def _timeout(raw: Any) -> tuple[int | None, str | None]:
         return None, contract.type_problem(label, raw, "a number of seconds")
 
 
-def request_problems(props: Mapping[str, Any]) -> list[str]:
-    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
+def judged(
+    props: Mapping[str, Any],
+    resource_type: str,
+    rules: Callable[[Mapping[str, Any], int | contract.Unknown], list[str]],
+) -> list[str]:
+    """Every input rule the properties of an image request break, in the words synth uses for the same values;
+    unknown properties first. `rules` judges the type's own values, given the tags as given and the timeout."""
     tags, tag_problems = tags_as_given(props.get(P.TAGS))
     timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
-    found = unknown_properties(contract.IMAGE_TYPE, props) + contract.image_problems(
-        source_image_id=props.get(P.SOURCE_IMAGE_ID),
-        image_name=props.get(P.NAME),
-        description=props.get(P.DESCRIPTION),
-        tags=tags,
-        timeout_seconds=contract.UNKNOWN if timeout is None else timeout,
-        no_update_behavior=props.get(P.NO_UPDATE_BEHAVIOR, "FAIL"),
-        keep_previous=props.get(P.KEEP_PREVIOUS),
-        share_with_accounts=props.get(P.SHARE_WITH_ACCOUNTS),
-    )
+    found = unknown_properties(resource_type, props) + rules(tags, contract.UNKNOWN if timeout is None else timeout)
     wait_handle = contract.wait_handle_problem(props.get(P.WAIT_HANDLE))
     return found + tag_problems + [p for p in (timeout_problem, wait_handle) if p]
 
 
-def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
-    """Read the resource properties; `check` applies the contract's input rules to what tokens hid at synth time."""
-    if check:
-        refuse(request_problems(props))
-    require(props, P.SOURCE_IMAGE_ID, P.NAME, P.DESCRIPTION)
+def request_problems(props: Mapping[str, Any]) -> list[str]:
+    return judged(
+        props,
+        contract.IMAGE_TYPE,
+        lambda tags, timeout: contract.image_problems(
+            source_image_id=props.get(P.SOURCE_IMAGE_ID),
+            image_name=props.get(P.NAME),
+            description=props.get(P.DESCRIPTION),
+            tags=tags,
+            timeout_seconds=timeout,
+            no_update_behavior=props.get(P.NO_UPDATE_BEHAVIOR, "FAIL"),
+            keep_previous=props.get(P.KEEP_PREVIOUS),
+            share_with_accounts=props.get(P.SHARE_WITH_ACCOUNTS),
+        ),
+    )
+
+
+def read_request(props: Mapping[str, Any], required: Sequence[str], **own: Any) -> ImageRequest:
+    """The request of an image resource, read alike for every type; `own`: the type's own fields. Raises
+    InvalidInputError for what even unjudged properties (an update's old ones) need to be read at all."""
+    require(props, P.SOURCE_IMAGE_ID, P.NAME, P.DESCRIPTION, *required)
     timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
     if timeout is None:
         raise InvalidInputError(timeout_problem)
@@ -97,10 +114,21 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
         name=str(props[P.NAME]),
         description=str(props[P.DESCRIPTION]),
         tags=tags_from(props.get(P.TAGS)),
-        no_update_behavior=str(props.get(P.NO_UPDATE_BEHAVIOR, "FAIL")),
         timeout_seconds=timeout,
         wait_handle=props.get(P.WAIT_HANDLE) or None,
         keep_previous=_keep_previous(props.get(P.KEEP_PREVIOUS)),
+        **own,
+    )
+
+
+def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
+    """Read the resource properties; `check` applies the contract's input rules to what tokens hid at synth time."""
+    if check:
+        refuse(request_problems(props))
+    return read_request(
+        props,
+        (),
+        no_update_behavior=str(props.get(P.NO_UPDATE_BEHAVIOR, "FAIL")),
         share_with_accounts=_accounts(props.get(P.SHARE_WITH_ACCOUNTS)),
     )
 
@@ -471,7 +499,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         # Undo only what this request made: never the source answered as is, nor an image a rollback adopted.
         made_here = self.made_here and image_id == self.made
         retain = made_here and bool(replaced) and replaced != image_id and request.keep_previous is not None
-        news = {Detail.SOURCE_IMAGE_ID: request.source_image_id, Detail.NAME: request.name}
+        news = self.news_of(request)
         after: dict[str, Any] = {
             # News is an image this request made: not the source answered as is, nor one a rollback returns to.
             "announce": news if announce and made_here else {},
@@ -485,6 +513,10 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         if not request.wait_handle:
             return answer
         return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle, **after)
+
+    def news_of(self, request: ImageRequest) -> dict[str, str]:
+        """What the events of this resource's image say besides the resource and the image id."""
+        return {Detail.SOURCE_IMAGE_ID: request.source_image_id, Detail.NAME: request.name}
 
     # ------------------------------------------------------------ sharing
 

@@ -53,6 +53,8 @@ class Deps:
     stack_id: str
     send: Sender = put_json
     clock: Callable[[], float] = field(default=time.time)
+    # A WorkSpaces client of another Region (where a copy is made); None: the provider's Region only.
+    workspaces_in: Callable[[str], Any] | None = None
 
 
 deps: Deps | None = None
@@ -65,13 +67,14 @@ try:
 
     from .bundle import BundleLifecycle
     from .bundle_image import BundleImageLifecycle
+    from .copy import CopyLifecycle
     from .image import ImageLifecycle
     from .lifecycle import Lifecycle
     from .workspaces import WorkSpaces
 
     # Every resource type this provider serves, by ResourceType: index.py knows no more of them than this.
     LIFECYCLES: Mapping[str, type[Lifecycle]] = {
-        kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle, BundleLifecycle, BundleImageLifecycle)
+        kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle, BundleLifecycle, BundleImageLifecycle, CopyLifecycle)
     }
 
     # Throttling is retried with exponential backoff (botocore "standard" mode);
@@ -82,15 +85,22 @@ try:
         """A boto3 client made on first use: a tick that finds its image still PENDING never needs
         EventBridge, and making a client is the larger part of a cold start."""
 
-        def __init__(self, service: str) -> None:
+        def __init__(self, service: str, region: str | None = None) -> None:
             self._service = service
+            self._region = region
             self._client: Any = None
 
         def __getattr__(self, name: str) -> Any:
             if self._client is None:
                 make: Any = boto3.client  # its typed overloads want a literal service name
-                self._client = make(self._service, config=_config)
+                self._client = make(self._service, config=_config, region_name=self._region)
             return getattr(self._client, name)
+
+    _regional: dict[str, _LazyClient] = {}
+
+    def _workspaces_in(region: str) -> Any:
+        """WorkSpaces in another Region, one client per Region and container."""
+        return _regional.setdefault(region, _LazyClient("workspaces", region))
 
     _events = _LazyClient("events")
     deps = Deps(
@@ -101,6 +111,7 @@ try:
         watch_table=os.environ[contract.ENV_WATCH_TABLE],
         watch_rule=os.environ[contract.ENV_WATCH_RULE],
         stack_id=os.environ[contract.ENV_STACK_ID],
+        workspaces_in=_workspaces_in,
     )
 except Exception as error:
     protocol.init_failure(error)
@@ -119,7 +130,9 @@ def lifecycle_for(resource_type: str) -> Lifecycle:
         raise InvalidInputError(
             f"this provider does not serve resources of type {resource_type!r}; it serves {', '.join(LIFECYCLES)}"
         )
-    return kind(WorkSpaces(deps.workspaces), watches(), Bus(deps.bus), deps.send, deps.clock)
+    regional = deps.workspaces_in
+    elsewhere = (lambda region: WorkSpaces(regional(region))) if regional else None
+    return kind(WorkSpaces(deps.workspaces), watches(), Bus(deps.bus), deps.send, deps.clock, elsewhere)
 
 
 def _serve(

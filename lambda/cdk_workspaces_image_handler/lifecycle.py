@@ -55,8 +55,21 @@ class Lifecycle(ABC):
     # The kind of resource its watch looks at.
     WATCHED: ClassVar[Kind]
 
-    def __init__(self, ws: WorkSpaces, watches: Watches, bus: Bus, send: Sender, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        ws: WorkSpaces,
+        watches: Watches,
+        bus: Bus,
+        send: Sender,
+        clock: Callable[[], float],
+        elsewhere: Callable[[str], WorkSpaces] | None = None,
+    ) -> None:
         self.ws = ws
+        self.home = ws
+        # WorkSpaces in another Region, for a resource made there (a copy); by default the provider's Region only.
+        self.elsewhere = elsewhere or (lambda region: ws)
+        # The Region of the resource at hand; empty: the provider's own.
+        self.region = ""
         self.watches = watches
         self.bus = bus
         self.send = send
@@ -67,6 +80,11 @@ class Lifecycle(ABC):
         # Whether this very request made it (this delivery or an earlier one): only then may a failure undo it.
         # A rollback Update adopts the resource an earlier request made, which the stack is returning to.
         self.made_here = False
+
+    def enter(self, region: str) -> None:
+        """Act in `region` from now on (empty: the provider's own): every call, and every wait started."""
+        self.region = region
+        self.ws = self.elsewhere(region) if region else self.home
 
     @abstractmethod
     def create(self, ev: ResourceEvent) -> Answer:
@@ -166,6 +184,7 @@ class Lifecycle(ABC):
             "replaced_id": replaced_id,
             "keep_previous": keep_previous,
             "share_with": list(share_with),
+            "region": self.region,
         }
         if signal_url:
             signal = Watch(
@@ -219,10 +238,28 @@ class Lifecycle(ABC):
         return outcome
 
     def tick(self, watches: Sequence[Watch]) -> int:
-        """One look at every pending watch of this type, with as few Describe calls as the API allows: finish the
-        waits that are over. Returns how many ended. Raises ServiceError when the resources can't be described.
+        """One look at every pending watch of this type, with as few Describe calls as the API allows (one per 25
+        resources of a Region): finish the waits that are over. Returns how many ended. Raises nothing: a Region
+        whose resources can't be described is looked at again on the next tick, and the others go on.
 
         A wait that can't be finished now (its answer was refused) stays pending for the next tick."""
+        by_region: dict[str, list[Watch]] = {}
+        for watch in watches:
+            by_region.setdefault(watch.region, []).append(watch)
+        ended = 0
+        for region, group in sorted(by_region.items()):
+            self.enter(region)
+            try:
+                ended += self._tick_all(group)
+            except Exception:
+                where = f"Region {region}" if region else "the provider's Region"
+                log.exception(
+                    "could not look at the %d pending waits of %s in %s", len(group), self.RESOURCE_TYPE, where
+                )
+        return ended
+
+    def _tick_all(self, watches: Sequence[Watch]) -> int:
+        """Raises ServiceError when the resources can't be described."""
         now = self.clock()
         found = self.describe_all(sorted({w.resource_id for w in watches}))
         ended = 0
@@ -373,6 +410,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
                 ev.request_id,
                 physical_id=physical or pending,
                 share_with=list(shared),
+                region=self.region,
             )
             log.info("%s %s is PENDING; deleting it once it is not", self.KIND.noun, pending)
             self.watches.start(wait)

@@ -76,6 +76,8 @@ class Watch:
     # The accounts the resource is shared with once it is AVAILABLE, before whoever waits is told; and the
     # accounts whose permissions an undo or a deferred Delete removes first.
     share_with: Sequence[str] = ()
+    # The Region the resource is in, when it is not the provider's own (a copy); empty: the provider's.
+    region: str = ""
 
     @property
     def answer_id(self) -> str:

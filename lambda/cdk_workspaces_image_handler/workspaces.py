@@ -110,6 +110,15 @@ ERRORS: Mapping[str, frozenset[str]] = {
             "ResourceLimitExceededException",
             "ResourceNotFoundException",
         ),
+        "CopyWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "OperationNotSupportedException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+            "ResourceUnavailableException",
+        ),
         "CreateUpdatedWorkspaceImage": (
             "AccessDeniedException",
             "InvalidParameterValuesException",
@@ -201,6 +210,20 @@ _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
         # the tags it is created with are at most 50, which the input rules ensure.
         "ResourceLimitExceededException": "the Region's WorkSpaces image quota is used up, so {action} failed for "
         "{subject}; delete unused images or ask for a higher quota",
+    },
+    # https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html
+    "CopyWorkspaceImage": {
+        "OperationNotSupportedException": "WorkSpaces does not {action} for {subject}; images are copied within "
+        "their partition only, in the China (Ningxia) Region only within the Region, and to and from AWS GovCloud "
+        "(US) Regions only through AWS Support",
+        "ResourceAlreadyExistsException": "an image with the requested name already exists in the destination "
+        "Region ({subject}); choose another image_name",
+        "ResourceLimitExceededException": "the destination Region's WorkSpaces image quota is used up, so {action} "
+        "failed for {subject}; delete unused images there or ask for a higher quota",
+        "ResourceNotFoundException": "{action} did not find {subject}; check the source image id and Region, and "
+        "for an image of another account that it is shared with this one",
+        "ResourceUnavailableException": "{action} found {subject} not available; an image is copied once it is "
+        "AVAILABLE",
     },
     "CreateTags": {
         # 50 tags per resource (https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html):
@@ -354,6 +377,24 @@ class WorkSpaces:
             )
         except ClientError as error:
             raise explain(error, "CreateUpdatedWorkspaceImage", f"source image {source_image_id}") from error
+        return str(answer["ImageId"])
+
+    def copy_image(
+        self, source_image_id: str, source_region: str, name: str, description: str, tags: Mapping[str, str]
+    ) -> str:
+        """Copy an image into this client's Region (CopyWorkspaceImage is called in the destination Region:
+        https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html); return the copy's id."""
+        try:
+            answer = self.client.copy_workspace_image(
+                Name=name,
+                Description=description,
+                SourceImageId=source_image_id,
+                SourceRegion=source_region,
+                Tags=_tag_list(tags),
+            )
+        except ClientError as error:
+            subject = f"source image {source_image_id} of Region {source_region}"
+            raise explain(error, "CopyWorkspaceImage", subject) from error
         return str(answer["ImageId"])
 
     def delete_image(self, image_id: str) -> None:

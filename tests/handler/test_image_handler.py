@@ -542,7 +542,7 @@ def test_a_tick_whose_describe_is_refused_judges_no_wait(world: World, caplog: p
     assert world.sent == []
     assert [w["resource_id"] for w in world.waits()] == ["wsi-updated0002"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
-        "could not look at the 1 pending waits of Custom::UpdatedWorkspaceImage"
+        "could not look at the 1 pending waits of Custom::UpdatedWorkspaceImage in the provider's Region"
     ]
 
     world.clock.advance(60)

@@ -218,6 +218,8 @@ class World:
     # run no wait is left in the table, unless watch_started() says the run starts one.
     _stop_expected: bool = False
     _start_expected: bool = False
+    # WorkSpaces of other Regions (where copies are made), each a Stubber of its own: `in_region(region)`.
+    regions: dict[str, Stubber] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ws_client = boto3.client("workspaces")
@@ -248,7 +250,16 @@ class World:
             stack_id=STACK_ID,
             send=lambda url, body: self.sent.append((url, json.loads(json.dumps(body)))),
             clock=self.clock,
+            workspaces_in=lambda region: self.in_region(region).client,
         )
+
+    def in_region(self, region: str) -> Stubber:
+        """The Stubber of WorkSpaces in `region` (made on first use), whose calls a test expects like `ws`'s."""
+        if region not in self.regions:
+            stubber = Stubber(boto3.client("workspaces", region_name=region))
+            stubber.activate()
+            self.regions[region] = stubber
+        return self.regions[region]
 
     # ------------------------------------------------------------ running
 
@@ -265,6 +276,8 @@ class World:
     def run(self, ev: Mapping[str, Any]) -> None:
         index.handler(dict(ev), Context())
         self.ws.assert_no_pending_responses()
+        for stubber in self.regions.values():
+            stubber.assert_no_pending_responses()
         self.ev.assert_no_pending_responses()
         if self._start_expected:
             assert self.waits(), "a wait should have started"

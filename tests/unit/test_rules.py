@@ -384,7 +384,8 @@ def test_copy_to_regions_names_the_region_and_the_rule(regions: object, own: str
 
 
 def test_a_copy_is_judged_by_the_image_rules_and_its_route() -> None:
-    good = {"source_image_id": "wsi-abcdefghi", "image_name": "golden", "description": "Golden", "tags": {}}
+    good: dict[str, Any] = {"source_image_id": "wsi-abcdefghi", "image_name": "golden", "description": "Golden"}
+    good["tags"] = {}
     assert contract.copy_problems(source_region="eu-west-1", region="eu-central-1", **good) == []
     (route,) = contract.copy_problems(source_region="cn-northwest-1", region="cn-north-1", **good)
     assert route.startswith("region (Region) 'cn-north-1': in the China (Ningxia) Region")

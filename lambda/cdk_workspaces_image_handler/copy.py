@@ -1,0 +1,98 @@
+"""Custom::WorkspaceImageCopy: a copy of an image made by CopyWorkspaceImage in the copy's own Region.
+
+A copy is an image like any other once it exists: the same ownership tag, adoption, wait for AVAILABLE, news,
+keep_previous and delete-or-keep as an updated image (image.py), in the Region the copy is in. Only how it is made
+differs: CopyWorkspaceImage, called in the destination Region with the source's id and Region
+(https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import contract
+from .cloudformation import Answer, ResourceEvent
+from .contract import CopyProps as C
+from .contract import Detail
+from .errors import InvalidInputError
+from .image import ImageLifecycle, ImageRequest, judged, read_request
+from .kernel import refuse
+
+
+def copy_problems(props: Mapping[str, Any]) -> list[str]:
+    """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
+    return judged(
+        props,
+        contract.COPY_TYPE,
+        lambda tags, timeout: contract.copy_problems(
+            source_image_id=props.get(C.SOURCE_IMAGE_ID),
+            source_region=props.get(C.SOURCE_REGION),
+            region=props.get(C.REGION),
+            image_name=props.get(C.NAME),
+            description=props.get(C.DESCRIPTION),
+            tags=tags,
+            timeout_seconds=timeout,
+            keep_previous=props.get(C.KEEP_PREVIOUS),
+        ),
+    )
+
+
+def parse_copy_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
+    """Read the properties of a copy; `check` applies the contract's input rules to what tokens hid at synth."""
+    if check:
+        refuse(copy_problems(props))
+    return read_request(
+        props,
+        (C.SOURCE_REGION, C.REGION),
+        source_region=str(props.get(C.SOURCE_REGION, "")),
+        region=str(props.get(C.REGION, "")),
+    )
+
+
+class CopyLifecycle(ImageLifecycle):
+    RESOURCE_TYPE = contract.COPY_TYPE
+
+    def create(self, ev: ResourceEvent) -> Answer:
+        self._enter(ev.properties)
+        return super().create(ev)
+
+    def update(self, ev: ResourceEvent) -> Answer:
+        # A new Region replaces the copy (a replacing value): the request acts in the new one, and CloudFormation's
+        # cleanup Delete, carrying the old properties, in the old one.
+        self._enter(ev.properties)
+        return super().update(ev)
+
+    def delete(self, ev: ResourceEvent) -> Answer | None:
+        self._enter(ev.properties)
+        return super().delete(ev)
+
+    def _enter(self, properties: Mapping[str, Any]) -> None:
+        region = properties.get(C.REGION)
+        if not isinstance(region, str) or contract.region_problem(region, ""):
+            raise InvalidInputError(contract.region_problem(region, contract.label_of("region", C.REGION)) or "")
+        self.enter(region)
+
+    # ------------------------------------------------------------ hooks
+
+    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
+        return parse_copy_request(properties, check=check)
+
+    def preflight(self, request: ImageRequest) -> str | None:
+        # CopyWorkspaceImage itself says why a source can't be copied, and needs no update to be available.
+        return None
+
+    def create_resource(self, request: ImageRequest, tags: Mapping[str, str]) -> str:
+        return self.ws.copy_image(
+            request.source_image_id, request.source_region, request.name, request.description, tags
+        )
+
+    def news_of(self, request: ImageRequest) -> dict[str, str]:
+        return {
+            **super().news_of(request),
+            Detail.REGION: request.region,
+            Detail.SOURCE_REGION: request.source_region,
+        }
+
+    def shared_by(self, request: ImageRequest) -> Sequence[str]:
+        return ()

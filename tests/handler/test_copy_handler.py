@@ -1,0 +1,199 @@
+"""Custom::WorkspaceImageCopy at run time (issue 12): CopyWorkspaceImage in the copy's own Region, through a
+Stubber per Region, each call checked against the API model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.stub import Stubber
+from support import STACK_ID
+from support.handler import (
+    FUNCTION_ARN,
+    HANDLE_URL,
+    World,
+    event,
+    image,
+)
+
+from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler.copy import parse_copy_request
+from cdk_workspaces_image_handler.kernel import Ownership
+
+HOME, AWAY, OTHER = "eu-west-1", "eu-central-1", "us-east-1"
+SOURCE = "wsi-updated0001"  # the stack's updated image, in HOME
+COPY = "wsi-copy00001"
+LOGICAL = "GoldenCopyInEuCentral1"
+
+
+def copy_props(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "ServiceToken": FUNCTION_ARN,
+        "SourceImageId": SOURCE,
+        "SourceRegion": HOME,
+        "Region": AWAY,
+        "Name": "golden-1",
+        "Description": "Golden image",
+        "Tags": [{"Key": "team", "Value": "euc"}],
+        "TimeoutSeconds": "10800",
+        "WaitHandle": HANDLE_URL,
+    }
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def copy_event(request_type: str, properties: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return event(request_type, properties, logical_id=LOGICAL, resource_type=contract.COPY_TYPE, **kwargs)
+
+
+def copy_tag(properties: Mapping[str, Any], request_type: str = "Create") -> str:
+    request = parse_copy_request(properties, check=False)
+    return Ownership.of(STACK_ID, LOGICAL, request, f"{request_type}-request").tag_value
+
+
+def owned(away: Stubber, images: list[dict[str, Any]], tags: Mapping[str, Mapping[str, str]]) -> None:
+    away.add_response("describe_workspace_images", {"Images": images}, {"ImageType": "OWNED"})
+    for raw in images:
+        away.add_response(
+            "describe_tags",
+            {"TagList": [{"Key": k, "Value": v} for k, v in tags.get(raw["ImageId"], {}).items()]},
+            {"ResourceId": raw["ImageId"]},
+        )
+
+
+def describe(away: Stubber, image_id: str, state: str, **extra: Any) -> None:
+    raw = image(image_id, name="golden-1", state=state, **extra)
+    away.add_response("describe_workspace_images", {"Images": [raw]}, {"ImageIds": [image_id]})
+
+
+def fresh_copy(world: World, p: Mapping[str, Any], region: str = AWAY, state: str = "PENDING") -> Stubber:
+    """The calls of a Create that copies: all in the copy's Region, none in the provider's."""
+    away = world.in_region(region)
+    owned(away, [], {})
+    tags = [*p["Tags"], {"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(p)}]
+    away.add_response(
+        "copy_workspace_image",
+        {"ImageId": COPY},
+        {
+            "Name": "golden-1",
+            "Description": "Golden image",
+            "SourceImageId": SOURCE,
+            "SourceRegion": HOME,
+            "Tags": tags,
+        },
+    )
+    owned(away, [image(COPY, name="golden-1", state=state)], {COPY: {contract.OWNER_TAG_KEY: copy_tag(p)}})
+    describe(away, COPY, state)
+    return away
+
+
+def test_a_copy_is_made_in_its_region_then_waited_for_and_signalled_with_its_id(world: World) -> None:
+    p = copy_props()
+    away = fresh_copy(world, p)
+    world.watch_started()
+    world.run(copy_event("Create", p))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == ("SUCCESS", COPY, {"ImageId": COPY})
+    ((wait,),) = [world.waits()]
+    assert (wait["resource_id"], wait["region"]) == (COPY, AWAY), "the tick must look in the copy's Region"
+
+    world.clock.advance(3600)
+    describe(away, COPY, "AVAILABLE")
+    world.watch_stopped()
+    world.tick()
+    assert world.signal()["Data"] == COPY
+    ((detail_type, detail),) = world.news()
+    assert detail_type == contract.DetailTypes.IMAGE_AVAILABLE
+    assert {k: detail[k] for k in ("ImageId", "Region", "SourceRegion", "SourceImageId")} == {
+        "ImageId": COPY,
+        "Region": AWAY,
+        "SourceRegion": HOME,
+        "SourceImageId": SOURCE,
+    }
+
+
+def test_a_copy_that_fails_in_its_region_fails_the_wait_with_the_services_words(world: World) -> None:
+    p = copy_props()
+    away = fresh_copy(world, p)
+    world.watch_started()
+    world.run(copy_event("Create", p))
+    world.response()
+    describe(away, COPY, "ERROR", ErrorCode="CopyFailed", ErrorMessage="The copy failed")
+    world.watch_stopped()
+    world.tick()
+    signal = world.signal()
+    assert signal["Status"] == "FAILURE"
+    assert signal["Reason"] == f"image {COPY} went to ERROR - CopyFailed: The copy failed"
+
+
+def test_the_rollback_delete_deletes_the_copy_in_its_region_only_if_this_resource_made_it(world: World) -> None:
+    p = copy_props()
+    away = world.in_region(AWAY)
+    world.watch_stopped()
+    away.add_response(
+        "describe_tags",
+        {"TagList": [{"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(p)}]},
+        {"ResourceId": COPY},
+    )
+    away.add_response("delete_workspace_image", {}, {"ImageId": COPY})
+    world.run(copy_event("Delete", p, physical_id=COPY))
+    assert world.response()["Status"] == "SUCCESS"
+
+    away.add_response("describe_tags", {"TagList": []}, {"ResourceId": COPY})  # not ours: left alone
+    world.watch_stopped()
+    world.run(copy_event("Delete", p, physical_id=COPY))
+    assert world.response()["Status"] == "SUCCESS"
+
+
+def test_a_new_region_replaces_the_copy_there(world: World) -> None:
+    old, new = copy_props(), copy_props(Region=OTHER, WaitHandle=HANDLE_URL + "-2")
+    world.watch_stopped()  # the Update supersedes the old wait
+    there = world.in_region(OTHER)
+    owned(there, [], {})
+    tags = [*new["Tags"], {"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(new, "Update")}]
+    there.add_response(
+        "copy_workspace_image",
+        {"ImageId": "wsi-copy00002"},
+        {
+            "Name": "golden-1",
+            "Description": "Golden image",
+            "SourceImageId": SOURCE,
+            "SourceRegion": HOME,
+            "Tags": tags,
+        },
+    )
+    owned(
+        there,
+        [image("wsi-copy00002", name="golden-1", state="PENDING")],
+        {"wsi-copy00002": {contract.OWNER_TAG_KEY: copy_tag(new, "Update")}},
+    )
+    describe(there, "wsi-copy00002", "PENDING")
+    world.watch_started()
+    world.run(copy_event("Update", new, physical_id=COPY, old=old))
+    assert world.response()["PhysicalResourceId"] == "wsi-copy00002"
+
+
+def test_a_route_workspaces_does_not_copy_fails_before_any_call_in_the_words_synth_uses(world: World) -> None:
+    world.watch_stopped()
+    world.run(copy_event("Create", copy_props(SourceRegion="cn-northwest-1", Region="cn-north-1")))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "region (Region) 'cn-north-1': in the China (Ningxia) Region (cn-northwest-1) images can be copied only "
+        "within the same Region"
+    )
+
+
+def test_a_copy_the_service_refuses_names_the_source_and_region(world: World) -> None:
+    p = copy_props()
+    away = world.in_region(AWAY)
+    owned(away, [], {})
+    away.add_client_error("copy_workspace_image", "ResourceNotFoundException", "Image not found.", 400)
+    world.watch_stopped()
+    world.run(copy_event("Create", p))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(
+        f"CopyWorkspaceImage did not find source image {SOURCE} of Region {HOME}; check the source image id and "
+        "Region, and for an image of another account that it is shared with this one"
+    )
