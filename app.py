@@ -10,6 +10,7 @@ next image, moves the bundle onto it, and deletes the images before the previous
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Optional
 
 import aws_cdk as cdk
@@ -43,6 +44,7 @@ class WorkspacesImageExample(cdk.Stack):
         image_name: str,
         bundle_name: str,
         generation: Optional[int] = None,
+        share_with_accounts: Sequence[str] = (),
     ) -> None:
         super().__init__(
             scope, construct_id, description="cdk-workspaces-image example: an updated WorkSpaces image and its bundle"
@@ -57,6 +59,8 @@ class WorkspacesImageExample(cdk.Stack):
             tags={"team": "euc"},
             # After next month's image is AVAILABLE, keep this month's (the rollback target) and delete older ones.
             keep_previous=1,
+            # Other accounts of the Region that may copy each month's image (-c share_with_accounts=111122223333,...).
+            share_with_accounts=list(share_with_accounts) or None,
         )
         # A new image next month updates this bundle in place: same BundleId, new ImageId.
         bundle = WorkspaceBundle(
@@ -125,6 +129,11 @@ def generation_of(context: object, image_name: str) -> Optional[int]:
     return int(text)
 
 
+def listed(context: object) -> list[str]:
+    """A context value that lists things, comma-separated (``-c share_with_accounts=111122223333,444455556666``)."""
+    return [item.strip() for item in str(context or "").split(",") if item.strip()]
+
+
 def build_app(app: cdk.App) -> WorkspacesImageExample:
     source_image_id = app.node.try_get_context("source_image_id")
     if not source_image_id:
@@ -138,6 +147,7 @@ def build_app(app: cdk.App) -> WorkspacesImageExample:
         image_name=image_name,
         bundle_name=str(bundle_name),
         generation=generation_of(app.node.try_get_context("generation"), image_name),
+        share_with_accounts=listed(app.node.try_get_context("share_with_accounts")),
     )
     # cdk-nag 3 runs as a policy-validation plugin: any finding fails synth.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -93,6 +93,7 @@ class Printer:
         self.cloud = cloud
         self.names = names
         self.states: dict[str, str] = {}
+        self.shares: dict[str, tuple[str, ...]] = {}
         # StackEvent.time counts from the driver's start, made at this same virtual moment; the rest is clock time.
         self.start = self.origin = cloud.clock.now()
         self.seen = 0
@@ -113,6 +114,11 @@ class Printer:
             if self.states.get(image.image_id) != image.state:
                 self.states[image.image_id] = image.state
                 print(f"{'':10s}  image {image.image_id} ({image.name}) is {image.state}")
+            shared = tuple(sorted(image.shared_with))
+            if self.shares.get(image.image_id, ()) != shared:
+                self.shares[image.image_id] = shared
+                whom = f"shared with {', '.join(shared)}" if shared else "no longer shared"
+                print(f"{'':10s}  image {image.image_id} ({image.name}) is {whom}")
         calls = self.cloud.events.calls
         for call in calls[self.seen :]:
             if call.operation != "PutEvents" or call.error is not None:
@@ -128,7 +134,10 @@ def _summary(cloud: LocalCloud, stack: Stack) -> None:
     print(f"\nStack {stack.name}: {stack.status}" + (f" ({stack.reason})" if stack.reason else ""))
     for key, value in stack.outputs.items():
         print(f"  Output {key} = {value}")
-    images = ", ".join(f"{i.image_id} {i.name} {i.state}" for i in cloud.workspaces.owned_images())
+    images = ", ".join(
+        f"{i.image_id} {i.name} {i.state}" + (f" shared with {', '.join(i.shared_with)}" if i.shared_with else "")
+        for i in cloud.workspaces.owned_images()
+    )
     print(f"  Images in the account: {images}")
     enabled = [name for name, rule in cloud.events.rules.items() if rule.state != "DISABLED" and rule.schedule]
     watches = [name for name in cloud.events.rules if name.startswith("cdkwsi-")]

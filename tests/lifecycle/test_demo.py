@@ -11,11 +11,17 @@ from support.construct import cdk_context, load_example_app
 
 from cfn_driver import demo
 
+SHARED_WITH = "444455556666"
+
 
 def synth(outdir: Path, generation: int) -> Path:
-    """The example app as `cdk synth -c generation=N` makes it, with its real asset."""
+    """The example app as main.sh's `cdk synth -c generation=N -c share_with_accounts=...` makes it, with its real
+    asset."""
     context = {key: value for key, value in cdk_context().items() if key != "image_name"}
-    app = cdk.App(outdir=str(outdir), context={**context, "generation": str(generation)})
+    app = cdk.App(
+        outdir=str(outdir),
+        context={**context, "generation": str(generation), "share_with_accounts": SHARED_WITH},
+    )
     load_example_app().build_app(app)
     app.synth()
     return outdir
@@ -43,6 +49,10 @@ def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureF
     first = re.search(r"image (wsi-\w+) \(golden-updated-1\) is AVAILABLE", out)
     assert first is not None
     assert f"WorkSpaces Image Retention: deleted {first[1]};" in out, "month 3 deletes generation 1 (keep_previous=1)"
+    # Each month's image is shared once AVAILABLE, before the stack goes on; the failed month's image never is.
+    shared = re.findall(rf"image (wsi-\w+) \((golden-updated-\d)\) is shared with {SHARED_WITH}", out)
+    assert [name for _, name in shared] == ["golden-updated-1", "golden-updated-2", "golden-updated-3"]
+    assert out.index(f"{first[1]} (golden-updated-1) is shared") < out.index("[bus] WorkSpaces Image Available")
     assert out.count(", 0 denied") == 4
     # Each later month is the generation the monitor asked for in its parameter, as a pipeline would read it.
     asked = re.findall(r"\[ssm\] /cdk-workspaces-image/example/golden-generation = (\d+)", out)
