@@ -36,7 +36,7 @@ def test_footprint_counts_the_provider_once_and_three_resources_per_image(
     # Provider: log group, role, policy, function, watch table, watch rule, invoke permission; per image:
     # resource, handle, wait condition. Statements: logs, describe, three for images (create, delete own,
     # permissions), tags (creation, updates, delete), watch table and rule.
-    assert ours.provider == synth.Footprint(resources=7, functions=1, statements=11, managed_policies=0)
+    assert ours.provider == synth.Footprint(resources=7, functions=1, statements=12, managed_policies=0)
     assert ours.per_image == synth.Footprint(resources=3 * TWO, functions=0, statements=0, managed_policies=0)
     peer = synth.gain(synth.PEER.with_images(TWO), runs.outdirs["peer2"], empty)
     # AwsCustomResource: a shared function and role (with a managed policy); per call a resource and a policy.

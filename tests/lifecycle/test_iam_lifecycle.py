@@ -37,6 +37,7 @@ from cfn_driver.engine import Stack
 from cfn_driver.intrinsics import Resolver
 
 STACK_GUID = "8e6f0a10-0000-4000-8000-0000000000"
+OTHER = "444455556666"
 FAILED = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"}
 
 
@@ -107,6 +108,11 @@ def delete_with_destroy(world: World, tmp_path: Path, sid: str) -> Stack:
     return world.cfn.delete("Golden")
 
 
+def shared(world: World, tmp_path: Path, sid: str) -> Stack:
+    """The image shared with another account once AVAILABLE: its permissions read, then granted."""
+    return world.deploy(without_statement(every_resource_type(tmp_path / "v1", share_with_accounts=[OTHER]), sid))
+
+
 Scenario = Callable[[World, Path, str], Stack]
 
 # Each Sid of the provider's policy (in a stack with every resource type), the scenario that needs it, and the
@@ -125,14 +131,13 @@ NEEDED: dict[str, tuple[Scenario, str]] = {
     "UpdateOwnBundles": (next_month, "workspaces:UpdateWorkspaceBundle"),
     "DeleteOwnBundles": (delete_with_destroy, "workspaces:DeleteWorkspaceBundle"),
     "RepointBundles": (deploy, "workspaces:UpdateWorkspaceBundle"),
+    "ImagePermissions": (shared, "workspaces:DescribeWorkspaceImagePermissions"),
+    "ShareOwnImages": (shared, "workspaces:UpdateWorkspaceImagePermission"),
 }
 NOT_EXERCISED = {
     # Lambda writes its logs outside the emulator: without this statement the function still runs and its logs
     # are lost (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html).
     "Logs",
-    # Read only to name the accounts in the reason of a refused delete; without it the reason leaves them out
-    # (workspaces.shared_with logs the refusal and goes on).
-    "ImagePermissions",
     # The news on the bus: without it the deployment succeeds and puts no event (bus.py logs the refusal), as
     # test_without_put_events_a_deploy_succeeds_and_says_nothing shows.
     "PutEvents",

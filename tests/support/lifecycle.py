@@ -81,6 +81,7 @@ def every_resource_type(
     removal_policy: cdk.RemovalPolicy | None = cdk.RemovalPolicy.DESTROY,
     stack_name: str = "Golden",
     bundle: bool = True,
+    share_with_accounts: list[str] | None = None,
 ) -> Assembly:
     """An image, a bundle on it and apply_to_bundle of a bundle the stack does not manage (restored on delete): the
     example app with every resource type (tests/support/construct.py's `every_resource_type`, deployable)."""
@@ -94,6 +95,7 @@ def every_resource_type(
         description="Golden image",
         tags={"team": "euc"} if tags is None else tags,
         removal_policy=removal_policy,
+        share_with_accounts=share_with_accounts,
     )
     cdk.CfnOutput(stack, "ImageId", value=image.image_id)
     if bundle:
