@@ -1,4 +1,5 @@
-"""An in-memory Amazon WorkSpaces (images, bundles, tags) for one account and Region.
+"""An in-memory Amazon WorkSpaces (images, bundles, tags) for one account and Region; a `Regions` registry joins
+the backends of one account's Regions (for routing and CopyWorkspaceImage).
 
 Request and response shapes are botocore's `workspaces` 2015-04-08 model. Each
 behaviour names its source: a page of the WorkSpaces API reference
