@@ -10,7 +10,7 @@ from aws_emulator.iam import Decision, PolicyError, RequestContext, evaluate
 from aws_emulator.service import Backend, Call, ServiceError
 from aws_emulator.ssm import Parameter, ParameterStore, SSMBackend
 from aws_emulator.transport import EmulatorServer, attach, dispatch, serve
-from aws_emulator.workspaces import Bundle, Image, Plan, WorkSpacesBackend
+from aws_emulator.workspaces import Bundle, Image, Plan, Regions, WorkSpacesBackend
 
 __all__ = [
     "AccessControl",
@@ -34,6 +34,7 @@ __all__ = [
     "PolicyError",
     "Principal",
     "PutEvent",
+    "Regions",
     "RequestContext",
     "SSMBackend",
     "ServiceError",

@@ -305,6 +305,11 @@ class Backend:
     def now(self) -> float:
         return float(self.clock())
 
+    def in_region(self, region: str) -> Backend:
+        """The backend that answers a request signed for `region` (its SigV4 credential scope). A service emulated
+        in one Region only answers every request itself, whatever Region the client names."""
+        return self
+
     # -- dispatch ------------------------------------------------------------------
 
     def handle(self, operation: str, params: Mapping[str, Any] | None = None, *, caller: str | None = None) -> Params:

@@ -14,12 +14,18 @@ a CBOR request is refused with a clear error rather than misread.
 
 Both pass the backend the access key id the request is signed with (its SigV4 Authorization
 header), so a backend whose `access` is set checks the caller's policies (aws_emulator.access).
+Both also route by the Region of the signature's credential scope
+(`Credential=<key id>/<date>/<region>/<service>/aws4_request`,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html): one endpoint serves every Region,
+as a client pointed at it with AWS_ENDPOINT_URL_<SERVICE> reaches it whatever its region_name, and
+`Backend.in_region` picks the backend of that Region (a single-Region service answers for every Region).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import uuid
 import zlib
@@ -36,6 +42,8 @@ from aws_emulator.service import Backend, ServiceError
 
 log = logging.getLogger(__name__)
 
+_SCOPE_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/")
+
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 # botocore derives AWS_ENDPOINT_URL_<SERVICE> from the service id (botocore.configprovider: spaces to
 # underscores, upper case): "WorkSpaces" -> WORKSPACES, "EventBridge" -> EVENTBRIDGE (not EVENTS),
@@ -49,13 +57,27 @@ ENDPOINT_ENV = {
 }
 
 
+def region_of(authorization: str | None) -> str:
+    """The Region of a SigV4 Authorization header's credential scope; "" when the request is not signed."""
+    match = _SCOPE_REGION.search(authorization or "")
+    return match.group(1) if match else ""
+
+
 def dispatch(
-    backends: Mapping[str, Backend], target: str, body: bytes, content_type: str = "", caller: str | None = None
+    backends: Mapping[str, Backend],
+    target: str,
+    body: bytes,
+    content_type: str = "",
+    caller: str | None = None,
+    region: str = "",
 ) -> tuple[int, bytes]:
     """Run one AWS JSON request; the HTTP status and JSON body of the answer. `caller`: the access key id the
-    request was signed with ("" unsigned), None for a request not subject to the backends' access control."""
+    request was signed with ("" unsigned), None for a request not subject to the backends' access control.
+    `region`: the Region it was signed for; "" (unsigned) is the backend's own Region."""
     prefix, _, operation = target.partition(".")
     backend = backends.get(prefix)
+    if backend is not None and region:
+        backend = backend.in_region(region)
     try:
         if "cbor" in content_type:
             raise ServiceError("UnsupportedProtocolException", "The emulator speaks AWS JSON, not CBOR.")
@@ -135,8 +157,9 @@ def attach(client: Any, *backends: Backend) -> Callable[[], None]:
         target = _text(request.headers.get("X-Amz-Target"))
         content_type = _text(request.headers.get("Content-Type"))
         data = _bytes(request.body)
-        caller = access_key_of(_text(request.headers.get("Authorization")))
-        status, payload = dispatch(by_prefix, target, data, content_type, caller)
+        authorization = _text(request.headers.get("Authorization"))
+        caller, region = access_key_of(authorization), region_of(authorization)
+        status, payload = dispatch(by_prefix, target, data, content_type, caller, region)
         headers = HTTPHeaders()
         for key, value in response_headers(by_prefix, target, payload).items():
             headers[key] = value
@@ -211,10 +234,11 @@ class EmulatorServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 target = self.headers.get("X-Amz-Target", "")
-                caller = access_key_of(self.headers.get("Authorization"))
+                authorization = self.headers.get("Authorization")
+                caller, region = access_key_of(authorization), region_of(authorization)
                 try:
                     status, payload = dispatch(
-                        server.backends, target, body, self.headers.get("Content-Type", ""), caller
+                        server.backends, target, body, self.headers.get("Content-Type", ""), caller, region
                     )
                 except Exception as bug:  # an emulator bug must not kill the server thread
                     server.failures.append(f"{target}: {bug!r}")

@@ -1,4 +1,5 @@
-"""An in-memory Amazon WorkSpaces (images, bundles, tags) for one account and Region.
+"""An in-memory Amazon WorkSpaces (images, bundles, tags) for one account and Region; a `Regions` registry joins
+the backends of one account's Regions (for routing and CopyWorkspaceImage).
 
 Request and response shapes are botocore's `workspaces` 2015-04-08 model. Each
 behaviour names its source: a page of the WorkSpaces API reference
@@ -13,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +32,25 @@ MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "aws:"  # same page: the aws: prefix is reserved for AWS use
 # Same page: letters, numbers, spaces and _ . : / = + - @ ; \w covers Unicode letters and digits.
 TAG_CHARACTERS = r"[\w .:/=+\-@]*"
+
+# Administration Guide, "Copy a custom WorkSpaces image"
+# (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html) and the CopyWorkspaceImage
+# reference: in China (Ningxia) images are copied only within the Region; in AWS GovCloud (US) copies to and from
+# other Regions go through AWS Support.
+NINGXIA = "cn-northwest-1"
+GOVCLOUD_PREFIX = "us-gov-"
+# A Region's name (eu-west-1, us-gov-west-1, cn-northwest-1); the model's pattern for SourceRegion is looser.
+REGION_NAME = r"[a-z]{2}(-[a-z]+)+-\d+"
+
+
+def partition_of(region: str) -> str:
+    """The partition of a Region, as ARNs name it (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html):
+    aws-cn for China, aws-us-gov for AWS GovCloud (US), aws for the rest."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith(GOVCLOUD_PREFIX):
+        return "aws-us-gov"
+    return "aws"
 
 
 def _error_detail_codes() -> frozenset[str]:
@@ -96,6 +116,8 @@ class Image:
     tags: dict[str, str] = field(default_factory=dict)
     shared_with: list[str] = field(default_factory=list)
     source_image_id: str | None = None
+    # The Region of the source of a copy (CopyWorkspaceImage); None for an image made or updated in its own Region.
+    source_region: str | None = None
     plan: Plan | None = None
     describes: int = 0
 
@@ -152,6 +174,45 @@ class Bundle:
         }
 
 
+class Regions:
+    """The WorkSpaces Regions of one account: each Region's backend, made by `make` the first time it is named.
+
+    WorkSpaces is a regional service: each Region has its own images, bundles, quotas and ids, and a client reaches
+    one Region's endpoint. CopyWorkspaceImage is called in the destination Region and reads the source image in
+    another, so the backends must find each other: this registry. They share one lock, so an operation of one
+    Region that reads another sees both consistent, and two copies going opposite ways cannot deadlock.
+    """
+
+    def __init__(self, home: WorkSpacesBackend, make: Callable[[str], WorkSpacesBackend]) -> None:
+        self.home = home
+        self.lock = home.lock
+        self._make = make
+        self._backends: dict[str, WorkSpacesBackend] = {home.region: home}
+        home.regions = self
+
+    def get(self, region: str) -> WorkSpacesBackend:
+        """The backend of `region`, made now if no request or test named it before."""
+        with self.lock:
+            backend = self._backends.get(region)
+            if backend is None:
+                backend = self._make(region)
+                if backend.region != region:
+                    raise ValueError(f"asked for a backend of {region}, made one of {backend.region}")
+                backend.lock = self.lock
+                backend.regions = self
+                self._backends[region] = backend
+            return backend
+
+    def known(self, region: str) -> WorkSpacesBackend | None:
+        """The backend of `region` if it was made; a Region nobody named has nothing in it yet."""
+        with self.lock:
+            return self._backends.get(region)
+
+    def all(self) -> dict[str, WorkSpacesBackend]:
+        with self.lock:
+            return dict(self._backends)
+
+
 class WorkSpacesBackend(Backend):
     """WorkSpaces images, bundles and tags, with a state machine and faults under the test's control.
 
@@ -193,6 +254,15 @@ class WorkSpacesBackend(Backend):
       with ResourceUnavailableException from the error list). None shares it anyway.
     - already_shared_error: the error for granting to an account the image is shared with already
       (undocumented); None (the default) answers success, and the account is listed once.
+
+    Regions: one backend is one Region. `regions` (a `Regions`, set by whoever serves several, as LocalCloud does)
+    lets a request signed for another Region reach that Region's backend (`in_region`) and CopyWorkspaceImage read
+    its source there; a backend used alone knows only itself, and answers every request whatever its Region.
+    CopyWorkspaceImage (https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html,
+    https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html):
+    - govcloud_copy_routes: the (source Region, destination Region) pairs in AWS GovCloud (US) that AWS Support
+      has enabled for the account; the documentation sends every GovCloud copy to or from another Region through
+      AWS Support, so none is allowed by default.
     """
 
     service_name = "workspaces"
@@ -224,6 +294,7 @@ class WorkSpacesBackend(Backend):
         self_share_error: str | None = "InvalidParameterValuesException",
         share_unavailable_error: str | None = "ResourceUnavailableException",
         already_shared_error: str | None = None,
+        govcloud_copy_routes: Collection[tuple[str, str]] = (),
         seed: int | None = None,
         check_responses: bool = True,
     ) -> None:
@@ -243,6 +314,8 @@ class WorkSpacesBackend(Backend):
         self.self_share_error = self_share_error
         self.share_unavailable_error = share_unavailable_error
         self.already_shared_error = already_shared_error
+        self.govcloud_copy_routes = frozenset(govcloud_copy_routes)
+        self.regions: Regions | None = None
         self.images: dict[str, Image] = {}
         self.bundles: dict[str, Bundle] = {}
         self._next_plans: list[Plan] = []
@@ -340,7 +413,8 @@ class WorkSpacesBackend(Backend):
             self.images[image_id].update_description = description
 
     def plan_next_images(self, *plans: Plan) -> None:
-        """Plans for the next images CreateUpdatedWorkspaceImage makes, in order."""
+        """Plans for the next images CreateUpdatedWorkspaceImage or CopyWorkspaceImage makes in this Region, in
+        order."""
         with self.lock:
             self._next_plans.extend(plans)
 
@@ -366,6 +440,15 @@ class WorkSpacesBackend(Backend):
     def owned_images(self) -> list[Image]:
         with self.lock:
             return [i for i in self.images.values() if i.owner_account_id == self.account_id]
+
+    def in_region(self, region: str) -> WorkSpacesBackend:
+        return self.regions.get(region) if self.regions is not None else self
+
+    def _backend_of(self, region: str) -> WorkSpacesBackend | None:
+        """Another Region's backend to read from, without making one: a Region nobody named holds no images."""
+        if region == self.region:
+            return self
+        return self.regions.known(region) if self.regions is not None else None
 
     # -- state machine -------------------------------------------------------------
 
@@ -440,14 +523,7 @@ class WorkSpacesBackend(Backend):
         if not source.update_available and self.no_update_error:
             raise ServiceError(self.no_update_error, f"Image {source.image_id} has no updates available.")
         name = params["Name"]
-        if self.unique_names and any(
-            i.name == name for i in self.images.values() if i.owner_account_id == self.account_id
-        ):
-            raise ServiceError("ResourceAlreadyExistsException", f"An image with name {name} already exists.")
-        if len(self.owned_images()) >= self.image_quota:
-            raise ServiceError(
-                "ResourceLimitExceededException", f"The limit of {self.image_quota} images in this Region is reached."
-            )
+        self._check_room_for(name)
         tags = self._tags_of(params.get("Tags", []))
         plan = self._next_plans.pop(0) if self._next_plans else self.default_plan
         # The source is never modified (reference: "The source WorkSpace image is not
@@ -470,6 +546,110 @@ class WorkSpacesBackend(Backend):
         self.images[image.image_id] = image
         self._settle()
         return {"ImageId": image.image_id}
+
+    def _check_room_for(self, name: str) -> None:
+        """A new image of this Region: its name free (when `unique_names`) and a slot left in the image quota."""
+        if self.unique_names and any(
+            i.name == name for i in self.images.values() if i.owner_account_id == self.account_id
+        ):
+            raise ServiceError("ResourceAlreadyExistsException", f"An image with name {name} already exists.")
+        if len(self.owned_images()) >= self.image_quota:
+            raise ServiceError(
+                "ResourceLimitExceededException", f"The limit of {self.image_quota} images in this Region is reached."
+            )
+
+    def _copy_workspace_image(self, params: Params) -> Params:
+        """https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html: "Copies the specified
+        image from the specified Region to the current Region" (this backend's). Which checks come first is
+        undocumented: here the route, then the source, then the destination's name and quota, then the tags."""
+        source_region, source_id = params["SourceRegion"], params["SourceImageId"]
+        self._check_copy_route(source_region)
+        source = self._copy_source(source_region, source_id)
+        # ResourceNotFoundException is in the error list. An image of another account is found only when it is
+        # shared with this one (the reference's warning about copying shared images), as DescribeWorkspaceImages
+        # answers it with ImageType SHARED.
+        if source is None:
+            raise _not_found(source_id, f"The specified image could not be found in {source_region}.")
+        # ResourceUnavailableException ("The specified resource is not available") is in the error list; that it
+        # answers a source still PENDING, or in ERROR, is undocumented (refusing is the safe reading: the
+        # Administration Guide copies images whose status is AVAILABLE).
+        if source.state != "AVAILABLE":
+            raise ServiceError(
+                "ResourceUnavailableException",
+                f"Image {source_id} in {source_region} is {source.state}, not AVAILABLE.",
+                ResourceId=source_id,
+            )
+        name = params["Name"]
+        # ResourceAlreadyExistsException and ResourceLimitExceededException are in the error list; as for
+        # CreateUpdatedWorkspaceImage, the name is one no image of the account has in this Region (undocumented)
+        # and the copy takes a slot of this Region's image quota.
+        self._check_room_for(name)
+        tags = self._tags_of(params.get("Tags", []))
+        plan = self._next_plans.pop(0) if self._next_plans else self.default_plan
+        # The copy is this account's own image (undocumented for a shared source, but the point of copying one);
+        # it keeps what the image is (its operating system, whether it can be updated, and RequiredTenancy: a BYOL
+        # image stays BYOL) and takes Name, Description and Tags from the request. Description is optional in the
+        # request; the copy keeping the source's when it is left out is undocumented. Whether an update is
+        # available on a fresh copy is undocumented: none here, as for an updated image.
+        image = Image(
+            image_id=self._take_id("wsi-"),
+            name=name,
+            description=params.get("Description", source.description),
+            os_type=source.os_type,
+            state="PENDING",
+            created=self.now(),
+            owner_account_id=self.account_id,
+            update_available=False,
+            updatable=source.updatable,
+            required_tenancy=source.required_tenancy,
+            tags=tags,
+            source_image_id=source.image_id,
+            source_region=source_region,
+            plan=plan,
+        )
+        self.images[image.image_id] = image
+        self._settle()
+        return {"ImageId": image.image_id}
+
+    def _check_copy_route(self, source_region: str) -> None:
+        """Whether WorkSpaces copies from `source_region` to this Region (OperationNotSupportedException is in the
+        operation's error list; that these refusals use it is undocumented)."""
+        here = self.region
+        if re.fullmatch(REGION_NAME, source_region) is None:
+            # The model's pattern admits any short lowercase word; what the service answers for one that names no
+            # Region is undocumented.
+            raise self.invalid(f"The SourceRegion {source_region} is not a Region.")
+        if source_region == here:
+            return
+        # A partition is a group of Regions isolated from the others
+        # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html): nothing is copied across.
+        if partition_of(source_region) != partition_of(here):
+            raise ServiceError(
+                "OperationNotSupportedException",
+                f"Images cannot be copied from {source_region} (partition {partition_of(source_region)}) to {here} "
+                f"(partition {partition_of(here)}): an image is never copied from one partition to another.",
+            )
+        if NINGXIA in (source_region, here):
+            raise ServiceError(
+                "OperationNotSupportedException",
+                f"In the China (Ningxia) Region ({NINGXIA}) images can be copied only within the same Region, not "
+                f"from {source_region} to {here}.",
+            )
+        if here.startswith(GOVCLOUD_PREFIX) and (source_region, here) not in self.govcloud_copy_routes:
+            raise ServiceError(
+                "OperationNotSupportedException",
+                f"In AWS GovCloud (US), images are copied to and from other Regions only through AWS Support: "
+                f"contact AWS Support to copy from {source_region} to {here}.",
+            )
+
+    def _copy_source(self, region: str, image_id: str) -> Image | None:
+        """The image CopyWorkspaceImage copies, as it is now in its Region; None when this account cannot see it
+        there. Every image of another account a backend holds is one shared with this account (`add_image`)."""
+        backend = self._backend_of(region)
+        if backend is None:
+            return None
+        backend._settle()
+        return backend.images.get(image_id)
 
     def _delete_workspace_image(self, params: Params) -> Params:
         image_id = params["ImageId"]
@@ -720,10 +900,10 @@ class WorkSpacesBackend(Backend):
     def _image_arn(self, image_id: str) -> str:
         image = self.images.get(image_id)
         owner = image.owner_account_id if image is not None else self.account_id
-        return f"arn:aws:workspaces:{self.region}:{owner}:workspaceimage/{image_id}"
+        return image_arn(self.region, owner, image_id)
 
     def _bundle_arn(self, bundle_id: str) -> str:
-        return f"arn:aws:workspaces:{self.region}:{self.account_id}:workspacebundle/{bundle_id}"
+        return f"arn:{partition_of(self.region)}:workspaces:{self.region}:{self.account_id}:workspacebundle/{bundle_id}"
 
     def _image_context(self, action: str, image_id: str, **request: Any) -> RequestContext:
         """An existing (or unknown) image: its tags are aws:ResourceTag."""
@@ -775,6 +955,23 @@ class WorkSpacesBackend(Backend):
         )
         source = self._image_context("CreateUpdatedWorkspaceImage", params["SourceImageId"], **request)
         return [new, source, *self._tagging_on_create(params)]
+
+    def _authorize_copy_workspace_image(self, params: Params) -> list[RequestContext]:
+        """workspaceimage*, with aws:RequestTag and aws:TagKeys, as for CreateUpdatedWorkspaceImage: which image
+        is undocumented, so both (the stricter reading): the copy being made in this Region (under the id it will
+        get) with no tags of its own, and the source in the source Region, named by its owner's account, with its
+        tags as aws:ResourceTag. Tags also need workspaces:CreateTags. The reference lists
+        workspaces:DescribeWorkspaceImages as a dependent action of CopyWorkspaceImage (no resource types: "*")."""
+        request = self._request_tags(params)
+        action = self.action("CopyWorkspaceImage")
+        new = RequestContext(action, self._image_arn(self._next_id("wsi-")), tag_context(**request))
+        region, source_id = params["SourceRegion"], params["SourceImageId"]
+        backend = self._backend_of(region)
+        image = backend.images.get(source_id) if backend is not None else None
+        owner = image.owner_account_id if image is not None else self.account_id
+        keys = tag_context(image.tags if image is not None else None, **request)
+        source = RequestContext(action, image_arn(region, owner, source_id), keys)
+        return [new, source, *self._tagging_on_create(params), self._anywhere("DescribeWorkspaceImages")]
 
     def _authorize_update_workspace_image_permission(self, params: Params) -> list[RequestContext]:
         # workspaceimage*, whose resource type carries aws:ResourceTag/${TagKey}: the image, with its tags. The
@@ -837,6 +1034,11 @@ class WorkSpacesBackend(Backend):
 
     def _take_id(self, prefix: str) -> str:
         return self._reserved.pop(prefix, None) or self._new_id(prefix, 9)
+
+
+def image_arn(region: str, owner: str, image_id: str) -> str:
+    """A workspaceimage's ARN (Service Authorization Reference): its Region, and the account that owns it."""
+    return f"arn:{partition_of(region)}:workspaces:{region}:{owner}:workspaceimage/{image_id}"
 
 
 def _matches_tag_characters(text: str) -> bool:

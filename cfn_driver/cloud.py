@@ -4,6 +4,7 @@ Store behind one loopback endpoint."""
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from aws_emulator import (
     DynamoDBBackend,
     EmulatorServer,
     EventBridgeBackend,
+    Regions,
     SSMBackend,
     VirtualClock,
     WorkSpacesBackend,
@@ -29,9 +31,17 @@ class LocalCloud:
     """What an unmodified boto3 in the provider Lambda talks to, through AWS_ENDPOINT_URL_* variables.
 
     `workspaces`, `events`, `dynamodb`, `codepipeline` and `ssm` are the backends; `workspaces_options` go to the
-    WorkSpaces backend and `dynamodb_options` to the DynamoDB one. A pipeline the update monitor starts must
-    exist first: `cloud.codepipeline.add_pipeline(name)`. `ssm` is the Region's parameter store: the driver's
-    AWS::SSM::Parameter resources live there, and SSM-typed template parameters are read from it.
+    WorkSpaces backend and `dynamodb_options` to the DynamoDB one.
+
+    WorkSpaces is served in every Region: `workspaces` is the home Region's (REGION) backend, and
+    `workspaces_in(region)` another's, made the first time a test or a request names it, with the same clock,
+    account, access control and `workspaces_options`. The one endpoint routes each WorkSpaces request to the
+    Region its signature is for (a client's region_name), so the Lambda's `boto3.client("workspaces",
+    region_name=...)` reaches that Region. The other services are the home Region's only.
+
+    A pipeline the update monitor starts must exist first: `cloud.codepipeline.add_pipeline(name)`. `ssm` is the
+    Region's parameter store: the driver's AWS::SSM::Parameter resources live there, and SSM-typed template
+    parameters are read from it.
 
     IAM is enforced (`enforce_iam`, on by default): every request that reaches the endpoint is
     signed with credentials from `assume_role`, and the backends check the role's identity-based
@@ -49,7 +59,9 @@ class LocalCloud:
         **workspaces_options: Any,
     ) -> None:
         self.clock = clock or VirtualClock()
+        self._workspaces_options = dict(workspaces_options)
         self.workspaces = WorkSpacesBackend(self.clock, ACCOUNT, REGION, **workspaces_options)
+        self.workspaces_regions = Regions(self.workspaces, self._regional_workspaces)
         self.events = EventBridgeBackend(self.clock, ACCOUNT, REGION)
         self.dynamodb = DynamoDBBackend(self.clock, ACCOUNT, REGION, **dict(dynamodb_options or {}))
         self.codepipeline = CodePipelineBackend(self.clock, ACCOUNT, REGION)
@@ -61,6 +73,20 @@ class LocalCloud:
         for backend in self.backends.values():
             backend.access = self.access
         self.server: EmulatorServer = serve(self.backends.values())
+
+    def workspaces_in(self, region: str) -> WorkSpacesBackend:
+        """The WorkSpaces backend of `region` (the home one for REGION), made now if nothing named it before."""
+        return self.workspaces_regions.get(region)
+
+    def _regional_workspaces(self, region: str) -> WorkSpacesBackend:
+        options = dict(self._workspaces_options)
+        seed = options.get("seed")
+        if seed is not None:
+            # Each Region its own ids (a fixed seed would draw the home Region's ids again), still reproducible.
+            options["seed"] = seed + zlib.crc32(region.encode())
+        backend = WorkSpacesBackend(self.clock, ACCOUNT, region, **options)
+        backend.access = self.access
+        return backend
 
     def assume_role(
         self, role_arn: str, session_name: str, policies: Callable[[], Sequence[Mapping[str, Any]]]

@@ -37,6 +37,7 @@ from aws_emulator import (
     attach,
     serve,
 )
+from cfn_driver.cloud import LocalCloud
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -415,6 +416,17 @@ def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str
                 create_tags,
             ],
         ),
+        # The copy being made and its source in SourceRegion (undocumented which: both), CreateTags for its tags,
+        # and the dependent action DescribeWorkspaceImages.
+        "workspaces:CopyWorkspaceImage": (
+            {"SourceImageId": tagged, "SourceRegion": REGION, "Name": "n", "Tags": owner_tags()},
+            [
+                ("workspaces:CopyWorkspaceImage", new_image, REQUEST_TAGS),
+                ("workspaces:CopyWorkspaceImage", image_arn(tagged), {**tagged_keys, **REQUEST_TAGS}),
+                create_tags,
+                ("workspaces:DescribeWorkspaceImages", "*", {}),
+            ],
+        ),
         # workspacebundle* and workspaceimage*, each with its own tags; CreateTags for the bundle's tags.
         "workspaces:CreateWorkspaceBundle": (
             {
@@ -544,6 +556,40 @@ def test_an_image_of_another_account_is_named_by_its_owner(account: Account) -> 
     shared = account.workspaces.add_image("shared", owner_account_id="444455556666")
     ((_, resource, _),) = account.contexts("workspaces:DescribeWorkspaceImagePermissions", {"ImageId": shared})
     assert resource == f"arn:aws:workspaces:{REGION}:444455556666:workspaceimage/{shared}"
+
+
+def test_a_copy_asks_for_the_source_in_its_own_region_and_owner() -> None:
+    """CopyWorkspaceImage is called in the destination Region: the copy's ARN names it, the source's ARN names
+    SourceRegion and the account that owns the source (another one for an image shared with this account), with
+    the source's tags; a source Region nobody named holds nothing, so no tags. ARNs carry the Regions' partition."""
+    cloud = LocalCloud(seed=9)
+    try:
+        source = cloud.workspaces.add_image("theirs", owner_account_id="444455556666", tags={"team": "euc"})
+        destination = cloud.workspaces_in("eu-central-1")
+        new = destination._next_id("wsi-")
+        found = destination.request_contexts(
+            "CopyWorkspaceImage", {"SourceImageId": source, "SourceRegion": REGION, "Name": "n"}
+        )
+        assert [(c.action, c.resource, dict(c.keys)) for c in found] == [
+            ("workspaces:CopyWorkspaceImage", f"arn:aws:workspaces:eu-central-1:{ACCOUNT}:workspaceimage/{new}", {}),
+            (
+                "workspaces:CopyWorkspaceImage",
+                f"arn:aws:workspaces:{REGION}:444455556666:workspaceimage/{source}",
+                {"aws:ResourceTag/team": "euc"},
+            ),
+            ("workspaces:DescribeWorkspaceImages", "*", {}),
+        ]
+        china = cloud.workspaces_in("cn-north-1")
+        unknown = "wsi-000000000"
+        found = china.request_contexts(
+            "CopyWorkspaceImage", {"SourceImageId": unknown, "SourceRegion": "cn-northwest-1", "Name": "n"}
+        )
+        assert found[1].resource == f"arn:aws-cn:workspaces:cn-northwest-1:{ACCOUNT}:workspaceimage/{unknown}"
+        assert dict(found[1].keys) == {}
+        assert found[0].resource.startswith(f"arn:aws-cn:workspaces:cn-north-1:{ACCOUNT}:workspaceimage/wsi-")
+        assert "cn-northwest-1" not in cloud.workspaces_regions.all(), "authorizing reads, it makes no Region"
+    finally:
+        cloud.close()
 
 
 def test_put_events_authorizes_each_bus_its_entries_name(account: Account) -> None:

@@ -205,6 +205,10 @@ class World:
         """Every image that is not a source, with its state."""
         return {i.image_id: i.state for i in self.cloud.workspaces.owned_images() if i.image_id not in self.sources}
 
+    def images_in(self, region: str) -> dict[str, str]:
+        """Every image the account owns in `region` (sources too), with its state."""
+        return {i.image_id: i.state for i in self.cloud.workspaces_in(region).owned_images()}
+
     def stack_images(self, stack: Stack) -> set[str]:
         return {r.physical_id for r in stack.resources.values() if r.type == "Custom::UpdatedWorkspaceImage"}
 
@@ -255,7 +259,10 @@ class World:
         """How many calls the provider made that the emulator checked against its role's policies."""
         if not self.cloud.access.enforce:
             return 0
-        return sum(c.caller is not None for backend in self.cloud.backends.values() for c in backend.calls)
+        backends = [*self.cloud.backends.values(), *self.cloud.workspaces_regions.all().values()]
+        # The home Region's WorkSpaces backend is in both lists: count it once.
+        unique = {id(b): b for b in backends}.values()
+        return sum(c.caller is not None for backend in unique for c in backend.calls)
 
     def denials(self) -> list[str]:
         """The words of every call IAM refused (not injected AccessDenied faults)."""
