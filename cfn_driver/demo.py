@@ -83,7 +83,8 @@ def _news(detail_type: str, detail: Mapping[str, Any]) -> str:
     if "Update Available" in detail_type:
         asked = f"; generation {detail['NextGeneration']} asked for" if detail.get("NextGeneration") else ""
         return f"{detail_type}: {image} ({detail.get('Name')}): {detail.get('UpdateDescription', '')}{asked}"
-    return f"{detail_type}: {image} ({detail.get('Name', '')})"
+    where = f" in {detail['Region']}" if detail.get("Region") else ""
+    return f"{detail_type}: {image} ({detail.get('Name', '')}){where}"
 
 
 class Printer:
@@ -110,10 +111,11 @@ class Printer:
 
     def catch_up(self) -> None:
         """What changed since the last line: image states, then events put on the bus."""
-        for image in self.cloud.workspaces.owned_images():
+        for region, image in _every_image(self.cloud):
             if self.states.get(image.image_id) != image.state:
                 self.states[image.image_id] = image.state
-                print(f"{'':10s}  image {image.image_id} ({image.name}) is {image.state}")
+                where = "" if region == REGION else f" in {region}"
+                print(f"{'':10s}  image {image.image_id} ({image.name}){where} is {image.state}")
             shared = tuple(sorted(image.shared_with))
             if self.shares.get(image.image_id, ()) != shared:
                 self.shares[image.image_id] = shared
@@ -130,13 +132,22 @@ class Printer:
         self.seen = len(calls)
 
 
+def _every_image(cloud: LocalCloud) -> list[tuple[str, Any]]:
+    """The account's images in every Region it has any, the stack's own Region first."""
+    regions = cloud.workspaces_regions.all()
+    order = [REGION, *sorted(r for r in regions if r != REGION)]
+    return [(region, image) for region in order if region in regions for image in regions[region].owned_images()]
+
+
 def _summary(cloud: LocalCloud, stack: Stack) -> None:
     print(f"\nStack {stack.name}: {stack.status}" + (f" ({stack.reason})" if stack.reason else ""))
     for key, value in stack.outputs.items():
         print(f"  Output {key} = {value}")
     images = ", ".join(
-        f"{i.image_id} {i.name} {i.state}" + (f" shared with {', '.join(i.shared_with)}" if i.shared_with else "")
-        for i in cloud.workspaces.owned_images()
+        f"{i.image_id} {i.name} {i.state}"
+        + ("" if region == REGION else f" in {region}")
+        + (f" shared with {', '.join(i.shared_with)}" if i.shared_with else "")
+        for region, i in _every_image(cloud)
     )
     print(f"  Images in the account: {images}")
     enabled = [name for name, rule in cloud.events.rules.items() if rule.state != "DISABLED" and rule.schedule]
