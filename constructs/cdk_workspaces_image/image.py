@@ -411,16 +411,16 @@ def copy_to_regions_problems(regions: object, own_region: str) -> list[str]:
     """The contract's rules on copy_to_regions, and what only synth refuses: a Region it does not know, since each
     Region names a construct and a resource of the template (CloudFormation makes no resources from a list)."""
     label = contract.COPY_TO_REGIONS_LABEL
-    if regions is None:
-        return []
-    if judged_accounts(regions) is contract.UNKNOWN:
+    # A list of names, each token UNKNOWN (judged_accounts judges any list of strings so).
+    judged_regions = judged_accounts(regions)
+    if judged_regions is contract.UNKNOWN:
         return [f"{label} is a list token; it must be a list of Region names known at synth, one copy each"]
     tokens = [
         f"{label} names the token {region!r}; each Region must be known at synth, since it names the copy's resource"
         for region in (regions if isinstance(regions, Sequence) and not isinstance(regions, (str, bytes)) else ())
         if is_token(region)
     ]
-    return contract.copy_to_regions_problems(regions, own_region=judged(own_region)) + tokens
+    return contract.copy_to_regions_problems(judged_regions, own_region=judged(own_region)) + tokens
 
 
 def _copy_id(region: str) -> str:
