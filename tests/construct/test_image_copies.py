@@ -42,6 +42,13 @@ SHARED = "wsi-9876543210"
 COPY: dict[str, Any] = {"source_image_id": SHARED, "image_name": "shared", "description": "Shared image"}
 COPY_SIDS = {"CopyImages", "DeleteOwnCopies", "CopyImagePermissions"}
 OWNER_REQUEST_TAG = "aws:RequestTag/cdk-workspaces-image:owner"
+BUNDLE: dict[str, Any] = {
+    "bundle_name": "golden-standard",
+    "description": "Standard bundle",
+    "compute_type": ComputeType.STANDARD,
+    "user_storage_gib": 50,
+    "root_storage_gib": 80,
+}
 
 
 def stack_in(region: str, account: str = ACCOUNT) -> cdk.Stack:
@@ -597,3 +604,41 @@ def test_cdk_nag_finds_nothing_in_a_stack_that_copies(tmp_path: Path, agnostic: 
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assembly = app.synth()
     assert json.loads((Path(assembly.directory) / "validation-report.json").read_text())["pluginReports"] == []
+
+
+# --- bundles use the image of their own Region ---------------------------------------------------------------------
+
+
+def test_a_bundle_on_the_copy_of_another_region_fails_synth() -> None:
+    stack, image = image_stack(copy_to_regions=[COPY_REGION])
+    with refused(
+        "Test/Standard: image_id (ImageId) is image_id_in('eu-central-1') of Test/Golden, the copy in Region "
+        "eu-central-1, but this stack deploys to eu-west-1; use image_id_in('eu-west-1'), copying the image to "
+        "eu-west-1 if it is not made there: a bundle can use only an image of its own Region"
+    ):
+        WorkspaceBundle(stack, "Standard", image_id=image.image_id_in(COPY_REGION), **BUNDLE)
+
+
+def test_a_bundle_in_the_copys_region_takes_the_copy() -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    images = cdk.Stack(app, "Images", env=cdk.Environment(account=ACCOUNT, region=REGION), cross_region_references=True)
+    image = UpdatedWorkspaceImage(images, "Golden", **PROPS, copy_to_regions=[COPY_REGION])
+    bundles = cdk.Stack(
+        app, "Bundles", env=cdk.Environment(account=ACCOUNT, region=COPY_REGION), cross_region_references=True
+    )
+    WorkspaceBundle(bundles, "Standard", image_id=image.image_id_in(COPY_REGION), **BUNDLE)
+    with refused("Bundles/Other: image_id (ImageId) is the image_id of Images/Golden, made in Region", whole=False):
+        WorkspaceBundle(bundles, "Other", image_id=image.image_id, **{**BUNDLE, "bundle_name": "other"})
+
+
+def test_a_bundle_on_a_workspace_image_copy_of_another_region_fails_synth() -> None:
+    app = cdk.App(context=NO_BUNDLING)
+    copies = cdk.Stack(app, "Copies", env=cdk.Environment(account=ACCOUNT, region=REGION), cross_region_references=True)
+    copy = WorkspaceImageCopy(copies, "Copy", **COPY)
+    bundles = cdk.Stack(
+        app, "Bundles", env=cdk.Environment(account=ACCOUNT, region=COPY_REGION), cross_region_references=True
+    )
+    with refused(
+        "Bundles/Standard: image_id (ImageId) is the image_id of Copies/Copy, made in Region eu-west-1", whole=False
+    ):
+        WorkspaceBundle(bundles, "Standard", image_id=copy, **BUNDLE)
