@@ -1,7 +1,9 @@
-"""AWS CDK construct library: an updated Amazon WorkSpaces image and the bundles that launch WorkSpaces from it."""
+"""AWS CDK construct library: an updated Amazon WorkSpaces image, its copies, and the bundles that launch WorkSpaces
+from it."""
 
 from ._version import __version__
 from .bundle import ComputeType, WorkspaceBundle, WorkspaceBundleImage
+from .copy import WorkspaceImageCopy
 from .image import NoUpdateBehavior, UpdatedWorkspaceImage
 from .interfaces import IWorkspaceBundle, IWorkspaceImage
 from .monitor import WorkspaceImageUpdateMonitor
@@ -14,6 +16,7 @@ __all__ = [
     "UpdatedWorkspaceImage",
     "WorkspaceBundle",
     "WorkspaceBundleImage",
+    "WorkspaceImageCopy",
     "WorkspaceImageUpdateMonitor",
     "__version__",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -80,6 +81,10 @@ class WorkspacesImageProvider(Construct):
         self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
         self._bundle_images = False
         self._repoint: iam.PolicyStatement | None = None
+        # Copies (allow_copies): their statements, and the ARNs each already holds, by their rendered form (the same
+        # ARN made twice is two tokens).
+        self._copies: dict[str, iam.PolicyStatement] = {}
+        self._copy_arns: dict[str, set[str]] = {}
 
         self.log_group, self.role = _function.logged_role(
             self, description="cdk-workspaces-image: creates, tags, watches and deletes WorkSpaces images and bundles"
@@ -197,6 +202,11 @@ class WorkspacesImageProvider(Construct):
                 ),
             }
         )
+
+    @property
+    def image_arns(self) -> str:
+        """The workspaceimage ARNs of this stack's account and Region."""
+        return self._image_arns
 
     @property
     def service_token(self) -> str:
@@ -317,6 +327,52 @@ class WorkspacesImageProvider(Construct):
         ):
             self.role.add_to_policy(statement)
 
+    def allow_copies(self, *, regions: Iterable[str], sources: Iterable[str]) -> None:
+        """Lets the handler copy images into `regions` (CopyWorkspaceImage is called in the destination Region) from
+        the `sources` (workspaceimage ARNs), and delete there only the copies this stack made.
+
+        Statements are made at the first copy and grow with each Region and source, so that a stack without copies
+        keeps its policy as it was.
+        """
+        if not self._copies:
+            self._allow_creation()
+            # The copy's tags, the ownership tag among them, come with the request: WorkSpaces authorizes the new image
+            # and the source with them, so the condition names this stack's ownership value.
+            copy = iam.PolicyStatement(
+                sid="CopyImages",
+                actions=["workspaces:CopyWorkspaceImage"],
+                conditions={
+                    "StringLike": {f"aws:RequestTag/{contract.OWNER_TAG_KEY}": self._owned_by_this_stack},
+                },
+            )
+            # Service Authorization Reference: DeleteWorkspaceImage takes aws:ResourceTag, in any Region.
+            delete = iam.PolicyStatement(
+                sid="DeleteOwnCopies", actions=["workspaces:DeleteWorkspaceImage"], conditions=self._owned()
+            )
+            # Read before a copy is deleted, to name the accounts it is shared with when WorkSpaces refuses.
+            permissions = iam.PolicyStatement(
+                sid="CopyImagePermissions", actions=["workspaces:DescribeWorkspaceImagePermissions"]
+            )
+            self._copies = {"copy": copy, "delete": delete, "permissions": permissions}
+            for statement in self._copies.values():
+                self.role.add_to_policy(statement)
+        stack = Stack.of(self)
+        for region in regions:
+            # The stack's own Region as a token renders as AWS::Region, like the image ARNs of the other statements.
+            arn = self._image_arns if region == stack.region else self._workspaces_arns("workspaceimage", "*", region)
+            self._add_copy_resource(("copy", "delete", "permissions"), arn, _COPIES_REASON)
+        for source in sources:
+            self._add_copy_resource(("copy",), source, _SOURCES_REASON)
+
+    def _add_copy_resource(self, kinds: Iterable[str], arn: str, reason: str) -> None:
+        rendered = json.dumps(Stack.of(self).resolve(arn), sort_keys=True)
+        for kind in kinds:
+            if rendered not in self._copy_arns.setdefault(kind, set()):
+                self._copy_arns[kind].add(rendered)
+                self._copies[kind].add_resources(arn)
+        if "*" in rendered:
+            self._acknowledge_wildcards({arn: reason})
+
     def allow_bundles(self) -> None:
         """Lets the handler create bundles, and re-point and delete only those this stack made (a stack with a
         WorkspaceBundle)."""
@@ -399,11 +455,23 @@ class WorkspacesImageProvider(Construct):
             }
         )
 
-    def _workspaces_arns(self, resource: str, name: str) -> str:
-        return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name)
+    def _workspaces_arns(self, resource: str, name: str, region: str | None = None) -> str:
+        return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name, region=region)
 
     def _acknowledge_wildcards(self, reasons: Mapping[str, str]) -> None:
         _function.acknowledge_wildcards(self.role, reasons)
+
+
+_COPIES_REASON = (
+    "The id of a copy is chosen by WorkSpaces when it is made, so it cannot be named in advance; scoped to "
+    "workspaceimage ARNs of this account in each Region copied to, copies to requests carrying this stack's ownership "
+    "tag, and deletes to images carrying it"
+)
+_SOURCES_REASON = (
+    "The image copied: one this stack makes (its id does not exist at synth), one named by a deploy-time value, or "
+    "one another account shares (IAM names it by its owner's account, which this stack does not know); scoped to "
+    "workspaceimage ARNs of the source Region, and to requests carrying this stack's ownership tag"
+)
 
 
 def _rate(minutes: int) -> str:

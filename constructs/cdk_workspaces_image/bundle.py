@@ -79,23 +79,46 @@ def _capacity(gigabytes: float) -> str:
 
 
 def _image_elsewhere_problem(scope: Construct, image_id: object) -> Optional[str]:
-    """An image_id of an UpdatedWorkspaceImage of the app whose stack deploys to another Region.
+    """An image_id of an image or copy of the app that is in another Region than the stack of `scope`.
 
     Images and bundles belong to one Region: a bundle uses an image of its own Region, and an image is taken to
     another only by copying it (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html).
+    An image, or a WorkspaceImageCopy, is in its stack's Region; a copy of copy_to_regions in the Region it names,
+    whatever its stack's.
     """
-    from .image import UpdatedWorkspaceImage  # image.py imports this module
+    from .copy import WorkspaceImageCopy  # copy.py and image.py import this module
+    from .image import UpdatedWorkspaceImage
 
-    for image in enrolled(scope, UpdatedWorkspaceImage):
-        if not refers_to(image_id, image.image_id) or Stack.of(image) is Stack.of(scope):
+    here = region_of(scope)
+    if not here:
+        return None
+    images: list[Union[UpdatedWorkspaceImage, WorkspaceImageCopy]] = [
+        *enrolled(scope, UpdatedWorkspaceImage),
+        *enrolled(scope, WorkspaceImageCopy),
+    ]
+    made: list[tuple[Construct, str, Optional[str], str]] = [
+        (image, image.image_id, region_of(image), "the image_id of")
+        for image in images
+        if Stack.of(image) is not Stack.of(scope)
+    ]
+    for updated in enrolled(scope, UpdatedWorkspaceImage):
+        made += [(c, c.image_id, region, f"image_id_in({region!r}) of") for region, c in updated.copies.items()]
+    for image, made_id, there, what in made:
+        if not (refers_to(image_id, made_id) and there and there != here):
             continue
-        here, there = region_of(scope), region_of(image)
-        if here and there and here != there:
+        if what.startswith("image_id_in"):
+            owner = image.node.scope
+            assert owner is not None
             return (
-                f"image_id (ImageId) is the image_id of {image.node.path}, made in Region {there}, but this stack "
-                f"deploys to {here}; make the image in {here} (or this stack in {there}): a bundle can use only "
-                "an image of its own Region"
+                f"image_id (ImageId) is {what} {owner.node.path}, the copy in Region {there}, but this stack deploys "
+                f"to {here}; use image_id_in({here!r}), copying the image to {here} if it is not made there: a bundle "
+                "can use only an image of its own Region"
             )
+        return (
+            f"image_id (ImageId) is {what} {image.node.path}, made in Region {there}, but this stack deploys to "
+            f"{here}; make the image in {here} (or this stack in {there}): a bundle can use only an image of its "
+            "own Region"
+        )
     return None
 
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
-from aws_cdk import CfnElement, CfnWaitCondition, CfnWaitConditionHandle, Duration, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
+from ._copy import ImageCopyBase
 from ._events import event_rule
-from ._exports import warn_on_exports
 from ._props import (
     duplicate_name_problem,
     enrol,
@@ -31,7 +29,9 @@ from ._props import (
     tag_list,
 )
 from ._provider import WorkspacesImageProvider
+from ._wait import AvailableWait, timeout_seconds
 from .bundle import WorkspaceBundleImage
+from .copy import WorkspaceImageCopy
 from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of
 
 DEFAULT_TIMEOUT = Duration.hours(3)
@@ -96,6 +96,16 @@ class UpdatedWorkspaceImage(Construct):
         account, and only with ``no_update_behavior`` ``FAIL`` (``USE_SOURCE`` may answer the source image, which
         this construct did not make). A list token (a ``CommaDelimitedList`` parameter), or a token among the ids,
         is judged by the handler at deploy time. Written as the property ``ShareWithAccounts`` only when not empty.
+    :param copy_to_regions: other Regions of the account to copy the image to, such as ``["eu-central-1"]``.
+        Default: None, no copies. For each Region a ``Custom::WorkspaceImageCopy`` of this stack (under this construct,
+        id ``CopyTo`` and the Region in CamelCase, ``CopyToEuCentral1``) copies the image there once it is AVAILABLE
+        (CopyWorkspaceImage, called in that Region by this stack's provider) and waits until the copy is AVAILABLE;
+        :meth:`image_id_in` gives its id. The copy has the image's name, description, tags, timeout, removal policy
+        and ``keep_previous``; a new image makes new copies. Each Region once, known at synth, not the stack's own,
+        of the stack's partition; not to or from China (Ningxia), where images are copied only within the Region,
+        nor to AWS GovCloud (US), where only AWS Support copies between Regions
+        (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html). Each copy takes an image
+        of its Region's quota. The copies are not shared: ``share_with_accounts`` shares the image in this Region.
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
@@ -115,6 +125,7 @@ class UpdatedWorkspaceImage(Construct):
         keep_previous: Optional[int] = None,
         generation: Optional[int] = None,
         share_with_accounts: Optional[Sequence[str]] = None,
+        copy_to_regions: Optional[Sequence[str]] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         name = _generation_name(image_name, generation)
@@ -130,6 +141,7 @@ class UpdatedWorkspaceImage(Construct):
             keep_previous,
             generation,
             share_with_accounts,
+            copy_to_regions,
         )
         # The name the image gets, which the app's other images are compared with.
         self._image_name = name
@@ -141,27 +153,18 @@ class UpdatedWorkspaceImage(Construct):
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.allow_images()
         provider.register_tag_keys(tags)
-        stack = Stack.of(self)
-
-        timeout_seconds: Any = timeout.to_seconds()
-        if not Token.is_unresolved(timeout_seconds):
-            timeout_seconds = int(timeout_seconds)
+        seconds = timeout_seconds(timeout)
         replacing = {
             P.SOURCE_IMAGE_ID: source_image_id,
             P.NAME: name,
             P.DESCRIPTION: description,
-            P.TIMEOUT_SECONDS: timeout_seconds,
+            P.TIMEOUT_SECONDS: seconds,
         }
-        # The WaitConditionHandle reference: a wait condition waits again only with a new handle, so the
-        # handle and condition get new logical ids whenever a replacing property changes (see docs/design.md).
-        rendered = json.dumps(stack.resolve(replacing), sort_keys=True, separators=(",", ":"))
-        suffix = hashlib.sha256(rendered.encode()).hexdigest()[:8]
-
-        handle = CfnWaitConditionHandle(self, f"AvailableHandle{suffix}")
+        wait = AvailableWait(self, replacing)
         properties: dict[str, Any] = {
             **replacing,
             P.NO_UPDATE_BEHAVIOR: no_update_behavior.value,
-            P.WAIT_HANDLE: handle.ref,
+            P.WAIT_HANDLE: wait.handle_ref,
         }
         if keep_previous is not None:
             # Written only when given, so that the templates of stacks that never set it stay as they were. Not a
@@ -174,26 +177,66 @@ class UpdatedWorkspaceImage(Construct):
         if tags:
             properties[P.TAGS] = tag_list(tags)
         self.resource = provider.serve(self, contract.IMAGE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
-
-        # A deploy-time timeout cannot be added to at synth; the handler still enforces the real deadline.
-        wait_seconds = (
-            contract.MAX_TIMEOUT_SECONDS
-            if Token.is_unresolved(timeout_seconds)
-            else contract.wait_condition_timeout(int(timeout_seconds))
-        )
-        self.wait_condition = CfnWaitCondition(
-            self, f"Available{suffix}", handle=handle.ref, timeout=str(wait_seconds), count=1
-        )
-        self.wait_condition.node.add_dependency(self.resource)
-
-        # Referencing the wait condition makes every consumer wait until the image is AVAILABLE.
-        self.image_id: str = Fn.select(
-            0, [self.resource.get_att_string(contract.Attributes.IMAGE_ID), self.wait_condition.ref]
-        )
-        resource = self.resource.node.default_child
-        assert isinstance(resource, CfnElement)
-        warn_on_exports(self, [resource, self.wait_condition], "image_id", "image.image_id")
+        self.image_id: str = wait.image_id(self.resource, seconds, "image_id", "image.image_id")
+        self.wait_condition = wait.wait_condition
+        # The copies, by Region, in the order given.
+        self.copies: dict[str, ImageCopyBase] = {}
+        for region in copy_to_regions or ():
+            self.copies[region] = self._copy_to(
+                region, str(name), description, tags, timeout, removal_policy, keep_previous, provider
+            )
         enrol(self)
+
+    def _copy_to(
+        self,
+        region: str,
+        name: str,
+        description: str,
+        tags: Mapping[str, str],
+        timeout: Duration,
+        removal_policy: Optional[RemovalPolicy],
+        keep_previous: Optional[int],
+        provider: WorkspacesImageProvider,
+    ) -> ImageCopyBase:
+        """The copy in `region`, made by this stack's provider (CopyWorkspaceImage is called in `region`): the
+        image's name (names are per Region), description, tags, timeout, removal policy and retention."""
+        copy = ImageCopyBase(self, _copy_id(region))
+        stack = Stack.of(self)
+        copy._make(
+            source_image_id=self.image_id,
+            source_region=stack.region,
+            region=region,
+            image_name=name,
+            description=description,
+            tags=tags,
+            timeout=timeout,
+            removal_policy=removal_policy,
+            keep_previous=keep_previous,
+            # The source is this stack's image: of this account and Region, its id unknown until it is made.
+            source_arn=provider.image_arns,
+        )
+        return copy
+
+    def image_id_in(self, region: str) -> str:
+        """The id of the image in `region`: ``image_id`` in the stack's own Region, else the id of the copy that
+        ``copy_to_regions`` makes there, which resolves only once that copy is AVAILABLE.
+
+        :param region: the stack's Region, or one of ``copy_to_regions``.
+        :raises ValueError: for any other Region, naming the Regions the image is in.
+        """
+        if region == Stack.of(self).region:
+            return self.image_id
+        copy = self.copies.get(region) if isinstance(region, str) else None
+        if copy is None:
+            own = Stack.of(self).region
+            known = " (known only at deploy time)" if Token.is_unresolved(own) else f" {own}"
+            here = f"the stack's own Region{known}"
+            copied = f"copied to {', '.join(self.copies)}" if self.copies else "copied to no other Region"
+            raise ValueError(
+                f"{self.node.path}: image_id_in({region!r}): the image is in {here} and {copied}; "
+                "add the Region to copy_to_regions"
+            )
+        return copy.image_id
 
     def on_image_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
         """A rule, under this construct, matching the event the provider puts on the default bus when this
@@ -303,6 +346,7 @@ class UpdatedWorkspaceImage(Construct):
         keep_previous: object,
         generation: object,
         share_with_accounts: object,
+        copy_to_regions: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
         types included), what a custom resource cannot be, and the names of the app's other images.
@@ -347,14 +391,41 @@ class UpdatedWorkspaceImage(Construct):
                 own_account=judged(Stack.of(self).account),
             )
             + keep_problems
+            + copy_to_regions_problems(copy_to_regions, Stack.of(self).region)
             + problems
         )
-        others = [(image, image._image_name) for image in enrolled(self, UpdatedWorkspaceImage)]
+        # A copy made in this stack's Region takes a name there too.
+        made: list[Union[UpdatedWorkspaceImage, WorkspaceImageCopy]] = [
+            *enrolled(self, UpdatedWorkspaceImage),
+            *enrolled(self, WorkspaceImageCopy),
+        ]
+        others = [(image, image._image_name) for image in made]
         # Whether WorkSpaces lets two images share a name is undocumented, but CreateUpdatedWorkspaceImage lists
         # ResourceAlreadyExistsException (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html),
         # and the handler finds the image a retry made by its name.
         duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, name, others)
         refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+
+
+def copy_to_regions_problems(regions: object, own_region: str) -> list[str]:
+    """The contract's rules on copy_to_regions, and what only synth refuses: a Region it does not know, since each
+    Region names a construct and a resource of the template (CloudFormation makes no resources from a list)."""
+    label = contract.COPY_TO_REGIONS_LABEL
+    # A list of names, each token UNKNOWN (judged_accounts judges any list of strings so).
+    judged_regions = judged_accounts(regions)
+    if judged_regions is contract.UNKNOWN:
+        return [f"{label} is a list token; it must be a list of Region names known at synth, one copy each"]
+    tokens = [
+        f"{label} names the token {region!r}; each Region must be known at synth, since it names the copy's resource"
+        for region in (regions if isinstance(regions, Sequence) and not isinstance(regions, (str, bytes)) else ())
+        if is_token(region)
+    ]
+    return contract.copy_to_regions_problems(judged_regions, own_region=judged(own_region)) + tokens
+
+
+def _copy_id(region: str) -> str:
+    """The construct id of the copy in `region`: eu-central-1 gives CopyToEuCentral1, stable as long as the Region."""
+    return "CopyTo" + "".join(part.capitalize() for part in region.split("-"))
 
 
 def _generation_name(image_name: object, generation: object) -> object:

@@ -83,8 +83,8 @@ def handler_calls(paths: list[Path] | None = None) -> set[str]:
 
 def granted(stack: cdk.Stack | None = None) -> set[str]:
     """Every action on a service the handler calls, of the policies of `stack`: by default the provider's, in a
-    stack with every resource type."""
-    stack = stack or every_resource_type(cdk.App(context=NO_BUNDLING))
+    stack with every resource type, copies included."""
+    stack = stack or every_resource_type(cdk.App(context=NO_BUNDLING), copies=True)
     return {
         action
         for statement in statements(Template.from_stack(stack))

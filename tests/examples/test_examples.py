@@ -58,7 +58,7 @@ def image_id_of(template: Template) -> dict[str, Any]:
 
 def test_every_example_has_an_app_a_cdk_json_running_it_and_a_readme() -> None:
     names = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
-    assert names == ["cross_stack", "minimal", "pipeline"]
+    assert names == ["cross_account", "cross_stack", "minimal", "pipeline"]
     for name in names:
         folder = EXAMPLES / name
         assert json.loads((folder / "cdk.json").read_text())["app"] == "python3 app.py"
@@ -334,12 +334,116 @@ def test_cdk_nag_findings_on_the_pipeline_example_are_cdk_pipelines_own(tmp_path
     assert all(p.startswith(f"{stack.stack_name}/Pipeline/") for p in paths), sorted(paths)
 
 
+# --- cross_account: shared with another account, copied to another Region -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cross_account(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, cx_api.CloudAssembly]:
+    module = load("cross_account")
+    context = {**cdk_json_context("cross_account"), **SOURCE, **NO_BUNDLING}
+    app = cdk.App(context=context, outdir=str(tmp_path_factory.mktemp("cross_account")))
+    module.build_app(app)
+    return module, app.synth()
+
+
+def test_cross_account_stacks_deploy_where_the_readme_says_and_cdk_nag_finds_nothing(
+    cross_account: tuple[ModuleType, cx_api.CloudAssembly],
+) -> None:
+    _, assembly = cross_account
+    assert report(assembly)["pluginReports"] == []
+    context = cdk_json_context("cross_account")
+    producer, consumer = context["producer_account"], context["consumer_account"]
+    environments = {s.stack_name: (s.environment.account, s.environment.region) for s in assembly.stacks}
+    assert environments == {
+        "GoldenImage": (producer, context["region"]),
+        "GoldenBundleSecondRegion": (producer, context["second_region"]),
+        "GoldenConsumer": (consumer, context["region"]),
+    }
+
+
+def test_cross_account_image_is_shared_with_the_consumer_and_copied_to_the_second_region(
+    cross_account: tuple[ModuleType, cx_api.CloudAssembly],
+) -> None:
+    _, assembly = cross_account
+    context = cdk_json_context("cross_account")
+    template = Template.from_json(assembly.get_stack_by_name("GoldenImage").template)
+    image_lid, image = only(template, "Custom::UpdatedWorkspaceImage")
+    assert image["Properties"]["ShareWithAccounts"] == [context["consumer_account"]]
+    _, copy = only(template, contract.COPY_TYPE)
+    assert (copy["Properties"]["SourceRegion"], copy["Properties"]["Region"]) == (
+        context["region"],
+        context["second_region"],
+    )
+    (waited,) = (
+        lid
+        for lid, r in resources(template, "AWS::CloudFormation::WaitCondition").items()
+        if image_lid in r["DependsOn"]
+    )
+    assert template.to_json()["Outputs"]["SharedImageId"]["Value"] == {
+        "Fn::Select": [0, [{"Fn::GetAtt": [image_lid, "ImageId"]}, {"Ref": waited}]]
+    }
+
+
+def test_cross_account_second_region_bundle_is_on_the_copy_read_through_weak_cross_region_references(
+    cross_account: tuple[ModuleType, cx_api.CloudAssembly],
+) -> None:
+    """cdk.json sets CDK's weak references: the second Region's stack reads the producer's outputs with
+    Fn::GetStackOutput at each deploy, so the producer may replace the copy (the monthly image) without any export or
+    SSM writer refusing the change."""
+    _, assembly = cross_account
+    context = cdk_json_context("cross_account")
+    producer = assembly.get_stack_by_name("GoldenImage").template
+    copy_id, _ = only(Template.from_json(producer), contract.COPY_TYPE)
+    consumer = assembly.get_stack_by_name("GoldenBundleSecondRegion")
+    template = Template.from_json(consumer.template)
+    _, bundle = only(template, "Custom::WorkspaceBundle")
+    # The copy's id and its wait condition, each an output of the producer: the bundle waits for the copy.
+    read = [part["Fn::GetStackOutput"] for part in bundle["Properties"]["ImageId"]["Fn::Select"][1]]
+    assert [(r["StackName"], r["Region"]) for r in read] == [("GoldenImage", context["region"])] * 2
+    attribute, wait = (producer["Outputs"][r["OutputName"]]["Value"] for r in read)
+    assert attribute == {"Fn::GetAtt": [copy_id, "ImageId"]}
+    conditions = resources(Template.from_json(producer), "AWS::CloudFormation::WaitCondition")
+    assert copy_id in conditions[wait["Ref"]]["DependsOn"]
+    assert producer["Outputs"][read[0]["OutputName"]].get("Export") is None
+    assert "Custom::CrossRegionExport" not in json.dumps(producer) + json.dumps(consumer.template)
+    assert resources(template, contract.COPY_TYPE) == {}
+    # Deployment order: the producer first.
+    stacks = [d.id for d in consumer.dependencies if isinstance(d, cx_api.CloudFormationStackArtifact)]
+    assert stacks == [assembly.get_stack_by_name("GoldenImage").id]
+
+
+def test_cross_account_consumer_copies_the_shared_image_given_at_deploy_time_and_bundles_its_copy(
+    cross_account: tuple[ModuleType, cx_api.CloudAssembly],
+) -> None:
+    _, assembly = cross_account
+    consumer = assembly.get_stack_by_name("GoldenConsumer")
+    template = Template.from_json(consumer.template)
+    copy_id, copy = only(template, contract.COPY_TYPE)
+    assert copy["Properties"]["SourceImageId"] == {"Ref": "SharedImageId"}
+    assert consumer.template["Parameters"]["SharedImageId"]["Type"] == "String"
+    _, bundle = only(template, "Custom::WorkspaceBundle")
+    assert bundle["Properties"]["ImageId"]["Fn::Select"][1][0] == {"Fn::GetAtt": [copy_id, "ImageId"]}
+    assert resources(template, "Custom::UpdatedWorkspaceImage") == {}
+    # The shared image is another account's: the copy statement names it by no account.
+    copy_statement = statement_with(template, "workspaces:CopyWorkspaceImage")
+    assert "arn:<AWS::Partition>:workspaces:eu-west-1:*:workspaceimage/*" in [
+        render(r) for r in copy_statement["Resource"]
+    ]
+    assert "Fn::ImportValue" not in json.dumps(consumer.template)
+
+
+def test_cross_account_refuses_to_synthesize_without_its_context() -> None:
+    with pytest.raises(ValueError, match="source_image_id, producer_account, consumer_account, region, second_region"):
+        load("cross_account").build_app(cdk.App(context=NO_BUNDLING))
+
+
 # --- the CDK CLI, from each example's folder ------------------------------------------------------------------------
 
 CLI_ARGUMENTS = {
     "minimal": ["-c", "source_image_id=wsi-0123456789"],
     "cross_stack": ["-c", "source_image_id=wsi-0123456789"],
     "pipeline": [],  # its cdk.json holds every value
+    "cross_account": ["-c", "source_image_id=wsi-0123456789"],  # and its cdk.json the accounts and Regions
 }
 
 
@@ -398,13 +502,14 @@ def stack_names(outdir: Path) -> set[str]:
         ("minimal", {"MinimalWorkspaceImage"}),
         ("cross_stack", {"GoldenImage", "GoldenBundle"}),
         ("pipeline", {"GoldenImagePipeline", "Desktops-GoldenImage"}),
+        ("cross_account", {"GoldenImage", "GoldenBundleSecondRegion", "GoldenConsumer"}),
     ],
 )
 def test_cdk_synth_runs_each_example_from_its_folder(cli_synth: CliResults, name: str, expected: set[str]) -> None:
     outdir, done = cli_synth[name]
     assert done.returncode == 0, f"{done.args} failed:\n{done.stdout}\n{done.stderr}"
     assert stack_names(outdir) == expected
-    # cdk-nag ran (minimal, cross_stack) and found nothing; the pipeline example adds no plugin.
+    # cdk-nag ran (minimal, cross_stack, cross_account) and found nothing; the pipeline example adds no plugin.
     assert json.loads((outdir / "validation-report.json").read_text())["pluginReports"] == []
     # The handler asset was really bundled, locally: one folder, however many stacks share it.
     (asset,) = {p for p in outdir.rglob("asset.*") if p.is_dir()}

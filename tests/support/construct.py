@@ -13,11 +13,13 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle
+from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImageCopy
 from support import ROOT
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
+# Another Region of REGION's partition, to copy images to.
+COPY_REGION = "eu-central-1"
 NO_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
 
 PROPS: dict[str, Any] = {
@@ -124,8 +126,10 @@ def load_example_app() -> ModuleType:
     return module
 
 
-def every_resource_type(app: cdk.App) -> cdk.Stack:
-    """An image, a bundle on it and apply_to_bundle of an unmanaged bundle, in a stack with an environment."""
+def every_resource_type(app: cdk.App, *, copies: bool = False) -> cdk.Stack:
+    """An image, a bundle on it and apply_to_bundle of an unmanaged bundle, in a stack with an environment; with
+    `copies`, also a copy of the image in another Region and a copy of an image another account shares (left out of
+    the snapshot, whose template predates copies)."""
     stack = cdk.Stack(app, "EveryResourceType", env=cdk.Environment(account=ACCOUNT, region=REGION))
     image = UpdatedWorkspaceImage(
         stack,
@@ -135,7 +139,12 @@ def every_resource_type(app: cdk.App) -> cdk.Stack:
         description="Golden image",
         tags={"team": "euc"},
         timeout=cdk.Duration.hours(5),
+        copy_to_regions=[COPY_REGION] if copies else None,
     )
+    if copies:
+        WorkspaceImageCopy(
+            stack, "Shared", source_image_id="wsi-9876543210", image_name="shared", description="Shared image"
+        )
     WorkspaceBundle(
         stack,
         "Standard",
