@@ -9,13 +9,12 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
-from support.lifecycle import World, provider_statements, without_statement
+from support.lifecycle import World, distributed, provider_statements, without_statement
 
 from aws_emulator import Plan
-from cdk_workspaces_image import UpdatedWorkspaceImage
 from cdk_workspaces_image_handler.contract import OWNER_TAG_KEY, DetailTypes
-from cfn_driver.assembly import Assembly, load
-from cfn_driver.cloud import ACCOUNT, REGION
+from cfn_driver.assembly import Assembly
+from cfn_driver.cloud import REGION
 
 FAST = Plan.available(after_seconds=300)
 FRANKFURT, VIRGINIA = "eu-central-1", "us-east-1"
@@ -38,25 +37,14 @@ def golden(
     keep_previous: int | None = None,
     removal_policy: cdk.RemovalPolicy | None = cdk.RemovalPolicy.DESTROY,
 ) -> Assembly:
-    outdir = tmp_path / f"g{generation}-{'-'.join(regions) or 'none'}-{keep_previous}-{removal_policy}"
-    app = cdk.App(outdir=str(outdir))
-    stack = cdk.Stack(app, "Golden", env=cdk.Environment(account=ACCOUNT, region=REGION))
-    image = UpdatedWorkspaceImage(
-        stack,
-        "Golden",
-        source_image_id=world.sources[0],
-        image_name="golden-{generation}",
+    return distributed(
+        tmp_path,
+        world.sources[0],
         generation=generation,
-        description="Golden image",
-        copy_to_regions=list(regions),
+        copy_to_regions=regions,
         keep_previous=keep_previous,
         removal_policy=removal_policy,
     )
-    cdk.CfnOutput(stack, "ImageId", value=image.image_id)
-    for region in regions:
-        cdk.CfnOutput(stack, f"ImageIdIn{region.replace('-', '')}", value=image.image_id_in(region))
-    app.synth()
-    return load(outdir, "Golden")
 
 
 def copy_in(stack: object, region: str) -> str:

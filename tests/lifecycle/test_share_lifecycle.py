@@ -11,13 +11,11 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
-from support.lifecycle import World
+from support.lifecycle import World, distributed
 
 from aws_emulator import Plan
-from cdk_workspaces_image import UpdatedWorkspaceImage
 from cdk_workspaces_image_handler.contract import DetailTypes
-from cfn_driver.assembly import Assembly, load
-from cfn_driver.cloud import ACCOUNT, REGION
+from cfn_driver.assembly import Assembly
 
 FAST = Plan.available(after_seconds=300)
 A, B, UNKNOWN, THEIRS = "444455556666", "777788889999", "999999999999", "210987654321"
@@ -40,23 +38,14 @@ def golden(
     keep_previous: int | None = None,
     removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
 ) -> Assembly:
-    outdir = tmp_path / f"g{generation}-{'-'.join(accounts) or 'none'}-{keep_previous}-{removal_policy.name}"
-    app = cdk.App(outdir=str(outdir))
-    stack = cdk.Stack(app, "Golden", env=cdk.Environment(account=ACCOUNT, region=REGION))
-    image = UpdatedWorkspaceImage(
-        stack,
-        "Golden",
-        source_image_id=world.sources[0],
-        image_name="golden-{generation}",
+    return distributed(
+        tmp_path,
+        world.sources[0],
         generation=generation,
-        description="Golden image",
-        share_with_accounts=list(accounts),
+        share_with_accounts=accounts,
         keep_previous=keep_previous,
         removal_policy=removal_policy,
     )
-    cdk.CfnOutput(stack, "ImageId", value=image.image_id)
-    app.synth()
-    return load(outdir, "Golden")
 
 
 def shared_with(world: World, image_id: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -110,6 +111,42 @@ def every_resource_type(
     image.apply_to_bundle(EXTERNAL_BUNDLE_ID, restore_on_delete=True)
     app.synth()
     return load(outdir, stack_name)
+
+
+def distributed(
+    outdir: Path,
+    source_image_id: str,
+    *,
+    generation: int = 1,
+    share_with_accounts: Sequence[str] = (),
+    copy_to_regions: Sequence[str] = (),
+    keep_previous: int | None = None,
+    removal_policy: cdk.RemovalPolicy | None = cdk.RemovalPolicy.DESTROY,
+) -> Assembly:
+    """One generation of a golden image, shared and copied as asked (issue 12): its id in the output ImageId, and
+    each copy's in ImageIdIn<region without dashes>."""
+    name = (
+        f"g{generation}-{'-'.join([*share_with_accounts, *copy_to_regions]) or 'none'}-{keep_previous}-{removal_policy}"
+    )
+    app = cdk.App(outdir=str(outdir / name))
+    stack = cdk.Stack(app, "Golden", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    image = UpdatedWorkspaceImage(
+        stack,
+        "Golden",
+        source_image_id=source_image_id,
+        image_name="golden-{generation}",
+        generation=generation,
+        description="Golden image",
+        share_with_accounts=list(share_with_accounts),
+        copy_to_regions=list(copy_to_regions),
+        keep_previous=keep_previous,
+        removal_policy=removal_policy,
+    )
+    cdk.CfnOutput(stack, "ImageId", value=image.image_id)
+    for region in copy_to_regions:
+        cdk.CfnOutput(stack, f"ImageIdIn{region.replace('-', '')}", value=image.image_id_in(region))
+    app.synth()
+    return load(outdir / name, "Golden")
 
 
 def provider_statements(assembly: Assembly) -> list[dict[str, Any]]:
