@@ -45,6 +45,7 @@ class WorkspacesImageExample(cdk.Stack):
         bundle_name: str,
         generation: Optional[int] = None,
         share_with_accounts: Sequence[str] = (),
+        copy_to_regions: Sequence[str] = (),
     ) -> None:
         super().__init__(
             scope, construct_id, description="cdk-workspaces-image example: an updated WorkSpaces image and its bundle"
@@ -61,6 +62,8 @@ class WorkspacesImageExample(cdk.Stack):
             keep_previous=1,
             # Other accounts of the Region that may copy each month's image (-c share_with_accounts=111122223333,...).
             share_with_accounts=list(share_with_accounts) or None,
+            # Other Regions of the account that get a copy of each month's image (-c copy_to_regions=eu-central-1).
+            copy_to_regions=list(copy_to_regions) or None,
         )
         # A new image next month updates this bundle in place: same BundleId, new ImageId.
         bundle = WorkspaceBundle(
@@ -75,6 +78,8 @@ class WorkspacesImageExample(cdk.Stack):
             tags={"team": "euc"},
         )
         cdk.CfnOutput(self, "ImageId", value=image.image_id)
+        for region in copy_to_regions:
+            cdk.CfnOutput(self, f"ImageIdIn{region.title().replace('-', '')}", value=image.image_id_in(region))
         cdk.CfnOutput(self, "BundleId", value=bundle.bundle_id)
         # For other stacks: an SSM parameter, not an export. CloudFormation refuses to change an export another
         # stack imports, which would block next month's new image; a parameter is read afresh at each deploy.
@@ -148,6 +153,7 @@ def build_app(app: cdk.App) -> WorkspacesImageExample:
         bundle_name=str(bundle_name),
         generation=generation_of(app.node.try_get_context("generation"), image_name),
         share_with_accounts=listed(app.node.try_get_context("share_with_accounts")),
+        copy_to_regions=listed(app.node.try_get_context("copy_to_regions")),
     )
     # cdk-nag 3 runs as a policy-validation plugin: any finding fails synth.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

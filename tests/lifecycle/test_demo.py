@@ -12,15 +12,21 @@ from support.construct import cdk_context, load_example_app
 from cfn_driver import demo
 
 SHARED_WITH = "444455556666"
+COPIED_TO = "eu-central-1"
 
 
 def synth(outdir: Path, generation: int) -> Path:
-    """The example app as main.sh's `cdk synth -c generation=N -c share_with_accounts=...` makes it, with its real
-    asset."""
+    """The example app as main.sh's `cdk synth -c generation=N -c share_with_accounts=... -c copy_to_regions=...`
+    makes it, with its real asset."""
     context = {key: value for key, value in cdk_context().items() if key != "image_name"}
     app = cdk.App(
         outdir=str(outdir),
-        context={**context, "generation": str(generation), "share_with_accounts": SHARED_WITH},
+        context={
+            **context,
+            "generation": str(generation),
+            "share_with_accounts": SHARED_WITH,
+            "copy_to_regions": COPIED_TO,
+        },
     )
     load_example_app().build_app(app)
     app.synth()
@@ -33,17 +39,20 @@ def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureF
     assert demo.main([*map(str, months), "--failing", str(failing)]) == 0
     out = capsys.readouterr().out
     news = re.findall(r"\[bus\] (WorkSpaces [A-Za-z ]+):", out)
+    month = [
+        "WorkSpaces Image Available",
+        "WorkSpaces Image Retention",
+        "WorkSpaces Bundle Image Changed",
+        "WorkSpaces Image Available",  # the copy in COPIED_TO
+        "WorkSpaces Image Retention",  # keep_previous among the copies there
+        "WorkSpaces Image Update Available",
+    ]
     assert news == [
         "WorkSpaces Image Available",
-        "WorkSpaces Image Update Available",
         "WorkSpaces Image Available",
-        "WorkSpaces Image Retention",
-        "WorkSpaces Bundle Image Changed",
         "WorkSpaces Image Update Available",
-        "WorkSpaces Image Available",
-        "WorkSpaces Image Retention",
-        "WorkSpaces Bundle Image Changed",
-        "WorkSpaces Image Update Available",
+        *month,
+        *month,
         "WorkSpaces Image Failed",
     ]
     first = re.search(r"image (wsi-\w+) \(golden-updated-1\) is AVAILABLE", out)
@@ -53,6 +62,10 @@ def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureF
     shared = re.findall(rf"image (wsi-\w+) \((golden-updated-\d)\) is shared with {SHARED_WITH}", out)
     assert [name for _, name in shared] == ["golden-updated-1", "golden-updated-2", "golden-updated-3"]
     assert out.index(f"{first[1]} (golden-updated-1) is shared") < out.index("[bus] WorkSpaces Image Available")
+    # And copied to the second Region, where month 3 deletes the first month's copy.
+    copies = re.findall(rf"Available: (wsi-\w+) \((golden-updated-\d)\) in {COPIED_TO}", out)
+    assert [name for _, name in copies] == ["golden-updated-1", "golden-updated-2", "golden-updated-3"]
+    assert f"WorkSpaces Image Retention: deleted {copies[0][0]};" in out
     assert out.count(", 0 denied") == 4
     # Each later month is the generation the monitor asked for in its parameter, as a pipeline would read it.
     asked = re.findall(r"\[ssm\] /cdk-workspaces-image/example/golden-generation = (\d+)", out)
