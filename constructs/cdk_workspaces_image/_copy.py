@@ -46,6 +46,7 @@ class ImageCopyBase(Construct):
         removal_policy: Optional[RemovalPolicy],
         keep_previous: Optional[int],
         source_arn: str,
+        source_account: Optional[str] = None,
     ) -> None:
         """`source_arn`: the workspaceimage ARN the provider's policy allows copying from."""
         # The name the copy gets, which the app's other images of the same Region are compared with.
@@ -69,6 +70,9 @@ class ImageCopyBase(Construct):
         properties: dict[str, Any] = {**replacing, P.WAIT_HANDLE: wait.handle_ref}
         if keep_previous is not None:
             properties[P.KEEP_PREVIOUS] = keep_previous if is_token(keep_previous) else int(keep_previous)
+        if source_account is not None:
+            # A check before the copy, not a replacing value: the same source id, checked against another owner.
+            properties[P.SOURCE_ACCOUNT] = source_account
         if tags:
             properties[P.TAGS] = tag_list(tags)
         self.resource = provider.serve(self, contract.COPY_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)

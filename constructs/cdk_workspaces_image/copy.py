@@ -60,6 +60,10 @@ class WorkspaceImageCopy(ImageCopyBase):
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
         first deployment rolls back). ``RETAIN`` and ``DESTROY`` are accepted; ``SNAPSHOT`` is not (a custom resource
         has no snapshot). The source image is never deleted.
+    :param source_account: the 12-digit id of the account that must own the source image. Default: None, no check.
+        Set it for a shared image: before anything is copied the provider reads the source (DescribeWorkspaceImages)
+        and fails, copying nothing, when another account owns it; WorkSpaces asks to verify who shares an image
+        before copying it.
     :param keep_previous: how many of the copies this construct made before the current one to keep when a
         replacement succeeds. Default: None, which keeps every copy (as the removal policy says). A whole number, 0 or
         more; a copy a bundle uses, the copy being replaced, or one without this construct's ownership tag is never
@@ -81,11 +85,22 @@ class WorkspaceImageCopy(ImageCopyBase):
         timeout: Optional[Duration] = None,
         removal_policy: Optional[RemovalPolicy] = None,
         keep_previous: Optional[int] = None,
+        source_account: Optional[str] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         source_id = image_id_of(source_image_id)
         stack = Stack.of(self)
-        self._validate(source_id, source_region, image_name, description, tags, timeout, removal_policy, keep_previous)
+        self._validate(
+            source_id,
+            source_region,
+            image_name,
+            description,
+            tags,
+            timeout,
+            removal_policy,
+            keep_previous,
+            source_account,
+        )
         self._make(
             source_image_id=source_id,
             source_region=stack.region if source_region is None else source_region,
@@ -97,6 +112,7 @@ class WorkspaceImageCopy(ImageCopyBase):
             removal_policy=removal_policy,
             keep_previous=keep_previous,
             source_arn=_source_arn(self, source_id, source_region),
+            source_account=source_account,
         )
         enrol(self)
 
@@ -110,6 +126,7 @@ class WorkspaceImageCopy(ImageCopyBase):
         timeout: object,
         removal_policy: object,
         keep_previous: object,
+        source_account: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong types
         included), what a custom resource cannot be, and the names of the app's other images of this Region."""
@@ -133,6 +150,7 @@ class WorkspaceImageCopy(ImageCopyBase):
                 tags={} if tags is None else judged_tags(tags),
                 timeout_seconds=seconds,
                 keep_previous=keep,
+                source_account=None if source_account is None else judged(source_account),
             )
             + keep_problems
             + problems

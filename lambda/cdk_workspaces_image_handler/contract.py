@@ -61,6 +61,9 @@ class CopyProps:
     TIMEOUT_SECONDS: Final = "TimeoutSeconds"
     WAIT_HANDLE: Final = "WaitHandle"
     KEEP_PREVIOUS: Final = "KeepPrevious"
+    # The account that must own the source image: a shared image is known only by its id, and WorkSpaces asks to
+    # verify who shares it before copying it.
+    SOURCE_ACCOUNT: Final = "SourceAccount"
 
 
 class BundleProps:
@@ -122,6 +125,7 @@ PROPERTIES: Final[Mapping[str, tuple[str, ...]]] = {
         CopyProps.TIMEOUT_SECONDS,
         CopyProps.WAIT_HANDLE,
         CopyProps.KEEP_PREVIOUS,
+        CopyProps.SOURCE_ACCOUNT,
         CopyProps.TAGS,
     ),
 }
@@ -805,6 +809,7 @@ def copy_problems(
     tags: object = UNKNOWN,
     timeout_seconds: Union[float, Unknown] = UNKNOWN,
     keep_previous: object = UNKNOWN,
+    source_account: object = None,
 ) -> list[str]:
     """The rules of CopyWorkspaceImage (https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html):
     Name, Description and Tags as for an updated image; UNKNOWN is skipped."""
@@ -816,6 +821,10 @@ def copy_problems(
     ]
     if not any(found) and isinstance(source_region, str) and isinstance(region, str):
         found.append(copy_route_problem(source_region, region, region_label))
+    if source_account is not None and not isinstance(source_account, Unknown):
+        account_label = label_of("source_account", CopyProps.SOURCE_ACCOUNT)
+        if not isinstance(source_account, str) or not _ACCOUNT_ID.fullmatch(source_account):
+            found.append(f"{account_label} {source_account!r} must be a 12-digit AWS account id, as a string")
     return [p for p in found if p] + image_problems(
         source_image_id=source_image_id,
         image_name=image_name,

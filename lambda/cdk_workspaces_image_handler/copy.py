@@ -18,6 +18,7 @@ from .contract import Detail
 from .errors import InvalidInputError
 from .image import ImageLifecycle, ImageRequest, judged, read_request
 from .kernel import refuse
+from .workspaces import Image
 
 
 def copy_problems(props: Mapping[str, Any]) -> list[str]:
@@ -34,6 +35,7 @@ def copy_problems(props: Mapping[str, Any]) -> list[str]:
             tags=tags,
             timeout_seconds=timeout,
             keep_previous=props.get(C.KEEP_PREVIOUS),
+            source_account=props.get(C.SOURCE_ACCOUNT),
         ),
     )
 
@@ -47,7 +49,26 @@ def parse_copy_request(props: Mapping[str, Any], *, check: bool = True) -> Image
         (C.SOURCE_REGION, C.REGION),
         source_region=str(props.get(C.SOURCE_REGION, "")),
         region=str(props.get(C.REGION, "")),
+        source_account=str(props.get(C.SOURCE_ACCOUNT) or ""),
     )
+
+
+def owner_problem(request: ImageRequest, source: Image | None) -> str | None:
+    """Whether the source a copy is asked for is the expected account's ("before copying a shared image, be sure
+    to verify that it has been shared from the correct AWS account":
+    https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html)."""
+    sid, region, expected = request.source_image_id, request.source_region, request.source_account
+    if source is None:
+        return (
+            f"source image {sid} was not found in Region {region} (DescribeWorkspaceImages): check its id, and that "
+            f"account {expected} shares it with this account; nothing was copied"
+        )
+    if source.owner_account_id != expected:
+        return (
+            f"source image {sid} of Region {region} belongs to account {source.owner_account_id or 'unknown'}, not "
+            f"to source_account (SourceAccount) {expected}; nothing was copied: check the image id you were given"
+        )
+    return None
 
 
 class CopyLifecycle(ImageLifecycle):
@@ -79,7 +100,14 @@ class CopyLifecycle(ImageLifecycle):
         return parse_copy_request(properties, check=check)
 
     def preflight(self, request: ImageRequest) -> str | None:
-        # CopyWorkspaceImage itself says why a source can't be copied, and needs no update to be available.
+        """With source_account: the source must belong to that account, or nothing is copied. Otherwise nothing:
+        CopyWorkspaceImage itself says why a source can't be copied, and needs no update to be available."""
+        if request.source_account:
+            problem = owner_problem(
+                request, self.elsewhere(request.source_region).describe_image(request.source_image_id)
+            )
+            if problem:
+                raise InvalidInputError(problem)
         return None
 
     def create_resource(self, request: ImageRequest, tags: Mapping[str, str]) -> str:

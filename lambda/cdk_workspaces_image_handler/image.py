@@ -53,6 +53,8 @@ class ImageRequest:
     # A copy (Custom::WorkspaceImageCopy): the Region of its source, and its own; empty for an updated image.
     source_region: str = ""
     region: str = ""
+    # The account that must own a copy's source; empty: any.
+    source_account: str = ""
 
     @property
     def replacing_values(self) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ class Image:
     error_details: Sequence[tuple[str, str]] = ()
     # DEDICATED for a Bring Your Own License image, which may be shared only with BYOL-enabled accounts.
     required_tenancy: str = "DEFAULT"
+    owner_account_id: str = ""
 
     @property
     def problem(self) -> str:
@@ -83,6 +84,7 @@ def image_from(raw: Mapping[str, Any]) -> Image:
         error_message=raw.get("ErrorMessage", ""),
         error_details=tuple((d.get("ErrorCode", ""), d.get("ErrorMessage", "")) for d in raw.get("ErrorDetails", [])),
         required_tenancy=str(raw.get("RequiredTenancy", "DEFAULT")),
+        owner_account_id=str(raw.get("OwnerAccountId", "")),
     )
 
 

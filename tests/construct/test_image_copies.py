@@ -642,3 +642,22 @@ def test_a_bundle_on_a_workspace_image_copy_of_another_region_fails_synth() -> N
         "Bundles/Standard: image_id (ImageId) is the image_id of Copies/Copy, made in Region eu-west-1", whole=False
     ):
         WorkspaceBundle(bundles, "Standard", image_id=copy, **BUNDLE)
+
+
+def test_source_account_is_written_for_the_handler_to_check_before_copying() -> None:
+    stack = new_stack()
+    WorkspaceImageCopy(stack, "Copy", **COPY, source_account="444455556666")
+    _, resource = only(Template.from_stack(stack), COPY_TYPE)
+    assert resource["Properties"]["SourceAccount"] == "444455556666"
+    plain = new_stack()
+    WorkspaceImageCopy(plain, "Copy", **COPY)
+    _, resource = only(Template.from_stack(plain), COPY_TYPE)
+    assert "SourceAccount" not in resource["Properties"]
+
+
+@pytest.mark.parametrize("account", ["4444-5555-6666", "44445555666", 444455556666])
+def test_a_source_account_that_is_no_account_id_fails_synth(account: object) -> None:
+    with refused(
+        f"Test/Copy: source_account (SourceAccount) {account!r} must be a 12-digit AWS account id, as a string"
+    ):
+        WorkspaceImageCopy(new_stack(), "Copy", **COPY, source_account=account)  # type: ignore[arg-type]

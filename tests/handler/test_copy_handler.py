@@ -197,3 +197,50 @@ def test_a_copy_the_service_refuses_names_the_source_and_region(world: World) ->
         f"CopyWorkspaceImage did not find source image {SOURCE} of Region {HOME}; check the source image id and "
         "Region, and for an image of another account that it is shared with this one"
     )
+
+
+# ---------------------------------------------------------------- the consumer side: a shared image's owner
+
+
+SHARER, STRANGER = "444455556666", "210987654321"
+
+
+def test_a_shared_source_of_another_account_than_source_account_is_never_copied(world: World) -> None:
+    p = copy_props(SourceRegion=AWAY, SourceImageId="wsi-shared0001", SourceAccount=SHARER)
+    away = world.in_region(AWAY)
+    owned(away, [], {})
+    shared = image("wsi-shared0001", name="theirs", OwnerAccountId=STRANGER)
+    away.add_response("describe_workspace_images", {"Images": [shared]}, {"ImageIds": ["wsi-shared0001"]})
+    world.watch_stopped()
+    world.run(copy_event("Create", p))  # no CopyWorkspaceImage
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        f"source image wsi-shared0001 of Region {AWAY} belongs to account {STRANGER}, not to source_account "
+        f"(SourceAccount) {SHARER}; nothing was copied: check the image id you were given"
+    )
+
+
+def test_a_shared_source_of_source_account_is_copied(world: World) -> None:
+    p = copy_props(SourceRegion=AWAY, SourceImageId="wsi-shared0001", SourceAccount=SHARER)
+    away = world.in_region(AWAY)
+    owned(away, [], {})
+    shared = image("wsi-shared0001", name="theirs", OwnerAccountId=SHARER)
+    away.add_response("describe_workspace_images", {"Images": [shared]}, {"ImageIds": ["wsi-shared0001"]})
+    tags = [*p["Tags"], {"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(p)}]
+    away.add_response(
+        "copy_workspace_image",
+        {"ImageId": COPY},
+        {
+            "Name": "golden-1",
+            "Description": "Golden image",
+            "SourceImageId": "wsi-shared0001",
+            "SourceRegion": AWAY,
+            "Tags": tags,
+        },
+    )
+    owned(away, [image(COPY, name="golden-1", state="PENDING")], {COPY: {contract.OWNER_TAG_KEY: copy_tag(p)}})
+    describe(away, COPY, "PENDING")
+    world.watch_started()
+    world.run(copy_event("Create", p))
+    assert world.response()["PhysicalResourceId"] == COPY

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
-from support.lifecycle import World, distributed, provider_statements, without_statement
+from support.lifecycle import STANDARD_BUNDLE, World, distributed, provider_statements, without_statement
 
 from aws_emulator import Plan
+from cdk_workspaces_image import WorkspaceBundle, WorkspaceImageCopy
 from cdk_workspaces_image_handler.contract import OWNER_TAG_KEY, DetailTypes
-from cfn_driver.assembly import Assembly
-from cfn_driver.cloud import REGION
+from cfn_driver.assembly import Assembly, load
+from cfn_driver.cloud import ACCOUNT, REGION
 
 FAST = Plan.available(after_seconds=300)
 FRANKFURT, VIRGINIA = "eu-central-1", "us-east-1"
@@ -150,3 +151,50 @@ def test_the_copy_statements_name_only_the_regions_copied_to(world: World, tmp_p
     rendered = json.dumps(statements["CopyImages"]["Resource"]) + json.dumps(statements["DeleteOwnCopies"]["Resource"])
     assert FRANKFURT in rendered
     assert VIRGINIA not in rendered
+
+
+# ---------------------------------------------------------------- the other account: its copy, then a bundle
+
+
+SHARER = "444455556666"
+
+
+def consumer(tmp_path: Path, shared_id: str, source_account: str) -> Assembly:
+    """A stack of the receiving account: its copy of the image shared with it, and a bundle on the copy."""
+    outdir = tmp_path / f"consumer-{source_account}"
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "Consumer", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    copy = WorkspaceImageCopy(
+        stack,
+        "Golden",
+        source_image_id=shared_id,
+        image_name="golden-copy",
+        description="Copy of the shared golden image",
+        source_account=source_account,
+    )
+    bundle = WorkspaceBundle(stack, "Standard", image_id=copy, **STANDARD_BUNDLE)
+    cdk.CfnOutput(stack, "ImageId", value=copy.image_id)
+    cdk.CfnOutput(stack, "BundleId", value=bundle.bundle_id)
+    app.synth()
+    return load(outdir, "Consumer")
+
+
+def test_the_receiving_account_copies_the_shared_image_and_builds_a_bundle_on_its_copy(
+    world: World, tmp_path: Path
+) -> None:
+    shared = world.cloud.workspaces.add_image("golden-1", owner_account_id=SHARER)
+    stack = world.deploy(consumer(tmp_path, shared, SHARER))
+    assert stack.status == "CREATE_COMPLETE", stack.reason
+    copy = str(stack.outputs["ImageId"])
+    assert world.cloud.workspaces.images[copy].owner_account_id == ACCOUNT
+    assert world.cloud.workspaces.bundles[str(stack.outputs["BundleId"])].image_id == copy
+
+
+def test_a_shared_image_of_another_account_than_expected_is_never_copied(world: World, tmp_path: Path) -> None:
+    shared = world.cloud.workspaces.add_image("golden-1", owner_account_id="210987654321")
+    stack = world.deploy(consumer(tmp_path, shared, SHARER))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert f"belongs to account 210987654321, not to source_account (SourceAccount) {SHARER}" in stack.reason
+    assert world.calls("CopyWorkspaceImage") == 0
+    assert world.images() == {}, "nothing was copied into this account"
+    assert shared in world.cloud.workspaces.images, "the shared image is untouched"
