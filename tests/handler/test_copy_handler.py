@@ -66,10 +66,16 @@ def describe(away: Stubber, image_id: str, state: str, **extra: Any) -> None:
     away.add_response("describe_workspace_images", {"Images": [raw]}, {"ImageIds": [image_id]})
 
 
-def fresh_copy(world: World, p: Mapping[str, Any], region: str = AWAY, state: str = "PENDING") -> Stubber:
-    """The calls of a Create that copies: all in the copy's Region, none in the provider's."""
+def fresh_copy(
+    world: World, p: Mapping[str, Any], region: str = AWAY, state: str = "PENDING", owner: str | None = None
+) -> Stubber:
+    """The calls of a Create that copies: all in the copy's Region, none in the provider's. `owner`: the source's
+    owner, read first (with SourceAccount)."""
     away = world.in_region(region)
     owned(away, [], {})
+    if owner is not None:
+        source = image(p["SourceImageId"], name="theirs", OwnerAccountId=owner)
+        away.add_response("describe_workspace_images", {"Images": [source]}, {"ImageIds": [p["SourceImageId"]]})
     tags = [*p["Tags"], {"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(p)}]
     away.add_response(
         "copy_workspace_image",
@@ -77,8 +83,8 @@ def fresh_copy(world: World, p: Mapping[str, Any], region: str = AWAY, state: st
         {
             "Name": "golden-1",
             "Description": "Golden image",
-            "SourceImageId": SOURCE,
-            "SourceRegion": HOME,
+            "SourceImageId": p["SourceImageId"],
+            "SourceRegion": p["SourceRegion"],
             "Tags": tags,
         },
     )
@@ -223,24 +229,7 @@ def test_a_shared_source_of_another_account_than_source_account_is_never_copied(
 
 def test_a_shared_source_of_source_account_is_copied(world: World) -> None:
     p = copy_props(SourceRegion=AWAY, SourceImageId="wsi-shared0001", SourceAccount=SHARER)
-    away = world.in_region(AWAY)
-    owned(away, [], {})
-    shared = image("wsi-shared0001", name="theirs", OwnerAccountId=SHARER)
-    away.add_response("describe_workspace_images", {"Images": [shared]}, {"ImageIds": ["wsi-shared0001"]})
-    tags = [*p["Tags"], {"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(p)}]
-    away.add_response(
-        "copy_workspace_image",
-        {"ImageId": COPY},
-        {
-            "Name": "golden-1",
-            "Description": "Golden image",
-            "SourceImageId": "wsi-shared0001",
-            "SourceRegion": AWAY,
-            "Tags": tags,
-        },
-    )
-    owned(away, [image(COPY, name="golden-1", state="PENDING")], {COPY: {contract.OWNER_TAG_KEY: copy_tag(p)}})
-    describe(away, COPY, "PENDING")
+    fresh_copy(world, p, owner=SHARER)
     world.watch_started()
     world.run(copy_event("Create", p))
     assert world.response()["PhysicalResourceId"] == COPY
