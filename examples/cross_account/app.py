@@ -98,7 +98,7 @@ class SecondRegionBundleStack(cdk.Stack):
 class ConsumerStack(cdk.Stack):
     """Consumer account: a copy of the image the producer shares with it, and a bundle on the copy."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, env: cdk.Environment) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, env: cdk.Environment, producer_account: str) -> None:
         super().__init__(
             scope,
             construct_id,
@@ -114,6 +114,8 @@ class ConsumerStack(cdk.Stack):
             self,
             "Golden",
             source_image_id=shared_image_id.value_as_string,
+            # A shared image is known only by its id: the provider copies it only if the producer owns it.
+            source_account=producer_account,
             image_name="golden-from-producer",
             description="Copy of the golden image shared by the producer account",
         )
@@ -145,6 +147,7 @@ def build_app(app: cdk.App) -> tuple[ImageStack, SecondRegionBundleStack, Consum
         app,
         "GoldenConsumer",
         env=cdk.Environment(account=str(context["consumer_account"]), region=str(context["region"])),
+        producer_account=producer,
     )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return images, bundles, consumer
