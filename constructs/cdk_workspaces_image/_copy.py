@@ -16,6 +16,7 @@ from constructs import Construct
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import CopyProps as P
 
+from ._events import ImageEvents
 from ._props import is_token, tag_list
 from ._provider import WorkspacesImageProvider
 from ._wait import AvailableWait, timeout_seconds
@@ -24,7 +25,7 @@ DEFAULT_TIMEOUT = Duration.hours(3)
 DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 
-class ImageCopyBase(Construct):
+class ImageCopyBase(ImageEvents, Construct):
     """A copy of an image, made by the stack's provider in `region`; :meth:`_make` once the props are judged."""
 
     image_id: str

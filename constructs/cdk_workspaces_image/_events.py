@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
+from aws_cdk import CfnElement, CustomResource, Stack
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -36,3 +37,56 @@ def event_rule(
         ),
         targets=None if target is None else [target],
     )
+
+
+class ImageEvents:
+    """``on_image_available`` and ``on_image_failed`` of a construct whose custom resource makes an image: an
+    ``UpdatedWorkspaceImage``, and each copy (``WorkspaceImageCopy``, and the copies of ``copy_to_regions``, whose
+    events also carry ``Region`` and ``SourceRegion``)."""
+
+    resource: CustomResource
+
+    def on_image_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
+        """A rule, under this construct, matching the event the provider puts on the default bus when this
+        resource's image is AVAILABLE (DetailType ``WorkSpaces Image Available``, source
+        ``cdk-workspaces-image``), this month's image and every later one.
+
+        The rule matches the stack's id and the custom resource's logical id, not the image id, so it outlives
+        the image's replacement. The event's detail holds ``ImageId``, ``SourceImageId`` and ``Name`` (and for a
+        copy ``Region`` and ``SourceRegion``).
+
+        :param construct_id: the rule's construct id.
+        :param target: where the event goes (an ``aws_events_targets`` target). Default: none; add targets to
+            the rule later with ``add_target``.
+        """
+        return self._on(construct_id, contract.DetailTypes.IMAGE_AVAILABLE, target, "is AVAILABLE")
+
+    def on_image_failed(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
+        """A rule, under this construct, matching the event the provider puts on the default bus when this
+        resource's image will not become AVAILABLE (DetailType ``WorkSpaces Image Failed``): it went to ERROR,
+        is gone, or the wait timed out, or it is AVAILABLE but could not be shared (``Failure`` in the detail:
+        ``ERROR``, ``GONE``, ``TIMEOUT`` or ``SHARE``, with the service's ``ErrorCode`` and ``ErrorMessage`` for
+        ERROR, and the ``Reason`` the deployment fails with).
+
+        Like :meth:`on_image_available`, it matches the resource, not the image id, so it survives replacement.
+
+        :param construct_id: the rule's construct id.
+        :param target: where the event goes. Default: none; add targets to the rule later with ``add_target``.
+        """
+        return self._on(construct_id, contract.DetailTypes.IMAGE_FAILED, target, "failed")
+
+    def _on(self, construct_id: str, detail_type: str, target: Optional[events.IRuleTarget], what: str) -> events.Rule:
+        assert isinstance(self, Construct)
+        resource = self.resource.node.default_child
+        assert isinstance(resource, CfnElement)
+        return event_rule(
+            self,
+            construct_id,
+            detail_type=detail_type,
+            detail={
+                contract.Detail.STACK_ID: [Stack.of(self).stack_id],
+                contract.Detail.LOGICAL_ID: [resource.logical_id],
+            },
+            target=target,
+            description=f"cdk-workspaces-image: the image of {self.node.path} {what}",
+        )

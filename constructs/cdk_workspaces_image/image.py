@@ -6,15 +6,14 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
-from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack, Token
-from aws_cdk import aws_events as events
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
 from ._copy import ImageCopyBase
-from ._events import event_rule
+from ._events import ImageEvents
 from ._props import (
     duplicate_name_problem,
     enrol,
@@ -47,7 +46,7 @@ class NoUpdateBehavior(enum.Enum):
     """Succeed with the source image's id; the source image is never modified or deleted."""
 
 
-class UpdatedWorkspaceImage(Construct):
+class UpdatedWorkspaceImage(ImageEvents, Construct):
     """A new WorkSpaces image made from ``source_image_id`` with the latest updates (CreateUpdatedWorkspaceImage).
 
     ``image_id`` resolves only once the image is AVAILABLE: whatever references it is created after that.
@@ -237,48 +236,6 @@ class UpdatedWorkspaceImage(Construct):
                 "add the Region to copy_to_regions"
             )
         return copy.image_id
-
-    def on_image_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
-        """A rule, under this construct, matching the event the provider puts on the default bus when this
-        resource's image is AVAILABLE (DetailType ``WorkSpaces Image Available``, source
-        ``cdk-workspaces-image``), this month's image and every later one.
-
-        The rule matches the stack's id and the custom resource's logical id, not the image id, so it outlives
-        the image's replacement. The event's detail holds ``ImageId``, ``SourceImageId`` and ``Name``.
-
-        :param construct_id: the rule's construct id.
-        :param target: where the event goes (an ``aws_events_targets`` target). Default: none; add targets to
-            the rule later with ``add_target``.
-        """
-        return self._on(construct_id, contract.DetailTypes.IMAGE_AVAILABLE, target, "is AVAILABLE")
-
-    def on_image_failed(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
-        """A rule, under this construct, matching the event the provider puts on the default bus when this
-        resource's image will not become AVAILABLE (DetailType ``WorkSpaces Image Failed``): it went to ERROR,
-        is gone, or the wait timed out (``Failure`` in the detail: ``ERROR``, ``GONE`` or ``TIMEOUT``, with the
-        service's ``ErrorCode`` and ``ErrorMessage`` for ERROR, and the ``Reason`` the deployment fails with).
-
-        Like :meth:`on_image_available`, it matches the resource, not the image id, so it survives replacement.
-
-        :param construct_id: the rule's construct id.
-        :param target: where the event goes. Default: none; add targets to the rule later with ``add_target``.
-        """
-        return self._on(construct_id, contract.DetailTypes.IMAGE_FAILED, target, "failed")
-
-    def _on(self, construct_id: str, detail_type: str, target: Optional[events.IRuleTarget], what: str) -> events.Rule:
-        resource = self.resource.node.default_child
-        assert isinstance(resource, CfnElement)
-        return event_rule(
-            self,
-            construct_id,
-            detail_type=detail_type,
-            detail={
-                contract.Detail.STACK_ID: [Stack.of(self).stack_id],
-                contract.Detail.LOGICAL_ID: [resource.logical_id],
-            },
-            target=target,
-            description=f"cdk-workspaces-image: the image of {self.node.path} {what}",
-        )
 
     @classmethod
     def from_image_id(cls, scope: Construct, construct_id: str, image_id: str) -> IWorkspaceImage:

@@ -661,3 +661,17 @@ def test_a_source_account_that_is_no_account_id_fails_synth(account: object) -> 
         f"Test/Copy: source_account (SourceAccount) {account!r} must be a 12-digit AWS account id, as a string"
     ):
         WorkspaceImageCopy(new_stack(), "Copy", **COPY, source_account=account)  # type: ignore[arg-type]
+
+
+def test_each_copy_has_the_images_event_rules_matching_its_own_resource() -> None:
+    stack = stack_in(REGION)
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS, copy_to_regions=["eu-central-1"])
+    image.copies["eu-central-1"].on_image_available("CopyAvailable")
+    consumer = WorkspaceImageCopy(stack, "Copy", **COPY)
+    consumer.on_image_failed("CopyFailed")
+    template = Template.from_stack(stack)
+    rules = template.find_resources("AWS::Events::Rule")
+    patterns = {lid: rule["Properties"]["EventPattern"] for lid, rule in rules.items() if "Copy" in lid}
+    assert {p["detail-type"][0] for p in patterns.values()} == {"WorkSpaces Image Available", "WorkSpaces Image Failed"}
+    matched = {p["detail"]["LogicalId"][0] for p in patterns.values()}
+    assert matched == {logical_id(image.copies["eu-central-1"]), logical_id(consumer)}
