@@ -75,6 +75,18 @@ def test_each_region_gets_an_available_copy_tagged_as_this_stacks(world: World, 
     assert sorted(a.get("Region", REGION) for a in available) == sorted([REGION, *AWAY])
 
 
+def test_each_copys_rules_hear_that_copy_only(world: World, tmp_path: Path) -> None:
+    world.cloud.workspaces_in(VIRGINIA).plan_next_images(Plan.error("CopyFailed", "The copy failed", after_seconds=600))
+    assembly = distributed(tmp_path, world.sources[0], copy_to_regions=AWAY, notify_copies=True)
+    stack = world.deploy(assembly)
+    assert stack.status == "ROLLBACK_COMPLETE"
+    # The topic is gone with the rollback; what the rules delivered to it stays in the emulator's log.
+    heard = [
+        (d.event["detail-type"], d.event["detail"]["Region"]) for d in world.cloud.events.deliveries if ":sns:" in d.arn
+    ]
+    assert sorted(heard) == [(DetailTypes.IMAGE_AVAILABLE, FRANKFURT), (DetailTypes.IMAGE_FAILED, VIRGINIA)]
+
+
 def test_a_copy_that_fails_in_one_region_rolls_back_leaving_nothing_in_any_region(world: World, tmp_path: Path) -> None:
     world.cloud.workspaces_in(VIRGINIA).plan_next_images(Plan.error("CopyFailed", "The copy failed", after_seconds=600))
     stack = world.deploy(golden(tmp_path, world))

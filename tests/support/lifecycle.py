@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import aws_cdk as cdk
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_sns as sns
 
 from aws_emulator import Plan
 from cdk_workspaces_image import ComputeType, NoUpdateBehavior, UpdatedWorkspaceImage, WorkspaceBundle
@@ -122,9 +124,11 @@ def distributed(
     copy_to_regions: Sequence[str] = (),
     keep_previous: int | None = None,
     removal_policy: cdk.RemovalPolicy | None = cdk.RemovalPolicy.DESTROY,
+    notify_copies: bool = False,
 ) -> Assembly:
     """One generation of a golden image, shared and copied as asked (issue 12): its id in the output ImageId, and
-    each copy's in ImageIdIn<region without dashes>."""
+    each copy's in ImageIdIn<region without dashes>; with `notify_copies`, each copy's on_image_available and
+    on_image_failed notify a topic (its ARN in the output TopicArn)."""
     name = (
         f"g{generation}-{'-'.join([*share_with_accounts, *copy_to_regions]) or 'none'}-{keep_previous}-{removal_policy}"
     )
@@ -145,6 +149,12 @@ def distributed(
     cdk.CfnOutput(stack, "ImageId", value=image.image_id)
     for region in copy_to_regions:
         cdk.CfnOutput(stack, f"ImageIdIn{region.replace('-', '')}", value=image.image_id_in(region))
+    if notify_copies:
+        topic = sns.Topic(stack, "Notifications")
+        cdk.CfnOutput(stack, "TopicArn", value=topic.topic_arn)
+        for region, copy in image.copies.items():
+            copy.on_image_available(f"Available{region.replace('-', '')}", target=targets.SnsTopic(topic))
+            copy.on_image_failed(f"Failed{region.replace('-', '')}", target=targets.SnsTopic(topic))
     app.synth()
     return load(outdir / name, "Golden")
 
