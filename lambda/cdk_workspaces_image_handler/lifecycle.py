@@ -48,6 +48,10 @@ from .workspaces import WorkSpaces
 log = logging.getLogger(__name__)
 
 
+def _nowhere(region: str) -> WorkSpaces:
+    raise ProviderError(f"this provider has no WorkSpaces client for Region {region}")
+
+
 class Lifecycle(ABC):
     """One custom resource type: its requests, and the ticks of its watch."""
 
@@ -66,8 +70,9 @@ class Lifecycle(ABC):
     ) -> None:
         self.ws = ws
         self.home = ws
-        # WorkSpaces in another Region, for a resource made there (a copy); by default the provider's Region only.
-        self.elsewhere = elsewhere or (lambda region: ws)
+        # WorkSpaces in another Region, for a resource made there (a copy). Without it, another Region is
+        # refused: acting in the provider's Region instead would make or delete the wrong image.
+        self.elsewhere = elsewhere or _nowhere
         # The Region of the resource at hand; empty: the provider's own.
         self.region = ""
         self.watches = watches
