@@ -559,18 +559,19 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         image: Image | None,
     ) -> None:
         """Grant the accounts `wanted` that lack permission, then remove those of `before` no longer wanted.
-        Raises ProviderError, naming the account, when a permission can't be granted; and before any call when
-        the image is not this resource's or may not be shared."""
+        Raises ProviderError, naming the account, when a permission can't be granted; before any call when the
+        image is not this resource's; and before any grant when it may not be shared (BYOL in GovCloud)."""
         if not made_by(self._owner_tag(image_id), resource_key(stack_id, logical_id)):
             raise ProviderError(
                 f"image {image_id} was not made by this resource, so it is not shared with the accounts of "
                 f"{contract.SHARE_LABEL}; share it yourself, or let this resource make the image"
             )
+        plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), before)
         region, _ = stack_place(stack_id)
-        problem = byol_share_problem(region, image) if image is not None else None
+        # Only a grant can break the BYOL rule: an unshare must always be possible.
+        problem = byol_share_problem(region, image) if image is not None and plan.grant else None
         if problem:
             raise ProviderError(problem)
-        plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), before)
         granted: list[str] = []
         for account in plan.grant:
             try:
