@@ -147,3 +147,17 @@ def test_retention_unshares_and_deletes_the_images_this_stack_shared(world: Worl
     assert set(world.images()) == {g2, g3}
     assert world.news(DetailTypes.IMAGE_RETENTION)[-1]["Deleted"] == [g1]
     assert (shared_with(world, g2), shared_with(world, g3)) == ([A], [A])
+
+
+def test_a_replacement_that_drops_an_account_unshares_the_old_image_under_its_old_list(
+    world: World, tmp_path: Path
+) -> None:
+    """The cleanup Delete carries the replaced image's own properties: A is this resource's share on the old
+    image though the new template names only B, and not sharing at all any more still lets it unshare."""
+    g1 = ok(world.deploy(golden(tmp_path, world, [A])))
+    g2 = ok(world.deploy(golden(tmp_path, world, [], generation=2)))
+    assert g1 not in world.images()
+    assert shared_with(world, g2) == []
+    g3 = ok(world.deploy(golden(tmp_path, world, [B], generation=3)))
+    assert set(world.images()) == {g3}
+    assert shared_with(world, g3) == [B]
