@@ -76,9 +76,10 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
     :param keep_previous: how many of the images this construct made before the current one to keep. Default:
         None, which keeps every image (as the removal policy says). When a replacement succeeds, the images this
         construct made earlier beyond the ``keep_previous`` most recent are deleted, but never one a bundle uses,
-        one shared with another account, the source image, the image being replaced (the stack may still roll
-        back to it), or one without this construct's ownership tag; what was deleted, what was kept and why is
-        logged and put on the default event bus (``WorkSpaces Image Retention``). A whole number, 0 or more.
+        one shared with an account ``share_with_accounts`` does not name (its own shares are removed first), the
+        source image, the image being replaced (the stack may still roll back to it), or one without this
+        construct's ownership tag; what was deleted, what was kept and why is logged and put on the default event
+        bus (``WorkSpaces Image Retention``). A whole number, 0 or more.
     :param generation: the generation of the image, a whole number from 1, filled into ``image_name``'s
         ``{generation}``. Default: None, and ``image_name`` is the name as given. Raising it makes a new image
         with a new name (a replacement) from ``source_image_id``'s latest updates; redeploying the same
