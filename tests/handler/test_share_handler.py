@@ -5,8 +5,10 @@ Each of these fails on the code before issue 12, which refused ShareWithAccounts
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from support import STACK_ID
 from support.handler import (
     HANDLE_URL,
     NEW,
@@ -18,7 +20,9 @@ from support.handler import (
     props,
 )
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, index
+from cdk_workspaces_image_handler.image import parse_request
+from cdk_workspaces_image_handler.kernel import Ownership
 
 A, B, C, THEIRS = "444455556666", "777788889999", "222233334444", "210987654321"
 OWN = "111122223333"  # the account of support.STACK_ID
@@ -176,3 +180,40 @@ def test_without_a_wait_condition_the_answer_waits_until_the_image_is_shared(wor
     world.tick()
     assert world.response()["Status"] == "SUCCESS"
     assert HANDLE_URL not in [url for url, _ in world.sent]
+
+
+# ---------------------------------------------------------------- BYOL in AWS GovCloud (US)
+
+GOV_STACK = STACK_ID.replace("eu-west-1", "us-gov-west-1")
+
+
+def in_govcloud(world: World, request_type: str, properties: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """The same request from a stack in us-gov-west-1, whose provider that stack's is."""
+    assert index.deps is not None  # each World wires its own
+    index.deps = dataclasses.replace(index.deps, stack_id=GOV_STACK)
+    ev = event(request_type, properties, **kwargs)
+    ev["StackId"] = GOV_STACK
+    return ev
+
+
+def gov_tag(properties: dict[str, Any]) -> str:
+    return Ownership.of(GOV_STACK, "GoldenResource", parse_request(properties, check=False), "Create-request").tag_value
+
+
+def test_a_byol_image_in_govcloud_is_refused_before_any_grant_but_may_always_be_unshared(world: World) -> None:
+    old, new = shared(A), shared(A, B)
+    byol = image(NEW, state="AVAILABLE", RequiredTenancy="DEDICATED")
+    world.describe(NEW, byol)
+    world.tags(NEW, {contract.OWNER_TAG_KEY: gov_tag(old)})
+    permissions(world, NEW, A)
+    world.run(in_govcloud(world, "Update", new, physical_id=NEW, old=old))  # no UpdateWorkspaceImagePermission
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"image {NEW} is a Bring Your Own License image (RequiredTenancy DEDICATED)")
+
+    world.describe(NEW, byol)
+    world.tags(NEW, {contract.OWNER_TAG_KEY: gov_tag(old)})
+    permissions(world, NEW, A)
+    grant(world, NEW, A, allow=False)
+    world.run(in_govcloud(world, "Update", props(), physical_id=NEW, old=old))
+    assert world.response()["Status"] == "SUCCESS"
