@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Optional, TypeVar
+from typing import Optional, TypeVar, Union
 
-from aws_cdk import RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from constructs import Construct, IConstruct
 
 from cdk_workspaces_image_handler import contract
@@ -46,6 +46,17 @@ def judged_number(python_name: str, api_name: str, value: object) -> tuple[objec
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return contract.UNKNOWN, [contract.type_problem(contract.label_of(python_name, api_name), value, "a number")]
     return value, []
+
+
+def judged_timeout(timeout: object) -> tuple[Union[float, contract.Unknown], list[str]]:
+    """The timeout prop in seconds for the contract's rules (UNKNOWN for a token, or when left out: the default
+    is valid), and what is wrong with its type."""
+    if isinstance(timeout, Duration):
+        return (contract.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()), []
+    if timeout is None:
+        return contract.UNKNOWN, []
+    label = contract.label_of("timeout", contract.ImageProps.TIMEOUT_SECONDS)
+    return contract.UNKNOWN, [contract.type_problem(label, timeout, "a Duration")]
 
 
 def judged_accounts(value: object) -> object:

@@ -20,6 +20,7 @@ from ._props import (
     judged,
     judged_number,
     judged_tags,
+    judged_timeout,
     refuse,
     removal_policy_problem,
 )
@@ -133,12 +134,8 @@ class WorkspaceImageCopy(ImageCopyBase):
         problems: list[str] = []
         own_region = judged(Stack.of(self).region)
         keep, keep_problems = judged_number("keep_previous", P.KEEP_PREVIOUS, keep_previous)
-        seconds: Union[float, contract.Unknown] = contract.UNKNOWN
-        if isinstance(timeout, Duration):
-            seconds = contract.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()
-        elif timeout is not None:
-            label = contract.label_of("timeout", P.TIMEOUT_SECONDS)
-            problems.append(contract.type_problem(label, timeout, "a Duration"))
+        seconds, timeout_problems = judged_timeout(timeout)
+        problems += timeout_problems
         problems = (
             contract.copy_problems(
                 source_image_id=judged(source_image_id),

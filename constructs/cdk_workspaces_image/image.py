@@ -23,6 +23,7 @@ from ._props import (
     judged_accounts,
     judged_number,
     judged_tags,
+    judged_timeout,
     refuse,
     removal_policy_problem,
     tag_list,
@@ -330,12 +331,8 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         else:
             label = contract.label_of("no_update_behavior", P.NO_UPDATE_BEHAVIOR)
             problems.append(contract.type_problem(label, no_update_behavior, "a NoUpdateBehavior"))
-        seconds: Union[float, contract.Unknown] = contract.UNKNOWN
-        if isinstance(timeout, Duration):
-            seconds = contract.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()
-        elif timeout is not None:
-            label = contract.label_of("timeout", P.TIMEOUT_SECONDS)
-            problems.append(contract.type_problem(label, timeout, "a Duration"))
+        seconds, timeout_problems = judged_timeout(timeout)
+        problems += timeout_problems
         problems = (
             contract.image_problems(
                 source_image_id=judged(source_image_id),
