@@ -522,30 +522,9 @@ class WorkSpacesBackend(Backend):
         # Without an update available: undocumented; configurable.
         if not source.update_available and self.no_update_error:
             raise ServiceError(self.no_update_error, f"Image {source.image_id} has no updates available.")
-        name = params["Name"]
-        self._check_room_for(name)
-        tags = self._tags_of(params.get("Tags", []))
-        plan = self._next_plans.pop(0) if self._next_plans else self.default_plan
         # The source is never modified (reference: "The source WorkSpace image is not
         # deleted"); the copy carries the latest updates, so none is available on it.
-        image = Image(
-            image_id=self._take_id("wsi-"),
-            name=name,
-            description=params["Description"],
-            os_type=source.os_type,
-            state="PENDING",
-            created=self.now(),
-            owner_account_id=self.account_id,
-            update_available=False,
-            updatable=source.updatable,
-            required_tenancy=source.required_tenancy,
-            tags=tags,
-            source_image_id=source.image_id,
-            plan=plan,
-        )
-        self.images[image.image_id] = image
-        self._settle()
-        return {"ImageId": image.image_id}
+        return self._make_from(source, params, params["Description"])
 
     def _check_room_for(self, name: str) -> None:
         """A new image of this Region: its name free (when `unique_names`) and a slot left in the image quota."""
@@ -579,37 +558,15 @@ class WorkSpacesBackend(Backend):
                 f"Image {source_id} in {source_region} is {source.state}, not AVAILABLE.",
                 ResourceId=source_id,
             )
-        name = params["Name"]
         # ResourceAlreadyExistsException and ResourceLimitExceededException are in the error list; as for
         # CreateUpdatedWorkspaceImage, the name is one no image of the account has in this Region (undocumented)
         # and the copy takes a slot of this Region's image quota.
-        self._check_room_for(name)
-        tags = self._tags_of(params.get("Tags", []))
-        plan = self._next_plans.pop(0) if self._next_plans else self.default_plan
         # The copy is this account's own image (undocumented for a shared source, but the point of copying one);
         # it keeps what the image is (its operating system, whether it can be updated, and RequiredTenancy: a BYOL
         # image stays BYOL) and takes Name, Description and Tags from the request. Description is optional in the
         # request; the copy keeping the source's when it is left out is undocumented. Whether an update is
         # available on a fresh copy is undocumented: none here, as for an updated image.
-        image = Image(
-            image_id=self._take_id("wsi-"),
-            name=name,
-            description=params.get("Description", source.description),
-            os_type=source.os_type,
-            state="PENDING",
-            created=self.now(),
-            owner_account_id=self.account_id,
-            update_available=False,
-            updatable=source.updatable,
-            required_tenancy=source.required_tenancy,
-            tags=tags,
-            source_image_id=source.image_id,
-            source_region=source_region,
-            plan=plan,
-        )
-        self.images[image.image_id] = image
-        self._settle()
-        return {"ImageId": image.image_id}
+        return self._make_from(source, params, params.get("Description", source.description), source_region)
 
     def _check_copy_route(self, source_region: str) -> None:
         """Whether WorkSpaces copies from `source_region` to this Region (OperationNotSupportedException is in the
@@ -650,6 +607,33 @@ class WorkSpacesBackend(Backend):
             return None
         backend._settle()
         return backend.images.get(image_id)
+
+    def _make_from(self, source: Image, params: Params, description: str, source_region: str | None = None) -> Params:
+        """A new PENDING image of this account made from `source` (an update or a copy), named and tagged as the
+        request says, following the next plan; the name and the quota are checked first."""
+        name = params["Name"]
+        self._check_room_for(name)
+        tags = self._tags_of(params.get("Tags", []))
+        plan = self._next_plans.pop(0) if self._next_plans else self.default_plan
+        image = Image(
+            image_id=self._take_id("wsi-"),
+            name=name,
+            description=description,
+            os_type=source.os_type,
+            state="PENDING",
+            created=self.now(),
+            owner_account_id=self.account_id,
+            update_available=False,
+            updatable=source.updatable,
+            required_tenancy=source.required_tenancy,
+            tags=tags,
+            source_image_id=source.image_id,
+            source_region=source_region,
+            plan=plan,
+        )
+        self.images[image.image_id] = image
+        self._settle()
+        return {"ImageId": image.image_id}
 
     def _delete_workspace_image(self, params: Params) -> Params:
         image_id = params["ImageId"]
