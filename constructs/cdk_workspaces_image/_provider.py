@@ -12,6 +12,7 @@ from aws_cdk import (
     Duration,
     Fn,
     IStableListProducer,
+    IStableStringProducer,
     Lazy,
     RemovalPolicy,
     Stack,
@@ -43,6 +44,44 @@ class _TagKeys:
     def produce(self) -> list[str]:
         keys = sorted(self.keys - {contract.OWNER_TAG_KEY})
         return [self._extra, *keys] if self._extra else keys
+
+
+@jsii.implements(IStableStringProducer)
+class _BundleIds:
+    """Renders the bundles apply_to_bundle names as a JSON list only at synth, after every one has registered; a
+    bundle id that is a token (a parameter) makes it an Fn::Join resolved at deploy time."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self.ids: list[str] = []
+
+    def produce(self) -> str:
+        return self._stack.to_json_string(self.ids)
+
+
+# The data-plane actions of DynamoDB (Service Authorization Reference, Amazon DynamoDB:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html) that read or write
+# items, or copy them out of the table (a backup or an export can be restored or read elsewhere). The table's resource
+# policy denies them to every principal but the provider's role; the control-plane actions CloudFormation needs to
+# create, update, tag and delete the table stay as the account's policies say.
+DATA_PLANE_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:CreateBackup",
+    "dynamodb:DeleteItem",
+    "dynamodb:ExportTableToPointInTime",
+    "dynamodb:GetItem",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLSelect",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:RestoreTableToPointInTime",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+)
 
 
 class WorkspacesImageProvider(Construct):
@@ -81,6 +120,7 @@ class WorkspacesImageProvider(Construct):
         self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
         self._bundle_images = False
         self._repoint: iam.PolicyStatement | None = None
+        self._bundle_ids = _BundleIds(stack)
         # Copies (allow_copies): their statements, and the ARNs each already holds, by their rendered form (the same
         # ARN made twice is two tokens).
         self._copies: dict[str, iam.PolicyStatement] = {}
@@ -110,6 +150,30 @@ class WorkspacesImageProvider(Construct):
             ),
         )
         self.watch_table.apply_removal_policy(RemovalPolicy.DESTROY)
+        # The items hold presigned URLs (credentials) and the record of what the provider made: only its own role may
+        # read or write them, whatever DynamoDB rights the account grants anyone else. In one account an explicit
+        # Deny in a resource-based policy wins over any Allow
+        # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html). aws:PrincipalArn
+        # of a role session is the role's ARN. "Resource": "*" in a table's policy is that table and its indexes.
+        # Written as a property override: aws-cdk-lib releases before ResourcePolicy (2024) lack the L1 property.
+        self.watch_table.add_property_override(
+            "ResourcePolicy",
+            {
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "OnlyTheProvider",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": list(DATA_PLANE_ACTIONS),
+                            "Resource": "*",
+                            "Condition": {"StringNotEquals": {"aws:PrincipalArn": self.role.role_arn}},
+                        }
+                    ],
+                }
+            },
+        )
         _compat.acknowledge(
             self.watch_table,
             {
@@ -142,8 +206,20 @@ class WorkspacesImageProvider(Construct):
             ),
             iam.PolicyStatement(
                 sid="WatchTable",
-                actions=["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"],
+                actions=["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"],
                 resources=[self.watch_table.attr_arn],
+            ),
+            # Every request is confirmed with CloudFormation before anything is written (trust.py), about this very
+            # stack only: DescribeStacks, DescribeStackResource and ListStackResources act on the stack's ARN
+            # (Service Authorization Reference, AWS CloudFormation).
+            iam.PolicyStatement(
+                sid="ReadOwnStack",
+                actions=[
+                    "cloudformation:DescribeStackResource",
+                    "cloudformation:DescribeStacks",
+                    "cloudformation:ListStackResources",
+                ],
+                resources=[stack.stack_id],
             ),
             iam.PolicyStatement(
                 sid="WatchRule",
@@ -169,6 +245,9 @@ class WorkspacesImageProvider(Construct):
                 contract.ENV_WATCH_RULE: self.watch_rule_name,
                 # Anyone allowed to invoke the function can send it a request naming another stack.
                 contract.ENV_STACK_ID: stack.stack_id,
+                # What the template says, which a request cannot: the bundles apply_to_bundle may re-point.
+                contract.ENV_APPLY_BUNDLES: Lazy.string(self._bundle_ids),
+                **self._trusted_hosts(),
             },
         )
 
@@ -418,6 +497,7 @@ class WorkspacesImageProvider(Construct):
         It also tags that bundle with the marker a retried request reads (contract.APPLIED_TAG_KEY).
         """
         self.register_tag_keys([contract.APPLIED_TAG_KEY])
+        self._bundle_ids.ids.append(bundle_id)
         self._allow_bundle_images()
         bundle_arn = self._workspaces_arns("workspacebundle", bundle_id)
         if self._repoint is None:
@@ -454,6 +534,22 @@ class WorkspacesImageProvider(Construct):
                 )
             }
         )
+
+    def _trusted_hosts(self) -> dict[str, str]:
+        """Hosts besides Amazon S3's that the app trusts CloudFormation's presigned URLs to be on (context
+        contract.TRUSTED_RESPONSE_HOSTS_CONTEXT, a list of host names): for a host CloudFormation may presign that
+        trust.py does not know. Absent by default: the handler answers only on S3's hosts."""
+        hosts = self.node.try_get_context(contract.TRUSTED_RESPONSE_HOSTS_CONTEXT)
+        if hosts is None:
+            return {}
+        if isinstance(hosts, str):
+            hosts = [h for h in hosts.split(",") if h]
+        if not isinstance(hosts, list) or not all(isinstance(h, str) and h and "/" not in h for h in hosts):
+            raise ValueError(
+                f"{self.node.path}: the context value {contract.TRUSTED_RESPONSE_HOSTS_CONTEXT} {hosts!r} must be a "
+                'list of host names (such as ["s3.example.amazonaws.com"]), or one string of them separated by commas'
+            )
+        return {contract.ENV_TRUSTED_RESPONSE_HOSTS: json.dumps(sorted(set(hosts)))}
 
     def _workspaces_arns(self, resource: str, name: str, region: str | None = None) -> str:
         return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name, region=region)

@@ -145,10 +145,11 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
         if plan.image_id is None:
             return self._answer(self.retag(ev, new, plan.tags))
         current = ev.physical_id or ""
-        if not self.owns(ev, new, current):
+        if not self.owns(ev, current):
             raise InvalidInputError(
-                f"bundle {current} does not carry this resource's ownership tag, so it was not pointed at "
-                f"{plan.image_id}; a WorkspaceBundle only changes the bundle it created"
+                f"bundle {current} is not in the provider's record of what this resource made (or does not carry its "
+                f"ownership tag), so it was not pointed at {plan.image_id}; a WorkspaceBundle only changes the bundle "
+                "it created"
             )
         self.retag(ev, new, plan.tags, owned=True)
         self.supersede(ev)

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from . import contract
@@ -15,6 +15,7 @@ from .contract import BundleImageProps as P
 from .errors import InvalidInputError, ServiceError
 from .kernel import BUNDLE, digest, refuse, require, resource_key, unknown_properties
 from .lifecycle import Lifecycle
+from .record import Entry, applied_key
 from .watch import Watch
 from .workspaces import Bundle
 
@@ -125,9 +126,11 @@ class ApplyPlan:
 
 
 def plan_apply(
-    request: BundleImageRequest, bundle: Bundle | None, tags: Mapping[str, str], marker: Marker
+    request: BundleImageRequest, bundle: Bundle | None, tags: Mapping[str, str], marker: Marker, earlier: Marker | None
 ) -> ApplyPlan:
-    """`marker`: the one this request would set, naming the bundle's current image."""
+    """`marker`: the one this request would set, naming the bundle's current image. `earlier`: the marker the
+    provider's record holds for this resource and bundle (record.py), if it re-pointed the bundle before and never
+    restored it; never the bundle's tag, which anyone allowed CreateTags can write."""
     bid = request.bundle_id
     if bundle is None:
         return ApplyPlan(
@@ -142,14 +145,27 @@ def plan_apply(
             + contract.MANAGED_BUNDLE_FIX
         )
     call = bundle.image_id != request.image_id
-    earlier = Marker.parse(tags.get(contract.APPLIED_TAG_KEY))
-    if earlier is not None and earlier.same_request(marker):
-        # A retry of this very request: the bundle may already use the image; the marker knows what it had.
-        return ApplyPlan(record=Repoint(bid, earlier.previous_image_id), call=call)
+    if earlier is not None:
+        # A retry of this very request, or a request of this resource returning to a bundle it re-pointed before
+        # (a rollback): the bundle may already use the image; the record knows what it had before the stack's first.
+        record = Repoint(bid, earlier.previous_image_id)
+        mark = None if earlier.same_request(marker) else replace(marker, previous_image_id=record.previous_image_id)
+        return ApplyPlan(record=record, mark=mark, call=call)
     if not bundle.image_id:
         return ApplyPlan(f"bundle {bid} has no ImageId in DescribeWorkspaceBundles, so it could not be restored later")
     # A bundle already on the image records that image: restoring will leave it as it is.
     return ApplyPlan(record=Repoint(bid, bundle.image_id), mark=marker, call=call)
+
+
+def template_problem(bundle_id: str, named: Collection[str], recorded: bool) -> str | None:
+    """apply_to_bundle changes only a bundle its stack's template names (the provider's environment lists them), or
+    one the record says this resource re-pointed before (a rollback returning to it, whose template is the old one)."""
+    if bundle_id in named or recorded:
+        return None
+    return (
+        f"bundle {bundle_id} is not a bundle this stack's apply_to_bundle names, so nothing was changed; "
+        "the provider re-points only the bundles its own template names"
+    )
 
 
 def plan_bundle_image_update(old: BundleImageRequest, new: BundleImageRequest) -> Literal["reapply", "repoint", "none"]:
@@ -173,14 +189,21 @@ def marked_by(tags: Mapping[str, str] | None, stack_id: str, logical_id: str) ->
     return marker is not None and marker.resource_key == resource_key(stack_id, logical_id)
 
 
-def plan_restore(record: Repoint | None, applied_image_id: str, bundle: Bundle | None, *, marked: bool) -> RestorePlan:
+def plan_restore(
+    record: Repoint | None, applied_image_id: str, bundle: Bundle | None, *, recorded: bool, marked: bool
+) -> RestorePlan:
     """On delete: put the previous image back, but only where this resource's image is still in place.
 
-    `marked`: the bundle carries this resource's marker, which apply_to_bundle set before re-pointing it.
+    `recorded`: the provider's record holds this very re-point for the resource. `marked`: the bundle carries this
+    resource's marker, which apply_to_bundle set before re-pointing it (a second guard).
     """
     if record is None:
         return RestorePlan(False, "nothing was re-pointed: the Create failed before re-pointing the bundle")
     bid, previous = record.bundle_id, record.previous_image_id
+    if not recorded:
+        return RestorePlan(
+            False, f"bundle {bid} is not in the provider's record of what this resource re-pointed; left alone"
+        )
     if bundle is None:
         return RestorePlan(False, f"bundle {bid} no longer exists; nothing to restore")
     if not marked:
@@ -204,8 +227,9 @@ def plan_restore(record: Repoint | None, applied_image_id: str, bundle: Bundle |
 class BundleImageLifecycle(Lifecycle):
     """apply_to_bundle: point a bundle the stack does not manage at an image, and maybe restore it on delete.
 
-    The bundle's previous image is recorded in the PhysicalResourceId (Repoint). Whether a
-    Delete comes at all is the resource's DeletionPolicy: the construct's restore_on_delete.
+    The bundle's previous image is recorded in the PhysicalResourceId (Repoint) and in the provider's record
+    (record.py), written before the bundle is marked and re-pointed. Whether a Delete comes at all is the
+    resource's DeletionPolicy: the construct's restore_on_delete.
     """
 
     RESOURCE_TYPE = contract.BUNDLE_IMAGE_TYPE
@@ -229,10 +253,11 @@ class BundleImageLifecycle(Lifecycle):
         if change == "none":
             return Answer(physical, data)
         # Another image for the same bundle: in place, keeping the record of the image before the stack's first.
-        if not self._marked(new.bundle_id, ev.stack_id, ev.logical_id):
+        if self._entry(ev.logical_id, record) is None or not self._marked(new.bundle_id, ev.stack_id, ev.logical_id):
             raise InvalidInputError(
-                f"bundle {new.bundle_id} does not carry this resource's marker {contract.APPLIED_TAG_KEY!r}, so it "
-                f"was not pointed at {new.image_id}; apply_to_bundle only changes a bundle it applied an image to"
+                f"bundle {new.bundle_id} is not in the provider's record of what this resource re-pointed (or does "
+                f"not carry its marker {contract.APPLIED_TAG_KEY!r}), so it was not pointed at {new.image_id}; "
+                "apply_to_bundle only changes a bundle it applied an image to"
             )
         self.supersede(ev)
         self.repoint(ev.stack_id, ev.logical_id, new.bundle_id, new.image_id, old.image_id)
@@ -242,11 +267,12 @@ class BundleImageLifecycle(Lifecycle):
         self.watches.stop(ev.logical_id, of=ev.physical_id or not_created_id(ev.logical_id))
         record = Repoint.parse(ev.physical_id)
         applied = str(ev.properties.get(P.IMAGE_ID, ""))
-        bundle = self.ws.describe_bundle(record.bundle_id) if record else None
+        entry = self._entry(ev.logical_id, record)
+        bundle = self.ws.describe_bundle(record.bundle_id) if record and entry else None
         marked = bundle is not None and self._marked(bundle.bundle_id, ev.stack_id, ev.logical_id)
-        plan = plan_restore(record, applied, bundle, marked=marked)
+        plan = plan_restore(record, applied, bundle, recorded=entry is not None, marked=marked)
         log.info(plan.why)
-        if not (plan.restore and record):
+        if not (plan.restore and record and entry):
             return None
         try:
             self._restore(record, ev.stack_id, ev.logical_id, applied)
@@ -258,6 +284,20 @@ class BundleImageLifecycle(Lifecycle):
             ) from error
         return None
 
+    def adopt_current(self, ev: ResourceEvent) -> None:
+        """Take into the record a re-point an earlier version of the provider made (known by its marker only), when
+        CloudFormation confirmed that it holds this very record for the logical id."""
+        record = Repoint.parse(ev.physical_id)
+        if record is None or not (self.confirmed and self.confirmed.current):
+            return
+        if self.records.of(ev.logical_id).get(applied_key(record.bundle_id)) is not None:
+            return
+        marker = Marker.parse((self.ws.tags(record.bundle_id) or {}).get(contract.APPLIED_TAG_KEY))
+        if marker is None or marker.resource_key != resource_key(ev.stack_id, ev.logical_id):
+            return
+        log.info("adopting the re-point of bundle %s into the record: an earlier version made it", record.bundle_id)
+        self.records.put(ev.logical_id, _entry_of(record, marker))
+
     def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Bundle]:
         return self.ws.describe_bundles(resource_ids)
 
@@ -265,25 +305,42 @@ class BundleImageLifecycle(Lifecycle):
         record = Repoint.parse(watch.physical_id)
         if record is None:
             return ""
-        if not self._marked(record.bundle_id, watch.stack_id, watch.logical_id):
-            return f"; bundle {record.bundle_id} does not carry this resource's marker, so it was left alone"
+        if self._entry(watch.logical_id, record) is None or not self._marked(
+            record.bundle_id, watch.stack_id, watch.logical_id
+        ):
+            return (
+                f"; bundle {record.bundle_id} is not in the provider's record of what this resource re-pointed, "
+                "so it was left alone"
+            )
         return self._put_back(record, watch.stack_id, watch.logical_id, str(watch.data.get(Attributes.IMAGE_ID, "")))
 
     # ------------------------------------------------------------ steps
 
     def _apply(self, ev: ResourceEvent, request: BundleImageRequest, *, undo_on_failure: bool) -> Answer:
+        entry = self.records.of(ev.logical_id).get(applied_key(request.bundle_id))
+        problem = template_problem(request.bundle_id, self.template.apply_bundles, entry is not None)
+        if problem:
+            raise InvalidInputError(problem)
         bundle = self.ws.describe_bundle(request.bundle_id)
         tags = (self.ws.tags(request.bundle_id) or {}) if bundle else {}
         marker = Marker.of(ev.stack_id, ev.logical_id, ev.request_id, bundle.image_id if bundle else "")
-        plan = plan_apply(request, bundle, tags, marker)
+        plan = plan_apply(request, bundle, tags, marker, Marker.parse(entry.tag) if entry else None)
         if plan.reason or plan.record is None:
             raise InvalidInputError(plan.reason)
         record = plan.record
         if plan.mark:
-            # Before re-pointing, so that a retry of this request still finds the image it replaces.
+            # Recorded, then marked, before re-pointing: a retry of this request still finds the image it replaces.
+            self.records.put(ev.logical_id, _entry_of(record, plan.mark))
             self.ws.set_tags(request.bundle_id, {contract.APPLIED_TAG_KEY: plan.mark.value})
         if plan.call:
-            self.repoint(ev.stack_id, ev.logical_id, request.bundle_id, request.image_id, record.previous_image_id)
+            try:
+                self.repoint(ev.stack_id, ev.logical_id, request.bundle_id, request.image_id, record.previous_image_id)
+            except ServiceError:
+                if plan.mark and entry is None:
+                    # Refused: the bundle is as it was, so neither the marker nor the record may stay.
+                    self._unmark(record.bundle_id)
+                    self.records.drop(ev.logical_id, _entry_of(record, plan.mark))
+                raise
         else:
             log.info("bundle %s already uses image %s (record %s)", request.bundle_id, request.image_id, record)
         # From here a failure answers this record, so the rollback Delete can restore the bundle.
@@ -297,17 +354,31 @@ class BundleImageLifecycle(Lifecycle):
                 log.warning(self._put_back(record, ev.stack_id, ev.logical_id, request.image_id).removeprefix("; "))
             raise
 
+    def _entry(self, logical_id: str, record: Repoint | None) -> Entry | None:
+        """The record's entry of this very re-point, if the record holds it."""
+        if record is None:
+            return None
+        entry = self.records.of(logical_id).get(applied_key(record.bundle_id))
+        return entry if entry is not None and entry.physical_id == record.physical_id else None
+
     def _marked(self, bundle_id: str, stack_id: str, logical_id: str) -> bool:
         return marked_by(self.ws.tags(bundle_id), stack_id, logical_id)
 
     def _restore(self, record: Repoint, stack_id: str, logical_id: str, applied_image_id: str) -> None:
-        """Point the bundle back at the image it had before `applied_image_id`. Raises ServiceError."""
+        """Point the bundle back at the image it had before `applied_image_id`, and forget the re-point. Raises
+        ServiceError."""
         self.repoint(stack_id, logical_id, record.bundle_id, record.previous_image_id, applied_image_id)
+        self._unmark(record.bundle_id)
+        entry = self.records.of(logical_id).get(applied_key(record.bundle_id))
+        if entry is not None:
+            self.records.drop(logical_id, entry)
+
+    def _unmark(self, bundle_id: str) -> None:
         try:
-            self.ws.delete_tags(record.bundle_id, [contract.APPLIED_TAG_KEY])
+            self.ws.delete_tags(bundle_id, [contract.APPLIED_TAG_KEY])
         except ServiceError as error:
-            # The image is back, which is what matters; a leftover marker only serves a retry.
-            log.warning("could not remove the tag %s from %s: %s", contract.APPLIED_TAG_KEY, record.bundle_id, error)
+            # The image is back, which is what matters; a leftover marker only serves people.
+            log.warning("could not remove the tag %s from %s: %s", contract.APPLIED_TAG_KEY, bundle_id, error)
 
     def _put_back(self, record: Repoint, stack_id: str, logical_id: str, applied_image_id: str) -> str:
         """Restore after a failed wait, and say how that went, to end the failure's reason."""
@@ -316,3 +387,13 @@ class BundleImageLifecycle(Lifecycle):
         except ServiceError as error:
             return f"; bundle {record.bundle_id} could not be pointed back at {record.previous_image_id}: {error}"
         return f"; bundle {record.bundle_id} was pointed back at its previous image {record.previous_image_id}"
+
+
+def _entry_of(record: Repoint, marker: Marker) -> Entry:
+    return Entry(
+        applied_key(record.bundle_id),
+        resource_id=record.bundle_id,
+        physical_id=record.physical_id,
+        tag=marker.value,
+        previous_image_id=record.previous_image_id,
+    )

@@ -1,10 +1,14 @@
 """CloudFormation's side of the conversation, in one place: when and what the provider answers.
 
-A request ends in one of four ways, decided here and nowhere else:
+A request ends in one of these ways, decided here and nowhere else:
 - success: answer SUCCESS now, with the resource's physical id and Data;
 - deferred: answer nothing now; the watch answers once what it waits for is AVAILABLE (watch.py);
 - failure: answer FAILED with a reason that says what to fix first, naming whatever the request made, so
   that CloudFormation's rollback Delete can remove it;
+- refused: CloudFormation does not stand behind the request (trust.py): answer FAILED with the reason, once; a URL
+  that refuses that answer is not tried again;
+- silence: the ResponseURL is not CloudFormation's, so nothing is answered at all (trust.py); or another delivery
+  of the request is at work, and the invocation fails unanswered so that Lambda delivers it again later;
 - undelivered: the presigned URL refused the answer; the invocation fails, so Lambda delivers it again.
 
 crhelper (which the user asked for) does the dispatch and remembers initialisation failures
@@ -29,7 +33,7 @@ from typing import Any
 
 from crhelper import CfnResource
 
-from .errors import NotDeliveredError
+from .errors import InFlightError, NotDeliveredError
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +87,24 @@ class Answer:
 
 @dataclass(frozen=True)
 class Failure:
-    """A request that failed: the reason to show, and the physical id of anything it made (else None)."""
+    """A request that failed: the reason to show, and the physical id of anything it made (else None).
+
+    `refused`: CloudFormation did not confirm the request; the answer is sent once, and a URL that refuses it is
+    not tried again (a forged request's URL may well refuse)."""
 
     reason: str
     made: str | None = None
+    refused: bool = False
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A request that gets no answer: `why` is logged. `retry`: fail the invocation, so that Lambda delivers the
+    request again later (another delivery of it is at work); otherwise end quietly (its URL is not CloudFormation's,
+    and a Lambda retry would change nothing)."""
+
+    why: str
+    retry: bool = False
 
 
 # ---------------------------------------------------------------- what is answered
@@ -138,14 +156,15 @@ def response_body(
 def foreign_stack(event: ResourceEvent, own_stack_id: str) -> Failure | None:
     """A refusal for a request that names another stack than the function's own, else None.
 
-    Only CloudFormation should send requests, but whoever may invoke the function, or names it as a
-    ServiceToken in another stack, can send one; the ownership tag is keyed by the stack the request names.
+    Only CloudFormation should send requests, but whoever may invoke the function, or names it as a ServiceToken in
+    another stack, can send one. The reason names neither stack: it goes to whoever sent the request.
     """
     if event.stack_id == own_stack_id:
         return None
     return Failure(
-        f"this provider serves the resources of stack {own_stack_id} only; it does nothing for a request "
-        f"that names stack {event.stack_id}: give that stack its own UpdatedWorkspaceImage or WorkspaceBundle"
+        "this provider serves the resources of the stack that made it only, and did nothing for a request that "
+        "names another stack: give that stack its own UpdatedWorkspaceImage or WorkspaceBundle",
+        refused=True,
     )
 
 
@@ -253,6 +272,13 @@ class Protocol(_CfnResource):  # type: ignore[misc]
     def _cfn_response(self, event: dict[str, Any]) -> None:
         # crhelper would answer the returned value as the physical id, or a random one (crhelper #7).
         result = self.PhysicalResourceId
+        if isinstance(result, Silence):
+            if result.retry:
+                log.warning("not answered yet: %s", result.why)
+                self._undelivered = InFlightError(result.why)
+                raise self._undelivered
+            log.warning("not answered: %s", result.why)
+            return
         if not isinstance(result, Answer | Failure):
             # The registered function raised before it could return one: crhelper kept its message.
             result = Failure(str(self.Reason) or "the provider failed before it could answer this request")
@@ -276,6 +302,9 @@ class Protocol(_CfnResource):  # type: ignore[misc]
         try:
             self._deliver(event.response_url, body)
         except Exception as error:
+            if isinstance(result, Failure) and result.refused:
+                log.warning("the answer to a refused request was not delivered (%s); not tried again", error)
+                return
             # put_json raises NotDeliveredError for anything but a 2xx (crhelper PR #79 takes any answer).
             self._undelivered = error
             raise

@@ -147,8 +147,16 @@ class Attributes:
 # The stack's watch: the DynamoDB table that holds what is being waited for, and the EventBridge rule that ticks.
 ENV_WATCH_TABLE: Final = "WATCH_TABLE"
 ENV_WATCH_RULE: Final = "WATCH_RULE"
-# The function's own stack (its AWS::StackId): the handler serves requests of that stack only.
+# The function's own stack (its AWS::StackId): the handler serves requests of that stack only, and only those
+# CloudFormation confirms (trust.py).
 ENV_STACK_ID: Final = "STACK_ID"
+# The bundles the template's apply_to_bundle names, as a JSON list: the only bundles the provider re-points, besides
+# those its record says it re-pointed before.
+ENV_APPLY_BUNDLES: Final = "APPLY_BUNDLE_IDS"
+# Hosts besides Amazon S3's that the provider answers CloudFormation on, as a JSON list: empty unless the app sets the
+# context value TRUSTED_RESPONSE_HOSTS_CONTEXT (for a host CloudFormation may presign that trust.py does not know).
+ENV_TRUSTED_RESPONSE_HOSTS: Final = "TRUSTED_RESPONSE_HOSTS"
+TRUSTED_RESPONSE_HOSTS_CONTEXT: Final = "cdk-workspaces-image:trusted-response-hosts"
 # How often the watch looks at what it waits for.
 POLL_MINUTES: Final = 1
 # The watch rule is named this prefix + the GUID of the stack's id: unique per stack in an account and Region.
@@ -159,7 +167,8 @@ WATCH_RULE_PREFIX: Final = "cdkwsi-"
 WATCH_KEY: Final = "CdkWorkspacesImageWatch"
 TICK_INPUT: Final = json.dumps({WATCH_KEY: "tick"}, separators=(",", ":"))
 # The table's key: one item per custom resource of the stack and physical resource it waits for (a replaced
-# resource's cleanup Delete carries the logical id of the one that replaced it). And the attribute TTL reads.
+# resource's cleanup Delete carries the logical id of the one that replaced it), and the provider's record of what
+# it made (record.py, sort keys "record:..."). And the attribute TTL reads (waits only).
 WATCH_TABLE_KEY: Final = "LogicalId"
 WATCH_TABLE_SORT_KEY: Final = "PhysicalId"
 WATCH_TABLE_TTL: Final = "ExpiresAt"

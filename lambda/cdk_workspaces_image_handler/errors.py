@@ -41,3 +41,15 @@ class NotDeliveredError(ProviderError):
     Raised out of the invocation so that Lambda (or the watch's next tick) delivers it again; it is never
     turned into a FAILED answer or an undo.
     """
+
+
+class InFlightError(ProviderError):
+    """Another delivery of this very request is making the resource right now.
+
+    Raised out of the invocation, unanswered, so that Lambda delivers the request again a minute later, when the
+    other delivery has recorded what it made (record.py); never answered as FAILED.
+    """
+
+
+class RefusedError(ProviderError):
+    """CloudFormation does not stand behind the request (trust.py): nothing is done, and the answer says why."""

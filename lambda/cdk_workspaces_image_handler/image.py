@@ -29,6 +29,7 @@ from .kernel import (
     unknown_properties,
 )
 from .lifecycle import OwnedLifecycle
+from .record import shared_union, shared_without
 from .watch import Watch
 from .workspaces import Image
 
@@ -364,15 +365,15 @@ def protect(
     ranked: Retention,
     bundles: Mapping[str, Sequence[str]],
     shared: Mapping[str, Sequence[str]],
-    ours: Sequence[str] = (),
+    ours: Mapping[str, Sequence[str]],
 ) -> Retention:
     """Of the images `ranked` would delete, keep those a bundle uses or that are shared with an account other than
-    those this resource shares with (`ours`): WorkSpaces would refuse to delete them, and a user relies on them.
-    Permissions of `ours` are removed before the delete."""
+    those the record says this resource granted (`ours`, by image): WorkSpaces would refuse to delete them, and a
+    user relies on them. Permissions of `ours` are removed before the delete."""
     delete: list[str] = []
     kept = list(ranked.kept)
     for image_id in ranked.delete:
-        strangers = plan_unshare(shared.get(image_id, ()), ours).strangers
+        strangers = plan_unshare(shared.get(image_id, ()), ours.get(image_id, ())).strangers
         if bundles.get(image_id):
             kept.append((image_id, f"bundles {', '.join(bundles[image_id])} use it"))
         elif strangers:
@@ -424,7 +425,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             )
         current = self.retag(ev, new, plan.tags)
         if plan.reshare:
-            self._reshare(ev, new, current, old.share_with_accounts, waiting=plan.resignal)
+            self._reshare(ev, new, current, waiting=plan.resignal)
         if plan.resignal:
             self.supersede(ev)
             # The same image, waited for again: no news.
@@ -532,46 +533,69 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         """Share the AVAILABLE image with the accounts of share_with_accounts before anyone is told it is ready."""
         if watch.share_with:
             image = found if isinstance(found, Image) else None
-            self._share(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with, (), image)
+            self._share(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with, image)
 
-    def _reshare(
-        self, ev: ResourceEvent, request: ImageRequest, image_id: str, before: Sequence[str], *, waiting: bool
-    ) -> None:
-        """A changed share_with_accounts, applied in place. An image not yet AVAILABLE was shared with nobody: the
-        wait that is re-armed (`waiting`) shares it once it is."""
+    def _reshare(self, ev: ResourceEvent, request: ImageRequest, image_id: str, *, waiting: bool) -> None:
+        """A changed share_with_accounts, applied in place: the current image is shared with the accounts now named,
+        and every image the record holds for this resource stops being shared with the accounts no longer named.
+        An image not yet AVAILABLE was shared with nobody: the wait that is re-armed (`waiting`) shares it once it
+        is."""
         image = self.ws.describe_image(image_id)
         if image is not None and image.state == "AVAILABLE":
-            self._share(image_id, ev.stack_id, ev.logical_id, request.share_with_accounts, before, image)
+            self._share(image_id, ev.stack_id, ev.logical_id, request.share_with_accounts, image)
         elif not waiting:
             state = image.state if image is not None else "gone"
             raise ProviderError(
                 f"{contract.SHARE_LABEL} changed, but image {image_id} is {state}; an image is shared only while it "
                 "is AVAILABLE: deploy again once it is, or replace it"
             )
+        self._unshare_earlier(ev.logical_id, image_id, request.share_with_accounts)
 
-    def _share(
-        self,
-        image_id: str,
-        stack_id: str,
-        logical_id: str,
-        wanted: Sequence[str],
-        before: Sequence[str],
-        image: Image | None,
-    ) -> None:
-        """Grant the accounts `wanted` that lack permission, then remove those of `before` no longer wanted.
-        Raises ProviderError, naming the account, when a permission can't be granted; before any call when the
-        image is not this resource's; and before any grant when it may not be shared (BYOL in GovCloud)."""
-        if not made_by(self._owner_tag(image_id), resource_key(stack_id, logical_id)):
+    def _unshare_earlier(self, logical_id: str, current: str, wanted: Sequence[str]) -> None:
+        """Stop sharing every other image the record holds for this resource with the accounts it granted that are no
+        longer wanted (images kept by a removal policy or keep_previous are shared too). Raises ServiceError."""
+        for entry in self.records.of(logical_id).made(self.region):
+            dropped = [a for a in entry.shared_with if a not in wanted]
+            if entry.resource_id == current or not dropped:
+                continue
+            try:
+                granted = self.ws.shared_with(entry.resource_id, strict=True)
+            except ServiceError as error:
+                if error.code != "ResourceNotFoundException":
+                    raise
+                log.info("image %s is gone; dropping it from the record", entry.resource_id)
+                self.records.drop(logical_id, entry)
+                continue
+            for account in dropped:
+                if account in granted:
+                    self.ws.set_image_permission(entry.resource_id, account, allow=False)
+                    log.info("image %s is no longer shared with account %s", entry.resource_id, account)
+            self.records.put(logical_id, shared_without(entry, dropped))
+
+    def _share(self, image_id: str, stack_id: str, logical_id: str, wanted: Sequence[str], image: Image | None) -> None:
+        """Grant the accounts `wanted` that lack permission, then remove those the record says this resource granted
+        that are no longer wanted. Raises ProviderError, naming the account, when a permission can't be granted;
+        before any call when the record does not hold the image for this resource (or its tag disagrees); and
+        before any grant when it may not be shared (BYOL in GovCloud).
+
+        Each grant is written to the record before it is made, so that whatever happens next, the permission is
+        known to be this resource's and is removed before the image is deleted."""
+        entry = self.records.of(logical_id).holding(image_id)
+        if entry is None or not made_by(self._owner_tag(image_id), resource_key(stack_id, logical_id)):
             raise ProviderError(
-                f"image {image_id} was not made by this resource, so it is not shared with the accounts of "
-                f"{contract.SHARE_LABEL}; share it yourself, or let this resource make the image"
+                f"image {image_id} is not in the provider's record of what this resource made, so it is not shared "
+                f"with the accounts of {contract.SHARE_LABEL}; share it yourself, or let this resource make the image"
             )
-        plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), before)
+        plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), entry.shared_with)
         region, _ = stack_place(stack_id)
         # Only a grant can break the BYOL rule: an unshare must always be possible.
         problem = byol_share_problem(region, image) if image is not None and plan.grant else None
         if problem:
             raise ProviderError(problem)
+        # Every account of the list is this resource's from now on, also one someone had granted already.
+        if set(wanted) - set(entry.shared_with):
+            entry = shared_union(entry, wanted)
+            self.records.put(logical_id, entry)
         granted: list[str] = []
         for account in plan.grant:
             try:
@@ -579,6 +603,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             except ServiceError as error:
                 # The image is left shared as it was: whatever rolls back next need not know what this call did.
                 undone = self._revoke(image_id, granted)
+                self.records.put(logical_id, shared_without(entry, [a for a in plan.grant if a not in granted]))
                 raise ServiceError(
                     error.code,
                     f"{contract.SHARE_LABEL}: image {image_id} could not be shared with account {account}: {error}"
@@ -589,6 +614,8 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         for account in plan.revoke:
             self.ws.set_image_permission(image_id, account, allow=False)
             log.info("image %s is no longer shared with account %s", image_id, account)
+        if plan.revoke:
+            self.records.put(logical_id, shared_without(entry, plan.revoke))
         if plan.strangers:
             log.info("image %s is also shared with %s, outside this stack; left alone", image_id, plan.strangers)
 
@@ -615,13 +642,18 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             self.bus.put(self._retain(watch))
 
     def _retain(self, watch: Watch) -> Event:
-        """Delete the images this resource made beyond keep_previous that nothing protects; say what was done.
-        Raises nothing: the new image is AVAILABLE, and a failure here only keeps images."""
+        """Delete the images the record holds for this resource beyond keep_previous that nothing protects; say what
+        was done. Raises nothing: the new image is AVAILABLE, and a failure here only keeps images."""
         assert watch.keep_previous is not None
         deleted: list[str] = []
         try:
+            entries = {e.resource_id: e for e in self.records.of(watch.logical_id).made(self.region)}
+            found = self.ws.describe_images(sorted(entries)) if entries else {}
+            for gone in sorted(set(entries) - set(found)):
+                log.info("image %s is gone; dropping it from the record", gone)
+                self.records.drop(watch.logical_id, entries.pop(gone))
             ranked = rank_earlier(
-                [Made(i.image_id, i.created, self._owner_tag(i.image_id), i.state) for i in self.ws.owned_images()],
+                [Made(i.image_id, i.created, entries[i.image_id].tag, i.state) for i in found.values()],
                 key=resource_key(watch.stack_id, watch.logical_id),
                 current=watch.resource_id,
                 replaced=watch.replaced_id,
@@ -630,15 +662,15 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             )
             bundles = self.ws.bundles_by_image() if ranked.delete else {}
             shared = {i: self.ws.shared_with(i, strict=True) for i in ranked.delete if not bundles.get(i)}
-            plan = protect(ranked, bundles, shared, watch.share_with)
+            plan = protect(ranked, bundles, shared, {i: entries[i].shared_with for i in ranked.delete})
         except ServiceError as error:
             log.warning("keep_previous kept every image: %s", error)
             return retention_event(watch, Retention(), f"every image was kept: {error}")
         kept = list(plan.kept)
         for image_id in plan.delete:
             try:
-                # The ownership tag is read again right before the delete (and IAM checks it too).
-                if self._delete_own(image_id, watch.stack_id, watch.logical_id, watch.share_with).delete:
+                # The record and the ownership tag are read again right before the delete (and IAM checks the tag).
+                if self._delete_own(image_id, watch.logical_id, watch.stack_id).delete:
                     deleted.append(image_id)
                 else:
                     kept.append((image_id, "it no longer carries this resource's ownership tag"))

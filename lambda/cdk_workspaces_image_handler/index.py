@@ -1,16 +1,19 @@
 """The Lambda entry point: one function serves every image and bundle resource of a stack.
 
 Two kinds of events arrive here:
-- CloudFormation custom resource requests, dispatched by crhelper (cloudformation.Protocol);
+- CloudFormation custom resource requests, dispatched by crhelper (cloudformation.Protocol). Each is believed only
+  once CloudFormation confirms it (trust.py): its ResponseURL must be CloudFormation's, and the stack must be
+  sending that very request. Nothing is written before that.
 - ticks of the stack's watch rule (watch.py), which look at every pending wait and end those that are over.
   A tick's event carries nothing the handler reads: what to look at comes from the stack's watch table.
 
-Both go to the lifecycle registered for the resource type (LIFECYCLES). The Lambda runtime calls
-``index.handler``: the asset's top-level index.py only imports ``handler`` from here.
+Both go to the lifecycle registered for the resource type (LIFECYCLES). Anything else is logged and dropped. The
+Lambda runtime calls ``index.handler``: the asset's top-level index.py only imports ``handler`` from here.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -26,11 +29,14 @@ from .cloudformation import (
     Protocol,
     ResourceEvent,
     Sender,
+    Silence,
     foreign_stack,
     not_created_id,
     put_json,
 )
-from .errors import InvalidInputError
+from .errors import InFlightError, InvalidInputError, RefusedError
+from .record import Records
+from .trust import Claim, Confirmed, PresignedKind, StackReader, handle_refusal, presigned_url_problem, refusal
 from .watch import Watch, Watches
 
 log = logging.getLogger(__name__)
@@ -51,10 +57,18 @@ class Deps:
     watch_rule: str
     # The function's own stack: requests naming another are refused.
     stack_id: str
+    # CloudFormation, asked about the function's own stack before any request is believed (trust.py).
+    cloudformation: Any
     send: Sender = put_json
     clock: Callable[[], float] = field(default=time.time)
     # A WorkSpaces client of another Region (where a copy is made); None: the provider's Region only.
     workspaces_in: Callable[[str], Any] | None = None
+    # What the template says through the environment: the bundles apply_to_bundle names, and hosts besides S3's
+    # that CloudFormation's answers may go to.
+    apply_bundles: frozenset[str] = frozenset()
+    trusted_hosts: tuple[str, ...] = ()
+    # The DNS suffix of the stack's partition, where CloudFormation's presigned URLs point.
+    dns_suffix: str = "amazonaws.com"
 
 
 deps: Deps | None = None
@@ -69,7 +83,8 @@ try:
     from .bundle_image import BundleImageLifecycle
     from .copy import CopyLifecycle
     from .image import ImageLifecycle
-    from .lifecycle import Lifecycle
+    from .lifecycle import Lifecycle, Template
+    from .trust import dns_suffix_of, partition_of
     from .workspaces import WorkSpaces
 
     # Every resource type this provider serves, by ResourceType: index.py knows no more of them than this.
@@ -102,7 +117,17 @@ try:
         """WorkSpaces in another Region, one client per Region and container."""
         return _regional.setdefault(region, _LazyClient("workspaces", region))
 
+    def _listed(name: str) -> list[str]:
+        """A JSON list of strings the template put in the environment; absent: none."""
+        raw = json.loads(os.environ.get(name) or "[]")
+        if not isinstance(raw, list):
+            raise ValueError(f"{name} must be a JSON list")
+        return [str(item) for item in raw]
+
     _events = _LazyClient("events")
+    _stack_id = os.environ[contract.ENV_STACK_ID]
+    from botocore.loaders import create_loader
+
     deps = Deps(
         workspaces=_LazyClient("workspaces"),
         events=_events,
@@ -110,8 +135,13 @@ try:
         dynamodb=_LazyClient("dynamodb"),
         watch_table=os.environ[contract.ENV_WATCH_TABLE],
         watch_rule=os.environ[contract.ENV_WATCH_RULE],
-        stack_id=os.environ[contract.ENV_STACK_ID],
+        stack_id=_stack_id,
+        cloudformation=_LazyClient("cloudformation"),
         workspaces_in=_workspaces_in,
+        apply_bundles=frozenset(_listed(contract.ENV_APPLY_BUNDLES)),
+        trusted_hosts=tuple(_listed(contract.ENV_TRUSTED_RESPONSE_HOSTS)),
+        # botocore's own endpoint data says where each partition's services live.
+        dns_suffix=dns_suffix_of(partition_of(_stack_id), create_loader().load_data("partitions")["partitions"]),
     )
 except Exception as error:
     protocol.init_failure(error)
@@ -122,7 +152,7 @@ def watches() -> Watches:
     return Watches(deps.dynamodb, deps.watch_table, deps.events, deps.watch_rule)
 
 
-def lifecycle_for(resource_type: str) -> Lifecycle:
+def lifecycle_for(resource_type: str, invocation_ends: float | None = None) -> Lifecycle:
     """The lifecycle of this resource type. Raises ProviderError."""
     assert deps is not None  # crhelper answers init failures before any request reaches here
     kind = LIFECYCLES.get(resource_type)
@@ -132,24 +162,85 @@ def lifecycle_for(resource_type: str) -> Lifecycle:
         )
     regional = deps.workspaces_in
     elsewhere = (lambda region: WorkSpaces(regional(region))) if regional else None
-    return kind(WorkSpaces(deps.workspaces), watches(), Bus(deps.bus), deps.send, deps.clock, elsewhere)
+    lifecycle = kind(
+        WorkSpaces(deps.workspaces),
+        watches(),
+        Bus(deps.bus),
+        trusted_send,
+        deps.clock,
+        elsewhere,
+        records=Records(deps.dynamodb, deps.watch_table),
+        template=Template(apply_bundles=deps.apply_bundles),
+    )
+    if invocation_ends is not None:
+        lifecycle.invocation_ends = invocation_ends
+    return lifecycle
+
+
+def untrusted_url(url: str, kind: PresignedKind) -> str | None:
+    """Why the provider must not PUT to `url`, or None when it is CloudFormation's (trust.py)."""
+    assert deps is not None
+    return presigned_url_problem(url, deps.stack_id, kind, deps.dns_suffix, deps.trusted_hosts)
+
+
+def trusted_send(url: str, body: Any) -> None:
+    """Every answer and signal a wait sends goes through here: to CloudFormation's presigned URLs only. A URL that
+    is not one came from nowhere the provider trusts (its table is its own): nothing is sent, and it is logged."""
+    assert deps is not None
+    kind: PresignedKind = "signal" if "UniqueId" in body else "response"
+    problem = untrusted_url(url, kind)
+    if problem:
+        log.error("nothing sent: %s", problem)
+        return
+    deps.send(url, body)
+
+
+def confirm(ev: ResourceEvent, lifecycle: Lifecycle) -> Confirmed:
+    """Ask CloudFormation whether it is sending this very request (trust.py). Raises RefusedError when it is not, and
+    ProviderError when it can't be asked."""
+    assert deps is not None
+    reader = StackReader(deps.cloudformation, deps.stack_id)
+    claim = Claim(ev.request_type, ev.logical_id, ev.resource_type, ev.physical_id)
+    resource = reader.resource(ev.logical_id)
+    recorded = lifecycle.records.of(ev.logical_id).physical_ids()
+    why = refusal(claim, reader.stack(), resource, recorded)
+    if why:
+        raise RefusedError(why)
+    handle = ev.properties.get(contract.ImageProps.WAIT_HANDLE) if ev.request_type != "Delete" else None
+    if handle:
+        why = untrusted_url(str(handle), "signal") or handle_refusal(str(handle), reader.wait_handles())
+        if why:
+            raise RefusedError(why)
+    current = resource is not None and bool(ev.physical_id) and ev.physical_id == resource.physical_id
+    return Confirmed(current=current)
 
 
 def _serve(
     event: dict[str, Any], context: Any, request: Callable[[Lifecycle, ResourceEvent], Answer]
-) -> Answer | Failure:
+) -> Answer | Failure | Silence:
     """Run one request; what it returns (never raises) is what cloudformation.Protocol answers."""
     ev = ResourceEvent.parse(event)
     log.info("%s %s (%s) of %s", ev.request_type, ev.logical_id, ev.resource_type, ev.physical_id)
     assert deps is not None  # crhelper answers init failures before any request reaches here
-    refusal = foreign_stack(ev, deps.stack_id)
-    if refusal:
-        log.warning("refused: %s", refusal.reason)
-        return refusal
+    problem = untrusted_url(ev.response_url, "response")
+    if problem:
+        return Silence(problem)
+    refused = foreign_stack(ev, deps.stack_id)
+    if refused:
+        log.warning("refused: %s", refused.reason)
+        return refused
     lifecycle: Lifecycle | None = None
     try:
-        lifecycle = lifecycle_for(ev.resource_type)
+        ends = deps.clock() + context.get_remaining_time_in_millis() / 1000 if context is not None else None
+        lifecycle = lifecycle_for(ev.resource_type, ends)
+        lifecycle.confirmed = confirm(ev, lifecycle)
+        lifecycle.adopt_current(ev)
         return request(lifecycle, ev)
+    except RefusedError as error:
+        log.warning("refused: %s", error)
+        return Failure(str(error), refused=True)
+    except InFlightError as error:
+        return Silence(str(error), retry=True)
     except Exception as error:
         log.exception("%s %s failed", ev.request_type, ev.logical_id)
         return Failure(str(error), made=lifecycle.made if lifecycle else None)
@@ -159,15 +250,15 @@ def _delete(lifecycle: Lifecycle, ev: ResourceEvent) -> Answer:
     return lifecycle.delete(ev) or Answer(ev.physical_id or not_created_id(ev.logical_id))
 
 
-def create(event: dict[str, Any], context: Any) -> Answer | Failure:
+def create(event: dict[str, Any], context: Any) -> Answer | Failure | Silence:
     return _serve(event, context, lambda lifecycle, ev: lifecycle.create(ev))
 
 
-def update(event: dict[str, Any], context: Any) -> Answer | Failure:
+def update(event: dict[str, Any], context: Any) -> Answer | Failure | Silence:
     return _serve(event, context, lambda lifecycle, ev: lifecycle.update(ev))
 
 
-def delete(event: dict[str, Any], context: Any) -> Answer | Failure:
+def delete(event: dict[str, Any], context: Any) -> Answer | Failure | Silence:
     return _serve(event, context, _delete)
 
 
@@ -194,11 +285,30 @@ def tick() -> None:
         pending.idle()
 
 
-def handler(event: dict[str, Any], context: Any) -> None:
-    if contract.WATCH_KEY in event:
+# What every custom resource request carries (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html).
+_REQUEST_FIELDS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
+
+
+def is_request(event: Any) -> bool:
+    """Is `event` shaped like a custom resource request? Whether it is genuine is decided later (trust.py)."""
+    return (
+        isinstance(event, dict)
+        and event.get("RequestType") in ("Create", "Update", "Delete")
+        and all(isinstance(event.get(name), str) and event.get(name) for name in _REQUEST_FIELDS)
+    )
+
+
+def handler(event: Any, context: Any) -> None:
+    if isinstance(event, dict) and contract.WATCH_KEY in event:
         if protocol.init_error is not None:
             raise protocol.init_error  # the rule fires again; nothing is lost
         # Whatever the event says is ignored: what to look at, whom to tell and what to undo are in the table.
         tick()
+        return
+    if not is_request(event):
+        # Neither a request nor a tick: nothing to answer and nothing a retry would change, so end without failing
+        # (a failed invocation would make Lambda deliver it twice more).
+        keys = sorted(event)[:10] if isinstance(event, dict) else type(event).__name__
+        log.warning("ignored an event that is neither a custom resource request nor a watch tick: %s", keys)
         return
     protocol(event, context)

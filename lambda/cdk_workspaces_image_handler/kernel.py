@@ -264,12 +264,21 @@ class DeletePlan:
     why: str
 
 
-def plan_delete(physical_id: str | None, owner_tag: str | None, ownership_key: str, kind: Kind = IMAGE) -> DeletePlan:
+def plan_delete(
+    physical_id: str | None, recorded: bool, owner_tag: str | None, ownership_key: str, kind: Kind = IMAGE
+) -> DeletePlan:
+    """Delete only what the record holds for this resource (`recorded`) and whose ownership tag agrees: a tag
+    alone proves nothing (anyone allowed CreateTags can write it), and a record whose resource lost its tag is
+    someone's doing worth a look."""
     noun = kind.noun
     if not physical_id or not physical_id.startswith(kind.prefix):
         return DeletePlan(
             False,
             f"{physical_id!r} is not {kind.article} {noun} id: the Create failed before making {kind.article} {noun}",
+        )
+    if not recorded:
+        return DeletePlan(
+            False, f"{noun} {physical_id} is not in the provider's record of what this resource made; left alone"
         )
     if owner_tag is None:
         return DeletePlan(False, f"{noun} {physical_id} does not carry this resource's ownership tag; left alone")

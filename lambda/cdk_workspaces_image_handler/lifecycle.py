@@ -2,8 +2,12 @@
 
 ``Lifecycle`` is what index.py dispatches to, with the one way a request waits for a resource to be
 AVAILABLE (``answer_when_available``) and the watch's ticks. ``OwnedLifecycle`` adds what every resource the
-handler *creates* shares: the ownership tag, adopt-on-repeated-create, delete-or-keep, tags-only updates in
-place, and undoing a replacement that failed. A resource type supplies only its hooks.
+handler *creates* shares: the record of what it made (record.py) and the ownership tag, adopt-on-repeated-create,
+delete-or-keep, tags-only updates in place, and undoing a replacement that failed. A resource type supplies only
+its hooks.
+
+index.py runs a request here only once CloudFormation confirmed it (trust.py); every write to an existing resource
+is then preceded by a check that the stack's own record holds it for this logical id, and the ownership tag agrees.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from . import contract
 from .bus import Bus
 from .cloudformation import Answer, ResourceEvent, Sender, not_created_id, response_body, signal_body
 from .errors import (
+    InFlightError,
     InvalidInputError,
     NotAvailableError,
     NotDeliveredError,
@@ -35,6 +40,7 @@ from .kernel import (
     TagChanges,
     bundle_moved,
     choose_adoption,
+    made_by,
     name_taken_reason,
     plan_delete,
     resource_key,
@@ -42,10 +48,21 @@ from .kernel import (
     settle_outcome,
     watch_outcome,
 )
+from .record import Entry, Records, adopted_key, made_key
+from .trust import Confirmed
 from .watch import GIVE_UP_AFTER_DEADLINE_SECONDS, Watch, Watches
 from .workspaces import WorkSpaces
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Template:
+    """What the stack's template says through the provider's environment: trusted, unlike a request's properties,
+    because only a stack operation changes it."""
+
+    # The bundles apply_to_bundle names (contract.ENV_APPLY_BUNDLES).
+    apply_bundles: frozenset[str] = frozenset()
 
 
 def _nowhere(region: str) -> WorkSpaces:
@@ -67,6 +84,9 @@ class Lifecycle(ABC):
         send: Sender,
         clock: Callable[[], float],
         elsewhere: Callable[[str], WorkSpaces] | None = None,
+        *,
+        records: Records,
+        template: Template | None = None,
     ) -> None:
         self.ws = ws
         self.home = ws
@@ -85,6 +105,13 @@ class Lifecycle(ABC):
         # Whether this very request made it (this delivery or an earlier one): only then may a failure undo it.
         # A rollback Update adopts the resource an earlier request made, which the stack is returning to.
         self.made_here = False
+        # What the provider made for each logical id (record.py): every write to an existing resource needs it.
+        self.records = records
+        self.template = template or Template()
+        # What CloudFormation confirmed of the request at hand (trust.py); None in a tick.
+        self.confirmed: Confirmed | None = None
+        # When this invocation ends (Lambda's remaining time): a claim to make a resource lasts until then.
+        self.invocation_ends = clock() + 300
 
     def enter(self, region: str) -> None:
         """Act in `region` from now on (empty: the provider's own): every call, and every wait started."""
@@ -149,6 +176,11 @@ class Lifecycle(ABC):
         self.ws.update_bundle(bundle_id, image_id)
         log.info("bundle %s now uses image %s (before: %s)", bundle_id, image_id, previous_image_id)
         self.bus.put(bundle_moved(stack_id, logical_id, bundle_id, image_id, previous_image_id))
+
+    def adopt_current(self, ev: ResourceEvent) -> None:
+        """Take into the record what an earlier version of the provider made for this confirmed request: by default
+        nothing (a type that records what it makes says how)."""
+        return None
 
     def supersede(self, ev: ResourceEvent) -> None:
         """Stop whatever this resource was waiting for: the request replaces it (a rollback Update too, which
@@ -342,7 +374,7 @@ R = TypeVar("R", bound=OwnedRequest)
 
 
 class OwnedLifecycle(Lifecycle, Generic[R]):
-    """A resource the handler creates, marks with the ownership tag, and alone may delete."""
+    """A resource the handler creates, records, marks with the ownership tag, and alone may delete."""
 
     KIND: ClassVar[Kind]
     # The response Data key that carries the id (the resource's attribute).
@@ -354,7 +386,9 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
 
     @abstractmethod
     def find_named(self, request: R) -> Sequence[str]:
-        """Ids of this account's resources of this kind named like the request. Raises ServiceError."""
+        """Ids of this account's resources of this kind named like the request. Raises ServiceError.
+
+        Only for what the record cannot say: a claim whose create call never answered (the invocation died)."""
 
     @abstractmethod
     def create_resource(self, request: R, tags: Mapping[str, str]) -> str:
@@ -362,20 +396,9 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
 
     @abstractmethod
     def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
-        """Delete the resource; one already gone is no error. `shared_with`: the accounts this resource shared
-        it with, whose permissions are removed first. Raises ServiceError, also when it is shared with any other
-        account: that share is not this resource's to remove."""
-
-    def shared_by(self, request: R) -> Sequence[str]:
-        """The accounts this resource shares what it makes with, for these properties: by default none."""
-        return ()
-
-    def _shares_in(self, properties: Mapping[str, Any]) -> Sequence[str]:
-        """The accounts the resource with these (unjudged) properties was shared with; none if unreadable."""
-        try:
-            return self.shared_by(self.parse(properties, check=False))
-        except InvalidInputError:
-            return ()
+        """Delete the resource; one already gone is no error. `shared_with`: the accounts the record says this
+        resource granted, whose permissions are removed first. Raises ServiceError, also when it is shared with any
+        other account: that share is not this resource's to remove."""
 
     def preflight(self, request: R) -> str | None:
         """A check before anything is created: raise ProviderError to fail, or name an existing resource to
@@ -384,21 +407,52 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
 
     # ------------------------------------------------------------ shared requests
 
+    def adopt_current(self, ev: ResourceEvent) -> None:
+        """Take into the record the resource an earlier version of the provider made, known to it by its tag only,
+        when CloudFormation confirmed that it holds that very id for this logical id (docs/design.md, "Upgrading")."""
+        physical = ev.physical_id or ""
+        records = self.records.of(ev.logical_id)
+        if not (self.confirmed and self.confirmed.current and physical.startswith(self.KIND.prefix)):
+            return
+        if records.holding(physical) is not None:
+            return
+        tag = self._owner_tag(physical)
+        if not made_by(tag, resource_key(ev.stack_id, ev.logical_id)):
+            return
+        parts = str(tag).split(".")
+        entry = Entry(
+            adopted_key(physical),
+            resource_id=physical,
+            physical_id=physical,
+            request_key=parts[2] if len(parts) > 2 else "",
+            tag=str(tag),
+            region=self.region,
+            shared_with=tuple(self._shares_in(ev.properties)),
+        )
+        log.info("adopting %s %s into the record: an earlier version made it", self.KIND.noun, physical)
+        self.records.put(ev.logical_id, entry)
+
+    def shared_by(self, request: R) -> Sequence[str]:
+        """The accounts this resource shares what it makes with, for these properties: by default none."""
+        return ()
+
+    def _shares_in(self, properties: Mapping[str, Any]) -> Sequence[str]:
+        """The accounts the resource with these (unjudged) properties shares with; none if unreadable."""
+        try:
+            return self.shared_by(self.parse(properties, check=False))
+        except InvalidInputError:
+            return ()
+
     def delete(self, ev: ResourceEvent) -> Answer | None:
         # Whatever happens next, no wait for this resource may outlive it.
         self.watches.stop(ev.logical_id, of=ev.physical_id or not_created_id(ev.logical_id))
         physical = ev.physical_id or ""
         made = [physical] if physical.startswith(self.KIND.prefix) else self._strays(ev)
-        # The properties of what is deleted (a replaced resource's cleanup Delete carries its old ones) say
-        # whom this resource shared it with.
-        shared = self._shares_in(ev.properties)
         try:
             for resource_id in made:
-                if resource_id == physical:
-                    self._delete_own(resource_id, ev.stack_id, ev.logical_id, shared)
-                else:
+                if resource_id != physical:
                     log.warning("deleting %s %s, made by a Create that could not say so", self.KIND.noun, resource_id)
-                    self.delete_resource(resource_id, shared)
+                self._delete_own(resource_id, ev.logical_id, ev.stack_id)
         except StillPendingError as error:
             # Whether WorkSpaces deletes a resource still being made is undocumented; where it refuses, the
             # Delete waits (within its hour) until the resource leaves PENDING, then deletes it.
@@ -414,7 +468,6 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
                 ev.logical_id,
                 ev.request_id,
                 physical_id=physical or pending,
-                share_with=list(shared),
                 region=self.region,
             )
             log.info("%s %s is PENDING; deleting it once it is not", self.KIND.noun, pending)
@@ -423,12 +476,12 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         return None
 
     def delete_settled(self, watch: Watch) -> str:
-        # The tag is read again: the wait names what to delete, the tag says whether this resource may.
-        return self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with).why
+        # The record and the tag are read again: the wait names what to delete, they say whether this resource may.
+        return self._delete_own(watch.resource_id, watch.logical_id, watch.stack_id).why
 
     def undo(self, watch: Watch) -> str:
         try:
-            plan = self._delete_own(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with)
+            plan = self._delete_own(watch.resource_id, watch.logical_id, watch.stack_id)
         except ServiceError as error:
             return f"; the new {self.KIND.noun} could not be deleted, delete it yourself: {error}"
         if not plan.delete:
@@ -441,54 +494,84 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         return Answer(resource_id, {self.ATTRIBUTE: resource_id})
 
     def obtain(self, ev: ResourceEvent, request: R) -> str:
-        """Create the resource, or adopt the one made for these very properties by an earlier delivery of this
-        request, or by an earlier request (a rollback Update returning to it)."""
-        noun = self.KIND.noun
-        ownership = Ownership.of(ev.stack_id, ev.logical_id, request, ev.request_id)
-        adopted, tag = self._adopt(request, ownership)
-        if adopted:
-            self.made, self.made_here = adopted, ownership.made_by_this_request(tag)
-            earlier = "an earlier delivery of this request" if self.made_here else "an earlier request"
-            log.info("adopting %s %s, made for these properties by %s", noun, adopted, earlier)
-            return adopted
-        existing = self.preflight(request)
-        if existing:
-            return existing
+        """Create the resource, or adopt the one this very request made in an earlier delivery, or the one an earlier
+        request made for these very properties (a rollback Update returning to it), by the record.
+
+        The record is claimed before the create call, so that two deliveries never both create, and completed with
+        the new id after it, so that a retry finds it without listing the account. Raises InFlightError while
+        another delivery of this request holds the claim."""
+        noun, lid = self.KIND.noun, ev.logical_id
+        ownership = Ownership.of(ev.stack_id, lid, request, ev.request_id)
+        records = self.records.of(lid)
+        key = made_key(ev.request_id)
+        claim = records.get(key)
+        if claim is not None and claim.resource_id:
+            log.info("adopting %s %s, made for this request by an earlier delivery", noun, claim.resource_id)
+            return self._obtained(claim.resource_id, here=True)
+        now = self.clock()
+        if claim is None:
+            earlier = self._made_earlier(lid, ownership.request_key)
+            if earlier:
+                log.info("adopting %s %s, made for these properties by an earlier request", noun, earlier)
+                return self._obtained(earlier, here=False)
+            existing = self.preflight(request)
+            if existing:
+                return existing
+            claim = Entry(
+                key,
+                request_key=ownership.request_key,
+                tag=ownership.tag_value,
+                region=self.region,
+                claimed_until=self.invocation_ends,
+            )
+            if not self.records.claim(lid, claim):
+                raise InFlightError(f"another delivery of this request is making the {noun} of {lid}")
+        elif now < claim.claimed_until:
+            raise InFlightError(f"another delivery of this request is making the {noun} of {lid}")
+        else:
+            # The delivery that claimed it ended without recording an id: its create call may have worked.
+            found = self._find_made(request, claim.tag)
+            if found:
+                self.records.put(lid, replace(claim, resource_id=found, physical_id=found))
+                log.info("adopting %s %s, made for this request by a delivery that ended first", noun, found)
+                return self._obtained(found, here=True)
+            claim = replace(claim, claimed_until=self.invocation_ends)
+            self.records.put(lid, claim)
         tags = {**request.tags, contract.OWNER_TAG_KEY: ownership.tag_value}
         try:
             made = self.create_resource(request, tags)
-            tag = ownership.tag_value
         except ServiceError as error:
-            if error.code != "ResourceAlreadyExistsException":
+            found = self._find_made(request, claim.tag) if error.code == "ResourceAlreadyExistsException" else None
+            if not found:
+                # The service refused: nothing was made, and a retry may claim again.
+                self.records.drop(lid, claim)
+                if error.code == "ResourceAlreadyExistsException":
+                    named = set(self.find_named(request))
+                    held = [e.resource_id for e in self.records.of(lid).made() if e.resource_id in named]
+                    raise ServiceError(error.code, name_taken_reason(request.name, held, self.KIND)) from error
                 raise
-            # Another delivery of this very request may have won the race for the name.
-            adopted, tag = self._adopt(request, ownership)
-            if not adopted:
-                holders = [i for i in self.find_named(request) if ownership.owns(self._owner_tag(i))]
-                raise ServiceError(error.code, name_taken_reason(request.name, holders, self.KIND)) from error
-            made = adopted
-        self.made, self.made_here = made, ownership.made_by_this_request(tag)
+            made = found
+        self.records.put(lid, replace(claim, resource_id=made, physical_id=made))
         log.info("created %s %s", noun, made)
-        # Should the service allow duplicate names (undocumented), two racing
-        # deliveries both create; both keep the same one and delete the other.
-        kept, kept_tag = self._adopt(request, ownership)
-        if kept and kept != made:
-            self.made, self.made_here = kept, ownership.made_by_this_request(kept_tag)
-        return self.made
+        return self._obtained(made, here=True)
 
-    def _mine(self, request: R, ownership: Ownership) -> dict[str, str | None]:
-        """Resources this resource made for these very properties, named like the request, with their tags."""
-        tags = {i: self._owner_tag(i) for i in self.find_named(request)}
-        return {i: tag for i, tag in tags.items() if ownership.matches(tag)}
+    def _obtained(self, resource_id: str, *, here: bool) -> str:
+        self.made, self.made_here = resource_id, here
+        return resource_id
 
-    def _adopt(self, request: R, ownership: Ownership) -> tuple[str | None, str | None]:
-        """The one resource to keep among those made for these properties, and its tag; the others are deleted."""
-        mine = self._mine(request, ownership)
-        adoption = choose_adoption(list(mine))
-        for extra in adoption.extras:
-            log.warning("deleting duplicate %s %s of this request (kept %s)", self.KIND.noun, extra, adoption.keep)
-            self.delete_resource(extra, self.shared_by(request))
-        return adoption.keep, mine.get(adoption.keep) if adoption.keep else None
+    def _made_earlier(self, logical_id: str, request_key: str) -> str | None:
+        """The newest resource the record holds for these very properties that still exists, if any."""
+        candidates = [e for e in self.records.of(logical_id).made(self.region) if e.request_key == request_key]
+        for entry in sorted(candidates, key=lambda e: (e.claimed_until, e.resource_id), reverse=True):
+            if self.describe(entry.resource_id) is not None:
+                return entry.resource_id
+        return None
+
+    def _find_made(self, request: R, tag: str) -> str | None:
+        """The resource named like the request that carries this very request's ownership tag: what a create call
+        made whose answer the record never got. Lists the account: only for that rare case."""
+        mine = [i for i in self.find_named(request) if self._owner_tag(i) == tag]
+        return choose_adoption(mine).keep
 
     def replace(self, ev: ResourceEvent, request: R, then: Callable[[str], Answer]) -> Answer:
         """Make the replacement, then `then` with its id; undo it if that fails, but not for an answer or
@@ -501,60 +584,76 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             raise
         except Exception:
             # CloudFormation keeps the old resource after a failed update and forgets the new one.
-            self._discard(ev, made, self.shared_by(request))
+            self._discard(ev, made)
             raise
 
     def retag(self, ev: ResourceEvent, request: R, changes: TagChanges, *, owned: bool | None = None) -> str:
         """Apply a tags-only change in place, only to a resource this resource made; return its id.
 
-        `owned`: whether the resource carries this resource's ownership tag, when the caller has read it.
+        `owned`: whether the record and the ownership tag say this resource made it, when the caller has read them.
         """
         current = ev.physical_id or ""
-        if changes and (self.owns(ev, request, current) if owned is None else owned):
+        if changes and (self.owns(ev, current) if owned is None else owned):
             self.ws.set_tags(current, changes.to_set)
             self.ws.delete_tags(current, changes.to_delete)
         return current
 
-    def owns(self, ev: ResourceEvent, request: R, resource_id: str) -> bool:
-        """Did this resource make `resource_id` (for any request)? Read from its ownership tag."""
-        return Ownership.of(ev.stack_id, ev.logical_id, request).owns(self._owner_tag(resource_id))
+    def owns(self, ev: ResourceEvent, resource_id: str) -> bool:
+        """Did this resource make `resource_id`? The record must hold it for the logical id, and its tag agree."""
+        if self.records.of(ev.logical_id).holding(resource_id) is None:
+            return False
+        return made_by(self._owner_tag(resource_id), resource_key(ev.stack_id, ev.logical_id))
 
     def _strays(self, ev: ResourceEvent) -> list[str]:
         """A Create whose answer named nothing (it failed, or Lambda timed it out) may have made one anyway.
 
-        Only what carries this request's full ownership tag is returned, to be deleted: never another
-        resource's, nor one this resource made for other properties and the stack retained.
+        Only what the record holds for this logical id and these very properties is returned, to be deleted:
+        never another resource's, nor one this resource made for other properties and the stack retained. A claim
+        whose create call never answered is looked up by its tag; one that made nothing is dropped.
         """
         try:
             request = self.parse(ev.properties, check=False)
         except InvalidInputError:
             log.info("%r names nothing and its properties can't be read: nothing was made", ev.physical_id)
             return []
-        strays = list(self._mine(request, Ownership.of(ev.stack_id, ev.logical_id, request)))
+        request_key = Ownership.of(ev.stack_id, ev.logical_id, request).request_key
+        strays: list[str] = []
+        for entry in list(self.records.of(ev.logical_id).entries.values()):
+            if entry.kind != "made" or entry.request_key != request_key or entry.region != self.region:
+                continue
+            found = entry.resource_id or self._find_made(request, entry.tag)
+            if found:
+                if not entry.resource_id:
+                    self.records.put(ev.logical_id, replace(entry, resource_id=found, physical_id=found))
+                strays.append(found)
+            else:
+                self.records.drop(ev.logical_id, entry)
         if not strays:
             log.info("%r names nothing, and nothing was made for this request", ev.physical_id)
         return strays
 
-    def _discard(self, ev: ResourceEvent, resource_id: str, shared_with: Sequence[str]) -> None:
+    def _discard(self, ev: ResourceEvent, resource_id: str) -> None:
         # Only what this request made: never a source image answered as is, nor a resource an earlier request
         # made that a rollback Update adopted (the stack is returning to it).
         if resource_id != self.made or not self.made_here:
             return
         self.watches.stop(ev.logical_id)
         try:
-            self._delete_own(resource_id, ev.stack_id, ev.logical_id, shared_with)
+            self._delete_own(resource_id, ev.logical_id, ev.stack_id)
         except ServiceError:
             log.exception("could not delete %s after the failed update", resource_id)
 
-    def _delete_own(
-        self, resource_id: str, stack_id: str, logical_id: str, shared_with: Sequence[str] = ()
-    ) -> DeletePlan:
-        """Delete the resource only if it carries this resource's ownership tag, whatever asked for it; first
-        remove the permissions this resource granted (`shared_with`)."""
-        plan = plan_delete(resource_id, self._owner_tag(resource_id), resource_key(stack_id, logical_id), self.KIND)
+    def _delete_own(self, resource_id: str, logical_id: str, stack_id: str) -> DeletePlan:
+        """Delete the resource only if the record holds it for this logical id and it carries this resource's
+        ownership tag, whatever asked for it; first remove the permissions the record says it granted. The entry
+        goes with the resource."""
+        entry = self.records.of(logical_id).holding(resource_id)
+        tag = self._owner_tag(resource_id) if entry is not None else None
+        plan = plan_delete(resource_id, entry is not None, tag, resource_key(stack_id, logical_id), self.KIND)
         log.info(plan.why)
-        if plan.delete:
-            self.delete_resource(resource_id, shared_with)
+        if plan.delete and entry is not None:
+            self.delete_resource(resource_id, entry.shared_with)
+            self.records.drop(logical_id, entry)
         return plan
 
     def _owner_tag(self, resource_id: str) -> str | None:

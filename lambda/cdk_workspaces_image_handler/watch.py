@@ -6,8 +6,9 @@ state lives decides what an attacker can do, so:
 
 - **The table, not the rule's Input.** A watch must remember a presigned URL (the wait condition handle, or
   the custom resource's ResponseURL): a credential. A target's Input is readable by anyone allowed
-  events:ListTargetsByRule; the table is readable and writable by the provider's role (and whoever the
-  account grants DynamoDB on it), encrypted at rest, and an item is deleted when its wait ends.
+  events:ListTargetsByRule; the table's resource policy denies reading and writing its items to every principal
+  but the provider's role, whatever DynamoDB rights the account grants; it is encrypted at rest, and an item is
+  deleted when its wait ends.
 - **A tick trusts nothing in its event.** The rule's Input is a constant (contract.TICK_INPUT). Anyone who can
   invoke the function can send an event shaped like a tick; what the tick looks at, whom it tells and what it
   may undo come from the table only, so a crafted event at worst causes a look.
@@ -32,6 +33,7 @@ from botocore.exceptions import ClientError
 
 from . import contract
 from .errors import ProviderError
+from .record import is_record
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,8 @@ class Watches:
         )
         watches = []
         for item in items:
+            if is_record(item):
+                continue  # the provider's record of what it made (record.py) shares the table
             try:
                 watches.append(Watch.from_item(item))
             except ValueError as error:
