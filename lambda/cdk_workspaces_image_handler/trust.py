@@ -265,12 +265,12 @@ def dns_suffix_of(partition: str, partitions: Iterable[Mapping[str, Any]]) -> st
 class StackReader:
     """CloudFormation's read API about one stack (the provider's own), with its refusals made ProviderErrors."""
 
-    def __init__(self, client: Any, stack_id: str) -> None:
-        self.client = client
+    def __init__(self, cloudformation: Any, stack_id: str) -> None:
+        self.cloudformation = cloudformation
         self.stack_id = stack_id
 
     def stack(self) -> StackView:
-        answer = self._call("DescribeStacks", self.client.describe_stacks, StackName=self.stack_id)
+        answer = self._call("DescribeStacks", self.cloudformation.describe_stacks, StackName=self.stack_id)
         stacks = answer.get("Stacks") or []
         if not stacks:
             raise ProviderError("CloudFormation describes no stack for the provider's own StackId")
@@ -279,7 +279,7 @@ class StackReader:
     def resource(self, logical_id: str) -> ResourceView | None:
         """The resource CloudFormation holds for `logical_id` now; None when the stack has no such logical id."""
         try:
-            answer = self.client.describe_stack_resource(StackName=self.stack_id, LogicalResourceId=logical_id)
+            answer = self.cloudformation.describe_stack_resource(StackName=self.stack_id, LogicalResourceId=logical_id)
         except ClientError as error:
             said = error.response.get("Error", {})
             if said.get("Code") == "ValidationError" and NO_SUCH_RESOURCE in str(said.get("Message", "")):
@@ -296,7 +296,7 @@ class StackReader:
     def wait_handles(self) -> set[str]:
         """The physical ids (URLs) of every WaitConditionHandle of the stack."""
         handles: set[str] = set()
-        paginator = self.client.get_paginator("list_stack_resources")
+        paginator = self.cloudformation.get_paginator("list_stack_resources")
         try:
             for page in paginator.paginate(StackName=self.stack_id):
                 handles |= {

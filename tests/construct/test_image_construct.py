@@ -354,8 +354,74 @@ def test_the_watch_table_is_the_stacks_own_and_goes_with_it() -> None:
     assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "ExpiresAt", "Enabled": True}
     statement = statement_with(template, "dynamodb:Scan")
-    assert sorted(actions(statement)) == ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan"]
+    assert sorted(actions(statement)) == ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"]
     assert statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
+
+
+def test_the_watch_tables_items_are_the_providers_alone_whatever_the_account_grants() -> None:
+    """Issue 20: AmazonDynamoDBReadOnlyAccess grants Scan on *, and the table holds presigned URLs and the record."""
+    stack, _ = image_stack()
+    template = Template.from_stack(stack)
+    _, table = only(template, "AWS::DynamoDB::Table")
+    role_id, _ = only(template, "AWS::IAM::Role")
+    (deny,) = table["Properties"]["ResourcePolicy"]["PolicyDocument"]["Statement"]
+
+    assert (deny["Effect"], deny["Principal"], deny["Resource"]) == ("Deny", "*", "*")
+    assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [role_id, "Arn"]}}}
+    denied = set(deny["Action"])
+    item_actions = {"GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
+    partiql = {"PartiQLSelect", "PartiQLInsert", "PartiQLUpdate", "PartiQLDelete"}
+    assert {f"dynamodb:{a}" for a in item_actions | partiql} <= denied
+    # What CloudFormation needs to create, change, tag and delete the table stays with the account's own policies.
+    control = {"DescribeTable", "UpdateTable", "DeleteTable", "TagResource", "UntagResource", "UpdateTimeToLive"}
+    assert not {f"dynamodb:{a}" for a in control} & denied
+    assert not any(action.endswith("ResourcePolicy") for action in denied)
+
+
+def test_the_provider_reads_its_own_stack_only() -> None:
+    """Every request is confirmed with CloudFormation (trust.py), with read rights on this stack's ARN, never *."""
+    stack, _ = image_stack()
+    read = statement_sid(Template.from_stack(stack), "ReadOwnStack")
+    assert sorted(actions(read)) == [
+        "cloudformation:DescribeStackResource",
+        "cloudformation:DescribeStacks",
+        "cloudformation:ListStackResources",
+    ]
+    assert read["Resource"] == {"Ref": "AWS::StackId"}
+    assert "Condition" not in read
+
+
+def test_the_provider_knows_the_bundles_its_template_applies_images_to_and_nothing_else() -> None:
+    stack, image = image_stack()
+    parameter = cdk.CfnParameter(stack, "Bundle")
+    image.apply_to_bundle("wsb-0123456789")
+    image.apply_to_bundle(parameter.value_as_string, construct_id="Other")
+    _, function = only(Template.from_stack(stack), "AWS::Lambda::Function")
+    env = function["Properties"]["Environment"]["Variables"]
+    assert env["APPLY_BUNDLE_IDS"] == {"Fn::Join": ["", ['["wsb-0123456789","', {"Ref": "Bundle"}, '"]']]}
+    assert "TRUSTED_RESPONSE_HOSTS" not in env
+
+
+def test_a_stack_without_apply_to_bundle_names_no_bundle() -> None:
+    stack, _ = image_stack()
+    _, function = only(Template.from_stack(stack), "AWS::Lambda::Function")
+    assert function["Properties"]["Environment"]["Variables"]["APPLY_BUNDLE_IDS"] == "[]"
+
+
+def test_hosts_the_app_trusts_besides_s3s_reach_the_provider_from_the_context() -> None:
+    app = cdk.App(context={**NO_BUNDLING, "cdk-workspaces-image:trusted-response-hosts": ["b.example", "a.example"]})
+    stack = cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS)
+    _, function = only(Template.from_stack(stack), "AWS::Lambda::Function")
+    assert function["Properties"]["Environment"]["Variables"]["TRUSTED_RESPONSE_HOSTS"] == '["a.example", "b.example"]'
+
+
+@pytest.mark.parametrize("hosts", [[""], ["https://a.example/x"], 7])
+def test_a_trusted_host_that_is_not_a_host_name_fails_synth(hosts: object) -> None:
+    app = cdk.App(context={**NO_BUNDLING, "cdk-workspaces-image:trusted-response-hosts": hosts})
+    stack = cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    with pytest.raises(ValueError, match=r"trusted-response-hosts .* must be a list of host names"):
+        UpdatedWorkspaceImage(stack, "Golden", **PROPS)
 
 
 def test_every_custom_resource_waits_for_the_watch_rule_and_its_permission() -> None:

@@ -32,6 +32,7 @@ CLIENTS = {
     "dynamodb": "dynamodb",
     "codepipeline": "codepipeline",
     "ssm": "ssm",
+    "cloudformation": "cloudformation",
 }
 MONITOR = HANDLER / f"{_bundling.MONITOR_MODULE}.py"
 # What the monitor does, as issue 11 describes it: describe the images, put its events, start the pipeline, and

@@ -1,9 +1,14 @@
 """A harness that runs the real handler (lambda/index.py) against botocore Stubbers.
 
-Every WorkSpaces and EventBridge request the handler makes is checked by the
+Every WorkSpaces, EventBridge and CloudFormation request the handler makes is checked by the
 Stubber against botocore's service model and against the parameters the test
-expects, in order. The watch table is the emulator's DynamoDB. Time is a
+expects, in order. The watch table (waits and the provider's record) is the emulator's DynamoDB. Time is a
 virtual clock; nothing sleeps.
+
+CloudFormation stands behind every request a test runs, unless the test says otherwise: `World.run` expects the
+handler to ask DescribeStackResource and DescribeStacks (and ListStackResources for a WaitHandle) and answers as
+CloudFormation would while it sends that very request (`World.confirms`). A test of a forged request passes
+`genuine=False` and expects what CloudFormation would say instead.
 """
 
 from __future__ import annotations
@@ -22,11 +27,22 @@ from cdk_workspaces_image_handler import contract, index
 from cdk_workspaces_image_handler.bundle import parse_bundle_request
 from cdk_workspaces_image_handler.image import parse_request
 from cdk_workspaces_image_handler.kernel import Ownership
+from cdk_workspaces_image_handler.record import Entry, Records, adopted_key
 from support import STACK_ID
 
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:Provider"
-RESPONSE_URL = "https://cloudformation-custom-resource-response.example/secret-response-signature"
-HANDLE_URL = "https://cloudformation-waitcondition.example/secret-handle-signature"
+# Presigned URLs of CloudFormation's own buckets for eu-west-1, as it hands them out (trust.py); their signatures are
+# credentials, which must never be logged.
+RESPONSE_URL = (
+    "https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/"
+    "arn%3Aaws%3Acloudformation%3Aeu-west-1%3A111122223333%3Astack/Golden/request"
+    "?X-Amz-Signature=secret-response-signature"
+)
+HANDLE_URL = (
+    "https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/"
+    "arn%3Aaws%3Acloudformation%3Aeu-west-1%3A111122223333%3Astack/Golden/handle"
+    "?X-Amz-Signature=secret-handle-signature"
+)
 SOURCE = "wsi-source0001"
 NEW = "wsi-updated0001"
 T0 = 1_800_000_000.0
@@ -225,10 +241,13 @@ class World:
         self.ws_client = boto3.client("workspaces")
         self.events_client = boto3.client("events")
         self.dynamodb_client = boto3.client("dynamodb")
+        self.cf_client = boto3.client("cloudformation")
         self.ws = Stubber(self.ws_client)
         self.ev = Stubber(self.events_client)
+        self.cf = Stubber(self.cf_client)
         self.ws.activate()
         self.ev.activate()
+        self.cf.activate()
         self.table = DynamoDBBackend(VirtualClock(), ACCOUNT, "eu-west-1")
         self.table.add_table(
             WATCH_TABLE,
@@ -248,9 +267,11 @@ class World:
             watch_table=WATCH_TABLE,
             watch_rule=WATCH_RULE,
             stack_id=STACK_ID,
+            cloudformation=self.cf_client,
             send=lambda url, body: self.sent.append((url, json.loads(json.dumps(body)))),
             clock=self.clock,
             workspaces_in=lambda region: self.in_region(region).client,
+            apply_bundles=frozenset({BUNDLE}),
         )
 
     def in_region(self, region: str) -> Stubber:
@@ -273,12 +294,17 @@ class World:
             self.ev.add_response("disable_rule", {}, {"Name": WATCH_RULE})
         self.run(TICK)
 
-    def run(self, ev: Mapping[str, Any]) -> None:
+    def run(self, ev: Mapping[str, Any], *, genuine: bool = True) -> None:
+        """Run one event. A custom resource request is one CloudFormation sends (it confirms it) unless `genuine`
+        is False: then the test expects what CloudFormation says of it."""
+        if genuine and "RequestType" in ev:
+            self.confirms(ev)
         index.handler(dict(ev), Context())
         self.ws.assert_no_pending_responses()
         for stubber in self.regions.values():
             stubber.assert_no_pending_responses()
         self.ev.assert_no_pending_responses()
+        self.cf.assert_no_pending_responses()
         if self._start_expected:
             assert self.waits(), "a wait should have started"
         elif self._stop_expected:
@@ -307,6 +333,88 @@ class World:
         assert len(signals) == 1, f"expected one signal, got {signals}"
         self.sent = [(u, b) for u, b in self.sent if u != HANDLE_URL]
         return signals[0]
+
+    # ------------------------------------------------------------ CloudFormation
+
+    def confirms(
+        self,
+        ev: Mapping[str, Any],
+        *,
+        stack_status: str | None = None,
+        resource_status: str | None = None,
+        physical_id: str | None = None,
+        handles: tuple[str, ...] = (HANDLE_URL,),
+    ) -> None:
+        """CloudFormation's answers while it sends `ev` itself: the stack in the operation that sends that request
+        type, and the resource in progress with the physical id the request names (or those given)."""
+        kind = ev["RequestType"]
+        operation = {"Create": "CREATE_IN_PROGRESS", "Update": "UPDATE_IN_PROGRESS", "Delete": "DELETE_IN_PROGRESS"}
+        status = resource_status or operation[kind]
+        held = ev.get("PhysicalResourceId") if physical_id is None else physical_id
+        self.stack_resource(ev["LogicalResourceId"], ev.get("ResourceType", ""), status, held or None)
+        self.stack_status(stack_status or operation[kind])
+        if kind != "Delete" and ev.get("ResourceProperties", {}).get("WaitHandle"):
+            self.wait_handles(*handles)
+
+    def stack_resource(self, logical_id: str, resource_type: str, status: str, physical_id: str | None) -> None:
+        """DescribeStackResource of `logical_id`, as CloudFormation holds it now; an empty type: no such resource."""
+        params = {"StackName": STACK_ID, "LogicalResourceId": logical_id}
+        if not resource_type:
+            self.cf.add_client_error(
+                "describe_stack_resource",
+                "ValidationError",
+                f"Resource {logical_id} does not exist for stack Golden",
+                expected_params=params,
+            )
+            return
+        detail: dict[str, Any] = {
+            "StackName": "Golden",
+            "StackId": STACK_ID,
+            "LogicalResourceId": logical_id,
+            "ResourceType": resource_type,
+            "LastUpdatedTimestamp": datetime.fromtimestamp(T0, tz=UTC),
+            "ResourceStatus": status,
+        }
+        if physical_id:
+            detail["PhysicalResourceId"] = physical_id
+        self.cf.add_response("describe_stack_resource", {"StackResourceDetail": detail}, params)
+
+    def stack_status(self, status: str) -> None:
+        stack = {
+            "StackName": "Golden",
+            "StackId": STACK_ID,
+            "CreationTime": datetime.fromtimestamp(T0, tz=UTC),
+            "StackStatus": status,
+        }
+        self.cf.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": STACK_ID})
+
+    def wait_handles(self, *urls: str) -> None:
+        """ListStackResources: the stack's WaitConditionHandles, whose physical ids are their URLs."""
+        summaries = [
+            {
+                "LogicalResourceId": f"AvailableHandle{n}",
+                "PhysicalResourceId": url,
+                "ResourceType": "AWS::CloudFormation::WaitConditionHandle",
+                "LastUpdatedTimestamp": datetime.fromtimestamp(T0, tz=UTC),
+                "ResourceStatus": "CREATE_COMPLETE",
+            }
+            for n, url in enumerate(urls)
+        ]
+        self.cf.add_response("list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": STACK_ID})
+
+    # ------------------------------------------------------------ the provider's record
+
+    def recorded(self, logical_id: str = "GoldenResource") -> list[Entry]:
+        """What the provider's record holds for `logical_id`, read from the table as the handler wrote it."""
+        return list(Records(self.dynamodb_client, WATCH_TABLE).of(logical_id).entries.values())
+
+    def recorded_ids(self, logical_id: str = "GoldenResource") -> set[str]:
+        return {e.resource_id for e in self.recorded(logical_id) if e.resource_id}
+
+    def record(self, resource_id: str, tag: str = "", logical_id: str = "GoldenResource", **fields: Any) -> None:
+        """Put in the record what an earlier request made (as the handler would have recorded it)."""
+        entry = Entry(adopted_key(resource_id), resource_id=resource_id, physical_id=resource_id, tag=tag, **fields)
+        Records(self.dynamodb_client, WATCH_TABLE).put(logical_id, entry)
 
     # ------------------------------------------------------------ expectations
 
@@ -364,12 +472,10 @@ class World:
         self._stop_expected = True
 
     def fresh_create(self, properties: Mapping[str, Any], *, new_state: str = "PENDING") -> None:
-        """The calls of a first Create that makes a new image."""
-        self.owned([])
+        """The calls of a first Create that makes a new image: three, whatever the account holds (the source, the
+        create, the new image)."""
         self.describe(SOURCE, image(SOURCE, name="golden-src", update=True))
         self.create(properties)
-        made = {NEW: {contract.OWNER_TAG_KEY: owner_tag(properties, request_type="Create")}}
-        self.owned([image(NEW, state=new_state)], made)
         self.describe(NEW, image(NEW, state=new_state))
 
     # ------------------------------------------------------------ bundle expectations
@@ -426,11 +532,9 @@ class World:
         new_state: str = "AVAILABLE",
         request_type: str = "Create",
     ) -> None:
-        """The calls of a request (a Create, or an Update that replaces) that makes a new bundle."""
+        """The calls of a request (a Create, or an Update that replaces) that makes a new bundle: the create and the
+        new bundle."""
         name = properties["BundleName"]
-        self.owned_bundles([], name=name)
         self.create_bundle(properties, new_id, request_type=request_type)
         made = bundle(new_id, name=name, image_id=properties["ImageId"], state=new_state)
-        written = {new_id: {contract.OWNER_TAG_KEY: bundle_owner_tag(properties, request_type=request_type)}}
-        self.owned_bundles([made], written, name=name)
         self.describe_bundle(new_id, made)
