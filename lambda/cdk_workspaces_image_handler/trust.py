@@ -18,10 +18,11 @@ stack's partition, in the bucket CloudFormation documents for the stack's Region
 interface endpoint": custom resource responses go to ``cloudformation-custom-resource-response-<region without
 dashes>``, wait condition signals to ``cloudformation-waitcondition-<region>``,
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/vpc-interface-endpoints.html). Which of S3's host
-styles CloudFormation presigns is undocumented (the Lambda guide's example uses
-``<bucket>.s3.<region>.amazonaws.com.cn``): every style S3 documents for a bucket is accepted
-(https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html), and no other host unless the stack
-names it (contract.TRUSTED_RESPONSE_HOSTS_CONTEXT).
+styles CloudFormation presigns is undocumented: the Lambda guide's examples show both
+``<bucket>.s3-us-east-1.amazonaws.com`` and ``<bucket>.s3.cn-north-1.amazonaws.com.cn``
+(https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html). So every style S3 documents for a
+bucket is accepted (https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html), and no other host
+unless the app names it (contract.TRUSTED_RESPONSE_HOSTS_CONTEXT).
 
 Nothing here writes; the decisions are pure functions of what CloudFormation said, tested without mocks.
 """
