@@ -259,6 +259,24 @@ def test_put_events_is_allowed_only_for_the_sources_the_policy_names(cloud: Clou
     assert refused["Error"]["Code"] == "AccessDeniedException"
 
 
+def test_every_signed_request_carries_the_principal_keys(cloud: Cloud) -> None:
+    """aws:PrincipalArn (the role's ARN for a role session), aws:PrincipalAccount and aws:PrincipalType
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html), so identity-based
+    policies may use them too."""
+    by_session = {"StringEquals": {"aws:PrincipalArn": PRINCIPAL}}
+    cloud.policies = [allow("workspaces:DescribeWorkspaceImages", Condition=by_session)]
+    client = cloud.client("workspaces")
+    assert refusal(client.describe_workspace_images)["Error"]["Code"] == "AccessDeniedException"
+    assert {k: v for k, v in cloud.access.denials[-1].request.keys.items() if k.startswith("aws:Principal")} == {
+        "aws:PrincipalArn": ROLE,
+        "aws:PrincipalAccount": ACCOUNT,
+        "aws:PrincipalType": "AssumedRole",
+    }
+    by_role = {"ArnEquals": {"aws:PrincipalArn": ROLE}, "StringEquals": {"aws:PrincipalType": "AssumedRole"}}
+    cloud.policies = [allow("workspaces:DescribeWorkspaceImages", Condition=by_role)]
+    assert client.describe_workspace_images()["Images"] == []
+
+
 def test_the_policies_are_read_at_every_request(cloud: Cloud) -> None:
     client = cloud.client("workspaces")
     assert refusal(client.describe_workspace_images)["Error"]["Code"] == "AccessDeniedException"
