@@ -497,9 +497,10 @@ class DynamoDBBackend(Backend):
             return None
         if not parts[5].startswith("table/"):
             return None
-        self._sweep()
-        table = self.tables.get(parts[5].removeprefix("table/").split("/", 1)[0])
-        return table.policy_document if table is not None else None
+        with self.lock:
+            self._sweep()
+            table = self.tables.get(parts[5].removeprefix("table/").split("/", 1)[0])
+            return table.policy_document if table is not None else None
 
     def _not_found(self, name: str) -> ServiceError:
         # API reference, ResourceNotFoundException: "The operation tried to access a nonexistent
