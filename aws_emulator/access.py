@@ -1,9 +1,12 @@
-"""Who calls the emulator, and whether their identity-based policies allow it.
+"""Who calls the emulator, and whether their identity-based policies, and the resource-based policy of what they act
+on, allow it.
 
 `AccessControl` issues credentials for a role session (what Lambda hands a function: the execution role's
 temporary credentials, its session named after the function), recognises the access key id a request is
-signed with, and evaluates the role's policies (`aws_emulator.iam`) against the request contexts a backend
-derives from each request. Backends consult it only for requests that come through a credentialed front door
+signed with, and evaluates the role's policies together with the resource-based policy the backend names for each
+request context (`aws_emulator.iam`, within one account). Every request context it evaluates carries the
+principal's condition keys (aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType), which AWS includes in every
+signed request. Backends consult it only for requests that come through a credentialed front door
 (the HTTP server or the in-process hook); calls made straight through `Backend.handle` (a test, or the lifecycle
 driver acting for CloudFormation with the deployer's credentials) are not checked.
 
@@ -26,9 +29,19 @@ import hashlib
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from aws_emulator.iam import Decision, PolicyDocument, RequestContext, denial_message, evaluate
+from aws_emulator.iam import (
+    Decision,
+    PolicyDocument,
+    PolicyType,
+    RequestContext,
+    Requester,
+    Verdict,
+    denial_message,
+    evaluate_request,
+    principal_context,
+)
 from aws_emulator.service import ServiceError
 
 Policies = Callable[[], Sequence[PolicyDocument]]
@@ -66,6 +79,10 @@ class Principal:
     role_arn: str
     policies: Policies
 
+    @property
+    def requester(self) -> Requester:
+        return Requester(self.arn, self.role_arn)
+
 
 @dataclass(frozen=True)
 class Denial:
@@ -73,6 +90,8 @@ class Denial:
     request: RequestContext
     decision: Decision
     message: str
+    # Which kind of policy refused: an explicit deny's policy, or identity-based for an implicit deny.
+    policy_type: PolicyType = PolicyType.IDENTITY
 
 
 class AccessControl:
@@ -115,17 +134,46 @@ class AccessControl:
             raise ServiceError("UnrecognizedClientException", "The security token included in the request is invalid.")
         return principal
 
-    def authorize(self, principal: Principal, requests: Sequence[RequestContext]) -> None:
-        """Every request context must be allowed; the first that is not is answered AccessDeniedException, HTTP 400,
-        as the WorkSpaces and DynamoDB API references list it (EventBridge's model has the same error shape)."""
+    def authorize(
+        self,
+        principal: Principal,
+        requests: Sequence[RequestContext],
+        resource_policies: Sequence[PolicyDocument | None] | None = None,
+    ) -> None:
+        """Every request context must be allowed, by the role's policies and the resource-based policy that applies
+        to it (`resource_policies[i]` for `requests[i]`; None: the resource has none); the first that is not is
+        answered AccessDeniedException, HTTP 400, as the WorkSpaces and DynamoDB API references list it
+        (EventBridge's model has the same error shape)."""
+        applying = list(resource_policies) if resource_policies is not None else [None] * len(requests)
+        if len(applying) != len(requests):
+            raise ValueError("one resource-based policy (or None) per request context")
         policies = list(principal.policies())
-        for request in requests:
-            decision = evaluate(policies, request)
-            if decision is not Decision.ALLOW:
-                denial = Denial(principal, request, decision, denial_message(principal.arn, request, decision))
+        for request, resource_policy in zip(requests, applying, strict=True):
+            signed = self.signed(principal, request)
+            verdict = self.verdict(principal, signed, resource_policy, policies)
+            if verdict.decision is not Decision.ALLOW:
+                message = denial_message(principal.arn, signed, verdict.decision, verdict.policy_type)
+                denial = Denial(principal, signed, verdict.decision, message, verdict.policy_type)
                 with self._lock:
                     self.denials.append(denial)
                 raise ServiceError("AccessDeniedException", denial.message)
+
+    @staticmethod
+    def signed(principal: Principal, request: RequestContext) -> RequestContext:
+        """The request context with the principal's condition keys, as every signed request carries them."""
+        return replace(request, keys={**request.keys, **principal_context(principal.requester)})
+
+    @staticmethod
+    def verdict(
+        principal: Principal,
+        request: RequestContext,
+        resource_policy: PolicyDocument | None = None,
+        policies: Sequence[PolicyDocument] | None = None,
+    ) -> Verdict:
+        """The decision on one signed request context, recording nothing (for a backend that must know whether a
+        change would take a caller's own access away)."""
+        identity = list(principal.policies()) if policies is None else policies
+        return evaluate_request(identity, request, requester=principal.requester, resource_policy=resource_policy)
 
 
 def _assumed_role_arn(role_arn: str, session_name: str) -> str:

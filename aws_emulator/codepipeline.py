@@ -18,6 +18,16 @@ from dataclasses import dataclass, field
 from aws_emulator.iam import RequestContext, tag_context
 from aws_emulator.service import Backend, Clock, Params, ServiceError
 
+# How long a clientRequestToken is remembered after the execution it started, in seconds of the virtual clock. The
+# CodePipeline API reference says only that the token is "The system-generated unique ID used to identify a unique
+# execution request" (1 to 128 of [a-zA-Z0-9-]), neither how long it is remembered nor what a repeated one answers
+# (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html): undocumented.
+# The safe assumption is a while, not for ever, so nothing that relies on a token past its retries passes here by
+# luck; five minutes is the span CodeBuild documents for its own idempotency token ("valid for 5 minutes",
+# https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html), and covers botocore's retries and
+# Lambda's two retries of a failed asynchronous invocation. CodePipelineBackend(token_memory=None) remembers for ever.
+TOKEN_MEMORY_SECONDS = 300.0
+
 
 @dataclass
 class Pipeline:
@@ -57,10 +67,13 @@ class CodePipelineBackend(Backend):
         region: str = "eu-west-1",
         *,
         check_responses: bool = True,
+        token_memory: float | None = TOKEN_MEMORY_SECONDS,
     ) -> None:
         super().__init__(clock, account_id, region, check_responses)
         self.pipelines: dict[str, Pipeline] = {}
         self.executions: list[Execution] = []
+        # Seconds a clientRequestToken is remembered after its execution started; None: for ever (both undocumented).
+        self.token_memory = token_memory
 
     def arn(self, name: str) -> str:
         """A pipeline's ARN: arn:${Partition}:codepipeline:${Region}:${Account}:${PipelineName} (the Service
@@ -104,11 +117,16 @@ class CodePipelineBackend(Backend):
         be found").
 
         clientRequestToken is "The system-generated unique ID used to identify a unique execution request" (botocore
-        fills it in, and keeps it for its retries): here a request with a token already used for the same pipeline
-        answers the execution it started and starts nothing (undocumented). A variable the pipeline does not declare
-        is refused with ValidationException (its code and words are undocumented). ConflictException (the pipeline
-        busy) and ConcurrentPipelineExecutionsLimitExceededException are not modelled; sourceRevisions are taken and
-        not recorded.
+        fills it in, and keeps it for its retries). What a repeated token answers, and for how long, is undocumented
+        for CodePipeline: here a token used for the same pipeline within `token_memory` seconds (TOKEN_MEMORY_SECONDS)
+        answers the execution it started and starts nothing, as the Well-Architected Framework describes an
+        idempotent AWS API ("uses the token to return a response identical to the response that was returned the
+        first time", https://docs.aws.amazon.com/wellarchitected/2023-04-10/framework/rel_prevent_interaction_failure_idempotent.html);
+        later it starts a new execution. A repeated token with other variables is answered the same (undocumented).
+
+        A variable the pipeline does not declare is refused with ValidationException (its code and words are
+        undocumented). ConflictException (the pipeline busy) and ConcurrentPipelineExecutionsLimitExceededException
+        are not modelled; sourceRevisions are taken and not recorded.
         """
         name = params["name"]
         pipeline = self.pipelines.get(name)
@@ -118,7 +136,7 @@ class CodePipelineBackend(Backend):
             )
         token = params.get("clientRequestToken")
         if token is not None:
-            earlier = next((e for e in self.executions_of(name) if e.client_request_token == token), None)
+            earlier = next((e for e in self.executions_of(name) if self._remembers(e, token)), None)
             if earlier is not None:
                 return {"pipelineExecutionId": earlier.execution_id}
         variables = tuple((v["name"], v["value"]) for v in params.get("variables", []))
@@ -128,3 +146,8 @@ class CodePipelineBackend(Backend):
         execution = Execution(name, str(uuid.uuid4()), self.now(), variables, token, self.caller)
         self.executions.append(execution)
         return {"pipelineExecutionId": execution.execution_id}
+
+    def _remembers(self, execution: Execution, token: str) -> bool:
+        if execution.client_request_token != token:
+            return False
+        return self.token_memory is None or self.now() - execution.at < self.token_memory

@@ -1,4 +1,5 @@
-"""An in-memory Amazon DynamoDB: simple-key tables, their items in wire format, and Scan, on a virtual clock.
+"""An in-memory Amazon DynamoDB: simple-key tables, their items in wire format, Scan and Query, and tables'
+resource-based policies, on a virtual clock.
 
 Shapes are botocore's `dynamodb` 2012-08-10 model (AWS JSON 1.0). Each behaviour names its
 source: a page of the DynamoDB API reference
@@ -9,14 +10,22 @@ an option so tests can cover both outcomes. Error messages imitate the service's
 which the API reference does not document: callers should act on codes, not words.
 
 Not modelled, and refused with a ValidationException naming the parameter rather than
-silently ignored: secondary indexes, streams, projections, filters, parallel scans,
-legacy parameters (Expected, AttributesToGet, ScanFilter), consumed capacity, and every
-ConditionExpression but `attribute_exists(name)` / `attribute_not_exists(name)`.
+silently ignored: secondary indexes, streams (and their policies), projections, filters, parallel scans,
+legacy parameters (Expected, AttributesToGet, ScanFilter, KeyConditions, QueryFilter), consumed capacity,
+every ConditionExpression but `attribute_exists(name)` / `attribute_not_exists(name)`, and every
+KeyConditionExpression but the partition key's equality, optionally AND one comparison of the sort key (=, <,
+<=, >, >=, BETWEEN, begins_with), in that order.
 Also not modelled: TTL expiry (items are never deleted for expiring; the service deletes
 them "typically within two days", API_UpdateTimeToLive, and until then they "still show
 up in reads, queries, and scans"), eventual consistency (every read sees the latest write,
-ConsistentRead or not), and throughput limits (inject ProvisionedThroughputExceededException
-or ThrottlingException instead). IAM is enforced for credentialed callers (`request_contexts`).
+ConsistentRead or not; a resource-based policy applies from the moment it is put or deleted), and throughput
+limits (inject ProvisionedThroughputExceededException or ThrottlingException instead).
+
+IAM is enforced for credentialed callers (`request_contexts`), and a table's resource-based policy
+(CreateTable's ResourcePolicy, PutResourcePolicy) is evaluated with the caller's identity-based policies for every
+request on the table or its indexes (`resource_policy`). Such a policy is checked when it is put: one the
+evaluator (aws_emulator.iam) could not judge is refused. Its action names are not checked against DynamoDB's list,
+nor its principals against the roles that exist.
 """
 
 from __future__ import annotations
@@ -25,15 +34,16 @@ import base64
 import binascii
 import copy
 import hashlib
+import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from aws_emulator.dynamodb_reserved import RESERVED_WORDS
-from aws_emulator.iam import RequestContext
+from aws_emulator.iam import Decision, PolicyDocument, PolicyError, RequestContext, check_policy
 from aws_emulator.service import Backend, Clock, Params, ServiceError, validation_message
 
 # Developer Guide, "Service, account, and table quotas": an item is at most 400 KB, and a Scan
@@ -41,7 +51,17 @@ from aws_emulator.service import Backend, Clock, Params, ServiceError, validatio
 # 1000 here, the stricter reading (larger items refused, shorter pages).
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
 MAX_ITEM_BYTES = 400_000
+# Query reads at most 1 MB per call too (API_Query: "a maximum of 1 MB of data").
 MAX_SCAN_PAGE_BYTES = 1_000_000
+# API_PutResourcePolicy, Policy: "The maximum size supported for a resource-based policy document is 20 KB.
+# DynamoDB counts whitespaces"; counted here in UTF-8 bytes, 1000 to the KB (undocumented: the stricter reading).
+MAX_POLICY_BYTES = 20_000
+# Developer Guide, "Resource-based policy considerations" (rbac-considerations.html): "Subsequent updates to a
+# policy for a given resource are blocked for 15 seconds after a successful update of the policy".
+POLICY_UPDATE_BLOCK_SECONDS = 15.0
+# API_PutResourcePolicy, ExpectedRevisionId: "To conditionally attach a policy when no policy exists for the
+# resource, specify NO_POLICY for the revision ID."
+NO_POLICY = "NO_POLICY"
 # Same page: 2,500 tables per account and Region (a default quota).
 DEFAULT_TABLE_QUOTA = 2500
 # API_UpdateTimeToLive: "It can take up to one hour for the change to fully process. Any
@@ -62,8 +82,32 @@ TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 # #placeholder from ExpressionAttributeNames. Document paths (a.b, a[0]) are not modelled.
 _CONDITION = re.compile(r"\s*(attribute_exists|attribute_not_exists)\s*\(\s*(#?[A-Za-z0-9_]+)\s*\)\s*")
 _BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# API_Query, KeyConditionExpression: "partitionKeyName = :partitionkeyval", optionally combined "using AND with the
+# condition for the sort key": "sortKeyName = :sortkeyval" (or <, <=, >, >=), "sortKeyName BETWEEN :sortkeyval1 AND
+# :sortkeyval2", "begins_with ( sortKeyName, :sortkeyval )" ("the function name begins_with is case-sensitive").
+# Keywords are not (the reserved words page: "any case"). Whether the sort key's condition may come first, or
+# parentheses be added, is undocumented: refused.
+_NAME_TOKEN = r"#?[A-Za-z0-9_]+"
+_VALUE_TOKEN = r":[A-Za-z0-9_]+"
+_KEY_CONDITION = re.compile(
+    rf"\s*(?P<name>{_NAME_TOKEN})\s*=\s*(?P<value>{_VALUE_TOKEN})(?:\s+(?i:AND)\s+(?P<sort>.*?))?\s*", re.DOTALL
+)
+_SORT_CONDITIONS = (
+    re.compile(rf"(?P<op>begins_with)\s*\(\s*(?P<name>{_NAME_TOKEN})\s*,\s*(?P<value>{_VALUE_TOKEN})\s*\)"),
+    re.compile(
+        rf"(?P<name>{_NAME_TOKEN})\s+(?P<op>(?i:BETWEEN))\s+(?P<value>{_VALUE_TOKEN})\s+(?i:AND)\s+(?P<high>{_VALUE_TOKEN})"
+    ),
+    re.compile(rf"(?P<name>{_NAME_TOKEN})\s*(?P<op><=|>=|<|>|=)\s*(?P<value>{_VALUE_TOKEN})"),
+)
 
 KeyTuple = tuple[Any, ...]
+KeyTest = Callable[[KeyTuple], bool]
+
+
+def _sortable(key: KeyTuple) -> tuple[Any, ...]:
+    """Key values in the order DynamoDB sorts them: numbers by value, strings by their UTF-8 bytes, binary by its
+    unsigned bytes (API_Query, ScanIndexForward)."""
+    return tuple(v.encode() if isinstance(v, str) else v for v in key)
 
 
 def _arn_name(value: str) -> str:
@@ -94,6 +138,12 @@ class Table:
     ttl_enabled: bool = False
     ttl_changed_at: float | None = None
     items: dict[KeyTuple, Params] = field(default_factory=dict)
+    # The resource-based policy as it was put (its text, which GetResourcePolicy answers), parsed, its revision,
+    # and when it last changed (for the 15-second block).
+    policy: str | None = None
+    policy_document: PolicyDocument | None = None
+    policy_revision: str | None = None
+    policy_changed_at: float | None = None
 
     def status(self, now: float) -> str:
         if self.deleted_at is not None:
@@ -322,6 +372,7 @@ class DynamoDBBackend(Backend):
         serve_items_while_deleting: bool = False,
         table_quota: int = DEFAULT_TABLE_QUOTA,
         ttl_change_seconds: float = TTL_CHANGE_SECONDS,
+        policy_update_block_seconds: float = POLICY_UPDATE_BLOCK_SECONDS,
         check_responses: bool = True,
     ) -> None:
         super().__init__(clock, account_id, region, check_responses)
@@ -330,7 +381,9 @@ class DynamoDBBackend(Backend):
         self.serve_items_while_deleting = serve_items_while_deleting
         self.table_quota = table_quota
         self.ttl_change_seconds = ttl_change_seconds
+        self.policy_update_block_seconds = policy_update_block_seconds
         self.tables: dict[str, Table] = {}
+        self._last_revision = 0
 
     # -- test controls -------------------------------------------------------------
 
@@ -343,25 +396,29 @@ class DynamoDBBackend(Backend):
         range_type: str = "S",
         *,
         ttl_attribute: str | None = None,
+        resource_policy: PolicyDocument | None = None,
     ) -> str:
-        """An ACTIVE on-demand table, as if created long ago (TTL enabled on `ttl_attribute`); its ARN."""
+        """An ACTIVE on-demand table, as if created long ago (TTL enabled on `ttl_attribute`, with this resource-based
+        policy); its ARN."""
         with self.lock:
             schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
             definitions = [{"AttributeName": hash_key, "AttributeType": hash_type}]
             if range_key is not None:
                 schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
                 definitions.append({"AttributeName": range_key, "AttributeType": range_type})
+            request: Params = {
+                "TableName": name,
+                "KeySchema": schema,
+                "AttributeDefinitions": definitions,
+                "BillingMode": "PAY_PER_REQUEST",
+            }
+            if resource_policy is not None:
+                request["ResourcePolicy"] = json.dumps(resource_policy)
             # Straight to the operation: no call logged, no fault consumed.
-            self._create_table(
-                {
-                    "TableName": name,
-                    "KeySchema": schema,
-                    "AttributeDefinitions": definitions,
-                    "BillingMode": "PAY_PER_REQUEST",
-                }
-            )
+            self._create_table(request)
             table = self.tables[name]
             table.ready_at = table.created
+            table.policy_changed_at = None
             if ttl_attribute is not None:
                 table.ttl_attribute, table.ttl_enabled = ttl_attribute, True
             return table.arn
@@ -410,10 +467,40 @@ class DynamoDBBackend(Backend):
         arn = name if name.startswith("arn:") else f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
         if operation in ("Scan", "Query") and params.get("IndexName"):
             arn = f"{arn}/index/{params['IndexName']}"
-        return [RequestContext(self.action(operation), arn)]
+        contexts = [RequestContext(self.action(operation), arn)]
+        if operation == "CreateTable" and params.get("ResourcePolicy") is not None:
+            # API_CreateTable, ResourcePolicy: "You need to specify the CreateTable and PutResourcePolicy IAM actions
+            # for authorizing a user to create a table with a resource-based policy."
+            contexts.append(RequestContext(self.action("PutResourcePolicy"), arn))
+        return contexts
 
     def _authorize_list_tables(self, params: Params) -> list[RequestContext]:
         return [RequestContext(self.action("ListTables"), "*")]
+
+    # The Service Authorization Reference: PutResourcePolicy, GetResourcePolicy and DeleteResourcePolicy act on the
+    # table (or stream) their ResourceArn names.
+
+    def _authorize_put_resource_policy(self, params: Params) -> list[RequestContext]:
+        return [RequestContext(self.action("PutResourcePolicy"), str(params["ResourceArn"]))]
+
+    def _authorize_get_resource_policy(self, params: Params) -> list[RequestContext]:
+        return [RequestContext(self.action("GetResourcePolicy"), str(params["ResourceArn"]))]
+
+    def _authorize_delete_resource_policy(self, params: Params) -> list[RequestContext]:
+        return [RequestContext(self.action("DeleteResourcePolicy"), str(params["ResourceArn"]))]
+
+    def resource_policy(self, request: RequestContext) -> PolicyDocument | None:
+        """The policy of the table a request context names, for a request on the table or one of its indexes
+        (API_PutResourcePolicy, ResourceArn: "You can control index permissions using the base table's policy")."""
+        parts = request.resource.split(":", 5)
+        if len(parts) != 6 or parts[2:5] != ["dynamodb", self.region, self.account_id]:
+            return None
+        if not parts[5].startswith("table/"):
+            return None
+        with self.lock:
+            self._sweep()
+            table = self.tables.get(parts[5].removeprefix("table/").split("/", 1)[0])
+            return table.policy_document if table is not None else None
 
     def _not_found(self, name: str) -> ServiceError:
         # API reference, ResourceNotFoundException: "The operation tried to access a nonexistent
@@ -440,7 +527,6 @@ class DynamoDBBackend(Backend):
             "VectorIndexes",
             "WarmThroughput",
             "OnDemandThroughput",
-            "ResourcePolicy",
             "DeletionProtectionEnabled",
             allowed={"DeletionProtectionEnabled": False},
         )
@@ -495,6 +581,8 @@ class DynamoDBBackend(Backend):
                 "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
                 "specified when BillingMode is PAY_PER_REQUEST"
             )
+        policy = params.get("ResourcePolicy")
+        document = self._policy_document(policy) if policy is not None else None
         if name in self.tables:
             # API_CreateTable, ResourceInUseException: "you attempted to recreate an existing table".
             raise ServiceError("ResourceInUseException", f"Table already exists: {name}")
@@ -516,6 +604,12 @@ class DynamoDBBackend(Backend):
             created=now,
             ready_at=now + self.create_seconds,
         )
+        if document is not None:
+            # API_CreateTable, ResourcePolicy: "When you attach a resource-based policy while creating a table, the
+            # policy application is strongly consistent." Whether it starts the 15-second block is undocumented: it
+            # does, as an update of the policy would.
+            table.policy, table.policy_document, table.policy_revision = policy, document, self._revision()
+            table.policy_changed_at = now
         self.tables[name] = table
         # API_CreateTable: "DynamoDB immediately returns a response with a TableStatus of CREATING".
         return {"TableDescription": {**table.describe(now), "TableStatus": "CREATING"}}
@@ -571,6 +665,155 @@ class DynamoDBBackend(Backend):
         if table.ttl_attribute is not None:
             description["AttributeName"] = table.ttl_attribute
         return {"TimeToLiveDescription": description}
+
+    # -- resource-based policies -----------------------------------------------------
+
+    def _put_resource_policy(self, params: Params) -> Params:
+        """API_PutResourcePolicy: "an idempotent operation; running it multiple times on the same resource using the
+        same policy document will return the same revision ID" (the same text here: undocumented whether a document
+        differing only in whitespace is the same); an ExpectedRevisionId that does not match answers
+        PolicyNotFoundException, and NO_POLICY asks that there be no policy yet."""
+        table = self._policy_table(str(params["ResourceArn"]), changing=True)
+        self._expect_revision(table, params, no_policy=True)
+        text = params["Policy"]
+        document = self._policy_document(text)
+        if text == table.policy:
+            return {"RevisionId": table.policy_revision}
+        self._unblocked(table)
+        self._keeps_own_access(table, document, params)
+        table.policy, table.policy_document, table.policy_revision = text, document, self._revision()
+        table.policy_changed_at = self.now()
+        return {"RevisionId": table.policy_revision}
+
+    def _get_resource_policy(self, params: Params) -> Params:
+        """API_GetResourcePolicy: the policy as it was put and its RevisionId; PolicyNotFoundException without one.
+        (Its eventual consistency after a put or a delete is not modelled.)"""
+        table = self._policy_table(str(params["ResourceArn"]), changing=False)
+        if table.policy is None:
+            raise self._no_policy(table)
+        return {"Policy": table.policy, "RevisionId": table.policy_revision}
+
+    def _delete_resource_policy(self, params: Params) -> Params:
+        """API_DeleteResourcePolicy: "an idempotent operation; running it multiple times on the same resource doesn't
+        result in an error response, unless you specify an ExpectedRevisionId"; RevisionId, "empty if you make a
+        request against a resource without a policy", is left out then (the model allows no empty string). Its
+        lockout safeguard, that the account's root principal may always delete the policy, has nothing to act on:
+        the emulator issues no root credentials (calls straight through `handle` are never checked)."""
+        table = self._policy_table(str(params["ResourceArn"]), changing=True)
+        self._expect_revision(table, params, no_policy=False)
+        if table.policy is None:
+            return {}
+        self._unblocked(table)
+        revision = table.policy_revision
+        table.policy = table.policy_document = table.policy_revision = None
+        table.policy_changed_at = self.now()
+        return {"RevisionId": revision}
+
+    def _policy_table(self, arn: str, *, changing: bool) -> Table:
+        """The table a ResourceArn names (a stream's is not modelled); to change its policy, an ACTIVE one (which code
+        a CREATING or DELETING table answers is undocumented: ResourceInUseException, as for UpdateTimeToLive)."""
+        self._sweep()
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[:3] != ["arn", "aws", "dynamodb"] or not parts[5].startswith("table/"):
+            raise self.invalid(f"Invalid ResourceArn provided as input {arn}")
+        name, _, rest = parts[5].removeprefix("table/").partition("/")
+        if rest.startswith("stream/"):
+            raise self.invalid(f"The emulator does not model the resource-based policies of streams (asked: {arn!r}).")
+        if rest:
+            raise self.invalid(f"Invalid ResourceArn provided as input {arn}")
+        table = self.tables.get(name) if parts[3:5] == [self.region, self.account_id] else None
+        if table is None:
+            raise self._not_found(name)
+        if changing and table.status(self.now()) != "ACTIVE":
+            raise ServiceError(
+                "ResourceInUseException", f"Attempt to change a resource which is still in use: Table: {table.name}"
+            )
+        return table
+
+    def _policy_document(self, text: Any) -> PolicyDocument:
+        """A policy as CreateTable and PutResourcePolicy take it: JSON text of at most MAX_POLICY_BYTES, that the
+        evaluator can judge. The words of the refusals are undocumented (an invalid document is seen answered "One
+        or more parameter values were invalid: Invalid policy document ...")."""
+        if len(str(text).encode()) > MAX_POLICY_BYTES:
+            raise self.invalid(
+                f"Policy document exceeds the maximum size of {MAX_POLICY_BYTES // 1000} KB "
+                f"({len(str(text).encode())} bytes, whitespace counted)"
+            )
+        try:
+            document = json.loads(text)
+        except (TypeError, ValueError):
+            raise self.invalid("One or more parameter values were invalid: Invalid policy document: not JSON") from None
+        try:
+            check_policy(document, resource_based=True)
+        except PolicyError as error:
+            raise self.invalid(
+                f"One or more parameter values were invalid: Invalid policy document: {error} "
+                "(the emulator refuses a policy it cannot evaluate)"
+            ) from None
+        return document  # type: ignore[no-any-return]
+
+    def _revision(self) -> str:
+        """A new RevisionId, "A unique string" (API_PutResourcePolicy): milliseconds of the clock, never one given
+        before (what AWS's are made of is undocumented; compare them as strings, as the reference asks)."""
+        self._last_revision = max(self._last_revision + 1, int(self.now() * 1000))
+        return str(self._last_revision)
+
+    def _expect_revision(self, table: Table, params: Params, *, no_policy: bool) -> None:
+        """ExpectedRevisionId: "if the revision ID of the existing policy on the resource doesn't match or if there's no
+        policy attached to the resource, your request will be rejected with a PolicyNotFoundException"; NO_POLICY
+        (PutResourcePolicy's only) matches a table without a policy."""
+        expected = params.get("ExpectedRevisionId")
+        if expected is None:
+            return
+        if table.policy is None:
+            if no_policy and expected == NO_POLICY:
+                return
+        elif expected == table.policy_revision:
+            return
+        raise self._no_policy(table, expected)
+
+    def _no_policy(self, table: Table, expected: str | None = None) -> ServiceError:
+        # API reference, PolicyNotFoundException: "The operation tried to access a nonexistent resource-based policy.
+        # If you specified an ExpectedRevisionId, it's possible that a policy is present for the resource but its
+        # revision ID didn't match the expected value."
+        message = f"Resource-based policy not found for the provided ResourceArn: {table.arn}"
+        if expected is not None:
+            message += f" (expected revision {expected}, found {table.policy_revision or NO_POLICY})"
+        return ServiceError("PolicyNotFoundException", message)
+
+    def _unblocked(self, table: Table) -> None:
+        """rbac-considerations: changes to a policy are blocked for POLICY_UPDATE_BLOCK_SECONDS after a successful one.
+        What a blocked call answers is undocumented: ResourceInUseException, whose page says "You tried to update a
+        resource that was already being updated ... wait for the ongoing update to complete and attempt the request
+        again"."""
+        since = None if table.policy_changed_at is None else self.now() - table.policy_changed_at
+        if since is not None and since < self.policy_update_block_seconds:
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Attempt to change a resource which is still in use: the resource-based policy of table {table.name} "
+                f"was changed {since:g} seconds ago",
+            )
+
+    def _keeps_own_access(self, table: Table, document: PolicyDocument, params: Params) -> None:
+        """ConfirmRemoveSelfResourceAccess: "Set this parameter to true to confirm that you want to remove your
+        permissions to change the policy of this resource in the future." So a caller whose new policy would take
+        away its own PutResourcePolicy or DeleteResourcePolicy on the table, without that confirmation, is refused;
+        with it, the policy is put. What AWS answers then is undocumented: a ValidationException here. A call straight
+        through `handle` (CloudFormation's, or a test's) has no caller to lock out."""
+        if params.get("ConfirmRemoveSelfResourceAccess") or self.access is None or not self.access.enforce:
+            return
+        principal = self.access.principal(self.caller or "")
+        if principal is None:
+            return
+        for operation in ("PutResourcePolicy", "DeleteResourcePolicy"):
+            request = self.access.signed(principal, RequestContext(self.action(operation), table.arn))
+            before = self.access.verdict(principal, request, table.policy_document).decision
+            after = self.access.verdict(principal, request, document).decision
+            if before is Decision.ALLOW and after is not Decision.ALLOW:
+                raise self.invalid(
+                    f"The policy would remove your permission to {self.action(operation)} on {table.arn}: set "
+                    "ConfirmRemoveSelfResourceAccess to true to confirm"
+                )
 
     # -- keys ----------------------------------------------------------------------
 
@@ -672,30 +915,9 @@ class DynamoDBBackend(Backend):
                 f"attribute_not_exists(name), not {expression!r}"
             )
         function, token = match.group(1), match.group(2)
-        used = {token} if token.startswith("#") else set()
-        if token.startswith("#"):
-            if token not in names:
-                raise self.invalid(
-                    "Invalid ConditionExpression: An expression attribute name used in the document path is not "
-                    f"defined; attribute name: {token}"
-                )
-            attribute = names[token]
-        else:
-            if not _BARE_NAME.fullmatch(token):
-                raise self.invalid(f'Invalid ConditionExpression: Syntax error; token: "{token}"')
-            if token.upper() in RESERVED_WORDS:
-                raise self.invalid(
-                    f"Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: {token}"
-                )
-            attribute = token
-        unused = sorted(set(names) - used)
-        if unused:
-            raise self.invalid(
-                f"Value provided in ExpressionAttributeNames unused in expressions: keys: {{{', '.join(unused)}}}"
-            )
-        if values:
-            keys = ", ".join(sorted(values))
-            raise self.invalid(f"Value provided in ExpressionAttributeValues unused in expressions: keys: {{{keys}}}")
+        used: set[str] = set()
+        attribute = self._attribute_name("ConditionExpression", token, names, used)
+        self._all_used(names, values, used)
         exists = current is not None and attribute in current
         if exists != (function == "attribute_exists"):
             fields: dict[str, Any] = {}
@@ -703,6 +925,36 @@ class DynamoDBBackend(Backend):
             if params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current is not None:
                 fields["Item"] = copy.deepcopy(current)
             raise ServiceError("ConditionalCheckFailedException", "The conditional request failed", **fields)
+
+    def _attribute_name(self, parameter: str, token: str, names: Mapping[str, str], used: set[str]) -> str:
+        """The attribute a name token of an expression stands for: a #placeholder from ExpressionAttributeNames (noted
+        in `used`), or a bare name that is no reserved word ("Reserved words in DynamoDB")."""
+        if token.startswith("#"):
+            if token not in names:
+                raise self.invalid(
+                    f"Invalid {parameter}: An expression attribute name used in the document path is not "
+                    f"defined; attribute name: {token}"
+                )
+            used.add(token)
+            return names[token]
+        if not _BARE_NAME.fullmatch(token):
+            raise self.invalid(f'Invalid {parameter}: Syntax error; token: "{token}"')
+        if token.upper() in RESERVED_WORDS:
+            raise self.invalid(f"Invalid {parameter}: Attribute name is a reserved keyword; reserved keyword: {token}")
+        return token
+
+    def _all_used(self, names: Mapping[str, str], values: Mapping[str, Any], used: set[str]) -> None:
+        """Every ExpressionAttributeNames and ExpressionAttributeValues entry must be used ("Expression attribute
+        names", "Expression attribute values"; the wording of those refusals is undocumented)."""
+        unused = sorted(set(names) - used)
+        if unused:
+            raise self.invalid(
+                f"Value provided in ExpressionAttributeNames unused in expressions: keys: {{{', '.join(unused)}}}"
+            )
+        unused = sorted(set(values) - used)
+        if unused:
+            keys = ", ".join(unused)
+            raise self.invalid(f"Value provided in ExpressionAttributeValues unused in expressions: keys: {{{keys}}}")
 
     def _return_values(self, params: Params) -> bool:
         """API_PutItem / API_DeleteItem, ReturnValues: only NONE and ALL_OLD; whether to answer the old item."""
@@ -765,14 +1017,9 @@ class DynamoDBBackend(Backend):
         return {"Attributes": current} if wants_old and current is not None else {}
 
     def _scan(self, params: Params) -> Params:
-        """API_Scan: every item in a stable, hashed order, a page at a time.
-
-        A page ends after `Limit` items or before it would pass 1 MB ("If the total size of
-        scanned items exceeds the maximum dataset size limit of 1 MB, the scan completes and
-        results are returned to the user"; whether the item crossing 1 MB is included is
-        undocumented: it is not), 1 MB being MAX_SCAN_PAGE_BYTES. LastEvaluatedKey is answered whenever a page ended on
-        Limit or size, even if nothing follows (undocumented: the service does not promise to
-        look ahead, so a caller must accept an empty last page).
+        """API_Scan: every item in a stable, hashed order, a page at a time (`_page`): a page ends after `Limit`
+        items or before it would pass 1 MB ("If the total size of scanned items exceeds the maximum dataset size
+        limit of 1 MB, the scan completes and results are returned to the user"), 1 MB being MAX_SCAN_PAGE_BYTES.
         """
         self._not_modelled(
             params,
@@ -803,7 +1050,13 @@ class DynamoDBBackend(Backend):
                 ),
             )
             ordered = [k for k in ordered if self._position(table, k) > after]
-        limit: int | None = params.get("Limit")
+        return self._page(table, ordered, params.get("Limit"))
+
+    def _page(self, table: Table, ordered: list[KeyTuple], limit: int | None) -> Params:
+        """One page of Scan or Query: it ends after `limit` items or before it would pass 1 MB (whether the item
+        crossing 1 MB is included is undocumented: it is not); LastEvaluatedKey is answered whenever a page ended on
+        Limit or size, even if nothing follows (undocumented: the service does not promise to look ahead, so a caller
+        must accept an empty last page)."""
         page: list[Params] = []
         size = 0
         stopped = False
@@ -823,3 +1076,126 @@ class DynamoDBBackend(Backend):
         if stopped and page:
             answer["LastEvaluatedKey"] = self._key_attributes(table, page[-1])
         return answer
+
+    def _query(self, params: Params) -> Params:
+        """API_Query: the items of one partition key value, "always sorted by the sort key value. If the data type of
+        the sort key is Number, the results are returned in numeric order; otherwise, the results are returned in
+        order of UTF-8 bytes" (Binary: "each byte ... as unsigned", ScanIndexForward), descending when
+        ScanIndexForward is false, a page at a time as Scan pages them ("A single Query operation will read up to
+        the maximum number of items set (if using the Limit parameter) or a maximum of 1 MB of data").
+        ExclusiveStartKey must be a key of the queried partition (what a start key outside it answers is
+        undocumented: a ValidationException). ConsistentRead changes nothing: every read is consistent here.
+        """
+        self._not_modelled(
+            params,
+            "IndexName",
+            "Select",
+            "AttributesToGet",
+            "KeyConditions",
+            "QueryFilter",
+            "ConditionalOperator",
+            "ProjectionExpression",
+            "FilterExpression",
+            "ReturnConsumedCapacity",
+            allowed={"Select": "ALL_ATTRIBUTES", "ReturnConsumedCapacity": "NONE"},
+        )
+        expression = params.get("KeyConditionExpression")
+        if expression is None:
+            raise self.invalid(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
+            )
+        table = self._table(params, items=True)
+        partition, matches = self._key_condition(table, str(expression), params)
+        keys = sorted((k for k in table.items if k[0] == partition and matches(k)), key=lambda k: _sortable(k[1:]))
+        if params.get("ScanIndexForward") is False:
+            keys.reverse()
+        start = params.get("ExclusiveStartKey")
+        if start is not None:
+            after = self._key(
+                table, start, "The provided starting key is invalid: The provided key element does not match the schema"
+            )
+            if after[0] != partition:
+                raise self.invalid("The provided starting key is outside query boundaries based on provided conditions")
+            if params.get("ScanIndexForward") is False:
+                keys = [k for k in keys if _sortable(k[1:]) < _sortable(after[1:])]
+            else:
+                keys = [k for k in keys if _sortable(k[1:]) > _sortable(after[1:])]
+        return self._page(table, keys, params.get("Limit"))
+
+    def _key_condition(self, table: Table, expression: str, params: Params) -> tuple[Any, KeyTest]:
+        """KeyConditionExpression (see _KEY_CONDITION): the partition key's value, and a test of a key's sort key.
+
+        Errors: "Query condition missed key schema element" for a condition on another attribute, a value of
+        another type than the key's ("Condition parameter type does not match schema type"), begins_with on a
+        Number ("You cannot use this function with a sort key that is of type Number"); the words are undocumented.
+        """
+        names: Mapping[str, str] = params.get("ExpressionAttributeNames") or {}
+        values: Mapping[str, Any] = params.get("ExpressionAttributeValues") or {}
+        parameter = "KeyConditionExpression"
+        used: set[str] = set()
+        match = _KEY_CONDITION.fullmatch(expression)
+        if match is None:
+            raise self.invalid(
+                f"Invalid {parameter}: the emulator models only 'partitionKey = :value', optionally AND one "
+                f"condition on the sort key, not {expression!r}"
+            )
+        if self._attribute_name(parameter, match["name"], names, used) != table.hash_key:
+            raise self.invalid(f"Query condition missed key schema element: {table.hash_key}")
+        partition = self._key_operand(table, table.hash_key, table.hash_type, match["value"], values, used)
+        test = self._sort_condition(table, match["sort"], names, values, used) if match["sort"] is not None else None
+        self._all_used(names, values, used)
+        return partition, test or (lambda key: True)
+
+    def _sort_condition(
+        self, table: Table, text: str, names: Mapping[str, str], values: Mapping[str, Any], used: set[str]
+    ) -> KeyTest:
+        parameter = "KeyConditionExpression"
+        found = next((m for m in (p.fullmatch(text) for p in _SORT_CONDITIONS) if m is not None), None)
+        if found is None:
+            raise self.invalid(f"Invalid {parameter}: the emulator does not model the sort key condition {text!r}")
+        attribute = self._attribute_name(parameter, found["name"], names, used)
+        if table.range_key is None or table.range_type is None or attribute != table.range_key:
+            raise self.invalid("Query key condition not supported")
+        kind, operator = table.range_type, found["op"].upper() if found["op"] != "begins_with" else "begins_with"
+        low = _sortable((self._key_operand(table, attribute, kind, found["value"], values, used),))
+        if operator == "begins_with":
+            if kind == "N":
+                raise self.invalid(
+                    f"Invalid {parameter}: Incorrect operand type for operator or function; operator or function: "
+                    "begins_with, operand type: N"
+                )
+            return lambda key: _sortable(key[1:])[0].startswith(low[0])
+        if operator == "BETWEEN":
+            high = _sortable((self._key_operand(table, attribute, kind, found["high"], values, used),))
+            if high < low:
+                raise self.invalid(
+                    f"Invalid {parameter}: The BETWEEN operator requires upper bound to be greater than or equal to "
+                    f"lower bound; lower operand: {found['value']}, upper operand: {found['high']}"
+                )
+            return lambda key: low <= _sortable(key[1:]) <= high
+        compare: dict[str, Callable[[Any], bool]] = {
+            "=": lambda v: v == low,
+            "<": lambda v: v < low,
+            "<=": lambda v: v <= low,
+            ">": lambda v: v > low,
+            ">=": lambda v: v >= low,
+        }
+        chosen = compare[operator]
+        return lambda key: chosen(_sortable(key[1:]))
+
+    def _key_operand(
+        self, table: Table, name: str, kind: str, token: str, values: Mapping[str, Any], used: set[str]
+    ) -> Any:
+        """The comparable form of a :value a key condition compares a key attribute with."""
+        if token not in values:
+            raise self.invalid(
+                "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; "
+                f"attribute value: {token}"
+            )
+        used.add(token)
+        value = values[token]
+        if _only_type(value)[0] != kind:
+            raise self.invalid(
+                "One or more parameter values were invalid: Condition parameter type does not match schema type"
+            )
+        return self._key_value(name, kind, value, in_item=False)

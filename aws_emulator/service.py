@@ -25,7 +25,7 @@ from botocore import xform_name
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StringShape, StructureShape
 
 from aws_emulator.clock import VirtualClock
-from aws_emulator.iam import RequestContext
+from aws_emulator.iam import PolicyDocument, RequestContext
 
 if TYPE_CHECKING:
     from aws_emulator.access import AccessControl
@@ -233,7 +233,8 @@ class Backend:
     `handle(operation, params, caller=...)` is the single entry point both transports use.
     It logs the call, recognises the caller (when `access` is set and the request came
     with credentials), answers an injected fault if one is queued, validates the request
-    against the model, checks that the caller's identity-based policies allow every
+    against the model, checks that the caller's identity-based policies, with the
+    resource-based policy of the resource each names (`resource_policy`), allow every
     request context the operation authorizes (`request_contexts`), runs the operation (a
     method named like botocore's snake_case operation name with a leading underscore)
     and checks the response against the output shape.
@@ -342,7 +343,8 @@ class Backend:
                 raise ServiceError(self.validation_error_code, validation_message(problems))
         if principal is not None:
             assert self.access is not None
-            self.access.authorize(principal, self.request_contexts(operation, params))
+            contexts = self.request_contexts(operation, params)
+            self.access.authorize(principal, contexts, [self.resource_policy(c) for c in contexts])
         method: Callable[[Params], Params | None] | None = getattr(self, "_" + xform_name(operation), None)
         if method is None:
             raise ServiceError("UnknownOperationException", f"{operation} is not emulated")
@@ -369,6 +371,11 @@ class Backend:
                     "authorizes, so it refuses every call of it that comes with credentials",
                 )
             return method(params)
+
+    def resource_policy(self, request: RequestContext) -> PolicyDocument | None:
+        """The resource-based policy of the resource a request context names, evaluated with the caller's
+        identity-based policies; None where the resource has none (every service here but DynamoDB's tables)."""
+        return None
 
     def action(self, operation: str) -> str:
         """The IAM action of an operation: the service prefix and the operation's name."""

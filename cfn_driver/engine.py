@@ -71,6 +71,7 @@ TABLE_PROPERTIES = {
     "BillingMode",
     "ProvisionedThroughput",
     "TimeToLiveSpecification",
+    "ResourcePolicy",
 }
 TABLE_IGNORED = {"SSESpecification", "PointInTimeRecoverySpecification", "Tags", "TableClass"}
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html
@@ -718,12 +719,19 @@ class CloudFormation:
 
         Template reference: TableName and KeySchema require replacement, and so does changing the type of a
         key attribute (AttributeDefinitions); "If you specify a name, you cannot perform updates that require
-        replacement of this resource." BillingMode, ProvisionedThroughput and TimeToLiveSpecification update
-        in place. Ref is the table name, Fn::GetAtt Arn its ARN.
+        replacement of this resource." BillingMode, ProvisionedThroughput, TimeToLiveSpecification and
+        ResourcePolicy update in place. Ref is the table name, Fn::GetAtt Arn its ARN. A ResourcePolicy's
+        PolicyDocument goes to CreateTable as JSON text ("CloudFormation converts YAML to JSON before submitting it
+        to DynamoDB", aws-properties-dynamodb-table-resourcepolicy.html; how it lays the text out, which counts
+        against the 20 KB, is undocumented: json.dumps's spacing here).
         """
         unknown = sorted(set(props) - TABLE_PROPERTIES - TABLE_IGNORED)
         if unknown:
             return Result(False, f"the lifecycle driver does not model {TABLE} properties {', '.join(unknown)}")
+        try:
+            policy = _table_policy(props)
+        except ValueError as error:
+            return Result(False, str(error))
         if old is not None and not _table_replaced(old.properties, props):
             self._attempted[lid] = props
             return self._table_in_place(stack, lid, props, old, policies)
@@ -738,6 +746,8 @@ class CloudFormation:
         }
         if "ProvisionedThroughput" in props:
             request["ProvisionedThroughput"] = {k: int(v) for k, v in props["ProvisionedThroughput"].items()}
+        if policy is not None:
+            request["ResourcePolicy"] = policy
         try:
             arn = self._aws("dynamodb", "CreateTable", request)["TableDescription"]["TableArn"]
         except ServiceError as error:
@@ -771,6 +781,14 @@ class CloudFormation:
         for key in ("BillingMode", "ProvisionedThroughput"):
             if props.get(key) != old.properties.get(key):
                 return Result(False, f"the lifecycle driver does not model changing {TABLE} {key} (UpdateTable)")
+        try:
+            policy = _table_policy(props)
+        except ValueError as error:
+            return Result(False, str(error))
+        if policy != _table_policy(old.properties):
+            failed = self._table_policy_in_place(str(old.attributes["Arn"]), policy)
+            if failed is not None:
+                return failed
         # A TimeToLiveSpecification taken out of the template switches TTL off (undocumented).
         wanted = _ttl(props) or ({"Enabled": False} if _ttl(old.properties) else None)
         if wanted is not None:
@@ -792,6 +810,28 @@ class CloudFormation:
                     return Result(False, _service_reason(error))
         self._record(stack, Resource(lid, TABLE, name, props, dict(old.attributes), **policies))
         return Result(True, physical_id=name)
+
+    def _table_policy_in_place(self, arn: str, policy: str | None) -> Result | None:
+        """Put the template's policy, or delete it when the template no longer has one; a failure, if any.
+
+        Compared with the previous template, not with the table: "Resource-based policies don't support out-of-band
+        changes. If you add, update, or delete a policy outside of the CloudFormation template, the change won't be
+        overwritten if there are no changes to the policy within the template" (the ResourcePolicy page). A change
+        within 15 seconds of the last is refused by DynamoDB (ResourceInUseException, "wait for the ongoing update to
+        complete and attempt the request again"): the driver waits and tries again, as a rollback right after an
+        update must (how CloudFormation's handler waits is undocumented).
+        """
+        operation = "DeleteResourcePolicy" if policy is None else "PutResourcePolicy"
+        request = {"ResourceArn": arn} if policy is None else {"ResourceArn": arn, "Policy": policy}
+        deadline = self.clock.now() + TABLE_WAIT_SECONDS
+        while True:
+            try:
+                self._aws("dynamodb", operation, request)
+                return None
+            except ServiceError as error:
+                if error.code != "ResourceInUseException" or self.clock.now() >= deadline:
+                    return Result(False, _service_reason(error))
+            self._advance(min(self.clock.now() + TABLE_POLL_SECONDS, deadline))
 
     def _delete_table(self, name: str) -> Result:
         """DeleteTable, then wait until it is gone; a table already gone is deleted (what CloudFormation does
@@ -1188,6 +1228,18 @@ def _table_replaced(old: dict[str, Any], new: dict[str, Any]) -> bool:
         or old.get("KeySchema") != new.get("KeySchema")
         or _key_types(old) != _key_types(new)
     )
+
+
+def _table_policy(props: dict[str, Any]) -> str | None:
+    """ResourcePolicy's PolicyDocument (Json: an object, or JSON text) as the text DynamoDB takes; ValueError for a
+    ResourcePolicy without one (the template reference marks PolicyDocument required)."""
+    policy = props.get("ResourcePolicy")
+    if policy is None:
+        return None
+    document = policy.get("PolicyDocument") if isinstance(policy, dict) else None
+    if document is None:
+        raise ValueError(f"{TABLE} ResourcePolicy needs a PolicyDocument")
+    return document if isinstance(document, str) else json.dumps(document)
 
 
 def _ttl(props: dict[str, Any]) -> dict[str, Any] | None:

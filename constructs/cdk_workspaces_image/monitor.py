@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Optional, Union
 
-from aws_cdk import Duration, Fn
+from aws_cdk import Duration, Fn, Stack
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
@@ -36,8 +36,10 @@ class WorkspaceImageUpdateMonitor(Construct):
 
     For each image whose ``Updates.UpdateAvailable`` is true it puts an event (source ``cdk-workspaces-image``,
     DetailType ``WorkSpaces Image Update Available``; detail ``MonitorId``, ``ImageId``, ``UpdateDescription`` and
-    ``Pipeline``), and starts ``pipeline`` when one is given. :meth:`on_update_available` makes a rule for those
-    events. What it finds is logged in its own log group, kept a year.
+    ``Pipeline``), and starts ``pipeline`` when one is given. ``MonitorId`` (:attr:`monitor_id`, a deploy-time
+    token) is the GUID of the stack's id, ``/``, then the construct path: another app's monitor at the same path
+    has another. :meth:`on_update_available` makes a rule for those events. What it finds is logged in its own log
+    group, kept a year.
 
     It has its own function (from the provider's asset), log group and role. The role may write only to its log
     group, call DescribeWorkspaceImages (which takes no resource: "*"), put events of this library's source on the
@@ -76,9 +78,12 @@ class WorkspaceImageUpdateMonitor(Construct):
         super().__init__(scope, construct_id)
         image_ids = self._validate(images, schedule, pipeline)
         generation = self._generation_of(images, generation_parameter)
-        # Its events carry it and on_update_available matches it: stable across deployments, and one per monitor
-        # of an app. Another app's monitor at the same path in the same account and Region would share it.
-        self.monitor_id: str = self.node.path
+        # Its events carry it and on_update_available matches it: stable across deployments, one per monitor of an
+        # app, and another app's monitor at the same path in the same account and Region (a stack of another name
+        # with the same construct id) has another, as the stack id's GUID comes first, as in the watch rule's name.
+        # A deploy-time token: CloudFormation resolves it in the environment and the event pattern alike.
+        stack_guid = Fn.select(2, Fn.split("/", Stack.of(self).stack_id))
+        self.monitor_id: str = Fn.join("/", [stack_guid, self.node.path])
 
         self.log_group, self.role = _function.logged_role(
             self, description="cdk-workspaces-image: looks for WorkSpaces image updates and announces them"
@@ -156,7 +161,8 @@ class WorkspaceImageUpdateMonitor(Construct):
 
     def on_update_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
         """A rule, under this construct, matching this monitor's events (DetailType ``WorkSpaces Image Update
-        Available``): one per image found with updates, each look.
+        Available`` and this monitor's ``MonitorId``, which holds the stack's GUID: another app's monitor at the
+        same construct path is not heard): one per image found with updates, each look.
 
         :param construct_id: the rule's construct id.
         :param target: where the event goes (an ``aws_events_targets`` target). Default: none; add targets to the

@@ -144,19 +144,27 @@ class PipelineStack(cdk.Stack):
 
 
 def synth_commands() -> list[str]:
-    """Read the generation to deploy from the parameter, then synthesize with it.
+    """Read the generation to deploy from the parameter, check it, then synthesize with it.
 
-    CodeBuild runs a phase's commands in one shell (buildspec version 0.2,
+    CodeBuild runs a phase's commands in one shell, sh unless the buildspec names another (buildspec version 0.2,
     https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html), so GENERATION reaches the synth.
     Only a missing parameter (ParameterNotFound: before the first deploy) means the first generation; any other
     failure fails the step, since synthesizing an earlier generation would replace the image with an older name.
+    Whoever may write the parameter writes what the synth is given: a value that is not a whole number
+    (^[0-9]+$, checked by `case`, which sees a newline too) fails the step before the synth, and the synth gets it
+    quoted, as one argument.
     """
     read = f"aws ssm get-parameter --name {GENERATION_PARAMETER} --query Parameter.Value --output text"
     first = f"grep -q ParameterNotFound generation.err && GENERATION={FIRST_GENERATION}"
+    refuse = (
+        f'printf \'the generation parameter {GENERATION_PARAMETER} holds "%s", not a whole number (^[0-9]+$): '
+        'set it to the generation to deploy\\n\' "$GENERATION" >&2; false'
+    )
     return [
         f"GENERATION=$({read} 2>generation.err) || {{ {first}; }}",
+        f"case \"$GENERATION\" in ''|*[!0123456789]*) {refuse};; esac",
         'echo "generation $GENERATION"',
-        "npx cdk synth -c generation=$GENERATION",
+        'npx cdk synth -c "generation=$GENERATION"',
     ]
 
 

@@ -3,7 +3,9 @@
 WorkSpaces says so per image (DescribeWorkspaceImages, ``Updates.UpdateAvailable``:
 https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateResult.html) and tells nobody. For each image with an
 update, this puts an "update available" event on the default bus and, when the monitor has a pipeline, starts it
-once (StartPipelineExecution: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html).
+(StartPipelineExecution: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html)
+with a clientRequestToken made of what it found (`request_token`), so that looks finding the same update start it
+once for as long as CodePipeline remembers the token.
 When nothing has an update it does nothing at all: no event, no pipeline, no change to any stack.
 
 With a generation parameter (an SSM String parameter holding the generation to deploy, which the pipeline reads
@@ -13,14 +15,15 @@ ahead of the deployed generation means the next one was asked for and is not dep
 again, and neither writes nor starts anything (a retried delivery of the same look, and every later look until
 the deploy, find it so).
 
-It reads the images and the pipeline from its environment only, never from its event: anyone allowed to invoke
-it can at worst make it look. It changes no image or bundle, so its role may only describe images, put events of
+It reads the images and the pipeline from its environment only, and nothing from its event: anyone allowed to
+invoke it can at worst make it look. It changes no image or bundle, so its role may only describe images, put events of
 this library's source, and start that one pipeline.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -108,12 +111,34 @@ def update_event(
     return Event(contract.DetailTypes.IMAGE_UPDATE_AVAILABLE, detail)
 
 
-def request_token(event: Mapping[str, Any], monitor_id: str) -> str:
-    """The clientRequestToken of the pipeline start: the same for every delivery of one scheduled event (Lambda
-    retries an asynchronous invocation that failed, and EventBridge delivers at least once), so one look starts
-    the pipeline at most once. An event without an id (a test, a hand invocation) gets its own token."""
-    seed = str(event.get("id") or os.urandom(16).hex())
-    return hashlib.sha256(f"{monitor_id}|{seed}".encode()).hexdigest()[:64]
+def request_token(
+    monitor_id: str,
+    pipeline: str,
+    updates: Sequence[Image],
+    generation: int | None = None,
+    parameter_version: int | None = None,
+) -> str:
+    """The clientRequestToken of the pipeline start, made of what the look found and never of the event that invoked
+    it (anyone allowed to invoke the function chooses that): which images have which update (``Updates.Description``),
+    and with a generation parameter the deployed generation and the version of the parameter the look read. Every
+    look that finds the same thing asks with the same token: a retried or repeated delivery, a hand invocation, or
+    one with a made-up event. Another update, or a parameter changed since (a rollback puts the deployed generation
+    back as a new version), makes another token, so that look starts the pipeline again.
+
+    CodePipeline's API reference says only that the token is "The system-generated unique ID used to identify a
+    unique execution request" (1 to 128 of [a-zA-Z0-9-]), neither how long a used token is remembered nor what a
+    repeated one answers (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html):
+    the same finding starts the pipeline once for as long as CodePipeline remembers its token. The generation
+    parameter is the guard that lasts: with one, only the look that writes the next generation starts anything."""
+    found = {
+        "MonitorId": monitor_id,
+        "Pipeline": pipeline,
+        "Updates": sorted([image.image_id, image.update_description] for image in updates),
+        "Generation": generation,
+        "ParameterVersion": parameter_version,
+    }
+    # A SHA-256 in hex: 64 of [0-9a-f], within the token's documented length and characters.
+    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass
@@ -131,9 +156,10 @@ class Monitor:
     generation_parameter: str = ""
     generation: int | None = None
 
-    def check(self, event: Mapping[str, Any]) -> Findings:
-        """Raises ProviderError when the images can't be described or the pipeline can't be started; the events of
-        what was found are put first, so a failure to start the pipeline loses no news."""
+    def check(self) -> Findings:
+        """One look, whatever invoked it. Raises ProviderError when the images can't be described or the pipeline
+        can't be started; the events of what was found are put first, so a failure to start the pipeline loses no
+        news."""
         findings = look(self.image_ids, WorkSpaces(self.workspaces).describe_images(self.image_ids))
         for image_id in findings.missing:
             log.warning("image %s was not found (DescribeWorkspaceImages); is the monitor's list current?", image_id)
@@ -142,14 +168,16 @@ class Monitor:
             return findings
         execution_id, problems = "", []
         bump: Bump | None = None
+        version: int | None = None
         if self.generation_parameter and self.generation is not None:
             try:
-                bump = self._ask_for_next_generation(self.generation)
+                bump, version = self._ask_for_next_generation(self.generation)
             except ProviderError as error:
                 problems.append(str(error))
         if self.pipeline and not problems and (bump is None or bump.start):
+            token = request_token(self.monitor_id, self.pipeline, findings.updates, self.generation, version)
             try:
-                execution_id = self._start(request_token(event, self.monitor_id))
+                execution_id = self._start(token)
             except ProviderError as error:
                 problems.append(str(error))
         bus = Bus(self.events)
@@ -160,16 +188,19 @@ class Monitor:
             raise ProviderError("; ".join(problems))
         return findings
 
-    def _ask_for_next_generation(self, deployed: int) -> Bump:
-        """Read the generation parameter and write the next generation there, once (plan_bump). Raises
-        ProviderError when it can't be read or written."""
+    def _ask_for_next_generation(self, deployed: int) -> tuple[Bump, int | None]:
+        """Read the generation parameter and write the next generation there, once (plan_bump); the bump, and the
+        version of the parameter read (None: there was none). Raises ProviderError when it can't be read or
+        written."""
         name = self.generation_parameter
+        stored: str | None = None
+        version: int | None = None
         try:
-            stored: str | None = str(self.ssm.get_parameter(Name=name)["Parameter"]["Value"])
+            parameter = self.ssm.get_parameter(Name=name)["Parameter"]
+            stored, version = str(parameter["Value"]), int(parameter["Version"])
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ParameterNotFound":
                 raise self._parameter_error("read", error) from error
-            stored = None
         except BotoCoreError as error:
             raise self._parameter_error("read", error) from error
         bump = plan_bump(deployed, stored)
@@ -181,7 +212,7 @@ class Monitor:
                 raise self._parameter_error("written", error) from error
         elif not bump.start and bump.next_generation is None:
             raise ProviderError(bump.why)
-        return bump
+        return bump, version
 
     def _parameter_error(self, done: str, error: Exception) -> ProviderError:
         return ProviderError(
@@ -225,9 +256,10 @@ def from_environment() -> Monitor:
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """The Lambda entry (the asset's monitor.py re-exports it). Raises ProviderError, so that the invocation
-    counts as failed (and is retried) when the look could not be made."""
-    findings = from_environment().check(event)
+    """The Lambda entry (the asset's monitor.py re-exports it). The event is not read: whoever invoked the function,
+    with whatever event, only makes it look. Raises ProviderError, so that the invocation counts as failed (and is
+    retried) when the look could not be made."""
+    findings = from_environment().check()
     return {
         "UpdatesAvailable": [image.image_id for image in findings.updates],
         "Missing": list(findings.missing),

@@ -112,7 +112,8 @@ def test_the_monitor_looks_at_this_months_image() -> None:
         "AWS::Lambda::Function", {"Properties": {"Handler": contract.MONITOR_HANDLER}}
     ).values()
     env = monitor["Properties"]["Environment"]["Variables"]
-    assert env[contract.ENV_MONITOR_ID] == "WorkspacesImageExample/UpdateMonitor"
+    stack_guid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    assert env[contract.ENV_MONITOR_ID] == {"Fn::Join": ["/", [stack_guid, "WorkspacesImageExample/UpdateMonitor"]]}
     assert env[contract.ENV_MONITORED_IMAGES] == template.to_json()["Outputs"]["ImageId"]["Value"]
     assert image_id in json.dumps(env[contract.ENV_MONITORED_IMAGES])
 

@@ -89,11 +89,15 @@ def test_the_bundled_asset_holds_the_monitor_entry(tmp_path: Path) -> None:
     assert (asset / "index.py").read_text() == _bundling.ENTRY
 
 
+# The monitor's id as CloudFormation resolves it: the stack id's GUID, then the construct path.
+MONITOR_ID = {"Fn::Join": ["/", [{"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}, "Test/Monitor"]]}
+
+
 def test_the_environment_names_the_images_and_the_monitor() -> None:
     stack, monitor = monitor_stack(images=["wsi-0123456789", "wsi-abcdefghij"])
     env = variables(Template.from_stack(stack))
-    assert env == {"MONITORED_IMAGE_IDS": "wsi-0123456789,wsi-abcdefghij", "MONITOR_ID": "Test/Monitor"}
-    assert monitor.monitor_id == "Test/Monitor"
+    assert env == {"MONITORED_IMAGE_IDS": "wsi-0123456789,wsi-abcdefghij", "MONITOR_ID": MONITOR_ID}
+    assert stack.resolve(monitor.monitor_id) == MONITOR_ID
 
 
 def test_an_image_of_the_app_is_followed_through_its_replacements() -> None:
@@ -228,7 +232,7 @@ def test_on_update_available_matches_this_monitors_events() -> None:
                 {
                     "source": [contract.EVENT_SOURCE],
                     "detail-type": [contract.DetailTypes.IMAGE_UPDATE_AVAILABLE],
-                    "detail": {contract.Detail.MONITOR_ID: ["Test/Monitor"]},
+                    "detail": {contract.Detail.MONITOR_ID: [MONITOR_ID]},
                 }
             )
         },
@@ -239,7 +243,7 @@ def test_two_monitors_have_two_ids() -> None:
     stack = new_stack()
     first = WorkspaceImageUpdateMonitor(stack, "First", images=["wsi-0123456789"])
     second = WorkspaceImageUpdateMonitor(stack, "Second", images=["wsi-0123456789"])
-    assert first.monitor_id != second.monitor_id
+    assert stack.resolve(first.monitor_id) != stack.resolve(second.monitor_id)
 
 
 # --- synth's refusals ----------------------------------------------------------------------------------------------

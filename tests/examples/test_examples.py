@@ -201,11 +201,11 @@ def test_pipeline_synthesizes_the_app_where_it_lives_and_says_how_it_runs(tmp_pa
     assert pipeline["Properties"]["Name"] == module.PIPELINE_NAME
     buildspec = json.loads(synth_project(template)["Properties"]["Source"]["BuildSpec"])
     assert buildspec["phases"]["install"]["commands"] == ["pip install -r requirements.txt", "npm ci"]
-    read, _, synthesize = buildspec["phases"]["build"]["commands"][1:]
-    assert buildspec["phases"]["build"]["commands"][0] == f"cd {module.APP_DIRECTORY}"
-    # The generation comes from the monitor's parameter, and the synth is given it.
+    assert buildspec["phases"]["build"]["commands"] == [f"cd {module.APP_DIRECTORY}", *module.synth_commands()]
+    read, *_, synthesize = module.synth_commands()
+    # The generation comes from the monitor's parameter, and the synth is given it (run_synth_step runs them).
     assert f"aws ssm get-parameter --name {module.GENERATION_PARAMETER} --query Parameter.Value" in read
-    assert synthesize == "npx cdk synth -c generation=$GENERATION"
+    assert synthesize == 'npx cdk synth -c "generation=$GENERATION"'
     assert buildspec["artifacts"]["base-directory"] == f"{module.APP_DIRECTORY}/cdk.out"
     # The commands name this repository's files: the example's folder, requirements.txt and package.json.
     assert ROOT / module.APP_DIRECTORY == EXAMPLES / "pipeline"
@@ -213,40 +213,76 @@ def test_pipeline_synthesizes_the_app_where_it_lives_and_says_how_it_runs(tmp_pa
     assert (ROOT / "package-lock.json").is_file()
 
 
-@pytest.mark.parametrize(
-    ("aws_says", "expected"),
-    [
-        ("echo 3", "generation 3"),  # the parameter: the generation deployed, or the next one the monitor asked for
-        (
-            "echo 'An error occurred (ParameterNotFound) when calling the GetParameter operation' >&2; exit 254",
-            "generation 1",
-        ),
-        ("echo 'An error occurred (AccessDeniedException)' >&2; exit 254", None),  # never an earlier generation
-    ],
-)
-def test_pipeline_synth_reads_the_generation_and_starts_at_1_only_without_the_parameter(
-    tmp_path: Path, aws_says: str, expected: str | None
-) -> None:
-    """The synth step's commands up to the synth, run by sh against a stand-in for the AWS CLI: CodeBuild runs a
-    phase's commands in one shell and fails the build at the first that exits with an error."""
-    aws = tmp_path / "aws"
-    aws.write_text(f"#!/bin/sh\n{aws_says}\n")
-    aws.chmod(0o755)
-    *reading, synthesize = load("pipeline").synth_commands()
-    script = "\n".join(f"{command} || exit 1" for command in reading)
+def run_synth_step(tmp_path: Path, shell: str, aws_says: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """The synth step's build commands after the `cd`, run by `shell` as CodeBuild runs a phase (one shell, and the
+    build fails at the first command that exits with an error) against stand-ins for the AWS CLI and npx; what ran,
+    and the arguments npx was given, one each ([] when it never ran)."""
+    for name, body in {"aws": aws_says, "npx": 'printf "%s\\n" "$@" > npx.args'}.items():
+        stand_in = tmp_path / name
+        stand_in.write_text(f"#!/bin/sh\n{body}\n")
+        stand_in.chmod(0o755)
+    commands = load("pipeline").synth_commands()
     done = subprocess.run(
-        ["sh", "-c", script],
+        [shell, "-c", "\n".join(f"{command} || exit 1" for command in commands)],
         cwd=tmp_path,
         env={**os.environ, "PATH": os.pathsep.join([str(tmp_path), os.environ["PATH"]])},
         capture_output=True,
         text=True,
         check=False,
     )
+    ran = tmp_path / "npx.args"
+    return done, ran.read_text().splitlines() if ran.exists() else []
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])  # CodeBuild's default shell is sh; bash is what many choose
+@pytest.mark.parametrize(
+    ("aws_says", "expected"),
+    [
+        ("echo 3", "3"),  # the parameter: the generation deployed, or the next one the monitor asked for
+        (
+            "echo 'An error occurred (ParameterNotFound) when calling the GetParameter operation' >&2; exit 254",
+            "1",
+        ),
+        ("echo 'An error occurred (AccessDeniedException)' >&2; exit 254", None),  # never an earlier generation
+    ],
+)
+def test_pipeline_synth_reads_the_generation_and_starts_at_1_only_without_the_parameter(
+    tmp_path: Path, shell: str, aws_says: str, expected: str | None
+) -> None:
+    done, npx = run_synth_step(tmp_path, shell, aws_says)
     if expected is None:
         assert done.returncode != 0, done.stdout
+        assert npx == [], "nothing is synthesized"
     else:
-        assert (done.returncode, done.stdout.strip()) == (0, expected), done.stderr
-    assert synthesize.endswith("-c generation=$GENERATION")
+        assert (done.returncode, done.stdout.strip()) == (0, f"generation {expected}"), done.stderr
+        assert npx == ["cdk", "synth", "-c", f"generation={expected}"]
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2 -c source_image_id=wsi-attacker0001 --app=./elsewhere.sh",  # whoever may write the parameter
+        "2\n-c\nsource_image_id=wsi-attacker0001",
+        "$(touch pwned)",
+        "-1",
+        "",
+        "None",  # what --output text prints for a value the query does not find
+    ],
+    ids=["arguments", "lines", "substitution", "negative", "empty", "none"],
+)
+def test_pipeline_synth_refuses_a_generation_that_is_not_a_whole_number(
+    tmp_path: Path, shell: str, stored: str
+) -> None:
+    """The generation parameter is writable by more than the pipeline's owner (the monitor, anyone allowed
+    ssm:PutParameter on it): a value other than ^[0-9]+$ fails the build, with the reason, before anything runs."""
+    value = tmp_path / "value"
+    value.write_text(stored)
+    done, npx = run_synth_step(tmp_path, shell, f'cat "{value}"; echo')
+    assert done.returncode != 0, done.stdout
+    assert npx == [], "nothing is synthesized"
+    assert not (tmp_path / "pwned").exists()
+    assert "not a whole number" in done.stderr
 
 
 def test_pipeline_synth_may_read_the_generation_parameter_and_no_other(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -17,10 +18,11 @@ from support import STACK_ID
 from support.handler import NEW, SOURCE, World, event, image, owner_tag, props
 
 from aws_emulator import EventBridgeBackend, VirtualClock, attach
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, monitor
 from cdk_workspaces_image_handler.contract import DetailTypes
 from cdk_workspaces_image_handler.errors import ProviderError
 from cdk_workspaces_image_handler.monitor import Monitor
+from cfn_driver.cloud import LocalCloud
 
 HANDLE_OLD = "https://cloudformation-waitcondition.example/old-handle"
 GENERATION = "/golden/generation"
@@ -163,7 +165,7 @@ def test_the_monitor_with_no_update_available_puts_no_event_and_starts_nothing()
     m = Monitored([NEW, "wsi-updated0002"], pipeline="golden-images")
     answer = {"Images": [image(NEW), image("wsi-updated0002", name="other")]}
     m.ws.add_response("describe_workspace_images", answer, {"ImageIds": [NEW, "wsi-updated0002"]})
-    findings = m.monitor.check({"id": "event-1"})
+    findings = m.monitor.check()
     m.done()  # no StartPipelineExecution was expected, so one would have failed the Stubber
     assert findings.updates == ()
     assert m.bus.calls == []
@@ -174,7 +176,7 @@ def test_an_update_starts_the_pipeline_once_and_is_announced_with_its_execution(
     m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
     start = {"name": "golden-images", "clientRequestToken": ANY}
     m.cp.add_response("start_pipeline_execution", {"pipelineExecutionId": "0d4ae0a1-exec"}, start)
-    m.monitor.check({"id": "event-1"})
+    m.monitor.check()
     m.done()
     assert m.news() == [
         (
@@ -196,9 +198,90 @@ def test_a_pipeline_that_cannot_start_still_loses_no_news_and_fails_the_look() -
     m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
     m.cp.add_client_error("start_pipeline_execution", "PipelineNotFoundException", "no such pipeline")
     with pytest.raises(ProviderError, match="pipeline golden-images could not be started for the available update"):
-        m.monitor.check({"id": "event-1"})
+        m.monitor.check()
     [(kind, detail)] = m.news()
     assert (kind, detail["ImageId"], detail["PipelineExecutionId"]) == (DetailTypes.IMAGE_UPDATE_AVAILABLE, NEW, "")
+
+
+class Hosted:
+    """The monitor's Lambda entry (`monitor.handler`) configured as its construct configures it, every client reaching
+    the emulator through its endpoint: what anyone allowed to invoke the function can make it do."""
+
+    PIPELINE = "golden-images"
+    MONITOR_ID = "8e6f0a10-0000-4000-8000-000000000000/Golden/Monitor"
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, generation: int | None = None) -> None:
+        self.cloud = LocalCloud(enforce_iam=False)
+        self.image_id = self.cloud.workspaces.add_image("golden-3", update_description="WorkSpaces agent 2.1")
+        self.cloud.codepipeline.add_pipeline(self.PIPELINE)
+        environment = {
+            **self.cloud.lambda_env(),
+            contract.ENV_MONITORED_IMAGES: self.image_id,
+            contract.ENV_PIPELINE_NAME: self.PIPELINE,
+            contract.ENV_MONITOR_ID: self.MONITOR_ID,
+        }
+        if generation is not None:
+            self.cloud.ssm.put(GENERATION, str(generation))
+            environment[contract.ENV_GENERATION_PARAMETER] = GENERATION
+            environment[contract.ENV_MONITORED_GENERATION] = str(generation)
+        for key, value in environment.items():
+            monkeypatch.setenv(key, value)
+
+    def invoke(self, event_id: str) -> dict[str, Any]:
+        return monitor.handler({"id": event_id, "detail-type": "Scheduled Event", "detail": {}}, None)
+
+    def news(self) -> list[dict[str, Any]]:
+        return [
+            json.loads(e["Detail"])
+            for c in self.cloud.events.calls
+            if c.operation == "PutEvents" and c.error is None
+            for e in c.params["Entries"]
+        ]
+
+
+@pytest.fixture
+def hosted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hosted]:
+    made = Hosted(monkeypatch)
+    yield made
+    made.cloud.close()
+
+
+def test_invocations_with_new_event_ids_start_the_pipeline_once_for_one_update(hosted: Hosted) -> None:
+    """Each invocation may carry an event of its own making, with a new id: the start's clientRequestToken comes from
+    what the look found, so however many find the same update, CodePipeline is asked once for it."""
+    for n in range(5):
+        assert hosted.invoke(f"forged-{n}")["UpdatesAvailable"] == [hosted.image_id]
+    [execution] = hosted.cloud.codepipeline.executions
+    news = hosted.news()
+    assert len(news) == 5, "every look still says what it found"
+    assert {detail["PipelineExecutionId"] for detail in news} == {execution.execution_id}
+
+
+def test_a_new_update_of_the_same_image_starts_the_pipeline_again(hosted: Hosted) -> None:
+    hosted.invoke("look-1")
+    hosted.cloud.workspaces.set_update_available(hosted.image_id, True, "WorkSpaces agent 2.2")
+    hosted.invoke("look-1")  # the same event id: only what was found tells the two apart
+    first, second = hosted.cloud.codepipeline.executions
+    assert first.client_request_token != second.client_request_token
+
+
+def test_a_generation_asked_for_again_after_a_rollback_starts_the_pipeline_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failed deploy rolls the generation parameter back (a new version of it): the next look asks again and starts
+    the pipeline again, while every look that finds the next generation asked for starts nothing."""
+    hosted = Hosted(monkeypatch, generation=3)
+    try:
+        hosted.invoke("look-1")
+        hosted.invoke("forged-1")  # the parameter is ahead: nothing is started
+        assert hosted.cloud.ssm.value(GENERATION) == "4"
+        hosted.cloud.ssm.put(GENERATION, "3")  # the rollback
+        hosted.invoke("look-2")
+        assert hosted.cloud.ssm.value(GENERATION) == "4"
+        assert len(hosted.cloud.codepipeline.executions) == 2
+        assert [detail["PipelineExecutionId"] != "" for detail in hosted.news()] == [True, False, True]
+    finally:
+        hosted.cloud.close()
 
 
 # ---------------------------------------------------------------- after the wait
@@ -257,11 +340,11 @@ def test_an_update_asks_for_the_next_generation_once_then_starts_the_pipeline() 
     m.written("4")
     start = {"name": "golden-images", "clientRequestToken": ANY}
     m.cp.add_response("start_pipeline_execution", {"pipelineExecutionId": "exec-4"}, start)
-    m.monitor.check({"id": "event-1"})
+    m.monitor.check()
     # The same look delivered again (or the next day's): generation 4 is asked for already; nothing more is done.
     m.ws.add_response("describe_workspace_images", {"Images": [image(NEW, update=True)]}, {"ImageIds": [NEW]})
     m.stored("4")
-    m.monitor.check({"id": "event-1"})
+    m.monitor.check()
     m.done()
     first, again = (detail for _, detail in m.news())
     assert (first["Generation"], first["NextGeneration"], first["PipelineExecutionId"]) == (3, 4, "exec-4")
@@ -275,7 +358,7 @@ def test_a_generation_parameter_that_cannot_be_written_starts_nothing_and_fails_
     m.stored("3")
     m.ssm.add_client_error("put_parameter", "AccessDeniedException", "not allowed")
     with pytest.raises(ProviderError, match="the generation parameter /golden/generation could not be written"):
-        m.monitor.check({"id": "event-1"})
+        m.monitor.check()
     m.done()  # no StartPipelineExecution was expected
     [(_, detail)] = m.news()
     assert detail["PipelineExecutionId"] == ""

@@ -268,6 +268,32 @@ def test_the_monitor_reports_an_update_and_starts_the_pipeline(world: World, tmp
     assert update["PipelineExecutionId"] == execution.execution_id
 
 
+def watched_by_an_app(tmp_path: Path, world: World, stack_name: str) -> Assembly:
+    """An app whose stack `stack_name` has construct id "Golden" whatever its name: a monitor at Golden/Monitor of
+    the world's source image, and its on_update_available rule telling a topic."""
+    # Asset metadata lets the driver find the function code under an artifact id other than the stack name.
+    app = cdk.App(outdir=str(tmp_path / stack_name), context={"aws:cdk:enable-asset-metadata": True})
+    stack = cdk.Stack(app, "Golden", stack_name=stack_name, env=cdk.Environment(account=ACCOUNT, region=REGION))
+    monitor = WorkspaceImageUpdateMonitor(stack, "Monitor", images=[world.sources[0]])
+    topic = sns.Topic(stack, "Updates")
+    monitor.on_update_available("UpdateAvailable", target=targets.SnsTopic(topic))
+    cdk.CfnOutput(stack, "TopicArn", value=topic.topic_arn)
+    app.synth()
+    return load(tmp_path / stack_name, "Golden")
+
+
+def test_two_apps_with_one_construct_path_hear_only_their_own_monitor(world: World, tmp_path: Path) -> None:
+    blue = world.deploy(watched_by_an_app(tmp_path, world, "GoldenBlue"))
+    green = world.deploy(watched_by_an_app(tmp_path, world, "GoldenGreen"))
+    world.cloud.workspaces.set_update_available(world.sources[0], True, "WorkSpaces agent 2.1")
+    world.cfn.settle(DAY + 120)
+    assert len(world.news(DetailTypes.IMAGE_UPDATE_AVAILABLE)) == 2, "each monitor looked once"
+    for stack in (blue, green):
+        heard = [d.event for d in world.cloud.events.deliveries if d.arn == stack.outputs["TopicArn"]]
+        guid = stack.stack_id.split("/")[2]
+        assert [event["detail"]["MonitorId"] for event in heard] == [f"{guid}/Golden/Monitor"]
+
+
 def test_a_month_that_fails_rolls_back_to_the_previous_generation_without_news_of_it(
     world: World, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ EventBridge and DynamoDB pages).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -37,6 +38,7 @@ from aws_emulator import (
     attach,
     serve,
 )
+from aws_emulator.iam import PolicyType
 from cfn_driver.cloud import LocalCloud
 
 ACCOUNT = "111122223333"
@@ -214,6 +216,143 @@ def test_eventbridge_and_dynamodb_answer_access_denied_too(cloud: Cloud) -> None
     assert dynamodb.scan(TableName="watch")["Count"] == 1
 
 
+# -- a table's resource-based policy, judged with each caller's identity-based policies (one account)
+
+READER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/Golden-Reader-DEF"
+READER = f"arn:aws:sts::{ACCOUNT}:assumed-role/Golden-Reader-DEF/reader"
+WATCH = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/watch"
+# The DynamoDB reads AmazonDynamoDBReadOnlyAccess grants on every resource: what the review found could read the
+# watch table's presigned URLs.
+READS_EVERYWHERE = allow(
+    [
+        "dynamodb:BatchGetItem",
+        "dynamodb:Describe*",
+        "dynamodb:List*",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:PartiQLSelect",
+    ]
+)
+DATA_PLANE = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PartiQLSelect",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+]
+# The policy the watch table is to get: every data-plane action denied to all but the provider's role; no Allow.
+ONLY_THE_PROVIDER = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": DATA_PLANE,
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalArn": ROLE}},
+        }
+    ],
+}
+RECORDS = {
+    "TableName": "watch",
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def watch_table(cloud: Cloud, policy: dict[str, Any] | None) -> None:
+    """The table as CloudFormation makes it: straight through the backend, with the deployer's credentials."""
+    extra = {"ResourcePolicy": json.dumps(policy)} if policy is not None else {}
+    cloud.dynamodb.handle("CreateTable", {**RECORDS, **extra})
+    cloud.clock.advance(60)
+
+
+def reader(cloud: Cloud, policies: list[dict[str, Any]]) -> Any:
+    """A client signed as a session of another role of the account."""
+    keys = cloud.access.assume_role(READER_ROLE, "reader", lambda: policies)
+    return cloud.client("dynamodb", keys.access_key_id)
+
+
+def test_the_watch_table_policy_refuses_every_reader_but_the_provider(cloud: Cloud) -> None:
+    watch_table(cloud, ONLY_THE_PROVIDER)
+    cloud.policies = [
+        allow(["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:Scan"], WATCH)
+    ]
+    provider = cloud.client("dynamodb")
+    record = {"pk": {"S": "wait"}, "sk": {"S": "wsi-1"}, "url": {"S": "https://presigned"}}
+    provider.put_item(TableName="watch", Item=record)
+    key = {"pk": record["pk"], "sk": record["sk"]}
+    assert provider.get_item(TableName="watch", Key=key)["Item"] == record
+    by_partition = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "wait"}}}
+    assert provider.query(TableName="watch", **by_partition)["Items"] == [record]
+    assert provider.scan(TableName="watch")["Count"] == 1
+    assert cloud.access.denials == [], "the provider works under the table's policy"
+    nosy = reader(cloud, [READS_EVERYWHERE])
+    for action, call, params in (
+        ("Scan", nosy.scan, {}),
+        ("Query", nosy.query, by_partition),
+        ("GetItem", nosy.get_item, {"Key": key}),
+    ):
+        error = refusal(call, TableName="watch", **params)["Error"]
+        assert error["Code"] == "AccessDeniedException"
+        assert error["Message"] == (
+            f"User: {READER} is not authorized to perform: dynamodb:{action} on resource: {WATCH} "
+            "with an explicit deny in a resource-based policy"
+        )
+    assert [(d.principal.arn, d.policy_type) for d in cloud.access.denials] == [(READER, PolicyType.RESOURCE)] * 3
+    assert nosy.describe_table(TableName="watch")["Table"]["TableArn"] == WATCH, "the control plane stays open"
+    # Without the table's policy, the same reader reads the records: what the review found.
+    cloud.dynamodb.handle("DeleteResourcePolicy", {"ResourceArn": WATCH})
+    assert nosy.scan(TableName="watch")["Items"] == [record]
+
+
+def test_an_allow_in_a_table_policy_alone_lets_a_role_of_the_account_read(cloud: Cloud) -> None:
+    """Policy evaluation logic: within one account an Allow in the resource-based policy suffices."""
+    only_gets = {"Effect": "Allow", "Principal": {"AWS": READER_ROLE}, "Action": "dynamodb:GetItem", "Resource": "*"}
+    watch_table(cloud, {"Version": "2012-10-17", "Statement": [only_gets]})
+    nobody = reader(cloud, [])
+    assert "Item" not in nobody.get_item(TableName="watch", Key={"pk": {"S": "a"}, "sk": {"S": "b"}})
+    error = refusal(nobody.scan, TableName="watch")["Error"]
+    assert error["Message"].endswith("because no identity-based policy allows the dynamodb:Scan action")
+
+
+def test_a_caller_must_confirm_a_policy_that_takes_its_own_access_away(cloud: Cloud) -> None:
+    """API_PutResourcePolicy, ConfirmRemoveSelfResourceAccess: "Set this parameter to true to confirm that you want to
+    remove your permissions to change the policy of this resource in the future"."""
+    watch_table(cloud, None)
+    cloud.policies = [allow("dynamodb:*", WATCH)]
+    client = cloud.client("dynamodb")
+    locked = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "dynamodb:PutResourcePolicy", "Resource": "*"}],
+    }
+    error = refusal(client.put_resource_policy, ResourceArn=WATCH, Policy=json.dumps(locked))["Error"]
+    assert error["Code"] == "ValidationException"
+    assert "ConfirmRemoveSelfResourceAccess" in error["Message"]
+    assert cloud.dynamodb.tables["watch"].policy is None
+    # A policy that leaves the caller its own access needs no confirmation.
+    client.put_resource_policy(ResourceArn=WATCH, Policy=json.dumps(ONLY_THE_PROVIDER))
+    cloud.clock.advance(15)
+    client.put_resource_policy(ResourceArn=WATCH, Policy=json.dumps(locked), ConfirmRemoveSelfResourceAccess=True)
+    cloud.clock.advance(15)
+    error = refusal(client.put_resource_policy, ResourceArn=WATCH, Policy=json.dumps(ONLY_THE_PROVIDER))["Error"]
+    assert error["Message"].endswith("with an explicit deny in a resource-based policy")
+    assert client.delete_resource_policy(ResourceArn=WATCH)["RevisionId"], "deleting is still the caller's"
+
+
 # The provider's and the monitor's statement for PutEvents: only their own source, and never without one
 # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
 BUS = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default"
@@ -257,6 +396,24 @@ def test_put_events_is_allowed_only_for_the_sources_the_policy_names(cloud: Clou
     events.put_events(Entries=[event_entry(detail_type="WorkSpaces Image Failed")])
     refused = refusal(events.put_events, Entries=[event_entry(detail_type="WorkSpaces Bundle Image Changed")])
     assert refused["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_every_signed_request_carries_the_principal_keys(cloud: Cloud) -> None:
+    """aws:PrincipalArn (the role's ARN for a role session), aws:PrincipalAccount and aws:PrincipalType
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html), so identity-based
+    policies may use them too."""
+    by_session = {"StringEquals": {"aws:PrincipalArn": PRINCIPAL}}
+    cloud.policies = [allow("workspaces:DescribeWorkspaceImages", Condition=by_session)]
+    client = cloud.client("workspaces")
+    assert refusal(client.describe_workspace_images)["Error"]["Code"] == "AccessDeniedException"
+    assert {k: v for k, v in cloud.access.denials[-1].request.keys.items() if k.startswith("aws:Principal")} == {
+        "aws:PrincipalArn": ROLE,
+        "aws:PrincipalAccount": ACCOUNT,
+        "aws:PrincipalType": "AssumedRole",
+    }
+    by_role = {"ArnEquals": {"aws:PrincipalArn": ROLE}, "StringEquals": {"aws:PrincipalType": "AssumedRole"}}
+    cloud.policies = [allow("workspaces:DescribeWorkspaceImages", Condition=by_role)]
+    assert client.describe_workspace_images()["Images"] == []
 
 
 def test_the_policies_are_read_at_every_request(cloud: Cloud) -> None:
@@ -485,6 +642,10 @@ def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str
         ),
         "dynamodb:DeleteItem": ({"TableName": TABLE, "Key": {"pk": {"S": "a"}}}, [("dynamodb:DeleteItem", TABLE, {})]),
         "dynamodb:Scan": ({"TableName": "Golden-WatchTable-ABC"}, [("dynamodb:Scan", TABLE, {})]),
+        "dynamodb:Query": (
+            {"TableName": "Golden-WatchTable-ABC", "KeyConditionExpression": "pk = :p"},
+            [("dynamodb:Query", TABLE, {})],
+        ),
         # The update monitor's pipeline.
         "codepipeline:StartPipelineExecution": (
             {"name": "golden-image"},
@@ -615,6 +776,19 @@ def test_tables_named_by_arn_and_indexes(account: Account) -> None:
         ("dynamodb:Scan", f"{TABLE}/index/byImage", {})
     ]
     assert account.contexts("dynamodb:ListTables", {}) == [("dynamodb:ListTables", "*", {})]
+
+
+def test_a_table_policy_is_put_read_and_deleted_on_the_table(account: Account) -> None:
+    """The Service Authorization Reference: PutResourcePolicy, GetResourcePolicy and DeleteResourcePolicy act on the
+    table their ResourceArn names; API_CreateTable, ResourcePolicy: "You need to specify the CreateTable and
+    PutResourcePolicy IAM actions for authorizing a user to create a table with a resource-based policy"."""
+    for operation in ("PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy"):
+        found = account.contexts(f"dynamodb:{operation}", {"ResourceArn": TABLE, "Policy": "{}"})
+        assert found == [(f"dynamodb:{operation}", TABLE, {})]
+    create = {"TableName": "Golden-WatchTable-ABC", "KeySchema": [], "AttributeDefinitions": []}
+    assert account.contexts("dynamodb:CreateTable", create) == [("dynamodb:CreateTable", TABLE, {})]
+    guarded = account.contexts("dynamodb:CreateTable", {**create, "ResourcePolicy": "{}"})
+    assert guarded == [("dynamodb:CreateTable", TABLE, {}), ("dynamodb:PutResourcePolicy", TABLE, {})]
 
 
 def test_rules_of_a_custom_bus_and_put_rule_tags(account: Account) -> None:

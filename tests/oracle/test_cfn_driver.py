@@ -431,6 +431,95 @@ def test_a_failed_create_rolls_the_table_back(local: tuple[LocalCloud, CloudForm
     assert "does not model AWS::DynamoDB::Table properties StreamSpecification" in unmodelled.reason
 
 
+def table_policy(condition: dict[str, Any] | None) -> dict[str, Any]:
+    """A ResourcePolicy denying the table's items to every principal (but whom `condition` spares)."""
+    deny = {"Effect": "Deny", "Principal": "*", "Action": ["dynamodb:PutItem", "dynamodb:Scan"], "Resource": "*"}
+    return {
+        "PolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{**deny, **({"Condition": condition} if condition else {})}],
+        }
+    }
+
+
+# Only the function's own role may touch the items (Fn::GetAtt resolves inside the document).
+BUT_THE_FUNCTION = table_policy({"StringNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["FnRole", "Arn"]}}})
+
+
+def test_a_table_policy_is_created_updated_in_place_rolled_back_and_deleted(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    """The template reference's ResourcePolicy: its PolicyDocument goes to CreateTable; a change is put, a removal
+    deleted, both in place; a rollback puts the previous one back, after DynamoDB's 15-second block."""
+    cloud, cfn = local
+    guarded = table(ResourcePolicy=BUT_THE_FUNCTION)
+    stack = deployed(local, assembly(tmp_path, {"Table": guarded, "Rule": rule()}, OUTPUTS, name="v1"))
+    name, role = stack.outputs["Table"], stack.resources["FnRole"].attributes["Arn"]
+    made = cloud.dynamodb.tables[name]
+    assert made.policy_document is not None
+    assert made.policy_document["Statement"][0]["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": role}}
+    assert json.loads(cloud.dynamodb.calls_to("CreateTable")[-1].params["ResourcePolicy"]) == made.policy_document
+    cfn.settle(60)
+    assert len(cloud.dynamodb.items(name)) == 1, "the function's own role writes under the policy"
+    assert cloud.access.denials == []
+    # In place: a policy that spares nobody is put; the next tick is refused.
+    closed = table(ResourcePolicy=table_policy(None))
+    deployed(local, assembly(tmp_path, {"Table": closed, "Rule": rule()}, OUTPUTS, name="v2"))
+    assert cloud.dynamodb.tables[name] is made, "updated in place"
+    assert [c.error for c in cloud.dynamodb.calls_to("PutResourcePolicy")] == [None]
+    cfn.settle(60)
+    assert len(cloud.dynamodb.items(name)) == 1
+    assert [d.message.endswith("with an explicit deny in a resource-based policy") for d in cloud.access.denials] == [
+        True
+    ]
+    # In place: the policy taken out of the template is deleted.
+    deployed(local, assembly(tmp_path, {"Table": table(), "Rule": rule()}, OUTPUTS, name="v3"))
+    assert made.policy is None
+    assert len(cloud.dynamodb.calls_to("DeleteResourcePolicy")) == 1
+    # A failed update right after the policy is put back: the rollback deletes it again once DynamoDB lets it.
+    broken = rule("cdkwsi-broken", ScheduleExpression="rate(1 minutes)")
+    failed = cfn.deploy(load(assembly(tmp_path, {"Table": guarded, "Rule": rule(), "Broken": broken}, OUTPUTS, "v4")))
+    assert failed.status == "UPDATE_ROLLBACK_COMPLETE", failed.reason
+    puts, deletes = cloud.dynamodb.calls_to("PutResourcePolicy"), cloud.dynamodb.calls_to("DeleteResourcePolicy")
+    assert [c.error for c in deletes[1:]] == ["ResourceInUseException"] * 3 + [None]
+    assert deletes[-1].at - puts[-1].at >= 15
+    assert made.policy is None
+    # Unchanged in the template, a policy changed outside it is left alone ("don't support out-of-band changes").
+    cloud.clock.advance(15)
+    cloud.dynamodb.handle("PutResourcePolicy", {"ResourceArn": made.arn, "Policy": json.dumps(OPEN_TO_ALL)})
+    deployed(local, assembly(tmp_path, {"Table": table(), "Rule": rule(Description="again")}, OUTPUTS, name="v5"))
+    assert made.policy_document == OPEN_TO_ALL
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert cloud.dynamodb.tables == {}
+
+
+def test_a_table_policy_needs_its_document(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    stack = cfn.deploy(load(assembly(tmp_path, {"Table": table(ResourcePolicy={"Document": {}})})))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert "ResourcePolicy needs a PolicyDocument" in stack.reason
+    text = json.dumps(OPEN_TO_ALL)
+    as_text = cfn.deploy(load(assembly(tmp_path, {"Table": table(ResourcePolicy={"PolicyDocument": text})}, name="b")))
+    assert as_text.status == "CREATE_COMPLETE", as_text.reason
+    assert [t.policy for t in cloud.dynamodb.tables.values()] == [text], "JSON text goes to DynamoDB as it is"
+    # A document DynamoDB refuses fails the update in place, and the rollback leaves the policy as it was.
+    users = {
+        **OPEN_TO_ALL,
+        "Statement": [{**OPEN_TO_ALL["Statement"][0], "Principal": {"AWS": "arn:aws:iam::1:user/u"}}],
+    }
+    cloud.clock.advance(15)
+    refused = cfn.deploy(load(assembly(tmp_path, {"Table": table(ResourcePolicy={"PolicyDocument": users})}, name="c")))
+    assert refused.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "Invalid policy document" in refused.reason
+    assert [t.policy for t in cloud.dynamodb.tables.values()] == [text]
+
+
+OPEN_TO_ALL: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"}],
+}
+
+
 # -- IAM: each function calls with its own role's credentials, and only what the role's policies allow ------------
 
 READ_ONLY = {"Effect": "Allow", "Action": "dynamodb:Scan", "Resource": "*"}

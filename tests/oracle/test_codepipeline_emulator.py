@@ -12,6 +12,7 @@ import pytest
 from support.emulator import attached, code_of
 
 from aws_emulator import CodePipelineBackend, VirtualClock
+from aws_emulator.codepipeline import TOKEN_MEMORY_SECONDS
 from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
 
 EXECUTION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -51,6 +52,28 @@ def test_a_repeated_client_request_token_starts_nothing_new(client: Any, pipelin
     again = client.start_pipeline_execution(name="p", clientRequestToken="token-1")["pipelineExecutionId"]
     assert once == again
     assert len(pipelines.executions) == 1
+
+
+def test_a_token_is_remembered_only_for_a_while_unless_told_otherwise(
+    client: Any, pipelines: CodePipelineBackend, clock: VirtualClock
+) -> None:
+    """How long CodePipeline remembers a token is undocumented: the safe assumption (a while, not for ever) is the
+    default, so that nothing relying on a token past its retries passes here by luck."""
+    pipelines.add_pipeline("p")
+    once = client.start_pipeline_execution(name="p", clientRequestToken="token-1")["pipelineExecutionId"]
+    clock.advance(TOKEN_MEMORY_SECONDS - 1)
+    assert client.start_pipeline_execution(name="p", clientRequestToken="token-1")["pipelineExecutionId"] == once
+    clock.advance(1)
+    later = client.start_pipeline_execution(name="p", clientRequestToken="token-1")["pipelineExecutionId"]
+    assert later != once
+    assert [e.execution_id for e in pipelines.executions] == [once, later]
+
+    remembering = CodePipelineBackend(clock, token_memory=None)
+    remembering.add_pipeline("p")
+    first = remembering.handle("StartPipelineExecution", {"name": "p", "clientRequestToken": "token-1"})
+    clock.advance(365 * 86400)
+    assert remembering.handle("StartPipelineExecution", {"name": "p", "clientRequestToken": "token-1"}) == first
+    assert len(remembering.executions) == 1
 
 
 def test_requests_are_validated_and_declared_variables_enforced(client: Any, pipelines: CodePipelineBackend) -> None:

@@ -1,7 +1,13 @@
-"""The local DynamoDB emulator, reached by an unmodified boto3 (AWS JSON 1.0). No sleeping: virtual time."""
+"""The local DynamoDB emulator, reached by an unmodified boto3 (AWS JSON 1.0). No sleeping: virtual time.
+
+Query: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html. Resource-based policies:
+API_PutResourcePolicy, API_GetResourcePolicy, API_DeleteResourcePolicy, and the Developer Guide's "Resource-based
+policy considerations" (rbac-considerations.html).
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +22,7 @@ from support import ROOT
 sys.path.insert(0, str(ROOT))
 
 from aws_emulator import DynamoDBBackend, VirtualClock, attach, serve
-from aws_emulator.dynamodb import MAX_ITEM_BYTES, MAX_SCAN_PAGE_BYTES, item_size
+from aws_emulator.dynamodb import MAX_ITEM_BYTES, MAX_POLICY_BYTES, MAX_SCAN_PAGE_BYTES, item_size
 from aws_emulator.service import service_model
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 3})
@@ -306,6 +312,345 @@ def test_scan_pages_stop_before_one_megabyte(client: Any, ddb: DynamoDBBackend, 
     assert [sum(item_size(i) for i in p["Items"]) <= MAX_SCAN_PAGE_BYTES for p in pages] == [True, True]
 
 
+# -- Query ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ranged(ddb: DynamoDBBackend) -> str:
+    ddb.add_table("records", "pk", range_key="sk")
+    return "records"
+
+
+def query(client: Any, table: str, expression: str, **values: Any) -> list[str]:
+    """The sort keys a Query answers, one page (values given as name=text, each becoming :name)."""
+    answer = client.query(
+        TableName=table,
+        KeyConditionExpression=expression,
+        ExpressionAttributeValues={f":{k}": s(v) for k, v in values.items()},
+    )
+    assert answer["Count"] == answer["ScannedCount"] == len(answer["Items"])
+    return [item["sk"]["S"] for item in answer["Items"]]
+
+
+def test_query_answers_one_partition_in_sort_key_order(client: Any, ddb: DynamoDBBackend, ranged: str) -> None:
+    # UTF-8 byte order: "B" < "a" < "b" < "é"; inserted in no order at all.
+    for sk in ["b", "é", "image#2", "a", "B", "image#10", "image#1"]:
+        client.put_item(TableName=ranged, Item={"pk": s("stack"), "sk": s(sk), "n": {"N": "1"}})
+    client.put_item(TableName=ranged, Item={"pk": s("other"), "sk": s("a")})
+    everything = ["B", "a", "b", "image#1", "image#10", "image#2", "é"]
+    assert query(client, ranged, "pk = :p", p="stack") == everything
+    assert query(client, ranged, "pk = :p", p="nobody") == []
+    assert query(client, ranged, "pk = :p AND begins_with(sk, :s)", p="stack", s="image#1") == ["image#1", "image#10"]
+    assert query(client, ranged, "pk = :p and sk = :s", p="stack", s="b") == ["b"]
+    assert query(client, ranged, "pk = :p AND sk < :s", p="stack", s="b") == ["B", "a"]
+    assert query(client, ranged, "pk = :p AND sk <= :s", p="stack", s="b") == ["B", "a", "b"]
+    assert query(client, ranged, "pk = :p AND sk > :s", p="stack", s="image#2") == ["é"]
+    assert query(client, ranged, "pk = :p AND sk >= :s", p="stack", s="image#2") == ["image#2", "é"]
+    assert query(client, ranged, "pk = :p AND sk BETWEEN :a AND :b", p="stack", a="a", b="image#10") == [
+        "a",
+        "b",
+        "image#1",
+        "image#10",
+    ]
+    # Placeholders for the names; a reserved word may only be named through one.
+    placeheld = client.query(
+        TableName=ranged,
+        KeyConditionExpression="#p = :p AND begins_with(#s, :s)",
+        ExpressionAttributeNames={"#p": "pk", "#s": "sk"},
+        ExpressionAttributeValues={":p": s("stack"), ":s": s("image")},
+        ScanIndexForward=False,
+        ConsistentRead=True,
+    )
+    assert [i["sk"]["S"] for i in placeheld["Items"]] == ["image#2", "image#10", "image#1"]
+    assert placeheld["Items"][0] == {"pk": s("stack"), "sk": s("image#2"), "n": {"N": "1"}}
+
+
+def test_query_orders_numbers_by_value(client: Any, ddb: DynamoDBBackend) -> None:
+    ddb.add_table("numbers", "pk", range_key="seq", range_type="N")
+    for seq in ["10", "9", "-1", "1.5", "100"]:
+        client.put_item(TableName="numbers", Item={"pk": s("x"), "seq": {"N": seq}})
+    answer = client.query(
+        TableName="numbers", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("x")}
+    )
+    assert [i["seq"]["N"] for i in answer["Items"]] == ["-1", "1.5", "9", "10", "100"]
+    error = raises_code(
+        "ValidationException",
+        client.query,
+        TableName="numbers",
+        KeyConditionExpression="pk = :p AND begins_with(seq, :a)",
+        ExpressionAttributeValues={":p": s("x"), ":a": {"N": "1"}},
+    )
+    assert "begins_with" in str(error), "begins_with takes no Number sort key"
+
+
+def test_query_pages_by_limit_and_start_key_both_ways(client: Any, ddb: DynamoDBBackend, ranged: str) -> None:
+    for n in range(7):
+        client.put_item(TableName=ranged, Item={"pk": s("stack"), "sk": s(f"r{n}")})
+    client.put_item(TableName=ranged, Item={"pk": s("other"), "sk": s("r0")})
+    for forward, expected in ((True, [f"r{n}" for n in range(7)]), (False, [f"r{n}" for n in reversed(range(7))])):
+        pages, start = [], None
+        while True:
+            answer = client.query(
+                TableName=ranged,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": s("stack")},
+                Limit=3,
+                ScanIndexForward=forward,
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            pages.append([i["sk"]["S"] for i in answer["Items"]])
+            start = answer.get("LastEvaluatedKey")
+            if start is None:
+                break
+            assert start == {"pk": s("stack"), "sk": s(pages[-1][-1])}, "the key of the last item read"
+        assert pages == [expected[0:3], expected[3:6], expected[6:]]
+    paged = client.get_paginator("query").paginate(
+        TableName=ranged,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": s("stack")},
+        PaginationConfig={"PageSize": 2},
+    )
+    assert sum(page["Count"] for page in paged) == 7
+    # A page that ends on Limit answers a start key even when nothing follows.
+    last = client.query(
+        TableName=ranged,
+        KeyConditionExpression="pk = :p AND sk >= :s",
+        ExpressionAttributeValues={":p": s("stack"), ":s": s("r5")},
+        Limit=2,
+    )
+    assert last["LastEvaluatedKey"] == {"pk": s("stack"), "sk": s("r6")}
+    raises_code(
+        "ValidationException",
+        client.query,
+        TableName=ranged,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": s("stack")},
+        ExclusiveStartKey={"pk": s("other"), "sk": s("r0")},
+    )
+
+
+def test_query_pages_stop_before_one_megabyte(client: Any, ddb: DynamoDBBackend, ranged: str) -> None:
+    for n in range(4):
+        client.put_item(TableName=ranged, Item={"pk": s("p"), "sk": s(f"{n}"), "blob": {"B": b"x" * 300_000}})
+    first = client.query(TableName=ranged, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("p")})
+    assert first["Count"] == 3
+    assert sum(item_size(i) for i in first["Items"]) <= MAX_SCAN_PAGE_BYTES
+    rest = client.query(
+        TableName=ranged,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": s("p")},
+        ExclusiveStartKey=first["LastEvaluatedKey"],
+    )
+    assert [i["sk"]["S"] for i in rest["Items"]] == ["3"]
+    assert "LastEvaluatedKey" not in rest
+
+
+def test_query_of_a_table_with_only_a_partition_key(client: Any, ddb: DynamoDBBackend, table: str) -> None:
+    client.put_item(TableName=table, Item={"pk": s("a"), "v": s("1")})
+    client.put_item(TableName=table, Item={"pk": s("b")})
+    answer = client.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": s("a")})
+    assert answer["Items"] == [{"pk": s("a"), "v": s("1")}]
+    error = raises_code(
+        "ValidationException",
+        client.query,
+        TableName=table,
+        KeyConditionExpression="pk = :p AND sk = :s",
+        ExpressionAttributeValues={":p": s("a"), ":s": s("x")},
+    )
+    assert "Query key condition not supported" in str(error)
+
+
+P = {":p": s("stack")}
+PS = {":p": s("stack"), ":s": s("x")}
+
+
+@pytest.mark.parametrize(
+    ("params", "values", "words"),
+    [
+        ({}, P, "KeyConditionExpression parameter must be specified"),
+        ({"KeyConditionExpression": "sk = :s AND pk = :p"}, PS, "missed key schema element: pk"),
+        ({"KeyConditionExpression": "n = :p"}, P, "missed key schema element: pk"),
+        ({"KeyConditionExpression": "pk = :p AND n = :s"}, PS, "Query key condition not supported"),
+        ({"KeyConditionExpression": "pk = :p AND sk <> :s"}, PS, "does not model the sort key condition"),
+        ({"KeyConditionExpression": "(pk = :p)"}, P, "models only"),
+        ({"KeyConditionExpression": "pk = :p AND BEGINS_WITH(sk, :s)"}, PS, "does not model the sort key condition"),
+        ({"KeyConditionExpression": "pk = :q"}, P, "attribute value used in expression is not defined"),
+        ({"KeyConditionExpression": "pk = :p"}, PS, "ExpressionAttributeValues unused in expressions: keys: {:s}"),
+        ({"KeyConditionExpression": "#k = :p AND sk = :s"}, PS, "attribute name: #k"),
+        ({"KeyConditionExpression": "pk = :p AND size = :s"}, PS, "reserved keyword: size"),
+        ({"KeyConditionExpression": "pk = :p", "FilterExpression": "attribute_exists(n)"}, P, "FilterExpression"),
+        ({"KeyConditionExpression": "pk = :p", "IndexName": "by-sk"}, P, "IndexName"),
+        ({"KeyConditionExpression": "pk = :p", "ProjectionExpression": "sk"}, P, "ProjectionExpression"),
+        ({"KeyConditionExpression": "pk = :p", "Select": "COUNT"}, P, "Select"),
+    ],
+)
+def test_what_query_refuses(
+    client: Any, ranged: str, params: dict[str, Any], values: dict[str, Any], words: str
+) -> None:
+    error = raises_code(
+        "ValidationException", client.query, TableName=ranged, ExpressionAttributeValues=values, **params
+    )
+    assert words in str(error), str(error)
+
+
+def test_query_values_must_have_the_key_types(client: Any, ranged: str) -> None:
+    error = raises_code(
+        "ValidationException",
+        client.query,
+        TableName=ranged,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"N": "1"}},
+    )
+    assert "Condition parameter type does not match schema type" in str(error)
+    raises_code(
+        "ValidationException",
+        client.query,
+        TableName=ranged,
+        KeyConditionExpression="pk = :p AND sk BETWEEN :b AND :a",
+        ExpressionAttributeValues={":p": s("stack"), ":a": s("a"), ":b": s("b")},
+    )
+    raises_code(
+        "ResourceNotFoundException",
+        client.query,
+        TableName="missing",
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": s("a")},
+    )
+
+
+# -- resource-based policies -------------------------------------------------------------
+
+ACCOUNT = "123456789012"
+PROVIDER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/Provider"
+GRANT: dict[str, Any] = {
+    "Effect": "Allow",
+    "Principal": {"AWS": PROVIDER_ROLE},
+    "Action": "dynamodb:GetItem",
+    "Resource": "*",
+}
+OPEN = {"Version": "2012-10-17", "Statement": [GRANT]}
+CLOSED = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"],
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalArn": PROVIDER_ROLE}},
+        }
+    ],
+}
+
+
+def test_a_resource_policy_is_put_read_replaced_and_deleted(
+    client: Any, ddb: DynamoDBBackend, clock: VirtualClock, table: str
+) -> None:
+    arn = ddb.tables[table].arn
+    raises_code("PolicyNotFoundException", client.get_resource_policy, ResourceArn=arn)
+    first = client.put_resource_policy(ResourceArn=arn, Policy=json.dumps(OPEN), ExpectedRevisionId="NO_POLICY")
+    revision = first["RevisionId"]
+    assert client.get_resource_policy(ResourceArn=arn) | {"ResponseMetadata": None} == {
+        "Policy": json.dumps(OPEN),
+        "RevisionId": revision,
+        "ResponseMetadata": None,
+    }
+    # Idempotent: the same document again answers the same revision (and is no update, so nothing blocks it).
+    assert client.put_resource_policy(ResourceArn=arn, Policy=json.dumps(OPEN))["RevisionId"] == revision
+    # ExpectedRevisionId: another revision, or NO_POLICY while there is one, answers PolicyNotFoundException.
+    for expected in ("NO_POLICY", "1"):
+        raises_code(
+            "PolicyNotFoundException",
+            client.put_resource_policy,
+            ResourceArn=arn,
+            Policy=json.dumps(CLOSED),
+            ExpectedRevisionId=expected,
+        )
+    # Another update within 15 seconds of the last is blocked.
+    blocked = raises_code(
+        "ResourceInUseException", client.put_resource_policy, ResourceArn=arn, Policy=json.dumps(CLOSED)
+    )
+    assert "changed 0 seconds ago" in str(blocked)
+    clock.advance(15)
+    second = client.put_resource_policy(ResourceArn=arn, Policy=json.dumps(CLOSED), ExpectedRevisionId=revision)
+    assert second["RevisionId"] != revision
+    assert json.loads(client.get_resource_policy(ResourceArn=arn)["Policy"]) == CLOSED
+    clock.advance(15)
+    raises_code("PolicyNotFoundException", client.delete_resource_policy, ResourceArn=arn, ExpectedRevisionId=revision)
+    deleted = client.delete_resource_policy(ResourceArn=arn, ExpectedRevisionId=second["RevisionId"])
+    assert deleted["RevisionId"] == second["RevisionId"]
+    raises_code("PolicyNotFoundException", client.get_resource_policy, ResourceArn=arn)
+    # Deleting no policy succeeds, unless a revision is expected.
+    assert "RevisionId" not in client.delete_resource_policy(ResourceArn=arn)
+    raises_code(
+        "PolicyNotFoundException", client.delete_resource_policy, ResourceArn=arn, ExpectedRevisionId="NO_POLICY"
+    )
+    assert ddb.tables[table].policy_document is None
+
+
+def test_a_table_may_be_created_with_its_policy(client: Any, ddb: DynamoDBBackend, clock: VirtualClock) -> None:
+    created = client.create_table(TableName="guarded", ResourcePolicy=json.dumps(CLOSED), **SIMPLE)
+    arn = created["TableDescription"]["TableArn"]
+    assert json.loads(client.get_resource_policy(ResourceArn=arn)["Policy"]) == CLOSED
+    # A table still CREATING cannot have its policy changed.
+    raises_code("ResourceInUseException", client.delete_resource_policy, ResourceArn=arn)
+    clock.advance(15)
+    client.delete_resource_policy(ResourceArn=arn)
+    error = raises_code("ValidationException", client.create_table, TableName="broken", ResourcePolicy="{", **SIMPLE)
+    assert "Invalid policy document" in str(error)
+    assert "broken" not in ddb.tables
+
+
+@pytest.mark.parametrize(
+    ("policy", "words"),
+    [
+        ("not json", "not JSON"),
+        (json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}), "Principal"),
+        (
+            json.dumps({"Statement": [{**GRANT, "Principal": {"AWS": "arn:aws:iam::1:user/x"}}]}),
+            "not modelled",
+        ),
+        (
+            json.dumps({"Statement": [{**GRANT, "Condition": {"DateLessThan": {"k": "x"}}}]}),
+            "DateLessThan",
+        ),
+    ],
+)
+def test_a_policy_the_emulator_cannot_judge_is_refused(
+    client: Any, ddb: DynamoDBBackend, table: str, policy: str, words: str
+) -> None:
+    error = raises_code(
+        "ValidationException", client.put_resource_policy, ResourceArn=ddb.tables[table].arn, Policy=policy
+    )
+    assert "Invalid policy document" in str(error)
+    assert words in str(error), str(error)
+
+
+def test_a_policy_is_at_most_20_kb_whitespace_counted(client: Any, ddb: DynamoDBBackend, table: str) -> None:
+    arn = ddb.tables[table].arn
+    text = json.dumps(OPEN)
+    padded = text[:-1] + " " * (MAX_POLICY_BYTES - len(text)) + "}"
+    assert len(padded) == MAX_POLICY_BYTES
+    client.put_resource_policy(ResourceArn=arn, Policy=padded)
+    ddb.tables[table].policy_changed_at = None
+    error = raises_code("ValidationException", client.put_resource_policy, ResourceArn=arn, Policy=" " + padded)
+    assert "maximum size of 20 KB" in str(error)
+
+
+def test_the_resource_arn_of_a_policy(client: Any, ddb: DynamoDBBackend, table: str) -> None:
+    arn = ddb.tables[table].arn
+    raises_code("ResourceNotFoundException", client.get_resource_policy, ResourceArn=arn.replace(table, "gone"))
+    raises_code(
+        "ResourceNotFoundException", client.get_resource_policy, ResourceArn=arn.replace(ACCOUNT, "444455556666")
+    )
+    stream = raises_code(
+        "ValidationException", client.get_resource_policy, ResourceArn=f"{arn}/stream/2024-01-01T00:00:00.000"
+    )
+    assert "streams" in str(stream)
+    raises_code("ValidationException", client.get_resource_policy, ResourceArn=f"{arn}/index/by-sk")
+    raises_code("ValidationException", client.get_resource_policy, ResourceArn="arn:aws:s3:::bucket")
+
+
 # -- the model is the judge ----------------------------------------------------------
 
 
@@ -329,6 +674,12 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     call("GetItem", TableName="tab", Key={"pk": s("a")})
     call("GetItem", TableName="tab", Key={"pk": s("b")})
     call("Scan", TableName="tab", Limit=1)
+    call("Query", TableName="tab", KeyConditionExpression="pk = :a", ExpressionAttributeValues={":a": s("a")}, Limit=1)
+    revision = call("PutResourcePolicy", ResourceArn=ddb.tables["tab"].arn, Policy=json.dumps(OPEN))["RevisionId"]
+    call("GetResourcePolicy", ResourceArn=ddb.tables["tab"].arn)
+    clock.advance(15)
+    call("DeleteResourcePolicy", ResourceArn=ddb.tables["tab"].arn, ExpectedRevisionId=revision)
+    call("DeleteResourcePolicy", ResourceArn=ddb.tables["tab"].arn)
     call("DeleteItem", TableName="tab", Key={"pk": s("a")}, ReturnValues="ALL_OLD")
     call("DeleteTable", TableName="tab")
     validator = ParamValidator()
@@ -338,7 +689,7 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
         report = validator.validate(answer, shape)
         assert not report.has_errors(), (operation, report.generate_report())
         ddb.check_response(operation, answer)
-    assert len({op for op, _ in answers}) == 9
+    assert len({op for op, _ in answers}) == 13
 
 
 # -- transports ----------------------------------------------------------------------

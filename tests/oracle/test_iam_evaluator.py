@@ -1,6 +1,8 @@
 """The IAM policy evaluator (aws_emulator/iam.py), rule by rule, each as the IAM User Guide states it.
 
 Policy evaluation logic: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+Principal: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+NotPrincipal: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 Condition operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 Set operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
 """
@@ -14,11 +16,17 @@ import pytest
 from aws_emulator.iam import (
     Decision,
     PolicyError,
+    PolicyType,
     RequestContext,
+    Requester,
+    Verdict,
+    check_policy,
     condition,
     denial_message,
     evaluate,
+    evaluate_request,
     matching,
+    principal_context,
     tag_context,
 )
 
@@ -339,7 +347,7 @@ def test_an_ownership_condition_on_delete() -> None:
         {"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"},
         {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::${aws:username}/*"},
         {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"k": "1"}}},
-        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"ArnLike": {"k": "arn:*"}}},
+        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"k": "2020-01-01"}}},
         {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Null": {"k": "maybe"}}},
         {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": "k"}},
     ],
@@ -370,3 +378,256 @@ def test_denial_messages() -> None:
     )
     with pytest.raises(ValueError, match="no denial"):
         denial_message(principal, request, Decision.ALLOW)
+
+
+# ---------------------------------------------------------------- ARN operators
+
+
+@pytest.mark.parametrize(
+    ("operator", "values", "value", "expected"),
+    [
+        ("ArnEquals", "arn:aws:iam::111122223333:role/Provider", "arn:aws:iam::111122223333:role/Provider", True),
+        ("ArnLike", "arn:aws:iam::111122223333:role/Prov*", "arn:aws:iam::111122223333:role/Provider", True),
+        ("ArnEquals", "arn:aws:iam::*:role/Provider", "arn:aws:iam::111122223333:role/Provider", True),
+        ("ArnLike", "arn:aws:iam::1111222233?3:role/*", "arn:aws:iam::111122223333:role/a/b", True),
+        ("ArnLike", "arn:aws:iam::111122223333:role/provider", "arn:aws:iam::111122223333:role/Provider", False),
+        # Each part on its own: a * matches an empty Region; the resource, the sixth part, runs to the end.
+        ("ArnLike", "arn:aws:iam:*:*:role/Provider", "arn:aws:iam::111122223333:role/Provider", True),
+        ("ArnLike", "arn:aws:dynamodb:*:*:table/watch", "arn:aws:dynamodb:eu-west-1:1:table/watch:x", False),
+        ("ArnLike", "arn:aws:iam::111122223333:role/*", "Provider", False),  # a value that is no ARN
+        ("ArnNotEquals", "arn:aws:iam::111122223333:role/Provider", "arn:aws:iam::111122223333:role/Other", True),
+        ("ArnNotLike", "arn:aws:iam::111122223333:role/*", "arn:aws:iam::111122223333:role/Other", False),
+    ],
+)
+def test_arn_operators(operator: str, values: Any, value: str, expected: bool) -> None:
+    assert holds(operator, values, k=value) is expected
+
+
+def test_an_arn_pattern_has_six_parts() -> None:
+    with pytest.raises(PolicyError, match="six parts"):
+        holds("ArnLike", "*", k="arn:aws:iam::111122223333:role/Provider")
+
+
+def test_a_missing_key_under_an_arn_operator() -> None:
+    assert holds("ArnEquals", "arn:aws:iam::1:role/r") is False
+    assert holds("ArnNotEquals", "arn:aws:iam::1:role/r") is True
+    assert holds("ArnLikeIfExists", "arn:aws:iam::1:role/r") is True
+
+
+# ---------------------------------------------------------------- resource-based policies (one account)
+
+ACCOUNT = "111122223333"
+TABLE = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/watch"
+PROVIDER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/Golden-ProviderRole-ABC"
+PROVIDER = Requester(f"arn:aws:sts::{ACCOUNT}:assumed-role/Golden-ProviderRole-ABC/Golden-Handler-XYZ", PROVIDER_ROLE)
+READER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service/Reader"
+READER = Requester(f"arn:aws:sts::{ACCOUNT}:assumed-role/Reader/reader-fn", READER_ROLE)
+OTHER_SESSION = Requester(f"arn:aws:sts::{ACCOUNT}:assumed-role/Reader/another-fn", READER_ROLE)
+DATA_PLANE = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+# The table's policy the lead engineer means to attach: only the provider's role may touch the items.
+ONLY_THE_PROVIDER = policy(
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": DATA_PLANE,
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalArn": PROVIDER_ROLE}},
+    }
+)
+SCAN_ANYTHING = policy(allow("dynamodb:Scan"))
+
+
+def judge(
+    requester: Requester,
+    resource_policy: dict[str, Any] | None,
+    identity: list[dict[str, Any]] | None = None,
+    *,
+    action: str = "dynamodb:Scan",
+    resource: str = TABLE,
+    keys: dict[str, Any] | None = None,
+) -> Verdict:
+    """One request by `requester`, with the principal keys AccessControl adds to every signed request."""
+    context = {**principal_context(requester), **(keys or {})}
+    return evaluate_request(
+        identity or [],
+        RequestContext(action, resource, context),
+        requester=requester,
+        resource_policy=resource_policy,
+    )
+
+
+def grant(principal: Any, effect: str = "Allow", element: str = "Principal") -> dict[str, Any]:
+    return policy({"Effect": effect, element: principal, "Action": "dynamodb:Scan", "Resource": "*"})
+
+
+def test_the_principal_keys_of_a_role_session_name_its_role() -> None:
+    """aws:PrincipalArn: "For IAM roles, the request context returns the ARN of the role, not the ARN of the user
+    that assumed the role" (reference_policies_condition-keys.html)."""
+    assert principal_context(READER) == {
+        "aws:PrincipalArn": READER_ROLE,
+        "aws:PrincipalAccount": ACCOUNT,
+        "aws:PrincipalType": "AssumedRole",
+    }
+    session = READER.session_arn
+    only_session = allow("dynamodb:Scan", Condition={"StringEquals": {"aws:PrincipalArn": session}})
+    assert judge(READER, None, [policy(only_session)]).decision is Decision.IMPLICIT_DENY
+    only_role = allow("dynamodb:Scan", Condition={"ArnEquals": {"aws:PrincipalArn": READER_ROLE}})
+    assert judge(READER, None, [policy(only_role)]).decision is Decision.ALLOW, "identity policies see them too"
+
+
+def test_a_deny_in_the_resource_policy_beats_an_identity_allow() -> None:
+    assert judge(READER, None, [SCAN_ANYTHING]) == Verdict(Decision.ALLOW)
+    assert judge(READER, ONLY_THE_PROVIDER, [SCAN_ANYTHING]) == Verdict(Decision.EXPLICIT_DENY, PolicyType.RESOURCE)
+    # Every data-plane action is refused; what the policy does not name is still the identity policy's to allow.
+    everything = [policy(allow("dynamodb:*"))]
+    for action in DATA_PLANE:
+        assert judge(READER, ONLY_THE_PROVIDER, everything, action=action).decision is Decision.EXPLICIT_DENY
+    assert judge(READER, ONLY_THE_PROVIDER, everything, action="dynamodb:DescribeTable").decision is Decision.ALLOW
+
+
+def test_the_provider_is_spared_by_its_role_arn_and_still_needs_an_allow() -> None:
+    """The Deny has no Allow beside it: the provider's own identity-based policy allows (same account)."""
+    assert judge(PROVIDER, ONLY_THE_PROVIDER, [SCAN_ANYTHING]) == Verdict(Decision.ALLOW)
+    assert judge(PROVIDER, ONLY_THE_PROVIDER, []) == Verdict(Decision.IMPLICIT_DENY, PolicyType.IDENTITY)
+
+
+def test_a_missing_principal_key_makes_string_not_equals_true() -> None:
+    """Condition operators: a negated operator on a key the request lacks is true. A request context without the
+    principal keys would be denied by the Deny above, the provider's too: the keys must be there."""
+    bare = RequestContext("dynamodb:Scan", TABLE)
+    verdict = evaluate_request([SCAN_ANYTHING], bare, requester=PROVIDER, resource_policy=ONLY_THE_PROVIDER)
+    assert verdict == Verdict(Decision.EXPLICIT_DENY, PolicyType.RESOURCE)
+
+
+def test_an_identity_deny_is_named_before_a_resource_deny() -> None:
+    both = judge(READER, ONLY_THE_PROVIDER, [policy(deny("dynamodb:Scan"))])
+    assert both == Verdict(Decision.EXPLICIT_DENY, PolicyType.IDENTITY)
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [
+        ("*", Decision.ALLOW),
+        ({"AWS": "*"}, Decision.ALLOW),
+        ({"AWS": READER_ROLE}, Decision.ALLOW),  # the role: each of its sessions
+        ({"AWS": [PROVIDER_ROLE, READER.session_arn]}, Decision.ALLOW),  # the session itself
+        ({"AWS": OTHER_SESSION.session_arn}, Decision.IMPLICIT_DENY),  # another session of the same role
+        ({"AWS": PROVIDER_ROLE}, Decision.IMPLICIT_DENY),
+        # An account principal delegates to the account: its identity-based policies must still allow.
+        ({"AWS": ACCOUNT}, Decision.IMPLICIT_DENY),
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, Decision.IMPLICIT_DENY),
+        ({"Service": "lambda.amazonaws.com"}, Decision.IMPLICIT_DENY),  # no role session is a service
+    ],
+)
+def test_an_allow_in_the_resource_policy_alone_allows_within_the_account(principal: Any, expected: Decision) -> None:
+    verdict = judge(READER, grant(principal))
+    assert verdict.decision is expected
+    assert judge(READER, grant(principal), [SCAN_ANYTHING]).decision is Decision.ALLOW, "an identity allow suffices"
+
+
+@pytest.mark.parametrize(
+    ("principal", "applies"),
+    [
+        ({"AWS": ACCOUNT}, True),  # every principal of the account
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, True),
+        ({"AWS": READER_ROLE}, True),
+        ({"AWS": READER.session_arn}, True),
+        ({"AWS": OTHER_SESSION.session_arn}, False),
+        ({"AWS": "444455556666"}, False),
+        ({"Service": "lambda.amazonaws.com"}, False),
+    ],
+)
+def test_whom_a_resource_deny_names(principal: Any, applies: bool) -> None:
+    verdict = judge(READER, grant(principal, "Deny"), [SCAN_ANYTHING])
+    assert verdict == (Verdict(Decision.EXPLICIT_DENY, PolicyType.RESOURCE) if applies else Verdict(Decision.ALLOW))
+
+
+@pytest.mark.parametrize(
+    ("spared", "denied"),
+    [
+        ([READER.session_arn, READER_ROLE, f"arn:aws:iam::{ACCOUNT}:root"], False),  # the documented form
+        ([READER.session_arn, READER_ROLE, ACCOUNT], False),
+        ([READER_ROLE, ACCOUNT], True),  # "AWS might validate ... then the assumed-role user": the session is not
+        ([READER.session_arn, READER_ROLE], True),  # "might deny access to the AWS account and all entities in it"
+        ([READER.session_arn], True),
+        ([PROVIDER.session_arn, PROVIDER_ROLE, ACCOUNT], True),
+        (["*"], False),
+    ],
+)
+def test_a_deny_with_not_principal_spares_only_a_fully_listed_session(spared: list[str], denied: bool) -> None:
+    verdict = judge(READER, grant({"AWS": spared}, "Deny", "NotPrincipal"), [SCAN_ANYTHING])
+    assert verdict.decision is (Decision.EXPLICIT_DENY if denied else Decision.ALLOW)
+
+
+def test_an_allow_with_not_principal_grants_whom_it_does_not_list() -> None:
+    """ "Doing so allows all principals except the one named" (NotPrincipal With Allow)."""
+    assert judge(READER, grant({"AWS": PROVIDER_ROLE}, element="NotPrincipal")).decision is Decision.ALLOW
+    assert judge(READER, grant({"AWS": READER_ROLE}, element="NotPrincipal")).decision is Decision.IMPLICIT_DENY
+    assert judge(READER, grant({"AWS": ACCOUNT}, element="NotPrincipal")).decision is Decision.IMPLICIT_DENY
+
+
+def test_a_resource_statement_applies_only_to_the_resources_it_names() -> None:
+    """ "When you specify an ARN in the Resource field of a resource-based policy, the policy takes effect only if
+    the specified ARN matches the ARN of the DynamoDB resource to which it is attached" (DynamoDB rbac-examples)."""
+    elsewhere = policy({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": f"{TABLE}-other"})
+    assert judge(READER, elsewhere, [SCAN_ANYTHING]).decision is Decision.ALLOW
+    indexes = policy({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": [TABLE, f"{TABLE}/index/*"]})
+    assert judge(READER, indexes, [SCAN_ANYTHING], resource=f"{TABLE}/index/byImage").decision is Decision.EXPLICIT_DENY
+
+
+def test_what_a_resource_policy_cannot_be_evaluated_for() -> None:
+    scan = RequestContext("dynamodb:Scan", TABLE)
+    with pytest.raises(PolicyError, match="needs the requester"):
+        evaluate_request([], scan, resource_policy=ONLY_THE_PROVIDER)
+    elsewhere = Requester("arn:aws:sts::444455556666:assumed-role/R/s", "arn:aws:iam::444455556666:role/R")
+    with pytest.raises(PolicyError, match="cross-account"):
+        evaluate_request([], scan, requester=elsewhere, resource_policy=ONLY_THE_PROVIDER)
+    with pytest.raises(PolicyError, match="whose account"):
+        evaluate_request([], RequestContext("dynamodb:ListTables", "*"), requester=READER, resource_policy=grant("*"))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},  # a resource-based statement names a principal
+        {"Effect": "Allow", "Principal": "*", "NotPrincipal": "*", "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/Prov*"}, "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/alice"}, "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role"}, "Action": "*", "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:assumed-role/R/s"},
+            "Action": "*",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "*",
+            "Resource": "*",
+        },
+        {"Effect": "Allow", "Principal": {"AWS": []}, "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": "all", "Action": "*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": "*", "Action": "*"},
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {"NumericEquals": {"k": 1}}},
+    ],
+)
+def test_what_a_resource_policy_may_not_hold_is_refused_when_it_is_put(statement: dict[str, Any]) -> None:
+    with pytest.raises(PolicyError):
+        check_policy(policy(statement), resource_based=True)
+
+
+def test_check_policy_passes_what_it_can_evaluate() -> None:
+    check_policy(ONLY_THE_PROVIDER, resource_based=True)
+    check_policy(SCAN_ANYTHING)
+    with pytest.raises(PolicyError, match="cannot name a Principal"):
+        check_policy(ONLY_THE_PROVIDER)
+
+
+def test_a_denial_in_a_resource_based_policy_says_so() -> None:
+    principal = "arn:aws:sts::111122223333:assumed-role/Reader/fn"
+    request = RequestContext("dynamodb:Scan", TABLE)
+    assert denial_message(principal, request, Decision.EXPLICIT_DENY, PolicyType.RESOURCE) == (
+        f"User: {principal} is not authorized to perform: dynamodb:Scan on resource: {TABLE} "
+        "with an explicit deny in a resource-based policy"
+    )

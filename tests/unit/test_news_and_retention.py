@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -226,13 +227,27 @@ def test_the_update_event_names_the_monitor_the_image_and_the_pipeline_started()
     assert started == ("golden-images", "exec-1")
 
 
-def test_one_scheduled_event_starts_the_pipeline_at_most_once() -> None:
-    scheduled = {"id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event"}
-    assert request_token(scheduled, "m") == request_token(dict(scheduled), "m")
-    assert request_token(scheduled, "m") != request_token({**scheduled, "id": "another"}, "m")
-    assert request_token(scheduled, "m") != request_token(scheduled, "another monitor")
-    assert request_token({}, "m") != request_token({}, "m")
-    assert len(request_token(scheduled, "m")) <= 128  # clientRequestToken: 1 to 128 characters
+def test_the_pipeline_start_is_named_by_what_the_look_found_never_by_the_event() -> None:
+    """request_token takes no event: every look that finds the same updates asks CodePipeline with the same
+    clientRequestToken; another update, image, generation, parameter version, monitor or pipeline, another one."""
+    a = Image("wsi-a", "golden-3", "AVAILABLE", update_available=True, update_description="agent 2.1")
+    b = Image("wsi-b", "other", "AVAILABLE", update_available=True, update_description="agent 2.1")
+    token = request_token("guid/Golden/Monitor", "golden-images", [a, b])
+    assert token == request_token("guid/Golden/Monitor", "golden-images", [b, a]), "the order of the list is no news"
+    newer = Image("wsi-a", "golden-3", "AVAILABLE", update_available=True, update_description="agent 2.2")
+    others = {
+        request_token("guid/Golden/Monitor", "golden-images", [newer, b]),
+        request_token("guid/Golden/Monitor", "golden-images", [a]),
+        request_token("guid/Golden/Monitor", "golden-images", [a, b], 3, 1),
+        request_token("guid/Golden/Monitor", "golden-images", [a, b], 3, 2),
+        request_token("guid/Golden/Monitor", "golden-images", [a, b], 4, 1),
+        request_token("other-guid/Golden/Monitor", "golden-images", [a, b]),
+        request_token("guid/Golden/Monitor", "other-pipeline", [a, b]),
+    }
+    assert len(others) == 7
+    assert token not in others
+    # clientRequestToken: 1 to 128 characters of ^[a-zA-Z0-9-]+$ (API_StartPipelineExecution).
+    assert all(re.fullmatch(r"[a-zA-Z0-9-]{1,128}", t) for t in {token, *others})
 
 
 @pytest.mark.parametrize(
