@@ -276,7 +276,7 @@ class World:
         """Every wait kept in any stack's watch table, as the handler wrote it."""
         found = []
         for table in self.tables():
-            found += [json.loads(item["Watch"]["S"]) for item in self.cloud.dynamodb.items(table)]
+            found += [json.loads(item["Watch"]["S"]) for item in self.cloud.dynamodb.items(table) if "Watch" in item]
         return found
 
     def watching(self) -> list[str]:
