@@ -63,7 +63,7 @@ def _read(fields: Mapping[str, str], shape: Shape, prefix: str) -> Any:
                 base = ".".join([*prefix.split(".")[:-1], _name(shape.member, "")])
         else:
             base = f"{prefix}.{_name(shape.member, 'member')}"
-        items = []
+        items: list[Any] = []
         while (item := _read(fields, shape.member, f"{base}.{len(items) + 1}")) is not _MISSING:
             items.append(item)
         return items or _MISSING
@@ -105,7 +105,7 @@ def result_xml(operation: OperationModel, result: Mapping[str, Any], request_id:
         _write_members(holder, result, shape)
     metadata = ElementTree.SubElement(root, "ResponseMetadata")
     ElementTree.SubElement(metadata, "RequestId").text = request_id
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return _bytes(root)
 
 
 def error_xml(code: str, message: str, status: int, request_id: str, namespace: str = "") -> bytes:
@@ -116,7 +116,12 @@ def error_xml(code: str, message: str, status: int, request_id: str, namespace: 
     ElementTree.SubElement(error, "Code").text = code
     ElementTree.SubElement(error, "Message").text = message
     ElementTree.SubElement(root, "RequestId").text = request_id
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return _bytes(root)
+
+
+def _bytes(root: ElementTree.Element) -> bytes:
+    text: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text
 
 
 def _write_members(parent: ElementTree.Element, value: Mapping[str, Any], shape: StructureShape) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +19,14 @@ from cfn_driver.intrinsics import Resolver, TemplateError, references
 
 # Answers according to its "Mode" property; PUTs with urllib like any handler would.
 HANDLER = """
-import json, os, urllib.request
+import json, os, urllib.parse, urllib.request
 
 def put(url, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""})
+    headers = {"Content-Type": ""}
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname.endswith(".amazonaws.com"):  # CloudFormation's bucket, at AWS_ENDPOINT_URL_S3 here
+        url, headers["Host"] = os.environ["AWS_ENDPOINT_URL_S3"] + parts.path + "?" + parts.query, parts.netloc
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers=headers)
     urllib.request.urlopen(request).close()
 
 def handler(event, context):
@@ -265,7 +270,13 @@ def test_the_inbox_refuses_the_puts_to_one_url_only() -> None:
         inbox.refuse(refused, 500)
 
         def put(url: str) -> int:
-            request = urllib.request.Request(url, data=json.dumps({"Status": "SUCCESS"}).encode(), method="PUT")
+            parts = urllib.parse.urlsplit(url)
+            request = urllib.request.Request(
+                f"{inbox.endpoint}{parts.path}?{parts.query}",
+                data=json.dumps({"Status": "SUCCESS"}).encode(),
+                method="PUT",
+                headers={"Host": parts.netloc},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=5) as answer:
                     return int(answer.status)
