@@ -1080,12 +1080,12 @@ class CloudFormation:
             "RequestId": request_id,
             "LogicalResourceId": resource.logical_id,
             "ResourceType": resource.type,
-            "ResourceProperties": _stringified(props),
+            "ResourceProperties": stringified(props),
         }
         if resource.physical_id:
             event["PhysicalResourceId"] = resource.physical_id
         if old_props is not None and kind == "Update":
-            event["OldResourceProperties"] = _stringified(old_props)
+            event["OldResourceProperties"] = stringified(old_props)
         service_timeout = int(props.get("ServiceTimeout", MAX_SERVICE_TIMEOUT))
         if not 1 <= service_timeout <= MAX_SERVICE_TIMEOUT:
             return Result(False, f"ServiceTimeout {service_timeout} must be 1 to {MAX_SERVICE_TIMEOUT}")
@@ -1412,12 +1412,12 @@ def _all_entries(answer: dict[str, Any], operation: str) -> None:
         raise ValueError(f"{operation} failed for {answer.get('FailedEntries')}")
 
 
-def _stringified(value: Any) -> Any:
+def stringified(value: Any) -> Any:
     # Observed, not documented: CloudFormation hands custom resources every scalar as a string.
     if isinstance(value, dict):
-        return {k: _stringified(v) for k, v in value.items()}
+        return {k: stringified(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_stringified(v) for v in value]
+        return [stringified(v) for v in value]
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
