@@ -1285,3 +1285,26 @@ def test_the_attackers_tools_reach_a_provider_as_anyone_allowed_to_invoke_it(tmp
         assert (world.denials(), len(world.cloud.access.denials)) == ([], 1)
     finally:
         world.close()
+
+
+def test_the_api_answers_in_process_too(tmp_path: Path) -> None:
+    from support.emulator import attached
+
+    cloud = LocalCloud(enforce_iam=False)
+    cfn = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION)
+    enforced = LocalCloud()
+    guarded = CloudFormation(enforced, enforced.clock, account=ACCOUNT, region=REGION)
+    try:
+        stack = cfn.deploy(load(assembly(tmp_path, {"R": custom()})))
+        client = attached("cloudformation", cfn.api)
+        assert client.describe_stacks(StackName="S")["Stacks"][0]["StackId"] == stack.stack_id
+        # Where IAM is enforced, keys the cloud never issued are refused in CloudFormation's words.
+        assert refusal(attached("cloudformation", guarded.api).describe_stacks, StackName="S") == (
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+            403,
+        )
+    finally:
+        for driver, made in ((cfn, cloud), (guarded, enforced)):
+            driver.close()
+            made.close()
