@@ -43,6 +43,7 @@ once the update is over.
 
 from __future__ import annotations
 
+import copy
 import functools
 import heapq
 import itertools
@@ -294,6 +295,8 @@ class CloudFormation:
         self.stack_ids: dict[str, Stack] = {}
         self.hosts: dict[str, LambdaHost] = {}
         self.events: list[StackEvent] = []
+        # Every custom resource request CloudFormation sent, in order, as sent: a test replays one (a late delivery).
+        self.requests: list[dict[str, Any]] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._random = random.Random(7)
@@ -1091,6 +1094,7 @@ class CloudFormation:
             return Result(False, f"ServiceTimeout {service_timeout} must be 1 to {MAX_SERVICE_TIMEOUT}")
         if token not in self.hosts:
             return Result(False, f"ServiceToken {token} is not a function of this account and Region")
+        self.requests.append(copy.deepcopy(event))
         self._invoke_async(token, event)
         if (resource.logical_id, kind) in self.faults.duplicate:
             self._invoke_async(token, event)

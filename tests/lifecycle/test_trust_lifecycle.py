@@ -316,3 +316,88 @@ def test_a_create_makes_three_workspaces_calls_however_many_images_the_account_h
         ("CreateUpdatedWorkspaceImage", None),
         ("DescribeWorkspaceImages", [made]),
     ]
+
+
+# ---------------------------------------------------------------- every genuine path, with the check on
+
+# Words of a refusal (trust.py): a genuine request that met one would hang its deployment or fail it.
+REFUSALS = (
+    "a request that CloudFormation did not send",
+    "is not the resource CloudFormation holds",
+    "it is not waiting for",
+    "an operation in which CloudFormation sends no",
+)
+# WorkSpaces calls that change nothing.
+READS = ("DescribeWorkspaceImages", "DescribeWorkspaceBundles", "DescribeTags", "DescribeWorkspaceImagePermissions")
+DESTROY = cdk.RemovalPolicy.DESTROY
+
+
+def refused(world: World) -> list[str]:
+    return [reason for reason in world.reasons() if any(words in reason for words in REFUSALS)]
+
+
+@pytest.mark.parametrize("reports_previous", [False, True], ids=["reports-the-new-id", "reports-the-previous-id"])
+def test_a_rolled_back_replacement_is_confirmed_whichever_id_cloudformation_reports(
+    tmp_path: Path, reports_previous: bool
+) -> None:
+    """A false refusal hangs a genuine deployment for an hour. Next month's image is made and AVAILABLE, then the
+    bundle's move to it fails: the image gets the rollback Update (carrying the new image's id, while CloudFormation
+    reports either id: undocumented, so both) and the rollback cleanup's Delete of the new image."""
+    world = World.for_every_resource_type(rollback_reports_previous_id=reports_previous)
+    try:
+        first = image_of(deployed(world, every_resource_type(tmp_path / "v1", removal_policy=DESTROY)))[1]
+        world.cloud.workspaces.inject("UpdateWorkspaceBundle", "InvalidResourceStateException")
+        next_month = every_resource_type(
+            tmp_path / "v2", source_image_id=NEXT_SOURCE_ID, image_name="golden-2026-12", removal_policy=DESTROY
+        )
+        stack = world.deploy(next_month)
+        assert stack.status == "UPDATE_ROLLBACK_COMPLETE", stack.reason
+        assert refused(world) == []
+        assert set(world.images()) == {first}
+        assert world.cloud.workspaces.bundles[EXTERNAL_BUNDLE_ID].image_id == first
+    finally:
+        world.close()
+
+
+def test_a_create_delivered_again_after_the_stack_finished_changes_nothing(world: World, example: Assembly) -> None:
+    """Lambda may deliver an event again later; once CloudFormation has stopped waiting for it, the very request it
+    sent is refused (answered FAILED, which CloudFormation ignores) and changes nothing."""
+    stack = deployed(world, example)
+    (create,) = [r for r in world.cfn.requests if r["RequestType"] == "Create" and r["ResourceType"] == IMAGE]
+    images, seen = set(world.images()), len(world.cloud.workspaces.calls)
+    invocation = world.invoke(stack, create)
+    assert invocation.ok, invocation.error
+    assert set(world.images()) == images
+    assert [c.operation for c in world.cloud.workspaces.calls[seen:] if c.operation not in READS] == []
+
+
+def forget_the_record(world: World) -> None:
+    """Leave the table as a version before the record left it: waits only."""
+    for table in world.tables():
+        for item in world.cloud.dynamodb.items(table):
+            if item["PhysicalId"]["S"].startswith("record:"):
+                key = {"LogicalId": item["LogicalId"], "PhysicalId": item["PhysicalId"]}
+                world.cloud.dynamodb.handle("DeleteItem", {"TableName": table, "Key": key})
+
+
+def test_what_an_earlier_version_made_is_adopted_on_the_first_confirmed_request_that_names_it(
+    world: World, tmp_path: Path
+) -> None:
+    """A stack deployed before the record exists has tags only. The first request CloudFormation confirms that names
+    a resource as the one it holds takes it into the record: next month's replacement still deletes the old image
+    and moves both bundles, and a stack delete still deletes what the stack made and restores the bundle."""
+    first = image_of(deployed(world, every_resource_type(tmp_path / "v1", removal_policy=DESTROY)))[1]
+    forget_the_record(world)
+    v2 = every_resource_type(
+        tmp_path / "v2", source_image_id=NEXT_SOURCE_ID, image_name="golden-2026-12", removal_policy=DESTROY
+    )
+    second = image_of(deployed(world, v2))[1]
+    assert first not in world.images(), "the replaced image was adopted, then deleted by the cleanup"
+    assert set(world.images()) == {second}
+    assert world.cloud.workspaces.bundles[EXTERNAL_BUNDLE_ID].image_id == second
+    forget_the_record(world)
+    stack = world.cfn.delete("Golden")
+    assert stack.status == "DELETE_COMPLETE", stack.reason
+    assert world.images() == {}
+    assert world.cloud.workspaces.bundles[EXTERNAL_BUNDLE_ID].image_id == SOURCE_ID, "restored on delete"
+    assert refused(world) == []
