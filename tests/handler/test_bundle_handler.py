@@ -238,10 +238,10 @@ def test_apply_to_bundle_refuses_unknown_properties(world: World) -> None:
 
 
 def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ImageId=NEXT_IMAGE)
     world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.tags(BUNDLE, mine(old)[BUNDLE])  # only a bundle the record holds, with this resource's tag, is re-pointed
     world.update_bundle(BUNDLE, NEXT_IMAGE)
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
@@ -268,10 +268,10 @@ def test_a_tags_change_is_applied_in_place(world: World) -> None:
 
 
 def test_a_new_image_and_new_tags_are_both_applied_in_place(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ImageId=NEXT_IMAGE, Tags=[{"Key": "team", "Value": "vdi"}])
     world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.tags(BUNDLE, mine(old)[BUNDLE])
     world.ws.add_response("create_tags", {}, {"ResourceId": BUNDLE, "Tags": [{"Key": "team", "Value": "vdi"}]})
     world.update_bundle(BUNDLE, NEXT_IMAGE)
@@ -291,10 +291,10 @@ def test_a_new_image_and_new_tags_are_both_applied_in_place(world: World) -> Non
     ],
 )
 def test_anything_else_replaces_the_bundle(world: World, change: dict[str, object]) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-standard-2", **change)
     world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.fresh_bundle(new, new_id=OTHER, request_type="Update")
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
     answer = world.response()
@@ -302,11 +302,11 @@ def test_anything_else_replaces_the_bundle(world: World, change: dict[str, objec
 
 
 def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ComputeType={"Name": "POWER"})
     held = {BUNDLE: {contract.OWNER_TAG_KEY: bundle_owner_tag(old, request_type="Create")}}
     world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.ws.add_client_error("create_workspace_bundle", "ResourceAlreadyExistsException", "exists")
     world.owned_bundles([bundle(BUNDLE)], held)  # not this request's tag: nothing this request made
     world.listed_bundles([bundle(BUNDLE)])  # the record holds it for this resource: the one being replaced
@@ -320,10 +320,10 @@ def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
 
 
 def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
     world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.fresh_bundle(new, new_id=OTHER, new_state="ERROR", request_type="Update")
     world.watch_stopped()
     world.tags(OTHER, {contract.OWNER_TAG_KEY: bundle_owner_tag(new)})
@@ -336,10 +336,10 @@ def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world
 
 
 def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
     world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.fresh_bundle(new, new_id=OTHER, new_state="PENDING", request_type="Update")
     world.watch_started()
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
