@@ -748,18 +748,19 @@ def test_a_failure_after_the_image_exists_names_it_so_rollback_deletes_it(world:
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
 
 
-def test_a_response_url_that_refuses_makes_the_invocation_fail_for_a_retry(world: World) -> None:
+def test_a_response_url_that_refuses_makes_the_invocation_fail_for_a_retry(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cdk_workspaces_image_handler import index
     from cdk_workspaces_image_handler.cloudformation import put_json
     from cdk_workspaces_image_handler.errors import NotDeliveredError
 
     assert index.deps is not None
-    # A host the app trusts besides S3's (contract.TRUSTED_RESPONSE_HOSTS_CONTEXT) where nothing answers https.
     index.deps.send = put_json
-    index.deps.trusted_hosts = ("127.0.0.1",)
+    # CloudFormation's presigned URL, its PUT sent (as to a local stand-in for S3) where nothing listens.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
     world.watch_stopped()
     delete = event("Delete", props(), physical_id="not-created:GoldenResource")
-    delete["ResponseURL"] = "https://127.0.0.1/refused?X-Amz-Signature=secret"
     world.confirms(delete)
     with pytest.raises(NotDeliveredError):
         index.handler(delete, Context())
