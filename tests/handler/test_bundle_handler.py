@@ -543,6 +543,51 @@ def test_a_bundle_pending_after_the_apply_is_answered_from_the_watch_with_the_re
     )
 
 
+def test_a_refused_re_point_removes_the_marker_and_the_record(world: World) -> None:
+    """UpdateWorkspaceBundle refused: the bundle is as it was, so neither the marker written before nor the record
+    may say this resource re-pointed it (a later Delete would restore an image the bundle never left)."""
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=OLD_IMAGE))
+    world.tags(BUNDLE, {"team": "euc"})
+    marked(world, BUNDLE, "Create", OLD_IMAGE)
+    world.ws.add_client_error("update_workspace_bundle", "ResourceNotFoundException", "no such image")
+    world.ws.add_response("delete_tags", {}, {"ResourceId": BUNDLE, "TagKeys": [contract.APPLIED_TAG_KEY]})
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "not-created:ApplyResource")
+    assert world.recorded("ApplyResource") == []
+
+
+def test_a_rollback_re_applies_to_a_bundle_the_record_holds_though_the_template_no_longer_names_it(
+    world: World,
+) -> None:
+    """The stack moved apply_to_bundle to OTHER, a later resource failed, and CloudFormation rolls back to BUNDLE
+    while the provider's environment already names OTHER only: the record says this resource re-pointed BUNDLE, and
+    still holds the image BUNDLE had before the stack's first re-point, which the new marker keeps."""
+    applied(world)
+    world.template_names(OTHER)
+    world.watch_stopped()
+    apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update")
+    world.run(
+        bundle_image_event("Update", bundle_image_props(bundle_id=OTHER), physical_id=RECORD, old=bundle_image_props())
+    )
+    moved_record = f"{OTHER}:wsi-otherold01"
+    assert world.response()["PhysicalResourceId"] == moved_record
+
+    rollback = bundle_image_event(
+        "Update", bundle_image_props(), physical_id=moved_record, old=bundle_image_props(bundle_id=OTHER)
+    )
+    rollback["RequestId"] = "Rollback-request"
+    world.confirms(rollback, stack_status="UPDATE_ROLLBACK_IN_PROGRESS")
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))  # never restored: its Delete comes in the cleanup
+    world.tags(BUNDLE, {contract.APPLIED_TAG_KEY: marker("Create", OLD_IMAGE)})
+    marked(world, BUNDLE, "Rollback", OLD_IMAGE)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.watch_stopped()
+    world.run(rollback, genuine=False)  # no UpdateWorkspaceBundle: BUNDLE already uses NEW
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", RECORD)
+
+
 def test_a_failed_apply_answers_the_record_so_rollback_restores(world: World) -> None:
     apply_calls(world, state="ERROR")
     world.run(bundle_image_event("Create", bundle_image_props()))

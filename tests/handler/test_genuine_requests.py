@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support import STACK_ID
 from support.handler import (
     HANDLE_URL,
     IMAGE_TYPE,
@@ -47,9 +48,12 @@ FOREIGN_BUNDLE = "wsb-foreign001"
 
 
 def answered(world: World) -> dict[str, Any]:
-    """The one answer sent, which went to the request's own (CloudFormation's) ResponseURL."""
+    """The one answer sent, which went to the request's own (CloudFormation's) ResponseURL. A refusal's reason goes
+    to whoever sent the request: it never names the stack."""
     assert [url for url, _ in world.sent] == [RESPONSE_URL]
-    return world.response()
+    answer = world.response()
+    assert STACK_ID not in answer["Reason"]
+    return answer
 
 
 def says(
@@ -223,6 +227,33 @@ def test_a_response_url_that_is_not_cloudformations_gets_no_put_and_no_aws_call(
     world.run(event("Delete", props(), physical_id=NEW) | {"ResponseURL": url}, genuine=False)  # returns: no retry
     assert world.sent == []
     assert world.recorded_ids() == {NEW}
+
+
+def test_a_refused_request_whose_answer_is_not_delivered_is_not_tried_again(world: World) -> None:
+    """A forged request's URL may well refuse the FAILED answer: the invocation ends all the same, rather than fail
+    and have Lambda deliver the forgery twice more."""
+    attempts: list[str] = []
+
+    def refuse(url: str, body: Any) -> None:
+        attempts.append(body["Status"])
+        raise RuntimeError("HTTP 403")
+
+    assert index.deps is not None
+    index.deps.send = refuse
+    says(world, "Forged", "", "", None, stack="UPDATE_IN_PROGRESS")
+    world.run(event("Create", props(), logical_id="Forged"), genuine=False)  # returns: no Lambda retry
+    assert attempts == ["FAILED"]
+
+
+def test_a_request_cloudformation_cannot_be_asked_about_does_nothing(world: World) -> None:
+    """The provider role may not read its stack (a policy someone narrowed): nothing is believed, and the reason says
+    which permission to check."""
+    world.cf.add_client_error("describe_stack_resource", "AccessDenied", "not authorized", 403)
+    world.run(event("Delete", props(), physical_id=NEW), genuine=False)  # no WorkSpaces call
+    answer = answered(world)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("the request could not be confirmed with CloudFormation, so nothing was done")
+    assert "cloudformation:DescribeStackResource" in answer["Reason"]
 
 
 # ---------------------------------------------------------------- the record, not a tag anyone may write
