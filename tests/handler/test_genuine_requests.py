@@ -374,7 +374,9 @@ def test_dropping_an_account_unshares_it_from_an_earlier_recorded_image_that_sti
     ],
 )
 def test_a_stray_event_returns_without_raising_and_makes_no_call(world: World, stray: Any) -> None:
-    """Before: crhelper took it for a request and raised (a KeyError), so Lambda delivered it twice more."""
+    """Before: crhelper took it for a request, failed on what it lacks (KeyError 'StackId') and answered FAILED to
+    the ResponseURL of the last request the container had seen; an event that is no mapping raised, so Lambda
+    delivered it twice more."""
     index.handler(stray, Context())
     for stubber in (world.ws, world.ev, world.cf):
         stubber.assert_no_pending_responses()
