@@ -88,6 +88,12 @@ class CopyLifecycle(ImageLifecycle):
         self._enter(ev.properties)
         return super().delete(ev)
 
+    def adopt_current(self, ev: ResourceEvent) -> None:
+        # Runs before every request: the copy CloudFormation holds is in the Region of the properties it was made
+        # with (an Update's old ones), where its tag is read and its entry recorded.
+        self._enter(ev.old_properties if ev.request_type == "Update" else ev.properties)
+        super().adopt_current(ev)
+
     def _enter(self, properties: Mapping[str, Any]) -> None:
         region = properties.get(C.REGION)
         if not isinstance(region, str) or contract.region_problem(region, ""):

@@ -14,8 +14,10 @@ import pytest
 from support import STACK_ID
 from support.handler import (
     BUNDLE,
+    BUNDLE_LOGICAL_ID,
     NEW,
     RESPONSE_URL,
+    WATCH_TABLE,
     Context,
     World,
     bundle,
@@ -28,6 +30,8 @@ from support.handler import (
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.bundle_image import Marker
+from cdk_workspaces_image_handler.errors import InFlightError
+from cdk_workspaces_image_handler.record import Entry, Records, made_key
 
 OLD_IMAGE = "wsi-previous001"
 NEXT_IMAGE = "wsi-updated0002"
@@ -119,36 +123,38 @@ def test_a_bundle_in_error_fails_the_create_naming_it_so_rollback_deletes_it(wor
     )
 
 
-def test_a_repeated_create_adopts_the_bundle_it_made(world: World) -> None:
+def test_a_repeated_create_adopts_the_bundle_it_made_by_record(world: World) -> None:
     p = bundle_props()
-    world.owned_bundles([bundle(BUNDLE), bundle(OTHER, name="another")], mine(p))
+    world.created_bundle(p)
+    # Lambda delivers the same Create again: the record says what this request made; nothing is listed.
     world.describe_bundle(BUNDLE, bundle(BUNDLE))
     world.run(bundle_event("Create", p))  # no CreateWorkspaceBundle: the Stubber would reject it
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", BUNDLE)
+    assert world.recorded_ids(BUNDLE_LOGICAL_ID) == {BUNDLE}
 
 
-def test_racing_deliveries_keep_one_bundle_and_delete_the_other(world: World) -> None:
+def test_a_delivery_racing_one_that_holds_the_claim_makes_nothing_and_is_delivered_again(world: World) -> None:
+    """Two deliveries of one Create: the one that claimed the record first makes the bundle; the other finds the claim
+    still live without a bundle id, makes nothing, answers nothing, and fails its invocation so that Lambda delivers
+    it again (and it then adopts what the first made)."""
     p = bundle_props()
-    tag = {contract.OWNER_TAG_KEY: bundle_owner_tag(p)}
-    world.owned_bundles([])
-    world.create_bundle(p, new_id="wsb-zzzz00002")
-    world.owned_bundles(
-        [bundle("wsb-aaaa00001"), bundle("wsb-zzzz00002")], {"wsb-aaaa00001": tag, "wsb-zzzz00002": tag}
-    )
-    world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": "wsb-zzzz00002"})
-    world.describe_bundle("wsb-aaaa00001", bundle("wsb-aaaa00001"))
-    world.run(bundle_event("Create", p))
-    answer = world.response()
-    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", "wsb-aaaa00001")
+    key = made_key("Create-request")
+    tag = bundle_owner_tag(p, request_type="Create")
+    claim = Entry(key, tag=tag, claimed_until=world.clock.now + 300)
+    Records(world.dynamodb_client, WATCH_TABLE).put(BUNDLE_LOGICAL_ID, claim)
+    with pytest.raises(InFlightError):
+        world.run(bundle_event("Create", p))  # no CreateWorkspaceBundle: the Stubber would reject it
+    assert world.sent == []
+    assert world.recorded(BUNDLE_LOGICAL_ID) == [claim]
 
 
 def test_a_name_taken_by_a_bundle_of_someone_else_fails_clearly(world: World) -> None:
     p = bundle_props()
-    world.owned_bundles([bundle("wsb-other0001")])
     world.ws.add_client_error("create_workspace_bundle", "ResourceAlreadyExistsException", "exists")
+    # Did this very request make it, in a call whose answer was lost? Not with this request's tag.
     world.owned_bundles([bundle("wsb-other0001")])
-    world.owned_bundles([bundle("wsb-other0001")])
+    world.listed_bundles([bundle("wsb-other0001")])
     world.run(bundle_event("Create", p))
     answer = world.response()
     assert answer["Status"] == "FAILED"
@@ -167,13 +173,13 @@ def test_a_name_taken_by_a_bundle_of_someone_else_fails_clearly(world: World) ->
     ],
 )
 def test_every_create_error_becomes_a_reason(world: World, code: str, words: str) -> None:
-    world.owned_bundles([])
     world.ws.add_client_error("create_workspace_bundle", code, "service words")
     world.run(bundle_event("Create", bundle_props()))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "not-created:StandardResource")
     assert words in answer["Reason"]
     assert answer["Reason"].endswith(f"({code}: service words)")
+    assert world.recorded(BUNDLE_LOGICAL_ID) == [], "a refused create leaves no claim behind"
 
 
 def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) -> None:
@@ -232,10 +238,11 @@ def test_apply_to_bundle_refuses_unknown_properties(world: World) -> None:
 
 
 def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ImageId=NEXT_IMAGE)
-    world.tags(BUNDLE, mine(old)[BUNDLE])  # only a bundle this resource made is re-pointed
+    world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
+    world.tags(BUNDLE, mine(old)[BUNDLE])  # only a bundle the record holds, with this resource's tag, is re-pointed
     world.update_bundle(BUNDLE, NEXT_IMAGE)
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEXT_IMAGE))
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
@@ -251,6 +258,7 @@ def test_a_new_image_is_applied_in_place_keeping_the_bundle_id(world: World) -> 
 def test_a_tags_change_is_applied_in_place(world: World) -> None:
     old = bundle_props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
     new = bundle_props(Tags=[{"Key": "team", "Value": "vdi"}])
+    world.created_bundle(old)
     world.tags(BUNDLE, {contract.OWNER_TAG_KEY: bundle_owner_tag(old), "team": "euc", "cost": "1"})
     world.ws.add_response("create_tags", {}, {"ResourceId": BUNDLE, "Tags": [{"Key": "team", "Value": "vdi"}]})
     world.ws.add_response("delete_tags", {}, {"ResourceId": BUNDLE, "TagKeys": ["cost"]})
@@ -260,9 +268,10 @@ def test_a_tags_change_is_applied_in_place(world: World) -> None:
 
 
 def test_a_new_image_and_new_tags_are_both_applied_in_place(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ImageId=NEXT_IMAGE, Tags=[{"Key": "team", "Value": "vdi"}])
+    world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.tags(BUNDLE, mine(old)[BUNDLE])
     world.ws.add_response("create_tags", {}, {"ResourceId": BUNDLE, "Tags": [{"Key": "team", "Value": "vdi"}]})
     world.update_bundle(BUNDLE, NEXT_IMAGE)
@@ -282,9 +291,10 @@ def test_a_new_image_and_new_tags_are_both_applied_in_place(world: World) -> Non
     ],
 )
 def test_anything_else_replaces_the_bundle(world: World, change: dict[str, object]) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-standard-2", **change)
+    world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.fresh_bundle(new, new_id=OTHER, request_type="Update")
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
     answer = world.response()
@@ -292,14 +302,14 @@ def test_anything_else_replaces_the_bundle(world: World, change: dict[str, objec
 
 
 def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(ComputeType={"Name": "POWER"})
-    held = {BUNDLE: {contract.OWNER_TAG_KEY: bundle_owner_tag(old)}}
-    world.owned_bundles([bundle(BUNDLE)], held)
+    held = {BUNDLE: {contract.OWNER_TAG_KEY: bundle_owner_tag(old, request_type="Create")}}
+    world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.ws.add_client_error("create_workspace_bundle", "ResourceAlreadyExistsException", "exists")
-    world.owned_bundles([bundle(BUNDLE)], held)
-    world.owned_bundles([bundle(BUNDLE)], held)
+    world.owned_bundles([bundle(BUNDLE)], held)  # not this request's tag: nothing this request made
+    world.listed_bundles([bundle(BUNDLE)])  # the record holds it for this resource: the one being replaced
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", BUNDLE)
@@ -310,9 +320,10 @@ def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
 
 
 def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
+    world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.fresh_bundle(new, new_id=OTHER, new_state="ERROR", request_type="Update")
     world.watch_stopped()
     world.tags(OTHER, {contract.OWNER_TAG_KEY: bundle_owner_tag(new)})
@@ -321,12 +332,14 @@ def test_a_replacement_that_fails_deletes_the_new_bundle_and_keeps_the_old(world
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", BUNDLE)
     assert answer["Reason"] == f"bundle {OTHER} went to ERROR"
+    assert world.recorded_ids(BUNDLE_LOGICAL_ID) == {BUNDLE}, "the deleted bundle leaves the record with it"
 
 
 def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = bundle_props()
     new = bundle_props(BundleName="golden-power", ComputeType={"Name": "POWER"})
+    world.created_bundle(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     world.fresh_bundle(new, new_id=OTHER, new_state="PENDING", request_type="Update")
     world.watch_started()
     world.run(bundle_event("Update", new, physical_id=BUNDLE, old=old))
@@ -344,24 +357,40 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_bundle(world: World) 
 
 
 def test_delete_removes_the_bundle_this_resource_created(world: World) -> None:
+    world.created_bundle(bundle_props())
     world.watch_stopped()
     world.tags(BUNDLE, {contract.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
     world.ws.add_response("delete_workspace_bundle", {}, {"BundleId": BUNDLE})
     world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
     assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded(BUNDLE_LOGICAL_ID) == []
 
 
 @pytest.mark.parametrize("owner", [{}, {contract.OWNER_TAG_KEY: "0123456789abcdef.0123456789abcdef"}])
 def test_delete_never_removes_a_bundle_this_resource_did_not_create(world: World, owner: dict[str, str]) -> None:
+    """Not in the record: the Delete reads its tag only to see whether an earlier version of the provider made it
+    (it did not), and deletes nothing."""
     world.watch_stopped()
     world.tags(BUNDLE, owner)
-    world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))
+    world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))  # no DeleteWorkspaceBundle expected
     assert world.response()["Status"] == "SUCCESS"
 
 
-def test_a_delete_after_a_failed_create_touches_nothing(world: World) -> None:
+@pytest.mark.parametrize("owner", [{}, {contract.OWNER_TAG_KEY: "0123456789abcdef.0123456789abcdef"}])
+def test_delete_never_removes_a_recorded_bundle_whose_tag_names_another_resource(
+    world: World, owner: dict[str, str]
+) -> None:
+    """The ownership tag stays a second guard: a record whose bundle lost its tag is someone's doing worth a look."""
+    world.created_bundle(bundle_props())
     world.watch_stopped()
-    world.owned_bundles([])
+    world.tags(BUNDLE, owner)
+    world.run(bundle_event("Delete", bundle_props(), physical_id=BUNDLE))  # no DeleteWorkspaceBundle expected
+    assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded_ids(BUNDLE_LOGICAL_ID) == {BUNDLE}
+
+
+def test_a_delete_after_a_failed_create_touches_nothing(world: World) -> None:
+    world.watch_stopped()  # nothing in the record for this logical id: no call at all
     world.run(bundle_event("Delete", bundle_props(), physical_id="not-created:StandardResource"))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", "not-created:StandardResource")
@@ -375,6 +404,7 @@ def test_a_repeated_delete_of_a_gone_bundle_succeeds(world: World) -> None:
 
 
 def test_a_delete_blocked_by_workspaces_says_so(world: World) -> None:
+    world.created_bundle(bundle_props())
     world.watch_stopped()
     world.tags(BUNDLE, {contract.OWNER_TAG_KEY: bundle_owner_tag(bundle_props())})
     world.ws.add_client_error("delete_workspace_bundle", "ResourceAssociatedException", "in use")
@@ -469,14 +499,17 @@ def test_a_retry_after_a_refused_answer_still_records_the_image_it_replaced(worl
 
     assert index.deps is not None
     delivered, index.deps.send = index.deps.send, refuse
+    create = bundle_image_event("Create", bundle_image_props())
+    world.confirms(create)
     with pytest.raises(RuntimeError, match="HTTP 500"):
-        index.handler(bundle_image_event("Create", bundle_image_props()), Context())
+        index.handler(create, Context())
     assert [(a["Status"], a["PhysicalResourceId"]) for a in refused] == [("SUCCESS", RECORD)]
 
-    # Lambda's retry finds the bundle on the new image, and its own marker: no second UpdateWorkspaceBundle.
+    # Lambda's retry finds the bundle on the new image, and the record of this very request (not the bundle's
+    # marker, which anyone may write): no second UpdateWorkspaceBundle, the same image before.
     index.deps.send = delivered
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
-    world.tags(BUNDLE, {contract.APPLIED_TAG_KEY: marker("Create", OLD_IMAGE)})
+    world.tags(BUNDLE, {contract.APPLIED_TAG_KEY: marker("Create", NEW)})  # rewritten since: not believed
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
     world.run(bundle_image_event("Create", bundle_image_props()))
     answer = world.response()
@@ -510,6 +543,51 @@ def test_a_bundle_pending_after_the_apply_is_answered_from_the_watch_with_the_re
     )
 
 
+def test_a_refused_re_point_removes_the_marker_and_the_record(world: World) -> None:
+    """UpdateWorkspaceBundle refused: the bundle is as it was, so neither the marker written before nor the record
+    may say this resource re-pointed it (a later Delete would restore an image the bundle never left)."""
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=OLD_IMAGE))
+    world.tags(BUNDLE, {"team": "euc"})
+    marked(world, BUNDLE, "Create", OLD_IMAGE)
+    world.ws.add_client_error("update_workspace_bundle", "ResourceNotFoundException", "no such image")
+    world.ws.add_response("delete_tags", {}, {"ResourceId": BUNDLE, "TagKeys": [contract.APPLIED_TAG_KEY]})
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "not-created:ApplyResource")
+    assert world.recorded("ApplyResource") == []
+
+
+def test_a_rollback_re_applies_to_a_bundle_the_record_holds_though_the_template_no_longer_names_it(
+    world: World,
+) -> None:
+    """The stack moved apply_to_bundle to OTHER, a later resource failed, and CloudFormation rolls back to BUNDLE
+    while the provider's environment already names OTHER only: the record says this resource re-pointed BUNDLE, and
+    still holds the image BUNDLE had before the stack's first re-point, which the new marker keeps."""
+    applied(world)
+    world.template_names(OTHER)
+    world.watch_stopped()
+    apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update")
+    world.run(
+        bundle_image_event("Update", bundle_image_props(bundle_id=OTHER), physical_id=RECORD, old=bundle_image_props())
+    )
+    moved_record = f"{OTHER}:wsi-otherold01"
+    assert world.response()["PhysicalResourceId"] == moved_record
+
+    rollback = bundle_image_event(
+        "Update", bundle_image_props(), physical_id=moved_record, old=bundle_image_props(bundle_id=OTHER)
+    )
+    rollback["RequestId"] = "Rollback-request"
+    world.confirms(rollback, stack_status="UPDATE_ROLLBACK_IN_PROGRESS")
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))  # never restored: its Delete comes in the cleanup
+    world.tags(BUNDLE, {contract.APPLIED_TAG_KEY: marker("Create", OLD_IMAGE)})
+    marked(world, BUNDLE, "Rollback", OLD_IMAGE)
+    world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
+    world.watch_stopped()
+    world.run(rollback, genuine=False)  # no UpdateWorkspaceBundle: BUNDLE already uses NEW
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", RECORD)
+
+
 def test_a_failed_apply_answers_the_record_so_rollback_restores(world: World) -> None:
     apply_calls(world, state="ERROR")
     world.run(bundle_image_event("Create", bundle_image_props()))
@@ -524,7 +602,15 @@ def test_a_failed_apply_answers_the_record_so_rollback_restores(world: World) ->
     assert world.response()["Status"] == "SUCCESS"
 
 
+def applied(world: World) -> None:
+    """A genuine apply_to_bundle Create that re-pointed BUNDLE from OLD_IMAGE to NEW: in the record."""
+    apply_calls(world)
+    world.run(bundle_image_event("Create", bundle_image_props()))
+    assert world.response()["PhysicalResourceId"] == RECORD
+
+
 def test_a_new_image_re_points_in_place_and_keeps_the_first_previous_image(world: World) -> None:
+    applied(world)
     world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     carries_marker(world)
     world.update_bundle(BUNDLE, NEXT_IMAGE)
@@ -542,6 +628,8 @@ def test_a_new_image_re_points_in_place_and_keeps_the_first_previous_image(world
 
 
 def test_another_bundle_is_a_new_record_and_the_old_one_is_left_to_its_delete(world: World) -> None:
+    applied(world)
+    world.template_names(BUNDLE, OTHER)  # the template now names OTHER
     world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update")
     world.run(
@@ -549,9 +637,12 @@ def test_another_bundle_is_a_new_record_and_the_old_one_is_left_to_its_delete(wo
     )
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", f"{OTHER}:wsi-otherold01")
+    assert {e.resource_id for e in world.recorded("ApplyResource")} == {BUNDLE, OTHER}
 
 
 def test_a_failed_move_to_another_bundle_points_that_bundle_back(world: World) -> None:
+    applied(world)
+    world.template_names(BUNDLE, OTHER)
     world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     apply_calls(world, bundle_id=OTHER, before="wsi-otherold01", request_type="Update", state="ERROR")
     restored(world, OTHER, "wsi-otherold01")  # CloudFormation forgets the new record: no Delete would
@@ -560,16 +651,22 @@ def test_a_failed_move_to_another_bundle_points_that_bundle_back(world: World) -
     )
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", RECORD)
+    assert {e.resource_id for e in world.recorded("ApplyResource")} == {BUNDLE}, "OTHER is as it was"
 
 
 def test_delete_restores_the_previous_image_and_removes_the_marker(world: World) -> None:
+    applied(world)
     world.watch_stopped()
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
     carries_marker(world)
     restored(world, BUNDLE, OLD_IMAGE)
     world.run(bundle_image_event("Delete", bundle_image_props(), physical_id=RECORD))
     assert world.response()["Status"] == "SUCCESS"
-    assert world.news() == [moved("ApplyResource", BUNDLE, OLD_IMAGE, NEW)]
+    assert world.news() == [
+        moved("ApplyResource", BUNDLE, NEW, OLD_IMAGE),
+        moved("ApplyResource", BUNDLE, OLD_IMAGE, NEW),
+    ]
+    assert world.recorded("ApplyResource") == [], "the restored re-point leaves the record"
 
 
 @pytest.mark.parametrize(
@@ -580,6 +677,7 @@ def test_delete_restores_the_previous_image_and_removes_the_marker(world: World)
 def test_delete_leaves_a_bundle_that_no_longer_carries_the_applied_image(
     world: World, raw: dict[str, object] | None
 ) -> None:
+    applied(world)
     world.watch_stopped()
     world.describe_bundle(BUNDLE, raw)
     if raw is not None:
@@ -595,6 +693,7 @@ def test_a_delete_after_a_failed_apply_touches_nothing(world: World) -> None:
 
 
 def test_a_restore_whose_previous_image_is_gone_fails_saying_what_to_do(world: World) -> None:
+    applied(world)
     world.watch_stopped()
     world.describe_bundle(BUNDLE, bundle(BUNDLE, image_id=NEW))
     carries_marker(world)

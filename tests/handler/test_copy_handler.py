@@ -13,6 +13,7 @@ from support.handler import (
     HANDLE_URL,
     World,
     event,
+    handle_url,
     image,
 )
 
@@ -51,14 +52,10 @@ def copy_tag(properties: Mapping[str, Any], request_type: str = "Create") -> str
     return Ownership.of(STACK_ID, LOGICAL, request, f"{request_type}-request").tag_value
 
 
-def owned(away: Stubber, images: list[dict[str, Any]], tags: Mapping[str, Mapping[str, str]]) -> None:
-    away.add_response("describe_workspace_images", {"Images": images}, {"ImageType": "OWNED"})
-    for raw in images:
-        away.add_response(
-            "describe_tags",
-            {"TagList": [{"Key": k, "Value": v} for k, v in tags.get(raw["ImageId"], {}).items()]},
-            {"ResourceId": raw["ImageId"]},
-        )
+def tagged(away: Stubber, image_id: str, tags: Mapping[str, str]) -> None:
+    away.add_response(
+        "describe_tags", {"TagList": [{"Key": k, "Value": v} for k, v in tags.items()]}, {"ResourceId": image_id}
+    )
 
 
 def describe(away: Stubber, image_id: str, state: str, **extra: Any) -> None:
@@ -69,10 +66,9 @@ def describe(away: Stubber, image_id: str, state: str, **extra: Any) -> None:
 def fresh_copy(
     world: World, p: Mapping[str, Any], region: str = AWAY, state: str = "PENDING", owner: str | None = None
 ) -> Stubber:
-    """The calls of a Create that copies: all in the copy's Region, none in the provider's. `owner`: the source's
-    owner, read first (with SourceAccount)."""
+    """The calls of a Create that copies: all in the copy's Region, none in the provider's, and no listing of the
+    images there. `owner`: the source's owner, read first (with SourceAccount)."""
     away = world.in_region(region)
-    owned(away, [], {})
     if owner is not None:
         source = image(p["SourceImageId"], name="theirs", OwnerAccountId=owner)
         away.add_response("describe_workspace_images", {"Images": [source]}, {"ImageIds": [p["SourceImageId"]]})
@@ -88,8 +84,16 @@ def fresh_copy(
             "Tags": tags,
         },
     )
-    owned(away, [image(COPY, name="golden-1", state=state)], {COPY: {contract.OWNER_TAG_KEY: copy_tag(p)}})
     describe(away, COPY, state)
+    return away
+
+
+def copied(world: World, p: Mapping[str, Any]) -> Stubber:
+    """A genuine Create that made the copy, AVAILABLE at once, answered and signalled: in the record."""
+    away = fresh_copy(world, p, state="AVAILABLE")
+    world.run(copy_event("Create", p))
+    assert world.response()["PhysicalResourceId"] == COPY
+    assert world.signal()["Data"] == COPY
     return away
 
 
@@ -134,28 +138,42 @@ def test_a_copy_that_fails_in_its_region_fails_the_wait_with_the_services_words(
 
 def test_the_rollback_delete_deletes_the_copy_in_its_region_only_if_this_resource_made_it(world: World) -> None:
     p = copy_props()
-    away = world.in_region(AWAY)
+    away = copied(world, p)
     world.watch_stopped()
-    away.add_response(
-        "describe_tags",
-        {"TagList": [{"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(p)}]},
-        {"ResourceId": COPY},
-    )
+    tagged(away, COPY, {contract.OWNER_TAG_KEY: copy_tag(p)})
     away.add_response("delete_workspace_image", {}, {"ImageId": COPY})
     world.run(copy_event("Delete", p, physical_id=COPY))
     assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded(LOGICAL) == []
 
-    away.add_response("describe_tags", {"TagList": []}, {"ResourceId": COPY})  # not ours: left alone
+    # Not in the record any more; its tag, read (in its Region) to see whether an earlier version of the provider
+    # made it, says nothing of this resource: left alone.
+    tagged(away, COPY, {})
     world.watch_stopped()
     world.run(copy_event("Delete", p, physical_id=COPY))
     assert world.response()["Status"] == "SUCCESS"
 
 
+def test_a_copy_an_earlier_version_made_is_adopted_and_deleted_in_its_own_region(world: World) -> None:
+    """A copy made before the provider kept a record is known by its tag only: CloudFormation confirms it holds that
+    copy for the logical id, so the Delete takes it into the record, reading its tag where the copy is (the provider's
+    Region has no such image), and deletes it there."""
+    p = copy_props()
+    away = world.in_region(AWAY)
+    world.watch_stopped()
+    tagged(away, COPY, {contract.OWNER_TAG_KEY: copy_tag(p)})  # adopted: an earlier version made it
+    tagged(away, COPY, {contract.OWNER_TAG_KEY: copy_tag(p)})  # read again right before the delete
+    away.add_response("delete_workspace_image", {}, {"ImageId": COPY})
+    world.run(copy_event("Delete", p, physical_id=COPY))  # nothing in the provider's Region: the Stubber has none
+    assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded(LOGICAL) == []
+
+
 def test_a_new_region_replaces_the_copy_there(world: World) -> None:
-    old, new = copy_props(), copy_props(Region=OTHER, WaitHandle=HANDLE_URL + "-2")
+    old, new = copy_props(), copy_props(Region=OTHER, WaitHandle=handle_url("copy-2"))
+    copied(world, old)
     world.watch_stopped()  # the Update supersedes the old wait
     there = world.in_region(OTHER)
-    owned(there, [], {})
     tags = [*new["Tags"], {"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(new, "Update")}]
     there.add_response(
         "copy_workspace_image",
@@ -168,15 +186,39 @@ def test_a_new_region_replaces_the_copy_there(world: World) -> None:
             "Tags": tags,
         },
     )
-    owned(
-        there,
-        [image("wsi-copy00002", name="golden-1", state="PENDING")],
-        {"wsi-copy00002": {contract.OWNER_TAG_KEY: copy_tag(new, "Update")}},
-    )
     describe(there, "wsi-copy00002", "PENDING")
     world.watch_started()
     world.run(copy_event("Update", new, physical_id=COPY, old=old))
     assert world.response()["PhysicalResourceId"] == "wsi-copy00002"
+    assert {(e.resource_id, e.region) for e in world.recorded(LOGICAL)} == {(COPY, AWAY), ("wsi-copy00002", OTHER)}
+
+
+def test_a_new_region_for_a_copy_an_earlier_version_made_adopts_it_where_it_is_so_the_cleanup_deletes_it(
+    world: World,
+) -> None:
+    old, new = copy_props(), copy_props(Region=OTHER, WaitHandle=handle_url("copy-2"))
+    away, there = world.in_region(AWAY), world.in_region(OTHER)
+    tagged(away, COPY, {contract.OWNER_TAG_KEY: copy_tag(old)})  # read where the copy is, not in the new Region
+    tags = [*new["Tags"], {"Key": contract.OWNER_TAG_KEY, "Value": copy_tag(new, "Update")}]
+    expected = {"Name": "golden-1", "Description": "Golden image", "SourceImageId": SOURCE, "SourceRegion": HOME}
+    there.add_response("copy_workspace_image", {"ImageId": "wsi-copy00002"}, {**expected, "Tags": tags})
+    describe(there, "wsi-copy00002", "PENDING")
+    world.watch_started()
+    world.run(copy_event("Update", new, physical_id=COPY, old=old))
+    assert world.response()["PhysicalResourceId"] == "wsi-copy00002"
+
+    cleanup = copy_event("Delete", old, physical_id=COPY)
+    world.confirms(
+        cleanup,
+        stack_status="UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        resource_status="UPDATE_COMPLETE",
+        physical_id="wsi-copy00002",
+    )
+    tagged(away, COPY, {contract.OWNER_TAG_KEY: copy_tag(old)})
+    away.add_response("delete_workspace_image", {}, {"ImageId": COPY})
+    world.run(cleanup, genuine=False)
+    assert world.response()["Status"] == "SUCCESS"
+    assert {(e.resource_id, e.region) for e in world.recorded(LOGICAL)} == {("wsi-copy00002", OTHER)}
 
 
 def test_a_route_workspaces_does_not_copy_fails_before_any_call_in_the_words_synth_uses(world: World) -> None:
@@ -193,7 +235,6 @@ def test_a_route_workspaces_does_not_copy_fails_before_any_call_in_the_words_syn
 def test_a_copy_the_service_refuses_names_the_source_and_region(world: World) -> None:
     p = copy_props()
     away = world.in_region(AWAY)
-    owned(away, [], {})
     away.add_client_error("copy_workspace_image", "ResourceNotFoundException", "Image not found.", 400)
     world.watch_stopped()
     world.run(copy_event("Create", p))
@@ -214,7 +255,6 @@ SHARER, STRANGER = "444455556666", "210987654321"
 def test_a_shared_source_of_another_account_than_source_account_is_never_copied(world: World) -> None:
     p = copy_props(SourceRegion=AWAY, SourceImageId="wsi-shared0001", SourceAccount=SHARER)
     away = world.in_region(AWAY)
-    owned(away, [], {})
     shared = image("wsi-shared0001", name="theirs", OwnerAccountId=STRANGER)
     away.add_response("describe_workspace_images", {"Images": [shared]}, {"ImageIds": ["wsi-shared0001"]})
     world.watch_stopped()

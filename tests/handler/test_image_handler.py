@@ -8,32 +8,29 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from support import STACK_ID
 from support.handler import (
     HANDLE_URL,
-    IMAGE_TYPE,
     NEW,
     RESPONSE_URL,
     SOURCE,
     T0,
-    WATCH_TABLE,
     Context,
     World,
     available_signal,
     event,
+    handle_url,
     image,
     owner_tag,
     props,
 )
 
 from cdk_workspaces_image_handler import contract
-from cdk_workspaces_image_handler.watch import Watch
+from cdk_workspaces_image_handler.errors import InFlightError
 
 # ---------------------------------------------------------------- 1. pre-flight
 
 
 def test_source_not_found_fails_naming_the_image(world: World) -> None:
-    world.owned([])
     world.describe(SOURCE, None)
     world.run(event("Create", props()))
     answer = world.response()
@@ -43,7 +40,6 @@ def test_source_not_found_fails_naming_the_image(world: World) -> None:
 
 
 def test_no_update_available_fails_by_default(world: World) -> None:
-    world.owned([])
     world.describe(SOURCE, image(SOURCE, update=False))
     world.run(event("Create", props()))
     answer = world.response()
@@ -54,7 +50,6 @@ def test_no_update_available_fails_by_default(world: World) -> None:
 
 def test_use_source_answers_the_source_and_never_touches_it(world: World) -> None:
     p = props(NoUpdateBehavior="USE_SOURCE")
-    world.owned([])
     world.describe(SOURCE, image(SOURCE, update=False))
     world.describe(SOURCE, image(SOURCE, update=False))
     world.run(event("Create", p))
@@ -62,16 +57,19 @@ def test_use_source_answers_the_source_and_never_touches_it(world: World) -> Non
     assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == ("SUCCESS", SOURCE, {"ImageId": SOURCE})
     assert world.signal()["Data"] == SOURCE  # already AVAILABLE: the wait condition is told at once
 
-    # A tags change reads the source's tags, finds no ownership tag, and writes nothing.
+    # A tags change: the record holds no image for this resource, so nothing is written. The source's tags are read
+    # only to see whether an earlier version of the provider made it (it has no ownership tag).
     world.tags(SOURCE, {})
     world.run(event("Update", props(NoUpdateBehavior="USE_SOURCE", Tags=[]), physical_id=SOURCE, old=p))
     assert world.response()["PhysicalResourceId"] == SOURCE
 
-    # DESTROY: the Delete removes the watch, reads the tags, and deletes nothing.
+    # DESTROY: the Delete removes the watch, finds the source in no record (nor tagged by an earlier version), and
+    # deletes nothing.
     world.watch_stopped()
     world.tags(SOURCE, {})
     world.run(event("Delete", p, physical_id=SOURCE))
     assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded() == [], "the source is never the provider's"
 
 
 # ---------------------------------------------------------------- 2. create and wait
@@ -179,86 +177,93 @@ def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(wo
 # ---------------------------------------------------------------- 4. idempotent
 
 
-def test_a_repeated_create_adopts_the_image_it_started(world: World) -> None:
+def test_a_repeated_create_adopts_the_image_it_started_by_record(world: World) -> None:
     p = props()
-    world.owned([image(NEW, state="PENDING")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(p), "team": "euc"}})
+    world.fresh_create(p)
+    world.watch_started()
+    world.run(event("Create", p))
+    assert world.response()["PhysicalResourceId"] == NEW
+
+    # Lambda delivers the same Create again: the record names what this request made; nothing is listed.
     world.describe(NEW, image(NEW, state="PENDING"))
     world.watch_started()
     world.run(event("Create", p))  # no CreateUpdatedWorkspaceImage: the Stubber would reject it
     assert world.response()["PhysicalResourceId"] == NEW
+    assert world.recorded_ids() == {NEW}
 
 
 def test_a_name_taken_by_an_image_of_someone_else_fails_clearly(world: World) -> None:
     p = props()
-    world.owned([image("wsi-other00001")], {"wsi-other00001": {"team": "euc"}})
     world.describe(SOURCE, image(SOURCE, update=True))
     world.ws.add_client_error("create_updated_workspace_image", "ResourceAlreadyExistsException", "exists")
-    world.owned([image("wsi-other00001")], {"wsi-other00001": {}})
-    world.owned([image("wsi-other00001")], {"wsi-other00001": {}})
+    # Did this very request make it, in a call whose answer was lost? Not with this request's tag.
+    world.owned([image("wsi-other00001")], {"wsi-other00001": {contract.OWNER_TAG_KEY: owner_tag(p)}})
+    world.listed([image("wsi-other00001")])
     world.run(event("Create", p))
     answer = world.response()
     assert answer["Status"] == "FAILED"
     assert answer["Reason"].startswith("an image named 'golden-2026-11' already exists and was not created by this")
+    assert world.recorded() == [], "a refused create leaves no claim behind"
 
 
 def test_a_replacement_that_keeps_the_name_says_to_rename(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = props()
-    new = props(SourceImageId="wsi-source0002", WaitHandle="https://cloudformation-waitcondition.example/new")
-    held = {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}}
-    world.owned([image(NEW)], held)
+    new = props(SourceImageId="wsi-source0002", WaitHandle=handle_url("new"))
+    world.created(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
+    held = {NEW: {contract.OWNER_TAG_KEY: owner_tag(old, request_type="Create")}}
     world.describe("wsi-source0002", image("wsi-source0002", update=True))
     world.ws.add_client_error("create_updated_workspace_image", "ResourceAlreadyExistsException", "exists")
-    world.owned([image(NEW)], held)
-    world.owned([image(NEW)], held)
+    world.owned([image(NEW)], held)  # not this request's tag: nothing this request made
+    world.listed([image(NEW)])  # the record holds it for this resource: the image being replaced
     world.run(event("Update", new, physical_id=NEW, old=old))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
     assert answer["Reason"].startswith(f"image_name 'golden-2026-11' is still used by {NEW}, the image this resource")
 
 
-def test_racing_deliveries_keep_one_image_and_delete_the_duplicate(world: World) -> None:
+def test_a_delivery_racing_the_one_that_holds_the_claim_makes_nothing_and_is_delivered_again(world: World) -> None:
+    """Two deliveries of one Create never both create: the second finds the first's claim live and without an image
+    id, answers nothing, and fails its invocation so that Lambda delivers it again; then it adopts what the first
+    made, by the record."""
     p = props()
-    tag = {contract.OWNER_TAG_KEY: owner_tag(p)}
-    world.owned([])
-    world.describe(SOURCE, image(SOURCE, update=True))
-    world.create(p, new_id="wsi-zzzz00002")
-    # The other delivery created wsi-aaaa00001 at the same time: both keep the smaller id.
-    world.owned(
-        [image("wsi-aaaa00001", state="PENDING"), image("wsi-zzzz00002", state="PENDING")],
-        {"wsi-aaaa00001": tag, "wsi-zzzz00002": tag},
-    )
-    world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-zzzz00002"})
-    world.describe("wsi-aaaa00001", image("wsi-aaaa00001", state="PENDING"))
+    world.claim(p, claimed_until=world.clock.now + 300)
+    with pytest.raises(InFlightError):
+        world.run(event("Create", p))  # no DescribeWorkspaceImages, no CreateUpdatedWorkspaceImage
+    assert world.sent == []
+
+    world.claim(p, claimed_until=world.clock.now + 300, resource_id=NEW)  # the first delivery's create answered
+    world.describe(NEW, image(NEW, state="PENDING"))
     world.watch_started()
     world.run(event("Create", p))
-    assert world.response()["PhysicalResourceId"] == "wsi-aaaa00001"
+    assert world.response()["PhysicalResourceId"] == NEW
 
 
 # ---------------------------------------------------------------- 5. update
 
 
 def test_a_new_source_replaces_the_image_and_signals_the_new_handle(world: World) -> None:
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
-    old = props()
+    old = props(WaitHandle=handle_url("old-handle"))
     new = props(SourceImageId="wsi-source0002", WaitHandle=HANDLE_URL)
-    old["WaitHandle"] = "https://cloudformation-waitcondition.example/old-handle"
-    world.owned([image(NEW, state="AVAILABLE")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
-    world.describe("wsi-source0002", image("wsi-source0002", update=True))
-    world.create(new, new_id="wsi-updated0002", request_type="Update")
-    world.owned(
-        [image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new)}}
-    )
-    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
+    world.created(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
+    world.fresh_create(new, new_id="wsi-updated0002", request_type="Update")
     world.watch_started()
     world.run(event("Update", new, physical_id=NEW, old=old))
     answer = world.response()
     assert answer["PhysicalResourceId"] == "wsi-updated0002"  # a new id: CloudFormation deletes the old one
+    assert world.recorded_ids() == {NEW, "wsi-updated0002"}
+
+    world.describe("wsi-updated0002", image("wsi-updated0002", state="AVAILABLE"))
+    world.watch_stopped()
+    world.tick()
+    assert world.signal(HANDLE_URL) == available_signal("wsi-updated0002")
 
 
 def test_a_tags_only_change_is_applied_in_place(world: World) -> None:
     old = props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
     new = props(Tags=[{"Key": "team", "Value": "vdi"}])
+    world.created(old)
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old), "team": "euc", "cost": "1"})
     world.ws.add_response("create_tags", {}, {"ResourceId": NEW, "Tags": [{"Key": "team", "Value": "vdi"}]})
     world.ws.add_response("delete_tags", {}, {"ResourceId": NEW, "TagKeys": ["cost"]})
@@ -269,16 +274,11 @@ def test_a_tags_only_change_is_applied_in_place(world: World) -> None:
 
 def start_replacement_through_a_token(world: World) -> None:
     """An Update to a new source with the same WaitHandle: no new wait condition, so the resource must wait."""
-    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
     old = props()
     new = props(SourceImageId="wsi-source0002")
-    world.owned([image(NEW)], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
-    world.describe("wsi-source0002", image("wsi-source0002", update=True))
-    world.create(new, new_id="wsi-updated0002", request_type="Update")
-    world.owned(
-        [image("wsi-updated0002", state="PENDING")], {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new)}}
-    )
-    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
+    world.created(old)
+    world.watch_stopped()  # the Update supersedes whatever this resource was waiting for
+    world.fresh_create(new, new_id="wsi-updated0002", request_type="Update")
     world.watch_started()
     world.run(event("Update", new, physical_id=NEW, old=old))
 
@@ -320,25 +320,38 @@ def test_a_deferred_replacement_that_fails_deletes_the_new_image(world: World) -
 def test_the_cleanup_delete_of_a_replaced_image_leaves_the_wait_of_its_replacement(world: World) -> None:
     """The cleanup Delete of the image a replacement (or a rollback) left behind has the same logical id as the
     resource's current image, whose wait (a signal S3 refused, say) must go on."""
-    wait = Watch(IMAGE_TYPE, NEW, T0 + 3600, "signal", HANDLE_URL, STACK_ID, "GoldenResource")
-    world.table.handle("PutItem", {"TableName": WATCH_TABLE, "Item": wait.to_item()})
-    world.tags("wsi-replaced001", {contract.OWNER_TAG_KEY: owner_tag(props())})
+    old = props(SourceImageId="wsi-source0000", WaitHandle=handle_url("last-month"))
+    world.created(old, new_id="wsi-replaced001")
+    world.fresh_create(props(), request_type="Update")
+    world.watch_started()
+    world.run(event("Update", props(), physical_id="wsi-replaced001", old=old))
+    assert world.response()["PhysicalResourceId"] == NEW
+
+    cleanup = event("Delete", old, physical_id="wsi-replaced001")
+    world.confirms(
+        cleanup, stack_status="UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", resource_status="UPDATE_COMPLETE", physical_id=NEW
+    )
+    world.tags("wsi-replaced001", {contract.OWNER_TAG_KEY: owner_tag(old, request_type="Create")})
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": "wsi-replaced001"})
-    world.run(event("Delete", props(), physical_id="wsi-replaced001"))
+    world.run(cleanup, genuine=False)
     assert world.response()["Status"] == "SUCCESS"
     assert [w["resource_id"] for w in world.waits()] == [NEW]
+    assert world.recorded_ids() == {NEW}
 
 
 def test_destroy_deletes_the_image_this_resource_created(world: World) -> None:
+    world.created(props())
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
     world.run(event("Delete", props(), physical_id=NEW))
     assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded() == [], "the deleted image leaves the record with it"
 
 
 def refused_while_pending(world: World, image_id: str = NEW) -> None:
     """DeleteWorkspaceImage refuses the image because it is PENDING (the emulator's default: undocumented)."""
+    world.created(props(), new_id=image_id)
     world.tags(image_id, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error(
         "delete_workspace_image", "InvalidResourceStateException", f"Image {image_id} is in state PENDING.", 400
@@ -383,6 +396,7 @@ def test_a_pending_image_the_delete_cannot_wait_out_fails_saying_what_to_do(worl
 
 
 def test_a_delete_refused_for_another_reason_fails_at_once(world: World) -> None:
+    world.created(props())
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "Image is shared.", 400)
@@ -395,28 +409,33 @@ def test_a_delete_refused_for_another_reason_fails_at_once(world: World) -> None
 
 @pytest.mark.parametrize("physical_id", ["not-created:GoldenResource", "Golden_GoldenResource_AB12CD34", "x"])
 def test_a_delete_after_a_failed_create_touches_nothing(world: World, physical_id: str) -> None:
+    # It looks in the record for an image this request's properties made before it could say so; an image another
+    # resource made, or that this resource made for other properties (and the stack retained), is left alone.
+    world.claim(props(), logical_id="Other", resource_id=NEW, claimed_until=T0 - 1)
+    world.claim(props(Description="Older"), resource_id="wsi-retained001", claimed_until=T0 - 1)
+    before = world.recorded()
     world.watch_stopped()
-    # It looks for an image this request made before it could say so; an image of the same name that
-    # another resource made, or that this resource made for other properties, is left alone.
-    world.owned(
-        [image(NEW), image("wsi-retained001")],
-        {
-            NEW: {contract.OWNER_TAG_KEY: owner_tag(props(), logical_id="Other")},
-            "wsi-retained001": {contract.OWNER_TAG_KEY: owner_tag(props(Description="Older"))},
-        },
-    )
-    world.run(event("Delete", props(), physical_id=physical_id))
+    world.run(event("Delete", props(), physical_id=physical_id))  # no call to WorkSpaces at all
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", physical_id)
+    assert (world.recorded(), world.recorded_ids("Other")) == (before, {NEW})
 
 
-def test_a_delete_after_a_create_that_timed_out_deletes_what_it_made(world: World) -> None:
-    """Lambda timed the Create out after CreateUpdatedWorkspaceImage: its FAILED answer named no image."""
+@pytest.mark.parametrize("answered", [True, False], ids=["create-answered", "create-unanswered"])
+def test_a_delete_after_a_create_that_timed_out_deletes_what_it_made(world: World, answered: bool) -> None:
+    """Lambda timed the Create out after CreateUpdatedWorkspaceImage: its FAILED answer named no image. The record
+    holds the image when the create call answered; when it did not, the claim's tag finds it (this request's own)."""
+    world.claim(props(), claimed_until=T0 - 1, resource_id=NEW if answered else "")
     world.watch_stopped()
-    world.owned([image(NEW, state="PENDING")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(props())}})
+    if not answered:
+        world.owned(
+            [image(NEW, state="PENDING")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(props(), request_type="Create")}}
+        )
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props(), request_type="Create")})
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
     world.run(event("Delete", props(), physical_id="not-created:GoldenResource"))
     assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded() == []
 
 
 def test_delete_never_deletes_an_image_of_another_resource(world: World) -> None:
@@ -427,6 +446,7 @@ def test_delete_never_deletes_an_image_of_another_resource(world: World) -> None
 
 
 def test_a_delete_blocked_by_bundles_names_them(world: World) -> None:
+    world.created(props())
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "ResourceAssociatedException", "in use")
@@ -448,6 +468,7 @@ def test_a_delete_blocked_by_bundles_names_them(world: World) -> None:
 
 
 def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
+    world.created(props())
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "shared")
@@ -462,6 +483,7 @@ def test_a_delete_blocked_by_sharing_names_the_accounts(world: World) -> None:
 
 def test_a_delete_blocked_by_sharing_names_the_accounts_of_every_page(world: World) -> None:
     """DescribeWorkspaceImagePermissions pages its answer (MaxResults at most 25); only the first was read."""
+    world.created(props())
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "InvalidResourceStateException", "shared")
@@ -486,6 +508,7 @@ def test_a_delete_answered_with_a_code_its_action_does_not_list_checks_whether_t
     world: World,
 ) -> None:
     """DeleteWorkspaceImage lists no ResourceNotFoundException; DescribeWorkspaceImages says whether it is gone."""
+    world.created(props())
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "ResourceNotFoundException", "no such image")
@@ -495,6 +518,7 @@ def test_a_delete_answered_with_a_code_its_action_does_not_list_checks_whether_t
 
 
 def test_a_delete_answered_with_an_unlisted_code_for_an_image_still_there_fails(world: World) -> None:
+    world.created(props())
     world.watch_stopped()
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(props())})
     world.ws.add_client_error("delete_workspace_image", "ResourceNotFoundException", "odd")
@@ -509,7 +533,6 @@ def test_a_delete_answered_with_an_unlisted_code_for_an_image_still_there_fails(
 
 def test_a_describe_of_the_source_refused_is_reported_not_taken_for_a_missing_source(world: World) -> None:
     """DescribeWorkspaceImages lists AccessDeniedException alone: ResourceNotFoundException meant "not found"."""
-    world.owned([])
     world.ws.add_client_error("describe_workspace_images", "ResourceNotFoundException", "refused", 400)
     world.run(event("Create", props()))
     answer = world.response()
@@ -520,7 +543,6 @@ def test_a_describe_of_the_source_refused_is_reported_not_taken_for_a_missing_so
 
 
 def test_a_describe_answer_of_several_pages_is_read_whole(world: World) -> None:
-    world.owned([])
     world.ws.add_response("describe_workspace_images", {"Images": [], "NextToken": "more"}, {"ImageIds": [SOURCE]})
     world.ws.add_response(
         "describe_workspace_images",
@@ -570,6 +592,8 @@ def test_a_misspelt_property_fails_naming_it_and_those_the_type_takes(world: Wor
     """A hand-written template's Timeout (for TimeoutSeconds) was ignored: the image waited the default 3 hours."""
     misspelt = {k: v for k, v in props(Timeout="3600").items() if k != "TimeoutSeconds"}
     old = props() if request_type == "Update" else None
+    if old:
+        world.created(old)
     world.run(event(request_type, misspelt, physical_id=NEW if old else None, old=old))
     answer = world.response()
     assert answer["Status"] == "FAILED"
@@ -609,7 +633,6 @@ def test_every_rule_a_hand_written_template_breaks_is_named_at_once(world: World
 
 def test_a_rollback_delete_after_a_refused_create_touches_nothing(world: World) -> None:
     """The Delete looks for what the Create may have made without judging the properties it refused."""
-    world.owned([])
     world.run(event("Delete", props(Timeout="3600"), physical_id="not-created:GoldenResource"))
     assert world.response()["Status"] == "SUCCESS"
 
@@ -626,7 +649,6 @@ def test_a_rollback_delete_after_a_refused_create_touches_nothing(world: World) 
     ],
 )
 def test_every_listed_api_error_becomes_a_reason(world: World, code: str, words: str) -> None:
-    world.owned([])
     world.describe(SOURCE, image(SOURCE, update=True))
     world.ws.add_client_error("create_updated_workspace_image", code, "service words")
     world.run(event("Create", props()))
@@ -634,12 +656,14 @@ def test_every_listed_api_error_becomes_a_reason(world: World, code: str, words:
     assert answer["Status"] == "FAILED"
     assert words in answer["Reason"]
     assert answer["Reason"].endswith(f"({code}: service words)")
+    assert world.recorded() == [], "a refused create leaves no claim behind"
 
 
 def test_too_many_tags_is_said_as_such_not_as_the_image_quota(world: World) -> None:
     """CreateTags lists ResourceLimitExceededException too: there it is the 50 tags a resource holds."""
     old = props()
     new = props(Tags=[{"Key": "team", "Value": "euc"}, {"Key": "cost", "Value": "1"}])
+    world.created(old)
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old), "team": "euc"})
     world.ws.add_client_error("create_tags", "ResourceLimitExceededException", "Tag limit exceeded.")
     world.run(event("Update", new, physical_id=NEW, old=old))
@@ -698,11 +722,7 @@ def test_a_200_character_logical_id_with_the_most_tags_keeps_one_wait(world: Wor
     # one rule is named after the stack id's GUID, and the wait is an item of the table keyed by the logical id.
     logical = "L" * 200
     p = props(Tags=[{"Key": f"k{i:02d}" + "x" * 124, "Value": "v" * 255} for i in range(contract.MAX_USER_TAGS)])
-    world.owned([])
-    world.describe(SOURCE, image(SOURCE, update=True))
-    world.create(p, logical_id=logical)
-    world.owned([image(NEW, state="PENDING")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(p, logical)}})
-    world.describe(NEW, image(NEW, state="PENDING"))
+    world.fresh_create(p, logical_id=logical)
     world.watch_started()
     world.run(event("Create", p, logical_id=logical))
     assert world.response()["Status"] == "SUCCESS"
@@ -713,7 +733,7 @@ def test_init_failure_answers_failed_with_a_usable_physical_id(world: World, mon
     from cdk_workspaces_image_handler import index
 
     monkeypatch.setattr(index.protocol, "_init_failed", RuntimeError("WATCH_TABLE is not set"))
-    world.run(event("Create", props()))
+    world.run(event("Create", props()), genuine=False)  # crhelper answers before anything is asked
     answer = world.response()
     assert (answer["Status"], answer["Reason"]) == ("FAILED", "WATCH_TABLE is not set")
     assert answer["PhysicalResourceId"] == "not-created:GoldenResource"
@@ -728,17 +748,22 @@ def test_a_failure_after_the_image_exists_names_it_so_rollback_deletes_it(world:
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
 
 
-def test_a_response_url_that_refuses_makes_the_invocation_fail_for_a_retry(world: World) -> None:
+def test_a_response_url_that_refuses_makes_the_invocation_fail_for_a_retry(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cdk_workspaces_image_handler import index
     from cdk_workspaces_image_handler.cloudformation import put_json
     from cdk_workspaces_image_handler.errors import NotDeliveredError
 
     assert index.deps is not None
     index.deps.send = put_json
+    # CloudFormation's presigned URL, its PUT sent (as to a local stand-in for S3) where nothing listens.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
     world.watch_stopped()
     delete = event("Delete", props(), physical_id="not-created:GoldenResource")
+    world.confirms(delete)
     with pytest.raises(NotDeliveredError):
-        index.handler(delete | {"ResponseURL": "http://127.0.0.1:9/refused"}, Context())
+        index.handler(delete, Context())
 
 
 def test_reasons_keep_their_head_and_fit_4096_bytes() -> None:
@@ -865,7 +890,8 @@ def test_a_refused_response_fails_the_invocation_without_answering_failed(world:
     assert index.deps is not None
     index.deps.send = refuse_once
     world.watch_stopped()
-    world.owned([])
+    delete = event("Delete", props(), physical_id="not-created:GoldenResource")
+    world.confirms(delete)
     with pytest.raises(RuntimeError, match="HTTP 500"):
-        index.handler(event("Delete", props(), physical_id="not-created:GoldenResource"), Context())
+        index.handler(delete, Context())
     assert [a["Status"] for a in attempts] == ["SUCCESS"], "no FAILED answer may follow the refused SUCCESS"

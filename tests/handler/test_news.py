@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from support import STACK_ID
-from support.handler import NEW, SOURCE, World, event, image, owner_tag, props
+from support.handler import NEW, SOURCE, World, event, handle_url, image, props
 
 from aws_emulator import EventBridgeBackend, VirtualClock, attach
 from cdk_workspaces_image_handler import contract, monitor
@@ -24,7 +24,7 @@ from cdk_workspaces_image_handler.errors import ProviderError
 from cdk_workspaces_image_handler.monitor import Monitor
 from cfn_driver.cloud import LocalCloud
 
-HANDLE_OLD = "https://cloudformation-waitcondition.example/old-handle"
+HANDLE_OLD = handle_url("old-handle")
 GENERATION = "/golden/generation"
 
 
@@ -102,12 +102,14 @@ def test_a_refused_put_events_fails_nothing(world: World, caplog: pytest.LogCapt
 def test_waiting_again_for_the_same_image_is_no_news(world: World) -> None:
     """A new timeout re-arms the wait for the image the resource already has (a new handle): nothing happened."""
     old, new = props(WaitHandle=HANDLE_OLD), props(TimeoutSeconds="14400")
+    world.created(old)
+    before = world.news()
     world.watch_stopped()
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.run(event("Update", new, physical_id=NEW, old=old))
     assert world.response()["Status"] == "SUCCESS"
     assert world.signal()["Status"] == "SUCCESS"
-    assert world.news() == []
+    assert world.news() == before
 
 
 # ---------------------------------------------------------------- the update monitor
@@ -291,26 +293,27 @@ def replaced(world: World) -> None:
     """An Update that replaces the image (a new source) with keep_previous set; the new image is PENDING."""
     old = props(WaitHandle=HANDLE_OLD, KeepPrevious="1")
     new = props(SourceImageId="wsi-source0002", KeepPrevious="1")
+    world.created(old)
     world.watch_stopped()
-    world.owned([image(NEW, state="AVAILABLE")], {NEW: {contract.OWNER_TAG_KEY: owner_tag(old)}})
-    world.describe("wsi-source0002", image("wsi-source0002", update=True))
-    world.create(new, new_id="wsi-updated0002", request_type="Update")
-    made = {"wsi-updated0002": {contract.OWNER_TAG_KEY: owner_tag(new, request_type="Update")}}
-    world.owned([image("wsi-updated0002", state="PENDING")], made)
-    world.describe("wsi-updated0002", image("wsi-updated0002", state="PENDING"))
+    world.fresh_create(new, new_id="wsi-updated0002", request_type="Update")
     world.watch_started()
     world.run(event("Update", new, physical_id=NEW, old=old))
     assert world.response()["PhysicalResourceId"] == "wsi-updated0002"
 
 
-def test_retention_that_cannot_list_the_images_keeps_every_image_and_says_why(world: World) -> None:
+def test_retention_that_cannot_describe_the_recorded_images_keeps_every_image_and_says_why(world: World) -> None:
     replaced(world)
     world.describe("wsi-updated0002", image("wsi-updated0002", state="AVAILABLE"))
-    world.ws.add_client_error("describe_workspace_images", "AccessDeniedException", "not allowed")
+    world.ws.add_client_error(
+        "describe_workspace_images",
+        "AccessDeniedException",
+        "not allowed",
+        expected_params={"ImageIds": [NEW, "wsi-updated0002"]},  # what the record holds, by id: no listing
+    )
     world.watch_stopped()
     world.tick()
     assert world.signal()["Status"] == "SUCCESS"
-    (_, available), (kind, retention) = world.news()
+    (_, available), (kind, retention) = world.news()[-2:]
     assert (available["ImageId"], kind) == ("wsi-updated0002", DetailTypes.IMAGE_RETENTION)
     assert (retention["Deleted"], retention["Kept"], retention["KeepPrevious"]) == ([], [], 1)
     assert retention["Reason"].startswith("every image was kept: the provider's role may not call")

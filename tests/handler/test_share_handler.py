@@ -15,9 +15,11 @@ from support.handler import (
     World,
     available_signal,
     event,
+    handle_url,
     image,
     owner_tag,
     props,
+    response_url,
 )
 
 from cdk_workspaces_image_handler import contract, index
@@ -50,6 +52,11 @@ def grant(world: World, image_id: str, account: str, *, allow: bool = True) -> N
 
 def ours(world: World, properties: dict[str, Any], image_id: str = NEW) -> None:
     world.tags(image_id, {contract.OWNER_TAG_KEY: owner_tag(properties, request_type="Create")})
+
+
+def made(world: World, properties: dict[str, Any], *granted: str, image_id: str = NEW) -> None:
+    """The record of an image this resource's Create made and shared with `granted` (record.py keeps each grant)."""
+    world.record(image_id, tag=owner_tag(properties, request_type="Create"), shared_with=granted)
 
 
 def test_the_image_is_shared_once_available_and_only_then_signalled(world: World) -> None:
@@ -107,6 +114,7 @@ def test_a_share_refused_is_taken_back_and_fails_the_wait_naming_the_account_and
 
 def test_the_rollback_delete_removes_the_permissions_granted_then_deletes_the_image(world: World) -> None:
     p = shared(A, B)
+    made(world, p, A, B)  # B's grant was recorded, then refused
     world.watch_stopped()
     ours(world, p)
     permissions(world, NEW, A)  # B was never granted
@@ -114,10 +122,12 @@ def test_the_rollback_delete_removes_the_permissions_granted_then_deletes_the_im
     world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
     world.run(event("Delete", p, physical_id=NEW))
     assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded() == []
 
 
 def test_a_delete_never_removes_a_share_it_did_not_make_and_keeps_the_image(world: World) -> None:
     p = shared(A)
+    made(world, p, A)
     world.watch_stopped()
     ours(world, p)
     permissions(world, NEW, A, THEIRS)
@@ -133,6 +143,7 @@ def test_a_delete_never_removes_a_share_it_did_not_make_and_keeps_the_image(worl
 
 def test_a_changed_list_adds_and_removes_permissions_in_place(world: World) -> None:
     old, new = shared(A, B), shared(B, C)
+    made(world, old, A, B)
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old, request_type="Create")})
     permissions(world, NEW, A, B, THEIRS)
@@ -141,16 +152,32 @@ def test_a_changed_list_adds_and_removes_permissions_in_place(world: World) -> N
     world.run(event("Update", new, physical_id=NEW, old=old))
     answer = world.response()
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", NEW), "no new image"
+    assert [e.shared_with for e in world.recorded()] == [(B, C)]
 
 
 def test_a_changed_list_is_never_applied_to_an_image_of_another_resource(world: World) -> None:
+    """Not in the record: the tag read to see whether an earlier version of the provider made it names another
+    resource, so the image is neither adopted nor shared."""
     old, new = shared(A), shared(A, B)
+    theirs = {contract.OWNER_TAG_KEY: owner_tag(old, logical_id="SomeoneElse", request_type="Create")}
+    world.tags(NEW, theirs)
     world.describe(NEW, image(NEW, state="AVAILABLE"))
-    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old, logical_id="SomeoneElse", request_type="Create")})
-    world.run(event("Update", new, physical_id=NEW, old=old))
+    world.run(event("Update", new, physical_id=NEW, old=old))  # no UpdateWorkspaceImagePermission
     answer = world.response()
     assert answer["Status"] == "FAILED"
-    assert answer["Reason"].startswith(f"image {NEW} was not made by this resource, so it is not shared")
+    assert answer["Reason"].startswith(f"image {NEW} is not in the provider's record of what this resource made, so")
+    assert world.recorded() == []
+
+
+def test_a_changed_list_is_never_applied_to_a_recorded_image_whose_tag_names_another_resource(world: World) -> None:
+    old, new = shared(A), shared(A, B)
+    made(world, old, A)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old, logical_id="SomeoneElse", request_type="Create")})
+    world.run(event("Update", new, physical_id=NEW, old=old))  # no UpdateWorkspaceImagePermission
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(f"image {NEW} is not in the provider's record of what this resource made, so")
 
 
 def test_the_stacks_own_account_is_refused_in_the_words_synth_uses(world: World) -> None:
@@ -185,14 +212,19 @@ def test_without_a_wait_condition_the_answer_waits_until_the_image_is_shared(wor
 # ---------------------------------------------------------------- BYOL in AWS GovCloud (US)
 
 GOV_STACK = STACK_ID.replace("eu-west-1", "us-gov-west-1")
+GOV_RESPONSE, GOV_HANDLE = response_url("us-gov-west-1"), handle_url(region="us-gov-west-1")
 
 
 def in_govcloud(world: World, request_type: str, properties: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """The same request from a stack in us-gov-west-1, whose provider that stack's is."""
+    """The same request from a stack in us-gov-west-1, whose provider that stack's is: CloudFormation's URLs there
+    are its buckets of that Region."""
     assert index.deps is not None  # each World wires its own
     index.deps = dataclasses.replace(index.deps, stack_id=GOV_STACK)
-    ev = event(request_type, properties, **kwargs)
+    ev = event(request_type, {**properties, "WaitHandle": GOV_HANDLE}, **kwargs)
     ev["StackId"] = GOV_STACK
+    ev["ResponseURL"] = GOV_RESPONSE
+    if "OldResourceProperties" in ev:
+        ev["OldResourceProperties"]["WaitHandle"] = GOV_HANDLE
     return ev
 
 
@@ -203,11 +235,12 @@ def gov_tag(properties: dict[str, Any]) -> str:
 def test_a_byol_image_in_govcloud_is_refused_before_any_grant_but_may_always_be_unshared(world: World) -> None:
     old, new = shared(A), shared(A, B)
     byol = image(NEW, state="AVAILABLE", RequiredTenancy="DEDICATED")
+    world.record(NEW, tag=gov_tag(old), shared_with=(A,))
     world.describe(NEW, byol)
     world.tags(NEW, {contract.OWNER_TAG_KEY: gov_tag(old)})
     permissions(world, NEW, A)
     world.run(in_govcloud(world, "Update", new, physical_id=NEW, old=old))  # no UpdateWorkspaceImagePermission
-    answer = world.response()
+    answer = world.response(GOV_RESPONSE)
     assert answer["Status"] == "FAILED"
     assert answer["Reason"].startswith(f"image {NEW} is a Bring Your Own License image (RequiredTenancy DEDICATED)")
 
@@ -216,4 +249,5 @@ def test_a_byol_image_in_govcloud_is_refused_before_any_grant_but_may_always_be_
     permissions(world, NEW, A)
     grant(world, NEW, A, allow=False)
     world.run(in_govcloud(world, "Update", props(), physical_id=NEW, old=old))
-    assert world.response()["Status"] == "SUCCESS"
+    assert world.response(GOV_RESPONSE)["Status"] == "SUCCESS"
+    assert [e.shared_with for e in world.recorded()] == [()]

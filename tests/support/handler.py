@@ -25,24 +25,37 @@ from botocore.stub import Stubber
 from aws_emulator import DynamoDBBackend, EventBridgeBackend, VirtualClock, attach
 from cdk_workspaces_image_handler import contract, index
 from cdk_workspaces_image_handler.bundle import parse_bundle_request
+from cdk_workspaces_image_handler.bundle_image import Marker
 from cdk_workspaces_image_handler.image import parse_request
 from cdk_workspaces_image_handler.kernel import Ownership
-from cdk_workspaces_image_handler.record import Entry, Records, adopted_key
+from cdk_workspaces_image_handler.record import Entry, Records, adopted_key, applied_key, is_record, made_key
 from support import STACK_ID
 
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:Provider"
-# Presigned URLs of CloudFormation's own buckets for eu-west-1, as it hands them out (trust.py); their signatures are
-# credentials, which must never be logged.
-RESPONSE_URL = (
-    "https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/"
-    "arn%3Aaws%3Acloudformation%3Aeu-west-1%3A111122223333%3Astack/Golden/request"
-    "?X-Amz-Signature=secret-response-signature"
-)
-HANDLE_URL = (
-    "https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/"
-    "arn%3Aaws%3Acloudformation%3Aeu-west-1%3A111122223333%3Astack/Golden/handle"
-    "?X-Amz-Signature=secret-handle-signature"
-)
+
+
+def response_url(region: str = "eu-west-1", name: str = "request") -> str:
+    """A presigned URL of CloudFormation's custom resource response bucket of `region`, as it hands them out
+    (trust.py); its signature is a credential, which must never be logged."""
+    return (
+        f"https://cloudformation-custom-resource-response-{region.replace('-', '')}.s3.{region}.amazonaws.com/"
+        f"arn%3Aaws%3Acloudformation%3A{region}%3A111122223333%3Astack/Golden/{name}"
+        "?X-Amz-Signature=secret-response-signature"
+    )
+
+
+def handle_url(name: str = "handle", region: str = "eu-west-1") -> str:
+    """The URL of a WaitConditionHandle of the stack (its physical id): a presigned URL of CloudFormation's wait
+    condition bucket of `region`."""
+    return (
+        f"https://cloudformation-waitcondition-{region}.s3.{region}.amazonaws.com/"
+        f"arn%3Aaws%3Acloudformation%3A{region}%3A111122223333%3Astack/Golden/{name}"
+        "?X-Amz-Signature=secret-handle-signature"
+    )
+
+
+RESPONSE_URL = response_url()
+HANDLE_URL = handle_url()
 SOURCE = "wsi-source0001"
 NEW = "wsi-updated0001"
 T0 = 1_800_000_000.0
@@ -286,7 +299,7 @@ class World:
 
     def waits(self) -> list[dict[str, Any]]:
         """The waits the handler keeps in the stack's watch table, as it wrote them."""
-        return [json.loads(item["Watch"]["S"]) for item in self.table.items(WATCH_TABLE) if "Watch" in item]
+        return [json.loads(item["Watch"]["S"]) for item in self.table.items(WATCH_TABLE) if not is_record(item)]
 
     def tick(self) -> None:
         """Fire the stack's watch rule the way EventBridge would: its constant Input as the event."""
@@ -311,11 +324,11 @@ class World:
             assert not self.waits(), "the wait should have ended"
         self._stop_expected = self._start_expected = False
 
-    def response(self) -> dict[str, Any]:
-        """The one custom resource response sent since the last call."""
-        responses = [b for url, b in self.sent if url == RESPONSE_URL]
+    def response(self, url: str = RESPONSE_URL) -> dict[str, Any]:
+        """The one custom resource response sent (to `url`) since the last call."""
+        responses = [b for u, b in self.sent if u == url]
         assert len(responses) == 1, f"expected one response, got {responses}"
-        self.sent = [(u, b) for u, b in self.sent if u != RESPONSE_URL]
+        self.sent = [(u, b) for u, b in self.sent if u != url]
         return responses[0]
 
     def news(self) -> list[tuple[str, dict[str, Any]]]:
@@ -328,13 +341,25 @@ class World:
             if entry.get("Source") == contract.EVENT_SOURCE
         ]
 
-    def signal(self) -> dict[str, Any]:
-        signals = [b for url, b in self.sent if url == HANDLE_URL]
+    def signal(self, url: str = HANDLE_URL) -> dict[str, Any]:
+        """The one wait condition signal sent to `url` since the last call."""
+        signals = [b for u, b in self.sent if u == url]
         assert len(signals) == 1, f"expected one signal, got {signals}"
-        self.sent = [(u, b) for u, b in self.sent if u != HANDLE_URL]
+        self.sent = [(u, b) for u, b in self.sent if u != url]
         return signals[0]
 
     # ------------------------------------------------------------ CloudFormation
+
+    @property
+    def stack_id(self) -> str:
+        """The provider's own stack, which it asks CloudFormation about (a test may move it to another Region)."""
+        assert index.deps is not None
+        return index.deps.stack_id
+
+    def template_names(self, *bundle_ids: str) -> None:
+        """The bundles the stack's apply_to_bundle names (the provider's environment)."""
+        assert index.deps is not None
+        index.deps.apply_bundles = frozenset(bundle_ids)
 
     def confirms(
         self,
@@ -343,22 +368,24 @@ class World:
         stack_status: str | None = None,
         resource_status: str | None = None,
         physical_id: str | None = None,
-        handles: tuple[str, ...] = (HANDLE_URL,),
+        handles: tuple[str, ...] | None = None,
     ) -> None:
         """CloudFormation's answers while it sends `ev` itself: the stack in the operation that sends that request
-        type, and the resource in progress with the physical id the request names (or those given)."""
+        type, and the resource in progress with the physical id the request names (or those given). The stack's
+        WaitConditionHandles are HANDLE_URL's and the one the request names, unless `handles` says which."""
         kind = ev["RequestType"]
         operation = {"Create": "CREATE_IN_PROGRESS", "Update": "UPDATE_IN_PROGRESS", "Delete": "DELETE_IN_PROGRESS"}
         status = resource_status or operation[kind]
         held = ev.get("PhysicalResourceId") if physical_id is None else physical_id
         self.stack_resource(ev["LogicalResourceId"], ev.get("ResourceType", ""), status, held or None)
         self.stack_status(stack_status or operation[kind])
-        if kind != "Delete" and ev.get("ResourceProperties", {}).get("WaitHandle"):
-            self.wait_handles(*handles)
+        named = ev.get("ResourceProperties", {}).get("WaitHandle")
+        if kind != "Delete" and named:
+            self.wait_handles(*(handles if handles is not None else tuple(dict.fromkeys([HANDLE_URL, named]))))
 
     def stack_resource(self, logical_id: str, resource_type: str, status: str, physical_id: str | None) -> None:
         """DescribeStackResource of `logical_id`, as CloudFormation holds it now; an empty type: no such resource."""
-        params = {"StackName": STACK_ID, "LogicalResourceId": logical_id}
+        params = {"StackName": self.stack_id, "LogicalResourceId": logical_id}
         if not resource_type:
             self.cf.add_client_error(
                 "describe_stack_resource",
@@ -369,7 +396,7 @@ class World:
             return
         detail: dict[str, Any] = {
             "StackName": "Golden",
-            "StackId": STACK_ID,
+            "StackId": self.stack_id,
             "LogicalResourceId": logical_id,
             "ResourceType": resource_type,
             "LastUpdatedTimestamp": datetime.fromtimestamp(T0, tz=UTC),
@@ -382,11 +409,11 @@ class World:
     def stack_status(self, status: str) -> None:
         stack = {
             "StackName": "Golden",
-            "StackId": STACK_ID,
+            "StackId": self.stack_id,
             "CreationTime": datetime.fromtimestamp(T0, tz=UTC),
             "StackStatus": status,
         }
-        self.cf.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": STACK_ID})
+        self.cf.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": self.stack_id})
 
     def wait_handles(self, *urls: str) -> None:
         """ListStackResources: the stack's WaitConditionHandles, whose physical ids are their URLs."""
@@ -400,7 +427,9 @@ class World:
             }
             for n, url in enumerate(urls)
         ]
-        self.cf.add_response("list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": STACK_ID})
+        self.cf.add_response(
+            "list_stack_resources", {"StackResourceSummaries": summaries}, {"StackName": self.stack_id}
+        )
 
     # ------------------------------------------------------------ the provider's record
 
@@ -416,6 +445,43 @@ class World:
         entry = Entry(adopted_key(resource_id), resource_id=resource_id, physical_id=resource_id, tag=tag, **fields)
         Records(self.dynamodb_client, WATCH_TABLE).put(logical_id, entry)
 
+    def claim(
+        self,
+        properties: Mapping[str, Any],
+        *,
+        claimed_until: float,
+        resource_id: str = "",
+        logical_id: str = "GoldenResource",
+        request_type: str = "Create",
+    ) -> None:
+        """The claim an image request writes before its create call (record.py), as a delivery of the request of
+        `request_type` left it: without `resource_id`, its create call never answered."""
+        request_id = f"{request_type}-request"
+        ownership = Ownership.of(STACK_ID, logical_id, parse_request(properties, check=False), request_id)
+        entry = Entry(
+            made_key(request_id),
+            resource_id=resource_id,
+            physical_id=resource_id,
+            request_key=ownership.request_key,
+            tag=ownership.tag_value,
+            claimed_until=claimed_until,
+        )
+        Records(self.dynamodb_client, WATCH_TABLE).put(logical_id, entry)
+
+    def record_applied(
+        self, bundle_id: str, previous: str, *, logical_id: str = "ApplyResource", request_type: str = "Create"
+    ) -> None:
+        """Put in the record a re-point apply_to_bundle made (the bundle had `previous` before)."""
+        marker = Marker.of(STACK_ID, logical_id, f"{request_type}-request", previous)
+        entry = Entry(
+            applied_key(bundle_id),
+            resource_id=bundle_id,
+            physical_id=f"{bundle_id}:{previous}",
+            tag=marker.value,
+            previous_image_id=previous,
+        )
+        Records(self.dynamodb_client, WATCH_TABLE).put(logical_id, entry)
+
     # ------------------------------------------------------------ expectations
 
     def owned(
@@ -429,6 +495,10 @@ class World:
         for raw in images:
             if raw.get("Name") == name:
                 self.tags(raw["ImageId"], (tags or {}).get(raw["ImageId"], {}))
+
+    def listed(self, images: list[dict[str, Any]]) -> None:
+        """DescribeWorkspaceImages(OWNED) alone: which images bear a name, to say whose it is."""
+        self.ws.add_response("describe_workspace_images", {"Images": images}, {"ImageType": "OWNED"})
 
     def tags(self, image_id: str, tags: Mapping[str, str]) -> None:
         self.ws.add_response(
@@ -471,12 +541,30 @@ class World:
         that ends the last one disables the rule)."""
         self._stop_expected = True
 
-    def fresh_create(self, properties: Mapping[str, Any], *, new_state: str = "PENDING") -> None:
-        """The calls of a first Create that makes a new image: three, whatever the account holds (the source, the
+    def fresh_create(
+        self,
+        properties: Mapping[str, Any],
+        *,
+        new_state: str = "PENDING",
+        new_id: str = NEW,
+        logical_id: str = "GoldenResource",
+        request_type: str = "Create",
+    ) -> None:
+        """The calls of a request that makes a new image: three, whatever the account holds (the source, the
         create, the new image)."""
-        self.describe(SOURCE, image(SOURCE, name="golden-src", update=True))
-        self.create(properties)
-        self.describe(NEW, image(NEW, state=new_state))
+        source = str(properties["SourceImageId"])
+        self.describe(source, image(source, name="golden-src", update=True))
+        self.create(properties, new_id, logical_id, request_type)
+        self.describe(new_id, image(new_id, state=new_state))
+
+    def created(self, properties: Mapping[str, Any], *, new_id: str = NEW, logical_id: str = "GoldenResource") -> None:
+        """A genuine Create that made `new_id`, AVAILABLE at once, answered and signalled: what a later request of
+        the test acts on is then in the provider's record as the handler itself wrote it."""
+        self.fresh_create(properties, new_state="AVAILABLE", new_id=new_id, logical_id=logical_id)
+        self.run(event("Create", properties, logical_id=logical_id))
+        assert self.response()["PhysicalResourceId"] == new_id
+        if properties.get("WaitHandle"):
+            assert self.signal(str(properties["WaitHandle"]))["Data"] == new_id
 
     # ------------------------------------------------------------ bundle expectations
 
@@ -491,6 +579,10 @@ class World:
         for raw in bundles:
             if raw.get("Name") == name:
                 self.tags(raw["BundleId"], (tags or {}).get(raw["BundleId"], {}))
+
+    def listed_bundles(self, bundles: list[dict[str, Any]]) -> None:
+        """DescribeWorkspaceBundles (the account's own) alone: which bundles bear a name, to say whose it is."""
+        self.ws.add_response("describe_workspace_bundles", {"Bundles": bundles}, {})
 
     def describe_bundle(self, bundle_id: str, raw: dict[str, Any] | None) -> None:
         self.ws.add_response(
@@ -538,3 +630,10 @@ class World:
         self.create_bundle(properties, new_id, request_type=request_type)
         made = bundle(new_id, name=name, image_id=properties["ImageId"], state=new_state)
         self.describe_bundle(new_id, made)
+
+    def created_bundle(self, properties: Mapping[str, Any], *, new_id: str = BUNDLE) -> None:
+        """A genuine Create that made bundle `new_id`, AVAILABLE at once, and answered: in the record as the handler
+        wrote it."""
+        self.fresh_bundle(properties, new_id=new_id)
+        self.run(bundle_event("Create", properties))
+        assert self.response()["PhysicalResourceId"] == new_id

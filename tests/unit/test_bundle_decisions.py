@@ -90,14 +90,17 @@ def test_a_new_image_keeps_the_ownership_tag_true() -> None:
 
 def test_shared_decisions_speak_of_bundles() -> None:
     key = kernel.resource_key("stack", "Standard")
-    assert kernel.plan_delete("not-created:Standard", None, key, kernel.BUNDLE).why.startswith(
+    assert kernel.plan_delete("not-created:Standard", False, None, key, kernel.BUNDLE).why.startswith(
         "'not-created:Standard' is not a"
     )
     assert (
-        kernel.plan_delete("wsi-updated0001", f"guid.{key}.x", key, kernel.BUNDLE).delete is False
+        kernel.plan_delete("wsi-updated0001", True, f"guid.{key}.x", key, kernel.BUNDLE).delete is False
     )  # an image id: not a bundle
-    assert kernel.plan_delete("wsb-bundle0001", f"guid.{key}.x", key, kernel.BUNDLE).why == (
+    assert kernel.plan_delete("wsb-bundle0001", True, f"guid.{key}.x", key, kernel.BUNDLE).why == (
         "deleting bundle wsb-bundle0001, which this resource created"
+    )
+    assert kernel.plan_delete("wsb-bundle0001", False, f"guid.{key}.x", key, kernel.BUNDLE).why == (
+        "bundle wsb-bundle0001 is not in the provider's record of what this resource made; left alone"
     )
     assert kernel.watch_outcome(
         "wsb-bundle0001", workspaces.Bundle("wsb-bundle0001", state="ERROR"), 0, 10, kernel.BUNDLE
@@ -133,28 +136,43 @@ def test_the_marker_names_resource_request_and_previous_image() -> None:
 
 
 def test_apply_records_the_image_the_bundle_had_and_marks_it_first() -> None:
-    plan = bundle_image.plan_apply(APPLY, BEFORE, {"team": "euc"}, MARK)
+    plan = bundle_image.plan_apply(APPLY, BEFORE, {"team": "euc"}, MARK, None)
     assert plan == bundle_image.ApplyPlan(
         record=bundle_image.Repoint("wsb-bundle0001", "wsi-previous001"), mark=MARK, call=True
     )
 
 
-def test_a_retry_of_the_same_request_takes_the_previous_image_from_its_marker() -> None:
+def test_a_retry_of_the_same_request_takes_the_previous_image_from_the_record() -> None:
     moved = workspaces.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
     retry_marker = bundle_image.Marker.of("stack", "Apply", "request-1", "wsi-updated0001")  # what the retry sees
-    plan = bundle_image.plan_apply(APPLY, moved, {contract.APPLIED_TAG_KEY: MARK.value}, retry_marker)
+    forged = bundle_image.Marker.of("stack", "Apply", "request-1", "wsi-forged00001").value
+    plan = bundle_image.plan_apply(APPLY, moved, {contract.APPLIED_TAG_KEY: forged}, retry_marker, MARK)
+    # The record's marker, not the bundle's tag (anyone allowed CreateTags writes it), names the image before.
     assert plan == bundle_image.ApplyPlan(
         record=bundle_image.Repoint("wsb-bundle0001", "wsi-previous001"), mark=None, call=False
     )
 
 
-def test_a_new_request_ignores_an_old_marker() -> None:
+def test_a_new_request_ignores_a_marker_the_record_does_not_hold() -> None:
     moved = workspaces.Bundle("wsb-bundle0001", "b", "wsi-updated0001", "111122223333")
     later = bundle_image.Marker.of("stack", "Apply", "request-2", "wsi-updated0001")
-    plan = bundle_image.plan_apply(APPLY, moved, {contract.APPLIED_TAG_KEY: MARK.value}, later)
+    plan = bundle_image.plan_apply(APPLY, moved, {contract.APPLIED_TAG_KEY: MARK.value}, later, None)
     # Already on the image for a new request: that image is the one to restore, that is, nothing changes.
     assert plan == bundle_image.ApplyPlan(
         record=bundle_image.Repoint("wsb-bundle0001", "wsi-updated0001"), mark=later, call=False
+    )
+
+
+def test_a_new_request_returning_to_a_bundle_the_record_holds_keeps_the_image_before_the_first() -> None:
+    """A rollback re-applies to the bundle an earlier request of this resource re-pointed and never restored: the
+    image to restore is still the one before that first re-point, written into the new marker."""
+    moved = workspaces.Bundle("wsb-bundle0001", "b", "wsi-updated0002", "111122223333")
+    later = bundle_image.Marker.of("stack", "Apply", "request-2", "wsi-updated0002")
+    plan = bundle_image.plan_apply(APPLY, moved, {}, later, MARK)
+    assert plan == bundle_image.ApplyPlan(
+        record=bundle_image.Repoint("wsb-bundle0001", "wsi-previous001"),
+        mark=bundle_image.Marker(later.resource_key, later.request_key, "wsi-previous001"),
+        call=True,
     )
 
 
@@ -170,7 +188,7 @@ def test_a_new_request_ignores_an_old_marker() -> None:
 def test_apply_refuses_what_it_must_not_touch(
     bundle: workspaces.Bundle | None, tags: dict[str, str], words: str
 ) -> None:
-    plan = bundle_image.plan_apply(APPLY, bundle, tags, MARK)
+    plan = bundle_image.plan_apply(APPLY, bundle, tags, MARK, None)
     assert words in plan.reason
     assert plan.record is None
 
@@ -198,16 +216,27 @@ def test_another_bundle_reapplies_and_another_image_repoints() -> None:
 def test_restore_only_where_the_applied_image_is_still_in_place(current: str | None, restore: bool) -> None:
     record = bundle_image.Repoint("wsb-bundle0001", "wsi-previous001")
     bundle = None if current is None else workspaces.Bundle("wsb-bundle0001", image_id=current)
-    assert bundle_image.plan_restore(record, "wsi-updated0001", bundle, marked=True).restore is restore
-    assert bundle_image.plan_restore(None, "wsi-updated0001", bundle, marked=True).restore is False
+    assert bundle_image.plan_restore(record, "wsi-updated0001", bundle, recorded=True, marked=True).restore is restore
+    assert bundle_image.plan_restore(None, "wsi-updated0001", bundle, recorded=True, marked=True).restore is False
 
 
 def test_restore_only_a_bundle_that_carries_this_resources_marker() -> None:
     record = bundle_image.Repoint("wsb-bundle0001", "wsi-previous001")
     bundle = workspaces.Bundle("wsb-bundle0001", image_id="wsi-updated0001")
-    plan = bundle_image.plan_restore(record, "wsi-updated0001", bundle, marked=False)
+    plan = bundle_image.plan_restore(record, "wsi-updated0001", bundle, recorded=True, marked=False)
     assert not plan.restore
     assert "does not carry this resource's marker" in plan.why
+
+
+def test_restore_only_a_re_point_the_record_holds() -> None:
+    """The physical id and the marker are both words anyone can send or write: the record alone says this resource
+    re-pointed the bundle."""
+    record = bundle_image.Repoint("wsb-bundle0001", "wsi-previous001")
+    bundle = workspaces.Bundle("wsb-bundle0001", image_id="wsi-updated0001")
+    plan = bundle_image.plan_restore(record, "wsi-updated0001", bundle, recorded=False, marked=True)
+    assert plan == bundle_image.RestorePlan(
+        False, "bundle wsb-bundle0001 is not in the provider's record of what this resource re-pointed; left alone"
+    )
 
 
 def test_a_marker_is_this_resources_only_with_its_resource_key() -> None:

@@ -47,6 +47,6 @@ def test_a_copys_regions_replace_it_and_an_images_ownership_key_is_unchanged() -
 
 
 def test_without_a_client_for_another_region_nothing_is_done_in_the_providers_instead() -> None:
-    lifecycle = CopyLifecycle(WorkSpaces(None), None, None, None, lambda: 0.0)  # type: ignore[arg-type]
+    lifecycle = CopyLifecycle(WorkSpaces(None), None, None, None, lambda: 0.0, records=None)  # type: ignore[arg-type]
     with pytest.raises(ProviderError, match="no WorkSpaces client for Region eu-central-1"):
         lifecycle.enter("eu-central-1")

@@ -65,10 +65,15 @@ def test_a_tags_update_sets_what_changed_and_deletes_what_went() -> None:
 def test_delete_only_what_this_resource_made() -> None:
     key = kernel.resource_key("stack", "Logical")
     mine = kernel.Ownership("guid", "x", "y")
-    assert not kernel.plan_delete("not-created:Logical", None, key).delete
-    assert not kernel.plan_delete("wsi-source0001", None, key).delete
-    assert not kernel.plan_delete("wsi-other00001", f"guid.{kernel.resource_key('stack', 'Other')}.abc", key).delete
-    assert kernel.plan_delete("wsi-mine000001", f"guid.{key}.abc", key).delete
+    assert not kernel.plan_delete("not-created:Logical", False, None, key).delete
+    assert not kernel.plan_delete("wsi-source0001", False, None, key).delete
+    other = f"guid.{kernel.resource_key('stack', 'Other')}.abc"
+    assert not kernel.plan_delete("wsi-other00001", True, other, key).delete
+    assert kernel.plan_delete("wsi-mine000001", True, f"guid.{key}.abc", key).delete
+    # The record is the authority: the right tag on an image it does not hold proves nothing (anyone may write it),
+    # and an image it holds that lost its tag is someone's doing worth a look.
+    assert not kernel.plan_delete("wsi-forged00001", False, f"guid.{key}.abc", key).delete
+    assert not kernel.plan_delete("wsi-mine000001", True, None, key).delete
     assert not mine.owns(None)
 
 

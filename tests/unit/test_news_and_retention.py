@@ -161,7 +161,7 @@ def test_an_image_of_unknown_age_counts_as_the_newest() -> None:
 
 def test_protect_keeps_images_a_bundle_uses_or_another_account_shares() -> None:
     ranked = Retention(("wsi-used", "wsi-shared", "wsi-free"), (("wsi-recent", "recent"),))
-    done = protect(ranked, {"wsi-used": ["wsb-a", "wsb-b"]}, {"wsi-shared": ["444455556666"]})
+    done = protect(ranked, {"wsi-used": ["wsb-a", "wsb-b"]}, {"wsi-shared": ["444455556666"]}, {})
     assert done == Retention(
         ("wsi-free",),
         (

@@ -54,7 +54,7 @@ def test_before_a_delete_only_this_resources_permissions_are_removed_and_any_oth
 
 def test_retention_deletes_an_image_shared_only_by_this_resource_and_keeps_one_shared_by_someone_else() -> None:
     ranked = Retention(("wsi-ours", "wsi-theirs"), ())
-    done = protect(ranked, {}, {"wsi-ours": [A], "wsi-theirs": [A, THEIRS]}, ours=[A])
+    done = protect(ranked, {}, {"wsi-ours": [A], "wsi-theirs": [A, THEIRS]}, {"wsi-ours": [A], "wsi-theirs": [A]})
     assert done.delete == ("wsi-ours",)
     assert done.kept == (
         ("wsi-theirs", f"it is shared with accounts {THEIRS}, which share_with_accounts does not name"),
@@ -92,3 +92,12 @@ def test_an_image_available_but_not_shared_is_news_of_a_failed_share() -> None:
     found = Image("wsi-new000001", "n", "AVAILABLE")
     event = wait_ended(watch, Outcome(True, False, "could not be shared"), found)
     assert (event.detail["Failure"], event.detail["State"]) == (Failures.SHARE, "AVAILABLE")
+
+
+def test_retention_counts_as_this_resources_only_the_grants_the_record_holds_for_that_very_image() -> None:
+    """A grant recorded for one image of the resource is no licence to unshare another: B shares the older image with
+    the resource's account list of its own day, and the record holds only A for it."""
+    ranked = Retention(("wsi-older",), ())
+    done = protect(ranked, {}, {"wsi-older": [A, B]}, {"wsi-older": [A], "wsi-newer": [A, B]})
+    assert done.delete == ()
+    assert done.kept == (("wsi-older", f"it is shared with accounts {B}, which share_with_accounts does not name"),)
