@@ -330,7 +330,8 @@ class BundleImageLifecycle(Lifecycle):
         record = plan.record
         if plan.mark:
             # Recorded, then marked, before re-pointing: a retry of this request still finds the image it replaces.
-            self.records.put(ev.logical_id, _entry_of(record, plan.mark))
+            replacing = (ev.physical_id or "") if ev.request_type == "Update" else ""
+            self.records.put(ev.logical_id, _entry_of(record, plan.mark, replaced=replacing))
             self.ws.set_tags(request.bundle_id, {contract.APPLIED_TAG_KEY: plan.mark.value})
         if plan.call:
             try:
@@ -389,11 +390,13 @@ class BundleImageLifecycle(Lifecycle):
         return f"; bundle {record.bundle_id} was pointed back at its previous image {record.previous_image_id}"
 
 
-def _entry_of(record: Repoint, marker: Marker) -> Entry:
+def _entry_of(record: Repoint, marker: Marker, *, replaced: str = "") -> Entry:
+    """The record's entry of a re-point; `replaced`: the record an Update's new one replaces (its cleanup Delete)."""
     return Entry(
         applied_key(record.bundle_id),
         resource_id=record.bundle_id,
         physical_id=record.physical_id,
         tag=marker.value,
         previous_image_id=record.previous_image_id,
+        replaced=replaced if replaced != record.physical_id else "",
     )

@@ -202,8 +202,8 @@ def confirm(ev: ResourceEvent, lifecycle: Lifecycle) -> Confirmed:
     reader = StackReader(deps.cloudformation, deps.stack_id)
     claim = Claim(ev.request_type, ev.logical_id, ev.resource_type, ev.physical_id)
     resource = reader.resource(ev.logical_id)
-    recorded = lifecycle.records.of(ev.logical_id).physical_ids()
-    why = refusal(claim, reader.stack(), resource, recorded)
+    replacements = lifecycle.records.of(ev.logical_id).replacements()
+    why = refusal(claim, reader.stack(), resource, replacements)
     if why:
         raise RefusedError(why)
     handle = ev.properties.get(contract.ImageProps.WAIT_HANDLE) if ev.request_type != "Delete" else None

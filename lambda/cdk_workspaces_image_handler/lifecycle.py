@@ -48,7 +48,7 @@ from .kernel import (
     settle_outcome,
     watch_outcome,
 )
-from .record import Entry, Records, adopted_key, made_key
+from .record import Entry, Records, adopted_key, answered_key, made_key
 from .trust import Confirmed
 from .watch import GIVE_UP_AFTER_DEADLINE_SECONDS, Watch, Watches
 from .workspaces import WorkSpaces
@@ -505,6 +505,8 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         records = self.records.of(lid)
         key = made_key(ev.request_id)
         claim = records.get(key)
+        # What an Update's answer replaces: its cleanup Delete is confirmed for that very id only (trust.py).
+        replacing = (ev.physical_id or "") if ev.request_type == "Update" else ""
         if claim is not None and claim.resource_id:
             log.info("adopting %s %s, made for this request by an earlier delivery", noun, claim.resource_id)
             return self._obtained(claim.resource_id, here=True)
@@ -513,9 +515,11 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             earlier = self._made_earlier(lid, ownership.request_key)
             if earlier:
                 log.info("adopting %s %s, made for these properties by an earlier request", noun, earlier)
+                self._answered(ev, earlier, replacing)
                 return self._obtained(earlier, here=False)
             existing = self.preflight(request)
             if existing:
+                self._answered(ev, existing, replacing)
                 return existing
             claim = Entry(
                 key,
@@ -523,6 +527,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
                 tag=ownership.tag_value,
                 region=self.region,
                 claimed_until=self.invocation_ends,
+                replaced=replacing,
             )
             if not self.records.claim(lid, claim):
                 raise InFlightError(f"another delivery of this request is making the {noun} of {lid}")
@@ -554,6 +559,13 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         self.records.put(lid, replace(claim, resource_id=made, physical_id=made))
         log.info("created %s %s", noun, made)
         return self._obtained(made, here=True)
+
+    def _answered(self, ev: ResourceEvent, physical_id: str, replacing: str) -> None:
+        """Record that an Update answered an id it did not make (the source as is, or what a rollback returns to) in
+        place of `replacing`, so that CloudFormation's cleanup of `replacing` is confirmed; it is never deleted."""
+        if replacing and replacing != physical_id:
+            entry = Entry(answered_key(ev.request_id), physical_id=physical_id, region=self.region, replaced=replacing)
+            self.records.put(ev.logical_id, entry)
 
     def _obtained(self, resource_id: str, *, here: bool) -> str:
         self.made, self.made_here = resource_id, here

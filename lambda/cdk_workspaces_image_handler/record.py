@@ -16,6 +16,11 @@ role read or write items (docs/design.md). Keys:
 - ``adopted:<resource id>``: a resource an earlier version of the provider made (known by its tag only), taken into
   the record on the first request CloudFormation confirms that names it as the resource it holds.
 - ``applied:<bundle id>``: a bundle apply_to_bundle re-pointed, with the image it had before.
+- ``answered:<digest of the RequestId>``: what a request answered that it did not make (the source image, used as
+  is): never deleted, but its replacement is known, so that the cleanup CloudFormation runs next is confirmed.
+
+Each entry also says which physical id its Update replaced: the provider confirms an update's cleanup Delete (and a
+rollback's) only for the one id that replacement joined to the one CloudFormation holds (trust.py).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "record:"
 ATTRIBUTE = "Record"
-MADE, ADOPTED, APPLIED = "made", "adopted", "applied"
+MADE, ADOPTED, APPLIED, ANSWERED = "made", "adopted", "applied", "answered"
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Entry:
     shared_with: tuple[str, ...] = ()
     # apply_to_bundle: the image the bundle had before.
     previous_image_id: str = ""
+    # The physical id CloudFormation held for the logical id when an Update made this one to replace it.
+    replaced: str = ""
 
     @property
     def kind(self) -> str:
@@ -100,6 +107,10 @@ def applied_key(bundle_id: str) -> str:
     return f"{APPLIED}:{bundle_id}"
 
 
+def answered_key(request_id: str) -> str:
+    return f"{ANSWERED}:{digest(request_id)}"
+
+
 def is_record(item: Mapping[str, Any]) -> bool:
     """Is this item of the table a record entry (and not a wait)?"""
     return str((item.get(contract.WATCH_TABLE_SORT_KEY) or {}).get("S", "")).startswith(PREFIX)
@@ -125,9 +136,9 @@ class RecordSet:
     def applied(self) -> list[Entry]:
         return [e for e in self.entries.values() if e.kind == APPLIED]
 
-    def physical_ids(self) -> set[str]:
-        """Every physical id CloudFormation was answered for this logical id, as far as the record knows."""
-        return {e.physical_id or e.resource_id for e in self.entries.values() if e.physical_id or e.resource_id}
+    def replacements(self) -> set[tuple[str, str]]:
+        """(the physical id an Update answered, the one it replaced), for every replacement the record knows."""
+        return {(e.physical_id or e.resource_id, e.replaced) for e in self.entries.values() if e.replaced}
 
 
 class Records:

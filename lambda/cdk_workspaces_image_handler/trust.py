@@ -9,8 +9,9 @@ on that stack's ARN only:
 - the stack has an operation in progress that sends this request type;
 - CloudFormation knows the logical id, with the request's resource type, and the resource's own status is in
   progress for this request type;
-- an Update or Delete names the physical id CloudFormation holds for that logical id, or, for the cleanup Delete of
-  a replaced resource (and the rollback Update that may precede it), one the provider's record holds for it;
+- an Update or Delete names the physical id CloudFormation holds for that logical id, or, in an update's cleanup
+  (and the rollback Update that may precede it), the one the provider's record says that replacement replaced, or
+  that was made to replace the one CloudFormation holds again after a rollback;
 - a WaitHandle is the physical id (its URL) of a WaitConditionHandle of this stack.
 
 And an answer or signal goes only to a presigned URL of CloudFormation's own buckets: https, on S3's hosts of the
@@ -124,10 +125,15 @@ class Confirmed:
 # ---------------------------------------------------------------- the decisions
 
 
-def refusal(claim: Claim, stack: StackView, resource: ResourceView | None, recorded: Collection[str]) -> str | None:
+def refusal(
+    claim: Claim, stack: StackView, resource: ResourceView | None, replacements: Collection[tuple[str, str]]
+) -> str | None:
     """Why CloudFormation does not stand behind this request, or None when it does.
 
-    `recorded`: the physical ids the provider's record holds for the logical id (what it made for it).
+    `replacements`: from the provider's record, (the physical id an Update answered for the logical id, the one it
+    replaced). Where CloudFormation no longer reports the id a request names, only the pair one replacement joined is
+    accepted: never another id the record holds for the logical id (an image a removal policy or keep_previous
+    kept), which a forged request could otherwise name in any cleanup.
     """
     kind, lid = claim.request_type, claim.logical_id
     operations = OPERATIONS.get(kind)
@@ -148,15 +154,17 @@ def refusal(claim: Claim, stack: StackView, resource: ResourceView | None, recor
             f"CloudFormation holds {lid} as {resource.resource_type}, not {claim.resource_type}; a request that "
             "CloudFormation did not send changes nothing"
         )
-    physical = claim.physical_id or ""
-    current = bool(physical) and physical == resource.physical_id
+    physical, held = claim.physical_id or "", resource.physical_id
+    current = bool(physical) and physical == held
+    # The cleanup of an update deletes what the replacement CloudFormation holds replaced; the cleanup of a rollback
+    # deletes the replacement of what CloudFormation holds again.
+    joined = bool(physical) and ((held, physical) in replacements or (physical, held) in replacements)
     if kind == "Delete" and not current:
-        # Only the cleanup of what CloudFormation replaced or rolled back deletes an id it no longer holds.
-        if stack.status in CLEANUP and physical in recorded:
+        if stack.status in CLEANUP and joined:
             return None
         return (
-            f"{physical or 'no physical id'} is not the resource CloudFormation holds for {lid}, nor one this "
-            "provider made for it that an update's cleanup deletes; nothing was deleted"
+            f"{physical or 'no physical id'} is not the resource CloudFormation holds for {lid}, nor the one an "
+            "update's cleanup deletes; nothing was deleted"
         )
     if resource.status != RESOURCE_STATUS[kind]:
         return (
@@ -165,12 +173,12 @@ def refusal(claim: Claim, stack: StackView, resource: ResourceView | None, recor
         )
     if kind == "Update" and not current:
         # The rollback Update of a replaced resource may carry the new id while CloudFormation reports the previous
-        # one (undocumented); only an id the provider made for this logical id is accepted then.
-        if stack.status == "UPDATE_ROLLBACK_IN_PROGRESS" and physical in recorded:
+        # one (undocumented); only the replacement of the id CloudFormation reports is accepted then.
+        if stack.status == "UPDATE_ROLLBACK_IN_PROGRESS" and (physical, held) in replacements:
             return None
         return (
             f"{physical or 'no physical id'} is not the resource CloudFormation holds for {lid} "
-            f"({resource.physical_id or 'none yet'}); nothing was changed"
+            f"({held or 'none yet'}); nothing was changed"
         )
     return None
 

@@ -117,6 +117,20 @@ def test_a_forged_cleanup_delete_naming_an_image_the_record_does_not_hold_delete
     assert answer["Reason"].startswith(f"{victim} is not the resource CloudFormation holds for GoldenResource")
 
 
+def test_a_forged_cleanup_delete_naming_an_earlier_image_the_record_holds_deletes_nothing(world: World) -> None:
+    """During a real update's cleanup, a Delete naming an earlier image of this very resource that a removal policy or
+    keep_previous kept (the record holds it, its tag is right): only the id the update replaced may be deleted then.
+    Before the record kept which id each replacement replaced, any recorded id was accepted in a cleanup."""
+    world.created(props())
+    world.record(OLDER, tag=owner_tag(props(), request_type="Create"))
+    says(world, "GoldenResource", IMAGE_TYPE, "UPDATE_COMPLETE", NEW, stack="UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    world.run(event("Delete", props(), physical_id=OLDER), genuine=False)  # no DescribeTags, no delete
+    answer = answered(world)
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", OLDER)
+    assert answer["Reason"].startswith(f"{OLDER} is not the resource CloudFormation holds for GoldenResource")
+    assert world.recorded_ids() == {NEW, OLDER}
+
+
 def test_a_forged_create_under_a_new_logical_id_makes_no_image(world: World) -> None:
     """While a real update runs. Before: DescribeWorkspaceImages of the source, CreateUpdatedWorkspaceImage."""
     forged = event("Create", props(), logical_id="Forged")

@@ -22,7 +22,7 @@ from cdk_workspaces_image_handler.trust import (
 STACK = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Golden/8e6f0a10-0000-4000-8000-000000000000"
 CN_STACK = "arn:aws-cn:cloudformation:cn-north-1:111122223333:stack/Golden/8e6f0a10-0000-4000-8000-000000000000"
 IMAGE = "Custom::UpdatedWorkspaceImage"
-OLD, NEW, FORGED = "wsi-old000001", "wsi-new000001", "wsi-theirs001"
+OLD, NEW, FORGED, KEPT = "wsi-old000001", "wsi-new000001", "wsi-theirs001", "wsi-kept00001"
 
 
 def claim(kind: str, physical: str | None = None, resource_type: str = IMAGE) -> Claim:
@@ -36,21 +36,25 @@ def held(status: str, physical: str = "", resource_type: str = IMAGE) -> Resourc
 # ---------------------------------------------------------------- what CloudFormation sends: accepted
 
 
+# What the record says of the replacement in these rows: NEW was made by an Update to replace OLD.
+PAIRS = frozenset({(NEW, OLD)})
+
+
 @pytest.mark.parametrize(
-    ("kind", "physical", "stack", "resource", "recorded"),
+    ("kind", "physical", "stack", "resource", "pairs"),
     [
         pytest.param("Create", None, "CREATE_IN_PROGRESS", held("CREATE_IN_PROGRESS"), (), id="stack create"),
         pytest.param("Create", None, "UPDATE_IN_PROGRESS", held("CREATE_IN_PROGRESS"), (), id="added by an update"),
-        pytest.param("Update", OLD, "UPDATE_IN_PROGRESS", held("UPDATE_IN_PROGRESS", OLD), (OLD,), id="update"),
+        pytest.param("Update", OLD, "UPDATE_IN_PROGRESS", held("UPDATE_IN_PROGRESS", OLD), (), id="update"),
         pytest.param(
-            "Update", OLD, "UPDATE_ROLLBACK_IN_PROGRESS", held("UPDATE_IN_PROGRESS", OLD), (OLD,), id="rollback update"
+            "Update", OLD, "UPDATE_ROLLBACK_IN_PROGRESS", held("UPDATE_IN_PROGRESS", OLD), (), id="rollback update"
         ),
         pytest.param(
             "Update",
             NEW,
             "UPDATE_ROLLBACK_IN_PROGRESS",
             held("UPDATE_IN_PROGRESS", NEW),
-            (OLD, NEW),
+            PAIRS,
             id="rollback update of a replacement, CloudFormation reporting the new id",
         ),
         pytest.param(
@@ -58,7 +62,7 @@ def held(status: str, physical: str = "", resource_type: str = IMAGE) -> Resourc
             NEW,
             "UPDATE_ROLLBACK_IN_PROGRESS",
             held("UPDATE_IN_PROGRESS", OLD),
-            (OLD, NEW),
+            PAIRS,
             id="rollback update of a replacement, CloudFormation reporting the previous id",
         ),
         pytest.param(
@@ -66,7 +70,7 @@ def held(status: str, physical: str = "", resource_type: str = IMAGE) -> Resourc
             OLD,
             "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
             held("UPDATE_COMPLETE", NEW),
-            (OLD, NEW),
+            PAIRS,
             id="cleanup of the replaced resource",
         ),
         pytest.param(
@@ -74,10 +78,10 @@ def held(status: str, physical: str = "", resource_type: str = IMAGE) -> Resourc
             NEW,
             "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
             held("UPDATE_COMPLETE", OLD),
-            (OLD, NEW),
+            PAIRS,
             id="rollback cleanup of the replacement",
         ),
-        pytest.param("Delete", OLD, "DELETE_IN_PROGRESS", held("DELETE_IN_PROGRESS", OLD), (OLD,), id="stack delete"),
+        pytest.param("Delete", OLD, "DELETE_IN_PROGRESS", held("DELETE_IN_PROGRESS", OLD), (), id="stack delete"),
         pytest.param(
             "Delete",
             "not-created:GoldenResource",
@@ -91,28 +95,28 @@ def held(status: str, physical: str = "", resource_type: str = IMAGE) -> Resourc
             OLD,
             "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
             held("DELETE_IN_PROGRESS", OLD),
-            (OLD,),
+            (),
             id="dropped from the template",
         ),
     ],
 )
 def test_every_request_cloudformation_sends_is_confirmed(
-    kind: str, physical: str | None, stack: str, resource: ResourceView, recorded: tuple[str, ...]
+    kind: str, physical: str | None, stack: str, resource: ResourceView, pairs: frozenset[tuple[str, str]]
 ) -> None:
-    assert refusal(claim(kind, physical), StackView(stack), resource, recorded) is None
+    assert refusal(claim(kind, physical), StackView(stack), resource, pairs) is None
 
 
 # ---------------------------------------------------------------- forged, or too late: refused
 
 
 @pytest.mark.parametrize(
-    ("kind", "physical", "stack", "resource", "recorded", "words"),
+    ("kind", "physical", "stack", "resource", "pairs", "words"),
     [
         pytest.param(
-            "Update", OLD, "UPDATE_COMPLETE", held("UPDATE_COMPLETE", OLD), (OLD,), "UPDATE_COMPLETE", id="no operation"
+            "Update", OLD, "UPDATE_COMPLETE", held("UPDATE_COMPLETE", OLD), (), "UPDATE_COMPLETE", id="no operation"
         ),
         pytest.param(
-            "Delete", OLD, "CREATE_COMPLETE", held("CREATE_COMPLETE", OLD), (OLD,), "sends no Delete", id="live image"
+            "Delete", OLD, "CREATE_COMPLETE", held("CREATE_COMPLETE", OLD), (), "sends no Delete", id="live image"
         ),
         pytest.param(
             "Create",
@@ -137,7 +141,7 @@ def test_every_request_cloudformation_sends_is_confirmed(
             OLD,
             "UPDATE_IN_PROGRESS",
             held("UPDATE_COMPLETE", OLD),
-            (OLD,),
+            (),
             "not UPDATE_IN_PROGRESS",
             id="an update of a resource CloudFormation already updated (a new WaitHandle)",
         ),
@@ -146,7 +150,7 @@ def test_every_request_cloudformation_sends_is_confirmed(
             OLD,
             "UPDATE_IN_PROGRESS",
             held("UPDATE_IN_PROGRESS", OLD),
-            (OLD,),
+            (),
             "sends no Delete",
             id="a delete during an update",
         ),
@@ -155,16 +159,25 @@ def test_every_request_cloudformation_sends_is_confirmed(
             FORGED,
             "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
             held("UPDATE_COMPLETE", NEW),
-            (OLD, NEW),
+            PAIRS,
             "nothing was deleted",
             id="a cleanup delete of an id the provider never made",
+        ),
+        pytest.param(
+            "Delete",
+            KEPT,
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            held("UPDATE_COMPLETE", NEW),
+            PAIRS | {(OLD, KEPT)},
+            "nothing was deleted",
+            id="a cleanup delete of an earlier image the record holds, which this update did not replace",
         ),
         pytest.param(
             "Update",
             FORGED,
             "UPDATE_ROLLBACK_IN_PROGRESS",
             held("UPDATE_IN_PROGRESS", OLD),
-            (OLD,),
+            PAIRS,
             "nothing was changed",
             id="a rollback update naming an id the provider never made",
         ),
@@ -191,16 +204,21 @@ def test_every_request_cloudformation_sends_is_confirmed(
             OLD,
             "DELETE_COMPLETE",
             held("DELETE_COMPLETE", OLD),
-            (OLD,),
+            (),
             "DELETE_COMPLETE",
             id="deleted stack",
         ),
     ],
 )
 def test_a_request_cloudformation_does_not_stand_behind_is_refused(
-    kind: str, physical: str | None, stack: str, resource: ResourceView | None, recorded: tuple[str, ...], words: str
+    kind: str,
+    physical: str | None,
+    stack: str,
+    resource: ResourceView | None,
+    pairs: frozenset[tuple[str, str]],
+    words: str,
 ) -> None:
-    reason = refusal(claim(kind, physical), StackView(stack), resource, recorded)
+    reason = refusal(claim(kind, physical), StackView(stack), resource, pairs)
     assert reason is not None
     assert words in reason
 
