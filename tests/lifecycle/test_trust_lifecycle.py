@@ -32,7 +32,7 @@ from support.lifecycle import (
 
 from cdk_workspaces_image_handler import contract
 from cfn_driver.assembly import Assembly
-from cfn_driver.engine import Stack
+from cfn_driver.engine import Stack, StackEvent
 
 IMAGE, BUNDLE_IMAGE = "Custom::UpdatedWorkspaceImage", "Custom::WorkspaceBundleImage"
 ATTACKER = "210987654321"
@@ -401,3 +401,24 @@ def test_what_an_earlier_version_made_is_adopted_on_the_first_confirmed_request_
     assert world.images() == {}
     assert world.cloud.workspaces.bundles[EXTERNAL_BUNDLE_ID].image_id == SOURCE_ID, "restored on delete"
     assert refused(world) == []
+
+
+def test_a_forged_delete_during_a_genuine_cleanup_deletes_nothing_the_update_did_not_replace(
+    world: World, tmp_path: Path
+) -> None:
+    """While next month's update cleans up, a forged Delete names the image of two months ago, which
+    RETAIN_ON_UPDATE_OR_DELETE kept and the record holds: only the image this update replaced is the cleanup's."""
+    retained = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+    first = str(deployed(world, distributed(tmp_path, world.sources[0], removal_policy=retained)).outputs["ImageId"])
+    stack = deployed(world, distributed(tmp_path, world.sources[0], generation=2, removal_policy=retained))
+    lid, _, props = image_of(stack)
+    record = world.events.append
+
+    def forge_in_the_cleanup(event: StackEvent) -> None:
+        record(event)
+        if event.status == "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS":
+            world.invoke(stack, world.forged(stack, "Delete", lid, props, physical_id=first))
+
+    world.cfn.on_event = forge_in_the_cleanup
+    deployed(world, distributed(tmp_path, world.sources[0], generation=3, removal_policy=retained))
+    assert world.images().get(first) == "AVAILABLE"
