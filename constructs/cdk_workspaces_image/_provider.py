@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import jsii
@@ -47,16 +47,18 @@ class _TagKeys:
 
 
 @jsii.implements(IStableStringProducer)
-class _BundleIds:
-    """Renders the bundles apply_to_bundle names as a JSON list only at synth, after every one has registered; a
-    bundle id that is a token (a parameter) makes it an Fn::Join resolved at deploy time."""
+class _Joined:
+    """Renders values registered until synth as one comma-separated string, for the function's environment. A list
+    token (a CommaDelimitedList parameter) joins into it at deploy time, so no value needs resolving at synth."""
 
-    def __init__(self, stack: Stack) -> None:
-        self._stack = stack
-        self.ids: list[str] = []
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def add(self, values: Sequence[str]) -> None:
+        self.parts.append(Fn.join(",", list(values)))
 
     def produce(self) -> str:
-        return self._stack.to_json_string(self.ids)
+        return Fn.join(",", self.parts) if self.parts else ""
 
 
 # The data-plane actions of DynamoDB (Service Authorization Reference, Amazon DynamoDB:
@@ -120,7 +122,10 @@ class WorkspacesImageProvider(Construct):
         self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
         self._bundle_images = False
         self._repoint: iam.PolicyStatement | None = None
-        self._bundle_ids = _BundleIds(stack)
+        # What the template says, which a request cannot: the bundles apply_to_bundle may re-point, and the accounts
+        # images may be shared with.
+        self._bundle_ids = _Joined()
+        self._share_accounts = _Joined()
         # Copies (allow_copies): their statements, and the ARNs each already holds, by their rendered form (the same
         # ARN made twice is two tokens).
         self._copies: dict[str, iam.PolicyStatement] = {}
@@ -245,8 +250,9 @@ class WorkspacesImageProvider(Construct):
                 contract.ENV_WATCH_RULE: self.watch_rule_name,
                 # Anyone allowed to invoke the function can send it a request naming another stack.
                 contract.ENV_STACK_ID: stack.stack_id,
-                # What the template says, which a request cannot: the bundles apply_to_bundle may re-point.
+                # What the template says, which a request cannot (trust.py).
                 contract.ENV_APPLY_BUNDLES: Lazy.string(self._bundle_ids),
+                contract.ENV_SHARE_ACCOUNTS: Lazy.string(self._share_accounts),
                 **self._trusted_hosts(),
             },
         )
@@ -497,7 +503,7 @@ class WorkspacesImageProvider(Construct):
         It also tags that bundle with the marker a retried request reads (contract.APPLIED_TAG_KEY).
         """
         self.register_tag_keys([contract.APPLIED_TAG_KEY])
-        self._bundle_ids.ids.append(bundle_id)
+        self._bundle_ids.add([bundle_id])
         self._allow_bundle_images()
         bundle_arn = self._workspaces_arns("workspacebundle", bundle_id)
         if self._repoint is None:
@@ -535,6 +541,11 @@ class WorkspacesImageProvider(Construct):
             }
         )
 
+    def register_share_accounts(self, accounts: Sequence[str]) -> None:
+        """The accounts an image of the stack is shared with (a list, or a list token): the handler shares with no
+        other, whatever a request says."""
+        self._share_accounts.add(accounts)
+
     def _trusted_hosts(self) -> dict[str, str]:
         """Hosts besides Amazon S3's that the app trusts CloudFormation's presigned URLs to be on (context
         contract.TRUSTED_RESPONSE_HOSTS_CONTEXT, a list of host names): for a host CloudFormation may presign that
@@ -549,7 +560,7 @@ class WorkspacesImageProvider(Construct):
                 f"{self.node.path}: the context value {contract.TRUSTED_RESPONSE_HOSTS_CONTEXT} {hosts!r} must be a "
                 'list of host names (such as ["s3.example.amazonaws.com"]), or one string of them separated by commas'
             )
-        return {contract.ENV_TRUSTED_RESPONSE_HOSTS: json.dumps(sorted(set(hosts)))}
+        return {contract.ENV_TRUSTED_RESPONSE_HOSTS: ",".join(sorted(set(hosts)))}
 
     def _workspaces_arns(self, resource: str, name: str, region: str | None = None) -> str:
         return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name, region=region)

@@ -175,6 +175,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             # Written only when not empty, so that the templates of stacks that never share stay as they were. Not a
             # replacing property: the handler adds and removes permissions on the image it has.
             properties[P.SHARE_WITH_ACCOUNTS] = list(share_with_accounts)
+            provider.register_share_accounts(list(share_with_accounts))
         if tags:
             properties[P.TAGS] = tag_list(tags)
         self.resource = provider.serve(self, contract.IMAGE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)

@@ -150,11 +150,15 @@ ENV_WATCH_RULE: Final = "WATCH_RULE"
 # The function's own stack (its AWS::StackId): the handler serves requests of that stack only, and only those
 # CloudFormation confirms (trust.py).
 ENV_STACK_ID: Final = "STACK_ID"
-# The bundles the template's apply_to_bundle names, as a JSON list: the only bundles the provider re-points, besides
-# those its record says it re-pointed before.
+# What the template says, which no request can: each a list separated by commas.
+# The bundles the template's apply_to_bundle names: the only bundles the provider re-points, besides those its record
+# says it re-pointed before.
 ENV_APPLY_BUNDLES: Final = "APPLY_BUNDLE_IDS"
-# Hosts besides Amazon S3's that the provider answers CloudFormation on, as a JSON list: empty unless the app sets the
-# context value TRUSTED_RESPONSE_HOSTS_CONTEXT (for a host CloudFormation may presign that trust.py does not know).
+# The accounts the template's images are shared with: the only accounts the provider grants, besides those its record
+# says it granted before.
+ENV_SHARE_ACCOUNTS: Final = "SHARE_ACCOUNTS"
+# Hosts besides Amazon S3's that the provider answers CloudFormation on: empty unless the app sets the context value
+# TRUSTED_RESPONSE_HOSTS_CONTEXT (for a host CloudFormation may presign that trust.py does not know).
 ENV_TRUSTED_RESPONSE_HOSTS: Final = "TRUSTED_RESPONSE_HOSTS"
 TRUSTED_RESPONSE_HOSTS_CONTEXT: Final = "cdk-workspaces-image:trusted-response-hosts"
 # How often the watch looks at what it waits for.

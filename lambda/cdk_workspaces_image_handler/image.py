@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -245,6 +245,21 @@ def plan_unshare(granted: Sequence[str], ours: Sequence[str]) -> SharePlan:
     return SharePlan(
         revoke=tuple(sorted(a for a in granted if a in ours)),
         strangers=tuple(sorted(a for a in granted if a not in ours)),
+    )
+
+
+def template_share_problem(
+    image_id: str, grant: Sequence[str], named: Collection[str], granted_before: Sequence[str]
+) -> str | None:
+    """The provider shares only with an account the stack's template names (its environment lists them), or one the
+    record says this resource granted before (a rollback returning to the list of the template before): a request
+    CloudFormation sends while the resource is in progress says what it says, but the template is the stack's."""
+    unnamed = [a for a in grant if a not in named and a not in granted_before]
+    if not unnamed:
+        return None
+    return (
+        f"{contract.SHARE_LABEL}: account {', '.join(unnamed)} is not one this stack's template shares with, so image "
+        f"{image_id} was shared with nobody; the provider shares only with the accounts its own template names"
     )
 
 
@@ -587,6 +602,9 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
                 f"with the accounts of {contract.SHARE_LABEL}; share it yourself, or let this resource make the image"
             )
         plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), entry.shared_with)
+        problem = template_share_problem(image_id, plan.grant, self.template.share_accounts, entry.shared_with)
+        if problem:
+            raise ProviderError(problem)
         region, _ = stack_place(stack_id)
         # Only a grant can break the BYOL rule: an unshare must always be possible.
         problem = byol_share_problem(region, image) if image is not None and plan.grant else None

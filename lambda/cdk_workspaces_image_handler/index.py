@@ -13,7 +13,6 @@ Lambda runtime calls ``index.handler``: the asset's top-level index.py only impo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -66,6 +65,7 @@ class Deps:
     # What the template says through the environment: the bundles apply_to_bundle names, and hosts besides S3's
     # that CloudFormation's answers may go to.
     apply_bundles: frozenset[str] = frozenset()
+    share_accounts: frozenset[str] = frozenset()
     trusted_hosts: tuple[str, ...] = ()
     # The DNS suffix of the stack's partition, where CloudFormation's presigned URLs point.
     dns_suffix: str = "amazonaws.com"
@@ -118,11 +118,8 @@ try:
         return _regional.setdefault(region, _LazyClient("workspaces", region))
 
     def _listed(name: str) -> list[str]:
-        """A JSON list of strings the template put in the environment; absent: none."""
-        raw = json.loads(os.environ.get(name) or "[]")
-        if not isinstance(raw, list):
-            raise ValueError(f"{name} must be a JSON list")
-        return [str(item) for item in raw]
+        """A list the template put in the environment, separated by commas; absent or empty: none."""
+        return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
     _events = _LazyClient("events")
     _stack_id = os.environ[contract.ENV_STACK_ID]
@@ -139,6 +136,7 @@ try:
         cloudformation=_LazyClient("cloudformation"),
         workspaces_in=_workspaces_in,
         apply_bundles=frozenset(_listed(contract.ENV_APPLY_BUNDLES)),
+        share_accounts=frozenset(_listed(contract.ENV_SHARE_ACCOUNTS)),
         trusted_hosts=tuple(_listed(contract.ENV_TRUSTED_RESPONSE_HOSTS)),
         # botocore's own endpoint data says where each partition's services live.
         dns_suffix=dns_suffix_of(partition_of(_stack_id), create_loader().load_data("partitions")["partitions"]),
@@ -170,7 +168,7 @@ def lifecycle_for(resource_type: str, invocation_ends: float | None = None) -> L
         deps.clock,
         elsewhere,
         records=Records(deps.dynamodb, deps.watch_table),
-        template=Template(apply_bundles=deps.apply_bundles),
+        template=Template(apply_bundles=deps.apply_bundles, share_accounts=deps.share_accounts),
     )
     if invocation_ends is not None:
         lifecycle.invocation_ends = invocation_ends

@@ -63,6 +63,8 @@ class Template:
 
     # The bundles apply_to_bundle names (contract.ENV_APPLY_BUNDLES).
     apply_bundles: frozenset[str] = frozenset()
+    # The accounts its images are shared with (contract.ENV_SHARE_ACCOUNTS).
+    share_accounts: frozenset[str] = frozenset()
 
 
 def _nowhere(region: str) -> WorkSpaces:

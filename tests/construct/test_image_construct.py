@@ -391,21 +391,30 @@ def test_the_provider_reads_its_own_stack_only() -> None:
     assert "Condition" not in read
 
 
-def test_the_provider_knows_the_bundles_its_template_applies_images_to_and_nothing_else() -> None:
-    stack, image = image_stack()
-    parameter = cdk.CfnParameter(stack, "Bundle")
+def test_the_provider_knows_the_bundles_and_accounts_its_template_names_and_nothing_else() -> None:
+    """What the template says, which no request can (trust.py): the bundles apply_to_bundle may re-point and the
+    accounts images may be shared with, as lists separated by commas; a parameter joins in at deploy time."""
+    stack = new_stack()
+    bundle = cdk.CfnParameter(stack, "Bundle")
+    accounts = cdk.CfnParameter(stack, "Accounts", type="CommaDelimitedList")
+    image = UpdatedWorkspaceImage(stack, "Golden", **PROPS, share_with_accounts=["444455556666"])
+    UpdatedWorkspaceImage(
+        stack, "Other", **{**PROPS, "image_name": "other"}, share_with_accounts=accounts.value_as_list
+    )
     image.apply_to_bundle("wsb-0123456789")
-    image.apply_to_bundle(parameter.value_as_string, construct_id="Other")
+    image.apply_to_bundle(bundle.value_as_string, construct_id="Other")
     _, function = only(Template.from_stack(stack), "AWS::Lambda::Function")
     env = function["Properties"]["Environment"]["Variables"]
-    assert env["APPLY_BUNDLE_IDS"] == {"Fn::Join": ["", ['["wsb-0123456789","', {"Ref": "Bundle"}, '"]']]}
+    assert env["APPLY_BUNDLE_IDS"] == {"Fn::Join": [",", ["wsb-0123456789", {"Ref": "Bundle"}]]}
+    assert env["SHARE_ACCOUNTS"] == {"Fn::Join": [",", ["444455556666", {"Fn::Join": [",", {"Ref": "Accounts"}]}]]}
     assert "TRUSTED_RESPONSE_HOSTS" not in env
 
 
-def test_a_stack_without_apply_to_bundle_names_no_bundle() -> None:
+def test_a_stack_that_neither_applies_nor_shares_names_no_bundle_and_no_account() -> None:
     stack, _ = image_stack()
     _, function = only(Template.from_stack(stack), "AWS::Lambda::Function")
-    assert function["Properties"]["Environment"]["Variables"]["APPLY_BUNDLE_IDS"] == "[]"
+    env = function["Properties"]["Environment"]["Variables"]
+    assert (env["APPLY_BUNDLE_IDS"], env["SHARE_ACCOUNTS"]) == ("", "")
 
 
 def test_hosts_the_app_trusts_besides_s3s_reach_the_provider_from_the_context() -> None:
@@ -413,7 +422,7 @@ def test_hosts_the_app_trusts_besides_s3s_reach_the_provider_from_the_context() 
     stack = cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=REGION))
     UpdatedWorkspaceImage(stack, "Golden", **PROPS)
     _, function = only(Template.from_stack(stack), "AWS::Lambda::Function")
-    assert function["Properties"]["Environment"]["Variables"]["TRUSTED_RESPONSE_HOSTS"] == '["a.example", "b.example"]'
+    assert function["Properties"]["Environment"]["Variables"]["TRUSTED_RESPONSE_HOSTS"] == "a.example,b.example"
 
 
 @pytest.mark.parametrize("hosts", [[""], ["https://a.example/x"], 7])

@@ -155,6 +155,41 @@ def test_a_changed_list_adds_and_removes_permissions_in_place(world: World) -> N
     assert [e.shared_with for e in world.recorded()] == [(B, C)]
 
 
+def test_an_account_the_template_does_not_name_is_never_granted_whatever_the_request_says(world: World) -> None:
+    """While CloudFormation waits for the resource, whoever may invoke the function can send an Update it confirms
+    (issue 20): the accounts it may share with are the template's (SHARE_ACCOUNTS), not the request's. Before, the
+    account a request named was granted."""
+    old, new = shared(A), shared(A, THEIRS)
+    made(world, old, A)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(old, request_type="Create")})
+    permissions(world, NEW, A)
+    world.run(event("Update", new, physical_id=NEW, old=old))  # no UpdateWorkspaceImagePermission
+    answer = world.response()
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", NEW)
+    assert answer["Reason"].startswith(
+        f"share_with_accounts (ShareWithAccounts): account {THEIRS} is not one this stack's template shares with"
+    )
+    assert [e.shared_with for e in world.recorded()] == [(A,)]
+
+
+def test_a_rollback_may_share_again_with_an_account_the_record_granted_though_the_template_dropped_it(
+    world: World,
+) -> None:
+    """The update that dropped B failed later, and CloudFormation rolls the list back while the provider's
+    environment is still the new template's: B was this resource's grant, so it is granted again."""
+    world.template_shares(A)
+    before, after = shared(A, B), shared(A)
+    made(world, before, A, B)
+    world.describe(NEW, image(NEW, state="AVAILABLE"))
+    world.tags(NEW, {contract.OWNER_TAG_KEY: owner_tag(before, request_type="Create")})
+    permissions(world, NEW, A)
+    grant(world, NEW, B)
+    world.run(event("Update", before, physical_id=NEW, old=after))
+    assert world.response()["Status"] == "SUCCESS"
+    assert [e.shared_with for e in world.recorded()] == [(A, B)]
+
+
 def test_a_changed_list_is_never_applied_to_an_image_of_another_resource(world: World) -> None:
     """Not in the record: the tag read to see whether an earlier version of the provider made it names another
     resource, so the image is neither adopted nor shared."""

@@ -64,6 +64,8 @@ IMAGE_TYPE = "Custom::UpdatedWorkspaceImage"
 BUNDLE_TYPE = "Custom::WorkspaceBundle"
 BUNDLE_IMAGE_TYPE = "Custom::WorkspaceBundleImage"
 BUNDLE = "wsb-bundle0001"
+# The accounts the template the handler tests play shares its images with (the provider's SHARE_ACCOUNTS).
+TEMPLATE_SHARES = frozenset({"444455556666", "777788889999", "222233334444"})
 BUNDLE_LOGICAL_ID = "StandardResource"
 
 
@@ -285,6 +287,7 @@ class World:
             clock=self.clock,
             workspaces_in=lambda region: self.in_region(region).client,
             apply_bundles=frozenset({BUNDLE}),
+            share_accounts=TEMPLATE_SHARES,
         )
 
     def in_region(self, region: str) -> Stubber:
@@ -355,6 +358,11 @@ class World:
         """The provider's own stack, which it asks CloudFormation about (a test may move it to another Region)."""
         assert index.deps is not None
         return index.deps.stack_id
+
+    def template_shares(self, *accounts: str) -> None:
+        """The accounts the stack's images are shared with (the provider's environment)."""
+        assert index.deps is not None
+        index.deps.share_accounts = frozenset(accounts)
 
     def template_names(self, *bundle_ids: str) -> None:
         """The bundles the stack's apply_to_bundle names (the provider's environment)."""
