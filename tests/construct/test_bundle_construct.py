@@ -228,6 +228,7 @@ def test_apply_to_bundle_alone_creates_and_deletes_nothing() -> None:
         "Describe",
         "Logs",
         "PutEvents",
+        "ReadOwnStack",
         "RepointBundles",
         "WatchRule",
         "WatchTable",
