@@ -251,6 +251,10 @@ class Backend:
     validation_error_code: ClassVar[str] = "ValidationException"
     # Whether answers carry an x-amz-crc32 header of their body (DynamoDB's do).
     crc32_header: ClassVar[bool] = False
+    # The code and HTTP status this service answers instead of the AWS JSON services' words for a caller refused at
+    # the front door (aws_emulator.access raises AccessDeniedException, UnrecognizedClientException): the query
+    # services have their own (see the subclass that sets it).
+    front_door_errors: ClassVar[Mapping[str, tuple[str, int]]] = {}
 
     def __init__(
         self,
@@ -335,7 +339,10 @@ class Backend:
             model = self._operation_model(operation)
         except KeyError:
             raise ServiceError("UnknownOperationException", f"Unknown operation {operation}") from None
-        principal = self.access.authenticate(caller) if self.access is not None and caller is not None else None
+        try:
+            principal = self.access.authenticate(caller) if self.access is not None and caller is not None else None
+        except ServiceError as refused:
+            raise self._in_own_words(refused) from None
         self._raise_fault(operation)
         if model.input_shape is not None:
             problems = self._requests.problems(params, model.input_shape)
@@ -343,8 +350,11 @@ class Backend:
                 raise ServiceError(self.validation_error_code, validation_message(problems))
         if principal is not None:
             assert self.access is not None
-            contexts = self.request_contexts(operation, params)
-            self.access.authorize(principal, contexts, [self.resource_policy(c) for c in contexts])
+            try:
+                contexts = self.request_contexts(operation, params)
+                self.access.authorize(principal, contexts, [self.resource_policy(c) for c in contexts])
+            except ServiceError as refused:
+                raise self._in_own_words(refused) from None
         method: Callable[[Params], Params | None] | None = getattr(self, "_" + xform_name(operation), None)
         if method is None:
             raise ServiceError("UnknownOperationException", f"{operation} is not emulated")
@@ -352,6 +362,16 @@ class Backend:
         if self.check_responses:
             self.check_response(operation, result)
         return result
+
+    def _in_own_words(self, refused: ServiceError) -> ServiceError:
+        code, status = self.front_door_errors.get(refused.code, (refused.code, refused.status))
+        return ServiceError(code, refused.message, status)
+
+    @property
+    def protocol(self) -> str:
+        """How clients talk to it: "query" for a service whose model speaks only the AWS query protocol, else "json"
+        (botocore 1.44 resolves the models that also offer CBOR to json)."""
+        return "query" if self.model.metadata.get("protocol") == "query" else "json"
 
     def request_contexts(self, operation: str, params: Params) -> list[RequestContext]:
         """What IAM authorizes for this request: one context per resource the action acts on (every one must be

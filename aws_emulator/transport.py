@@ -12,6 +12,10 @@ answers also carry `x-amz-crc32`, which botocore checks.
 botocore 1.44 resolves WorkSpaces and CodePipeline (model protocols smithy-rpc-v2-cbor and json) to json;
 a CBOR request is refused with a clear error rather than misread.
 
+CloudFormation speaks the AWS query protocol instead (aws_emulator.query): a form-encoded POST with no X-Amz-Target,
+routed by the service name of the signature's credential scope (`.../<region>/cloudformation/aws4_request`; an
+unsigned request by its Action), answered in XML.
+
 Both pass the backend the access key id the request is signed with (its SigV4 Authorization
 header), so a backend whose `access` is set checks the caller's policies (aws_emulator.access).
 Both also route by the Region of the signature's credential scope
@@ -37,30 +41,35 @@ from typing import Any
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
+from aws_emulator import query
 from aws_emulator.access import access_key_of
 from aws_emulator.service import Backend, ServiceError
 
 log = logging.getLogger(__name__)
 
-_SCOPE_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/")
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/")
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
-# botocore derives AWS_ENDPOINT_URL_<SERVICE> from the service id (botocore.configprovider: spaces to
-# underscores, upper case): "WorkSpaces" -> WORKSPACES, "EventBridge" -> EVENTBRIDGE (not EVENTS),
-# "DynamoDB" -> DYNAMODB, "CodePipeline" -> CODEPIPELINE.
-ENDPOINT_ENV = {
-    "WorkspacesService": "AWS_ENDPOINT_URL_WORKSPACES",
-    "AWSEvents": "AWS_ENDPOINT_URL_EVENTBRIDGE",
-    "DynamoDB_20120810": "AWS_ENDPOINT_URL_DYNAMODB",
-    "CodePipeline_20150709": "AWS_ENDPOINT_URL_CODEPIPELINE",
-    "AmazonSSM": "AWS_ENDPOINT_URL_SSM",
-}
+
+
+def endpoint_variable(backend: Backend) -> str:
+    """The AWS_ENDPOINT_URL_<SERVICE> variable botocore reads for the backend's service: derived from the service id
+    (botocore.configprovider: spaces to underscores, upper case): "WorkSpaces" -> WORKSPACES, "EventBridge" ->
+    EVENTBRIDGE (not EVENTS), "DynamoDB" -> DYNAMODB, "CodePipeline" -> CODEPIPELINE, "CloudFormation" ->
+    CLOUDFORMATION."""
+    return "AWS_ENDPOINT_URL_" + str(backend.model.service_id).replace(" ", "_").upper()
 
 
 def region_of(authorization: str | None) -> str:
     """The Region of a SigV4 Authorization header's credential scope; "" when the request is not signed."""
-    match = _SCOPE_REGION.search(authorization or "")
+    match = _SCOPE.search(authorization or "")
     return match.group(1) if match else ""
+
+
+def service_of(authorization: str | None) -> str:
+    """The service name of a SigV4 Authorization header's credential scope; "" when the request is not signed."""
+    match = _SCOPE.search(authorization or "")
+    return match.group(2) if match else ""
 
 
 def dispatch(
@@ -93,6 +102,36 @@ def dispatch(
     except ServiceError as error:
         return error.status, json.dumps(error.body()).encode()
     return 200, json.dumps(answer, default=str).encode()
+
+
+def dispatch_query(
+    backends: Mapping[str, Backend], body: bytes, caller: str | None = None, region: str = "", service: str = ""
+) -> tuple[int, bytes, str]:
+    """Run one AWS query request; the HTTP status, XML body and request id of the answer. `backends` by the service
+    name requests are signed for; `service`, the one this request is signed for ("": unsigned, found by its
+    Action); `caller` and `region` as for `dispatch`."""
+    request_id = str(uuid.uuid4())
+    fields = query.form_fields(body)
+    operation = fields.get("Action", "")
+    backend = backends.get(service) if service else None
+    if backend is None and not service:
+        backend = next((b for b in backends.values() if operation in b.model.operation_names), None)
+    if backend is not None and region:
+        backend = backend.in_region(region)
+    namespace = str(backend.model.metadata.get("xmlNamespace", "")) if backend is not None else ""
+    try:
+        if backend is None or operation not in backend.model.operation_names:
+            # The common errors of the query APIs: an action the service does not have is InvalidAction (400).
+            raise ServiceError("InvalidAction", f"The action {operation or '(none)'} is not valid for this endpoint.")
+        model = backend.model.operation_model(operation)
+        answer = backend.handle(operation, query.read_params(fields, model.input_shape), caller=caller)
+        return 200, query.result_xml(model, answer, request_id), request_id
+    except ServiceError as error:
+        return error.status, query.error_xml(error.code, error.message, error.status, request_id, namespace), request_id
+
+
+def query_headers(body: bytes, request_id: str) -> dict[str, str]:
+    return {"Content-Type": query.CONTENT_TYPE, "Content-Length": str(len(body)), "x-amzn-RequestId": request_id}
 
 
 def response_headers(backends: Mapping[str, Backend], target: str, body: bytes) -> dict[str, str]:
@@ -146,23 +185,29 @@ def attach(client: Any, *backends: Backend) -> Callable[[], None]:
     botocore's own. Returns a function that detaches the handler. An emulator bug
     (a response that breaks the model) raises in the caller instead of being retried.
     """
-    prefix = client.meta.service_model.metadata["targetPrefix"]
-    by_prefix = {b.target_prefix: b for b in backends}
-    if prefix not in by_prefix:
-        raise ValueError(f"no backend for {prefix} among {sorted(by_prefix)}")
-    service_id = client.meta.service_model.service_id.hyphenize()
-    event = f"before-send.{service_id}"
+    model = client.meta.service_model
+    speaks_query = model.metadata.get("protocol") == "query"
+    key = model.signing_name if speaks_query else model.metadata["targetPrefix"]
+    mine = {(b.model.signing_name if speaks_query else b.target_prefix): b for b in backends}
+    if key not in mine:
+        raise ValueError(f"no backend for {key} among {sorted(mine)}")
+    event = f"before-send.{model.service_id.hyphenize()}"
 
     def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        target = _text(request.headers.get("X-Amz-Target"))
-        content_type = _text(request.headers.get("Content-Type"))
         data = _bytes(request.body)
         authorization = _text(request.headers.get("Authorization"))
         caller, region = access_key_of(authorization), region_of(authorization)
-        status, payload = dispatch(by_prefix, target, data, content_type, caller, region)
+        if speaks_query:
+            status, payload, request_id = dispatch_query(mine, data, caller, region, service_of(authorization))
+            sent = query_headers(payload, request_id)
+        else:
+            target = _text(request.headers.get("X-Amz-Target"))
+            content_type = _text(request.headers.get("Content-Type"))
+            status, payload = dispatch(mine, target, data, content_type, caller, region)
+            sent = response_headers(mine, target, payload)
         headers = HTTPHeaders()
-        for key, value in response_headers(by_prefix, target, payload).items():
-            headers[key] = value
+        for name, value in sent.items():
+            headers[name] = value
         return AWSResponse(request.url, status, headers, _Body(payload))
 
     client.meta.events.register(event, answer)
@@ -177,12 +222,16 @@ class EmulatorServer:
     """A ThreadingHTTPServer on loopback that answers for the given backends.
 
     Point boto3 at it with `environ()` (AWS_ENDPOINT_URL_WORKSPACES, AWS_ENDPOINT_URL_EVENTBRIDGE,
-    AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_CODEPIPELINE = `url`, for the backends it serves) or
-    `endpoint_url=server.url`.
+    AWS_ENDPOINT_URL_DYNAMODB, ... = `url`, for the backends it serves) or `endpoint_url=server.url`.
+    `backends` are the AWS JSON ones by target prefix, `query_backends` the AWS query ones by signing name; `add`
+    serves one more while it runs.
     """
 
     def __init__(self, backends: Iterable[Backend], host: str = "127.0.0.1", port: int = 0) -> None:
-        self.backends = {b.target_prefix: b for b in backends}
+        self.backends: dict[str, Backend] = {}
+        self.query_backends: dict[str, Backend] = {}
+        for backend in backends:
+            self.add(backend)
         # Emulator bugs seen while answering (answered 500): tests can assert there are none.
         self.failures: list[str] = []
         self.host = host
@@ -198,8 +247,14 @@ class EmulatorServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def add(self, backend: Backend) -> None:
+        if backend.protocol == "query":
+            self.query_backends[backend.model.signing_name] = backend
+        else:
+            self.backends[backend.target_prefix] = backend
+
     def environ(self) -> dict[str, str]:
-        return {ENDPOINT_ENV[p]: self.url for p in self.backends if p in ENDPOINT_ENV}
+        return {endpoint_variable(b): self.url for b in [*self.backends.values(), *self.query_backends.values()]}
 
     def start(self) -> EmulatorServer:
         if self._thread is None:
@@ -236,16 +291,28 @@ class EmulatorServer:
                 target = self.headers.get("X-Amz-Target", "")
                 authorization = self.headers.get("Authorization")
                 caller, region = access_key_of(authorization), region_of(authorization)
+                # An AWS JSON request names its operation in X-Amz-Target; a query request has none.
+                form = "x-www-form-urlencoded" in (self.headers.get("Content-Type") or "")
+                speaks_query = not target and bool(server.query_backends) and form
                 try:
-                    status, payload = dispatch(
-                        server.backends, target, body, self.headers.get("Content-Type", ""), caller, region
-                    )
+                    if speaks_query:
+                        service = service_of(authorization)
+                        status, payload, request_id = dispatch_query(
+                            server.query_backends, body, caller, region, service
+                        )
+                        headers = query_headers(payload, request_id)
+                    else:
+                        status, payload = dispatch(
+                            server.backends, target, body, self.headers.get("Content-Type", ""), caller, region
+                        )
+                        headers = response_headers(server.backends, target, payload)
                 except Exception as bug:  # an emulator bug must not kill the server thread
-                    server.failures.append(f"{target}: {bug!r}")
-                    log.exception("emulator failed on %s", target)
+                    server.failures.append(f"{target or 'query'}: {bug!r}")
+                    log.exception("emulator failed on %s", target or "a query request")
                     status, payload = 500, json.dumps({"__type": "InternalFailure", "message": repr(bug)}).encode()
+                    headers = response_headers(server.backends, target, payload)
                 self.send_response(status)
-                for key, value in response_headers(server.backends, target, payload).items():
+                for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(payload)

@@ -1,5 +1,6 @@
 """The emulated AWS that the driver deploys into: WorkSpaces, EventBridge, DynamoDB, CodePipeline and SSM Parameter
-Store behind one loopback endpoint."""
+Store behind one loopback endpoint, and whatever else is served there (`add_backend`: the driver's CloudFormation
+API)."""
 
 from __future__ import annotations
 
@@ -129,6 +130,13 @@ class LocalCloud:
 
     def lambda_env(self) -> dict[str, str]:
         return self.server.environ()
+
+    def add_backend(self, backend: Backend) -> None:
+        """Serve one more service at the endpoint (the lifecycle driver's CloudFormation API), with this cloud's
+        access control; a backend of the same service is replaced. `backends` names it by its service name."""
+        backend.access = self.access
+        self.backends[backend.service_name] = backend
+        self.server.add(backend)
 
     def due_targets(self, now: float) -> list[tuple[str, Any]]:
         """The Lambda deliveries due by `now` (schedules' and put events'), each as (function ARN, the event as the

@@ -28,13 +28,26 @@ Sources (AWS CloudFormation User Guide unless named otherwise):
 - "AWS::Events::EventBus" and "AWS::Events::EventBusPolicy" (resource
   reference): a custom bus by Name, with its Policy; one statement of a bus's
   policy by EventBusName and StatementId; and rules on the bus EventBusName names.
+- "Update behaviors of stack resources"
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html):
+  a replacement is created first, with a new physical id, references move to it, and the old resource is deleted.
+- API Reference, Stack and StackResourceDetail (StackStatus, ResourceStatus): the status codes a stack and each of
+  its resources go through, which the driver keeps at every step for CloudFormation's read API (cfn_driver.api).
 Undocumented, and modelled as stated where it is used: custom resource
 property values arrive as strings; a custom resource that never answered gets
-a rollback Delete with a made-up physical id.
+a rollback Delete with a made-up physical id. What DescribeStackResource says
+of a logical id at each step: a failed Create holds the id its FAILED answer
+named (or the made-up one) until the rollback deletes it; the cleanup Delete
+of a replaced resource leaves the logical id on its new one; during the
+rollback Update of a replacement, the id the request carries (an option says
+the previous one); a logical id the template dropped is no longer described
+once the update is over.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import heapq
 import itertools
 import json
@@ -45,12 +58,13 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequenc
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from aws_emulator.service import ServiceError
+from aws_emulator.service import Backend, ServiceError
 from aws_emulator.ssm import SSMBackend
+from cfn_driver.api import CloudFormationAPI
 from cfn_driver.assembly import Assembly
 from cfn_driver.inbox import Inbox
 from cfn_driver.intrinsics import NO_VALUE, Resolver, TemplateError, references
-from cfn_driver.lambda_host import LambdaHost
+from cfn_driver.lambda_host import Invocation, LambdaHost
 
 MAX_RESPONSE_BYTES = 4096
 MAX_SERVICE_TIMEOUT = 3600
@@ -182,6 +196,9 @@ class Cloud(Protocol):
 
     def next_due(self, now: float) -> float | None: ...
 
+    # Serve one more service at the cloud's endpoint, its access control the cloud's: CloudFormation's own API.
+    def add_backend(self, backend: Backend) -> None: ...
+
 
 class Clock(Protocol):
     def now(self) -> float: ...
@@ -224,7 +241,26 @@ class Pending:
 
 
 @dataclass
+class Reported:
+    """What CloudFormation says of one logical id (DescribeStackResource, DescribeStackResources, ListStackResources):
+    the physical resource it holds for it now ("" while a create has none yet), its type, its status and when that
+    last changed, and the reason of that status."""
+
+    logical_id: str
+    type: str
+    physical_id: str
+    status: str
+    updated: float
+    reason: str = ""
+
+
+@dataclass
 class Stack:
+    """A stack as the driver plays it. `resources` are the physical resources it manages, with their properties;
+    `status` (with `status_reason`) and `reported` are what CloudFormation's read API answers at this moment, kept
+    at every step of an operation (`CloudFormation._stack_status`, `_resource_status`). `reason` is why the last
+    operation failed."""
+
     name: str
     stack_id: str
     template: dict[str, Any] = field(default_factory=dict)
@@ -234,6 +270,11 @@ class Stack:
     reason: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    status_reason: str = ""
+    created: float = 0.0
+    last_updated: float | None = None
+    deleted: float | None = None
+    reported: dict[str, Reported] = field(default_factory=dict)
 
 
 @dataclass
@@ -256,6 +297,7 @@ class CloudFormation:
         on_event: Callable[[StackEvent], None] | None = None,
         faults: Faults | None = None,
         rollback_updates_replacements: bool = True,
+        rollback_reports_previous_id: bool = False,
     ) -> None:
         self.cloud = cloud
         self.clock = clock
@@ -268,10 +310,19 @@ class CloudFormation:
         # previous properties (carrying the new id) before the cleanup Delete: undocumented, reported both ways.
         # On by default: more requests are the case the handler must survive.
         self.rollback_updates_replacements = rollback_updates_replacements
-        self.inbox = Inbox().start()
+        # During that rollback Update, which physical id DescribeStackResource reports: undocumented. By default the
+        # one the request carries (the new one), so that a provider checking a request against CloudFormation
+        # accepts it; with this option the previous one, which CloudFormation holds again once the rollback is done.
+        self.rollback_reports_previous_id = rollback_reports_previous_id
+        self.inbox = Inbox(region=region, now=clock.now).start()
+        # The stacks by name (the latest of each name), and every stack made, by id: a deleted stack is still
+        # described by its id (API_DescribeStacks: "Deleted stacks: You must specify the unique stack ID").
         self.stacks: dict[str, Stack] = {}
+        self.stack_ids: dict[str, Stack] = {}
         self.hosts: dict[str, LambdaHost] = {}
         self.events: list[StackEvent] = []
+        # Every custom resource request CloudFormation sent, in order, as sent: a test replays one (a late delivery).
+        self.requests: list[dict[str, Any]] = []
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._random = random.Random(7)
@@ -280,6 +331,10 @@ class CloudFormation:
         # a failed update is rolled back with an Update back to the old properties even for the resource
         # that failed (undocumented; reported in aws/aws-cdk#17040), which may have half-applied them.
         self._attempted: dict[str, dict[str, Any]] = {}
+        # CloudFormation's read API (DescribeStacks, DescribeStackResource(s), ListStackResources) on these stacks,
+        # at the cloud's endpoint: what the functions it hosts reach through AWS_ENDPOINT_URL_CLOUDFORMATION.
+        self.api = CloudFormationAPI(self)
+        cloud.add_backend(self.api)
 
     @property
     def ssm_parameters(self) -> MutableMapping[str, str]:
@@ -298,11 +353,17 @@ class CloudFormation:
         """Create the stack, or update it to this assembly; `parameters` override the template's defaults."""
         stack = self.stacks.get(assembly.stack_name)
         if stack is None or stack.status in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
+            if stack is not None and stack.deleted is None:
+                # `cdk deploy` deletes a ROLLBACK_COMPLETE stack before it creates the stack again; nothing is left
+                # in it to delete.
+                stack.status, stack.status_reason, stack.deleted = "DELETE_COMPLETE", "", self.clock.now()
             stack = Stack(
                 assembly.stack_name,
                 f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{assembly.stack_name}/{uuid.uuid4()}",
+                created=self.clock.now(),
             )
             self.stacks[stack.name] = stack
+            self.stack_ids[stack.stack_id] = stack
             stack.parameters = dict(parameters or {})
             return self._create(stack, assembly)
         previous = stack.parameters
@@ -311,28 +372,26 @@ class CloudFormation:
 
     def delete(self, name: str) -> Stack:
         stack = self.stacks[name]
-        self._emit(name, "DELETE_IN_PROGRESS")
+        self._stack_status(stack, "DELETE_IN_PROGRESS")
         reason = self._delete_all(stack, stack.resources.values(), stack.template, rollback_of_create=False)
-        stack.status, stack.reason = ("DELETE_FAILED", reason) if reason else ("DELETE_COMPLETE", "")
-        self._emit(name, stack.status, stack.reason)
+        stack.reason = reason or ""
+        self._stack_status(stack, "DELETE_FAILED" if reason else "DELETE_COMPLETE", stack.reason)
         return stack
 
     def _create(self, stack: Stack, assembly: Assembly) -> Stack:
         stack.template, stack.assembly = assembly.template, assembly
-        self._emit(stack.name, "CREATE_IN_PROGRESS")
+        self._stack_status(stack, "CREATE_IN_PROGRESS")
         created: list[str] = []
         reason = self._run(stack, self._wanted(stack, assembly.template), assembly.template, created, update=False)
         if reason is None:
             stack.outputs = self._outputs(stack)
-            stack.status = "CREATE_COMPLETE"
-            self._emit(stack.name, stack.status)
+            self._stack_status(stack, "CREATE_COMPLETE")
             return stack
         stack.reason = reason
-        self._emit(stack.name, "ROLLBACK_IN_PROGRESS", reason)
+        self._stack_status(stack, "ROLLBACK_IN_PROGRESS", reason)
         doomed = [stack.resources[lid] for lid in created if lid in stack.resources]
         failed = self._delete_all(stack, doomed, assembly.template, rollback_of_create=True)
-        stack.status = "ROLLBACK_FAILED" if failed else "ROLLBACK_COMPLETE"
-        self._emit(stack.name, stack.status, failed or "")
+        self._stack_status(stack, "ROLLBACK_FAILED" if failed else "ROLLBACK_COMPLETE", failed or "")
         return stack
 
     def _update(self, stack: Stack, assembly: Assembly, previous_parameters: dict[str, Any]) -> Stack:
@@ -340,12 +399,12 @@ class CloudFormation:
         before = {lid: Resource(**vars(r)) for lid, r in stack.resources.items()}
         self._attempted = {}
         stack.template, stack.assembly = assembly.template, assembly
-        self._emit(stack.name, "UPDATE_IN_PROGRESS")
+        self._stack_status(stack, "UPDATE_IN_PROGRESS")
         created: list[str] = []
         reason = self._run(stack, self._wanted(stack, assembly.template), assembly.template, created, update=True)
         if reason is None:
             stack.outputs = self._outputs(stack)
-            self._emit(stack.name, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+            self._stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
             # Replaced resources and resources gone from the template are deleted only after success.
             replaced = [
                 r
@@ -357,11 +416,11 @@ class CloudFormation:
                 stack.resources.pop(r.logical_id, None)
             self._delete_all(stack, replaced, old_template, rollback_of_create=False, replaced=True)
             self._delete_all(stack, gone, old_template, rollback_of_create=False)
-            stack.status = "UPDATE_COMPLETE"
-            self._emit(stack.name, stack.status)
+            self._forget_gone(stack)
+            self._stack_status(stack, "UPDATE_COMPLETE")
             return stack
         stack.reason = reason
-        self._emit(stack.name, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
+        self._stack_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
         stack.template, stack.assembly, stack.parameters = old_template, old_assembly, previous_parameters
         # What this update made anew: resources new to the template, and the new physical resources of
         # replacements. The previous physical resources were never deleted, so they simply come back.
@@ -373,21 +432,43 @@ class CloudFormation:
         reverted: str | None = None
         for lid, old in before.items():
             current = stack.resources.get(lid)
+            failure: str | None = None
             if current is not None and (current.physical_id == old.physical_id or self._reverts(current)):
                 asked = self._attempted.get(lid, current.properties)
                 if asked != old.properties:
-                    reverted = self._revert(stack, replace(current, properties=asked), old) or reverted
+                    failure = self._revert(stack, replace(current, properties=asked), old)
+                    reverted = reverted or failure
             stack.resources[lid] = old
-        self._emit(stack.name, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+            self._hold_again(stack, old, failed=failure is not None)
+        self._stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         failed = self._delete_all(stack, doomed, assembly.template, rollback_of_create=True, keep_records=True)
         for r in doomed:
             if r.logical_id not in before:
                 stack.resources.pop(r.logical_id, None)
+        self._forget_gone(stack)
         stack.outputs = self._outputs(stack)
         failed = failed or reverted
-        stack.status = "UPDATE_ROLLBACK_FAILED" if failed else "UPDATE_ROLLBACK_COMPLETE"
-        self._emit(stack.name, stack.status, failed or "")
+        self._stack_status(stack, "UPDATE_ROLLBACK_FAILED" if failed else "UPDATE_ROLLBACK_COMPLETE", failed or "")
         return stack
+
+    def _hold_again(self, stack: Stack, old: Resource, *, failed: bool) -> None:
+        """After an update rollback, CloudFormation holds the previous physical resource again ("Update behaviors of
+        stack resources": a replacement's previous resource was never deleted), UPDATE_COMPLETE unless putting it
+        back failed; a resource the update never touched keeps its status."""
+        now = stack.reported.get(old.logical_id)
+        status = "UPDATE_FAILED" if failed else "UPDATE_COMPLETE"
+        if now is None or now.physical_id != old.physical_id or (now.status != status and (failed or _busy(now))):
+            # No event of its own: the stack's events already told the rollback of this resource.
+            reason = now.reason if now is not None and failed else ""
+            stack.reported[old.logical_id] = Reported(
+                old.logical_id, old.type, old.physical_id, status, self.clock.now(), reason
+            )
+
+    def _forget_gone(self, stack: Stack) -> None:
+        """Once an update (or its rollback) is over, a logical id the stack no longer has is no longer described
+        (undocumented: its events stay in the stack's history)."""
+        for lid in [lid for lid in stack.reported if lid not in stack.resources]:
+            del stack.reported[lid]
 
     def _reverts(self, replacement: Resource) -> bool:
         return self.rollback_updates_replacements and replacement.type.startswith("Custom::")
@@ -398,12 +479,14 @@ class CloudFormation:
         A custom resource gets an Update carrying its current physical id: the same one when it was updated in
         place, the new one when it was replaced.
         """
-        self._emit(old.logical_id, "UPDATE_IN_PROGRESS", "rollback")
+        shown = old.physical_id if self.rollback_reports_previous_id else current.physical_id
+        self._resource_status(stack, old.logical_id, "UPDATE_IN_PROGRESS", "rollback", physical_id=shown)
         if current.type.startswith("Custom::"):
             target = replace(old, physical_id=current.physical_id)
             result = self._custom(stack, target, "Update", old.properties, current.properties, wait=True)
             assert isinstance(result, Result)
-            self._emit(old.logical_id, "UPDATE_COMPLETE" if result.ok else "UPDATE_FAILED", result.reason)
+            status = "UPDATE_COMPLETE" if result.ok else "UPDATE_FAILED"
+            self._resource_status(stack, old.logical_id, status, result.reason)
             return None if result.ok else f"{old.logical_id}: {result.reason}"
         policies = {"deletion_policy": old.deletion_policy, "update_replace_policy": old.update_replace_policy}
         if current.type == "AWS::Lambda::Function":
@@ -418,9 +501,9 @@ class CloudFormation:
                 back = self._bus(stack, old.logical_id, old.properties, current, policies)
             else:
                 back = self._bus_policy(stack, old.logical_id, old.properties, current, policies)
-            self._emit(old.logical_id, "UPDATE_COMPLETE" if back.ok else "UPDATE_FAILED", back.reason)
+            self._resource_status(stack, old.logical_id, "UPDATE_COMPLETE" if back.ok else "UPDATE_FAILED", back.reason)
             return None if back.ok else f"{old.logical_id}: {back.reason}"
-        self._emit(old.logical_id, "UPDATE_COMPLETE")
+        self._resource_status(stack, old.logical_id, "UPDATE_COMPLETE")
         return None
 
     # ------------------------------------------------------------ the event loop
@@ -499,12 +582,17 @@ class CloudFormation:
         self, stack: Stack, template: dict[str, Any], lid: str, result: Result, done: set[str], created: list[str]
     ) -> bool:
         action = "CREATE" if lid in created else "UPDATE"
+        rtype = str(template["Resources"][lid]["Type"])
+        # What CloudFormation holds now: what the resource recorded (a failed custom resource Create, the id its
+        # FAILED answer named or the made-up one), else what it held before.
+        held = stack.resources.get(lid)
+        physical = held.physical_id if held is not None else None
         if not result.ok:
-            self._emit(lid, f"{action}_FAILED", result.reason)
+            self._resource_status(stack, lid, f"{action}_FAILED", result.reason, physical_id=physical, rtype=rtype)
             return False
         done.add(lid)
         if result.physical_id:
-            self._emit(lid, f"{action}_COMPLETE")
+            self._resource_status(stack, lid, f"{action}_COMPLETE", physical_id=physical or result.physical_id)
         return True
 
     # ------------------------------------------------------------ resources
@@ -523,11 +611,12 @@ class CloudFormation:
             "deletion_policy": definition.get("DeletionPolicy", "Delete"),
             "update_replace_policy": definition.get("UpdateReplacePolicy", "Delete"),
         }
+        # A create in flight has no physical id yet; an update in flight is on the one CloudFormation holds.
         if old is None:
             created.append(lid)
-            self._emit(lid, "CREATE_IN_PROGRESS")
+            self._resource_status(stack, lid, "CREATE_IN_PROGRESS", physical_id="", rtype=rtype)
         else:
-            self._emit(lid, "UPDATE_IN_PROGRESS")
+            self._resource_status(stack, lid, "UPDATE_IN_PROGRESS", physical_id=old.physical_id, rtype=rtype)
         if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
             resource = Resource(lid, rtype, old.physical_id if old else "", props, **policies)
             kind = "Update" if old else "Create"
@@ -722,6 +811,8 @@ class CloudFormation:
         env = {
             **{k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
             **self.cloud.lambda_env(),
+            # CloudFormation's presigned URLs are on its S3 buckets; the function reaches them at the inbox.
+            "AWS_ENDPOINT_URL_S3": self.inbox.endpoint,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
             "AWS_LAMBDA_FUNCTION_NAME": name,
@@ -1136,17 +1227,18 @@ class CloudFormation:
             "RequestId": request_id,
             "LogicalResourceId": resource.logical_id,
             "ResourceType": resource.type,
-            "ResourceProperties": _stringified(props),
+            "ResourceProperties": stringified(props),
         }
         if resource.physical_id:
             event["PhysicalResourceId"] = resource.physical_id
         if old_props is not None and kind == "Update":
-            event["OldResourceProperties"] = _stringified(old_props)
+            event["OldResourceProperties"] = stringified(old_props)
         service_timeout = int(props.get("ServiceTimeout", MAX_SERVICE_TIMEOUT))
         if not 1 <= service_timeout <= MAX_SERVICE_TIMEOUT:
             return Result(False, f"ServiceTimeout {service_timeout} must be 1 to {MAX_SERVICE_TIMEOUT}")
         if token not in self.hosts:
             return Result(False, f"ServiceToken {token} is not a function of this account and Region")
+        self.requests.append(copy.deepcopy(event))
         self._invoke_async(token, event)
         if (resource.logical_id, kind) in self.faults.duplicate:
             self._invoke_async(token, event)
@@ -1212,23 +1304,31 @@ class CloudFormation:
         held: set[str] = set()
         for lid in order:
             resource = doomed[lid]
+            # The delete of a physical resource the logical id no longer holds (a replaced one, in the cleanup of an
+            # update or of its rollback) shows in the stack's events only: CloudFormation still reports the one it
+            # holds ("Update behaviors of stack resources", Replacement).
+            reported = stack.reported.get(lid)
+            own = reported is None or reported.physical_id == resource.physical_id
+            status = functools.partial(
+                self._resource_status, stack, lid, physical_id=resource.physical_id, rtype=resource.type, held=own
+            )
             if lid in held:
-                self._emit(lid, "DELETE_SKIPPED", "a resource that depends on it could not be deleted")
+                status("DELETE_SKIPPED", "a resource that depends on it could not be deleted")
                 continue
             policy = resource.update_replace_policy if replaced else resource.deletion_policy
             if policy == "Retain" or (policy == "RetainExceptOnCreate" and not rollback_of_create):
-                self._emit(lid, "DELETE_SKIPPED", f"{'UpdateReplacePolicy' if replaced else 'DeletionPolicy'} {policy}")
+                status("DELETE_SKIPPED", f"{'UpdateReplacePolicy' if replaced else 'DeletionPolicy'} {policy}")
                 if not replaced and not keep_records:
                     stack.resources.pop(lid, None)
                 continue
-            self._emit(lid, "DELETE_IN_PROGRESS")
+            status("DELETE_IN_PROGRESS")
             result = self._delete_one(stack, resource)
             if not result.ok:
-                self._emit(lid, "DELETE_FAILED", result.reason)
+                status("DELETE_FAILED", result.reason)
                 failure = failure or f"{lid}: {result.reason}"
                 held |= _closure(lid, deps)
                 continue
-            self._emit(lid, "DELETE_COMPLETE")
+            status("DELETE_COMPLETE")
             if not replaced and not keep_records and stack.resources.get(lid) is resource:
                 stack.resources.pop(lid, None)
         return failure
@@ -1259,6 +1359,17 @@ class CloudFormation:
         return Result(True)
 
     # ------------------------------------------------------------ Lambda
+
+    def invoke(self, arn: str, event: Any) -> Invocation:
+        """Invoke a hosted function synchronously (RequestResponse) with any event, as a principal allowed
+        lambda:InvokeFunction on it may: no retries, the outcome to the caller. KeyError for a function not hosted."""
+        return self.hosts[arn].invoke(event, self.clock.now(), str(uuid.uuid4()))
+
+    def invoke_async(self, arn: str, event: Any) -> None:
+        """Invoke a hosted function asynchronously (Event) with any event, as CloudFormation or anyone allowed
+        lambda:InvokeFunction may: Lambda retries a failure 1 and 3 minutes later, as the clock reaches them
+        (`settle`)."""
+        self._invoke_async(arn, event)
 
     def _invoke_async(self, arn: str, event: Any, attempt: int = 0) -> None:
         """Invoke a function as CloudFormation and EventBridge do, asynchronously: a failure is retried twice.
@@ -1325,6 +1436,47 @@ class CloudFormation:
                 outputs[name] = value
         return outputs
 
+    def _stack_status(self, stack: Stack, status: str, reason: str = "") -> None:
+        """The stack enters `status` (what DescribeStacks answers from now on, with `reason` as StackStatusReason),
+        and the event is emitted. The status codes and their order are the API Reference's (Stack, StackStatus:
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html) and the User Guide's
+        "Stack status codes"; LastUpdatedTime moves with each operation after the create (when exactly is
+        undocumented)."""
+        stack.status, stack.status_reason = status, reason
+        if status.endswith("_IN_PROGRESS") and status != "CREATE_IN_PROGRESS":
+            stack.last_updated = self.clock.now()
+        if status == "DELETE_COMPLETE":
+            stack.deleted = self.clock.now()
+        self._emit(stack.name, status, reason)
+
+    def _resource_status(
+        self,
+        stack: Stack,
+        lid: str,
+        status: str,
+        reason: str = "",
+        *,
+        physical_id: str | None = None,
+        rtype: str | None = None,
+        held: bool = True,
+    ) -> None:
+        """A resource event; unless `held` is False (the physical resource is no longer the one the logical id
+        holds), also what DescribeStackResource answers for `lid` from now on. `physical_id` and `rtype` default to
+        what it reported before. Resource status codes: the API Reference's StackResourceDetail, ResourceStatus
+        (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackResourceDetail.html)."""
+        self._emit(lid, status, reason)
+        if not held:
+            return
+        before = stack.reported.get(lid)
+        stack.reported[lid] = Reported(
+            lid,
+            rtype if rtype is not None else (before.type if before else ""),
+            physical_id if physical_id is not None else (before.physical_id if before else ""),
+            status,
+            self.clock.now(),
+            reason,
+        )
+
     def _emit(self, logical_id: str, status: str, reason: str = "") -> None:
         event = StackEvent(self.clock.now() - self._started, logical_id, status, reason)
         self.events.append(event)
@@ -1346,6 +1498,10 @@ class CloudFormation:
     def schedule(self, when: float, action: Callable[[], None]) -> None:
         """Run `action` when the virtual clock reaches `when` (for tests that change the world mid-deploy)."""
         heapq.heappush(self._timers, (when, next(self._seq), action))
+
+
+def _busy(reported: Reported) -> bool:
+    return reported.status.endswith(("_IN_PROGRESS", "_FAILED"))
 
 
 def _service_reason(error: ServiceError) -> str:
@@ -1408,12 +1564,12 @@ def _all_entries(answer: dict[str, Any], operation: str) -> None:
         raise ValueError(f"{operation} failed for {answer.get('FailedEntries')}")
 
 
-def _stringified(value: Any) -> Any:
+def stringified(value: Any) -> Any:
     # Observed, not documented: CloudFormation hands custom resources every scalar as a string.
     if isinstance(value, dict):
-        return {k: _stringified(v) for k, v in value.items()}
+        return {k: stringified(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_stringified(v) for v in value]
+        return [stringified(v) for v in value]
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else str(value)

@@ -25,7 +25,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -200,11 +202,25 @@ def signal_body(*, success: bool, reason: str, image_id: str) -> dict[str, Any]:
     }
 
 
+# An S3 host, virtual-hosted or path style, dotted or dashed Region: <bucket>.s3.<region>.amazonaws.com[.cn],
+# s3-<region>.amazonaws.com, s3.amazonaws.com.
+_S3_HOST = re.compile(r"(^|\.)s3([.-][a-z0-9-]+)?\.amazonaws\.com(\.cn)?$")
+
+
 def put_json(url: str, body: Mapping[str, Any], timeout: float = 30.0) -> None:
     """PUT `body` to a presigned URL, and fail unless it answers 2xx (crhelper PR #79 treats any answer as success)."""
     data = json.dumps(body).encode()
     # The presigned S3 URL is signed for an empty content type.
-    request = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": ""})
+    headers = {"Content-Type": ""}
+    # AWS_ENDPOINT_URL_S3 is the S3 endpoint override botocore itself reads; Lambda never sets it, a local stand-in
+    # for S3 does. Where it is set, a PUT to an S3 host goes there, with the URL's path and query and its Host (the
+    # bucket's), as through a proxy. A URL on any other host is left alone.
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3")
+    parts = urllib.parse.urlsplit(url)
+    if endpoint and _S3_HOST.search(parts.hostname or ""):
+        headers["Host"] = parts.netloc
+        url = endpoint.rstrip("/") + urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))
+    request = urllib.request.Request(url, data=data, method="PUT", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             status = answer.status

@@ -776,38 +776,72 @@ def test_the_response_url_and_handle_url_are_never_logged(world: World, caplog: 
     assert "answering SUCCESS" in text
 
 
+class PutRecorder:
+    """A local HTTP server recording each PUT as (path, Host, Content-Type, body), answering `statuses` in turn, then
+    200."""
+
+    def __init__(self, *statuses: int) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        self.statuses = list(statuses)
+        self.received: list[tuple[str, str, str, bytes]] = []
+        recorder = self
+
+        class Answer(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                recorder.received.append(
+                    (self.path, self.headers.get("Host", ""), self.headers.get("Content-Type", ""), body)
+                )
+                self.send_response(recorder.statuses.pop(0) if recorder.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Answer)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def test_put_json_delivers_to_a_2xx_and_refuses_any_other_answer() -> None:
     """crhelper PR #79: a 500 from the presigned URL is not a delivery; the invocation must fail and be retried."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
     from cdk_workspaces_image_handler.cloudformation import put_json
     from cdk_workspaces_image_handler.errors import NotDeliveredError
 
-    statuses = [500, 200]
-    received: list[tuple[str, str, bytes]] = []
-
-    class Answer(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, self.headers.get("Content-Type", ""), body))
-            self.send_response(statuses.pop(0))
-            self.end_headers()
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/response?X-Amz-Signature=abc"
+    recorder = PutRecorder(500, 200)
+    url = f"{recorder.url}/response?X-Amz-Signature=abc"
     try:
         with pytest.raises(NotDeliveredError, match="HTTP 500"):
             put_json(url, {"Status": "SUCCESS"})
         put_json(url, {"Status": "SUCCESS"})
     finally:
-        server.shutdown()
-    assert [r[0] for r in received] == ["/response?X-Amz-Signature=abc"] * 2
-    assert received[1][1:] == ("", b'{"Status": "SUCCESS"}')
+        recorder.close()
+    assert [r[0] for r in recorder.received] == ["/response?X-Amz-Signature=abc"] * 2
+    assert recorder.received[1][2:] == ("", b'{"Status": "SUCCESS"}')
+
+
+def test_put_json_sends_an_s3_url_to_the_s3_endpoint_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS_ENDPOINT_URL_S3, botocore's own S3 endpoint override: a PUT to an S3 host goes to that endpoint with the
+    URL's path, query and Host; a URL on another host goes where it says."""
+    from cdk_workspaces_image_handler.cloudformation import put_json
+
+    s3, elsewhere = PutRecorder(), PutRecorder()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3.url)
+    bucket = "cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com"
+    try:
+        put_json(f"https://{bucket}/response/r1?X-Amz-Signature=abc", {"Status": "SUCCESS"})
+        put_json(f"{elsewhere.url}/sink?x=1", {"Status": "SUCCESS"})
+    finally:
+        s3.close()
+        elsewhere.close()
+    assert [r[:3] for r in s3.received] == [("/response/r1?X-Amz-Signature=abc", bucket, "")]
+    assert [r[:2] for r in elsewhere.received] == [("/sink?x=1", elsewhere.url.removeprefix("http://"))]
 
 
 def test_signals_keep_the_head_of_a_long_reason() -> None:

@@ -124,7 +124,8 @@ NEEDED: dict[str, tuple[Scenario, str]] = {
     "TagAtCreation": (deploy, "workspaces:CreateTags"),  # tags given at creation need CreateTags too
     "CreateTags": (deploy, "workspaces:CreateTags"),  # apply_to_bundle's retry marker
     "DeleteTags": (tags_only_update, "workspaces:DeleteTags"),
-    "WatchTable": (deploy, "dynamodb:PutItem"),
+    "WatchTable": (deploy, "dynamodb:Query"),  # the record is read before anything is written
+    "ReadOwnStack": (deploy, "cloudformation:DescribeStackResource"),  # every request is confirmed first
     "WatchRule": (deploy, "events:EnableRule"),
     "CreateBundles": (deploy, "workspaces:CreateWorkspaceBundle"),
     "BundleImages": (deploy, "workspaces:UpdateWorkspaceBundle"),  # apply_to_bundle comes first here
@@ -156,7 +157,8 @@ def test_without_the_statement_its_scenario_fails_with_access_denied(world: Worl
     scenario, action = NEEDED[sid]
     stack = scenario(world, tmp_path, sid)
     assert stack.status in FAILED, f"{scenario.__name__} succeeded without {sid}"
-    assert "AccessDeniedException" in stack.reason
+    # CloudFormation's query API names the error AccessDenied, the JSON services AccessDeniedException.
+    assert "AccessDenied" in stack.reason
     assert f"is not authorized to perform: {action}" in stack.reason
     assert any(action in message for message in world.denials())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +17,30 @@ from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
 from cfn_driver.engine import CloudFormation, Stack
 from cfn_driver.intrinsics import Resolver, TemplateError, references
 
-# Answers according to its "Mode" property; PUTs with urllib like any handler would.
+# Answers according to its "Mode" property (a Delete by "DeleteMode"); PUTs with urllib like any handler would. With
+# SEEN_FILE set, it first asks CloudFormation about the request's stack and resource, and writes down what it heard.
 HANDLER = """
-import json, os, urllib.request
+import json, os, urllib.parse, urllib.request
+
+def seen(event):
+    import boto3
+    cfn, stack_id, lid = boto3.client("cloudformation"), event["StackId"], event["LogicalResourceId"]
+    status = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+    detail = cfn.describe_stack_resource(StackName=stack_id, LogicalResourceId=lid)["StackResourceDetail"]
+    pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack_id)
+    listed = [[s["ResourceStatus"], s.get("PhysicalResourceId")]
+              for page in pages for s in page["StackResourceSummaries"] if s["LogicalResourceId"] == lid]
+    row = [lid, event["RequestType"], event.get("PhysicalResourceId"), status,
+           detail["ResourceStatus"], detail.get("PhysicalResourceId"), listed]
+    with open(os.environ["SEEN_FILE"], "a") as out:
+        out.write(json.dumps(row) + "\\n")
 
 def put(url, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""})
+    headers = {"Content-Type": ""}
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname.endswith(".amazonaws.com"):  # CloudFormation's bucket, at AWS_ENDPOINT_URL_S3 here
+        url, headers["Host"] = os.environ["AWS_ENDPOINT_URL_S3"] + parts.path + "?" + parts.query, parts.netloc
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers=headers)
     urllib.request.urlopen(request).close()
 
 def handler(event, context):
@@ -38,7 +57,9 @@ def handler(event, context):
         put(event["Signal"], {"Status": "SUCCESS", "Reason": "ok", "UniqueId": "u", "Data": "d"})
         return
     props = event["ResourceProperties"]
-    mode = props.get("Mode", "ok") if event["RequestType"] != "Delete" else "ok"
+    mode = props.get("Mode", "ok") if event["RequestType"] != "Delete" else props.get("DeleteMode", "ok")
+    if "SEEN_FILE" in os.environ:
+        seen(event)
     with open(os.environ["LOG_FILE"], "a") as log:
         log.write(json.dumps([event["RequestType"], event.get("PhysicalResourceId"), props.get("Mode")]) + "\\n")
     if mode == "crash":
@@ -265,7 +286,13 @@ def test_the_inbox_refuses_the_puts_to_one_url_only() -> None:
         inbox.refuse(refused, 500)
 
         def put(url: str) -> int:
-            request = urllib.request.Request(url, data=json.dumps({"Status": "SUCCESS"}).encode(), method="PUT")
+            parts = urllib.parse.urlsplit(url)
+            request = urllib.request.Request(
+                f"{inbox.endpoint}{parts.path}?{parts.query}",
+                data=json.dumps({"Status": "SUCCESS"}).encode(),
+                method="PUT",
+                headers={"Host": parts.netloc},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=5) as answer:
                     return int(answer.status)
@@ -1013,3 +1040,385 @@ def test_a_parameter_name_taken_fails_the_create_and_what_is_not_modelled_is_ref
     stack = cfn.deploy(load(assembly(tmp_path, {"Param": unknown}, name="unknown")))
     assert "does not model AWS::SSM::Parameter properties Unheard" in stack.reason
     assert list(cfn.ssm_parameters) == [PARAMETER]
+
+
+# -- CloudFormation's read API: what a function hears when it asks about the stack, at each step -----------------
+
+STACK_ARNS = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/S/*"
+READS = {
+    "Effect": "Allow",
+    "Action": [
+        "cloudformation:DescribeStacks",
+        "cloudformation:DescribeStackResource",
+        "cloudformation:ListStackResources",
+    ],
+    "Resource": STACK_ARNS,
+}
+
+
+def watched(tmp: Path, resources: dict[str, Any], name: str = "a") -> Path:
+    """The tiny handler's stack, whose function asks CloudFormation (under a role allowed to) about each request."""
+    fn = function("index.handler", "Fn", LOG_FILE=str(tmp / "events.log"), SEEN_FILE=str(tmp / "seen.log"))
+    return assembly(tmp, {"Fn": fn, "FnPolicy": policy(TICKS, READS), **resources}, name=name)
+
+
+def heard(tmp: Path) -> list[list[Any]]:
+    """[logical id, request type, its PhysicalResourceId, StackStatus, ResourceStatus, PhysicalResourceId] per
+    request, as the function heard them; ListStackResources said the same as DescribeStackResource each time."""
+    rows = [json.loads(line) for line in (tmp / "seen.log").read_text().splitlines()]
+    for row in rows:
+        assert row[6] == [row[4:6]], f"ListStackResources disagrees with DescribeStackResource: {row}"
+    return [row[:6] for row in rows]
+
+
+def client_of(cloud: LocalCloud, *statements: dict[str, Any], name: str = "reader") -> Any:
+    """A cloudformation client at the cloud's endpoint, signed as a session of role `name` allowed `statements`."""
+    import boto3
+    from botocore.config import Config
+
+    role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    keys = cloud.assume_role(role, name, lambda: [{"Version": "2012-10-17", "Statement": list(statements)}])
+    make: Any = boto3.client
+    return make(
+        "cloudformation",
+        region_name=REGION,
+        endpoint_url=cloud.server.url,
+        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=keys["AWS_SESSION_TOKEN"],
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+EVERYTHING = {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"}
+
+
+def refusal(call: Any, **params: Any) -> tuple[str, str, int]:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call(**params)
+    error = caught.value.response
+    return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_a_create_is_described_as_it_goes(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    stack = deployed(local, watched(tmp_path, {"R": custom()}))
+    assert heard(tmp_path) == [["R", "Create", None, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", None]]
+    reader = client_of(cloud, EVERYTHING)
+    (described,) = reader.describe_stacks(StackName="S")["Stacks"]
+    assert (described["StackId"], described["StackName"], described["StackStatus"]) == (
+        stack.stack_id,
+        "S",
+        "CREATE_COMPLETE",
+    )
+    assert reader.describe_stacks(StackName=stack.stack_id)["Stacks"] == [described]
+    detail = reader.describe_stack_resource(StackName="S", LogicalResourceId="R")["StackResourceDetail"]
+    assert (detail["StackId"], detail["ResourceType"], detail["ResourceStatus"], detail["PhysicalResourceId"]) == (
+        stack.stack_id,
+        "Custom::Thing",
+        "CREATE_COMPLETE",
+        "id-1",
+    )
+    listed = reader.list_stack_resources(StackName="S")["StackResourceSummaries"]
+    assert {s["LogicalResourceId"]: s["ResourceStatus"] for s in listed} == dict.fromkeys(
+        ["FnRole", "FnPolicy", "Fn", "R"], "CREATE_COMPLETE"
+    )
+    by_physical = reader.describe_stack_resources(PhysicalResourceId="id-1")["StackResources"]
+    assert [(r["LogicalResourceId"], r["StackId"]) for r in by_physical] == [
+        (lid, stack.stack_id) for lid in ["FnRole", "FnPolicy", "Fn", "R"]
+    ]
+    assert refusal(reader.describe_stack_resource, StackName="S", LogicalResourceId="Nope") == (
+        "ValidationError",
+        "Resource Nope does not exist for stack S",
+        400,
+    )
+    assert refusal(reader.describe_stacks, StackName="Other")[:2] == (
+        "ValidationError",
+        "Stack with id Other does not exist",
+    )
+    assert refusal(reader.describe_stack_resources, StackName="S", PhysicalResourceId="id-1")[0] == "ValidationError"
+    # Pages, by the tokens the API hands out.
+    cfn.api.page_size = 3
+    first = reader.list_stack_resources(StackName="S")
+    assert len(first["StackResourceSummaries"]) == 3
+    rest = reader.list_stack_resources(StackName="S", NextToken=first["NextToken"])
+    assert [s["LogicalResourceId"] for s in rest["StackResourceSummaries"]] == ["R"]
+    assert "NextToken" not in rest
+
+
+def test_a_replacement_and_a_dropped_resource_are_described_through_the_cleanup(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud = local[0]
+    deployed(local, watched(tmp_path, {"R": custom("new-id", Version="1"), "Gone": custom()}, name="v1"))
+    stack = deployed(local, watched(tmp_path, {"R": custom("new-id", Version="2")}, name="v2"))
+    assert heard(tmp_path)[2:] == [
+        ["R", "Update", "id-1", "UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "id-1"],
+        # The old id's delete: CloudFormation already holds the new one for R.
+        ["R", "Delete", "id-1", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "id-2"],
+        ["Gone", "Delete", "id-1", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "DELETE_IN_PROGRESS", "id-1"],
+    ]
+    reader = client_of(cloud, EVERYTHING)
+    assert reader.describe_stacks(StackName="S")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    detail = reader.describe_stack_resource(StackName="S", LogicalResourceId="R")["StackResourceDetail"]
+    assert (detail["ResourceStatus"], detail["PhysicalResourceId"]) == ("UPDATE_COMPLETE", "id-2")
+    assert refusal(reader.describe_stack_resource, StackName="S", LogicalResourceId="Gone")[0] == "ValidationError"
+    assert stack.reported.keys() == stack.resources.keys()
+
+
+@pytest.mark.parametrize("previous", [False, True], ids=["reports-the-request-id", "reports-the-previous-id"])
+def test_an_update_rollback_is_described_as_it_goes(tmp_path: Path, previous: bool) -> None:
+    cloud = LocalCloud()
+    cfn = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION, rollback_reports_previous_id=previous)
+    try:
+        v1 = {"R": custom("new-id", Version="1"), "Bad": custom("ok", Version="1")}
+        assert cfn.deploy(load(watched(tmp_path, v1, name="v1"))).status == "CREATE_COMPLETE"
+        v2 = {
+            "R": custom("new-id", Version="2"),
+            "Added": custom("new-id", Version="9"),
+            "Bad": {**custom("fail", Version="2"), "DependsOn": ["R", "Added"]},
+        }
+        stack = cfn.deploy(load(watched(tmp_path, v2, name="v2")))
+        assert stack.status == "UPDATE_ROLLBACK_COMPLETE", stack.reason
+        during = "id-1" if previous else "id-2"
+        assert heard(tmp_path)[2:] == [
+            ["R", "Update", "id-1", "UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "id-1"],
+            ["Added", "Create", None, "UPDATE_IN_PROGRESS", "CREATE_IN_PROGRESS", None],
+            ["Bad", "Update", "id-1", "UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "id-1"],
+            # The replacement's rollback Update carries the new id; which one CloudFormation reports is the option.
+            ["R", "Update", "id-2", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", during],
+            ["Bad", "Update", "id-1", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS", "id-1"],
+            ["Added", "Delete", "id-9", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "DELETE_IN_PROGRESS", "id-9"],
+            # The new id's delete: R is back on its previous id.
+            ["R", "Delete", "id-2", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "id-1"],
+        ]
+        reader = client_of(cloud, EVERYTHING)
+        resources = reader.describe_stack_resources(StackName="S")["StackResources"]
+        assert {r["LogicalResourceId"]: (r["ResourceStatus"], r["PhysicalResourceId"]) for r in resources} == {
+            "FnRole": ("CREATE_COMPLETE", stack.resources["FnRole"].physical_id),
+            "FnPolicy": ("CREATE_COMPLETE", stack.resources["FnPolicy"].physical_id),
+            "Fn": ("CREATE_COMPLETE", stack.resources["Fn"].physical_id),
+            "R": ("UPDATE_COMPLETE", "id-1"),
+            "Bad": ("UPDATE_COMPLETE", "id-1"),
+        }
+    finally:
+        cfn.close()
+        cloud.close()
+
+
+def test_a_failed_create_is_rolled_back_with_the_id_its_answer_named(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    stack = cfn.deploy(load(watched(tmp_path, {"R": custom("fail")})))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert heard(tmp_path) == [
+        ["R", "Create", None, "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", None],
+        ["R", "Delete", "id-1", "ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", "id-1"],
+    ]
+    reader = client_of(cloud, EVERYTHING)
+    (described,) = reader.describe_stacks(StackName="S")["Stacks"]
+    assert described["StackStatus"] == "ROLLBACK_COMPLETE"
+    detail = reader.describe_stack_resource(StackName="S", LogicalResourceId="R")["StackResourceDetail"]
+    assert (detail["ResourceStatus"], detail["PhysicalResourceId"]) == ("DELETE_COMPLETE", "id-1")
+
+
+def test_late_retries_see_the_stack_as_it_is_when_they_arrive(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    """R's function crashes on Create: Lambda retries it at 60 s and 180 s. CloudFormation gives up at 100 s
+    (CREATE_FAILED, a made-up id) and rolls back; Q, deleted first, takes until 250 s to time out, so the retry at
+    180 s arrives while R is CREATE_FAILED and the stack rolls back."""
+    cfn = local[1]
+    resources = {
+        "Q": custom("ok", DeleteMode="silent", ServiceTimeout=150),
+        "R": custom("crash", ServiceTimeout=100),
+    }
+    stack = cfn.deploy(load(watched(tmp_path, resources)))
+    assert stack.status == "ROLLBACK_FAILED"
+    made_up = stack.reported["R"].physical_id
+    assert made_up.startswith("S-R-")
+    creating = ["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", None]
+    assert heard(tmp_path) == [
+        ["Q", "Create", None, *creating],
+        ["R", "Create", None, *creating],
+        ["R", "Create", None, *creating],  # the retry at 60 s: CloudFormation still waits
+        ["Q", "Delete", "id-1", "ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", "id-1"],
+        ["R", "Create", None, "ROLLBACK_IN_PROGRESS", "CREATE_FAILED", made_up],  # the retry at 180 s
+        ["R", "Delete", made_up, "ROLLBACK_IN_PROGRESS", "DELETE_IN_PROGRESS", made_up],
+    ]
+    assert [e.time for e in cfn.events if e.status == "LAMBDA_ERROR"] == [0, 60, 180]
+
+
+def test_a_deleted_stack_is_described_by_its_id_only(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    out = watched(tmp_path, {"R": custom()})
+    first = deployed(local, out)
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert heard(tmp_path)[1:] == [["R", "Delete", "id-1", "DELETE_IN_PROGRESS", "DELETE_IN_PROGRESS", "id-1"]]
+    reader = client_of(cloud, EVERYTHING)
+    assert refusal(reader.describe_stacks, StackName="S")[:2] == ("ValidationError", "Stack with id S does not exist")
+    (gone,) = reader.describe_stacks(StackName=first.stack_id)["Stacks"]
+    assert (gone["StackStatus"], "DeletionTime" in gone) == ("DELETE_COMPLETE", True)
+    resources = reader.describe_stack_resources(StackName=first.stack_id)["StackResources"]
+    assert {r["ResourceStatus"] for r in resources} == {"DELETE_COMPLETE"}
+    # A stack of the same name is another stack: its name describes it, the old id the deleted one.
+    second = deployed(local, out)
+    assert reader.describe_stacks(StackName="S")["Stacks"][0]["StackId"] == second.stack_id != first.stack_id
+    assert reader.describe_stacks(StackName=first.stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_iam_decides_who_may_describe_which_stack(local: tuple[LocalCloud, CloudFormation], tmp_path: Path) -> None:
+    cloud, cfn = local
+    stack = deployed(local, assembly(tmp_path, {"R": custom()}))
+    nobody = client_of(cloud, {"Effect": "Allow", "Action": "dynamodb:Scan", "Resource": "*"}, name="nobody")
+    who = f"arn:aws:sts::{ACCOUNT}:assumed-role/nobody/nobody"
+    assert refusal(nobody.describe_stacks, StackName="S") == (
+        "AccessDenied",
+        f"User: {who} is not authorized to perform: cloudformation:DescribeStacks on resource: {stack.stack_id} "
+        "because no identity-based policy allows the cloudformation:DescribeStacks action",
+        403,
+    )
+    # A stack that does not exist is refused the same way, named by its name: the caller learns nothing of it.
+    assert (
+        f"on resource: arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Other/* because"
+        in refusal(nobody.describe_stacks, StackName="Other")[1]
+    )
+    other = {"Effect": "Allow", "Action": "cloudformation:Describe*", "Resource": f"{STACK_ARNS[:-4]}Other/*"}
+    elsewhere = client_of(cloud, other, name="elsewhere")
+    assert refusal(elsewhere.describe_stack_resource, StackName="S", LogicalResourceId="R")[0] == "AccessDenied"
+    # Every stack at once takes ListStacks as well (API_DescribeStacks).
+    describer = client_of(cloud, {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "*"})
+    assert describer.describe_stacks(StackName="S")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    assert (
+        "cloudformation:ListStacks on resource: arn:aws:cloudformation:eu-west-1:111122223333:stack/*/*"
+        in refusal(describer.describe_stacks)[1]
+    )
+    lister = client_of(
+        cloud,
+        {"Effect": "Allow", "Action": ["cloudformation:DescribeStacks", "cloudformation:ListStacks"], "Resource": "*"},
+        name="lister",
+    )
+    assert [s["StackName"] for s in lister.describe_stacks()["Stacks"]] == ["S"]
+    assert len([d for d in cloud.access.denials if d.request.action.startswith("cloudformation:")]) == 4
+    assert all(call.caller is not None for call in cfn.api.calls_to("DescribeStacks"))
+
+
+def test_a_wait_condition_handle_is_described_by_its_url_on_cloudformations_bucket(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud = local[0]
+    stack = deployed(local, assembly(tmp_path, {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}))
+    detail = client_of(cloud, EVERYTHING).describe_stack_resource(StackName="S", LogicalResourceId="H")
+    url = detail["StackResourceDetail"]["PhysicalResourceId"]
+    assert url == stack.resources["H"].physical_id
+    assert url.startswith("https://cloudformation-waitcondition-eu-west-1.s3.eu-west-1.amazonaws.com/signal/S-H-")
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256&" in url
+
+
+def test_the_inbox_issues_urls_on_cloudformations_buckets_and_refuses_any_other() -> None:
+    from cfn_driver.inbox import Inbox
+
+    inbox = Inbox(region="cn-north-1").start()
+    try:
+        response = inbox.response_url("r-1")
+        parts = urllib.parse.urlsplit(response)
+        assert (parts.scheme, parts.netloc, parts.path) == (
+            "https",
+            "cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn",
+            "/response/r-1",
+        )
+
+        said: list[bytes] = []
+
+        def put(host: str, path_and_query: str) -> int:
+            request = urllib.request.Request(
+                inbox.endpoint + path_and_query, data=b"{}", method="PUT", headers={"Host": host}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    return int(answer.status)
+            except urllib.error.HTTPError as error:
+                said.append(error.read())
+                return error.code
+
+        forged = urllib.parse.urlsplit(inbox.unissued_url())
+        assert forged.netloc == parts.netloc
+        assert [
+            put(forged.netloc, f"{forged.path}?{forged.query}"),  # a token never issued
+            put(parts.netloc, f"{parts.path}?X-Amz-Signature=0000"),  # another signature
+            put("attacker.example", f"{parts.path}?{parts.query}"),  # another host
+            put(parts.netloc, f"{parts.path}?{parts.query}"),
+        ] == [403, 403, 403, 200]
+        assert [path for _, path in inbox.forged] == [forged.path, "/response/r-1", "/response/r-1"]
+        assert all(b"<Code>SignatureDoesNotMatch</Code>" in body for body in said)
+        assert inbox.take_response("r-1") == b"{}"
+    finally:
+        inbox.stop()
+
+
+def test_the_attackers_tools_reach_a_provider_as_anyone_allowed_to_invoke_it(tmp_path: Path) -> None:
+    from support.lifecycle import World
+
+    world = World.new(sources=0)
+    try:
+        stack = world.deploy(load(assembly(tmp_path, {"R": custom()})))
+        arn = world.provider_arn(stack)
+        assert arn == stack.resources["Fn"].attributes["Arn"]
+        sink = world.sink()
+        event = world.forged(
+            stack, "Update", "R", {"Mode": 1}, physical_id="id-1", old_properties={}, response_url=sink.url("r")
+        )
+        assert (event["StackId"], event["ServiceToken"], event["ResourceType"]) == (
+            stack.stack_id,
+            arn,
+            "Custom::Thing",
+        )
+        assert (event["ResourceProperties"], event["OldResourceProperties"]) == (
+            {"ServiceToken": arn, "Mode": "1"},
+            {"ServiceToken": arn},
+        )
+        assert world.invoke(stack, event).ok
+        ((path, body),) = sink.received
+        assert (path, json.loads(body)["RequestId"]) == ("/r", event["RequestId"])
+        # By default the ResponseURL looks like CloudFormation's, but the inbox never issued it: the PUT is refused.
+        outcome = world.invoke(stack, world.forged(stack, "Delete", "R", {}, physical_id="id-1"))
+        assert (outcome.ok, "HTTP Error 403" in outcome.error) == (False, True)
+        assert len(world.cfn.inbox.forged) == 1
+        # Asynchronously, a failure is retried as Lambda retries it.
+        world.invoke_async(stack, world.forged(stack, "Create", "X", {"Mode": "crash"}))
+        world.cfn.settle(600)
+        assert len([e for e in world.cfn.events if e.reason.startswith("Create, attempt")]) == 3
+        # An attacker's own client: IAM decides, and its refusals are not the provider's policy gaps.
+        mine = {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": stack.stack_id}
+        attacker = world.client_as("cloudformation", [mine])
+        assert attacker.describe_stacks(StackName="S")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+        assert refusal(attacker.describe_stack_resource, StackName="S", LogicalResourceId="R")[0] == "AccessDenied"
+        assert (world.denials(), len(world.cloud.access.denials)) == ([], 1)
+    finally:
+        world.close()
+
+
+def test_the_api_answers_in_process_too(tmp_path: Path) -> None:
+    from support.emulator import attached
+
+    cloud = LocalCloud(enforce_iam=False)
+    cfn = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION)
+    enforced = LocalCloud()
+    guarded = CloudFormation(enforced, enforced.clock, account=ACCOUNT, region=REGION)
+    try:
+        stack = cfn.deploy(load(assembly(tmp_path, {"R": custom()})))
+        client = attached("cloudformation", cfn.api)
+        assert client.describe_stacks(StackName="S")["Stacks"][0]["StackId"] == stack.stack_id
+        # Where IAM is enforced, keys the cloud never issued are refused in CloudFormation's words.
+        assert refusal(attached("cloudformation", guarded.api).describe_stacks, StackName="S") == (
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+            403,
+        )
+    finally:
+        for driver, made in ((cfn, cloud), (guarded, enforced)):
+            driver.close()
+            made.close()

@@ -286,7 +286,7 @@ class World:
 
     def waits(self) -> list[dict[str, Any]]:
         """The waits the handler keeps in the stack's watch table, as it wrote them."""
-        return [json.loads(item["Watch"]["S"]) for item in self.table.items(WATCH_TABLE)]
+        return [json.loads(item["Watch"]["S"]) for item in self.table.items(WATCH_TABLE) if "Watch" in item]
 
     def tick(self) -> None:
         """Fire the stack's watch rule the way EventBridge would: its constant Input as the event."""

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
 import aws_cdk as cdk
+import boto3
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
 
@@ -21,7 +25,9 @@ from aws_emulator import Plan
 from cdk_workspaces_image import ComputeType, NoUpdateBehavior, UpdatedWorkspaceImage, WorkspaceBundle
 from cfn_driver.assembly import Assembly, load
 from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
-from cfn_driver.engine import CloudFormation, Faults, Stack, StackEvent
+from cfn_driver.engine import CloudFormation, Faults, Stack, StackEvent, stringified
+from cfn_driver.lambda_host import Invocation
+from support.emulator import NO_RETRIES
 
 # A fixed seed makes the emulator's ids the same in every fresh cloud, so one synthesized app serves many rows.
 SEED = 20261126
@@ -183,6 +189,38 @@ def without_statement(assembly: Assembly, sid: str) -> Assembly:
     return replace(assembly, template=template)
 
 
+class Sink:
+    """An attacker's own HTTP server, to hand a provider as a ResponseURL: `received` is every PUT it got, as (path,
+    body); `url(name)` an http:// URL on it. A provider that PUTs nothing there leaves `received` empty."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, bytes]] = []
+        lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    sink.received.append((self.path, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def url(self, name: str = "response") -> str:
+        return f"http://127.0.0.1:{self._server.server_port}/{name}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 @dataclass
 class World:
     """A fresh emulated account and a driver, with what the run left behind.
@@ -197,6 +235,9 @@ class World:
     sources: list[str] = field(default_factory=list)
     events: list[StackEvent] = field(default_factory=list)
     expect_denials: bool = False
+    # The attackers' roles (client_as), whose refused calls are not the provider's policy gaps.
+    attackers: set[str] = field(default_factory=set)
+    sinks: list[Sink] = field(default_factory=list)
     # Every world made since the lifecycle conftest last looked.
     made: ClassVar[list[World]] = []
 
@@ -208,6 +249,7 @@ class World:
         real_limit_seconds: float = 20.0,
         faults: Faults | None = None,
         rollback_updates_replacements: bool = True,
+        rollback_reports_previous_id: bool = False,
         **options: Any,
     ) -> World:
         cloud = LocalCloud(seed=SEED, **options)
@@ -222,6 +264,7 @@ class World:
             on_event=world.events.append,
             faults=faults,
             rollback_updates_replacements=rollback_updates_replacements,
+            rollback_reports_previous_id=rollback_reports_previous_id,
         )
         cls.made.append(world)
         return world
@@ -240,6 +283,8 @@ class World:
         return world
 
     def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()
         self.cfn.close()
         self.cloud.close()
 
@@ -276,7 +321,7 @@ class World:
         """Every wait kept in any stack's watch table, as the handler wrote it."""
         found = []
         for table in self.tables():
-            found += [json.loads(item["Watch"]["S"]) for item in self.cloud.dynamodb.items(table)]
+            found += [json.loads(item["Watch"]["S"]) for item in self.cloud.dynamodb.items(table) if "Watch" in item]
         return found
 
     def watching(self) -> list[str]:
@@ -312,5 +357,92 @@ class World:
         return sum(c.caller is not None for backend in unique for c in backend.calls)
 
     def denials(self) -> list[str]:
-        """The words of every call IAM refused (not injected AccessDenied faults)."""
-        return [d.message for d in self.cloud.access.denials]
+        """The words of every call IAM refused (not injected AccessDenied faults), but an attacker's (client_as)."""
+        return [d.message for d in self.cloud.access.denials if d.principal.role_arn not in self.attackers]
+
+    def client_as(self, service: str, statements: Sequence[Mapping[str, Any]], name: str = "attacker") -> Any:
+        """A boto3 client of `service` at the emulator's endpoint, signed with the credentials of a session of role
+        `name` whose identity-based policy is `statements`: IAM is evaluated for it as for any caller. No retries,
+        so a refusal is seen as answered."""
+        role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+        document = {"Version": "2012-10-17", "Statement": [dict(s) for s in statements]}
+        credentials = self.cloud.assume_role(role, name, lambda: [document])
+        self.attackers.add(role)
+        make: Any = boto3.client  # its typed overloads want a literal service name
+        return make(
+            service,
+            region_name=REGION,
+            endpoint_url=self.cloud.server.url,
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=credentials["AWS_SESSION_TOKEN"],
+            config=NO_RETRIES,
+        )
+
+    # ------------------------------------------------------------ forged requests
+
+    def provider_arn(self, stack: Stack) -> str:
+        """The function the stack's custom resources name as ServiceToken (one provider per stack)."""
+        tokens = {
+            str(r.properties["ServiceToken"])
+            for r in stack.resources.values()
+            if r.type.startswith("Custom::") and "ServiceToken" in r.properties
+        }
+        if len(tokens) != 1:
+            raise ValueError(f"expected one provider in stack {stack.name}, found {sorted(tokens)}")
+        return tokens.pop()
+
+    def invoke(self, stack: Stack, event: Mapping[str, Any]) -> Invocation:
+        """Invoke the stack's provider synchronously with `event`, as any principal allowed lambda:InvokeFunction on
+        it may: no retries; the Invocation says whether it failed (`ok`, `error`)."""
+        return self.cfn.invoke(self.provider_arn(stack), dict(event))
+
+    def invoke_async(self, stack: Stack, event: Mapping[str, Any]) -> None:
+        """Invoke the stack's provider asynchronously with `event`, as CloudFormation does: a failure is retried 1 and
+        3 minutes later, once the virtual clock gets there (`cfn.settle`)."""
+        self.cfn.invoke_async(self.provider_arn(stack), dict(event))
+
+    def forged(
+        self,
+        stack: Stack,
+        request_type: str,
+        logical_id: str,
+        properties: Mapping[str, Any],
+        *,
+        physical_id: str | None = None,
+        old_properties: Mapping[str, Any] | None = None,
+        resource_type: str | None = None,
+        response_url: str | None = None,
+    ) -> dict[str, Any]:
+        """A custom resource request shaped as CloudFormation's, with the stack's real StackId and ServiceToken, that
+        CloudFormation never sent. `resource_type` defaults to the type of the stack's `logical_id` (else
+        Custom::UpdatedWorkspaceImage); `response_url` to a CloudFormation-looking URL the inbox never issued.
+        Properties are stringified as CloudFormation sends them, with the ServiceToken first."""
+        token = self.provider_arn(stack)
+        held = stack.resources.get(logical_id)
+        event: dict[str, Any] = {
+            "RequestType": request_type,
+            "ServiceToken": token,
+            "ResponseURL": response_url or self.unissued_url(),
+            "StackId": stack.stack_id,
+            "RequestId": str(uuid.uuid4()),
+            "LogicalResourceId": logical_id,
+            "ResourceType": resource_type or (held.type if held else "Custom::UpdatedWorkspaceImage"),
+            "ResourceProperties": stringified({"ServiceToken": token, **properties}),
+        }
+        if physical_id is not None:
+            event["PhysicalResourceId"] = physical_id
+        if old_properties is not None:
+            event["OldResourceProperties"] = stringified({"ServiceToken": token, **old_properties})
+        return event
+
+    def sink(self) -> Sink:
+        """An attacker's HTTP server (closed with the world)."""
+        made = Sink()
+        self.sinks.append(made)
+        return made
+
+    def unissued_url(self, kind: str = "response") -> str:
+        """A URL on CloudFormation's bucket ("response" or "signal") that the inbox never issued: a PUT there is
+        answered 403 and kept in `cfn.inbox.forged`."""
+        return self.cfn.inbox.unissued_url(kind)
