@@ -11,15 +11,17 @@ Custom event buses (API_CreateEventBus, API_DescribeEventBus, API_DeleteEventBus
 (API_PutPermission with Policy, or with StatementId, Action, Principal and Condition; API_RemovePermission). The user
 guide's "Permissions for event buses" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html)
 says a bus's policy may allow PutEvents, PutRule and PutTargets and use IAM conditions; its example policies limit
-events:source and events:detail-type (eb-event-bus-example-policy-cross-account-custom-bus-source.html). The launch
-post of those policies (https://aws.amazon.com/blogs/compute/simplifying-cross-account-access-with-amazon-eventbridge-resource-policies/)
-says that an API call "considers both the user's IAM policy and the event bus resource policy in the authorization
-process". So the policy of the bus a request acts on (its PutEvents entries' bus, or the bus of the rule it names) is
-evaluated with the caller's identity-based policies by `aws_emulator.iam.evaluate_request` (`resource_policy`), under
-IAM's evaluation logic: an explicit Deny in it refuses a caller of the bus's own account whatever its own policies
-allow. (The user guide's "Using resource-based policies for Amazon EventBridge",
-https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html, is about the targets' policies.)
-A policy is checked when it is put: one the evaluator could not judge is refused.
+events:source and events:detail-type (eb-event-bus-example-policy-cross-account-custom-bus-source.html). The launch post
+of those policies
+(https://aws.amazon.com/blogs/compute/simplifying-cross-account-access-with-amazon-eventbridge-resource-policies/) says
+that an API call "considers both the user's IAM policy and the event bus resource policy in the authorization process".
+So the policy of the bus a request acts on (its PutEvents entries' bus, or the bus of the rule it names) is evaluated
+with the caller's identity-based policies by `aws_emulator.iam.evaluate_request` (`resource_policy`), under IAM's
+evaluation logic: an explicit Deny in it refuses a caller of the bus's own account whatever its own policies allow
+(EventBridge's pages show only Allow statements in bus policies: for EventBridge in particular this is undocumented, and
+IAM's general rule is the reading taken). (The user guide's "Using resource-based policies for Amazon EventBridge",
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html, is about the targets' policies.) A
+policy is checked when it is put: one the evaluator could not judge is refused.
 
 What a rule delivers is recorded, never sent: `due()` hands each delivery to whoever hosts the targets (the lifecycle
 driver invokes the Lambda functions it runs), and `deliveries` keeps every delivery of a put event, to any target

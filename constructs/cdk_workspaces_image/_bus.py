@@ -1,22 +1,23 @@
 """``event_bus``: the bus the library's events go on, and the statement of its policy that keeps them the library's.
 
 On the account's default bus anyone allowed ``events:PutEvents`` there can put an event with the source
-``cdk-workspaces-image``, and a rule cannot tell it from the provider's: the policy evaluation logic allows a request
-of the account that its identity-based policy allows
+``cdk-workspaces-image``, and a rule cannot tell it from the provider's: the policy evaluation logic allows a request of
+the account that its identity-based policy allows
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html). A bus of the user's own
 carries a resource-based policy ("Permissions for event buses",
-https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html), which EventBridge evaluates with
-the caller's identity-based policy; it may use IAM conditions, events:source among them (the guide's example
-policies, such as eb-event-bus-example-policy-cross-account-custom-bus-source.html, and the Service Authorization
-Reference's PutEvents row, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html),
-and global keys such as aws:PrincipalArn, the role's ARN for a role session
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html), which EventBridge evaluates with the
+caller's identity-based policy; it may use IAM conditions, events:source among them (the guide's example policies, such
+as eb-event-bus-example-policy-cross-account-custom-bus-source.html, and the Service Authorization Reference's PutEvents
+row, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html), and global keys
+such as aws:PrincipalArn, the role's ARN for a role session
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html). An explicit Deny in it wins
 over any Allow, also for a caller of the bus's own account (the evaluation logic: "an explicit deny in any policy
-overrides any allows"). So :class:`BusGuard` adds to the bus one statement: Deny ``events:PutEvents`` of any entry
-whose source is the library's to every principal but the roles of the stack that put them, the provider's and the
-monitors'. (The user guide's "Using resource-based policies for Amazon EventBridge",
-https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html, is about the policies of the
-targets a rule invokes, not of the bus.)
+overrides any allows"; EventBridge's own pages show only Allow statements in bus policies, so that it applies a Deny to
+its own account's callers is IAM's general rule, undocumented for EventBridge in particular). So :class:`BusGuard` adds
+to the bus one statement: Deny ``events:PutEvents`` of any entry whose source is the library's to every principal but
+the roles of the stack that put them, the provider's and the monitors'. (The user guide's "Using resource-based policies
+for Amazon EventBridge", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html, is about
+the policies of the targets a rule invokes, not of the bus.)
 
 The statement is an ``AWS::Events::EventBusPolicy`` with ``Statement`` (an L1, ``CfnEventBusPolicy``), whatever the
 bus: one the stack makes or one it imports. ``EventBus.add_to_resource_policy`` is not used: imported buses ignore
