@@ -1,11 +1,27 @@
-"""An in-memory Amazon EventBridge: rules and targets on the default bus, schedules on a virtual clock, and put events
-matched against the rules' event patterns.
+"""An in-memory Amazon EventBridge: the default event bus and custom ones with their resource-based policies, rules and
+targets on each, schedules on a virtual clock, and put events matched against the rules of their bus.
 
 Shapes are botocore's `events` 2015-10-07 model. Sources: the EventBridge API reference
 (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_<Operation>.html), the user guide's "Schedule
 expressions", "Sending events with PutEvents" and quotas pages; event patterns and target input are in
 `aws_emulator.event_patterns`. "undocumented" marks a choice made here. Only what the handler, the update monitor
 and the lifecycle driver need is emulated.
+
+Custom event buses (API_CreateEventBus, API_DescribeEventBus, API_DeleteEventBus) carry a resource-based policy
+(API_PutPermission with Policy, or with StatementId, Action, Principal and Condition; API_RemovePermission). The user
+guide's "Permissions for event buses" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html)
+says a bus's policy may allow PutEvents, PutRule and PutTargets and use IAM conditions; its example policies limit
+events:source and events:detail-type (eb-event-bus-example-policy-cross-account-custom-bus-source.html). The launch post
+of those policies
+(https://aws.amazon.com/blogs/compute/simplifying-cross-account-access-with-amazon-eventbridge-resource-policies/) says
+that an API call "considers both the user's IAM policy and the event bus resource policy in the authorization process".
+So the policy of the bus a request acts on (its PutEvents entries' bus, or the bus of the rule it names) is evaluated
+with the caller's identity-based policies by `aws_emulator.iam.evaluate_request` (`resource_policy`), under IAM's
+evaluation logic: an explicit Deny in it refuses a caller of the bus's own account whatever its own policies allow
+(EventBridge's pages show only Allow statements in bus policies: for EventBridge in particular this is undocumented, and
+IAM's general rule is the reading taken). (The user guide's "Using resource-based policies for Amazon EventBridge",
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html, is about the targets' policies.) A
+policy is checked when it is put: one the evaluator could not judge is refused.
 
 What a rule delivers is recorded, never sent: `due()` hands each delivery to whoever hosts the targets (the lifecycle
 driver invokes the Lambda functions it runs), and `deliveries` keeps every delivery of a put event, to any target
@@ -24,7 +40,7 @@ from typing import Any
 from botocore.utils import parse_timestamp
 
 from aws_emulator.event_patterns import as_sent, input_problem, matches, parse_pattern
-from aws_emulator.iam import ContextValue, RequestContext, tag_context
+from aws_emulator.iam import ContextValue, PolicyDocument, PolicyError, RequestContext, check_policy, tag_context
 from aws_emulator.service import Backend, Clock, Params, ServiceError
 
 DEFAULT_BUS = "default"
@@ -36,6 +52,9 @@ SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 # API_PutEvents: "the total entry size must be less than 256KB", counted as the user guide's "Calculating PutEvents
 # event entry size" says (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
 MAX_ENTRIES_BYTES = 256 * 1024
+# API_PutPermission: "The permission policy on the event bus cannot exceed 10 KB in size"; counted in UTF-8 bytes of the
+# policy as stored, 1024 to the KB (undocumented which).
+MAX_POLICY_BYTES = 10 * 1024
 
 
 def rate_seconds(expression: str) -> int | None:
@@ -81,6 +100,8 @@ class PutEvent:
     resources: tuple[str, ...]
     caller: str | None
     event: dict[str, Any]
+    # The name of the bus it was put on.
+    bus: str = DEFAULT_BUS
 
 
 @dataclass
@@ -97,9 +118,10 @@ class Rule:
     targets: dict[str, Params] = field(default_factory=dict)
     fired_periods: int = 0
     pattern: dict[str, Any] | None = None
+    bus: str = DEFAULT_BUS
 
     def to_api(self, account_id: str) -> Params:
-        answer: Params = {"Name": self.name, "Arn": self.arn, "State": self.state, "EventBusName": DEFAULT_BUS}
+        answer: Params = {"Name": self.name, "Arn": self.arn, "State": self.state, "EventBusName": self.bus}
         for key, value in (
             ("ScheduleExpression", self.schedule),
             ("EventPattern", self.event_pattern),
@@ -114,11 +136,33 @@ class Rule:
         return rate_seconds(self.schedule) if self.schedule else None
 
 
-class EventBridgeBackend(Backend):
-    """Rules and targets of the default event bus; `due(now)` for what rate schedules and put events deliver;
-    `events_put` and `deliveries`, every event put and every delivery of one, in order.
+@dataclass
+class EventBus:
+    """An event bus: the default one, or a custom one (CreateEventBus), with its rules by name and its resource-based
+    policy (the JSON text as it was put, and the document it holds)."""
 
-    Quotas (EventBridge user guide, quotas): 300 rules per event bus, 5 targets per rule.
+    name: str
+    arn: str
+    created: float
+    modified: float
+    description: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    policy: str | None = None
+    policy_document: PolicyDocument | None = None
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+
+class EventBridgeBackend(Backend):
+    """The default event bus and custom ones, their rules and targets; `due(now)` for what rate schedules and put
+    events deliver; `events_put` and `deliveries`, every event put and every delivery of one, in order. `rules` are
+    the default bus's, `buses` every bus by name.
+
+    Quotas (EventBridge user guide, quotas): 300 rules per event bus, 5 targets per rule, 100 event buses per account.
+    `delete_bus_with_rules`: DeleteEventBus of a bus that still has rules. API_DeleteEventBus says "All rules associated
+    with this event bus need to be deleted", the user guide's "Deleting an event bus" (event-bus-delete.html) that
+    "Deleting an event bus deletes the rules associated with that event bus"; by default such a call is refused (the
+    reading that asks most of a caller; the code, ValidationException, is undocumented), with True the rules go with
+    the bus.
     """
 
     service_name = "events"
@@ -135,12 +179,18 @@ class EventBridgeBackend(Backend):
         *,
         rule_quota: int = 300,
         targets_per_rule: int = 5,
+        bus_quota: int = 100,
+        delete_bus_with_rules: bool = False,
         check_responses: bool = True,
     ) -> None:
         super().__init__(clock, account_id, region, check_responses)
         self.rule_quota = rule_quota
         self.targets_per_rule = targets_per_rule
-        self.rules: dict[str, Rule] = {}
+        self.bus_quota = bus_quota
+        self.delete_bus_with_rules = delete_bus_with_rules
+        default = EventBus(DEFAULT_BUS, self._bus_arn(DEFAULT_BUS), self.now(), self.now())
+        self.buses: dict[str, EventBus] = {DEFAULT_BUS: default}
+        self.rules: dict[str, Rule] = default.rules
         self.events_put: list[PutEvent] = []
         self.deliveries: list[Delivery] = []
         # Deliveries not yet returned by `due`: those of put events, and those that fell due before a rule changed
@@ -149,7 +199,10 @@ class EventBridgeBackend(Backend):
 
     @property
     def default_bus_arn(self) -> str:
-        return f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{DEFAULT_BUS}"
+        return self._bus_arn(DEFAULT_BUS)
+
+    def _all_rules(self) -> list[Rule]:
+        return [rule for bus in self.buses.values() for rule in bus.rules.values()]
 
     # -- schedules and deliveries --------------------------------------------------
 
@@ -168,7 +221,7 @@ class EventBridgeBackend(Backend):
             moment = self.now() if now is None else now
             firings = [f for f in self._held if f.at <= moment]
             self._held = [f for f in self._held if f.at > moment]
-            for rule in self.rules.values():
+            for rule in self._all_rules():
                 firings += self._firings(rule, moment)
             return sorted(firings, key=lambda f: (f.at, f.rule, f.target_id))
 
@@ -231,7 +284,7 @@ class EventBridgeBackend(Backend):
         with self.lock:
             times = [
                 rule.anchor + (rule.fired_periods + 1) * period
-                for rule in self.rules.values()
+                for rule in self._all_rules()
                 if (period := rule.period()) is not None and rule.state != "DISABLED" and rule.targets
             ]
             times += [f.at for f in self._held]
@@ -246,8 +299,10 @@ class EventBridgeBackend(Backend):
     # aws:ResourceTag; PutRule also has aws:RequestTag and aws:TagKeys. ListRules has no resource types. PutEvents acts
     # on an event-bus (arn:${Partition}:events:${Region}:${Account}:event-bus/${EventBusName}) with the condition keys
     # events:source and events:detail-type (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
-    # The other events: condition keys (creatorAccount, ManagedBy, TargetArn, eventBusInvocation, ...) are not
-    # modelled.
+    # CreateEventBus acts on the event-bus it creates, with aws:RequestTag and aws:TagKeys; DescribeEventBus,
+    # DeleteEventBus, PutPermission and RemovePermission are taken to act on the event-bus they name (the reference's
+    # rows for them are not modelled further). The other events: condition keys (creatorAccount, ManagedBy, TargetArn,
+    # eventBusInvocation, ...) are not modelled.
 
     _BY_NAME = ("PutRule", "DescribeRule", "DeleteRule", "EnableRule", "DisableRule")
     _BY_RULE = ("PutTargets", "RemoveTargets", "ListTargetsByRule")
@@ -256,15 +311,14 @@ class EventBridgeBackend(Backend):
         if operation not in self._BY_NAME + self._BY_RULE:
             return super().request_contexts(operation, params)
         name = str(params["Name"] if operation in self._BY_NAME else params["Rule"])
-        bus = str(params.get("EventBusName") or DEFAULT_BUS).rsplit("event-bus/", 1)[-1]
-        where = name if bus == DEFAULT_BUS else f"{bus}/{name}"
-        rule = self.rules.get(name) if bus == DEFAULT_BUS else None
+        bus = _bus_name(params.get("EventBusName"))
+        known = self.buses.get(bus)
+        rule = known.rules.get(name) if known is not None else None
         request: dict[str, str] = {}
         if operation == "PutRule":
             request = {t["Key"]: t["Value"] for t in params.get("Tags", [])}
         keys = tag_context(rule.tags if rule is not None else None, request, list(request))
-        arn = f"arn:aws:events:{self.region}:{self.account_id}:rule/{where}"
-        return [RequestContext(self.action(operation), arn, keys)]
+        return [RequestContext(self.action(operation), self._rule_arn(bus, name), keys)]
 
     def _authorize_list_rules(self, params: Params) -> list[RequestContext]:
         return [RequestContext(self.action("ListRules"), "*")]
@@ -294,33 +348,229 @@ class EventBridgeBackend(Backend):
             contexts.append(RequestContext(self.action("PutEvents"), arn, keys))
         return contexts
 
+    def _authorize_create_event_bus(self, params: Params) -> list[RequestContext]:
+        request = {t["Key"]: t["Value"] for t in params.get("Tags", [])}
+        keys = tag_context(None, request, list(request))
+        return [RequestContext(self.action("CreateEventBus"), self._bus_arn(params["Name"]), keys)]
+
+    def _on_bus(self, operation: str, bus: str | None) -> list[RequestContext]:
+        return [RequestContext(self.action(operation), self._bus_arn(bus))]
+
+    def _authorize_describe_event_bus(self, params: Params) -> list[RequestContext]:
+        return self._on_bus("DescribeEventBus", params.get("Name"))
+
+    def _authorize_delete_event_bus(self, params: Params) -> list[RequestContext]:
+        return self._on_bus("DeleteEventBus", params["Name"])
+
+    def _authorize_put_permission(self, params: Params) -> list[RequestContext]:
+        return self._on_bus("PutPermission", params.get("EventBusName"))
+
+    def _authorize_remove_permission(self, params: Params) -> list[RequestContext]:
+        return self._on_bus("RemovePermission", params.get("EventBusName"))
+
+    def resource_policy(self, request: RequestContext) -> PolicyDocument | None:
+        """The policy of the bus a request context acts on: the bus itself (PutEvents, the bus operations), or the bus
+        of the rule it names (the user guide: a bus's policy may allow PutRule and PutTargets)."""
+        prefix = f"arn:aws:events:{self.region}:{self.account_id}:"
+        if not request.resource.startswith(prefix):
+            return None
+        kind, _, rest = request.resource.removeprefix(prefix).partition("/")
+        if kind == "event-bus":
+            name = rest
+        elif kind == "rule":
+            name = rest.split("/", 1)[0] if "/" in rest else DEFAULT_BUS
+        else:
+            return None
+        with self.lock:
+            bus = self.buses.get(name)
+            return bus.policy_document if bus is not None else None
+
     def _bus_arn(self, bus: str | None) -> str:
         """The ARN of an event bus named by name or ARN (model: NonPartnerEventBusNameOrArn), default if None."""
         if bus is not None and bus.startswith("arn:"):
             return bus
         return f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{bus or DEFAULT_BUS}"
 
-    # -- operations ----------------------------------------------------------------
+    def _rule_arn(self, bus: str, name: str) -> str:
+        """rule/<name> on the default bus, rule/<bus>/<name> on a custom one (Service Authorization Reference)."""
+        where = name if bus == DEFAULT_BUS else f"{bus}/{name}"
+        return f"arn:aws:events:{self.region}:{self.account_id}:rule/{where}"
 
-    def _bus(self, params: Params) -> None:
-        bus = params.get("EventBusName")
-        if bus not in (None, DEFAULT_BUS, self.default_bus_arn):
-            raise ServiceError("ResourceNotFoundException", f"Event bus {bus} does not exist.")
+    # -- event buses ---------------------------------------------------------------
 
-    def _rule(self, name: str) -> Rule:
-        rule = self.rules.get(name)
+    def _named_bus(self, named: str | None) -> EventBus:
+        """The bus a request names by name or ARN (None: the default bus); a bus of another account or Region, or one
+        that does not exist, answers ResourceNotFoundException."""
+        name = _bus_name(named)
+        bus = self.buses.get(name)
+        if bus is None or (named is not None and named.startswith("arn:") and named != bus.arn):
+            raise ServiceError("ResourceNotFoundException", f"Event bus {named} does not exist.")
+        return bus
+
+    def _create_event_bus(self, params: Params) -> Params:
+        """API_CreateEventBus: a custom bus ("Custom event bus names can't contain the / character ... You can't use
+        the name default for a custom event bus"); a name in use answers ResourceAlreadyExistsException. A partner bus
+        (EventSourceName), KmsKeyIdentifier, DeadLetterConfig and LogConfig are not modelled: refused, naming them."""
+        unmodelled = sorted({"EventSourceName", "KmsKeyIdentifier", "DeadLetterConfig", "LogConfig"} & set(params))
+        if unmodelled:
+            raise self.invalid(f"The emulator does not model {', '.join(unmodelled)} of CreateEventBus.")
+        name = str(params["Name"])
+        if name == DEFAULT_BUS or "/" in name:
+            raise self.invalid(f"Event bus name {name} is not valid: not default, and no / in a custom bus's name.")
+        if name in self.buses:
+            raise ServiceError("ResourceAlreadyExistsException", f"Event bus {name} already exists.")
+        if len(self.buses) > self.bus_quota:  # the default bus does not count (undocumented)
+            raise ServiceError("LimitExceededException", f"The limit of {self.bus_quota} event buses is reached.")
+        now = self.now()
+        bus = EventBus(
+            name,
+            self._bus_arn(name),
+            now,
+            now,
+            params.get("Description"),
+            {t["Key"]: t["Value"] for t in params.get("Tags", [])},
+        )
+        self.buses[name] = bus
+        answer: Params = {"EventBusArn": bus.arn}
+        if bus.description is not None:
+            answer["Description"] = bus.description
+        return answer
+
+    def _describe_event_bus(self, params: Params) -> Params:
+        """API_DescribeEventBus: the bus named (the default one if Name is left out) with its policy, if it has one,
+        as it was put."""
+        bus = self._named_bus(params.get("Name"))
+        answer: Params = {
+            "Name": bus.name,
+            "Arn": bus.arn,
+            "CreationTime": bus.created,
+            "LastModifiedTime": bus.modified,
+        }
+        if bus.description is not None:
+            answer["Description"] = bus.description
+        if bus.policy is not None:
+            answer["Policy"] = bus.policy
+        return answer
+
+    def _delete_event_bus(self, params: Params) -> Params:
+        """API_DeleteEventBus: "You can't delete your account's default event bus" (the code is undocumented:
+        ValidationException); a bus with rules as `delete_bus_with_rules` says. The page lists no
+        ResourceNotFoundException: a bus that does not exist is deleted already (undocumented)."""
+        name = str(params["Name"])
+        if name == DEFAULT_BUS:
+            raise self.invalid("Cannot delete event bus default.")
+        bus = self.buses.get(name)
+        if bus is None:
+            return {}
+        if bus.rules and not self.delete_bus_with_rules:
+            raise self.invalid(f"Event bus {name} still has rules: {', '.join(sorted(bus.rules))}.")
+        del self.buses[name]
+        return {}
+
+    def _put_permission(self, params: Params) -> Params:
+        """API_PutPermission. With Policy, "A JSON string that describes the permission policy statement. You can
+        include a Policy parameter in the request instead of using the StatementId, Action, Principal, or Condition
+        parameters": the bus's whole policy becomes that document. Without it, one Allow statement whose Sid is
+        StatementId is added, or replaces the one of that Sid (undocumented), granting Principal (an account id, or
+        "*") the Action on the bus, limited by Condition (its only Key aws:PrincipalOrgID, Type StringEquals:
+        API_Condition); the exact statement EventBridge writes is undocumented. A policy over 10 KB answers
+        PolicyLengthExceededException; one the evaluator could not judge (aws_emulator.iam) is refused."""
+        bus = self._named_bus(params.get("EventBusName"))
+        if "Policy" in params:
+            if any(k in params for k in ("StatementId", "Action", "Principal", "Condition")):
+                raise self.invalid("Policy excludes StatementId, Action, Principal and Condition.")
+            text = str(params["Policy"])
+            document = self._policy_document(text)
+        else:
+            missing = [k for k in ("StatementId", "Action", "Principal") if not params.get(k)]
+            if missing:
+                raise self.invalid(f"Parameter(s) {', '.join(missing)} must be specified without Policy.")
+            statement = self._granted(bus, params)
+            kept = [s for s in _statements(bus.policy_document) if s.get("Sid") != params["StatementId"]]
+            text = json.dumps({"Version": "2012-10-17", "Statement": [*kept, statement]}, separators=(",", ":"))
+            document = self._policy_document(text)
+        bus.policy, bus.policy_document, bus.modified = text, document, self.now()
+        return {}
+
+    def _granted(self, bus: EventBus, params: Params) -> dict[str, Any]:
+        principal = str(params["Principal"])
+        statement: dict[str, Any] = {
+            "Sid": params["StatementId"],
+            "Effect": "Allow",
+            "Principal": "*" if principal == "*" else {"AWS": f"arn:aws:iam::{principal}:root"},
+            "Action": params["Action"],
+            "Resource": bus.arn,
+        }
+        condition = params.get("Condition")
+        if condition is not None:
+            if condition["Type"] != "StringEquals" or condition["Key"] != "aws:PrincipalOrgID":
+                raise self.invalid("Condition supports only Type StringEquals and Key aws:PrincipalOrgID.")
+            statement["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": condition["Value"]}}
+        return statement
+
+    def _policy_document(self, text: str) -> PolicyDocument:
+        size = len(text.encode())
+        if size > MAX_POLICY_BYTES:
+            raise ServiceError(
+                "PolicyLengthExceededException", f"The policy has {size} bytes; the limit is {MAX_POLICY_BYTES}."
+            )
+        try:
+            document = json.loads(text)
+            check_policy(document, resource_based=True)
+        except (ValueError, PolicyError) as error:
+            raise self.invalid(f"The policy is not valid: {error}") from None
+        if not isinstance(document, dict):
+            raise self.invalid("The policy must be a JSON object.")
+        return document
+
+    def _remove_permission(self, params: Params) -> Params:
+        """API_RemovePermission: the statement of StatementId goes, or every one with RemoveAllPermissions; a
+        StatementId the policy lacks answers ResourceNotFoundException (the page lists it; when, it does not say).
+        A policy left without statements is no policy (undocumented)."""
+        bus = self._named_bus(params.get("EventBusName"))
+        statements = _statements(bus.policy_document)
+        if params.get("RemoveAllPermissions"):
+            if params.get("StatementId"):
+                raise self.invalid("RemoveAllPermissions excludes StatementId.")
+            kept: list[Any] = []
+        else:
+            sid = params.get("StatementId")
+            if not sid:
+                raise self.invalid("Parameter StatementId must be specified without RemoveAllPermissions.")
+            kept = [s for s in statements if s.get("Sid") != sid]
+            if len(kept) == len(statements):
+                raise ServiceError("ResourceNotFoundException", "Statement with the provided id does not exist.")
+        if kept:
+            document = {**dict(bus.policy_document or {}), "Statement": kept}
+            bus.policy, bus.policy_document = json.dumps(document, separators=(",", ":")), document
+        else:
+            bus.policy = bus.policy_document = None
+        bus.modified = self.now()
+        return {}
+
+    # -- rules ---------------------------------------------------------------------
+
+    def _rules_of(self, params: Params) -> EventBus:
+        return self._named_bus(params.get("EventBusName"))
+
+    def _rule(self, bus: EventBus, name: str) -> Rule:
+        rule = bus.rules.get(name)
         if rule is None:
-            raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {DEFAULT_BUS}.")
+            raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {bus.name}.")
         return rule
 
     def _put_rule(self, params: Params) -> Params:
-        self._bus(params)
+        bus = self._rules_of(params)
         schedule, pattern = params.get("ScheduleExpression"), params.get("EventPattern")
         # API_PutRule: a rule needs an EventPattern or a ScheduleExpression.
         if schedule is None and pattern is None:
             raise self.invalid("Parameter(s) ScheduleExpression or EventPattern must be specified.")
         if schedule is not None and rate_seconds(schedule) is None and not CRON.fullmatch(schedule):
             raise self.invalid("Parameter ScheduleExpression is not valid.")
+        # A schedule on a custom bus: API_PutRule is silent; the console refuses one ("Schedule rule is not supported
+        # when custom or partner event bus is selected"), and so does the emulator (undocumented for the API).
+        if schedule is not None and bus.name != DEFAULT_BUS:
+            raise self.invalid("ScheduleExpression is supported only on the default event bus.")
         parsed: dict[str, Any] | None = None
         if pattern is not None:
             # What `parse_pattern` refuses, and why, is in aws_emulator.event_patterns.
@@ -328,17 +578,17 @@ class EventBridgeBackend(Backend):
             if problem:
                 raise ServiceError("InvalidEventPatternException", f"Event pattern is not valid. Reason: {problem}")
         name = params["Name"]
-        existing = self.rules.get(name)
+        existing = bus.rules.get(name)
         if existing is not None:
             self._settle(existing)
-        if existing is None and len(self.rules) >= self.rule_quota:
+        if existing is None and len(bus.rules) >= self.rule_quota:
             raise ServiceError("LimitExceededException", f"The limit of {self.rule_quota} rules is reached.")
         # API_PutRule: an update replaces the rule with what this call specifies (omitted
         # members become empty); targets are kept. State defaults to ENABLED.
         restart = existing is None or existing.schedule != schedule
         rule = Rule(
             name=name,
-            arn=f"arn:aws:events:{self.region}:{self.account_id}:rule/{name}",
+            arn=self._rule_arn(bus.name, name),
             state=params.get("State", "ENABLED"),
             schedule=schedule,
             event_pattern=pattern,
@@ -349,21 +599,22 @@ class EventBridgeBackend(Backend):
             targets=existing.targets if existing else {},
             fired_periods=0 if restart or existing is None else existing.fired_periods,
             pattern=parsed,
+            bus=bus.name,
         )
-        self.rules[name] = rule
+        bus.rules[name] = rule
         return {"RuleArn": rule.arn}
 
     def _describe_rule(self, params: Params) -> Params:
-        self._bus(params)
-        rule = self._rule(params["Name"])
+        bus = self._rules_of(params)
+        rule = self._rule(bus, params["Name"])
         return {**rule.to_api(self.account_id), "CreatedBy": self.account_id}
 
     def _list_rules(self, params: Params) -> Params:
-        self._bus(params)
+        bus = self._rules_of(params)
         prefix = params.get("NamePrefix", "")
-        rules = sorted((r for r in self.rules.values() if r.name.startswith(prefix)), key=lambda r: r.name)
+        rules = sorted((r for r in bus.rules.values() if r.name.startswith(prefix)), key=lambda r: r.name)
         # Order and default page size are undocumented: by name, 100 (Limit's maximum).
-        query = {"NamePrefix": prefix, "Limit": params.get("Limit")}
+        query = {"NamePrefix": prefix, "Limit": params.get("Limit"), "EventBusName": bus.name}
         chunk, token = self.page(rules, params.get("NextToken"), params.get("Limit", 100), query)
         answer: Params = {"Rules": [r.to_api(self.account_id) for r in chunk]}
         if token:
@@ -371,8 +622,8 @@ class EventBridgeBackend(Backend):
         return answer
 
     def _delete_rule(self, params: Params) -> Params:
-        self._bus(params)
-        rule = self.rules.get(params["Name"])
+        bus = self._rules_of(params)
+        rule = bus.rules.get(params["Name"])
         # API_DeleteRule: "If you call delete rule multiple times for the same rule, all calls
         # will succeed."
         if rule is None:
@@ -381,7 +632,7 @@ class EventBridgeBackend(Backend):
         # RemoveTargets." The code it answers otherwise is not on that page.
         if rule.targets:
             raise self.invalid("Rule can't be deleted since it has targets.")
-        del self.rules[rule.name]
+        del bus.rules[rule.name]
         return {}
 
     def _enable_rule(self, params: Params) -> Params:
@@ -392,8 +643,7 @@ class EventBridgeBackend(Backend):
         keeps its anchor: an enabled rule fires on the period boundaries counted from its
         creation, not from the EnableRule (undocumented).
         """
-        self._bus(params)
-        rule = self._rule(params["Name"])
+        rule = self._rule(self._rules_of(params), params["Name"])
         self._settle(rule)
         rule.state = "ENABLED"
         return {}
@@ -401,15 +651,13 @@ class EventBridgeBackend(Backend):
     def _disable_rule(self, params: Params) -> Params:
         """API_DisableRule: "When you disable a rule, the rule does not match any events and is not
         triggered"; a missing rule answers ResourceNotFoundException. `due` skips DISABLED rules."""
-        self._bus(params)
-        rule = self._rule(params["Name"])
+        rule = self._rule(self._rules_of(params), params["Name"])
         self._settle(rule)
         rule.state = "DISABLED"
         return {}
 
     def _put_targets(self, params: Params) -> Params:
-        self._bus(params)
-        rule = self._rule(params["Rule"])
+        rule = self._rule(self._rules_of(params), params["Rule"])
         self._settle(rule)
         incoming: dict[str, Params] = {}
         for target in params["Targets"]:
@@ -431,18 +679,16 @@ class EventBridgeBackend(Backend):
         return {"FailedEntryCount": 0, "FailedEntries": []}
 
     def _remove_targets(self, params: Params) -> Params:
-        self._bus(params)
-        rule = self._rule(params["Rule"])
+        rule = self._rule(self._rules_of(params), params["Rule"])
         self._settle(rule)
         for target_id in params["Ids"]:
             rule.targets.pop(target_id, None)  # an id the rule lacks is ignored (undocumented)
         return {"FailedEntryCount": 0, "FailedEntries": []}
 
     def _list_targets_by_rule(self, params: Params) -> Params:
-        self._bus(params)
-        rule = self._rule(params["Rule"])
+        rule = self._rule(self._rules_of(params), params["Rule"])
         targets: list[Any] = list(rule.targets.values())
-        query = {"Rule": rule.name, "Limit": params.get("Limit")}
+        query = {"Rule": rule.name, "Limit": params.get("Limit"), "EventBusName": rule.bus}
         chunk, token = self.page(targets, params.get("NextToken"), params.get("Limit", 100), query)
         answer: Params = {}
         # The model gives Targets a minimum length of 1, so a rule without targets answers
@@ -456,10 +702,11 @@ class EventBridgeBackend(Backend):
     def _put_events(self, params: Params) -> Params:
         """API_PutEvents: each entry accepted gets an EventId; one that is not gets an ErrorCode and ErrorMessage in
         its place, and the call still succeeds ("Entries" answers the request's entries in order; eb-putevents.html,
-        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html). An accepted event on the default
-        bus goes to every ENABLED rule whose pattern it matches, one delivery per target.
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html). An accepted event goes to every
+        ENABLED rule of its bus whose pattern it matches, one delivery per target.
 
-        API_PutEventsRequestEntry: Detail, DetailType and Source "are required for EventBridge to successfully send
+        API_PutEventsRequestEntry: EventBusName is "The name or ARN of the event bus to receive the event"; Detail,
+        DetailType and Source "are required for EventBridge to successfully send
         an event to an event bus. If you include event entries in a request that do not include each of those
         properties, EventBridge fails that entry. If you submit a request in which none of the entries have each of
         these properties, EventBridge fails the entire request." Detail is "A valid JSON object". Which of the codes
@@ -491,9 +738,10 @@ class EventBridgeBackend(Backend):
             detail = None
         if not isinstance(detail, dict):
             return _failed("MalformedDetail", "Detail is malformed: it must be a JSON object.")
-        bus = entry.get("EventBusName")
-        if bus not in (None, DEFAULT_BUS, self.default_bus_arn):
-            return _failed("InvalidArgument", f"Event bus {bus} does not exist.")
+        try:
+            self._named_bus(entry.get("EventBusName"))
+        except ServiceError:
+            return _failed("InvalidArgument", f"Event bus {entry.get('EventBusName')} does not exist.")
         return None
 
     def _accept(self, entry: Params) -> str:
@@ -504,6 +752,7 @@ class EventBridgeBackend(Backend):
         when = entry.get("Time")
         at = now if when is None else _epoch(when)
         detail = json.loads(entry["Detail"])
+        bus = self._named_bus(entry.get("EventBusName"))
         event = self._event(entry["Source"], entry["DetailType"], detail, list(entry.get("Resources", [])), at)
         self.events_put.append(
             PutEvent(
@@ -515,9 +764,12 @@ class EventBridgeBackend(Backend):
                 tuple(event["resources"]),
                 self.caller,
                 event,
+                bus.name,
             )
         )
-        for rule in self.rules.values():
+        # A rule matches the events of its own bus only (the user guide's "Event buses": "You associate a rule with a
+        # specific event bus, so the rule only applies to events received by that event bus").
+        for rule in bus.rules.values():
             # API_DisableRule: a disabled rule "does not match any events".
             if rule.state != "DISABLED" and rule.pattern is not None and matches(rule.pattern, event):
                 delivered = self._deliver(rule, event, now)
@@ -549,3 +801,17 @@ def _epoch(value: Any) -> float:
 def _iso(at: float) -> str:
     """An event's time, as events show it: 2017-12-22T18:43:48Z."""
     return datetime.datetime.fromtimestamp(at, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _bus_name(named: str | None) -> str:
+    """The name of a bus given by name or ARN (arn:...:event-bus/<name>); None is the default bus."""
+    if not named:
+        return DEFAULT_BUS
+    return named.rsplit("event-bus/", 1)[-1] if named.startswith("arn:") else named
+
+
+def _statements(policy: PolicyDocument | None) -> list[Any]:
+    if policy is None:
+        return []
+    raw = policy.get("Statement")
+    return [raw] if isinstance(raw, dict) else list(raw or [])

@@ -25,6 +25,9 @@ Sources (AWS CloudFormation User Guide unless named otherwise):
 - "AWS::SNS::Topic" (resource reference): Ref is the topic's ARN, Fn::GetAtt
   TopicArn and TopicName; a topic without TopicName gets a generated one;
   TopicName and FifoTopic replace it.
+- "AWS::Events::EventBus" and "AWS::Events::EventBusPolicy" (resource
+  reference): a custom bus by Name, with its Policy; one statement of a bus's
+  policy by EventBusName and StatementId; and rules on the bus EventBusName names.
 - "Update behaviors of stack resources"
   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html):
   a replacement is created first, with a new physical id, references move to it, and the old resource is deleted.
@@ -89,7 +92,17 @@ TABLE_PROPERTIES = {
 }
 TABLE_IGNORED = {"SSESpecification", "PointInTimeRecoverySpecification", "Tags", "TableClass"}
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-rule.html
-RULE_PROPERTIES = {"Name", "ScheduleExpression", "EventPattern", "State", "Description", "RoleArn", "Targets", "Tags"}
+RULE_PROPERTIES = {
+    "Name",
+    "EventBusName",
+    "ScheduleExpression",
+    "EventPattern",
+    "State",
+    "Description",
+    "RoleArn",
+    "Targets",
+    "Tags",
+}
 # A target's input (Input, InputPath, InputTransformer) is what EventBridge sends it; DeadLetterConfig and RetryPolicy
 # are stored by EventBridge and have no effect here (a delivery is never lost).
 TARGET_PROPERTIES = {
@@ -133,6 +146,19 @@ TOPIC_PROPERTIES = {
 # characters long"; a FIFO topic's name ends with .fifo.
 TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 KMS_KEY = "AWS::KMS::Key"
+BUS = "AWS::Events::EventBus"
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbus.html: Name
+# (required; a new one replaces the bus), Description, Tags and Policy ("A JSON string that describes the permission
+# policy statement for the event bus", an object in the template), as CreateEventBus and PutPermission take them. A
+# partner bus (EventSourceName), KmsKeyIdentifier, DeadLetterConfig and LogConfig are not modelled: they fail the
+# resource.
+BUS_PROPERTIES = {"Name", "Description", "Tags", "Policy"}
+BUS_POLICY = "AWS::Events::EventBusPolicy"
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-events-eventbuspolicy.html:
+# EventBusName (default: the default bus) and StatementId ("Each StatementId must be unique") replace the resource;
+# Statement ("A JSON string that describes the permission policy statement") updates it in place, and so do the
+# deprecated Action, Principal and Condition, which PutPermission takes as they are.
+BUS_POLICY_PROPERTIES = {"EventBusName", "StatementId", "Statement", "Action", "Principal", "Condition"}
 # What `cdk bootstrap` writes to /cdk-bootstrap/<qualifier>/version; CDK's templates check it is at least 6.
 BOOTSTRAP_VERSION = "30"
 
@@ -465,12 +491,16 @@ class CloudFormation:
         policies = {"deletion_policy": old.deletion_policy, "update_replace_policy": old.update_replace_policy}
         if current.type == "AWS::Lambda::Function":
             self._function(stack, stack.template, old.logical_id, old.properties, policies)
-        if current.type in (TABLE, RULE):
+        if current.type in (TABLE, RULE, BUS, BUS_POLICY):
             # Updated in place (the same name): put the previous properties back the same way.
             if current.type == TABLE:
                 back = self._table_in_place(stack, old.logical_id, old.properties, current, policies)
-            else:
+            elif current.type == RULE:
                 back = self._rule(stack, old.logical_id, old.properties, current, policies)
+            elif current.type == BUS:
+                back = self._bus(stack, old.logical_id, old.properties, current, policies)
+            else:
+                back = self._bus_policy(stack, old.logical_id, old.properties, current, policies)
             self._resource_status(stack, old.logical_id, "UPDATE_COMPLETE" if back.ok else "UPDATE_FAILED", back.reason)
             return None if back.ok else f"{old.logical_id}: {back.reason}"
         self._resource_status(stack, old.logical_id, "UPDATE_COMPLETE")
@@ -607,9 +637,9 @@ class CloudFormation:
             return self._function(stack, template, lid, props, policies)
         if rtype == TABLE:
             return self._table(stack, lid, props, old, policies)
+        if rtype in (RULE, BUS, BUS_POLICY) and old is not None:
+            self._attempted[lid] = props
         if rtype == RULE:
-            if old is not None:
-                self._attempted[lid] = props
             return self._rule(stack, lid, props, old, policies)
         if rtype == SSM_PARAMETER:
             return self._ssm_parameter(stack, lid, props, old, policies)
@@ -619,6 +649,10 @@ class CloudFormation:
             return self._topic(stack, lid, props, old, policies)
         if rtype == KMS_KEY:
             return self._key(stack, lid, props, old, policies)
+        if rtype == BUS:
+            return self._bus(stack, lid, props, old, policies)
+        if rtype == BUS_POLICY:
+            return self._bus_policy(stack, lid, props, old, policies)
         if rtype in PLAIN_TYPES:
             physical = old.physical_id if old else self._name(stack, lid)
             arn = f"arn:aws:{rtype.split('::')[1].lower()}:{self.region}:{self.account}:{physical}"
@@ -947,15 +981,16 @@ class CloudFormation:
     def _rule(
         self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
     ) -> Result:
-        """AWS::Events::Rule on the default bus: PutRule, then its targets (PutTargets, and RemoveTargets for
-        those an update drops). A schedule rule fires on the virtual clock; a rule with an EventPattern (an object
-        in the template, JSON text to the API) gets the events put on the bus that match it. Its targets may be
+        """AWS::Events::Rule on the bus EventBusName names (by name or ARN; the default bus without it): PutRule, then
+        its targets (PutTargets, and RemoveTargets for those an update drops). A schedule rule fires on the virtual
+        clock; a rule with an EventPattern (an object in the template, JSON text to the API) gets the events put on
+        its bus that match it. Its targets may be
         functions (the driver invokes those it hosts) or anything else, an SNS topic say, whose deliveries the
         emulator records (`LocalCloud.events.deliveries`).
 
-        Template reference: Name requires replacement (a new rule, the old one deleted after the update);
-        without Name, CloudFormation generates one; everything else updates in place; State defaults to ENABLED
-        (API_PutRule). Ref is the rule name, Fn::GetAtt Arn its ARN.
+        Template reference: Name and EventBusName require replacement (a new rule, the old one deleted after the
+        update); without Name, CloudFormation generates one; everything else updates in place; State defaults to
+        ENABLED (API_PutRule). Ref is the rule name, Fn::GetAtt Arn its ARN.
         """
         unknown = sorted(set(props) - RULE_PROPERTIES)
         if unknown:
@@ -965,12 +1000,15 @@ class CloudFormation:
             extra = sorted(set(target) - TARGET_PROPERTIES)
             if extra:
                 return Result(False, f"the lifecycle driver does not model {RULE} Target properties {', '.join(extra)}")
-        in_place = old is not None and old.properties.get("Name") == props.get("Name")
+        in_place = old is not None and all(old.properties.get(k) == props.get(k) for k in ("Name", "EventBusName"))
         if old is not None and in_place:
             name = old.physical_id
         else:
             name = str(props.get("Name") or self._short_name(stack, lid, 64))
-        request: dict[str, Any] = {"Name": name, "State": props.get("State", "ENABLED")}
+        if old is not None and not in_place and props.get("Name") and name == old.physical_id:
+            return Result(False, _custom_name_replacement(name))
+        bus = {"EventBusName": props["EventBusName"]} if props.get("EventBusName") else {}
+        request: dict[str, Any] = {"Name": name, "State": props.get("State", "ENABLED"), **bus}
         for key in ("ScheduleExpression", "Description", "RoleArn", "Tags"):
             if key in props:
                 request[key] = props[key]
@@ -984,24 +1022,26 @@ class CloudFormation:
             had = {t["Id"] for t in old.properties.get("Targets", [])} if old is not None and in_place else set()
             dropped = sorted(had - kept)
             if dropped:
-                _all_entries(self._aws("events", "RemoveTargets", {"Rule": name, "Ids": dropped}), "RemoveTargets")
+                removed = self._aws("events", "RemoveTargets", {"Rule": name, "Ids": dropped, **bus})
+                _all_entries(removed, "RemoveTargets")
             if targets:
-                _all_entries(self._aws("events", "PutTargets", {"Rule": name, "Targets": targets}), "PutTargets")
+                _all_entries(self._aws("events", "PutTargets", {"Rule": name, "Targets": targets, **bus}), "PutTargets")
         except ServiceError as error:
             return Result(False, _service_reason(error))
         except ValueError as error:
             return Result(False, str(error))
         return Result(True, physical_id=name)
 
-    def _delete_rule(self, name: str) -> Result:
+    def _delete_rule(self, name: str, event_bus: str | None = None) -> Result:
         """RemoveTargets of every target the rule has (API_DeleteRule: "you must remove all targets"), then
-        DeleteRule; a rule already gone is deleted."""
+        DeleteRule, on the rule's bus; a rule already gone (or its bus) is deleted."""
+        bus = {"EventBusName": event_bus} if event_bus else {}
         try:
             ids: list[str] = []
             token: str | None = None
             while True:
                 page = self._aws(
-                    "events", "ListTargetsByRule", {"Rule": name, **({"NextToken": token} if token else {})}
+                    "events", "ListTargetsByRule", {"Rule": name, **bus, **({"NextToken": token} if token else {})}
                 )
                 ids += [t["Id"] for t in page.get("Targets", [])]
                 token = page.get("NextToken")
@@ -1009,16 +1049,120 @@ class CloudFormation:
                     break
             for start in range(0, len(ids), 100):  # API_RemoveTargets: at most 100 ids a call
                 _all_entries(
-                    self._aws("events", "RemoveTargets", {"Rule": name, "Ids": ids[start : start + 100]}),
+                    self._aws("events", "RemoveTargets", {"Rule": name, "Ids": ids[start : start + 100], **bus}),
                     "RemoveTargets",
                 )
-            self._aws("events", "DeleteRule", {"Name": name})
+            self._aws("events", "DeleteRule", {"Name": name, **bus})
         except ServiceError as error:
             if error.code == "ResourceNotFoundException":
                 return Result(True)
             return Result(False, _service_reason(error))
         except ValueError as error:
             return Result(False, str(error))
+        return Result(True)
+
+    def _bus(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result:
+        """AWS::Events::EventBus: CreateEventBus, then PutPermission with its Policy (the resource handler's create
+        asks for both: aws-cloudformation-resource-providers-events, aws-events-eventbus.json); in place, Policy is put
+        again, or removed (RemovePermission, RemoveAllPermissions) when the template drops it, and Tags are recorded
+        only (TagResource is not emulated). A new Name makes a new bus, the old one deleted after the update; a new
+        Description is not modelled (UpdateEventBus). Ref is the name, Fn::GetAtt Arn, Name and Policy."""
+        unknown = sorted(set(props) - BUS_PROPERTIES)
+        if unknown:
+            return Result(False, f"the lifecycle driver does not model {BUS} properties {', '.join(unknown)}")
+        name = str(props.get("Name") or "")
+        if not name:
+            return Result(False, f"Properties validation failed for resource {lid}: required key [Name] not found")
+        policy = props.get("Policy")
+        text = None if policy is None else policy if isinstance(policy, str) else json.dumps(policy)
+        in_place = old is not None and old.physical_id == name
+        try:
+            if not in_place:
+                request: dict[str, Any] = {"Name": name}
+                for key in ("Description", "Tags"):
+                    if key in props:
+                        request[key] = props[key]
+                arn = self._aws("events", "CreateEventBus", request)["EventBusArn"]
+                # Recorded at once, so a rollback deletes the bus even if its policy is refused.
+                self._record(stack, Resource(lid, BUS, name, props, {"Arn": arn, "Name": name}, **policies))
+            else:
+                assert old is not None
+                if props.get("Description") != old.properties.get("Description"):
+                    return Result(False, f"the lifecycle driver does not model changing {BUS} Description")
+                arn = str(old.attributes["Arn"])
+            if text is not None:
+                self._aws("events", "PutPermission", {"EventBusName": name, "Policy": text})
+            elif in_place and old is not None and old.properties.get("Policy") is not None:
+                self._aws("events", "RemovePermission", {"EventBusName": name, "RemoveAllPermissions": True})
+        except ServiceError as error:
+            return Result(False, _service_reason(error))
+        attributes = {"Arn": arn, "Name": name, **({"Policy": text} if text is not None else {})}
+        self._record(stack, Resource(lid, BUS, name, props, attributes, **policies))
+        return Result(True, physical_id=name)
+
+    def _delete_bus(self, name: str) -> Result:
+        try:
+            self._aws("events", "DeleteEventBus", {"Name": name})
+        except ServiceError as error:
+            return Result(False, _service_reason(error))
+        return Result(True)
+
+    def _bus_policy(
+        self, stack: Stack, lid: str, props: dict[str, Any], old: Resource | None, policies: dict[str, str]
+    ) -> Result:
+        """AWS::Events::EventBusPolicy: one statement of a bus's policy. With Statement, the bus's policy is read
+        (DescribeEventBus) and put back whole (PutPermission with Policy) with the statement added, its Sid the
+        StatementId; with the deprecated Action, Principal and Condition, PutPermission takes them as they are. How
+        the resource handler merges the statement is undocumented; this is the reading under which every other
+        statement of the bus stays. A StatementId the bus's policy already holds fails the create (undocumented:
+        the template reference says only that each "must be unique"). Ref is EventBusName|StatementId
+        (undocumented)."""
+        unknown = sorted(set(props) - BUS_POLICY_PROPERTIES)
+        if unknown:
+            return Result(False, f"the lifecycle driver does not model {BUS_POLICY} properties {', '.join(unknown)}")
+        sid = str(props.get("StatementId") or "")
+        if not sid:
+            missing = f"Properties validation failed for resource {lid}: required key [StatementId] not found"
+            return Result(False, missing)
+        if ("Statement" in props) == any(k in props for k in ("Action", "Principal", "Condition")):
+            return Result(False, "Give either Statement, or Action and Principal (and Condition)")
+        bus = str(props.get("EventBusName") or "default")
+        physical = f"{bus}|{sid}"
+        in_place = old is not None and old.physical_id == physical
+        try:
+            statements = self._bus_statements(bus)
+            if not in_place and any(s.get("Sid") == sid for s in statements):
+                return Result(False, f"Statement {sid} already exists on event bus {bus}")
+            if "Statement" in props:
+                statement = {**dict(props["Statement"]), "Sid": sid}
+                kept = [s for s in statements if s.get("Sid") != sid]
+                document = {"Version": "2012-10-17", "Statement": [*kept, statement]}
+                self._aws("events", "PutPermission", {"EventBusName": bus, "Policy": json.dumps(document)})
+            else:
+                request: dict[str, Any] = {k: props[k] for k in ("Action", "Principal", "Condition") if k in props}
+                self._aws("events", "PutPermission", {"EventBusName": bus, "StatementId": sid, **request})
+        except ServiceError as error:
+            return Result(False, _service_reason(error))
+        self._record(stack, Resource(lid, BUS_POLICY, physical, props, {}, **policies))
+        return Result(True, physical_id=physical)
+
+    def _bus_statements(self, bus: str) -> list[dict[str, Any]]:
+        policy = self._aws("events", "DescribeEventBus", {"Name": bus}).get("Policy")
+        if policy is None:
+            return []
+        raw = json.loads(policy).get("Statement", [])
+        return [raw] if isinstance(raw, dict) else list(raw)
+
+    def _delete_bus_statement(self, props: dict[str, Any]) -> Result:
+        """RemovePermission of the statement; one already gone, or its bus, is deleted."""
+        bus = str(props.get("EventBusName") or "default")
+        try:
+            self._aws("events", "RemovePermission", {"EventBusName": bus, "StatementId": str(props["StatementId"])})
+        except ServiceError as error:
+            if error.code != "ResourceNotFoundException":
+                return Result(False, _service_reason(error))
         return Result(True)
 
     def _wait_condition(
@@ -1207,7 +1351,11 @@ class CloudFormation:
         if resource.type == TABLE:
             return self._delete_table(resource.physical_id)
         if resource.type == RULE:
-            return self._delete_rule(resource.physical_id)
+            return self._delete_rule(resource.physical_id, resource.properties.get("EventBusName"))
+        if resource.type == BUS:
+            return self._delete_bus(resource.physical_id)
+        if resource.type == BUS_POLICY:
+            return self._delete_bus_statement(resource.properties)
         return Result(True)
 
     # ------------------------------------------------------------ Lambda

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
@@ -48,12 +49,16 @@ class ImageCopyBase(ImageEvents, Construct):
         keep_previous: Optional[int],
         source_arn: str,
         source_account: Optional[str] = None,
+        event_bus: Optional[events.IEventBus] = None,
     ) -> None:
-        """`source_arn`: the workspaceimage ARN the provider's policy allows copying from."""
+        """`source_arn`: the workspaceimage ARN the provider's policy allows copying from; `event_bus`: where the
+        copy's events go (its own prop, or its image's)."""
         # The name the copy gets, which the app's other images of the same Region are compared with.
         self._image_name = image_name
         tags = dict(tags or {})
         provider = WorkspacesImageProvider.get_or_create(self)
+        provider.put_events_on(self, event_bus)
+        self.event_bus = event_bus
         provider.register_tag_keys(tags)
         provider.allow_copies(regions=[region], sources=[source_arn])
 

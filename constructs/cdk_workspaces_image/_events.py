@@ -1,8 +1,9 @@
 """The rules that match this library's events: ``on_image_available``, ``on_image_failed``, ``on_update_available``.
 
-The provider and the update monitor put them on the account's default bus with source ``contract.EVENT_SOURCE``
-(WorkSpaces itself sends no image events to EventBridge). As aws-cdk's ``onXxx`` methods do (``IRepository.onEvent``
-of ECR, those of EC2 Image Builder's L2), each returns such a rule, made in the scope of the resource it is about.
+The provider and the update monitor put them on the account's default bus, or on the ``event_bus`` the constructs
+name, with source ``contract.EVENT_SOURCE`` (WorkSpaces itself sends no image events to EventBridge). As aws-cdk's
+``onXxx`` methods do (``IRepository.onEvent`` of ECR, those of EC2 Image Builder's L2), each returns such a rule,
+made in the scope of the resource it is about, on the bus the events go on.
 """
 
 from __future__ import annotations
@@ -25,13 +26,17 @@ def event_rule(
     detail: Mapping[str, Sequence[Any]],
     target: Optional[events.IRuleTarget],
     description: str,
+    event_bus: Optional[events.IEventBus] = None,
 ) -> events.Rule:
-    """A rule on the default bus for this library's events of one detail type whose Detail has these values
-    (each key matches any of its list: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html)."""
+    """A rule on `event_bus` (None: the default bus) for this library's events of one detail type whose Detail has
+    these values (each key matches any of its list:
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html). A rule hears the events of its
+    own bus only."""
     return events.Rule(
         scope,
         construct_id,
         description=description,
+        event_bus=event_bus,
         event_pattern=events.EventPattern(
             source=[contract.EVENT_SOURCE], detail_type=[detail_type], detail=dict(detail)
         ),
@@ -45,11 +50,13 @@ class ImageEvents:
     events also carry ``Region`` and ``SourceRegion``)."""
 
     resource: CustomResource
+    # The bus the provider puts this resource's events on (the construct's event_bus); None: the default bus.
+    event_bus: Optional[events.IEventBus] = None
 
     def on_image_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
-        """A rule, under this construct, matching the event the provider puts on the default bus when this
-        resource's image is AVAILABLE (DetailType ``WorkSpaces Image Available``, source
-        ``cdk-workspaces-image``), this month's image and every later one.
+        """A rule, under this construct, matching the event the provider puts on the default bus (or on the
+        construct's ``event_bus``, where the rule is made) when this resource's image is AVAILABLE (DetailType
+        ``WorkSpaces Image Available``, source ``cdk-workspaces-image``), this month's image and every later one.
 
         The rule matches the stack's id and the custom resource's logical id, not the image id, so it outlives
         the image's replacement. The event's detail holds ``ImageId``, ``SourceImageId`` and ``Name`` (and for a
@@ -62,11 +69,11 @@ class ImageEvents:
         return self._on(construct_id, contract.DetailTypes.IMAGE_AVAILABLE, target, "is AVAILABLE")
 
     def on_image_failed(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
-        """A rule, under this construct, matching the event the provider puts on the default bus when this
-        resource's image will not become AVAILABLE (DetailType ``WorkSpaces Image Failed``): it went to ERROR,
-        is gone, or the wait timed out, or it is AVAILABLE but could not be shared (``Failure`` in the detail:
-        ``ERROR``, ``GONE``, ``TIMEOUT`` or ``SHARE``, with the service's ``ErrorCode`` and ``ErrorMessage`` for
-        ERROR, and the ``Reason`` the deployment fails with).
+        """A rule, under this construct, matching the event the provider puts on the default bus (or on the
+        construct's ``event_bus``) when this resource's image will not become AVAILABLE (DetailType ``WorkSpaces
+        Image Failed``): it went to ERROR, is gone, or the wait timed out, or it is AVAILABLE but could not be shared
+        (``Failure`` in the detail: ``ERROR``, ``GONE``, ``TIMEOUT`` or ``SHARE``, with the service's ``ErrorCode`` and
+        ``ErrorMessage`` for ERROR, and the ``Reason`` the deployment fails with).
 
         Like :meth:`on_image_available`, it matches the resource, not the image id, so it survives replacement.
 
@@ -89,4 +96,5 @@ class ImageEvents:
             },
             target=target,
             description=f"cdk-workspaces-image: the image of {self.node.path} {what}",
+            event_bus=self.event_bus,
         )

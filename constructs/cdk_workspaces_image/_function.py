@@ -2,12 +2,13 @@
 
 Each has its own role (no managed policy: AWSLambdaBasicExecutionRole would grant logs on every log group), its
 own log group kept a year, the one handler asset, and may put events only of this library's source on the
-account's default bus.
+account's default bus, or on the ``event_bus`` the constructs name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Optional
 
 from aws_cdk import CfnResource, Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -75,19 +76,24 @@ def function(
     return made
 
 
-def put_events(scope: Construct) -> iam.PolicyStatement:
-    """PutEvents on the account's default bus, of this library's source only.
+def default_bus_arn(scope: Construct) -> str:
+    """The ARN of the account's default bus in the stack's Region."""
+    return Stack.of(scope).format_arn(service="events", resource="event-bus", resource_name="default")
+
+
+def put_events(scope: Construct, bus_arn: Optional[str] = None) -> iam.PolicyStatement:
+    """PutEvents on one bus (`bus_arn`, a token is fine; default: the account's default bus), of this library's
+    source only.
 
     PutEvents authorizes the event bus it writes to, and ``events:source`` names the Source of each entry
     (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html,
     https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html). A ForAllValues condition
     holds for a request without the key, so Null requires it.
     """
-    default_bus = Stack.of(scope).format_arn(service="events", resource="event-bus", resource_name="default")
     return iam.PolicyStatement(
         sid="PutEvents",
         actions=["events:PutEvents"],
-        resources=[default_bus],
+        resources=[bus_arn or default_bus_arn(scope)],
         conditions={
             "ForAllValues:StringEquals": {contract.EVENT_SOURCE_CONDITION_KEY: [contract.EVENT_SOURCE]},
             "Null": {contract.EVENT_SOURCE_CONDITION_KEY: "false"},

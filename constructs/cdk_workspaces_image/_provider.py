@@ -25,6 +25,8 @@ from constructs import Construct
 from cdk_workspaces_image_handler import contract
 
 from . import _compat, _function
+from ._bus import BusGuard, bus_key, shown
+from ._props import refuse
 
 PROVIDER_ID = "CdkWorkspacesImageProvider"
 
@@ -44,6 +46,18 @@ class _TagKeys:
     def produce(self) -> list[str]:
         keys = sorted(self.keys - {contract.OWNER_TAG_KEY})
         return [self._extra, *keys] if self._extra else keys
+
+
+@jsii.implements(IStableStringProducer)
+class _BusArn:
+    """The ARN of the bus the provider puts its events on, rendered at synth: the default bus's, or the event_bus
+    the stack's constructs name (which the first of them chooses, after the provider's policy is made)."""
+
+    def __init__(self, default: str) -> None:
+        self.arn = default
+
+    def produce(self) -> str:
+        return self.arn
 
 
 @jsii.implements(IStableStringProducer)
@@ -130,6 +144,10 @@ class WorkspacesImageProvider(Construct):
         # ARN made twice is two tokens).
         self._copies: dict[str, iam.PolicyStatement] = {}
         self._copy_arns: dict[str, set[str]] = {}
+        # The bus every event goes on (put_events_on), and the construct that chose it.
+        self._bus_arn = _BusArn(_function.default_bus_arn(self))
+        self._bus: events.IEventBus | None = None
+        self._bus_chooser: Construct | None = None
 
         self.log_group, self.role = _function.logged_role(
             self, description="cdk-workspaces-image: creates, tags, watches and deletes WorkSpaces images and bundles"
@@ -232,8 +250,8 @@ class WorkspacesImageProvider(Construct):
                 resources=[watch_rule_arn],
             ),
             # Every provider tells the bus when an image's wait ends, what a bundle now uses and what retention
-            # did (contract.DetailTypes).
-            _function.put_events(self),
+            # did (contract.DetailTypes): the default bus, or the event_bus of the stack's constructs.
+            _function.put_events(self, Lazy.string(self._bus_arn)),
         ]
         for statement in statements:
             self.role.add_to_policy(statement)
@@ -317,6 +335,31 @@ class WorkspacesImageProvider(Construct):
         # A request may start a wait: the rule that ticks it, and its permission to invoke, must exist by then.
         resource.node.add_dependency(self.watch_rule, self._invoke_permission)
         return resource
+
+    def put_events_on(self, user: Construct, bus: events.IEventBus | None) -> None:
+        """Put every event on `bus` (None: the account's default bus), as `user` (an image, copy or bundle) asks.
+
+        The stack has one provider, one function: every image, copy and bundle of the stack must name the same bus,
+        or none; synth fails naming both constructs otherwise. The first with a bus gives the function the bus's
+        name (contract.ENV_EVENT_BUS), moves its PutEvents statement to that bus, and has the bus's guard spare
+        the provider's role.
+        """
+        if self._bus_chooser is None:
+            self._bus_chooser, self._bus = user, bus
+            if bus is not None:
+                self._bus_arn.arn = bus.event_bus_arn
+                self.function.add_environment(contract.ENV_EVENT_BUS, bus.event_bus_name)
+                BusGuard.of(user, bus).admit(self.role)
+            return
+        if bus_key(bus) != bus_key(self._bus):
+            refuse(
+                user,
+                [
+                    f"event_bus {shown(bus)} is not the event_bus of {self._bus_chooser.node.path}, "
+                    f"{shown(self._bus)}; the images, copies and bundles of a stack share one provider, which puts "
+                    "every event on one bus: give each of them the same event_bus, or none"
+                ],
+            )
 
     def register_tag_keys(self, keys: Iterable[str]) -> None:
         """Allows the handler to set these tag keys (CreateTags); the ownership key only at creation."""

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from typing import Any, Optional, Union
 
 from aws_cdk import CfnElement, RemovalPolicy, Stack, Token, Tokenization
+from aws_cdk import aws_events as events
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import BundleImageProps
 from cdk_workspaces_image_handler.contract import BundleProps as P
 
+from ._bus import event_bus_problems
 from ._exports import warn_on_exports
 from ._props import (
     duplicate_name_problem,
@@ -145,6 +147,10 @@ class WorkspaceBundle(Construct):
     :param removal_policy: what happens to the bundle when the resource is deleted or replaced. Default:
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
         first deployment rolls back). Whatever the policy, only a bundle this resource created is ever deleted.
+    :param event_bus: the event bus the provider puts this bundle's ``WorkSpaces Bundle Image Changed`` events on.
+        Default: None, the account's default bus. With a bus, the library adds to its policy a statement that keeps
+        the library's source to the stack's provider and monitor roles; see ``UpdatedWorkspaceImage``'s
+        ``event_bus``. Every image, copy and bundle of a stack names the same bus, or none (they share one provider).
     """
 
     def __init__(
@@ -160,16 +166,20 @@ class WorkspaceBundle(Construct):
         root_storage_gib: Optional[float] = None,
         tags: Optional[Mapping[str, str]] = None,
         removal_policy: Optional[RemovalPolicy] = None,
+        event_bus: Optional[events.IEventBus] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         image_id = image_id_of(image_id)
         self._validate(
             image_id, bundle_name, description, compute_type, user_storage_gib, root_storage_gib, tags, removal_policy
         )
+        refuse(self, event_bus_problems(self, event_bus))
         self._bundle_name = bundle_name
         tags = dict(tags or {})
 
         provider = WorkspacesImageProvider.get_or_create(self)
+        provider.put_events_on(self, event_bus)
+        self.event_bus = event_bus
         provider.register_tag_keys(tags)
         provider.allow_bundles()
 

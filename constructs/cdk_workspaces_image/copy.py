@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import Optional, Union
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_events as events
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import CopyProps as P
 
+from ._bus import event_bus_problems
 from ._copy import ImageCopyBase, image_arn
 from ._props import (
     duplicate_name_problem,
@@ -69,6 +71,11 @@ class WorkspaceImageCopy(ImageCopyBase):
         replacement succeeds. Default: None, which keeps every copy (as the removal policy says). A whole number, 0 or
         more; a copy a bundle uses, the copy being replaced, or one without this construct's ownership tag is never
         deleted.
+    :param event_bus: the event bus the provider puts this copy's events on, and :meth:`on_image_available` and
+        :meth:`on_image_failed` make their rules on. Default: None, the account's default bus. With a bus, the
+        library adds to its policy a statement that keeps the library's source to the stack's provider and monitor
+        roles; see ``UpdatedWorkspaceImage``'s ``event_bus``. Every image, copy and bundle of a stack names the same
+        bus, or none.
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
@@ -87,6 +94,7 @@ class WorkspaceImageCopy(ImageCopyBase):
         removal_policy: Optional[RemovalPolicy] = None,
         keep_previous: Optional[int] = None,
         source_account: Optional[str] = None,
+        event_bus: Optional[events.IEventBus] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         source_id = image_id_of(source_image_id)
@@ -101,6 +109,7 @@ class WorkspaceImageCopy(ImageCopyBase):
             removal_policy,
             keep_previous,
             source_account,
+            event_bus,
         )
         self._make(
             source_image_id=source_id,
@@ -114,6 +123,7 @@ class WorkspaceImageCopy(ImageCopyBase):
             keep_previous=keep_previous,
             source_arn=_source_arn(self, source_id, source_region),
             source_account=source_account,
+            event_bus=event_bus,
         )
         enrol(self)
 
@@ -128,6 +138,7 @@ class WorkspaceImageCopy(ImageCopyBase):
         removal_policy: object,
         keep_previous: object,
         source_account: object,
+        event_bus: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong types
         included), what a custom resource cannot be, and the names of the app's other images of this Region."""
@@ -150,6 +161,7 @@ class WorkspaceImageCopy(ImageCopyBase):
                 source_account=None if source_account is None else judged(source_account),
             )
             + keep_problems
+            + event_bus_problems(self, event_bus)
             + problems
         )
         duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, _named_images(self))

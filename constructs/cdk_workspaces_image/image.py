@@ -7,11 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_events as events
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
+from ._bus import event_bus_problems
 from ._copy import ImageCopyBase
 from ._events import ImageEvents
 from ._props import (
@@ -80,7 +82,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         one shared with an account ``share_with_accounts`` does not name (its own shares are removed first), the
         source image, the image being replaced (the stack may still roll back to it), or one without this
         construct's ownership tag; what was deleted, what was kept and why is logged and put on the default event
-        bus (``WorkSpaces Image Retention``). A whole number, 0 or more.
+        bus, or on ``event_bus`` (``WorkSpaces Image Retention``). A whole number, 0 or more.
     :param generation: the generation of the image, a whole number from 1, filled into ``image_name``'s
         ``{generation}``. Default: None, and ``image_name`` is the name as given. Raising it makes a new image
         with a new name (a replacement) from ``source_image_id``'s latest updates; redeploying the same
@@ -107,6 +109,14 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         nor to AWS GovCloud (US), where only AWS Support copies between Regions
         (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html). Each copy takes an image
         of its Region's quota. The copies are not shared: ``share_with_accounts`` shares the image in this Region.
+    :param event_bus: the event bus the provider puts this image's events on (and its copies', and its
+        ``apply_to_bundle``'s), and :meth:`on_image_available` and :meth:`on_image_failed` make their rules on. Default:
+        None, the account's default bus, where anyone allowed ``events:PutEvents`` in the account can put an event
+        with the library's source. With a bus (one of the stack's account and Region), the library adds to the bus's
+        policy a statement that denies ``events:PutEvents`` of the source ``cdk-workspaces-image`` to every principal
+        but the stack's provider and monitor roles (``AWS::Events::EventBusPolicy``), and the provider's role may put
+        events on that bus only. Every image, copy and bundle of a stack names the same bus, or none (they share one
+        provider), and a bus carries the events of one stack: synth refuses either, naming both constructs.
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
@@ -127,6 +137,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         generation: Optional[int] = None,
         share_with_accounts: Optional[Sequence[str]] = None,
         copy_to_regions: Optional[Sequence[str]] = None,
+        event_bus: Optional[events.IEventBus] = None,
     ) -> None:
         super().__init__(scope, construct_id)
         name = _generation_name(image_name, generation)
@@ -143,6 +154,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             generation,
             share_with_accounts,
             copy_to_regions,
+            event_bus,
         )
         # The name the image gets, which the app's other images are compared with.
         self._image_name = name
@@ -152,6 +164,8 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         tags = dict(tags or {})
 
         provider = WorkspacesImageProvider.get_or_create(self)
+        provider.put_events_on(self, event_bus)
+        self.event_bus = event_bus
         provider.allow_images()
         provider.register_tag_keys(tags)
         seconds = timeout_seconds(timeout)
@@ -216,6 +230,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             keep_previous=keep_previous,
             # The source is this stack's image: of this account and Region, its id unknown until it is made.
             source_arn=provider.image_arns,
+            event_bus=self.event_bus,
         )
         return copy
 
@@ -307,6 +322,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         generation: object,
         share_with_accounts: object,
         copy_to_regions: object,
+        event_bus: object,
     ) -> None:
         """Every rule the props break, at once: the handler's rules on each value synth knows (None and wrong
         types included), what a custom resource cannot be, and the names of the app's other images.
@@ -348,6 +364,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             )
             + keep_problems
             + copy_to_regions_problems(copy_to_regions, Stack.of(self).region)
+            + event_bus_problems(self, event_bus)
             + problems
         )
         # A copy made in this stack's Region takes a name there too.

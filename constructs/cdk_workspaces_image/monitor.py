@@ -3,7 +3,7 @@
 WorkSpaces sends no event when an image has updates; DescribeWorkspaceImages says so in ``Updates.UpdateAvailable``
 (https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeWorkspaceImages.html). A function of the handler
 asset looks on a schedule and, for each image with updates, puts a ``WorkSpaces Image Update Available`` event on the
-default bus and, when given a pipeline, starts it.
+default bus (or on its ``event_bus``) and, when given a pipeline, starts it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from constructs import Construct
 from cdk_workspaces_image_handler import contract
 
 from . import _function
+from ._bus import BusGuard, event_bus_problems
 from ._events import event_rule
 from ._props import judged, refuse
 from .interfaces import IWorkspaceImage, image_id_of
@@ -32,7 +33,8 @@ _PARAMETER_NAME = re.compile(r"[a-zA-Z0-9_.\-/]{1,1011}")
 
 
 class WorkspaceImageUpdateMonitor(Construct):
-    """Looks on a schedule whether AWS has published updates for images, and says so on the default event bus.
+    """Looks on a schedule whether AWS has published updates for images, and says so on the default event bus (or on
+    ``event_bus``).
 
     For each image whose ``Updates.UpdateAvailable`` is true it puts an event (source ``cdk-workspaces-image``,
     DetailType ``WorkSpaces Image Update Available``; detail ``MonitorId``, ``ImageId``, ``UpdateDescription`` and
@@ -43,7 +45,7 @@ class WorkspaceImageUpdateMonitor(Construct):
 
     It has its own function (from the provider's asset), log group and role. The role may write only to its log
     group, call DescribeWorkspaceImages (which takes no resource: "*"), put events of this library's source on the
-    default bus, and, with a pipeline, start that pipeline only.
+    default bus (or on ``event_bus``), and, with a pipeline, start that pipeline only.
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
@@ -63,6 +65,14 @@ class WorkspaceImageUpdateMonitor(Construct):
         yet, and nothing is written or started. The pipeline reads it when it synthesizes
         (``cdk synth -c generation=$(aws ssm get-parameter --name NAME --query Parameter.Value --output text)``),
         so the deploy that follows an update makes the next image without anyone editing the app. Default: none.
+    :param event_bus: the event bus the monitor puts its events on, and :meth:`on_update_available` makes its rule on
+        (the schedule stays on the default bus, where schedules run). Default: None, the account's default bus, where
+        anyone allowed ``events:PutEvents`` in the account can put an event with the library's source, and a
+        pipeline started by a rule on it could be started so. With a bus (of the stack's account and Region), the
+        library adds to its policy a statement that denies ``events:PutEvents`` of the source
+        ``cdk-workspaces-image`` to every principal but the stack's monitor and provider roles, and the monitor's
+        role may put events on that bus only. A bus carries the events of one stack: synth refuses a bus another
+        stack of the app names.
     """
 
     def __init__(
@@ -74,9 +84,11 @@ class WorkspaceImageUpdateMonitor(Construct):
         schedule: Optional[events.Schedule] = None,
         pipeline: Optional[codepipeline.IPipeline] = None,
         generation_parameter: Optional[str] = None,
+        event_bus: Optional[events.IEventBus] = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        image_ids = self._validate(images, schedule, pipeline)
+        image_ids = self._validate(images, schedule, pipeline, event_bus)
+        self.event_bus = event_bus
         generation = self._generation_of(images, generation_parameter)
         # Its events carry it and on_update_available matches it: stable across deployments, one per monitor of an
         # app, and another app's monitor at the same path in the same account and Region (a stack of another name
@@ -93,12 +105,15 @@ class WorkspaceImageUpdateMonitor(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(sid="Describe", actions=["workspaces:DescribeWorkspaceImages"], resources=["*"])
         )
-        self.role.add_to_policy(_function.put_events(self))
+        self.role.add_to_policy(_function.put_events(self, event_bus.event_bus_arn if event_bus else None))
         environment = {
             # Fn.join of plain strings is the joined string; of tokens, an Fn::Join resolved at deploy time.
             contract.ENV_MONITORED_IMAGES: Fn.join(",", image_ids),
             contract.ENV_MONITOR_ID: self.monitor_id,
         }
+        if event_bus is not None:
+            environment[contract.ENV_EVENT_BUS] = event_bus.event_bus_name
+            BusGuard.of(self, event_bus).admit(self.role)
         if pipeline is not None:
             # StartPipelineExecution takes the pipeline's ARN
             # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html).
@@ -160,9 +175,10 @@ class WorkspaceImageUpdateMonitor(Construct):
         )
 
     def on_update_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
-        """A rule, under this construct, matching this monitor's events (DetailType ``WorkSpaces Image Update
-        Available`` and this monitor's ``MonitorId``, which holds the stack's GUID: another app's monitor at the
-        same construct path is not heard): one per image found with updates, each look.
+        """A rule, under this construct and on its ``event_bus`` (default: the default bus), matching this monitor's
+        events (DetailType ``WorkSpaces Image Update Available`` and this monitor's ``MonitorId``, which holds the
+        stack's GUID: another app's monitor at the same construct path is not heard): one per image found with
+        updates, each look.
 
         :param construct_id: the rule's construct id.
         :param target: where the event goes (an ``aws_events_targets`` target). Default: none; add targets to the
@@ -175,6 +191,7 @@ class WorkspaceImageUpdateMonitor(Construct):
             detail={contract.Detail.MONITOR_ID: [self.monitor_id]},
             target=target,
             description=f"cdk-workspaces-image: {self.node.path} found WorkSpaces image updates",
+            event_bus=self.event_bus,
         )
 
     def _generation_of(self, images: Sequence[object], name: object) -> Optional[int]:
@@ -198,7 +215,7 @@ class WorkspaceImageUpdateMonitor(Construct):
         refuse(self, problems)
         return generation if isinstance(generation, int) else None
 
-    def _validate(self, images: object, schedule: object, pipeline: object) -> list[str]:
+    def _validate(self, images: object, schedule: object, pipeline: object, event_bus: object) -> list[str]:
         """The image ids, once every prop keeps its rules: at least one image, each id by the handler's rule
         (labelled by its place in the list), none twice; a Schedule; a pipeline."""
         if isinstance(images, (str, bytes)) or not isinstance(images, Sequence):
@@ -225,5 +242,5 @@ class WorkspaceImageUpdateMonitor(Construct):
             problems.append(contract.type_problem("schedule", schedule, "an aws_events.Schedule"))
         if pipeline is not None and not all(hasattr(pipeline, key) for key in ("pipeline_arn", "pipeline_name")):
             problems.append(contract.type_problem("pipeline", pipeline, "an aws_codepipeline.IPipeline"))
-        refuse(self, problems)
+        refuse(self, problems + event_bus_problems(self, event_bus))
         return ids

@@ -1,4 +1,5 @@
-"""What the provider and the update monitor tell the account: events on its default EventBridge bus.
+"""What the provider and the update monitor tell the account: events on its default EventBridge bus, or on the bus
+the template names (contract.ENV_EVENT_BUS).
 
 WorkSpaces sends no image events to EventBridge, so a user who wants to hear that an image is ready, has
 failed, or has an update available hears it from here. Every event has the source contract.EVENT_SOURCE and
@@ -30,36 +31,45 @@ class Event:
     detail_type: str
     detail: Mapping[str, Any] = field(default_factory=dict)
 
-    def entry(self) -> dict[str, str]:
+    def entry(self, bus_name: str | None = None) -> dict[str, str]:
         """The PutEvents entry (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html):
-        on the default bus, since EventBusName is left out."""
-        return {
+        on the bus named, or, with EventBusName left out, on the default bus."""
+        entry = {
             "Source": contract.EVENT_SOURCE,
             "DetailType": self.detail_type,
             "Detail": json.dumps(self.detail, separators=(",", ":"), sort_keys=True),
         }
+        if bus_name:
+            entry["EventBusName"] = bus_name
+        return entry
 
 
 class Bus:
-    """The default event bus, through a boto3 `events` client."""
+    """An event bus through a boto3 `events` client: the one named `name`, or the default bus."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, name: str | None = None) -> None:
         self.events = client
+        self.name = name or None
+
+    @property
+    def shown(self) -> str:
+        return f"the event bus {self.name}" if self.name else "the default bus"
 
     def put(self, event: Event) -> bool:
         """Put one event; True when EventBridge took it. Raises nothing: see the module's docstring."""
         try:
-            answer = self.events.put_events(Entries=[event.entry()])
+            answer = self.events.put_events(Entries=[event.entry(self.name)])
         except (ClientError, BotoCoreError) as error:
-            log.warning("the event %r could not be put on the default bus: %s", event.detail_type, error)
+            log.warning("the event %r could not be put on %s: %s", event.detail_type, self.shown, error)
             return False
         # PutEvents answers 200 even when an entry fails; the entry says why.
         failed = [e for e in answer.get("Entries", []) if e.get("ErrorCode")]
         if answer.get("FailedEntryCount") or failed:
             said = failed[0] if failed else {}
             log.warning(
-                "the event %r was refused by the default bus: %s: %s",
+                "the event %r was refused by %s: %s: %s",
                 event.detail_type,
+                self.shown,
                 said.get("ErrorCode", "unknown"),
                 said.get("ErrorMessage", ""),
             )

@@ -183,10 +183,14 @@ SERVICE_TIMEOUT_SECONDS: Final = 3600
 
 # ---------------------------------------------------------------- events
 
-# Every event the provider and the update monitor put on the account's default event bus has this source.
+# Every event the provider and the update monitor put on the account's default event bus (or on ENV_EVENT_BUS) has
+# this source.
 # WorkSpaces itself sends no image events to EventBridge. PutEvents: at most 256 KB per entry, Detail a JSON
 # object (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
 EVENT_SOURCE: Final = "cdk-workspaces-image"
+# The event bus the provider and the update monitor put their events on, by name (the construct's event_bus); absent
+# (or empty): the account's default bus, as before the variable existed.
+ENV_EVENT_BUS: Final = "EVENT_BUS_NAME"
 # The IAM condition key that limits PutEvents to that source
 # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
 EVENT_SOURCE_CONDITION_KEY: Final = "events:source"

@@ -69,6 +69,8 @@ class Deps:
     trusted_hosts: tuple[str, ...] = ()
     # The DNS suffix of the stack's partition, where CloudFormation's presigned URLs point.
     dns_suffix: str = "amazonaws.com"
+    # The event bus the events go on (contract.ENV_EVENT_BUS); None: the default bus.
+    event_bus: str | None = None
 
 
 deps: Deps | None = None
@@ -140,6 +142,7 @@ try:
         trusted_hosts=tuple(_listed(contract.ENV_TRUSTED_RESPONSE_HOSTS)),
         # botocore's own endpoint data says where each partition's services live.
         dns_suffix=dns_suffix_of(partition_of(_stack_id), create_loader().load_data("partitions")["partitions"]),
+        event_bus=os.environ.get(contract.ENV_EVENT_BUS) or None,
     )
 except Exception as error:
     protocol.init_failure(error)
@@ -163,7 +166,7 @@ def lifecycle_for(resource_type: str, invocation_ends: float | None = None) -> L
     lifecycle = kind(
         WorkSpaces(deps.workspaces),
         watches(),
-        Bus(deps.bus),
+        Bus(deps.bus, deps.event_bus),
         trusted_send,
         deps.clock,
         elsewhere,

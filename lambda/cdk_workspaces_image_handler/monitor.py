@@ -2,7 +2,8 @@
 
 WorkSpaces says so per image (DescribeWorkspaceImages, ``Updates.UpdateAvailable``:
 https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateResult.html) and tells nobody. For each image with an
-update, this puts an "update available" event on the default bus and, when the monitor has a pipeline, starts it
+update, this puts an "update available" event on the default bus (or its event_bus) and, when the monitor has a
+pipeline, starts it
 (StartPipelineExecution: https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html)
 with a clientRequestToken made of what it found (`request_token`), so that looks finding the same update start it
 once for as long as CodePipeline remembers the token.
@@ -155,6 +156,8 @@ class Monitor:
     # The generation parameter's name, and the watched image's generation as deployed; both or neither.
     generation_parameter: str = ""
     generation: int | None = None
+    # The event bus its events go on (contract.ENV_EVENT_BUS); "": the default bus.
+    event_bus: str = ""
 
     def check(self) -> Findings:
         """One look, whatever invoked it. Raises ProviderError when the images can't be described or the pipeline
@@ -180,7 +183,7 @@ class Monitor:
                 execution_id = self._start(token)
             except ProviderError as error:
                 problems.append(str(error))
-        bus = Bus(self.events)
+        bus = Bus(self.events, self.event_bus)
         for image in findings.updates:
             log.info("an update is available for %s (%s): %s", image.image_id, image.name, image.update_description)
             bus.put(update_event(image, self.monitor_id, self.pipeline, execution_id, self.generation, bump))
@@ -252,6 +255,7 @@ def from_environment() -> Monitor:
         ssm=make("ssm", config=config),
         generation_parameter=os.environ.get(contract.ENV_GENERATION_PARAMETER, ""),
         generation=int(generation) if generation.isdigit() else None,
+        event_bus=os.environ.get(contract.ENV_EVENT_BUS, ""),
     )
 
 

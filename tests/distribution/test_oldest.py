@@ -24,28 +24,33 @@ from cdk_workspaces_image import _bundling
 from cdk_workspaces_image_handler import contract
 
 # An image, a bundle on it, and the image applied to a bundle the stack does not manage: every resource type; with
-# the monthly loop's generation, keep_previous, rules for the image's news, and the update monitor with a pipeline.
+# the monthly loop's generation, keep_previous, rules for the image's news, the update monitor with a pipeline, and
+# all of their events on a bus of the stack (event_bus: its policy statement, the rules on it).
 APP = textwrap.dedent(
     """
     import importlib.metadata, json, sys
     import aws_cdk as cdk
     import cdk_workspaces_image
     from aws_cdk import aws_codepipeline as codepipeline
+    from aws_cdk import aws_events as events
     from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImageUpdateMonitor
 
     app = cdk.App(outdir=sys.argv[1])
     stack = cdk.Stack(app, "Oldest")
+    bus = events.EventBus(stack, "News", event_bus_name="oldest-news")
     image = UpdatedWorkspaceImage(
         stack, "Golden", source_image_id="wsi-0123456789", image_name="oldest-{generation}", generation=3,
-        keep_previous=1, description="On the oldest CDK",
+        keep_previous=1, description="On the oldest CDK", event_bus=bus,
     )
     image.on_image_available("Available")
     image.on_image_failed("Failed")
     pipeline = codepipeline.Pipeline.from_pipeline_arn(stack, "Pipeline", "arn:aws:codepipeline:eu-west-1:1:golden")
-    WorkspaceImageUpdateMonitor(stack, "Monitor", images=[image], pipeline=pipeline).on_update_available("Update")
+    WorkspaceImageUpdateMonitor(
+        stack, "Monitor", images=[image], pipeline=pipeline, event_bus=bus
+    ).on_update_available("Update")
     bundle = WorkspaceBundle(
         stack, "Standard", image_id=image.image_id, bundle_name="oldest-standard", description="Standard",
-        compute_type=ComputeType.STANDARD, user_storage_gib=50, root_storage_gib=80,
+        compute_type=ComputeType.STANDARD, user_storage_gib=50, root_storage_gib=80, event_bus=bus,
     )
     image.apply_to_bundle("wsb-0123456789")
     cdk.CfnOutput(stack, "ImageId", value=image.image_id)
@@ -136,6 +141,10 @@ def test_wheel_synthesizes_on_the_oldest_aws_cdk_lib(
         assert "LogGroup" in function["Properties"]["LoggingConfig"]
     rules = [r["Properties"] for r in resources if r["Type"] == "AWS::Events::Rule"]
     patterns = [rule["EventPattern"] for rule in rules if "EventPattern" in rule]
+    assert all("EventBusName" in rule for rule in rules if "EventPattern" in rule), "the rules are on the bus"
+    (guard,) = [r["Properties"] for r in resources if r["Type"] == "AWS::Events::EventBusPolicy"]
+    assert guard["Statement"]["Effect"] == "Deny"
+    assert len(guard["Statement"]["Condition"]["StringNotEquals"]["aws:PrincipalArn"]) == 2, "provider and monitor"
     assert sorted(pattern["detail-type"][0] for pattern in patterns) == sorted(
         [
             contract.DetailTypes.IMAGE_AVAILABLE,

@@ -398,6 +398,66 @@ def test_put_events_is_allowed_only_for_the_sources_the_policy_names(cloud: Clou
     assert refused["Error"]["Code"] == "AccessDeniedException"
 
 
+# A custom bus whose policy keeps the library's source to the provider's role (what event_bus adds to the bus).
+NEWS = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/news"
+ONLY_THE_PROVIDER_PUTS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "OnlyTheProvider",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "events:PutEvents",
+            "Resource": NEWS,
+            "Condition": {
+                "ForAnyValue:StringEquals": {"events:source": ["cdk-workspaces-image"]},
+                "StringNotEquals": {"aws:PrincipalArn": [ROLE]},
+            },
+        }
+    ],
+}
+
+
+def test_a_bus_policy_refuses_the_library_source_to_all_but_the_provider(cloud: Cloud) -> None:
+    """The bus's policy is evaluated with the caller's own (the launch post of bus policies: an API call "considers
+    both the user's IAM policy and the event bus resource policy"); its explicit Deny wins over any Allow."""
+    cloud.events.handle("CreateEventBus", {"Name": "news"})
+    cloud.events.handle("PutPermission", {"EventBusName": "news", "Policy": json.dumps(ONLY_THE_PROVIDER_PUTS)})
+    cloud.policies = [allow("events:PutEvents", NEWS, Condition=OWN_SOURCE)]
+    provider = cloud.client("events")
+    assert provider.put_events(Entries=[{**event_entry(), "EventBusName": "news"}])["FailedEntryCount"] == 0
+    keys = cloud.access.assume_role(READER_ROLE, "reader", lambda: [allow("events:PutEvents")])
+    attacker = cloud.client("events", keys.access_key_id)
+    error = refusal(attacker.put_events, Entries=[{**event_entry(), "EventBusName": NEWS}])["Error"]
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"] == (
+        f"User: {READER} is not authorized to perform: events:PutEvents on resource: {NEWS} "
+        "with an explicit deny in a resource-based policy"
+    )
+    # One entry of the library's source among others refuses the whole call.
+    mixed = [{**event_entry("someone-else"), "EventBusName": "news"}, {**event_entry(), "EventBusName": "news"}]
+    assert refusal(attacker.put_events, Entries=mixed)["Error"]["Code"] == "AccessDeniedException"
+    # Other sources on that bus, and the library's on the default bus, are the attacker's own policy's to allow.
+    assert attacker.put_events(Entries=[mixed[0]])["FailedEntryCount"] == 0
+    assert attacker.put_events(Entries=[event_entry()])["FailedEntryCount"] == 0
+    assert [(p.bus, p.source) for p in cloud.events.events_put] == [
+        ("news", "cdk-workspaces-image"),
+        ("news", "someone-else"),
+        ("default", "cdk-workspaces-image"),
+    ]
+    # The policy applies to the operations on the bus's rules too (the user guide: PutRule and PutTargets).
+    rule_guard = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "events:PutRule", "Resource": "*"}],
+    }
+    cloud.events.handle("PutPermission", {"EventBusName": "news", "Policy": json.dumps(rule_guard)})
+    cloud.policies = [allow("events:PutRule")]
+    error = refusal(provider.put_rule, Name="r", EventBusName="news", EventPattern='{"source":["x"]}')["Error"]
+    rule = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/news/r"
+    assert error["Message"].endswith(f"on resource: {rule} with an explicit deny in a resource-based policy")
+    provider.put_rule(Name="r", EventPattern='{"source":["x"]}')  # the default bus has no such policy
+
+
 def test_every_signed_request_carries_the_principal_keys(cloud: Cloud) -> None:
     """aws:PrincipalArn (the role's ARN for a role session), aws:PrincipalAccount and aws:PrincipalType
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html), so identity-based

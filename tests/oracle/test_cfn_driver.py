@@ -541,6 +541,120 @@ def test_a_table_policy_needs_its_document(local: tuple[LocalCloud, CloudFormati
     assert [t.policy for t in cloud.dynamodb.tables.values()] == [text]
 
 
+# -- event buses: AWS::Events::EventBus, AWS::Events::EventBusPolicy, and rules on a custom bus --------------------
+
+NEWS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/news"
+PATTERN = {"source": ["cdk-workspaces-image"]}
+
+
+def bus(name: str = "news", **extra: Any) -> dict[str, Any]:
+    return {"Type": "AWS::Events::EventBus", "Properties": {"Name": name, **extra}}
+
+
+def deny_all_but_the_function(sid: str, bus_name: Any = None, **condition: Any) -> dict[str, Any]:
+    """An EventBusPolicy statement refusing the library's source on the bus to every principal but the function's
+    role, as event_bus writes it."""
+    return {
+        "Type": "AWS::Events::EventBusPolicy",
+        "Properties": {
+            "EventBusName": bus_name or {"Ref": "Bus"},
+            "StatementId": sid,
+            "Statement": {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "events:PutEvents",
+                "Resource": {"Fn::GetAtt": ["Bus", "Arn"]},
+                "Condition": {
+                    "ForAnyValue:StringEquals": {"events:source": ["cdk-workspaces-image"]},
+                    "StringNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["FnRole", "Arn"]}},
+                    **condition,
+                },
+            },
+        },
+    }
+
+
+def news_rule(bus_name: Any = None) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "EventBusName": bus_name or {"Ref": "Bus"},
+            "EventPattern": PATTERN,
+            "Targets": [{"Id": "alerts", "Arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"}],
+        },
+    }
+
+
+BUS_OUTPUTS = {
+    "Bus": {"Value": {"Ref": "Bus"}},
+    "BusArn": {"Value": {"Fn::GetAtt": ["Bus", "Arn"]}},
+    "OnNews": {"Value": {"Ref": "OnNews"}},
+    "OnNewsArn": {"Value": {"Fn::GetAtt": ["OnNews", "Arn"]}},
+}
+
+
+def statements(cloud: LocalCloud, name: str = "news") -> list[dict[str, Any]]:
+    policy = cloud.events.buses[name].policy
+    return [] if policy is None else list(json.loads(policy)["Statement"])
+
+
+def test_a_bus_its_policy_statement_and_a_rule_on_it_are_made_updated_and_deleted(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    """AWS::Events::EventBus (Ref the name, Fn::GetAtt Arn), AWS::Events::EventBusPolicy (one statement of the bus's
+    policy, Sid its StatementId) and AWS::Events::Rule with EventBusName (rule/<bus>/<name>)."""
+    cloud, cfn = local
+    resources = {"Bus": bus(), "Guard": deny_all_but_the_function("guard"), "OnNews": news_rule()}
+    v1 = outputs(local, assembly(tmp_path, resources, BUS_OUTPUTS, name="v1"))
+    assert (v1["Bus"], v1["BusArn"]) == ("news", NEWS_ARN)
+    assert v1["OnNewsArn"] == f"arn:aws:events:{REGION}:{ACCOUNT}:rule/news/{v1['OnNews']}"
+    assert list(cloud.events.buses["news"].rules) == [v1["OnNews"]]
+    assert v1["OnNews"] not in cloud.events.rules, "not on the default bus"
+    role_arn = cfn.stacks["S"].resources["FnRole"].attributes["Arn"]
+    (guard,) = statements(cloud)
+    assert guard["Sid"] == "guard"
+    assert guard["Condition"]["StringNotEquals"] == {"aws:PrincipalArn": role_arn}
+    # A statement another tool put on the bus stays whatever the stack does with its own.
+    cloud.events.handle(
+        "PutPermission",
+        {"EventBusName": "news", "StatementId": "partner", "Action": "events:PutEvents", "Principal": "444455556666"},
+    )
+    # In place: the statement changes (same StatementId).
+    changed = {**resources, "Guard": deny_all_but_the_function("guard", **{"Null": {"events:source": "false"}})}
+    outputs(local, assembly(tmp_path, changed, BUS_OUTPUTS, name="v2"))
+    assert [s["Sid"] for s in statements(cloud)] == ["partner", "guard"]
+    assert "Null" in statements(cloud)[1]["Condition"]
+    # Replacement: a new StatementId is added before the old one goes.
+    renamed = {**resources, "Guard": deny_all_but_the_function("guard-2")}
+    outputs(local, assembly(tmp_path, renamed, BUS_OUTPUTS, name="v3"))
+    assert [s["Sid"] for s in statements(cloud)] == ["partner", "guard-2"]
+    # A second resource may not take a StatementId the bus's policy already holds.
+    clash = {**renamed, "Again": deny_all_but_the_function("partner")}
+    failed = cfn.deploy(load(assembly(tmp_path, clash, BUS_OUTPUTS, name="v4")))
+    assert failed.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "Statement partner already exists on event bus news" in failed.reason
+    assert [s["Sid"] for s in statements(cloud)] == ["partner", "guard-2"]
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert list(cloud.events.buses) == ["default"], "the rule, the statement and then the bus are deleted"
+
+
+def test_a_bus_policy_property_and_a_rule_moved_to_another_bus(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    cloud, cfn = local
+    whole = {"Version": "2012-10-17", "Statement": [{**OPEN_TO_ALL["Statement"][0], "Action": "events:PutEvents"}]}
+    v1 = outputs(local, assembly(tmp_path, {"Bus": bus(Policy=whole), "OnNews": news_rule()}, BUS_OUTPUTS, name="v1"))
+    assert json.loads(cloud.events.buses["news"].policy or "") == whole
+    # The rule moves to the default bus: a replacement (EventBusName), the old rule deleted from its bus.
+    moved = {"Bus": bus(), "OnNews": news_rule("default")}
+    v2 = outputs(local, assembly(tmp_path, moved, BUS_OUTPUTS, name="v2"))
+    assert v2["OnNews"] != v1["OnNews"]
+    assert (list(cloud.events.rules), list(cloud.events.buses["news"].rules)) == ([v2["OnNews"]], [])
+    assert cloud.events.buses["news"].policy is None, "a Policy taken out of the template is removed"
+    unmodelled = cfn.deploy(load(assembly(tmp_path, {"Bus": bus(KmsKeyIdentifier="k")}, name="b")))
+    assert "does not model AWS::Events::EventBus properties KmsKeyIdentifier" in unmodelled.reason
+
+
 OPEN_TO_ALL: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "dynamodb:GetItem", "Resource": "*"}],

@@ -269,3 +269,131 @@ def test_a_schedule_sends_the_scheduled_event_or_its_input(
         "detail": {},
     }
     assert events.deliveries == [], "deliveries lists what put events delivered"
+
+
+# -- custom event buses ---------------------------------------------------------------------------------------
+# API_CreateEventBus, API_DescribeEventBus, API_DeleteEventBus, API_PutPermission, API_RemovePermission.
+
+NEWS = "arn:aws:events:eu-west-1:123456789012:event-bus/news"
+
+
+def test_a_custom_bus_is_created_described_and_deleted(eb: Any, events: EventBridgeBackend) -> None:
+    made = eb.create_event_bus(Name="news", Description="the library's news", Tags=[{"Key": "team", "Value": "euc"}])
+    assert made["EventBusArn"] == NEWS
+    assert made["Description"] == "the library's news"
+    described = eb.describe_event_bus(Name="news")
+    assert (described["Name"], described["Arn"], described["Description"]) == ("news", NEWS, "the library's news")
+    assert "Policy" not in described, "a new bus has no policy"
+    assert eb.describe_event_bus(Name=NEWS)["Name"] == "news", "by ARN too"
+    assert eb.describe_event_bus()["Name"] == "default", "without a name: the default bus"
+    assert code_of(eb.create_event_bus, Name="news") == "ResourceAlreadyExistsException"
+    assert code_of(eb.create_event_bus, Name="default") == "ValidationException"
+    assert code_of(eb.create_event_bus, Name="a/b") == "ValidationException", "no / in a custom bus's name"
+    assert code_of(eb.describe_event_bus, Name="nothing") == "ResourceNotFoundException"
+    other = "arn:aws:events:eu-west-1:999999999999:event-bus/news"
+    assert code_of(eb.describe_event_bus, Name=other) == "ResourceNotFoundException", "another account's bus"
+    eb.delete_event_bus(Name="news")
+    assert "news" not in events.buses
+    eb.delete_event_bus(Name="news")  # gone already: no error (the page lists no ResourceNotFoundException)
+    assert code_of(eb.delete_event_bus, Name="default") == "ValidationException"
+
+
+def test_rules_belong_to_their_bus_and_hear_only_its_events(eb: Any, events: EventBridgeBackend) -> None:
+    eb.create_event_bus(Name="news")
+    rule_with(eb, "image", PATTERN, {"Id": "fn", "Arn": FUNCTION})
+    arn = eb.put_rule(Name="image", EventPattern=json.dumps(PATTERN), EventBusName="news")["RuleArn"]
+    assert arn == "arn:aws:events:eu-west-1:123456789012:rule/news/image", "rule/<bus>/<name> on a custom bus"
+    eb.put_targets(Rule="image", EventBusName=NEWS, Targets=[{"Id": "topic", "Arn": TOPIC}])
+    assert list(events.rules) == ["image"], "events.rules are the default bus's"
+    assert list(events.buses["news"].rules) == ["image"]
+    assert eb.describe_rule(Name="image", EventBusName="news")["EventBusName"] == "news"
+    assert [r["Arn"] for r in eb.list_rules(EventBusName="news")["Rules"]] == [arn]
+    assert eb.list_targets_by_rule(Rule="image", EventBusName="news")["Targets"] == [{"Id": "topic", "Arn": TOPIC}]
+    eb.put_events(Entries=[entry(EventBusName="news")])
+    eb.put_events(Entries=[entry()])
+    on_news, on_default = events.events_put
+    assert (on_news.bus, on_default.bus) == ("news", "default")
+    assert [(d.rule, d.target_id, d.event_id) for d in events.deliveries] == [
+        ("image", "topic", on_news.event_id),
+        ("image", "fn", on_default.event_id),
+    ], "each event reaches the rules of its own bus only"
+    assert code_of(eb.put_rule, Name="tick", ScheduleExpression="rate(1 minute)", EventBusName="news") == (
+        "ValidationException"
+    ), "schedules run on the default bus"
+    missing = eb.put_events(Entries=[entry(EventBusName="nothing")])
+    assert missing["Entries"][0]["ErrorCode"] == "InvalidArgument", "a bus that does not exist fails its entry"
+    assert code_of(eb.put_rule, Name="x", EventPattern=json.dumps(PATTERN), EventBusName="nothing") == (
+        "ResourceNotFoundException"
+    )
+    # API_DeleteEventBus: "All rules associated with this event bus need to be deleted".
+    assert code_of(eb.delete_event_bus, Name="news") == "ValidationException"
+    eb.remove_targets(Rule="image", EventBusName="news", Ids=["topic"])
+    eb.delete_rule(Name="image", EventBusName="news")
+    eb.delete_event_bus(Name="news")
+    assert list(events.rules) == ["image"], "the default bus's rule of the same name is untouched"
+
+
+def test_the_other_reading_deletes_a_bus_with_its_rules(clock: VirtualClock) -> None:
+    """The user guide's "Deleting an event bus": "Deleting an event bus deletes the rules associated with that event
+    bus"."""
+    events = EventBridgeBackend(clock, delete_bus_with_rules=True)
+    eb = attached("events", events)
+    eb.create_event_bus(Name="news")
+    eb.put_rule(Name="image", EventPattern=json.dumps(PATTERN), EventBusName="news")
+    eb.delete_event_bus(Name="news")
+    assert list(events.buses) == ["default"]
+
+
+ONLY_THE_PROVIDER = {
+    "Sid": "OnlyTheProvider",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "events:PutEvents",
+    "Resource": NEWS,
+    "Condition": {
+        "ForAnyValue:StringEquals": {"events:source": [SOURCE]},
+        "StringNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/Provider"},
+    },
+}
+
+
+def test_a_bus_policy_is_put_whole_or_a_statement_at_a_time_and_removed(
+    eb: Any, events: EventBridgeBackend, clock: VirtualClock
+) -> None:
+    eb.create_event_bus(Name="news")
+    created = eb.describe_event_bus(Name="news")["LastModifiedTime"]
+    clock.advance(60)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [ONLY_THE_PROVIDER]})
+    eb.put_permission(EventBusName="news", Policy=policy)
+    described = eb.describe_event_bus(Name="news")
+    assert described["Policy"] == policy, "the policy as it was put"
+    assert described["LastModifiedTime"] > created
+    # StatementId, Action, Principal (and Condition) add one Allow statement of that Sid.
+    eb.put_permission(EventBusName="news", StatementId="Partner", Action="events:PutEvents", Principal="444455556666")
+    document = json.loads(eb.describe_event_bus(Name="news")["Policy"])
+    assert [s["Sid"] for s in document["Statement"]] == ["OnlyTheProvider", "Partner"]
+    assert document["Statement"][1] == {
+        "Sid": "Partner",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+        "Action": "events:PutEvents",
+        "Resource": NEWS,
+    }
+    eb.remove_permission(EventBusName="news", StatementId="Partner")
+    assert [s["Sid"] for s in json.loads(events.buses["news"].policy or "")["Statement"]] == ["OnlyTheProvider"]
+    assert code_of(eb.remove_permission, EventBusName="news", StatementId="Partner") == "ResourceNotFoundException"
+    eb.remove_permission(EventBusName="news", RemoveAllPermissions=True)
+    assert "Policy" not in eb.describe_event_bus(Name="news"), "no statement left: no policy"
+    assert code_of(eb.put_permission, EventBusName="nothing", Policy=policy) == "ResourceNotFoundException"
+
+
+def test_a_bus_policy_the_evaluator_cannot_judge_or_too_long_is_refused(eb: Any) -> None:
+    eb.create_event_bus(Name="news")
+    unjudgeable = {**ONLY_THE_PROVIDER, "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}}
+    bad = json.dumps({"Version": "2012-10-17", "Statement": [unjudgeable]})
+    assert code_of(eb.put_permission, EventBusName="news", Policy=bad) == "ValidationException"
+    assert code_of(eb.put_permission, EventBusName="news", Policy="not json") == "ValidationException"
+    # API_PutPermission: "The permission policy on the event bus cannot exceed 10 KB in size".
+    long = {**ONLY_THE_PROVIDER, "Sid": "x" * (10 * 1024)}
+    too_long = json.dumps({"Version": "2012-10-17", "Statement": [long]})
+    assert code_of(eb.put_permission, EventBusName="news", Policy=too_long) == "PolicyLengthExceededException"

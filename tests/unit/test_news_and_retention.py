@@ -110,6 +110,27 @@ def test_the_entry_is_on_the_default_bus_with_the_library_source_and_a_json_deta
     }
 
 
+def test_with_an_event_bus_the_entry_names_it_and_the_bus_puts_it_there() -> None:
+    """contract.ENV_EVENT_BUS: the bus the construct's event_bus names; absent or empty, the default bus."""
+    from cdk_workspaces_image_handler.bus import Bus
+
+    event = bundle_moved(STACK, "StandardResource", "wsb-bundle001", "wsi-new000001", "wsi-old000001")
+    assert event.entry("golden-news")["EventBusName"] == "golden-news"
+    assert "EventBusName" not in event.entry("")
+
+    class Events:
+        def __init__(self) -> None:
+            self.entries: list[dict[str, str]] = []
+
+        def put_events(self, Entries: list[dict[str, str]]) -> dict[str, object]:  # noqa: N803 (boto3's name)
+            self.entries += Entries
+            return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]}
+
+    client = Events()
+    assert [Bus(client, name).put(event) for name in ("golden-news", "", None)] == [True, True, True]
+    assert [e.get("EventBusName") for e in client.entries] == ["golden-news", None, None]
+
+
 # ---------------------------------------------------------------- keep_previous
 
 
