@@ -70,7 +70,9 @@ def test_an_unused_or_empty_list_leaves_the_template_as_it_was() -> None:
 
 def test_a_changed_list_updates_the_same_resource_and_does_not_wait_again() -> None:
     """ShareWithAccounts is no replacing property: the same logical ids, the same wait condition (whose ids change
-    with a replacing value, image.py), and only ShareWithAccounts differs; the handler updates in place."""
+    with a replacing value, image.py), and only ShareWithAccounts differs; the handler updates in place. The
+    provider's environment names the accounts too (SHARE_ACCOUNTS: it shares with no other, trust.py), so its
+    function is updated first, with that variable only."""
     before, after, none = (
         Template.from_stack(image_stack(share_with_accounts=accounts)[0]).to_json()["Resources"]
         for accounts in ([OTHER], [OTHER, ANOTHER], None)
@@ -78,9 +80,13 @@ def test_a_changed_list_updates_the_same_resource_and_does_not_wait_again() -> N
     assert set(before) == set(after) == set(none)
     changed = sorted(lid for lid in before if before[lid] != after[lid])
     image_id = next(lid for lid, r in before.items() if r["Type"] == "Custom::UpdatedWorkspaceImage")
-    assert changed == [image_id]
+    function_id = next(lid for lid, r in before.items() if r["Type"] == "AWS::Lambda::Function")
+    assert changed == sorted([image_id, function_id])
     old, new = before[image_id]["Properties"], after[image_id]["Properties"]
     assert {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)} == {"ShareWithAccounts"}
+    old_env, new_env = (r[function_id]["Properties"]["Environment"]["Variables"] for r in (before, after))
+    assert {key for key in old_env if old_env[key] != new_env[key]} == {"SHARE_ACCOUNTS"}
+    assert new_env["SHARE_ACCOUNTS"] == f"{OTHER},{ANOTHER}"
 
 
 def test_a_list_token_is_written_as_is_and_judged_by_the_handler() -> None:
