@@ -34,9 +34,10 @@ def test_footprint_counts_the_provider_once_and_three_resources_per_image(
     assert empty == synth.Footprint(0, 0, 0, 0)
     ours = synth.gain(synth.LIBRARY.with_images(TWO), runs.outdirs["lib2"], empty)
     # Provider: log group, role, policy, function, watch table, watch rule, invoke permission; per image:
-    # resource, handle, wait condition. Statements: logs, describe, three for images (create, delete own,
-    # permissions), tags (creation, updates, delete), watch table and rule.
-    assert ours.provider == synth.Footprint(resources=7, functions=1, statements=12, managed_policies=0)
+    # resource, handle, wait condition. Statements: logs, describe, four for images (create, delete own,
+    # permissions, share own), tags (creation, updates, delete), watch table and rule, events, and the reads of
+    # its own stack that confirm each request (issue 20).
+    assert ours.provider == synth.Footprint(resources=7, functions=1, statements=13, managed_policies=0)
     assert ours.per_image == synth.Footprint(resources=3 * TWO, functions=0, statements=0, managed_policies=0)
     peer = synth.gain(synth.PEER.with_images(TWO), runs.outdirs["peer2"], empty)
     # AwsCustomResource: a shared function and role (with a managed policy); per call a resource and a policy.
@@ -91,12 +92,15 @@ def test_deploy_counts_calls_invocations_and_lag(synthesized: tuple[synth.SynthR
     # CloudFormation made the rule; the handler only switches it on for each wait and off once none is left, and
     # puts one event per image whose wait ended.
     assert run.events_calls == {"PutRule": 1, "PutTargets": 1, "EnableRule": TWO, "DisableRule": 1, "PutEvents": TWO}
-    # One Scan per tick, and one more as the last tick disables the rule; CloudFormation made the table.
+    # One Scan per tick, and one more as the last tick disables the rule; CloudFormation made the table. Each
+    # Create reads the record of its logical id (a Query), claims the image before making it and records its id
+    # after (two PutItems), and starts its wait (a third).
     assert run.dynamodb_calls == {
         "CreateTable": 1,
         "DescribeTable": 3,
         "UpdateTimeToLive": 1,
-        "PutItem": TWO,
+        "Query": TWO,
+        "PutItem": 3 * TWO,
         "DeleteItem": TWO,
         "Scan": 4,
     }
