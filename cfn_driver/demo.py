@@ -152,7 +152,8 @@ def _summary(cloud: LocalCloud, stack: Stack) -> None:
     print(f"  Images in the account: {images}")
     enabled = [name for name, rule in cloud.events.rules.items() if rule.state != "DISABLED" and rule.schedule]
     watches = [name for name in cloud.events.rules if name.startswith("cdkwsi-")]
-    waits = sum(len(cloud.dynamodb.items(table)) for table in cloud.dynamodb.tables)
+    # The provider's record of what it made shares the table; a wait is an item with a Watch.
+    waits = sum(1 for table in cloud.dynamodb.tables for item in cloud.dynamodb.items(table) if "Watch" in item)
     print(f"  Schedules: {len(enabled)} enabled ({len(watches)} watch rule(s)); {waits} wait(s) pending")
     checked = sum(c.caller is not None for backend in cloud.backends.values() for c in backend.calls)
     denied = len(cloud.access.denials)
