@@ -468,6 +468,17 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     def create_resource(self, request: ImageRequest, tags: Mapping[str, str]) -> str:
         return self.ws.create_updated_image(request.source_image_id, request.name, request.description, tags)
 
+    def adopt_current(self, ev: ResourceEvent) -> None:
+        """Never the source image: USE_SOURCE answers it as the physical id, and whoever may write tags could have
+        written this resource's ownership tag on it, which would make the stack's delete delete the source."""
+        try:
+            source = self.parse(ev.properties, check=False).source_image_id
+        except InvalidInputError:
+            source = ""
+        if ev.physical_id and ev.physical_id == source:
+            return
+        super().adopt_current(ev)
+
     def shared_by(self, request: ImageRequest) -> Sequence[str]:
         return request.share_with_accounts
 

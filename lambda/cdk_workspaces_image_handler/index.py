@@ -62,8 +62,8 @@ class Deps:
     clock: Callable[[], float] = field(default=time.time)
     # A WorkSpaces client of another Region (where a copy is made); None: the provider's Region only.
     workspaces_in: Callable[[str], Any] | None = None
-    # What the template says through the environment: the bundles apply_to_bundle names, and hosts besides S3's
-    # that CloudFormation's answers may go to.
+    # What the template says through the environment: the bundles apply_to_bundle names, the accounts images are
+    # shared with, and hosts besides S3's that CloudFormation's answers may go to.
     apply_bundles: frozenset[str] = frozenset()
     share_accounts: frozenset[str] = frozenset()
     trusted_hosts: tuple[str, ...] = ()
@@ -80,6 +80,7 @@ protocol = Protocol(send=lambda url, body: (deps.send if deps else put_json)(url
 try:
     import boto3
     from botocore.config import Config
+    from botocore.loaders import create_loader
 
     from .bundle import BundleLifecycle
     from .bundle_image import BundleImageLifecycle
@@ -125,8 +126,6 @@ try:
 
     _events = _LazyClient("events")
     _stack_id = os.environ[contract.ENV_STACK_ID]
-    from botocore.loaders import create_loader
-
     deps = Deps(
         workspaces=_LazyClient("workspaces"),
         events=_events,

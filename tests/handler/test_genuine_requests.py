@@ -472,3 +472,14 @@ def test_the_source_answered_as_is_is_never_recorded_as_made(world: World) -> No
     world.run(event("Create", p))
     assert world.response()["PhysicalResourceId"] == SOURCE
     assert world.recorded() == []
+
+
+def test_the_source_answered_as_is_is_never_adopted_even_with_a_forged_ownership_tag(world: World) -> None:
+    """USE_SOURCE made the source image the physical id CloudFormation holds. Whoever may write tags can give it this
+    resource's ownership tag; the stack's delete must still leave the source alone (it is never taken into the
+    record as something an earlier version made)."""
+    p = props(NoUpdateBehavior="USE_SOURCE")
+    # Its tag is not even read (the Stubber fails on a DescribeTags), so whatever it says cannot count; before, the
+    # tag was read and, being this resource's, the source was adopted and then deleted.
+    world.run(event("Delete", p, physical_id=SOURCE))  # no DescribeTags, no DeleteWorkspaceImage
+    assert (world.response()["Status"], world.recorded()) == ("SUCCESS", [])
