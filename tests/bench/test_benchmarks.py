@@ -89,6 +89,9 @@ def test_deploy_counts_calls_invocations_and_lag(synthesized: tuple[synth.SynthR
     assert run.invocations == TWO + 3
     assert run.describe_ids == [TWO] * 3
     assert run.workspaces_calls["CreateUpdatedWorkspaceImage"] == TWO
+    # Issue 20's goal: a Create makes three WorkSpaces calls (the source, the create, the new image), however many
+    # images the account holds; finding what a retry made is the record's job, not a listing's.
+    assert run.create_calls == 3 * TWO
     # CloudFormation made the rule; the handler only switches it on for each wait and off once none is left, and
     # puts one event per image whose wait ended.
     assert run.events_calls == {"PutRule": 1, "PutTargets": 1, "EnableRule": TWO, "DisableRule": 1, "PutEvents": TWO}
