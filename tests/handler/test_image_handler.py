@@ -57,16 +57,13 @@ def test_use_source_answers_the_source_and_never_touches_it(world: World) -> Non
     assert (answer["Status"], answer["PhysicalResourceId"], answer["Data"]) == ("SUCCESS", SOURCE, {"ImageId": SOURCE})
     assert world.signal()["Data"] == SOURCE  # already AVAILABLE: the wait condition is told at once
 
-    # A tags change: the record holds no image for this resource, so nothing is written. The source's tags are read
-    # only to see whether an earlier version of the provider made it (it has no ownership tag).
-    world.tags(SOURCE, {})
+    # A tags change: the record holds no image for this resource, so nothing is written. The source is never taken
+    # for something an earlier version of the provider made: its tags are not even read (no DescribeTags).
     world.run(event("Update", props(NoUpdateBehavior="USE_SOURCE", Tags=[]), physical_id=SOURCE, old=p))
     assert world.response()["PhysicalResourceId"] == SOURCE
 
-    # DESTROY: the Delete removes the watch, finds the source in no record (nor tagged by an earlier version), and
-    # deletes nothing.
+    # DESTROY: the Delete removes the watch, finds the source in no record, and deletes nothing.
     world.watch_stopped()
-    world.tags(SOURCE, {})
     world.run(event("Delete", p, physical_id=SOURCE))
     assert world.response()["Status"] == "SUCCESS"
     assert world.recorded() == [], "the source is never the provider's"
