@@ -185,18 +185,6 @@ class Ownership:
         parts = (self.stack_key, self.resource_key, self.request_key, self.delivery_key)
         return ".".join(part for part in parts if part)
 
-    def owns(self, tag_value: str | None) -> bool:
-        """Did this resource create the resource carrying `tag_value` (for any properties)?"""
-        return _owner_parts(tag_value)[:2] == [self.stack_key, self.resource_key]
-
-    def matches(self, tag_value: str | None) -> bool:
-        """Did this resource create it for these very properties (in any request)? Such a resource is adopted."""
-        return _owner_parts(tag_value)[:3] == [self.stack_key, self.resource_key, self.request_key]
-
-    def made_by_this_request(self, tag_value: str | None) -> bool:
-        """Did this very CloudFormation request (any delivery of it) create it? Only then may a failure undo it."""
-        return bool(self.delivery_key) and tag_value == self.tag_value
-
 
 # ---------------------------------------------------------------- create or adopt
 

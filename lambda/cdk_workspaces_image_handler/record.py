@@ -133,9 +133,6 @@ class RecordSet:
         """The entry of a made resource with this id, if the record holds one."""
         return next((e for e in self.made() if e.resource_id == resource_id), None)
 
-    def applied(self) -> list[Entry]:
-        return [e for e in self.entries.values() if e.kind == APPLIED]
-
     def replacements(self) -> set[tuple[str, str]]:
         """(the physical id an Update answered, the one it replaced), for every replacement the record knows."""
         return {(e.physical_id or e.resource_id, e.replaced) for e in self.entries.values() if e.replaced}

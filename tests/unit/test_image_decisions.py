@@ -74,15 +74,15 @@ def test_delete_only_what_this_resource_made() -> None:
     # and an image it holds that lost its tag is someone's doing worth a look.
     assert not kernel.plan_delete("wsi-forged00001", False, f"guid.{key}.abc", key).delete
     assert not kernel.plan_delete("wsi-mine000001", True, None, key).delete
-    assert not mine.owns(None)
+    assert not kernel.made_by(None, mine.resource_key)
 
 
 def test_ownership_ties_an_image_to_resource_and_request() -> None:
     a = kernel.Ownership.of("stack", "Logical", REQ)
     b = kernel.Ownership.of("stack", "Logical", image_.ImageRequest("wsi-source0002", "golden", "Golden image"))
     assert a.resource_key == b.resource_key and a.request_key != b.request_key  # noqa: PT018
-    assert a.owns(b.tag_value) and len(a.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
-    assert not kernel.Ownership.of("stack", "Other", REQ).owns(a.tag_value)
+    assert kernel.made_by(b.tag_value, a.resource_key) and len(a.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
+    assert not kernel.made_by(a.tag_value, kernel.Ownership.of("stack", "Other", REQ).resource_key)
 
 
 def test_the_deadline_counts_from_the_image_creation_so_retries_do_not_extend_it() -> None:
@@ -154,20 +154,19 @@ def test_the_ownership_tag_names_resource_properties_and_request() -> None:
     # The stack's GUID first, which the provider role's IAM conditions match (`<GUID>.*`).
     assert create.tag_value.startswith("7f0a2c1e-0000-4000-8000-000000000001.")
     assert create.tag_value.count(".") == 3 and len(create.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
-    # The rollback adopts what the Create made for the same properties, but did not make it itself.
-    assert rollback.matches(create.tag_value)
-    assert not rollback.made_by_this_request(create.tag_value)
-    assert create.made_by_this_request(create.tag_value)
+    # The same resource and properties in another request: the same key and request key, another delivery key (the
+    # record keeps which request made what; the tag says it to people and to adoption after an upgrade).
+    assert kernel.made_by(create.tag_value, rollback.resource_key)
+    assert create.tag_value.split(".")[2] == rollback.request_key
+    assert create.tag_value != rollback.tag_value
     # Another stack with the same logical id and properties: not this resource's.
     elsewhere = kernel.Ownership.of(stack.replace("7f0a2c1e", "00000000"), "Logical", REQ, "create-request")
-    assert not create.owns(elsewhere.tag_value)
-    assert not create.matches(elsewhere.tag_value)
-    # Other properties, or another resource: neither adopted nor made here.
+    assert not kernel.made_by(elsewhere.tag_value, create.resource_key)
+    # Other properties: another request key; another resource: another resource key.
     other = kernel.Ownership.of("stack", "Logical", image_.ImageRequest("wsi-source0002", "g", "d"), "create-request")
-    assert not create.matches(other.tag_value)
-    assert not create.made_by_this_request(other.tag_value)
-    assert not kernel.Ownership.of("stack", "Other", REQ, "create-request").matches(create.tag_value)
-    assert not create.made_by_this_request(None)
+    assert other.tag_value.split(".")[2] != create.request_key
+    assert not kernel.made_by(create.tag_value, kernel.Ownership.of(stack, "Other", REQ).resource_key)
+    assert not kernel.made_by(None, create.resource_key)
 
 
 def test_describes_go_25_ids_a_call_and_one_gone_id_never_hides_the_others() -> None:
