@@ -1,6 +1,6 @@
 """event_bus through the driver with IAM enforced (issue 20): the image's news goes on the stack's own bus, where its
 rule hears it, and an attacker allowed events:PutEvents on "*" cannot put the library's source there; on the default
-bus it still can, which is what the README says the default allows."""
+bus it still can, which is what docs/troubleshooting.md says the default allows."""
 
 from __future__ import annotations
 
