@@ -43,7 +43,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 
 from ._props import refuse, shared_place
 
@@ -57,7 +57,7 @@ def event_bus_problems(scope: Construct, bus: object) -> list[str]:
     if bus is None:
         return []
     if not all(hasattr(bus, key) for key in ("event_bus_arn", "event_bus_name", "node", "env")):
-        return [contract.type_problem("event_bus", bus, "an aws_events.IEventBus")]
+        return [rules.type_problem("event_bus", bus, "an aws_events.IEventBus")]
     given = cast(events.IEventBus, bus)
     stack = Stack.of(scope)
     places = (("Region", given.env.region, stack.region), ("account", given.env.account, stack.account))

@@ -1,6 +1,6 @@
 """How the constructs turn their props into custom resource properties, and report broken rules.
 
-The rules on values are the handler's own (contract.py). What only synth can see, the whole app, is here:
+The rules on values are the handler's own (rules.py). What only synth can see, the whole app, is here:
 which constructs of this library share a name, a bundle or an image across stacks.
 """
 
@@ -14,7 +14,7 @@ from typing import Optional, TypeVar, Union
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from constructs import Construct, IConstruct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 
 C = TypeVar("C", bound=Construct)
 
@@ -28,7 +28,7 @@ def judged(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
         # No token is NaN or infinite, and the jsii kernel cannot take them (JSON has neither): it would crash.
         return value
-    return contract.UNKNOWN if Token.is_unresolved(value) else value
+    return rules.UNKNOWN if Token.is_unresolved(value) else value
 
 
 def judged_tags(tags: object) -> object:
@@ -44,19 +44,19 @@ def judged_number(python_name: str, api_name: str, value: object) -> tuple[objec
     if value is None or is_token(value):
         return judged(value), []
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return contract.UNKNOWN, [contract.type_problem(contract.label_of(python_name, api_name), value, "a number")]
+        return rules.UNKNOWN, [rules.type_problem(rules.label_of(python_name, api_name), value, "a number")]
     return value, []
 
 
-def judged_timeout(timeout: object) -> tuple[Union[float, contract.Unknown], list[str]]:
+def judged_timeout(timeout: object) -> tuple[Union[float, rules.Unknown], list[str]]:
     """The timeout prop in seconds for the contract's rules (UNKNOWN for a token, or when left out: the default
     is valid), and what is wrong with its type."""
     if isinstance(timeout, Duration):
-        return (contract.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()), []
+        return (rules.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()), []
     if timeout is None:
-        return contract.UNKNOWN, []
-    label = contract.label_of("timeout", contract.ImageProps.TIMEOUT_SECONDS)
-    return contract.UNKNOWN, [contract.type_problem(label, timeout, "a Duration")]
+        return rules.UNKNOWN, []
+    label = rules.label_of("timeout", contract.ImageProps.TIMEOUT_SECONDS)
+    return rules.UNKNOWN, [rules.type_problem(label, timeout, "a Duration")]
 
 
 def judged_accounts(value: object) -> object:
@@ -67,12 +67,12 @@ def judged_accounts(value: object) -> object:
     # A list token is a list of one string that is no string token itself: only the list tells. Anything else is
     # kept from the jsii kernel, which cannot take every Python object a wrong list may hold.
     if len(value) == 1 and isinstance(value[0], str) and Token.is_unresolved([value[0]]):
-        return contract.UNKNOWN
+        return rules.UNKNOWN
     return [judged(account) for account in value]
 
 
 def is_token(value: object) -> bool:
-    return judged(value) is contract.UNKNOWN
+    return judged(value) is rules.UNKNOWN
 
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
@@ -85,14 +85,14 @@ def removal_policy_problem(value: object) -> Optional[str]:
     if value is None:
         return None
     if not isinstance(value, RemovalPolicy):
-        return contract.type_problem(contract.label_of("removal_policy", "DeletionPolicy"), value, "a RemovalPolicy")
-    return contract.removal_policy_problem(value.name)
+        return rules.type_problem(rules.label_of("removal_policy", "DeletionPolicy"), value, "a RemovalPolicy")
+    return rules.removal_policy_problem(value.name)
 
 
 def refuse(scope: Construct, problems: Sequence[str]) -> None:
     """Fail synth with every broken rule at once, naming the construct."""
     if problems:
-        raise ValueError(f"{scope.node.path}: {contract.broken_rules(problems)}")
+        raise ValueError(f"{scope.node.path}: {rules.broken_rules(problems)}")
 
 
 # ---------------------------------------------------------------- the whole app
@@ -161,7 +161,7 @@ def duplicate_name_problem(
         where = shared_place(scope, other) if name == value else None
         if where:
             return (
-                f"{contract.label_of(python_name, api_name)} {value!r} is also the {python_name} of {other.node.path} "
+                f"{rules.label_of(python_name, api_name)} {value!r} is also the {python_name} of {other.node.path} "
                 f"({where}); choose another {python_name}: each {noun} of an account and Region needs a name of its own"
             )
     return None

@@ -11,7 +11,7 @@ from typing import Any
 from aws_cdk import CfnElement, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Fn, Stack, Token
 from constructs import Construct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 
 from ._exports import warn_on_exports
 
@@ -41,9 +41,9 @@ class AvailableWait:
         """The wait condition on `resource`, and its image id that every consumer waits for."""
         # A deploy-time timeout cannot be added to at synth; the handler still enforces the real deadline.
         wait_seconds = (
-            contract.MAX_TIMEOUT_SECONDS
+            rules.MAX_TIMEOUT_SECONDS
             if Token.is_unresolved(timeout_seconds)
-            else contract.wait_condition_timeout(int(timeout_seconds))
+            else rules.wait_condition_timeout(int(timeout_seconds))
         )
         self.wait_condition = CfnWaitCondition(
             self._scope, f"Available{self._suffix}", handle=self.handle_ref, timeout=str(wait_seconds), count=1

@@ -10,7 +10,7 @@ from aws_cdk import CfnElement, RemovalPolicy, Stack, Token, Tokenization
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 from cdk_workspaces_image_handler.contract import BundleImageProps
 from cdk_workspaces_image_handler.contract import BundleProps as P
 
@@ -233,16 +233,16 @@ class WorkspaceBundle(Construct):
         types included), what a custom resource cannot be, the names of the app's other bundles, and the
         Region of its image."""
         problems: list[str] = []
-        compute: object = contract.UNKNOWN
+        compute: object = rules.UNKNOWN
         if isinstance(compute_type, ComputeType):
             compute = compute_type.value
         else:
-            label = contract.label_of("compute_type", "ComputeType.Name")
-            problems.append(contract.type_problem(label, compute_type, "a ComputeType"))
+            label = rules.label_of("compute_type", "ComputeType.Name")
+            problems.append(rules.type_problem(label, compute_type, "a ComputeType"))
         user, user_problems = judged_number("user_storage_gib", "UserStorage.Capacity", user_storage_gib)
         root, root_problems = judged_number("root_storage_gib", "RootStorage.Capacity", root_storage_gib)
         problems = (
-            contract.bundle_problems(
+            rules.bundle_problems(
                 bundle_name=judged(bundle_name),
                 description=judged(description),
                 image_id=judged(image_id),
@@ -253,7 +253,7 @@ class WorkspaceBundle(Construct):
             + user_problems
             + root_problems
             # A pair is judged only when both sizes are known (an absent root size is known).
-            + contract.storage_problems(user, root)
+            + rules.storage_problems(user, root)
         )
         others = [(bundle, bundle._bundle_name) for bundle in enrolled(self, WorkspaceBundle)]
         # CreateWorkspaceBundle refuses a name in use (ResourceAlreadyExistsException), even one of a bundle deleted
@@ -268,7 +268,7 @@ class _ImportedWorkspaceBundle(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, bundle_id: str) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, contract.bundle_image_problems(bundle_id=judged(bundle_id)))
+        refuse(self, rules.bundle_image_problems(bundle_id=judged(bundle_id)))
         self.bundle_id = bundle_id
 
 
@@ -285,7 +285,7 @@ def _managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str
             why = "whose bundle the handler would refuse to re-point at deploy time"
         return (
             f"bundle_id (BundleId) is the bundle_id of the WorkspaceBundle {bundle.node.path}, {why}; "
-            f"{contract.MANAGED_BUNDLE_FIX}"
+            f"{rules.MANAGED_BUNDLE_FIX}"
         )
     return None
 
@@ -319,10 +319,10 @@ class WorkspaceBundleImage(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         bundle_id, image_id = bundle_id_of(bundle_id), image_id_of(image_id)
-        problems = contract.bundle_image_problems(bundle_id=judged(bundle_id), image_id=judged(image_id))
+        problems = rules.bundle_image_problems(bundle_id=judged(bundle_id), image_id=judged(image_id))
         if not isinstance(restore_on_delete, bool):
-            label = contract.label_of("restore_on_delete", "DeletionPolicy")
-            problems.append(contract.type_problem(label, restore_on_delete, "a bool"))
+            label = rules.label_of("restore_on_delete", "DeletionPolicy")
+            problems.append(rules.type_problem(label, restore_on_delete, "a bool"))
         managed = _managed_bundle_problem(self, bundle_id)
         elsewhere = _image_elsewhere_problem(self, image_id)
         refuse(self, problems + [p for p in (managed, elsewhere) if p])

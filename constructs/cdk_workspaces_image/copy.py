@@ -10,7 +10,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import rules
 from cdk_workspaces_image_handler.contract import CopyProps as P
 
 from ._bus import event_bus_problems
@@ -148,7 +148,7 @@ class WorkspaceImageCopy(ImageCopyBase):
         seconds, timeout_problems = judged_timeout(timeout)
         problems += timeout_problems
         problems = (
-            contract.copy_problems(
+            rules.copy_problems(
                 source_image_id=judged(source_image_id),
                 # Left out, the source is in the stack's own Region, whatever it is.
                 source_region=own_region if source_region is None else judged(source_region),

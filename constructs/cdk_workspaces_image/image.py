@@ -10,7 +10,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
 from ._bus import event_bus_problems
@@ -295,7 +295,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             # The default id is made of the bundle id, which must be a string synth knows; the same id whether the
             # bundle is given by its id or imported, so that switching between the two does not replace anything.
             if not isinstance(bundle_id, str):
-                refuse(self, [p for p in [contract.bundle_id_problem(bundle_id)] if p])
+                refuse(self, [p for p in [rules.bundle_id_problem(bundle_id)] if p])
             if not Token.is_unresolved(bundle_id):
                 construct_id = f"ApplyTo{bundle_id}"
             elif imported is not None:
@@ -303,7 +303,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             else:
                 raise ValueError(f"{self.node.path}: apply_to_bundle needs construct_id when bundle_id is a token")
         elif not isinstance(construct_id, str):
-            refuse(self, [contract.type_problem("construct_id", construct_id, "a string")])
+            refuse(self, [rules.type_problem("construct_id", construct_id, "a string")])
         return WorkspaceBundleImage(
             self, construct_id, bundle_id=bundle_id, image_id=self.image_id, restore_on_delete=restore_on_delete
         )
@@ -337,23 +337,23 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
                 "the image name and of the template"
             )
         else:
-            problems += contract.generation_problems(image_name, generation)
+            problems += rules.generation_problems(image_name, generation)
         # A name still holding the placeholder is the generation rule's to name; the name rules would only repeat
         # it in other words (braces are not allowed in a name).
-        unfilled = isinstance(name, str) and contract.GENERATION_PLACEHOLDER in name
+        unfilled = isinstance(name, str) and rules.GENERATION_PLACEHOLDER in name
         keep, keep_problems = judged_number("keep_previous", P.KEEP_PREVIOUS, keep_previous)
-        behavior: object = contract.UNKNOWN
+        behavior: object = rules.UNKNOWN
         if isinstance(no_update_behavior, NoUpdateBehavior):
             behavior = no_update_behavior.value
         else:
-            label = contract.label_of("no_update_behavior", P.NO_UPDATE_BEHAVIOR)
-            problems.append(contract.type_problem(label, no_update_behavior, "a NoUpdateBehavior"))
+            label = rules.label_of("no_update_behavior", P.NO_UPDATE_BEHAVIOR)
+            problems.append(rules.type_problem(label, no_update_behavior, "a NoUpdateBehavior"))
         seconds, timeout_problems = judged_timeout(timeout)
         problems += timeout_problems
         problems = (
-            contract.image_problems(
+            rules.image_problems(
                 source_image_id=judged(source_image_id),
-                image_name=contract.UNKNOWN if unfilled else judged(name),
+                image_name=rules.UNKNOWN if unfilled else judged(name),
                 description=judged(description),
                 tags={} if tags is None else judged_tags(tags),
                 timeout_seconds=seconds,
@@ -383,17 +383,17 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
 def copy_to_regions_problems(regions: object, own_region: str) -> list[str]:
     """The contract's rules on copy_to_regions, and what only synth refuses: a Region it does not know, since each
     Region names a construct and a resource of the template (CloudFormation makes no resources from a list)."""
-    label = contract.COPY_TO_REGIONS_LABEL
+    label = rules.COPY_TO_REGIONS_LABEL
     # A list of names, each token UNKNOWN (judged_accounts judges any list of strings so).
     judged_regions = judged_accounts(regions)
-    if judged_regions is contract.UNKNOWN:
+    if judged_regions is rules.UNKNOWN:
         return [f"{label} is a list token; it must be a list of Region names known at synth, one copy each"]
     tokens = [
         f"{label} names the token {region!r}; each Region must be known at synth, since it names the copy's resource"
         for region in (regions if isinstance(regions, Sequence) and not isinstance(regions, (str, bytes)) else ())
         if is_token(region)
     ]
-    return contract.copy_to_regions_problems(judged_regions, own_region=judged(own_region)) + tokens
+    return rules.copy_to_regions_problems(judged_regions, own_region=judged(own_region)) + tokens
 
 
 def _copy_id(region: str) -> str:
@@ -406,9 +406,9 @@ def _generation_name(image_name: object, generation: object) -> object:
     (which :meth:`UpdatedWorkspaceImage._validate` then reports)."""
     if not isinstance(image_name, str) or not (generation is None or isinstance(generation, int)):
         return image_name
-    if contract.generation_problems(image_name, generation):
+    if rules.generation_problems(image_name, generation):
         return image_name
-    return contract.generation_name(image_name, generation)
+    return rules.generation_name(image_name, generation)
 
 
 class _ImportedWorkspaceImage(Construct):
@@ -416,5 +416,5 @@ class _ImportedWorkspaceImage(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, image_id: str) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, contract.bundle_image_problems(image_id=judged(image_id)))
+        refuse(self, rules.bundle_image_problems(image_id=judged(image_id)))
         self.image_id = image_id

@@ -20,7 +20,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 
 from . import _function
 from ._bus import BusGuard, event_bus_problems
@@ -219,7 +219,7 @@ class WorkspaceImageUpdateMonitor(Construct):
         """The image ids, once every prop keeps its rules: at least one image, each id by the handler's rule
         (labelled by its place in the list), none twice; a Schedule; a pipeline."""
         if isinstance(images, (str, bytes)) or not isinstance(images, Sequence):
-            refuse(self, [contract.type_problem("images", images, "a list of images or image ids")])
+            refuse(self, [rules.type_problem("images", images, "a list of images or image ids")])
         assert isinstance(images, Sequence)
         problems: list[str] = []
         if not images:
@@ -228,9 +228,7 @@ class WorkspaceImageUpdateMonitor(Construct):
         for index, image in enumerate(images):
             image_id = image_id_of(image)
             label = f"images[{index}]"
-            problem = (
-                None if judged(image_id) is contract.UNKNOWN else contract.image_id_problem(image_id, label, "ImageId")
-            )
+            problem = None if judged(image_id) is rules.UNKNOWN else rules.image_id_problem(image_id, label, "ImageId")
             if problem:
                 problems.append(problem)
             elif image_id in ids:
@@ -239,8 +237,8 @@ class WorkspaceImageUpdateMonitor(Construct):
                 problems.append(f"{label} (ImageId) {shown} is also images[{first}]; give each image once")
             ids.append(image_id)
         if schedule is not None and not isinstance(schedule, events.Schedule):
-            problems.append(contract.type_problem("schedule", schedule, "an aws_events.Schedule"))
+            problems.append(rules.type_problem("schedule", schedule, "an aws_events.Schedule"))
         if pipeline is not None and not all(hasattr(pipeline, key) for key in ("pipeline_arn", "pipeline_name")):
-            problems.append(contract.type_problem("pipeline", pipeline, "an aws_codepipeline.IPipeline"))
+            problems.append(rules.type_problem("pipeline", pipeline, "an aws_codepipeline.IPipeline"))
         refuse(self, problems + event_bus_problems(self, event_bus))
         return ids

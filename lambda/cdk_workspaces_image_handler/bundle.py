@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import contract
+from . import contract, rules
 from .cloudformation import Answer, ResourceEvent
 from .contract import BundleProps as P
 from .errors import InvalidInputError
@@ -59,10 +59,10 @@ def _inside(props: Mapping[str, Any], python_name: str, key: str, inner: str, sh
     value = props.get(key)
     if value in (None, ""):  # "": how a hand-written template may leave RootStorage out
         return None, []
-    label = contract.label_of(python_name, key)
+    label = rules.label_of(python_name, key)
     if not isinstance(value, Mapping) or inner not in value:
-        return contract.UNKNOWN, [f"{label} {value!r} must be an object {{{inner}: {shown}}}"]
-    return value[inner], [p for p in [contract.unknown_keys_problem(label, value, (inner,))] if p]
+        return rules.UNKNOWN, [f"{label} {value!r} must be an object {{{inner}: {shown}}}"]
+    return value[inner], [p for p in [rules.unknown_keys_problem(label, value, (inner,))] if p]
 
 
 def request_problems(props: Mapping[str, Any]) -> list[str]:
@@ -71,7 +71,7 @@ def request_problems(props: Mapping[str, Any]) -> list[str]:
     user, user_problems = _inside(props, "user_storage_gib", P.USER_STORAGE, P.CAPACITY, "<GB>")
     root, root_problems = _inside(props, "root_storage_gib", P.ROOT_STORAGE, P.CAPACITY, "<GB>")
     tags, tag_problems = tags_as_given(props.get(P.TAGS))
-    found = unknown_properties(contract.BUNDLE_TYPE, props) + contract.bundle_problems(
+    found = unknown_properties(contract.BUNDLE_TYPE, props) + rules.bundle_problems(
         bundle_name=props.get(P.BUNDLE_NAME),
         description=props.get(P.BUNDLE_DESCRIPTION),
         image_id=props.get(P.IMAGE_ID),
@@ -79,11 +79,11 @@ def request_problems(props: Mapping[str, Any]) -> list[str]:
         tags=tags,
     )
     shapes = compute_problems + user_problems + root_problems + tag_problems
-    return found + shapes + contract.storage_problems(user, root)
+    return found + shapes + rules.storage_problems(user, root)
 
 
 def parse_bundle_request(props: Mapping[str, Any], *, check: bool = True) -> BundleRequest:
-    """Read the resource properties; `check` applies contract.py to what tokens hid at synth time."""
+    """Read the resource properties; `check` applies rules.py to what tokens hid at synth time."""
     if check:
         refuse(request_problems(props))
     require(props, P.BUNDLE_NAME, P.BUNDLE_DESCRIPTION, P.IMAGE_ID, P.COMPUTE_TYPE, P.USER_STORAGE)

@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from . import contract
+from . import contract, rules
 from .cloudformation import Answer, ResourceEvent, not_created_id
 from .contract import Attributes
 from .contract import BundleImageProps as P
@@ -35,7 +35,7 @@ class BundleImageRequest:
 
 def request_problems(props: Mapping[str, Any]) -> list[str]:
     """Every input rule the properties break, in the words synth uses for the same values; unknown ones first."""
-    return unknown_properties(contract.BUNDLE_IMAGE_TYPE, props) + contract.bundle_image_problems(
+    return unknown_properties(contract.BUNDLE_IMAGE_TYPE, props) + rules.bundle_image_problems(
         bundle_id=props.get(P.BUNDLE_ID), image_id=props.get(P.IMAGE_ID)
     )
 
@@ -68,7 +68,7 @@ class Repoint:
     def parse(cls, physical_id: str | None) -> Repoint | None:
         """The record in a physical id, or None for one that holds none (a Create that failed before re-pointing)."""
         bundle_id, separator, previous = (physical_id or "").partition(cls.SEPARATOR)
-        if not separator or contract.bundle_id_problem(bundle_id) or contract.image_id_problem(previous):
+        if not separator or rules.bundle_id_problem(bundle_id) or rules.image_id_problem(previous):
             return None
         return cls(bundle_id, previous)
 
@@ -105,7 +105,7 @@ class Marker:
     @classmethod
     def parse(cls, value: str | None) -> Marker | None:
         parts = (value or "").split(".")
-        if len(parts) != 3 or contract.image_id_problem(parts[2]):
+        if len(parts) != 3 or rules.image_id_problem(parts[2]):
             return None
         return cls(*parts)
 
@@ -142,7 +142,7 @@ def plan_apply(
     if contract.OWNER_TAG_KEY in tags:
         return ApplyPlan(
             f"bundle {bid} is managed by a WorkspaceBundle (it carries the ownership tag {contract.OWNER_TAG_KEY!r}); "
-            + contract.MANAGED_BUNDLE_FIX
+            + rules.MANAGED_BUNDLE_FIX
         )
     call = bundle.image_id != request.image_id
     if earlier is not None:

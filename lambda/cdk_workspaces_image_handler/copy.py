@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import contract
+from . import contract, rules
 from .cloudformation import Answer, ResourceEvent
 from .contract import CopyProps as C
 from .contract import Detail
@@ -26,7 +26,7 @@ def copy_problems(props: Mapping[str, Any]) -> list[str]:
     return judged(
         props,
         contract.COPY_TYPE,
-        lambda tags, timeout: contract.copy_problems(
+        lambda tags, timeout: rules.copy_problems(
             source_image_id=props.get(C.SOURCE_IMAGE_ID),
             source_region=props.get(C.SOURCE_REGION),
             region=props.get(C.REGION),
@@ -41,7 +41,7 @@ def copy_problems(props: Mapping[str, Any]) -> list[str]:
 
 
 def parse_copy_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
-    """Read the properties of a copy; `check` applies the contract's input rules to what tokens hid at synth."""
+    """Read the properties of a copy; `check` applies the input rules (rules.py) to what tokens hid at synth."""
     if check:
         refuse(copy_problems(props))
     return read_request(
@@ -96,8 +96,8 @@ class CopyLifecycle(ImageLifecycle):
 
     def _enter(self, properties: Mapping[str, Any]) -> None:
         region = properties.get(C.REGION)
-        if not isinstance(region, str) or contract.region_problem(region, ""):
-            raise InvalidInputError(contract.region_problem(region, contract.label_of("region", C.REGION)) or "")
+        if not isinstance(region, str) or rules.region_problem(region, ""):
+            raise InvalidInputError(rules.region_problem(region, rules.label_of("region", C.REGION)) or "")
         self.enter(region)
 
     # ------------------------------------------------------------ hooks

@@ -12,7 +12,7 @@ class ProviderError(Exception):
 
 
 class InvalidInputError(ProviderError, ValueError):
-    """The resource properties break an input rule (contract.py), in the same words synth uses."""
+    """The resource properties break an input rule (rules.py), in the same words synth uses."""
 
 
 class ServiceError(ProviderError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from . import contract
+from . import contract, rules
 from .bus import Event
 from .cloudformation import Answer, ResourceEvent
 from .contract import Detail
@@ -70,21 +70,21 @@ def _timeout(raw: Any) -> tuple[int | None, str | None]:
     try:
         return int(float(raw)), None
     except (TypeError, ValueError, OverflowError):  # OverflowError: "inf" is a float but no int
-        label = contract.label_of("timeout", P.TIMEOUT_SECONDS)
-        return None, contract.type_problem(label, raw, "a number of seconds")
+        label = rules.label_of("timeout", P.TIMEOUT_SECONDS)
+        return None, rules.type_problem(label, raw, "a number of seconds")
 
 
 def judged(
     props: Mapping[str, Any],
     resource_type: str,
-    rules: Callable[[Mapping[str, Any], int | contract.Unknown], list[str]],
+    own_rules: Callable[[Mapping[str, Any], int | rules.Unknown], list[str]],
 ) -> list[str]:
     """Every input rule the properties of an image request break, in the words synth uses for the same values;
-    unknown properties first. `rules` judges the type's own values, given the tags as given and the timeout."""
+    unknown properties first. `own_rules` judges the type's own values, given the tags as given and the timeout."""
     tags, tag_problems = tags_as_given(props.get(P.TAGS))
     timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
-    found = unknown_properties(resource_type, props) + rules(tags, contract.UNKNOWN if timeout is None else timeout)
-    wait_handle = contract.wait_handle_problem(props.get(P.WAIT_HANDLE))
+    found = unknown_properties(resource_type, props) + own_rules(tags, rules.UNKNOWN if timeout is None else timeout)
+    wait_handle = rules.wait_handle_problem(props.get(P.WAIT_HANDLE))
     return found + tag_problems + [p for p in (timeout_problem, wait_handle) if p]
 
 
@@ -92,7 +92,7 @@ def request_problems(props: Mapping[str, Any]) -> list[str]:
     return judged(
         props,
         contract.IMAGE_TYPE,
-        lambda tags, timeout: contract.image_problems(
+        lambda tags, timeout: rules.image_problems(
             source_image_id=props.get(P.SOURCE_IMAGE_ID),
             image_name=props.get(P.NAME),
             description=props.get(P.DESCRIPTION),
@@ -125,7 +125,7 @@ def read_request(props: Mapping[str, Any], required: Sequence[str], **own: Any) 
 
 
 def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
-    """Read the resource properties; `check` applies the contract's input rules to what tokens hid at synth time."""
+    """Read the resource properties; `check` applies the input rules (rules.py) to what tokens hid at synth time."""
     if check:
         refuse(request_problems(props))
     return read_request(
@@ -138,7 +138,7 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
 
 def _keep_previous(raw: Any) -> int | None:
     """KeepPrevious as CloudFormation passes it (a string); one that breaks its rule keeps every image."""
-    if raw in (None, "") or contract.keep_previous_problem(raw):
+    if raw in (None, "") or rules.keep_previous_problem(raw):
         return None
     return int(float(raw))
 
@@ -258,7 +258,7 @@ def template_share_problem(
     if not unnamed:
         return None
     return (
-        f"{contract.SHARE_LABEL}: account {', '.join(unnamed)} is not one this stack's template shares with, so image "
+        f"{rules.SHARE_LABEL}: account {', '.join(unnamed)} is not one this stack's template shares with, so image "
         f"{image_id} was shared with nobody; the provider shares only with the accounts its own template names"
     )
 
@@ -290,7 +290,7 @@ def byol_share_problem(region: str, image: Image) -> str | None:
 def deadline_for(image: Image | None, request: ImageRequest, now: float) -> float:
     """When waiting gives up: the timeout counts from the image's creation, so retries don't extend it."""
     started = image.created.timestamp() if image is not None and image.created is not None else now
-    return started + contract.handler_wait_seconds(request.timeout_seconds)
+    return started + rules.handler_wait_seconds(request.timeout_seconds)
 
 
 # ---------------------------------------------------------------- news
@@ -552,8 +552,8 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     def _judge_accounts(self, ev: ResourceEvent, request: ImageRequest) -> None:
         """The one share rule synth may not have judged: the stack's own account is known only now."""
         _, account = stack_place(ev.stack_id)
-        own = account or contract.UNKNOWN
-        refuse(contract.share_with_accounts_problems(list(request.share_with_accounts), own_account=own))
+        own = account or rules.UNKNOWN
+        refuse(rules.share_with_accounts_problems(list(request.share_with_accounts), own_account=own))
 
     def complete(self, watch: Watch, found: Observed) -> None:
         """Share the AVAILABLE image with the accounts of share_with_accounts before anyone is told it is ready."""
@@ -572,7 +572,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         elif not waiting:
             state = image.state if image is not None else "gone"
             raise ProviderError(
-                f"{contract.SHARE_LABEL} changed, but image {image_id} is {state}; an image is shared only while it "
+                f"{rules.SHARE_LABEL} changed, but image {image_id} is {state}; an image is shared only while it "
                 "is AVAILABLE: deploy again once it is, or replace it"
             )
         self._unshare_earlier(ev.logical_id, image_id, request.share_with_accounts)
@@ -610,7 +610,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         if entry is None or not made_by(self._owner_tag(image_id), resource_key(stack_id, logical_id)):
             raise ProviderError(
                 f"image {image_id} is not in the provider's record of what this resource made, so it is not shared "
-                f"with the accounts of {contract.SHARE_LABEL}; share it yourself, or let this resource make the image"
+                f"with the accounts of {rules.SHARE_LABEL}; share it yourself, or let this resource make the image"
             )
         plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), entry.shared_with)
         problem = template_share_problem(image_id, plan.grant, self.template.share_accounts, entry.shared_with)
@@ -635,7 +635,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
                 self.records.put(logical_id, shared_without(entry, [a for a in plan.grant if a not in granted]))
                 raise ServiceError(
                     error.code,
-                    f"{contract.SHARE_LABEL}: image {image_id} could not be shared with account {account}: {error}"
+                    f"{rules.SHARE_LABEL}: image {image_id} could not be shared with account {account}: {error}"
                     f"{undone}",
                 ) from error
             granted.append(account)

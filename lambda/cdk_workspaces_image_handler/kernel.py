@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import contract
+from . import contract, rules
 from .bus import Event
 from .errors import InvalidInputError
 
@@ -83,7 +83,7 @@ class Observed(Protocol):
 def refuse(problems: Sequence[str]) -> None:
     """Fail with every broken rule at once, as synth does."""
     if problems:
-        raise InvalidInputError(contract.broken_rules(problems))
+        raise InvalidInputError(rules.broken_rules(problems))
 
 
 def require(props: Mapping[str, Any], *keys: str) -> None:
@@ -95,7 +95,7 @@ def require(props: Mapping[str, Any], *keys: str) -> None:
 
 def unknown_properties(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     """Properties the type does not take: a misspelt one would otherwise be ignored."""
-    return [p for p in [contract.unknown_properties_problem(resource_type, props)] if p]
+    return [p for p in [rules.unknown_properties_problem(resource_type, props)] if p]
 
 
 def _tags_shape(value: Any) -> str | None:
@@ -106,7 +106,7 @@ def _tags_shape(value: Any) -> str | None:
 
 def tags_as_given(value: Any) -> tuple[dict[str, Any], list[str]]:
     """Tags as CloudFormation passes them (a list of {Key, Value}) as a map of key to value as given, for
-    contract.tags_problems to judge; and what is wrong with the list itself."""
+    rules.tags_problems to judge; and what is wrong with the list itself."""
     if value in (None, ""):
         return {}, []
     shape = _tags_shape(value)
@@ -115,9 +115,9 @@ def tags_as_given(value: Any) -> tuple[dict[str, Any], list[str]]:
     tags: dict[str, Any] = {}
     problems: list[str] = []
     for item in value:
-        extra = contract.unknown_keys_problem("a tag of tags (Tags)", item, contract.TAG_KEYS)
+        extra = rules.unknown_keys_problem("a tag of tags (Tags)", item, contract.TAG_KEYS)
         key = item["Key"]
-        wrong_key = None if isinstance(key, str) else contract.tag_key_problem(key)
+        wrong_key = None if isinstance(key, str) else rules.tag_key_problem(key)
         problems += [p for p in (extra, wrong_key) if p]
         if isinstance(key, str):
             tags[key] = item.get("Value", "")

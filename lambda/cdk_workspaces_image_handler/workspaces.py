@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from . import contract
+from . import rules
 from .errors import ServiceError, StillPendingError
 from .kernel import kind_of
 
@@ -230,14 +230,14 @@ _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
     "CreateTags": {
         # 50 tags per resource (https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html):
         # the only limit a call that adds tags can reach. Tags set outside the stack count too.
-        "ResourceLimitExceededException": f"{{subject}} would hold more than {contract.MAX_TAGS} tags, the most a "
+        "ResourceLimitExceededException": f"{{subject}} would hold more than {rules.MAX_TAGS} tags, the most a "
         "WorkSpaces resource holds, so {action} failed; remove tags from it that were set outside this stack, "
         "or give it fewer",
     },
     "CreateWorkspaceBundle": {
         "ResourceAlreadyExistsException": _BUNDLE_NAME_TAKEN,
         # The custom bundles a Region may hold (same quotas page).
-        "ResourceLimitExceededException": f"the Region's {contract.MAX_CUSTOM_BUNDLES} custom bundles are used up "
+        "ResourceLimitExceededException": f"the Region's {rules.MAX_CUSTOM_BUNDLES} custom bundles are used up "
         "(a quota that cannot be raised), so {action} failed for {subject}; delete unused bundles",
         "ResourceUnavailableException": _BUNDLE_IMAGE_UNAVAILABLE,
     },

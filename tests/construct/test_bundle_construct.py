@@ -125,7 +125,7 @@ def test_compute_type_is_the_api_enum() -> None:
     import botocore.session
 
     compute: Any = botocore.session.get_session().get_service_model("workspaces").shape_for("Compute")
-    # contract.COMPUTE_TYPES, which judges the handler's input, is held to the same model in test_rules.py.
+    # rules.COMPUTE_TYPES, which judges the handler's input, is held to the same model in test_rules.py.
     assert [member.value for member in ComputeType] == list(compute.enum)
     assert all(member.name == member.value for member in ComputeType)
 

@@ -651,16 +651,18 @@ def test_tokens_skip_synth_validation() -> None:
 
 
 def test_validation_uses_the_handlers_own_contract() -> None:
-    from cdk_workspaces_image_handler import contract
+    from cdk_workspaces_image_handler import contract, rules
 
     assert vars(image_module)["contract"] is contract
+    assert vars(image_module)["rules"] is rules
     assert Path(contract.__file__).resolve() == (ROOT / "lambda" / "cdk_workspaces_image_handler" / "contract.py")
+    assert Path(rules.__file__).resolve() == (ROOT / "lambda" / "cdk_workspaces_image_handler" / "rules.py")
     assert contract.OWNER_TAG_KEY == OWNER_TAG_KEY
 
 
 def test_every_property_the_constructs_write_is_one_the_handler_takes() -> None:
     """The handler refuses properties its type does not take; the constructs' own must never be among them."""
-    from cdk_workspaces_image_handler import contract
+    from cdk_workspaces_image_handler import contract, rules
 
     stack = every_resource_type(cdk.App(context=NO_BUNDLING), copies=True)
     customs = [
@@ -668,7 +670,7 @@ def test_every_property_the_constructs_write_is_one_the_handler_takes() -> None:
     ]
     assert sorted({r["Type"] for r in customs}) == sorted(contract.PROPERTIES)
     for resource in customs:
-        assert contract.unknown_properties_problem(resource["Type"], resource["Properties"]) is None
+        assert rules.unknown_properties_problem(resource["Type"], resource["Properties"]) is None
 
 
 # --- the example app: cdk-nag and cfn-lint -------------------------------------------------------------------------

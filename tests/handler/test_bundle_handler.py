@@ -28,7 +28,7 @@ from support.handler import (
     bundle_props,
 )
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 from cdk_workspaces_image_handler.bundle_image import Marker
 from cdk_workspaces_image_handler.errors import InFlightError
 from cdk_workspaces_image_handler.record import Entry, Records, made_key
@@ -186,7 +186,7 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     bad = bundle_props(ComputeType={"Name": "HUGE"}, UserStorage={"Capacity": "60"})
     world.run(bundle_event("Create", bad))
     answer = world.response()
-    expected = contract.bundle_problems(compute_type="HUGE") + contract.storage_problems("60", "80")
+    expected = rules.bundle_problems(compute_type="HUGE") + rules.storage_problems("60", "80")
     assert (answer["Status"], answer["Reason"]) == ("FAILED", "; ".join(expected))
     assert (
         "user_storage_gib (UserStorage.Capacity) 60 with root_storage_gib (RootStorage.Capacity) 80"

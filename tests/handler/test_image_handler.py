@@ -24,7 +24,7 @@ from support.handler import (
     props,
 )
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 from cdk_workspaces_image_handler.errors import InFlightError
 
 # ---------------------------------------------------------------- 1. pre-flight
@@ -131,7 +131,7 @@ def test_a_wait_of_hours_ends_in_a_timeout_naming_image_and_state(world: World) 
 
     # Poll every virtual minute for the handler's share of the wait: nothing is signalled before.
     waited = 0
-    while waited + 60 < contract.handler_wait_seconds(4 * 3600):
+    while waited + 60 < rules.handler_wait_seconds(4 * 3600):
         world.clock.advance(60)
         waited += 60
         world.describe(NEW, image(NEW, state="PENDING"))
@@ -144,7 +144,7 @@ def test_a_wait_of_hours_ends_in_a_timeout_naming_image_and_state(world: World) 
     signal = world.signal()
     assert signal["Status"] == "FAILURE"
     assert signal["Reason"].startswith(f"timed out: image {NEW} is still PENDING")
-    assert world.clock.now - T0 < contract.wait_condition_timeout(4 * 3600), "must speak before the wait condition"
+    assert world.clock.now - T0 < rules.wait_condition_timeout(4 * 3600), "must speak before the wait condition"
 
 
 def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(world: World) -> None:
@@ -165,7 +165,7 @@ def test_a_watch_that_cannot_deliver_keeps_trying_then_gives_up_and_cleans_up(wo
     world.tick()
     assert [w["resource_id"] for w in world.waits()] == [NEW], "the wait stays: the next tick tries again"
 
-    world.clock.advance(contract.handler_wait_seconds(10800) + 2 * 3600)
+    world.clock.advance(rules.handler_wait_seconds(10800) + 2 * 3600)
     world.describe(NEW, image(NEW, state="AVAILABLE"))
     world.watch_stopped()
     world.tick()  # long past the deadline nobody listens any more: remove the rule rather than fire forever
@@ -579,7 +579,7 @@ def test_tokens_are_validated_at_run_time_in_the_words_of_synth(world: World) ->
     world.run(event("Create", bad))
     answer = world.response()
     assert answer["Status"] == "FAILED"
-    expected = contract.image_problems(source_image_id="ami-123", image_name="golden 2026/11")
+    expected = rules.image_problems(source_image_id="ami-123", image_name="golden 2026/11")
     assert answer["Reason"] == "; ".join(expected)
     assert "source_image_id (SourceImageId) 'ami-123' must match the pattern" in answer["Reason"]
 
@@ -718,7 +718,7 @@ def test_a_200_character_logical_id_with_the_most_tags_keeps_one_wait(world: Wor
     # crhelper named a rule per resource after the logical id and failed past 56 characters (#61); the stack's
     # one rule is named after the stack id's GUID, and the wait is an item of the table keyed by the logical id.
     logical = "L" * 200
-    p = props(Tags=[{"Key": f"k{i:02d}" + "x" * 124, "Value": "v" * 255} for i in range(contract.MAX_USER_TAGS)])
+    p = props(Tags=[{"Key": f"k{i:02d}" + "x" * 124, "Value": "v" * 255} for i in range(rules.MAX_USER_TAGS)])
     world.fresh_create(p, logical_id=logical)
     world.watch_started()
     world.run(event("Create", p, logical_id=logical))

@@ -18,7 +18,7 @@ from support import STACK_ID
 from support.handler import NEW, SOURCE, World, event, handle_url, image, props
 
 from aws_emulator import EventBridgeBackend, VirtualClock, attach
-from cdk_workspaces_image_handler import contract, monitor
+from cdk_workspaces_image_handler import contract, monitor, rules
 from cdk_workspaces_image_handler.contract import DetailTypes
 from cdk_workspaces_image_handler.errors import ProviderError
 from cdk_workspaces_image_handler.monitor import Monitor
@@ -78,7 +78,7 @@ def test_an_image_in_error_is_announced_with_the_error_details(world: World) -> 
 def test_a_timed_out_image_is_announced_as_such(world: World) -> None:
     p = props(TimeoutSeconds=str(15 * 60))
     started(world, p)
-    world.clock.advance(contract.handler_wait_seconds(15 * 60))
+    world.clock.advance(rules.handler_wait_seconds(15 * 60))
     world.describe(NEW, image(NEW, state="PENDING"))
     world.watch_stopped()
     world.tick()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cdk_workspaces_image_handler import bundle as bundle_
-from cdk_workspaces_image_handler import bundle_image, contract, errors, kernel, workspaces
+from cdk_workspaces_image_handler import bundle_image, contract, errors, kernel, rules, workspaces
 
 PROPS: dict[str, Any] = {
     "BundleName": "golden-standard",
@@ -127,7 +127,7 @@ MARK = bundle_image.Marker.of("stack", "Apply", "request-1", "wsi-previous001")
 
 def test_the_marker_names_resource_request_and_previous_image() -> None:
     assert MARK.value == f"{kernel.resource_key('stack', 'Apply')}.{kernel.digest('request-1')}.wsi-previous001"
-    assert len(MARK.value) <= contract.MAX_TAG_VALUE
+    assert len(MARK.value) <= rules.MAX_TAG_VALUE
     assert bundle_image.Marker.parse(MARK.value) == MARK
     for value in (None, "", "a.b", "a.b.ami-1", "a.b.c.wsi-previous001"):
         assert bundle_image.Marker.parse(value) is None

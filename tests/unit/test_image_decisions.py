@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cdk_workspaces_image_handler import contract, errors, kernel, workspaces
+from cdk_workspaces_image_handler import errors, kernel, rules, workspaces
 from cdk_workspaces_image_handler import image as image_
 
 REQ = image_.ImageRequest("wsi-source0001", "golden", "Golden image", {"team": "euc"}, "FAIL", 10800, "https://h/1")
@@ -81,7 +81,7 @@ def test_ownership_ties_an_image_to_resource_and_request() -> None:
     a = kernel.Ownership.of("stack", "Logical", REQ)
     b = kernel.Ownership.of("stack", "Logical", image_.ImageRequest("wsi-source0002", "golden", "Golden image"))
     assert a.resource_key == b.resource_key and a.request_key != b.request_key  # noqa: PT018
-    assert kernel.made_by(b.tag_value, a.resource_key) and len(a.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
+    assert kernel.made_by(b.tag_value, a.resource_key) and len(a.tag_value) <= rules.MAX_TAG_VALUE  # noqa: PT018
     assert not kernel.made_by(a.tag_value, kernel.Ownership.of("stack", "Other", REQ).resource_key)
 
 
@@ -89,7 +89,7 @@ def test_the_deadline_counts_from_the_image_creation_so_retries_do_not_extend_it
     created = datetime(2026, 11, 26, tzinfo=UTC)
     image = workspaces.Image("wsi-new0000001", "golden", "PENDING", created=created)
     later = created.timestamp() + 1800
-    expected = created.timestamp() + contract.handler_wait_seconds(REQ.timeout_seconds)
+    expected = created.timestamp() + rules.handler_wait_seconds(REQ.timeout_seconds)
     assert image_.deadline_for(image, REQ, later) == expected
     # A deferred answer must come within the custom resource's hour (lifecycle.answer_when_available).
     assert min(expected, kernel.respond_deadline(later)) == later + 3600 - 300
@@ -153,7 +153,7 @@ def test_the_ownership_tag_names_resource_properties_and_request() -> None:
     rollback = kernel.Ownership.of(stack, "Logical", REQ, "rollback-request")
     # The stack's GUID first, which the provider role's IAM conditions match (`<GUID>.*`).
     assert create.tag_value.startswith("7f0a2c1e-0000-4000-8000-000000000001.")
-    assert create.tag_value.count(".") == 3 and len(create.tag_value) <= contract.MAX_TAG_VALUE  # noqa: PT018
+    assert create.tag_value.count(".") == 3 and len(create.tag_value) <= rules.MAX_TAG_VALUE  # noqa: PT018
     # The same resource and properties in another request: the same key and request key, another delivery key (the
     # record keeps which request made what; the tag says it to people and to adoption after an upgrade).
     assert kernel.made_by(create.tag_value, rollback.resource_key)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
 
 
 @pytest.mark.parametrize(
@@ -33,18 +33,18 @@ from cdk_workspaces_image_handler import contract
     ],
 )
 def test_each_rule_names_property_value_and_rule(kwargs: dict[str, object], words: str) -> None:
-    problems = contract.image_problems(**kwargs)  # type: ignore[arg-type]
+    problems = rules.image_problems(**kwargs)  # type: ignore[arg-type]
     assert len(problems) == 1
     assert words in problems[0]
 
 
 def test_values_at_the_limits_pass() -> None:
     assert (
-        contract.image_problems(
+        rules.image_problems(
             source_image_id="wsi-" + "a" * 63,
             image_name="n" * 64,
             description="d" * 256,
-            tags={f"{i:02d}" + "k" * 125: "v" * 255 for i in range(contract.MAX_USER_TAGS)},
+            tags={f"{i:02d}" + "k" * 125: "v" * 255 for i in range(rules.MAX_USER_TAGS)},
             timeout_seconds=43200,
             no_update_behavior="USE_SOURCE",
         )
@@ -53,10 +53,10 @@ def test_values_at_the_limits_pass() -> None:
 
 
 def test_unknown_values_are_not_judged() -> None:
-    assert contract.image_problems(tags={"team": contract.UNKNOWN}) == []
-    assert contract.image_problems(source_image_id=contract.UNKNOWN, tags=contract.UNKNOWN) == []
-    assert contract.storage_problems(contract.UNKNOWN, 80) == []
-    assert contract.storage_problems(60, contract.UNKNOWN) == []
+    assert rules.image_problems(tags={"team": rules.UNKNOWN}) == []
+    assert rules.image_problems(source_image_id=rules.UNKNOWN, tags=rules.UNKNOWN) == []
+    assert rules.storage_problems(rules.UNKNOWN, 80) == []
+    assert rules.storage_problems(60, rules.UNKNOWN) == []
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_unknown_values_are_not_judged() -> None:
 def test_none_and_wrong_types_break_a_rule_in_words_naming_property_and_value(
     kwargs: dict[str, object], words: str
 ) -> None:
-    assert contract.image_problems(**kwargs) == [words]  # type: ignore[arg-type]
+    assert rules.image_problems(**kwargs) == [words]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -93,11 +93,11 @@ def test_none_and_wrong_types_break_a_rule_in_words_naming_property_and_value(
     ],
 )
 def test_none_and_wrong_types_break_a_bundle_rule(kwargs: dict[str, object], words: str) -> None:
-    assert contract.bundle_problems(**kwargs) == [words]
+    assert rules.bundle_problems(**kwargs) == [words]
 
 
 def test_none_and_wrong_types_break_the_rules_of_apply_to_bundle() -> None:
-    assert contract.bundle_image_problems(bundle_id=None, image_id=5) == [
+    assert rules.bundle_image_problems(bundle_id=None, image_id=5) == [
         "bundle_id (BundleId) is missing (None); it is required",
         "image_id (ImageId) 5 must be a string",
     ]
@@ -114,12 +114,12 @@ def test_none_and_wrong_types_break_the_rules_of_apply_to_bundle() -> None:
     ],
 )
 def test_missing_and_not_numeric_volume_sizes_name_the_rule(user: object, root: object, words: str) -> None:
-    assert contract.storage_problems(user, root) == [words]
+    assert rules.storage_problems(user, root) == [words]
 
 
 def test_snapshot_is_no_removal_policy_of_a_custom_resource() -> None:
-    assert [contract.removal_policy_problem(name) for name in contract.REMOVAL_POLICIES] == [None, None, None]
-    problem = contract.removal_policy_problem("SNAPSHOT")
+    assert [rules.removal_policy_problem(name) for name in rules.REMOVAL_POLICIES] == [None, None, None]
+    problem = rules.removal_policy_problem("SNAPSHOT")
     assert problem is not None
     assert problem.startswith(
         "removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of "
@@ -156,14 +156,14 @@ def test_snapshot_is_no_removal_policy_of_a_custom_resource() -> None:
 def test_unknown_properties_are_named_with_those_the_type_takes(
     resource_type: str, given: list[str], words: str
 ) -> None:
-    problem = contract.unknown_properties_problem(resource_type, given)
+    problem = rules.unknown_properties_problem(resource_type, given)
     assert problem is not None
     assert problem.startswith(words)
 
 
 def test_the_properties_cloudformation_adds_and_the_types_own_are_known() -> None:
     for resource_type, takes in contract.PROPERTIES.items():
-        assert contract.unknown_properties_problem(resource_type, [*takes, *contract.CLOUDFORMATION_PROPERTIES]) is None
+        assert rules.unknown_properties_problem(resource_type, [*takes, *contract.CLOUDFORMATION_PROPERTIES]) is None
 
 
 # ---------------------------------------------------------------- keep_previous and generation (issue 11)
@@ -172,19 +172,19 @@ def test_the_properties_cloudformation_adds_and_the_types_own_are_known() -> Non
 @pytest.mark.parametrize("value", [None, 0, 1, 12, 2.0, "0", "3", " 3 "])
 def test_keep_previous_is_a_whole_number_of_images_or_absent(value: object) -> None:
     # Synth passes a number; CloudFormation hands the handler every property value as a string.
-    assert contract.keep_previous_problem(value) is None
-    assert contract.image_problems(keep_previous=value) == []
+    assert rules.keep_previous_problem(value) is None
+    assert rules.image_problems(keep_previous=value) == []
 
 
 @pytest.mark.parametrize("value", [-1, 1.5, True, "-1", "one", "", [1], float("nan")])
 def test_keep_previous_names_property_value_and_rule(value: object) -> None:
     words = f"keep_previous (KeepPrevious) {value!r} must be a whole number of images, 0 or more"
-    assert contract.keep_previous_problem(value) == words
-    assert contract.image_problems(keep_previous=value) == [words]
+    assert rules.keep_previous_problem(value) == words
+    assert rules.image_problems(keep_previous=value) == [words]
 
 
 def test_keep_previous_unknown_yet_is_not_judged() -> None:
-    assert contract.image_problems(keep_previous=contract.UNKNOWN) == []
+    assert rules.image_problems(keep_previous=rules.UNKNOWN) == []
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,7 @@ def test_keep_previous_unknown_yet_is_not_judged() -> None:
 )
 def test_generation_and_image_name_that_fit(image_name: object, generation: object) -> None:
     # A name that is no string is the name rule's to refuse, not the generation rule's.
-    assert contract.generation_problems(image_name, generation) == []
+    assert rules.generation_problems(image_name, generation) == []
 
 
 @pytest.mark.parametrize(
@@ -213,21 +213,21 @@ def test_generation_and_image_name_that_fit(image_name: object, generation: obje
     ],
 )
 def test_generation_rules_name_what_to_fix(image_name: object, generation: object, words: str) -> None:
-    problems = contract.generation_problems(image_name, generation)
+    problems = rules.generation_problems(image_name, generation)
     assert len(problems) == 1
     assert problems[0].startswith(words)
 
 
 def test_each_generation_fills_in_its_own_name() -> None:
-    assert contract.generation_name("golden-{generation}", 3) == "golden-3"
-    assert contract.generation_name("g{generation}/{generation}", 12) == "g12/12"
-    assert contract.generation_name("golden", None) == "golden"
+    assert rules.generation_name("golden-{generation}", 3) == "golden-3"
+    assert rules.generation_name("g{generation}/{generation}", 12) == "g12/12"
+    assert rules.generation_name("golden", None) == "golden"
 
 
 def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None:
     for timeout in (900, 10800, 42600, 43200):
-        assert contract.wait_condition_timeout(timeout) <= 43200
-        assert contract.wait_condition_timeout(timeout) - contract.handler_wait_seconds(timeout) == 600
+        assert rules.wait_condition_timeout(timeout) <= 43200
+        assert rules.wait_condition_timeout(timeout) - rules.handler_wait_seconds(timeout) == 600
 
 
 # ---------------------------------------------------------------- bundles
@@ -253,14 +253,14 @@ def test_the_handler_always_speaks_before_the_wait_condition_times_out() -> None
     ],
 )
 def test_each_bundle_rule_names_property_value_and_rule(kwargs: dict[str, object], words: str) -> None:
-    problems = contract.bundle_problems(**kwargs)
+    problems = rules.bundle_problems(**kwargs)
     assert len(problems) == 1
     assert words in problems[0]
 
 
 def test_bundle_values_at_the_limits_pass() -> None:
     assert (
-        contract.bundle_problems(
+        rules.bundle_problems(
             bundle_name="n" * 64, description="d" * 255, image_id="wsi-" + "a" * 9, compute_type="GRAPHICS_G7_12XLARGE"
         )
         == []
@@ -271,7 +271,7 @@ def test_compute_types_are_the_api_enum() -> None:
     import botocore.session
 
     compute: Any = botocore.session.get_session().get_service_model("workspaces").shape_for("Compute")
-    assert tuple(compute.enum) == contract.COMPUTE_TYPES
+    assert tuple(compute.enum) == rules.COMPUTE_TYPES
 
 
 @pytest.mark.parametrize(
@@ -279,7 +279,7 @@ def test_compute_types_are_the_api_enum() -> None:
     [(10, 80), (50, 80), (100, 80), ("50", "80"), (100, 175), (2000, 2000), (100, None), (10, None), (1000, None)],
 )
 def test_documented_volume_pairs_pass(user: int | str, root: int | str | None) -> None:
-    assert contract.storage_problems(user, root) == []
+    assert rules.storage_problems(user, root) == []
 
 
 @pytest.mark.parametrize(
@@ -296,7 +296,7 @@ def test_documented_volume_pairs_pass(user: int | str, root: int | str | None) -
     ],
 )
 def test_volume_sizes_outside_the_documented_pairs_name_the_rule(user: object, root: object, words: str) -> None:
-    problems = contract.storage_problems(user, root)
+    problems = rules.storage_problems(user, root)
     assert len(problems) == 1
     assert words in problems[0]
     if "pair" in words:
@@ -306,8 +306,8 @@ def test_volume_sizes_outside_the_documented_pairs_name_the_rule(user: object, r
 
 
 def test_bundle_ids_for_apply_to_bundle() -> None:
-    assert contract.bundle_image_problems(bundle_id="wsb-01234567", image_id="wsi-012345678") == []
-    assert contract.bundle_image_problems(bundle_id="wsb-0123") == [
+    assert rules.bundle_image_problems(bundle_id="wsb-01234567", image_id="wsi-012345678") == []
+    assert rules.bundle_image_problems(bundle_id="wsb-0123") == [
         "bundle_id (BundleId) 'wsb-0123' must match the pattern wsb-[0-9a-z]{8,63}"
     ]
 
@@ -319,8 +319,8 @@ SHARE = "share_with_accounts (ShareWithAccounts)"
 
 @pytest.mark.parametrize("value", [None, [], ["111122223333"], ["111122223333", "444455556666"]])
 def test_share_with_accounts_takes_other_accounts_by_id(value: object) -> None:
-    assert contract.share_with_accounts_problems(value, own_account="123456789012") == []
-    assert contract.image_problems(share_with_accounts=value, own_account="123456789012") == []
+    assert rules.share_with_accounts_problems(value, own_account="123456789012") == []
+    assert rules.image_problems(share_with_accounts=value, own_account="123456789012") == []
 
 
 @pytest.mark.parametrize(
@@ -338,32 +338,32 @@ def test_share_with_accounts_takes_other_accounts_by_id(value: object) -> None:
     ],
 )
 def test_share_with_accounts_names_property_value_and_rule(value: object, words: str) -> None:
-    assert contract.share_with_accounts_problems(value, own_account="123456789012") == [words]
-    assert contract.image_problems(share_with_accounts=value, own_account="123456789012") == [words]
+    assert rules.share_with_accounts_problems(value, own_account="123456789012") == [words]
+    assert rules.image_problems(share_with_accounts=value, own_account="123456789012") == [words]
 
 
 def test_share_with_accounts_needs_an_image_this_resource_makes() -> None:
-    (problem,) = contract.image_problems(share_with_accounts=["111122223333"], no_update_behavior="USE_SOURCE")
+    (problem,) = rules.image_problems(share_with_accounts=["111122223333"], no_update_behavior="USE_SOURCE")
     assert problem.startswith(f"{SHARE} needs no_update_behavior (NoUpdateBehavior) FAIL")
     assert "share the source yourself, or set no_update_behavior to FAIL" in problem
-    assert contract.image_problems(share_with_accounts=[], no_update_behavior="USE_SOURCE") == []
+    assert rules.image_problems(share_with_accounts=[], no_update_behavior="USE_SOURCE") == []
 
 
 def test_share_with_accounts_unknown_yet_is_not_judged() -> None:
-    assert contract.share_with_accounts_problems(contract.UNKNOWN) == []
-    assert contract.share_with_accounts_problems([contract.UNKNOWN, "111122223333"]) == []
+    assert rules.share_with_accounts_problems(rules.UNKNOWN) == []
+    assert rules.share_with_accounts_problems([rules.UNKNOWN, "111122223333"]) == []
     # The stack's account unknown at synth (an environment-agnostic stack): the handler judges it.
-    assert contract.share_with_accounts_problems(["123456789012"]) == []
+    assert rules.share_with_accounts_problems(["123456789012"]) == []
 
 
 # ---------------------------------------------------------------- copies (issue 12)
 
 
 def test_copy_to_regions_takes_other_regions_of_the_partition_once_each() -> None:
-    assert contract.copy_to_regions_problems(["eu-central-1", "us-east-1"], own_region="eu-west-1") == []
-    assert contract.copy_to_regions_problems(None) == []
-    assert contract.copy_to_regions_problems(contract.UNKNOWN) == []
-    assert contract.copy_to_regions_problems([contract.UNKNOWN, "eu-west-1"]) == [], "own Region unknown: judged later"
+    assert rules.copy_to_regions_problems(["eu-central-1", "us-east-1"], own_region="eu-west-1") == []
+    assert rules.copy_to_regions_problems(None) == []
+    assert rules.copy_to_regions_problems(rules.UNKNOWN) == []
+    assert rules.copy_to_regions_problems([rules.UNKNOWN, "eu-west-1"]) == [], "own Region unknown: judged later"
 
 
 @pytest.mark.parametrize(
@@ -379,17 +379,17 @@ def test_copy_to_regions_takes_other_regions_of_the_partition_once_each() -> Non
     ],
 )
 def test_copy_to_regions_names_the_region_and_the_rule(regions: object, own: str, words: str) -> None:
-    (problem,) = contract.copy_to_regions_problems(regions, own_region=own)
+    (problem,) = rules.copy_to_regions_problems(regions, own_region=own)
     assert words in problem
 
 
 def test_a_copy_is_judged_by_the_image_rules_and_its_route() -> None:
     good: dict[str, Any] = {"source_image_id": "wsi-abcdefghi", "image_name": "golden", "description": "Golden"}
     good["tags"] = {}
-    assert contract.copy_problems(source_region="eu-west-1", region="eu-central-1", **good) == []
-    (route,) = contract.copy_problems(source_region="cn-northwest-1", region="cn-north-1", **good)
+    assert rules.copy_problems(source_region="eu-west-1", region="eu-central-1", **good) == []
+    (route,) = rules.copy_problems(source_region="cn-northwest-1", region="cn-north-1", **good)
     assert route.startswith("region (Region) 'cn-north-1': in the China (Ningxia) Region")
-    (where,) = contract.copy_problems(source_region="Ireland", region="eu-central-1", **good)
+    (where,) = rules.copy_problems(source_region="Ireland", region="eu-central-1", **good)
     assert where == "source_region (SourceRegion) 'Ireland' must be a Region name such as eu-west-1"
-    (name,) = contract.copy_problems(source_region="eu-west-1", region="eu-central-1", **{**good, "image_name": ""})
+    (name,) = rules.copy_problems(source_region="eu-west-1", region="eu-central-1", **{**good, "image_name": ""})
     assert name.startswith("image_name (Name) '' is 0 characters long")

@@ -1,0 +1,614 @@
+"""The input rules: what a property's value may be, and the words a broken rule is reported in.
+
+The construct imports this very module, so a value is judged by the same rule and reported in the same words
+at synth (where tokens hide some values: UNKNOWN) and in the handler (which judges what they resolved to).
+The names the rules speak of are in contract.py.
+
+Each rule follows the CreateUpdatedWorkspaceImage, CreateWorkspaceBundle and UpdateWorkspaceBundle API
+references (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html,
+https://docs.aws.amazon.com/workspaces/latest/api/API_CreateWorkspaceBundle.html,
+https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceBundle.html) and the botocore model they
+share, the WorkSpaces Administration Guide where named, and the tag limits of
+https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html; the ownership tag is
+this project's own.
+
+No third-party imports: the module runs inside the Lambda asset and inside CDK.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final, Optional, Union
+
+from .contract import APPLIED_TAG_KEY, CLOUDFORMATION_PROPERTIES, OWNER_TAG_KEY, PROPERTIES, CopyProps, ImageProps
+
+# ---------------------------------------------------------------- limits
+
+# Tag limits: 50 tags per WorkSpaces resource, one of which is the ownership tag.
+MAX_TAGS = 50
+MAX_USER_TAGS = MAX_TAGS - 1
+MAX_TAG_KEY = 127
+MAX_TAG_VALUE = 255
+
+# Timeout: at least long enough to be meaningful, at most what a
+# AWS::CloudFormation::WaitCondition can wait (43200 s).
+MIN_TIMEOUT_SECONDS = 15 * 60
+MAX_TIMEOUT_SECONDS = 12 * 60 * 60
+
+# The handler reports a timeout itself, with the image's last state, this long
+# before the wait condition would time out with CloudFormation's bare message.
+WAIT_CONDITION_MARGIN_SECONDS = 600
+
+NO_UPDATE_BEHAVIORS = ("FAIL", "USE_SOURCE")
+
+# ComputeType.Name: the enum "Compute" of the botocore workspaces 2015-04-08 model, in its order.
+COMPUTE_TYPES = (
+    "VALUE",
+    "STANDARD",
+    "PERFORMANCE",
+    "POWER",
+    "GRAPHICS",
+    "POWERPRO",
+    "GENERALPURPOSE_4XLARGE",
+    "GENERALPURPOSE_8XLARGE",
+    "GRAPHICSPRO",
+    "GRAPHICS_G4DN",
+    "GRAPHICSPRO_G4DN",
+    "GRAPHICS_G6_XLARGE",
+    "GRAPHICS_G6_2XLARGE",
+    "GRAPHICS_G6_4XLARGE",
+    "GRAPHICS_G6_8XLARGE",
+    "GRAPHICS_G6_16XLARGE",
+    "GRAPHICS_GR6_4XLARGE",
+    "GRAPHICS_GR6_8XLARGE",
+    "GRAPHICS_G6F_LARGE",
+    "GRAPHICS_G6F_XLARGE",
+    "GRAPHICS_G6F_2XLARGE",
+    "GRAPHICS_G6F_4XLARGE",
+    "GRAPHICS_GR6F_4XLARGE",
+    "GRAPHICS_G7_2XLARGE",
+    "GRAPHICS_G7_4XLARGE",
+    "GRAPHICS_G7_8XLARGE",
+    "GRAPHICS_G7_12XLARGE",
+)
+
+# Root and user volumes come in fixed pairs (WorkSpaces Administration Guide, "Modify a WorkSpace in
+# WorkSpaces Personal", https://docs.aws.amazon.com/workspaces/latest/adminguide/modify-workspaces.html,
+# "Modify volume sizes"): root 80 GB with user 10, 50 or 100 GB, or root 175 to 2000 GB with user 100 to
+# 2000 GB. "Create a custom WorkSpaces image and bundle" (create-custom-bundle.html) adds that a bundle's
+# volumes can't be smaller than its image's, which only WorkSpaces can judge.
+SMALL_ROOT_GB = 80
+SMALL_USER_GB = (10, 50, 100)
+LARGE_ROOT_GB = (175, 2000)
+LARGE_USER_GB = (100, 2000)
+STORAGE_PAIRS = "root 80 with user 10, 50 or 100, or root 175 to 2000 with user 100 to 2000 (GB)"
+
+# Custom bundles per Region: 50, not adjustable (WorkSpaces Administration Guide, "Amazon WorkSpaces
+# quotas", https://docs.aws.amazon.com/workspaces/latest/adminguide/workspaces-limits.html).
+MAX_CUSTOM_BUNDLES = 50
+
+
+# What a removal policy may be. CloudFormation can snapshot only the resource types that list Snapshot in
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html, and a
+# custom resource is none of them (cfn-lint E3035 for DeletionPolicy, E3036 for UpdateReplacePolicy).
+REMOVAL_POLICIES: Final = ("RETAIN_ON_UPDATE_OR_DELETE", "RETAIN", "DESTROY")
+
+# What to do instead of re-pointing a bundle a WorkspaceBundle manages: synth and the handler both say it.
+MANAGED_BUNDLE_FIX: Final = "change that WorkspaceBundle's image_id instead of applying an image to it"
+
+
+def broken_rules(problems: Sequence[str]) -> str:
+    """Every broken rule at once, in one reason: the words synth and the handler both report."""
+    return "; ".join(problems)
+
+
+def wait_condition_timeout(timeout_seconds: float) -> int:
+    """The AWS::CloudFormation::WaitCondition Timeout for an image timeout (at most 43200 s)."""
+    return int(min(timeout_seconds + WAIT_CONDITION_MARGIN_SECONDS, MAX_TIMEOUT_SECONDS))
+
+
+def handler_wait_seconds(timeout_seconds: float) -> int:
+    """How long the handler waits before it reports a timeout: always a margin inside the wait condition's."""
+    return int(wait_condition_timeout(timeout_seconds) - WAIT_CONDITION_MARGIN_SECONDS)
+
+
+_IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
+_BUNDLE_ID = re.compile(r"wsb-[0-9a-z]{8,63}")
+_NAME = re.compile(r"[a-zA-Z0-9_./()\\-]+")
+_DESCRIPTION = re.compile(r"[a-zA-Z0-9_./() -]+")
+# SharedAccountId of UpdateWorkspaceImagePermission
+# (https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html).
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+class Unknown:
+    """The type of UNKNOWN."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = Unknown()
+"""A value synth cannot know (a token): its rules are left to the handler, which judges the value it resolves to.
+
+None is not unknown: it is a value like any other, and a required property that is None is missing.
+"""
+
+
+def label_of(python_name: str, api_name: str) -> str:
+    """How a reason names a property: its construct prop, then its name in the template or the API."""
+    return f"{python_name} ({api_name})"
+
+
+def _missing(label: str) -> str:
+    return f"{label} is missing (None); it is required"
+
+
+def type_problem(label: str, value: object, expected: str) -> str:
+    """A value of the wrong type, or None for a required property: the property, the value, what it must be."""
+    if value is None:
+        return _missing(label)
+    return f"{label} {value!r} must be {expected}"
+
+
+def _these(names: Sequence[object], noun: str, nouns: str) -> str:
+    return f"the {noun if len(names) == 1 else nouns} {', '.join(repr(n) for n in names)}"
+
+
+def unknown_properties_problem(resource_type: str, given: Iterable[object]) -> Optional[str]:
+    """Properties the resource type does not take, named with those it does."""
+    takes = PROPERTIES[resource_type]
+    unknown = [key for key in given if key not in takes and key not in CLOUDFORMATION_PROPERTIES]
+    if not unknown:
+        return None
+    return (
+        f"remove or rename {_these(unknown, 'property', 'properties')}, which {resource_type} does not take; "
+        f"it takes {', '.join(takes)}, and CloudFormation's {' and '.join(CLOUDFORMATION_PROPERTIES)}"
+    )
+
+
+def unknown_keys_problem(label: str, value: Mapping[object, object], takes: Sequence[str]) -> Optional[str]:
+    """Keys of an object property (ComputeType, a storage size, a tag) that it does not take."""
+    unknown = [key for key in value if key not in takes]
+    if not unknown:
+        return None
+    return f"remove or rename {_these(unknown, 'key', 'keys')} of {label} {dict(value)!r}; it takes {', '.join(takes)}"
+
+
+def _length(label: str, value: str, low: int, high: int) -> Optional[str]:
+    if not low <= len(value) <= high:
+        return f"{label} {value!r} is {len(value)} characters long; it must be {low} to {high}"
+    return None
+
+
+def _pattern(label: str, value: str, pattern: re.Pattern[str], shown: str) -> Optional[str]:
+    if not pattern.fullmatch(value):
+        return f"{label} {value!r} must match the pattern {shown}"
+    return None
+
+
+def image_id_problem(
+    value: object, python_name: str = "source_image_id", api_name: str = "SourceImageId"
+) -> Optional[str]:
+    label = label_of(python_name, api_name)
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
+    return _pattern(label, value, _IMAGE_ID, "wsi-[0-9a-z]{9,63}")
+
+
+def bundle_id_problem(value: object) -> Optional[str]:
+    label = label_of("bundle_id", "BundleId")
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
+    return _pattern(label, value, _BUNDLE_ID, "wsb-[0-9a-z]{8,63}")
+
+
+def name_problem(value: object, python_name: str = "image_name", api_name: str = "Name") -> Optional[str]:
+    label = label_of(python_name, api_name)
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
+    return _length(label, value, 1, 64) or _pattern(label, value, _NAME, "[a-zA-Z0-9_./()\\-]+")
+
+
+def description_problem(value: object, api_name: str = "Description", longest: int = 256) -> Optional[str]:
+    label = label_of("description", api_name)
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
+    return _length(label, value, 1, longest) or _pattern(label, value, _DESCRIPTION, "[a-zA-Z0-9_./() -]+")
+
+
+def timeout_problem(seconds: float) -> Optional[str]:
+    if not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
+        return (
+            f"timeout (TimeoutSeconds) {seconds:g} s is out of range; it must be "
+            f"{MIN_TIMEOUT_SECONDS} s (15 minutes) to {MAX_TIMEOUT_SECONDS} s (12 hours), "
+            "the longest a CloudFormation wait condition can wait"
+        )
+    return None
+
+
+def no_update_behavior_problem(value: object) -> Optional[str]:
+    if not isinstance(value, str) or value not in NO_UPDATE_BEHAVIORS:
+        return f"no_update_behavior (NoUpdateBehavior) {value!r} must be one of {', '.join(NO_UPDATE_BEHAVIORS)}"
+    return None
+
+
+def keep_previous_problem(value: object) -> Optional[str]:
+    """keep_previous: a whole number of images, 0 or more; None (absent) keeps every image."""
+    if value is None:
+        return None
+    label = label_of("keep_previous", "KeepPrevious")
+    count = _whole_number(value)  # from a number (synth) or the string CloudFormation passes
+    if count is None or count < 0:
+        return f"{label} {value!r} must be a whole number of images, 0 or more"
+    return None
+
+
+# The placeholder an image name takes for its generation.
+GENERATION_PLACEHOLDER: Final = "{generation}"
+
+
+def generation_problems(image_name: object, generation: object) -> list[str]:
+    """generation with image_name as a template: a generation needs the placeholder in the name, so that every
+    generation's image has a name of its own (the new image is made while the previous one still exists)."""
+    holds = isinstance(image_name, str) and GENERATION_PLACEHOLDER in image_name
+    if generation is None:
+        if holds:
+            return [
+                f"image_name (Name) {image_name!r} holds {GENERATION_PLACEHOLDER} but generation is not set; "
+                f"set generation, or take {GENERATION_PLACEHOLDER} out of image_name"
+            ]
+        return []
+    if isinstance(generation, bool) or not isinstance(generation, int) or generation < 1:
+        return [f"generation {generation!r} must be a whole number, 1 or more"]
+    if isinstance(image_name, str) and not holds:
+        return [
+            f"image_name (Name) {image_name!r} must hold {GENERATION_PLACEHOLDER} when generation is set, so that "
+            "each generation's image has its own name: the next one is made while this one still exists"
+        ]
+    return []
+
+
+def generation_name(image_name: str, generation: Optional[int]) -> str:
+    """The image name of one generation: the template with its placeholder filled in."""
+    if generation is None:
+        return image_name
+    return image_name.replace(GENERATION_PLACEHOLDER, str(generation))
+
+
+SHARE_LABEL: Final = label_of("share_with_accounts", ImageProps.SHARE_WITH_ACCOUNTS)
+
+
+def share_with_accounts_problems(
+    accounts: object, *, own_account: object = UNKNOWN, no_update_behavior: object = UNKNOWN
+) -> list[str]:
+    """share_with_accounts: other AWS accounts, each once, by 12-digit id; UNKNOWN (the list or an id) is a token.
+
+    Sharing writes to the image, so it needs an image this resource makes: with no_update_behavior USE_SOURCE
+    the answer may be the source image as is, which is not this resource's to share."""
+    if accounts is None or isinstance(accounts, Unknown):
+        return []
+    if isinstance(accounts, (str, bytes)) or not isinstance(accounts, Sequence):
+        return [f"{SHARE_LABEL} {accounts!r} must be a list of 12-digit AWS account ids"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for account in accounts:
+        if isinstance(account, Unknown):
+            continue
+        if not isinstance(account, str) or not _ACCOUNT_ID.fullmatch(account):
+            problems.append(f"{SHARE_LABEL} names {account!r}; each must be a 12-digit AWS account id, as a string")
+        elif account in seen:
+            problems.append(f"{SHARE_LABEL} names account {account} more than once")
+        elif isinstance(own_account, str) and account == own_account:
+            problems.append(
+                f"{SHARE_LABEL} names {account}, the stack's own account; an image is shared with other accounts"
+            )
+        if isinstance(account, str):
+            seen.add(account)
+    if accounts and no_update_behavior == "USE_SOURCE":
+        problems.append(
+            f"{SHARE_LABEL} needs no_update_behavior (NoUpdateBehavior) FAIL: with USE_SOURCE the image may be the "
+            "source image as is, which this resource did not make and so may not share; share the source yourself, "
+            "or set no_update_behavior to FAIL"
+        )
+    return problems
+
+
+def wait_handle_problem(value: object) -> Optional[str]:
+    """WaitHandle is the Ref of the image's AWS::CloudFormation::WaitConditionHandle, a URL; optional."""
+    if value is not None and not isinstance(value, str):
+        return f"WaitHandle {value!r} must be a string, the Ref of a WaitConditionHandle"
+    return None
+
+
+def removal_policy_problem(name: str) -> Optional[str]:
+    """A removal policy, by its name in RemovalPolicy: a custom resource cannot be snapshotted."""
+    if name not in REMOVAL_POLICIES:
+        return (
+            f"removal_policy (DeletionPolicy) RemovalPolicy.{name} must be one of "
+            f"{', '.join('RemovalPolicy.' + n for n in REMOVAL_POLICIES)}: CloudFormation snapshots only the "
+            "resource types the DeletionPolicy reference lists, and a custom resource is none of them "
+            "(cfn-lint E3035, E3036)"
+        )
+    return None
+
+
+def tag_count_problem(count: int) -> Optional[str]:
+    if count > MAX_USER_TAGS:
+        return (
+            f"tags (Tags) has {count} tags; at most {MAX_USER_TAGS} are allowed, because a WorkSpaces "
+            f"image or bundle holds at most {MAX_TAGS} tags and one is the ownership tag {OWNER_TAG_KEY!r}"
+        )
+    return None
+
+
+def tag_key_problem(key: object) -> Optional[str]:
+    label = "tags (Tags) key"
+    if not isinstance(key, str):
+        return f"{label} {key!r} must be a string"
+    if not 1 <= len(key) <= MAX_TAG_KEY:
+        return f"{label} {key!r} is {len(key)} characters long; it must be 1 to {MAX_TAG_KEY}"
+    if key.lower().startswith("aws:"):
+        return f"{label} {key!r} starts with 'aws:', which AWS reserves for its own tags"
+    if key == OWNER_TAG_KEY:
+        return f"{label} {key!r} is reserved for the ownership tag this library sets"
+    if key == APPLIED_TAG_KEY:
+        return f"{label} {key!r} is reserved for the tag apply_to_bundle sets on a bundle it re-points"
+    return None
+
+
+def tag_value_problem(key: object, value: object) -> Optional[str]:
+    if not isinstance(value, str):
+        return f"tags (Tags) value of {key!r} {value!r} must be a string"
+    if len(value) > MAX_TAG_VALUE:
+        return f"tags (Tags) value of {key!r} is {len(value)} characters long; it must be at most {MAX_TAG_VALUE}"
+    return None
+
+
+def tags_problems(tags: object) -> list[str]:
+    """Problems with a tag map (key to value); UNKNOWN, for the whole map or a value, stands for a token."""
+    if isinstance(tags, Unknown):
+        return []
+    if not isinstance(tags, Mapping):
+        return [f"tags (Tags) {tags!r} must be a mapping of tag keys to values"]
+    problems = [p for p in [tag_count_problem(len(tags))] if p]
+    for key, value in tags.items():
+        judged = None if isinstance(value, Unknown) else tag_value_problem(key, value)
+        problems += [p for p in [tag_key_problem(key), judged] if p]
+    return problems
+
+
+def image_problems(
+    *,
+    source_image_id: object = UNKNOWN,
+    image_name: object = UNKNOWN,
+    description: object = UNKNOWN,
+    tags: object = UNKNOWN,
+    timeout_seconds: Union[float, Unknown] = UNKNOWN,
+    no_update_behavior: object = UNKNOWN,
+    keep_previous: object = UNKNOWN,
+    share_with_accounts: object = None,
+    own_account: object = UNKNOWN,
+) -> list[str]:
+    """Every rule broken by the values; UNKNOWN means "a token, not known yet" and is skipped.
+
+    `own_account`: the stack's account, which share_with_accounts may not name."""
+    found: Sequence[Optional[str]] = [
+        None if isinstance(source_image_id, Unknown) else image_id_problem(source_image_id),
+        None if isinstance(image_name, Unknown) else name_problem(image_name),
+        None if isinstance(description, Unknown) else description_problem(description),
+        None if isinstance(timeout_seconds, Unknown) else timeout_problem(timeout_seconds),
+        None if isinstance(no_update_behavior, Unknown) else no_update_behavior_problem(no_update_behavior),
+        None if isinstance(keep_previous, Unknown) else keep_previous_problem(keep_previous),
+    ]
+    shares = share_with_accounts_problems(
+        share_with_accounts, own_account=own_account, no_update_behavior=no_update_behavior
+    )
+    return [p for p in found if p] + shares + tags_problems(tags)
+
+
+def compute_type_problem(value: object) -> Optional[str]:
+    if value is None:
+        return _missing("compute_type (ComputeType.Name)")
+    if not isinstance(value, str) or value not in COMPUTE_TYPES:
+        return f"compute_type (ComputeType.Name) {value!r} must be one of {', '.join(COMPUTE_TYPES)}"
+    return None
+
+
+_USER_STORAGE = label_of("user_storage_gib", "UserStorage.Capacity")
+_ROOT_STORAGE = label_of("root_storage_gib", "RootStorage.Capacity")
+
+
+def _whole_number(value: object) -> Optional[int]:
+    """A whole number (a capacity in GB, a count), from a number (synth) or the string CloudFormation passes."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        # NaN and the infinities are no whole number either.
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isdigit() else None
+    return None
+
+
+def _fits(user: int, root: int) -> bool:
+    small = root == SMALL_ROOT_GB and user in SMALL_USER_GB
+    large = LARGE_ROOT_GB[0] <= root <= LARGE_ROOT_GB[1] and LARGE_USER_GB[0] <= user <= LARGE_USER_GB[1]
+    return small or large
+
+
+def storage_problems(user_storage_gib: object, root_storage_gib: object = None) -> list[str]:
+    """Whether the volume sizes are a documented pair; without a root size (None), whether the user size is in one.
+
+    A size that is UNKNOWN (a token) is judged at deploy time, and so is the pair it belongs to.
+    """
+    problems: list[str] = []
+    user: Optional[int] = None
+    root: Optional[int] = None
+    if user_storage_gib is None:
+        problems.append(_missing(_USER_STORAGE))
+    elif not isinstance(user_storage_gib, Unknown):
+        user = _whole_number(user_storage_gib)
+        if user is None:
+            problems.append(f"{_USER_STORAGE} {user_storage_gib!r} must be a whole number of GB")
+    if root_storage_gib is not None and not isinstance(root_storage_gib, Unknown):
+        root = _whole_number(root_storage_gib)
+        if root is None:
+            problems.append(f"{_ROOT_STORAGE} {root_storage_gib!r} must be a whole number of GB")
+    if problems or user is None or isinstance(root_storage_gib, Unknown):
+        return problems
+    if root is not None and not _fits(user, root):
+        return [
+            f"{_USER_STORAGE} {user} with {_ROOT_STORAGE} {root} is not a documented pair of volume sizes; "
+            f"WorkSpaces takes {STORAGE_PAIRS}"
+        ]
+    if root is None and not (_fits(user, SMALL_ROOT_GB) or _fits(user, LARGE_ROOT_GB[0])):
+        return [f"{_USER_STORAGE} {user} is in no documented pair of volume sizes; WorkSpaces takes {STORAGE_PAIRS}"]
+    return []
+
+
+def bundle_problems(
+    *,
+    bundle_name: object = UNKNOWN,
+    description: object = UNKNOWN,
+    image_id: object = UNKNOWN,
+    compute_type: object = UNKNOWN,
+    tags: object = UNKNOWN,
+) -> list[str]:
+    """Every rule of CreateWorkspaceBundle broken by the values but the storage pair (storage_problems)."""
+    found: Sequence[Optional[str]] = [
+        None if isinstance(bundle_name, Unknown) else name_problem(bundle_name, "bundle_name", "BundleName"),
+        None if isinstance(description, Unknown) else description_problem(description, "BundleDescription", 255),
+        None if isinstance(image_id, Unknown) else image_id_problem(image_id, "image_id", "ImageId"),
+        None if isinstance(compute_type, Unknown) else compute_type_problem(compute_type),
+    ]
+    return [p for p in found if p] + tags_problems(tags)
+
+
+# ---------------------------------------------------------------- copies (CopyWorkspaceImage)
+
+# A Region's name (eu-west-1, us-gov-west-1, cn-northwest-1).
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+# The Region where WorkSpaces copies images only within the Region, and the Regions that copy to and from other
+# Regions only through AWS Support: https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html
+NINGXIA: Final = "cn-northwest-1"
+GOVCLOUD_PREFIX: Final = "us-gov-"
+
+
+def partition_of(region: str) -> str:
+    """The partition of a Region: an image is never copied from one partition to another."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith(GOVCLOUD_PREFIX):
+        return "aws-us-gov"
+    return "aws"
+
+
+def region_problem(value: object, label: str) -> Optional[str]:
+    if not isinstance(value, str):
+        return type_problem(label, value, "a Region name such as eu-west-1, as a string")
+    if not _REGION.fullmatch(value):
+        return f"{label} {value!r} must be a Region name such as eu-west-1"
+    return None
+
+
+def copy_route_problem(source_region: str, region: str, label: str) -> Optional[str]:
+    """Whether WorkSpaces copies an image from `source_region` to `region` without AWS Support."""
+    if source_region == region:
+        return None
+    if partition_of(source_region) != partition_of(region):
+        return (
+            f"{label} {region!r}: it is in partition {partition_of(region)} and the image in {source_region} "
+            f"({partition_of(source_region)}), and an image is never copied from one partition to another"
+        )
+    if NINGXIA in (source_region, region):
+        return (
+            f"{label} {region!r}: in the China (Ningxia) Region ({NINGXIA}) images can be copied only within the "
+            "same Region"
+        )
+    if region.startswith(GOVCLOUD_PREFIX):
+        return (
+            f"{label} {region!r}: in AWS GovCloud (US) images are copied to and from other Regions only through "
+            "AWS Support; ask them, and leave it out"
+        )
+    return None
+
+
+COPY_TO_REGIONS_LABEL: Final = "copy_to_regions"
+
+
+def copy_to_regions_problems(regions: object, *, own_region: object = UNKNOWN) -> list[str]:
+    """copy_to_regions: other Regions of the stack's partition, each once; UNKNOWN (the list or a Region) is a
+    token, and so is the stack's own Region in an environment-agnostic stack."""
+    if regions is None or isinstance(regions, Unknown):
+        return []
+    label = COPY_TO_REGIONS_LABEL
+    if isinstance(regions, (str, bytes)) or not isinstance(regions, Sequence):
+        return [f"{label} {regions!r} must be a list of Region names such as eu-central-1"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for region in regions:
+        if isinstance(region, Unknown):
+            continue
+        wrong = region_problem(region, f"{label} Region")
+        if wrong:
+            problems.append(wrong)
+        elif region in seen:
+            problems.append(f"{label} names Region {region} more than once")
+        elif isinstance(own_region, str) and region == own_region:
+            problems.append(f"{label} names {region}, the stack's own Region, where the image is already")
+        elif isinstance(own_region, str):
+            problems += [p for p in [copy_route_problem(own_region, region, f"{label} Region")] if p]
+        if isinstance(region, str):
+            seen.add(region)
+    return problems
+
+
+def copy_problems(
+    *,
+    source_image_id: object = UNKNOWN,
+    source_region: object = UNKNOWN,
+    region: object = UNKNOWN,
+    image_name: object = UNKNOWN,
+    description: object = UNKNOWN,
+    tags: object = UNKNOWN,
+    timeout_seconds: Union[float, Unknown] = UNKNOWN,
+    keep_previous: object = UNKNOWN,
+    source_account: object = None,
+) -> list[str]:
+    """The rules of CopyWorkspaceImage (https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html):
+    Name, Description and Tags as for an updated image; UNKNOWN is skipped."""
+    source_label = label_of("source_region", CopyProps.SOURCE_REGION)
+    region_label = label_of("region", CopyProps.REGION)
+    found: list[Optional[str]] = [
+        None if isinstance(source_region, Unknown) else region_problem(source_region, source_label),
+        None if isinstance(region, Unknown) else region_problem(region, region_label),
+    ]
+    if not any(found) and isinstance(source_region, str) and isinstance(region, str):
+        found.append(copy_route_problem(source_region, region, region_label))
+    if source_account is not None and not isinstance(source_account, Unknown):
+        account_label = label_of("source_account", CopyProps.SOURCE_ACCOUNT)
+        if not isinstance(source_account, str) or not _ACCOUNT_ID.fullmatch(source_account):
+            found.append(f"{account_label} {source_account!r} must be a 12-digit AWS account id, as a string")
+    return [p for p in found if p] + image_problems(
+        source_image_id=source_image_id,
+        image_name=image_name,
+        description=description,
+        tags=tags,
+        timeout_seconds=timeout_seconds,
+        no_update_behavior=UNKNOWN,
+        keep_previous=keep_previous,
+    )
+
+
+def bundle_image_problems(*, bundle_id: object = UNKNOWN, image_id: object = UNKNOWN) -> list[str]:
+    """The rules of UpdateWorkspaceBundle, for apply_to_bundle."""
+    found = [
+        None if isinstance(bundle_id, Unknown) else bundle_id_problem(bundle_id),
+        None if isinstance(image_id, Unknown) else image_id_problem(image_id, "image_id", "ImageId"),
+    ]
+    return [p for p in found if p]
