@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from . import contract, rules
@@ -13,23 +12,22 @@ from .bus import Event
 from .cloudformation import Answer, ResourceEvent
 from .contract import Detail
 from .contract import ImageProps as P
-from .errors import InvalidInputError, ProviderError, ServiceError
+from .errors import InvalidInputError, ProviderError
 from .kernel import (
     IMAGE,
     Observed,
     Outcome,
     TagChanges,
-    made_by,
     refuse,
     require,
-    resource_key,
     tag_changes,
     tags_as_given,
     tags_from,
     unknown_properties,
 )
 from .lifecycle import OwnedLifecycle
-from .record import shared_union, shared_without
+from .retention import retain
+from .sharing import Sharing, stack_place
 from .watch import Watch
 from .workspaces import Image
 
@@ -150,12 +148,6 @@ def _accounts(raw: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(a) for a in raw))
 
 
-def stack_place(stack_id: str) -> tuple[str, str]:
-    """The Region and account of a stack, from its id: `arn:<partition>:cloudformation:<region>:<account>:stack/..`."""
-    parts = stack_id.split(":")
-    return (parts[3], parts[4]) if len(parts) > 5 else ("", "")
-
-
 # ---------------------------------------------------------------- create, or use the source
 
 
@@ -217,73 +209,6 @@ def plan_update(old: ImageRequest, new: ImageRequest) -> UpdatePlan:
     )
 
 
-# ---------------------------------------------------------------- sharing
-
-
-@dataclass(frozen=True)
-class SharePlan:
-    """The permissions to grant and to remove (UpdateWorkspaceImagePermission), and the accounts the image is
-    shared with that this resource did not share it with: their permissions are never touched."""
-
-    grant: tuple[str, ...] = ()
-    revoke: tuple[str, ...] = ()
-    strangers: tuple[str, ...] = ()
-
-
-def plan_sharing(wanted: Sequence[str], granted: Sequence[str], before: Sequence[str] = ()) -> SharePlan:
-    """Share with the accounts `wanted` now; stop sharing with those this resource shared with `before` that are
-    no longer wanted. A permission granted to any other account is someone else's and stays."""
-    return SharePlan(
-        grant=tuple(a for a in wanted if a not in granted),
-        revoke=tuple(sorted(a for a in granted if a in before and a not in wanted)),
-        strangers=tuple(sorted(a for a in granted if a not in wanted and a not in before)),
-    )
-
-
-def plan_unshare(granted: Sequence[str], ours: Sequence[str]) -> SharePlan:
-    """Before a delete: remove the permissions this resource granted (`ours`); any other keeps the image."""
-    return SharePlan(
-        revoke=tuple(sorted(a for a in granted if a in ours)),
-        strangers=tuple(sorted(a for a in granted if a not in ours)),
-    )
-
-
-def template_share_problem(
-    image_id: str, grant: Sequence[str], named: Collection[str], granted_before: Sequence[str]
-) -> str | None:
-    """The provider shares only with an account the stack's template names (its environment lists them), or one the
-    record says this resource granted before (a rollback returning to the list of the template before): a request
-    CloudFormation sends while the resource is in progress says what it says, but the template is the stack's."""
-    unnamed = [a for a in grant if a not in named and a not in granted_before]
-    if not unnamed:
-        return None
-    return (
-        f"{rules.SHARE_LABEL}: account {', '.join(unnamed)} is not one this stack's template shares with, so image "
-        f"{image_id} was shared with nobody; the provider shares only with the accounts its own template names"
-    )
-
-
-def kept_for_strangers(image_id: str, strangers: Sequence[str]) -> str:
-    """Why an image this resource made is not deleted: someone else shared it."""
-    return (
-        f"image {image_id} is shared with accounts {', '.join(strangers)}, which share_with_accounts does not name; "
-        f"it is kept, since someone outside this stack relies on it: unshare it from them "
-        f"(UpdateWorkspaceImagePermission) and delete it again, or delete it yourself"
-    )
-
-
-def byol_share_problem(region: str, image: Image) -> str | None:
-    """A BYOL image (RequiredTenancy DEDICATED) can't be shared across accounts in AWS GovCloud (US)
-    (https://docs.aws.amazon.com/workspaces/latest/adminguide/share-custom-image.html)."""
-    if image.required_tenancy == "DEDICATED" and region.startswith("us-gov-"):
-        return (
-            f"image {image.image_id} is a Bring Your Own License image (RequiredTenancy DEDICATED), and AWS GovCloud "
-            f"(US) Regions such as {region} do not share BYOL images across accounts; remove share_with_accounts, "
-            "or ask AWS Support to share it"
-        )
-    return None
-
-
 # ---------------------------------------------------------------- waiting
 
 
@@ -324,94 +249,6 @@ def wait_ended(watch: Watch, outcome: Outcome, found: Image | None) -> Event:
     else:
         detail.update({Detail.FAILURE: contract.Failures.TIMEOUT, Detail.STATE: found.state})
     return Event(contract.DetailTypes.IMAGE_FAILED, detail)
-
-
-# ---------------------------------------------------------------- retention
-
-
-@dataclass(frozen=True)
-class Made:
-    """An image of the account as retention sees it: when it was made, its ownership tag and its state."""
-
-    image_id: str
-    created: datetime | None
-    owner_tag: str | None
-    state: str = "AVAILABLE"
-
-
-@dataclass(frozen=True)
-class Retention:
-    """What keep_previous does: the images to delete, and those kept with the reason."""
-
-    delete: tuple[str, ...] = ()
-    kept: tuple[tuple[str, str], ...] = ()
-
-
-def rank_earlier(
-    images: Sequence[Made], *, key: str, current: str, replaced: str, source: str, keep_previous: int
-) -> Retention:
-    """The images this resource made before `current`, newest first: the `keep_previous` most recent are kept,
-    and so are the image being replaced (a rollback returns to it) and the source; the rest may be deleted.
-
-    An image without this resource's ownership tag is not considered at all: retention only ever deletes
-    what this resource made. An image whose creation time is unknown counts as the newest (kept). An image in
-    ERROR takes no place among those kept: nothing can use it.
-    """
-    earlier = [i for i in images if i.image_id != current and made_by(i.owner_tag, key)]
-    # Newest first; unknown times first of all; the id breaks ties so the order never depends on the listing.
-    earlier.sort(key=lambda i: (i.created is not None, -(i.created.timestamp() if i.created else 0), i.image_id))
-    delete: list[str] = []
-    kept: list[tuple[str, str]] = []
-    recent = 0
-    for image in earlier:
-        if image.state != "ERROR" and recent < keep_previous:
-            recent += 1
-            kept.append((image.image_id, f"one of the {keep_previous} most recent earlier images (keep_previous)"))
-        elif image.image_id == replaced:
-            kept.append((image.image_id, "the image this deployment replaces: the stack may still roll back to it"))
-        elif image.image_id == source:
-            kept.append((image.image_id, "the source image of this resource"))
-        else:
-            delete.append(image.image_id)
-    return Retention(tuple(delete), tuple(kept))
-
-
-def protect(
-    ranked: Retention,
-    bundles: Mapping[str, Sequence[str]],
-    shared: Mapping[str, Sequence[str]],
-    ours: Mapping[str, Sequence[str]],
-) -> Retention:
-    """Of the images `ranked` would delete, keep those a bundle uses or that are shared with an account other than
-    those the record says this resource granted (`ours`, by image): WorkSpaces would refuse to delete them, and a
-    user relies on them. Permissions of `ours` are removed before the delete."""
-    delete: list[str] = []
-    kept = list(ranked.kept)
-    for image_id in ranked.delete:
-        strangers = plan_unshare(shared.get(image_id, ()), ours.get(image_id, ())).strangers
-        if bundles.get(image_id):
-            kept.append((image_id, f"bundles {', '.join(bundles[image_id])} use it"))
-        elif strangers:
-            named = ", ".join(strangers)
-            kept.append((image_id, f"it is shared with accounts {named}, which share_with_accounts does not name"))
-        else:
-            delete.append(image_id)
-    return Retention(tuple(delete), tuple(kept))
-
-
-def retention_event(watch: Watch, done: Retention, problem: str = "") -> Event:
-    """The event that says what keep_previous deleted and what it kept, and why."""
-    detail: dict[str, Any] = {
-        Detail.STACK_ID: watch.stack_id,
-        Detail.LOGICAL_ID: watch.logical_id,
-        Detail.IMAGE_ID: watch.resource_id,
-        Detail.KEEP_PREVIOUS: watch.keep_previous,
-        Detail.DELETED: list(done.delete),
-        Detail.KEPT: [{Detail.IMAGE_ID: image_id, Detail.REASON: why} for image_id, why in done.kept],
-    }
-    if problem:
-        detail[Detail.REASON] = problem
-    return Event(contract.DetailTypes.IMAGE_RETENTION, detail)
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -483,22 +320,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         return request.share_with_accounts
 
     def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
-        # "To delete an image that has been shared, you must unshare the image before you delete it":
-        # https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html
-        if shared_with:
-            try:
-                granted = self.ws.shared_with(resource_id, strict=True)
-            except ServiceError as error:
-                if error.code != "ResourceNotFoundException":
-                    raise
-                granted = []  # gone already: delete_image says so
-            plan = plan_unshare(granted, shared_with)
-            if plan.strangers:
-                # What DeleteWorkspaceImage itself would answer, said before any permission of ours is removed.
-                raise ServiceError("InvalidResourceStateException", kept_for_strangers(resource_id, plan.strangers))
-            for account in plan.revoke:
-                self.ws.set_image_permission(resource_id, account, allow=False)
-                log.info("image %s is no longer shared with account %s", resource_id, account)
+        self.sharing().unshare_before_delete(resource_id, shared_with)
         self.ws.delete_image(resource_id)
 
     def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Image]:
@@ -549,6 +371,16 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
 
     # ------------------------------------------------------------ sharing
 
+    def sharing(self) -> Sharing:
+        """The permissions of this resource's images, in the Region at hand (copies are not shared)."""
+        return Sharing(
+            self.ws,
+            self.records,
+            region=self.region,
+            template_accounts=self.template.share_accounts,
+            owner_tag=self._owner_tag,
+        )
+
     def _judge_accounts(self, ev: ResourceEvent, request: ImageRequest) -> None:
         """The one share rule synth may not have judged: the stack's own account is known only now."""
         _, account = stack_place(ev.stack_id)
@@ -559,7 +391,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         """Share the AVAILABLE image with the accounts of share_with_accounts before anyone is told it is ready."""
         if watch.share_with:
             image = found if isinstance(found, Image) else None
-            self._share(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with, image)
+            self.sharing().share(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with, image)
 
     def _reshare(self, ev: ResourceEvent, request: ImageRequest, image_id: str, *, waiting: bool) -> None:
         """A changed share_with_accounts, applied in place: the current image is shared with the accounts now named,
@@ -568,98 +400,14 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         is."""
         image = self.ws.describe_image(image_id)
         if image is not None and image.state == "AVAILABLE":
-            self._share(image_id, ev.stack_id, ev.logical_id, request.share_with_accounts, image)
+            self.sharing().share(image_id, ev.stack_id, ev.logical_id, request.share_with_accounts, image)
         elif not waiting:
             state = image.state if image is not None else "gone"
             raise ProviderError(
                 f"{rules.SHARE_LABEL} changed, but image {image_id} is {state}; an image is shared only while it "
                 "is AVAILABLE: deploy again once it is, or replace it"
             )
-        self._unshare_earlier(ev.logical_id, image_id, request.share_with_accounts)
-
-    def _unshare_earlier(self, logical_id: str, current: str, wanted: Sequence[str]) -> None:
-        """Stop sharing every other image the record holds for this resource with the accounts it granted that are no
-        longer wanted (images kept by a removal policy or keep_previous are shared too). Raises ServiceError."""
-        for entry in self.records.of(logical_id).made(self.region):
-            dropped = [a for a in entry.shared_with if a not in wanted]
-            if entry.resource_id == current or not dropped:
-                continue
-            try:
-                granted = self.ws.shared_with(entry.resource_id, strict=True)
-            except ServiceError as error:
-                if error.code != "ResourceNotFoundException":
-                    raise
-                log.info("image %s is gone; dropping it from the record", entry.resource_id)
-                self.records.drop(logical_id, entry)
-                continue
-            for account in dropped:
-                if account in granted:
-                    self.ws.set_image_permission(entry.resource_id, account, allow=False)
-                    log.info("image %s is no longer shared with account %s", entry.resource_id, account)
-            self.records.put(logical_id, shared_without(entry, dropped))
-
-    def _share(self, image_id: str, stack_id: str, logical_id: str, wanted: Sequence[str], image: Image | None) -> None:
-        """Grant the accounts `wanted` that lack permission, then remove those the record says this resource granted
-        that are no longer wanted. Raises ProviderError, naming the account, when a permission can't be granted;
-        before any call when the record does not hold the image for this resource (or its tag disagrees); and
-        before any grant when it may not be shared (BYOL in GovCloud).
-
-        Each grant is written to the record before it is made, so that whatever happens next, the permission is
-        known to be this resource's and is removed before the image is deleted."""
-        entry = self.records.of(logical_id).holding(image_id)
-        if entry is None or not made_by(self._owner_tag(image_id), resource_key(stack_id, logical_id)):
-            raise ProviderError(
-                f"image {image_id} is not in the provider's record of what this resource made, so it is not shared "
-                f"with the accounts of {rules.SHARE_LABEL}; share it yourself, or let this resource make the image"
-            )
-        plan = plan_sharing(wanted, self.ws.shared_with(image_id, strict=True), entry.shared_with)
-        problem = template_share_problem(image_id, plan.grant, self.template.share_accounts, entry.shared_with)
-        if problem:
-            raise ProviderError(problem)
-        region, _ = stack_place(stack_id)
-        # Only a grant can break the BYOL rule: an unshare must always be possible.
-        problem = byol_share_problem(region, image) if image is not None and plan.grant else None
-        if problem:
-            raise ProviderError(problem)
-        # Every account of the list is this resource's from now on, also one someone had granted already.
-        if set(wanted) - set(entry.shared_with):
-            entry = shared_union(entry, wanted)
-            self.records.put(logical_id, entry)
-        granted: list[str] = []
-        for account in plan.grant:
-            try:
-                self.ws.set_image_permission(image_id, account, allow=True)
-            except ServiceError as error:
-                # The image is left shared as it was: whatever rolls back next need not know what this call did.
-                undone = self._revoke(image_id, granted)
-                self.records.put(logical_id, shared_without(entry, [a for a in plan.grant if a not in granted]))
-                raise ServiceError(
-                    error.code,
-                    f"{rules.SHARE_LABEL}: image {image_id} could not be shared with account {account}: {error}"
-                    f"{undone}",
-                ) from error
-            granted.append(account)
-            log.info("image %s is shared with account %s", image_id, account)
-        for account in plan.revoke:
-            self.ws.set_image_permission(image_id, account, allow=False)
-            log.info("image %s is no longer shared with account %s", image_id, account)
-        if plan.revoke:
-            self.records.put(logical_id, shared_without(entry, plan.revoke))
-        if plan.strangers:
-            log.info("image %s is also shared with %s, outside this stack; left alone", image_id, plan.strangers)
-
-    def _revoke(self, image_id: str, accounts: Sequence[str]) -> str:
-        """Take back permissions just granted; say what could not be, to end a reason. Raises nothing."""
-        left = []
-        for account in accounts:
-            try:
-                self.ws.set_image_permission(image_id, account, allow=False)
-            except ServiceError as error:
-                log.warning("could not unshare image %s from account %s again: %s", image_id, account, error)
-                left.append(account)
-        if left:
-            return f"; image {image_id} is still shared with {', '.join(left)}: unshare it yourself"
-        return ""
+        self.sharing().unshare_earlier(ev.logical_id, image_id, request.share_with_accounts)
 
     # ------------------------------------------------------------ once the wait is over
 
@@ -668,43 +416,4 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             return
         self.bus.put(wait_ended(watch, outcome, found if isinstance(found, Image) else None))
         if outcome.success and watch.keep_previous is not None and watch.replaced_id:
-            self.bus.put(self._retain(watch))
-
-    def _retain(self, watch: Watch) -> Event:
-        """Delete the images the record holds for this resource beyond keep_previous that nothing protects; say what
-        was done. Raises nothing: the new image is AVAILABLE, and a failure here only keeps images."""
-        assert watch.keep_previous is not None
-        deleted: list[str] = []
-        try:
-            entries = {e.resource_id: e for e in self.records.of(watch.logical_id).made(self.region)}
-            found = self.ws.describe_images(sorted(entries)) if entries else {}
-            for gone in sorted(set(entries) - set(found)):
-                log.info("image %s is gone; dropping it from the record", gone)
-                self.records.drop(watch.logical_id, entries.pop(gone))
-            ranked = rank_earlier(
-                [Made(i.image_id, i.created, entries[i.image_id].tag, i.state) for i in found.values()],
-                key=resource_key(watch.stack_id, watch.logical_id),
-                current=watch.resource_id,
-                replaced=watch.replaced_id,
-                source=str(watch.announce.get(Detail.SOURCE_IMAGE_ID, "")),
-                keep_previous=watch.keep_previous,
-            )
-            bundles = self.ws.bundles_by_image() if ranked.delete else {}
-            shared = {i: self.ws.shared_with(i, strict=True) for i in ranked.delete if not bundles.get(i)}
-            plan = protect(ranked, bundles, shared, {i: entries[i].shared_with for i in ranked.delete})
-        except ServiceError as error:
-            log.warning("keep_previous kept every image: %s", error)
-            return retention_event(watch, Retention(), f"every image was kept: {error}")
-        kept = list(plan.kept)
-        for image_id in plan.delete:
-            try:
-                # The record and the ownership tag are read again right before the delete (and IAM checks the tag).
-                if self._delete_own(image_id, watch.logical_id, watch.stack_id).delete:
-                    deleted.append(image_id)
-                else:
-                    kept.append((image_id, "it no longer carries this resource's ownership tag"))
-            except ServiceError as error:
-                kept.append((image_id, str(error)))
-        for image_id, why in kept:
-            log.info("keep_previous kept image %s: %s", image_id, why)
-        return retention_event(watch, Retention(tuple(deleted), tuple(kept)))
+            self.bus.put(retain(watch, self.ws, self.records, self.region, self._delete_own))

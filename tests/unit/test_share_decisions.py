@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 from cdk_workspaces_image_handler.contract import Failures
-from cdk_workspaces_image_handler.image import (
-    ImageRequest,
-    Retention,
-    SharePlan,
-    byol_share_problem,
-    parse_request,
-    plan_sharing,
-    plan_unshare,
-    plan_update,
-    protect,
-    stack_place,
-    wait_ended,
-)
+from cdk_workspaces_image_handler.image import ImageRequest, parse_request, plan_update, wait_ended
 from cdk_workspaces_image_handler.kernel import Outcome
+from cdk_workspaces_image_handler.retention import Retention, protect
+from cdk_workspaces_image_handler.sharing import SharePlan, byol_share_problem, plan_sharing, plan_unshare, stack_place
 from cdk_workspaces_image_handler.watch import Watch
 from cdk_workspaces_image_handler.workspaces import Image
 
