@@ -218,6 +218,41 @@ def deadline_for(image: Image | None, request: ImageRequest, now: float) -> floa
     return started + rules.handler_wait_seconds(request.timeout_seconds)
 
 
+@dataclass(frozen=True)
+class AfterWait:
+    """What an image's wait keeps for its end, in Watch.after (which only the image types read)."""
+
+    # What to tell the bus when the wait ends (contract.Detail keys: the image's SourceImageId and Name); empty for
+    # a wait that makes no news, such as a re-armed wait for an image that did not change.
+    announce: Mapping[str, str] = field(default_factory=dict)
+    # With a replacement this request made: the image it replaces, and how many earlier images to keep once the
+    # new one is AVAILABLE (None: keep them all).
+    replaced_id: str = ""
+    keep_previous: int | None = None
+    # The accounts the image is shared with once it is AVAILABLE, before whoever waits is told.
+    share_with: tuple[str, ...] = ()
+
+    def to_after(self) -> dict[str, Any]:
+        """As Watch.after keeps it: JSON, under the names versions before Watch.after kept at the watch's top level."""
+        return {
+            "announce": dict(self.announce),
+            "replaced_id": self.replaced_id,
+            "keep_previous": self.keep_previous,
+            "share_with": list(self.share_with),
+        }
+
+    @classmethod
+    def of(cls, watch: Watch) -> AfterWait:
+        after = watch.after
+        keep = after.get("keep_previous")
+        return cls(
+            announce={str(k): str(v) for k, v in (after.get("announce") or {}).items()},
+            replaced_id=str(after.get("replaced_id") or ""),
+            keep_previous=None if keep is None else int(keep),
+            share_with=tuple(str(a) for a in after.get("share_with") or ()),
+        )
+
+
 # ---------------------------------------------------------------- news
 
 
@@ -227,7 +262,7 @@ def wait_ended(watch: Watch, outcome: Outcome, found: Image | None) -> Event:
         Detail.STACK_ID: watch.stack_id,
         Detail.LOGICAL_ID: watch.logical_id,
         Detail.IMAGE_ID: watch.resource_id,
-        **watch.announce,
+        **AfterWait.of(watch).announce,
     }
     if outcome.success:
         return Event(contract.DetailTypes.IMAGE_AVAILABLE, {**detail, Detail.STATE: "AVAILABLE"})
@@ -350,20 +385,19 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
         # Undo only what this request made: never the source answered as is, nor an image a rollback adopted.
         made_here = self.made_here and image_id == self.made
         retain = made_here and bool(replaced) and replaced != image_id and request.keep_previous is not None
-        news = self.news_of(request)
-        after: dict[str, Any] = {
+        after = AfterWait(
             # News is an image this request made: not the source answered as is, nor one a rollback returns to.
-            "announce": news if announce and made_here else {},
-            "replaced_id": replaced if retain else "",
-            "keep_previous": request.keep_previous if retain else None,
-            "share_with": request.share_with_accounts,
-        }
+            announce=self.news_of(request) if announce and made_here else {},
+            replaced_id=replaced if retain else "",
+            keep_previous=request.keep_previous if retain else None,
+            share_with=request.share_with_accounts,
+        ).to_after()
         if deferred or (not request.wait_handle and request.share_with_accounts):
             # Without a wait condition the answer itself waits: nobody may use the image before it is shared.
-            return self.answer_when_available(ev, image_id, answer, undo_on_failure=made_here, **after)
+            return self.answer_when_available(ev, image_id, answer, undo_on_failure=made_here, after=after)
         if not request.wait_handle:
             return answer
-        return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle, **after)
+        return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle, after=after)
 
     def news_of(self, request: ImageRequest) -> dict[str, str]:
         """What the events of this resource's image say besides the resource and the image id."""
@@ -389,9 +423,10 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
 
     def complete(self, watch: Watch, found: Observed) -> None:
         """Share the AVAILABLE image with the accounts of share_with_accounts before anyone is told it is ready."""
-        if watch.share_with:
+        share_with = AfterWait.of(watch).share_with
+        if share_with:
             image = found if isinstance(found, Image) else None
-            self.sharing().share(watch.resource_id, watch.stack_id, watch.logical_id, watch.share_with, image)
+            self.sharing().share(watch.resource_id, watch.stack_id, watch.logical_id, share_with, image)
 
     def _reshare(self, ev: ResourceEvent, request: ImageRequest, image_id: str, *, waiting: bool) -> None:
         """A changed share_with_accounts, applied in place: the current image is shared with the accounts now named,
@@ -412,8 +447,20 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     # ------------------------------------------------------------ once the wait is over
 
     def ended(self, watch: Watch, outcome: Outcome, found: Observed | None) -> None:
-        if not watch.announce:
+        after = AfterWait.of(watch)
+        if not after.announce:
             return
         self.bus.put(wait_ended(watch, outcome, found if isinstance(found, Image) else None))
-        if outcome.success and watch.keep_previous is not None and watch.replaced_id:
-            self.bus.put(retain(watch, self.ws, self.records, self.region, self._delete_own))
+        if outcome.success and after.keep_previous is not None and after.replaced_id:
+            self.bus.put(
+                retain(
+                    watch,
+                    self.ws,
+                    self.records,
+                    self.region,
+                    self._delete_own,
+                    replaced=after.replaced_id,
+                    source=after.announce.get(Detail.SOURCE_IMAGE_ID, ""),
+                    keep_previous=after.keep_previous,
+                )
+            )

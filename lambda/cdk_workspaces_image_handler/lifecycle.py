@@ -199,10 +199,7 @@ class Lifecycle(ABC):
         *,
         signal_url: str | None = None,
         undo_on_failure: bool = False,
-        announce: Mapping[str, str] | None = None,
-        replaced_id: str = "",
-        keep_previous: int | None = None,
-        share_with: Sequence[str] = (),
+        after: Mapping[str, Any] | None = None,
     ) -> Answer:
         """Tell whoever waits once `resource_id` is AVAILABLE (and `complete`): now if it is, else from a watch.
 
@@ -211,23 +208,17 @@ class Lifecycle(ABC):
         `undo_on_failure` undoes the request should the resource never be AVAILABLE.
         Raises NotAvailableError when the answer waits and the resource will never be AVAILABLE.
 
-        `announce`, `replaced_id`, `keep_previous` and `share_with` are kept with the wait (see Watch).
+        `after`: what the type keeps with the wait for its `complete` and `ended` (Watch.after), unread here.
         """
         now = self.clock()
         found = self.describe(resource_id)
         deadline = self.deadline(ev, found, now)
         if not signal_url:
             deadline = min(deadline, respond_deadline(now))
-        after: dict[str, Any] = {
-            "announce": dict(announce or {}),
-            "replaced_id": replaced_id,
-            "keep_previous": keep_previous,
-            "share_with": list(share_with),
-            "region": self.region,
-        }
+        kept: dict[str, Any] = {"after": dict(after or {}), "region": self.region}
         if signal_url:
             signal = Watch(
-                self.RESOURCE_TYPE, resource_id, deadline, "signal", signal_url, ev.stack_id, ev.logical_id, **after
+                self.RESOURCE_TYPE, resource_id, deadline, "signal", signal_url, ev.stack_id, ev.logical_id, **kept
             )
             outcome = self._judge(signal, found, now)
             if outcome.done:
@@ -251,7 +242,7 @@ class Lifecycle(ABC):
             physical_id=answer.physical_id,
             data=dict(answer.data),
             undo_on_failure=undo_on_failure,
-            **after,
+            **kept,
         )
         outcome = self._judge(respond, found, now)
         if outcome.done:

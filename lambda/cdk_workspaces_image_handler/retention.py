@@ -96,13 +96,13 @@ def protect(
     return Retention(tuple(delete), tuple(kept))
 
 
-def retention_event(watch: Watch, done: Retention, problem: str = "") -> Event:
+def retention_event(watch: Watch, keep_previous: int, done: Retention, problem: str = "") -> Event:
     """The event that says what keep_previous deleted and what it kept, and why."""
     detail: dict[str, Any] = {
         Detail.STACK_ID: watch.stack_id,
         Detail.LOGICAL_ID: watch.logical_id,
         Detail.IMAGE_ID: watch.resource_id,
-        Detail.KEEP_PREVIOUS: watch.keep_previous,
+        Detail.KEEP_PREVIOUS: keep_previous,
         Detail.DELETED: list(done.delete),
         Detail.KEPT: [{Detail.IMAGE_ID: image_id, Detail.REASON: why} for image_id, why in done.kept],
     }
@@ -112,12 +112,20 @@ def retention_event(watch: Watch, done: Retention, problem: str = "") -> Event:
 
 
 def retain(
-    watch: Watch, ws: WorkSpaces, records: Records, region: str, delete_own: Callable[[str, str, str], DeletePlan]
+    watch: Watch,
+    ws: WorkSpaces,
+    records: Records,
+    region: str,
+    delete_own: Callable[[str, str, str], DeletePlan],
+    *,
+    replaced: str,
+    source: str,
+    keep_previous: int,
 ) -> Event:
-    """Delete the images the record holds for this resource beyond keep_previous that nothing protects; say what
-    was done. `delete_own(image_id, logical_id, stack_id)` deletes one, reading the record and the tag again.
+    """Once the image `watch` waited for is AVAILABLE, delete the images the record holds for this resource beyond
+    `keep_previous` that nothing protects, but never `replaced` nor `source`; say what was done.
+    `delete_own(image_id, logical_id, stack_id)` deletes one, reading the record and the tag again.
     Raises nothing: the new image is AVAILABLE, and a failure here only keeps images."""
-    assert watch.keep_previous is not None
     deleted: list[str] = []
     try:
         entries = {e.resource_id: e for e in records.of(watch.logical_id).made(region)}
@@ -129,16 +137,16 @@ def retain(
             [Made(i.image_id, i.created, entries[i.image_id].tag, i.state) for i in found.values()],
             key=resource_key(watch.stack_id, watch.logical_id),
             current=watch.resource_id,
-            replaced=watch.replaced_id,
-            source=str(watch.announce.get(Detail.SOURCE_IMAGE_ID, "")),
-            keep_previous=watch.keep_previous,
+            replaced=replaced,
+            source=source,
+            keep_previous=keep_previous,
         )
         bundles = ws.bundles_by_image() if ranked.delete else {}
         shared = {i: ws.shared_with(i, strict=True) for i in ranked.delete if not bundles.get(i)}
         plan = protect(ranked, bundles, shared, {i: entries[i].shared_with for i in ranked.delete})
     except ServiceError as error:
         log.warning("keep_previous kept every image: %s", error)
-        return retention_event(watch, Retention(), f"every image was kept: {error}")
+        return retention_event(watch, keep_previous, Retention(), f"every image was kept: {error}")
     kept = list(plan.kept)
     for image_id in plan.delete:
         try:
@@ -151,4 +159,4 @@ def retain(
             kept.append((image_id, str(error)))
     for image_id, why in kept:
         log.info("keep_previous kept image %s: %s", image_id, why)
-    return retention_event(watch, Retention(tuple(deleted), tuple(kept)))
+    return retention_event(watch, keep_previous, Retention(tuple(deleted), tuple(kept)))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -44,6 +44,10 @@ GIVE_UP_AFTER_DEADLINE_SECONDS = 3600
 EXPIRES_AFTER_GIVING_UP_SECONDS = 86400
 
 T = TypeVar("T")
+
+# What versions before Watch.after kept at the top level of a watch, all of it an image's own, under the names the
+# image type keeps in `after` (image.py, AfterWait).
+_BEFORE_AFTER = ("announce", "replaced_id", "keep_previous", "share_with")
 
 
 @dataclass(frozen=True)
@@ -68,16 +72,9 @@ class Watch:
     # With "respond": undo what this request did if waiting fails, because the stack rolls back to the
     # previous resource and forgets the new one.
     undo_on_failure: bool = False
-    # What to tell the bus when the wait ends (contract.Detail keys: the image's SourceImageId and Name); empty
-    # for a wait that makes no news, such as a re-armed wait for an image that did not change.
-    announce: Mapping[str, str] = field(default_factory=dict)
-    # With a replacement this request made: the image it replaces, and how many earlier images to keep once
-    # the new one is AVAILABLE (None: keep them all).
-    replaced_id: str = ""
-    keep_previous: int | None = None
-    # The accounts the resource is shared with once it is AVAILABLE, before whoever waits is told; and the
-    # accounts whose permissions an undo or a deferred Delete removes first.
-    share_with: Sequence[str] = ()
+    # What the resource type keeps for the end of the wait (its `complete` and `ended`): a JSON-able dict the type
+    # writes and reads; the shared layers never look inside it.
+    after: Mapping[str, Any] = field(default_factory=dict)
     # The Region the resource is in, when it is not the provider's own (a copy); empty: the provider's.
     region: str = ""
 
@@ -98,6 +95,9 @@ class Watch:
         """Raises ValueError for an item this version cannot read."""
         try:
             saved = json.loads(item["Watch"]["S"])
+            if "after" not in saved:
+                # Written by a version before `after`: a wait pending across a provider upgrade keeps what it was told.
+                saved["after"] = {k: saved.pop(k) for k in _BEFORE_AFTER if k in saved}
             known = {f.name for f in dataclasses.fields(cls)}
             return cls(**{k: v for k, v in saved.items() if k in known})
         except (KeyError, TypeError, ValueError) as error:

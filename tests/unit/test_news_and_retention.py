@@ -33,7 +33,7 @@ def watch(**over: object) -> Watch:
         "url": "https://handle.example/secret",
         "stack_id": STACK,
         "logical_id": "GoldenResource",
-        "announce": {Detail.SOURCE_IMAGE_ID: "wsi-source001", Detail.NAME: "golden-3"},
+        "after": {"announce": {Detail.SOURCE_IMAGE_ID: "wsi-source001", Detail.NAME: "golden-3"}},
     }
     base.update(over)
     return Watch(**base)  # type: ignore[arg-type]
@@ -188,7 +188,7 @@ def test_protect_keeps_images_a_bundle_uses_or_another_account_shares() -> None:
 
 def test_the_retention_event_lists_what_was_deleted_and_what_was_kept_and_why() -> None:
     done = Retention(("wsi-g1",), (("wsi-g2", "why"),))
-    event = retention_event(watch(keep_previous=1, replaced_id="wsi-g2"), done)
+    event = retention_event(watch(), 1, done)
     assert event.detail_type == DetailTypes.IMAGE_RETENTION
     assert {k: event.detail[k] for k in ("ImageId", "KeepPrevious", "Deleted", "Kept")} == {
         "ImageId": "wsi-new000001",
