@@ -18,6 +18,7 @@ from .contract import BundleProps as P
 from .errors import InvalidInputError
 from .kernel import BUNDLE, TagChanges, refuse, require, tag_changes, tags_as_given, tags_from, unknown_properties
 from .lifecycle import OwnedLifecycle
+from .repoint import repoint
 from .workspaces import Bundle
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
         self.supersede(ev)
         # The monthly path: same bundle, new image. CloudFormation deletes a replaced image only in its
         # cleanup phase, after every update succeeded, so the old image is free by then.
-        self.repoint(ev.stack_id, ev.logical_id, current, plan.image_id, old.image_id)
+        repoint(self.ws, self.bus, ev.stack_id, ev.logical_id, current, plan.image_id, old.image_id)
         return self._ready(ev, current, undo_on_failure=False)
 
     def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> BundleRequest:

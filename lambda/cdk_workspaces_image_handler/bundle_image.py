@@ -16,6 +16,7 @@ from .errors import InvalidInputError, ServiceError
 from .kernel import BUNDLE, digest, refuse, require, resource_key, unknown_properties
 from .lifecycle import Lifecycle
 from .record import Entry, applied_key
+from .repoint import repoint
 from .watch import Watch
 from .workspaces import Bundle
 
@@ -260,7 +261,7 @@ class BundleImageLifecycle(Lifecycle):
                 "apply_to_bundle only changes a bundle it applied an image to"
             )
         self.supersede(ev)
-        self.repoint(ev.stack_id, ev.logical_id, new.bundle_id, new.image_id, old.image_id)
+        repoint(self.ws, self.bus, ev.stack_id, ev.logical_id, new.bundle_id, new.image_id, old.image_id)
         return self.answer_when_available(ev, new.bundle_id, Answer(physical, data), undo_on_failure=False)
 
     def delete(self, ev: ResourceEvent) -> Answer | None:
@@ -335,7 +336,15 @@ class BundleImageLifecycle(Lifecycle):
             self.ws.set_tags(request.bundle_id, {contract.APPLIED_TAG_KEY: plan.mark.value})
         if plan.call:
             try:
-                self.repoint(ev.stack_id, ev.logical_id, request.bundle_id, request.image_id, record.previous_image_id)
+                repoint(
+                    self.ws,
+                    self.bus,
+                    ev.stack_id,
+                    ev.logical_id,
+                    request.bundle_id,
+                    request.image_id,
+                    record.previous_image_id,
+                )
             except ServiceError:
                 if plan.mark and entry is None:
                     # Refused: the bundle is as it was, so neither the marker nor the record may stay.
@@ -368,7 +377,7 @@ class BundleImageLifecycle(Lifecycle):
     def _restore(self, record: Repoint, stack_id: str, logical_id: str, applied_image_id: str) -> None:
         """Point the bundle back at the image it had before `applied_image_id`, and forget the re-point. Raises
         ServiceError."""
-        self.repoint(stack_id, logical_id, record.bundle_id, record.previous_image_id, applied_image_id)
+        repoint(self.ws, self.bus, stack_id, logical_id, record.bundle_id, record.previous_image_id, applied_image_id)
         self._unmark(record.bundle_id)
         entry = self.records.of(logical_id).get(applied_key(record.bundle_id))
         if entry is not None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import contract, rules
-from .bus import Event
 from .errors import InvalidInputError
 
 # A deferred answer keeps this margin inside the custom resource's ServiceTimeout for Lambda's retries.
@@ -328,21 +327,3 @@ def settle_outcome(
 def respond_deadline(now: float) -> float:
     """The latest a deferred answer may come: within the custom resource's hour, less a margin for Lambda's retries."""
     return now + contract.SERVICE_TIMEOUT_SECONDS - DEFERRED_ANSWER_MARGIN_SECONDS
-
-
-# ---------------------------------------------------------------- news
-
-
-def bundle_moved(stack_id: str, logical_id: str, bundle_id: str, image_id: str, previous_image_id: str) -> Event:
-    """The event of a bundle that now uses another image (UpdateWorkspaceBundle succeeded)."""
-    d = contract.Detail
-    return Event(
-        contract.DetailTypes.BUNDLE_IMAGE_CHANGED,
-        {
-            d.STACK_ID: stack_id,
-            d.LOGICAL_ID: logical_id,
-            d.BUNDLE_ID: bundle_id,
-            d.IMAGE_ID: image_id,
-            d.PREVIOUS_IMAGE_ID: previous_image_id,
-        },
-    )

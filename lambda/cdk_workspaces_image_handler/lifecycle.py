@@ -38,7 +38,6 @@ from .kernel import (
     Outcome,
     Ownership,
     TagChanges,
-    bundle_moved,
     choose_adoption,
     made_by,
     name_taken_reason,
@@ -171,13 +170,6 @@ class Lifecycle(ABC):
 
         Raises nothing: the answer is given, and what follows must not fail or repeat it."""
         return None
-
-    def repoint(self, stack_id: str, logical_id: str, bundle_id: str, image_id: str, previous_image_id: str) -> None:
-        """Point a bundle at another image for the custom resource `logical_id` of `stack_id`
-        (UpdateWorkspaceBundle), and say so on the bus. Raises ServiceError."""
-        self.ws.update_bundle(bundle_id, image_id)
-        log.info("bundle %s now uses image %s (before: %s)", bundle_id, image_id, previous_image_id)
-        self.bus.put(bundle_moved(stack_id, logical_id, bundle_id, image_id, previous_image_id))
 
     def adopt_current(self, ev: ResourceEvent) -> None:
         """Take into the record what an earlier version of the provider made for this confirmed request: by default

@@ -12,8 +12,9 @@ from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.bus import Event
 from cdk_workspaces_image_handler.contract import Detail, DetailTypes
 from cdk_workspaces_image_handler.image import parse_request, wait_ended
-from cdk_workspaces_image_handler.kernel import Outcome, bundle_moved, resource_key
+from cdk_workspaces_image_handler.kernel import Outcome, resource_key
 from cdk_workspaces_image_handler.monitor import Bump, look, plan_bump, request_token, update_event
+from cdk_workspaces_image_handler.repoint import bundle_moved
 from cdk_workspaces_image_handler.retention import Made, Retention, protect, rank_earlier, retention_event
 from cdk_workspaces_image_handler.watch import Watch
 from cdk_workspaces_image_handler.workspaces import Image
