@@ -176,8 +176,7 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
             tags=tags,
         )
 
-    def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
-        # Bundles are never shared.
+    def delete_resource(self, resource_id: str) -> None:
         self.ws.delete_bundle(resource_id)
 
     def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Bundle]:

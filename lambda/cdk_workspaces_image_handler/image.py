@@ -26,6 +26,7 @@ from .kernel import (
     unknown_properties,
 )
 from .lifecycle import OwnedLifecycle
+from .record import Entry
 from .retention import retain
 from .sharing import Sharing, stack_place
 from .watch import Watch
@@ -354,8 +355,11 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     def shared_by(self, request: ImageRequest) -> Sequence[str]:
         return request.share_with_accounts
 
-    def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
-        self.sharing().unshare_before_delete(resource_id, shared_with)
+    def before_delete(self, entry: Entry) -> None:
+        """Remove the permissions the record says this resource granted: a shared image can't be deleted."""
+        self.sharing().unshare_before_delete(entry.resource_id, entry.shared_with)
+
+    def delete_resource(self, resource_id: str) -> None:
         self.ws.delete_image(resource_id)
 
     def describe_all(self, resource_ids: Sequence[str]) -> Mapping[str, Image]:

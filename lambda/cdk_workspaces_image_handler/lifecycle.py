@@ -380,10 +380,13 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         """Create the resource with these tags (the ownership tag among them); return its id. Raises ServiceError."""
 
     @abstractmethod
-    def delete_resource(self, resource_id: str, shared_with: Sequence[str] = ()) -> None:
-        """Delete the resource; one already gone is no error. `shared_with`: the accounts the record says this
-        resource granted, whose permissions are removed first. Raises ServiceError, also when it is shared with any
-        other account: that share is not this resource's to remove."""
+    def delete_resource(self, resource_id: str) -> None:
+        """Delete the resource; one already gone is no error. Raises ServiceError."""
+
+    def before_delete(self, entry: Entry) -> None:
+        """Undo what the record's `entry` says this resource did to the resource besides making it, before it is
+        deleted: by default nothing. Raises ServiceError, and the resource is then kept."""
+        return None
 
     def preflight(self, request: R) -> str | None:
         """A check before anything is created: raise ProviderError to fail, or name an existing resource to
@@ -642,14 +645,15 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
 
     def _delete_own(self, resource_id: str, logical_id: str, stack_id: str) -> DeletePlan:
         """Delete the resource only if the record holds it for this logical id and it carries this resource's
-        ownership tag, whatever asked for it; first remove the permissions the record says it granted. The entry
-        goes with the resource."""
+        ownership tag, whatever asked for it; first undo what the record says it did besides (`before_delete`). The
+        entry goes with the resource."""
         entry = self.records.of(logical_id).holding(resource_id)
         tag = self._owner_tag(resource_id) if entry is not None else None
         plan = plan_delete(resource_id, entry is not None, tag, resource_key(stack_id, logical_id), self.KIND)
         log.info(plan.why)
         if plan.delete and entry is not None:
-            self.delete_resource(resource_id, entry.shared_with)
+            self.before_delete(entry)
+            self.delete_resource(resource_id)
             self.records.drop(logical_id, entry)
         return plan
 
