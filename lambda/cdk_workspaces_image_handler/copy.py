@@ -9,6 +9,7 @@ differs: CopyWorkspaceImage, called in the destination Region with the source's 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from . import contract, rules
@@ -16,9 +17,26 @@ from .cloudformation import Answer, ResourceEvent
 from .contract import CopyProps as C
 from .contract import Detail
 from .errors import InvalidInputError
-from .image import ImageLifecycle, ImageRequest, judged, read_request
+from .image import BaseImageLifecycle, ImageRequest, judged, read_request
 from .kernel import refuse
 from .workspaces import Image
+
+
+@dataclass(frozen=True)
+class CopyRequest(ImageRequest):
+    """A copy's request: an image's, and where it is copied from and to."""
+
+    # The Region of the source, and the copy's own.
+    source_region: str = ""
+    region: str = ""
+    # The account that must own the source; empty: any.
+    source_account: str = ""
+
+    @property
+    def replacing_values(self) -> tuple[str, ...]:
+        # Another Region makes another copy. An updated image's values stay three, so that the ownership tags of
+        # images made before copies match.
+        return (*super().replacing_values, self.source_region, self.region)
 
 
 def copy_problems(props: Mapping[str, Any]) -> list[str]:
@@ -40,20 +58,21 @@ def copy_problems(props: Mapping[str, Any]) -> list[str]:
     )
 
 
-def parse_copy_request(props: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
+def parse_copy_request(props: Mapping[str, Any], *, check: bool = True) -> CopyRequest:
     """Read the properties of a copy; `check` applies the input rules (rules.py) to what tokens hid at synth."""
     if check:
         refuse(copy_problems(props))
     return read_request(
         props,
         (C.SOURCE_REGION, C.REGION),
+        CopyRequest,
         source_region=str(props.get(C.SOURCE_REGION, "")),
         region=str(props.get(C.REGION, "")),
         source_account=str(props.get(C.SOURCE_ACCOUNT) or ""),
     )
 
 
-def owner_problem(request: ImageRequest, source: Image | None) -> str | None:
+def owner_problem(request: CopyRequest, source: Image | None) -> str | None:
     """Whether the source a copy is asked for is the expected account's ("before copying a shared image, be sure
     to verify that it has been shared from the correct AWS account":
     https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html)."""
@@ -71,7 +90,7 @@ def owner_problem(request: ImageRequest, source: Image | None) -> str | None:
     return None
 
 
-class CopyLifecycle(ImageLifecycle):
+class CopyLifecycle(BaseImageLifecycle[CopyRequest]):
     RESOURCE_TYPE = contract.COPY_TYPE
 
     def create(self, ev: ResourceEvent) -> Answer:
@@ -102,10 +121,10 @@ class CopyLifecycle(ImageLifecycle):
 
     # ------------------------------------------------------------ hooks
 
-    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
+    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> CopyRequest:
         return parse_copy_request(properties, check=check)
 
-    def preflight(self, request: ImageRequest) -> str | None:
+    def preflight(self, request: CopyRequest) -> str | None:
         """With source_account: the source must belong to that account, or nothing is copied. Otherwise nothing:
         CopyWorkspaceImage itself says why a source can't be copied, and needs no update to be available."""
         if request.source_account:
@@ -116,17 +135,17 @@ class CopyLifecycle(ImageLifecycle):
                 raise InvalidInputError(problem)
         return None
 
-    def create_resource(self, request: ImageRequest, tags: Mapping[str, str]) -> str:
+    def create_resource(self, request: CopyRequest, tags: Mapping[str, str]) -> str:
         return self.ws.copy_image(
             request.source_image_id, request.source_region, request.name, request.description, tags
         )
 
-    def news_of(self, request: ImageRequest) -> dict[str, str]:
+    def news_of(self, request: CopyRequest) -> dict[str, str]:
         return {
             **super().news_of(request),
             Detail.REGION: request.region,
             Detail.SOURCE_REGION: request.source_region,
         }
 
-    def shared_by(self, request: ImageRequest) -> Sequence[str]:
+    def shared_by(self, request: CopyRequest) -> Sequence[str]:
         return ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from . import contract, rules
 from .bus import Event
@@ -50,18 +50,15 @@ class ImageRequest:
     keep_previous: int | None = None
     # The accounts the image is shared with once it is AVAILABLE.
     share_with_accounts: tuple[str, ...] = ()
-    # A copy (Custom::WorkspaceImageCopy): the Region of its source, and its own; empty for an updated image.
-    source_region: str = ""
-    region: str = ""
-    # The account that must own a copy's source; empty: any.
-    source_account: str = ""
 
     @property
     def replacing_values(self) -> tuple[str, ...]:
         """The values whose change makes a new image (everything the API takes but Tags)."""
-        made = (self.source_image_id, self.name, self.description)
-        # An updated image's values stay three, so that the ownership tags of images made before copies match.
-        return (*made, self.source_region, self.region) if self.region else made
+        return (self.source_image_id, self.name, self.description)
+
+
+# The request of either image type: an updated image's, or a copy's (copy.py).
+IR = TypeVar("IR", bound=ImageRequest)
 
 
 def _timeout(raw: Any) -> tuple[int | None, str | None]:
@@ -104,14 +101,15 @@ def request_problems(props: Mapping[str, Any]) -> list[str]:
     )
 
 
-def read_request(props: Mapping[str, Any], required: Sequence[str], **own: Any) -> ImageRequest:
-    """The request of an image resource, read alike for every type; `own`: the type's own fields. Raises
-    InvalidInputError for what even unjudged properties (an update's old ones) need to be read at all."""
+def read_request(props: Mapping[str, Any], required: Sequence[str], make: Callable[..., IR], **own: Any) -> IR:
+    """The request of an image resource, read alike for every type into its request type `make`; `own`: the type's
+    own fields. Raises InvalidInputError for what even unjudged properties (an update's old ones) need to be read at
+    all."""
     require(props, P.SOURCE_IMAGE_ID, P.NAME, P.DESCRIPTION, *required)
     timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
     if timeout is None:
         raise InvalidInputError(timeout_problem)
-    return ImageRequest(
+    return make(
         source_image_id=str(props[P.SOURCE_IMAGE_ID]),
         name=str(props[P.NAME]),
         description=str(props[P.DESCRIPTION]),
@@ -130,6 +128,7 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
     return read_request(
         props,
         (),
+        ImageRequest,
         no_update_behavior=str(props.get(P.NO_UPDATE_BEHAVIOR, "FAIL")),
         share_with_accounts=_accounts(props.get(P.SHARE_WITH_ACCOUNTS)),
     )
@@ -290,8 +289,10 @@ def wait_ended(watch: Watch, outcome: Outcome, found: Image | None) -> Event:
 # ---------------------------------------------------------------- lifecycle
 
 
-class ImageLifecycle(OwnedLifecycle[ImageRequest]):
-    RESOURCE_TYPE = contract.IMAGE_TYPE
+class BaseImageLifecycle(OwnedLifecycle[IR]):
+    """What both image types share once the image is made (an updated image, a copy): its wait, news, sharing and
+    retention, deletes and updates. How the image is made is each type's own (preflight, create_resource)."""
+
     KIND = IMAGE
     WATCHED = IMAGE
     ATTRIBUTE = contract.Attributes.IMAGE_ID
@@ -322,24 +323,8 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
 
     # ------------------------------------------------------------ hooks
 
-    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
-        return parse_request(properties, check=check)
-
-    def find_named(self, request: ImageRequest) -> Sequence[str]:
+    def find_named(self, request: IR) -> Sequence[str]:
         return [i.image_id for i in self.ws.owned_images_named(request.name)]
-
-    def preflight(self, request: ImageRequest) -> str | None:
-        """The check on the source image: fail, use the source as is, or go on to create."""
-        decision = decide_source(request, self.ws.describe_image(request.source_image_id))
-        if decision.action == "fail":
-            raise InvalidInputError(decision.reason)
-        if decision.action == "use_source":
-            log.info(decision.reason)
-            return request.source_image_id
-        return None
-
-    def create_resource(self, request: ImageRequest, tags: Mapping[str, str]) -> str:
-        return self.ws.create_updated_image(request.source_image_id, request.name, request.description, tags)
 
     def adopt_current(self, ev: ResourceEvent) -> None:
         """Never the source image: USE_SOURCE answers it as the physical id, and whoever may write tags could have
@@ -352,7 +337,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             return
         super().adopt_current(ev)
 
-    def shared_by(self, request: ImageRequest) -> Sequence[str]:
+    def shared_by(self, request: IR) -> Sequence[str]:
         return request.share_with_accounts
 
     def before_delete(self, entry: Entry) -> None:
@@ -374,7 +359,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
     def _await(
         self,
         ev: ResourceEvent,
-        request: ImageRequest,
+        request: IR,
         image_id: str,
         *,
         deferred: bool,
@@ -403,7 +388,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             return answer
         return self.answer_when_available(ev, image_id, answer, signal_url=request.wait_handle, after=after)
 
-    def news_of(self, request: ImageRequest) -> dict[str, str]:
+    def news_of(self, request: IR) -> dict[str, str]:
         """What the events of this resource's image say besides the resource and the image id."""
         return {Detail.SOURCE_IMAGE_ID: request.source_image_id, Detail.NAME: request.name}
 
@@ -419,7 +404,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             owner_tag=self._owner_tag,
         )
 
-    def _judge_accounts(self, ev: ResourceEvent, request: ImageRequest) -> None:
+    def _judge_accounts(self, ev: ResourceEvent, request: IR) -> None:
         """The one share rule synth may not have judged: the stack's own account is known only now."""
         _, account = stack_place(ev.stack_id)
         own = account or rules.UNKNOWN
@@ -432,7 +417,7 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
             image = found if isinstance(found, Image) else None
             self.sharing().share(watch.resource_id, watch.stack_id, watch.logical_id, share_with, image)
 
-    def _reshare(self, ev: ResourceEvent, request: ImageRequest, image_id: str, *, waiting: bool) -> None:
+    def _reshare(self, ev: ResourceEvent, request: IR, image_id: str, *, waiting: bool) -> None:
         """A changed share_with_accounts, applied in place: the current image is shared with the accounts now named,
         and every image the record holds for this resource stops being shared with the accounts no longer named.
         An image not yet AVAILABLE was shared with nobody: the wait that is re-armed (`waiting`) shares it once it
@@ -468,3 +453,25 @@ class ImageLifecycle(OwnedLifecycle[ImageRequest]):
                     keep_previous=after.keep_previous,
                 )
             )
+
+
+class ImageLifecycle(BaseImageLifecycle[ImageRequest]):
+    """Custom::UpdatedWorkspaceImage: the image CreateUpdatedWorkspaceImage makes of the source, or the source as is."""
+
+    RESOURCE_TYPE = contract.IMAGE_TYPE
+
+    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
+        return parse_request(properties, check=check)
+
+    def preflight(self, request: ImageRequest) -> str | None:
+        """The check on the source image: fail, use the source as is, or go on to create."""
+        decision = decide_source(request, self.ws.describe_image(request.source_image_id))
+        if decision.action == "fail":
+            raise InvalidInputError(decision.reason)
+        if decision.action == "use_source":
+            log.info(decision.reason)
+            return request.source_image_id
+        return None
+
+    def create_resource(self, request: ImageRequest, tags: Mapping[str, str]) -> str:
+        return self.ws.create_updated_image(request.source_image_id, request.name, request.description, tags)

@@ -40,6 +40,8 @@ def test_a_copys_regions_replace_it_and_an_images_ownership_key_is_unchanged() -
     here = parse_copy_request(copy())
     there = parse_copy_request(copy(Region="eu-central-1"))
     assert here.replacing_values != there.replacing_values
+    # Five values, as copies were always tagged with: the Regions after the image's three.
+    assert here.replacing_values == ("wsi-shared0001", "golden-copy", "Copy", "eu-west-1", "eu-west-1")
     assert parse_copy_request(copy(SourceAccount=SHARER)).replacing_values == here.replacing_values
     image = parse_request({"SourceImageId": "wsi-source0001", "Name": "n", "Description": "d"})
     # Three values, as images made before copies were tagged with: they are still adopted and deleted.
