@@ -87,6 +87,12 @@ def parse_bundle_request(props: Mapping[str, Any], *, check: bool = True) -> Bun
     """Read the resource properties; `check` applies rules.py to what tokens hid at synth time."""
     if check:
         refuse(request_problems(props))
+    return read_bundle_request(props)
+
+
+def read_bundle_request(props: Mapping[str, Any]) -> BundleRequest:
+    """The request of Custom::WorkspaceBundle in its properties, unjudged. Raises InvalidInputError for what even
+    unjudged properties (an update's old ones) need to be read at all."""
     require(props, P.BUNDLE_NAME, P.BUNDLE_DESCRIPTION, P.IMAGE_ID, P.COMPUTE_TYPE, P.USER_STORAGE)
     compute = props[P.COMPUTE_TYPE]
     if not isinstance(compute, Mapping) or not compute.get(P.NAME):
@@ -134,12 +140,12 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
     ATTRIBUTE = contract.Attributes.BUNDLE_ID
 
     def create(self, ev: ResourceEvent) -> Answer:
-        request = self.parse(ev.properties)
+        request = self.request(ev.properties)
         return self._ready(ev, self.obtain(ev, request), undo_on_failure=False)
 
     def update(self, ev: ResourceEvent) -> Answer:
-        new = self.parse(ev.properties)
-        old = self.parse(ev.old_properties, check=False)
+        new = self.request(ev.properties)
+        old = self.request(ev.old_properties, check=False)
         plan = plan_bundle_update(old, new)
         if plan.replace:
             return self.replace(ev, new, lambda made: self._ready(ev, made, undo_on_failure=self.made_here))
@@ -159,8 +165,11 @@ class BundleLifecycle(OwnedLifecycle[BundleRequest]):
         repoint(self.ws, self.bus, ev.stack_id, ev.logical_id, current, plan.image_id, old.image_id)
         return self._ready(ev, current, undo_on_failure=False)
 
-    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> BundleRequest:
-        return parse_bundle_request(properties, check=check)
+    def problems(self, properties: Mapping[str, Any]) -> list[str]:
+        return request_problems(properties)
+
+    def read(self, properties: Mapping[str, Any]) -> BundleRequest:
+        return read_bundle_request(properties)
 
     def find_named(self, request: BundleRequest) -> Sequence[str]:
         return [bundle.bundle_id for bundle in self.ws.owned_bundles_named(request.name)]

@@ -62,6 +62,11 @@ def parse_copy_request(props: Mapping[str, Any], *, check: bool = True) -> CopyR
     """Read the properties of a copy; `check` applies the input rules (rules.py) to what tokens hid at synth."""
     if check:
         refuse(copy_problems(props))
+    return read_copy_request(props)
+
+
+def read_copy_request(props: Mapping[str, Any]) -> CopyRequest:
+    """The request of Custom::WorkspaceImageCopy in its properties, unjudged."""
     return read_request(
         props,
         (C.SOURCE_REGION, C.REGION),
@@ -121,8 +126,11 @@ class CopyLifecycle(BaseImageLifecycle[CopyRequest]):
 
     # ------------------------------------------------------------ hooks
 
-    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> CopyRequest:
-        return parse_copy_request(properties, check=check)
+    def problems(self, properties: Mapping[str, Any]) -> list[str]:
+        return copy_problems(properties)
+
+    def read(self, properties: Mapping[str, Any]) -> CopyRequest:
+        return read_copy_request(properties)
 
     def preflight(self, request: CopyRequest) -> str | None:
         """With source_account: the source must belong to that account, or nothing is copied. Otherwise nothing:

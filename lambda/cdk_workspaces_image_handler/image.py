@@ -125,6 +125,11 @@ def parse_request(props: Mapping[str, Any], *, check: bool = True) -> ImageReque
     """Read the resource properties; `check` applies the input rules (rules.py) to what tokens hid at synth time."""
     if check:
         refuse(request_problems(props))
+    return read_image_request(props)
+
+
+def read_image_request(props: Mapping[str, Any]) -> ImageRequest:
+    """The request of Custom::UpdatedWorkspaceImage in its properties, unjudged."""
     return read_request(
         props,
         (),
@@ -298,14 +303,14 @@ class BaseImageLifecycle(OwnedLifecycle[IR]):
     ATTRIBUTE = contract.Attributes.IMAGE_ID
 
     def create(self, ev: ResourceEvent) -> Answer:
-        request = self.parse(ev.properties)
+        request = self.request(ev.properties)
         self._judge_accounts(ev, request)
         return self._await(ev, request, self.obtain(ev, request), deferred=False)
 
     def update(self, ev: ResourceEvent) -> Answer:
-        new = self.parse(ev.properties)
+        new = self.request(ev.properties)
         self._judge_accounts(ev, new)
-        old = self.parse(ev.old_properties, check=False)
+        old = self.request(ev.old_properties, check=False)
         plan = plan_update(old, new)
         if plan.replace:
             replaced = ev.physical_id or ""
@@ -330,7 +335,7 @@ class BaseImageLifecycle(OwnedLifecycle[IR]):
         """Never the source image: USE_SOURCE answers it as the physical id, and whoever may write tags could have
         written this resource's ownership tag on it, which would make the stack's delete delete the source."""
         try:
-            source = self.parse(ev.properties, check=False).source_image_id
+            source = self.request(ev.properties, check=False).source_image_id
         except InvalidInputError:
             source = ""
         if ev.physical_id and ev.physical_id == source:
@@ -352,7 +357,8 @@ class BaseImageLifecycle(OwnedLifecycle[IR]):
 
     def deadline(self, ev: ResourceEvent, found: Observed | None, now: float) -> float:
         image = found if isinstance(found, Image) else None
-        return deadline_for(image, self.parse(ev.properties, check=False), now)
+        # The request of the event at hand, as its own step read it.
+        return deadline_for(image, self.request(ev.properties, check=False), now)
 
     # ------------------------------------------------------------ steps
 
@@ -460,8 +466,11 @@ class ImageLifecycle(BaseImageLifecycle[ImageRequest]):
 
     RESOURCE_TYPE = contract.IMAGE_TYPE
 
-    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> ImageRequest:
-        return parse_request(properties, check=check)
+    def problems(self, properties: Mapping[str, Any]) -> list[str]:
+        return request_problems(properties)
+
+    def read(self, properties: Mapping[str, Any]) -> ImageRequest:
+        return read_image_request(properties)
 
     def preflight(self, request: ImageRequest) -> str | None:
         """The check on the source image: fail, use the source as is, or go on to create."""

@@ -16,6 +16,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from . import contract
@@ -42,6 +43,7 @@ from .kernel import (
     made_by,
     name_taken_reason,
     plan_delete,
+    refuse,
     resource_key,
     respond_deadline,
     settle_outcome,
@@ -366,8 +368,31 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
     ATTRIBUTE: ClassVar[str]
 
     @abstractmethod
-    def parse(self, properties: Mapping[str, Any], *, check: bool = True) -> R:
-        """The request in the resource properties; `check` applies the input rules. Raises InvalidInputError."""
+    def problems(self, properties: Mapping[str, Any]) -> list[str]:
+        """Every input rule the resource properties break (rules.py), in the words synth uses for the same values."""
+
+    @abstractmethod
+    def read(self, properties: Mapping[str, Any]) -> R:
+        """The request in the resource properties, unjudged. Raises InvalidInputError for what even unjudged
+        properties (an update's old ones) need to be read at all."""
+
+    def request(self, properties: Mapping[str, Any], *, check: bool = True) -> R:
+        """The request in these properties, read once in this invocation whatever step asks for it (adoption, the
+        request itself, the deadline of its wait, a Delete's strays); `check` first judges them by the input rules,
+        every broken rule at once. Raises InvalidInputError."""
+        if check:
+            refuse(self.problems(properties))
+        held = self._requests.get(id(properties))
+        if held is None or held[0] is not properties:
+            # The mapping is kept with its request, so that its id names no other mapping while the entry lives.
+            held = (properties, self.read(properties))
+            self._requests[id(properties)] = held
+        return held[1]
+
+    @cached_property
+    def _requests(self) -> dict[int, tuple[Mapping[str, Any], R]]:
+        """The requests read in this invocation (a lifecycle serves one), by the properties they were read from."""
+        return {}
 
     @abstractmethod
     def find_named(self, request: R) -> Sequence[str]:
@@ -427,7 +452,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
     def _shares_in(self, properties: Mapping[str, Any]) -> Sequence[str]:
         """The accounts the resource with these (unjudged) properties shares with; none if unreadable."""
         try:
-            return self.shared_by(self.parse(properties, check=False))
+            return self.shared_by(self.request(properties, check=False))
         except InvalidInputError:
             return ()
 
@@ -612,7 +637,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         whose create call never answered is looked up by its tag; one that made nothing is dropped.
         """
         try:
-            request = self.parse(ev.properties, check=False)
+            request = self.request(ev.properties, check=False)
         except InvalidInputError:
             log.info("%r names nothing and its properties can't be read: nothing was made", ev.physical_id)
             return []
