@@ -15,11 +15,15 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import contract
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +35,10 @@ class Event:
     detail_type: str
     detail: Mapping[str, Any] = field(default_factory=dict)
 
-    def entry(self, bus_name: str | None = None) -> dict[str, str]:
+    def entry(self, bus_name: str | None = None) -> PutEventsRequestEntryTypeDef:
         """The PutEvents entry (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html):
         on the bus named, or, with EventBusName left out, on the default bus."""
-        entry = {
+        entry: PutEventsRequestEntryTypeDef = {
             "Source": contract.EVENT_SOURCE,
             "DetailType": self.detail_type,
             "Detail": json.dumps(self.detail, separators=(",", ":"), sort_keys=True),
@@ -47,7 +51,7 @@ class Event:
 class Bus:
     """An event bus through a boto3 `events` client: the one named `name`, or the default bus."""
 
-    def __init__(self, client: Any, name: str | None = None) -> None:
+    def __init__(self, client: EventBridgeClient, name: str | None = None) -> None:
         self.events = client
         self.name = name or None
 

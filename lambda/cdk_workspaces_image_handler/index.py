@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import contract
 from .bus import Bus
@@ -38,6 +38,12 @@ from .record import Records
 from .trust import Claim, Confirmed, PresignedKind, StackReader, handle_refusal, presigned_url_problem, refusal
 from .watch import Watch, Watches
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_workspaces import WorkSpacesClient
+
 log = logging.getLogger(__name__)
 
 
@@ -45,23 +51,23 @@ log = logging.getLogger(__name__)
 class Deps:
     """The outside world, built once per container and replaceable by tests."""
 
-    workspaces: Any
+    workspaces: WorkSpacesClient
     # EventBridge, for the watch rule; and for the events the provider puts on the default bus (bus.py), the
     # same client in Lambda.
-    events: Any
-    bus: Any
-    dynamodb: Any
+    events: EventBridgeClient
+    bus: EventBridgeClient
+    dynamodb: DynamoDBClient
     # The stack's watch table and rule (watch.py).
     watch_table: str
     watch_rule: str
     # The function's own stack: requests naming another are refused.
     stack_id: str
     # CloudFormation, asked about the function's own stack before any request is believed (trust.py).
-    cloudformation: Any
+    cloudformation: CloudFormationClient
     send: Sender = put_json
     clock: Callable[[], float] = field(default=time.time)
     # A WorkSpaces client of another Region (where a copy is made); None: the provider's Region only.
-    workspaces_in: Callable[[str], Any] | None = None
+    workspaces_in: Callable[[str], WorkSpacesClient] | None = None
     # What the template says through the environment: the bundles apply_to_bundle names, the accounts images are
     # shared with, and hosts besides S3's that CloudFormation's answers may go to.
     apply_bundles: frozenset[str] = frozenset()
@@ -116,25 +122,26 @@ try:
 
     _regional: dict[str, _LazyClient] = {}
 
-    def _workspaces_in(region: str) -> Any:
+    def _workspaces_in(region: str) -> WorkSpacesClient:
         """WorkSpaces in another Region, one client per Region and container."""
-        return _regional.setdefault(region, _LazyClient("workspaces", region))
+        return cast("WorkSpacesClient", _regional.setdefault(region, _LazyClient("workspaces", region)))
 
     def _listed(name: str) -> list[str]:
         """A list the template put in the environment, separated by commas; absent or empty: none."""
         return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
-    _events = _LazyClient("events")
+    # Each a client of its service to whoever calls it.
+    _events = cast("EventBridgeClient", _LazyClient("events"))
     _stack_id = os.environ[contract.ENV_STACK_ID]
     deps = Deps(
-        workspaces=_LazyClient("workspaces"),
+        workspaces=cast("WorkSpacesClient", _LazyClient("workspaces")),
         events=_events,
         bus=_events,
-        dynamodb=_LazyClient("dynamodb"),
+        dynamodb=cast("DynamoDBClient", _LazyClient("dynamodb")),
         watch_table=os.environ[contract.ENV_WATCH_TABLE],
         watch_rule=os.environ[contract.ENV_WATCH_RULE],
         stack_id=_stack_id,
-        cloudformation=_LazyClient("cloudformation"),
+        cloudformation=cast("CloudFormationClient", _LazyClient("cloudformation")),
         workspaces_in=_workspaces_in,
         apply_bundles=frozenset(_listed(contract.ENV_APPLY_BUNDLES)),
         share_accounts=frozenset(_listed(contract.ENV_SHARE_ACCOUNTS)),

@@ -29,7 +29,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -38,6 +38,12 @@ from .bus import Bus, Event
 from .contract import Detail
 from .errors import ProviderError
 from .workspaces import Image, WorkSpaces
+
+if TYPE_CHECKING:
+    from mypy_boto3_codepipeline import CodePipelineClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_workspaces import WorkSpacesClient
 
 log = logging.getLogger(__name__)
 log.setLevel(logging.INFO)
@@ -146,13 +152,13 @@ def request_token(
 class Monitor:
     """One look at the images, with its clients (boto3 `workspaces`, `events`, `codepipeline`, `ssm`)."""
 
-    workspaces: Any
-    events: Any
-    codepipeline: Any
+    workspaces: WorkSpacesClient
+    events: EventBridgeClient
+    codepipeline: CodePipelineClient
     image_ids: Sequence[str]
     pipeline: str
     monitor_id: str
-    ssm: Any = None
+    ssm: SSMClient | None = None
     # The generation parameter's name, and the watched image's generation as deployed; both or neither.
     generation_parameter: str = ""
     generation: int | None = None
@@ -196,6 +202,8 @@ class Monitor:
         version of the parameter read (None: there was none). Raises ProviderError when it can't be read or
         written."""
         name = self.generation_parameter
+        # from_environment always makes one; a Monitor made without it has no generation parameter to read.
+        assert self.ssm is not None
         stored: str | None = None
         version: int | None = None
         try:

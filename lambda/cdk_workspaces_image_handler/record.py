@@ -30,13 +30,16 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from . import contract
 from .errors import ProviderError
 from .kernel import digest
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +144,7 @@ class RecordSet:
 class Records:
     """The record of one stack: reads by logical id (one Query each, kept for the invocation), writes item by item."""
 
-    def __init__(self, dynamodb: Any, table: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
         self.dynamodb = dynamodb
         self.table = table
         self._read: dict[str, RecordSet] = {}

@@ -33,12 +33,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
 from .errors import ProviderError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +277,7 @@ def dns_suffix_of(partition: str, partitions: Iterable[Mapping[str, Any]]) -> st
 class StackReader:
     """CloudFormation's read API about one stack (the provider's own), with its refusals made ProviderErrors."""
 
-    def __init__(self, cloudformation: Any, stack_id: str) -> None:
+    def __init__(self, cloudformation: CloudFormationClient, stack_id: str) -> None:
         self.cloudformation = cloudformation
         self.stack_id = stack_id
 

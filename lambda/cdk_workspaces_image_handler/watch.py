@@ -27,13 +27,17 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from botocore.exceptions import ClientError
 
 from . import contract
 from .errors import ProviderError
 from .record import is_record
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +111,7 @@ class Watch:
 class Watches:
     """The pending watches of one stack: items of its table, and its rule, enabled while any is pending."""
 
-    def __init__(self, dynamodb: Any, table: str, events: Any, rule: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str, events: EventBridgeClient, rule: str) -> None:
         self.dynamodb = dynamodb
         self.table = table
         self.events = events

@@ -12,13 +12,18 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from . import rules
 from .errors import ServiceError, StillPendingError
 from .kernel import kind_of
+
+if TYPE_CHECKING:
+    from mypy_boto3_workspaces import WorkSpacesClient
+    from mypy_boto3_workspaces.literals import ComputeType
+    from mypy_boto3_workspaces.type_defs import CreateWorkspaceBundleRequestTypeDef, TagTypeDef
 
 log = logging.getLogger(__name__)
 
@@ -329,7 +334,7 @@ def _describe_batches(
 class WorkSpaces:
     """Thin wrapper over a boto3 `workspaces` client: one method per call, each raising ServiceError."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: WorkSpacesClient) -> None:
         self.client = client
 
     @staticmethod
@@ -557,17 +562,19 @@ class WorkSpaces:
         root_storage: str | None,
         tags: Mapping[str, str],
     ) -> str:
-        optional = {"RootStorage": {"Capacity": root_storage}} if root_storage else {}
+        params: CreateWorkspaceBundleRequestTypeDef = {
+            "BundleName": name,
+            "BundleDescription": description,
+            "ImageId": image_id,
+            # One of COMPUTE_TYPES (rules.py), the model's enum, as the input rules checked.
+            "ComputeType": {"Name": cast("ComputeType", compute_type)},
+            "UserStorage": {"Capacity": user_storage},
+            "Tags": _tag_list(tags),
+        }
+        if root_storage:
+            params["RootStorage"] = {"Capacity": root_storage}
         try:
-            answer = self.client.create_workspace_bundle(
-                BundleName=name,
-                BundleDescription=description,
-                ImageId=image_id,
-                ComputeType={"Name": compute_type},
-                UserStorage={"Capacity": user_storage},
-                Tags=_tag_list(tags),
-                **optional,
-            )
+            answer = self.client.create_workspace_bundle(**params)
         except ClientError as error:
             raise explain(error, "CreateWorkspaceBundle", f"bundle {name!r} on image {image_id}") from error
         return str(answer["WorkspaceBundle"]["BundleId"])
@@ -598,5 +605,5 @@ class WorkSpaces:
             raise explain(error, "DeleteWorkspaceBundle", f"bundle {bundle_id}") from error
 
 
-def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+def _tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]

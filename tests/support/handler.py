@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.stub import Stubber
@@ -30,6 +30,9 @@ from cdk_workspaces_image_handler.image import parse_request
 from cdk_workspaces_image_handler.kernel import Ownership
 from cdk_workspaces_image_handler.record import Entry, Records, adopted_key, applied_key, is_record, made_key
 from support import STACK_ID
+
+if TYPE_CHECKING:
+    from mypy_boto3_workspaces import WorkSpacesClient
 
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:Provider"
 
@@ -285,7 +288,7 @@ class World:
             cloudformation=self.cf_client,
             send=lambda url, body: self.sent.append((url, json.loads(json.dumps(body)))),
             clock=self.clock,
-            workspaces_in=lambda region: self.in_region(region).client,
+            workspaces_in=lambda region: cast("WorkSpacesClient", self.in_region(region).client),
             apply_bundles=frozenset({BUNDLE}),
             share_accounts=TEMPLATE_SHARES,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -18,6 +19,9 @@ from cdk_workspaces_image_handler.repoint import bundle_moved
 from cdk_workspaces_image_handler.retention import Made, Retention, protect, rank_earlier, retention_event
 from cdk_workspaces_image_handler.watch import Watch
 from cdk_workspaces_image_handler.workspaces import Image
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
 
 STACK = "arn:aws:cloudformation:eu-west-1:111122223333:stack/Golden/7f0a2c1e-0000-4000-8000-000000000001"
 KEY = resource_key(STACK, "GoldenResource")
@@ -121,7 +125,8 @@ def test_with_an_event_bus_the_entry_names_it_and_the_bus_puts_it_there() -> Non
             return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]}
 
     client = Events()
-    assert [Bus(client, name).put(event) for name in ("golden-news", "", None)] == [True, True, True]
+    bus = cast("EventBridgeClient", client)  # the one call Bus makes
+    assert [Bus(bus, name).put(event) for name in ("golden-news", "", None)] == [True, True, True]
     assert [e.get("EventBusName") for e in client.entries] == ["golden-news", None, None]
 
 
