@@ -46,6 +46,8 @@ def test_a_copys_regions_replace_it_and_an_images_ownership_key_is_unchanged() -
     image = parse_request({"SourceImageId": "wsi-source0001", "Name": "n", "Description": "d"})
     # Three values, as images made before copies were tagged with: they are still adopted and deleted.
     assert image.replacing_values == ("wsi-source0001", "n", "d")
+    # An updated image's request knows nothing of Regions: only a copy's does.
+    assert not hasattr(image, "region") and not hasattr(image, "source_region")  # noqa: PT018
 
 
 def test_without_a_client_for_another_region_nothing_is_done_in_the_providers_instead() -> None:
