@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Optional, Union
 
-from aws_cdk import CfnElement, RemovalPolicy, Stack, Token, Tokenization
+from aws_cdk import CfnElement, CustomResource, RemovalPolicy, Stack, Token, Tokenization
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -152,6 +152,13 @@ class WorkspaceBundle(Construct):
         the library's source to the stack's provider and monitor roles; see ``UpdatedWorkspaceImage``'s
         ``event_bus``. Every image, copy and bundle of a stack names the same bus, or none (they share one provider).
     """
+
+    bundle_id: str
+    """The bundle's id (``wsb-...``), a token: the resource's attribute ``BundleId``, also its physical id."""
+    resource: CustomResource
+    """The ``Custom::WorkspaceBundle`` resource."""
+    event_bus: Optional[events.IEventBus]
+    """The ``event_bus`` prop; None, the account's default bus."""
 
     def __init__(
         self,
@@ -307,6 +314,14 @@ class WorkspaceBundleImage(Construct):
         first applied it restores the previous image. ``True``: deleting the stack or the resource, or moving to
         another ``bundle_id``, points the bundle back at its previous image, unless someone re-pointed it since.
     """
+
+    bundle_id: str
+    """The bundle's id, a token (the attribute ``BundleId``): referencing it waits until the bundle uses the image."""
+    previous_image_id: str
+    """The image the bundle used before, a token (the attribute ``PreviousImageId``): referencing it waits until the
+    bundle uses the image."""
+    resource: CustomResource
+    """The ``Custom::WorkspaceBundleImage`` resource; its physical id is ``wsb-...:wsi-<previous image>``."""
 
     def __init__(
         self,

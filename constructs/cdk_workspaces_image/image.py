@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import CfnWaitCondition, CustomResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -120,6 +120,20 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
+
+    image_id: str
+    """The image's id (``wsi-...``), a token that resolves only once the image is AVAILABLE: whatever references it is
+    created after that."""
+    resource: CustomResource
+    """The ``Custom::UpdatedWorkspaceImage`` resource; its physical id and its attribute ``ImageId`` are the image's
+    id."""
+    wait_condition: CfnWaitCondition
+    """The wait for the image to become AVAILABLE, which ``image_id`` references."""
+    copies: dict[str, ImageCopyBase]
+    """The copies ``copy_to_regions`` makes, by Region in the order given, each with ``image_id``, ``resource``,
+    ``wait_condition``, ``on_image_available`` and ``on_image_failed``; :meth:`image_id_in` reads them."""
+    generation: Optional[int]
+    """The ``generation`` prop; None without one."""
 
     def __init__(
         self,
