@@ -47,7 +47,8 @@ class WorkspaceImageUpdateMonitor(Construct):
 
     It has its own function (from the provider's asset), log group and role. The role may write only to its log
     group, call DescribeWorkspaceImages (which takes no resource: "*"), put events of this library's source on the
-    default bus (or on ``event_bus``), and, with a pipeline, start that pipeline only.
+    default bus (or on ``event_bus``), with a pipeline start that pipeline only, and with ``generation_parameter`` read
+    and write that parameter only.
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
