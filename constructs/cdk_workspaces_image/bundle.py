@@ -135,7 +135,8 @@ class WorkspaceBundle(Construct):
     :param construct_id: the construct id.
     :param image_id: the image: an ``UpdatedWorkspaceImage`` (which makes the bundle wait until the image is
         AVAILABLE, and be deleted before it), an image imported with ``UpdatedWorkspaceImage.from_image_id``, or an
-        image id, ``wsi-`` and 9 to 63 of ``[0-9a-z]`` (a string or a token).
+        image id, ``wsi-`` and 9 to 63 of ``[0-9a-z]`` (a string or a token). An image of the bundle's Region: synth
+        refuses an image or copy of the app made in another Region (use ``image_id_in`` of the bundle's Region).
     :param bundle_name: 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; unique among your bundles.
     :param description: 1 to 255 characters of ``[a-zA-Z0-9_./() -]``.
     :param compute_type: the hardware, a :class:`ComputeType`.
@@ -143,7 +144,8 @@ class WorkspaceBundle(Construct):
     :param root_storage_gib: root volume in GB. Default: not sent; WorkSpaces then chooses it (undocumented).
         With it, the sizes must be a documented pair: root 80 with user 10, 50 or 100, or root 175 to 2000 with
         user 100 to 2000. Without it, the user size must belong to one of those pairs.
-    :param tags: tags of the bundle. Default: no tags. At most 49 (one is the ownership tag).
+    :param tags: tags of the bundle. Default: no tags. At most 49 (one is the ownership tag); the keys
+        ``cdk-workspaces-image:owner`` and ``cdk-workspaces-image:applied`` are this library's.
     :param removal_policy: what happens to the bundle when the resource is deleted or replaced. Default:
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
         first deployment rolls back). Whatever the policy, only a bundle this resource created is ever deleted.

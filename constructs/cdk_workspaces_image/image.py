@@ -66,8 +66,9 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         template holding ``{generation}`` (``golden-{generation}``), whose name is the template filled in.
     :param description: description of the new image, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
     :param tags: tags of the new image. Default: no tags. At most 49 (one of the image's 50 is the ownership
-        tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``; values at most
-        255 characters.
+        tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``, and neither
+        ``cdk-workspaces-image:owner`` nor ``cdk-workspaces-image:applied`` (this library's); values at most 255
+        characters.
     :param timeout: longest wait for the image to become AVAILABLE before the deployment fails.
         Default: 3 hours. Allowed: 15 minutes to 12 hours.
     :param no_update_behavior: what to do when the source has no update available. Default:
