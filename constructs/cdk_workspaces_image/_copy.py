@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnWaitCondition, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -32,7 +32,9 @@ class ImageCopyBase(ImageEvents, Construct):
     image_id: str
     """The copy's id (``wsi-...``), a token that resolves only once the copy is AVAILABLE."""
     resource: CustomResource
-    """The Custom::WorkspaceImageCopy resource."""
+    """The ``Custom::WorkspaceImageCopy`` resource; its physical id and its attribute ``ImageId`` are the copy's id."""
+    wait_condition: CfnWaitCondition
+    """The wait for the copy to become AVAILABLE, which ``image_id`` references."""
     _image_name: object
 
     def _make(

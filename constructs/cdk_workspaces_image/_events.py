@@ -50,8 +50,9 @@ class ImageEvents:
     events also carry ``Region`` and ``SourceRegion``)."""
 
     resource: CustomResource
-    # The bus the provider puts this resource's events on (the construct's event_bus); None: the default bus.
     event_bus: Optional[events.IEventBus] = None
+    """The ``event_bus`` prop: the bus the provider puts this resource's events on, where the rules of
+    :meth:`on_image_available` and :meth:`on_image_failed` are made; None, the account's default bus."""
 
     def on_image_available(self, construct_id: str, *, target: Optional[events.IRuleTarget] = None) -> events.Rule:
         """A rule, under this construct, matching the event the provider puts on the default bus (or on the

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Optional, Union
 
-from aws_cdk import CfnElement, RemovalPolicy, Stack, Token, Tokenization
+from aws_cdk import CfnElement, CustomResource, RemovalPolicy, Stack, Token, Tokenization
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -135,7 +135,8 @@ class WorkspaceBundle(Construct):
     :param construct_id: the construct id.
     :param image_id: the image: an ``UpdatedWorkspaceImage`` (which makes the bundle wait until the image is
         AVAILABLE, and be deleted before it), an image imported with ``UpdatedWorkspaceImage.from_image_id``, or an
-        image id, ``wsi-`` and 9 to 63 of ``[0-9a-z]`` (a string or a token).
+        image id, ``wsi-`` and 9 to 63 of ``[0-9a-z]`` (a string or a token). An image of the bundle's Region: synth
+        refuses an image or copy of the app made in another Region (use ``image_id_in`` of the bundle's Region).
     :param bundle_name: 1 to 64 characters of ``[a-zA-Z0-9_./()\\-]``; unique among your bundles.
     :param description: 1 to 255 characters of ``[a-zA-Z0-9_./() -]``.
     :param compute_type: the hardware, a :class:`ComputeType`.
@@ -143,7 +144,8 @@ class WorkspaceBundle(Construct):
     :param root_storage_gib: root volume in GB. Default: not sent; WorkSpaces then chooses it (undocumented).
         With it, the sizes must be a documented pair: root 80 with user 10, 50 or 100, or root 175 to 2000 with
         user 100 to 2000. Without it, the user size must belong to one of those pairs.
-    :param tags: tags of the bundle. Default: no tags. At most 49 (one is the ownership tag).
+    :param tags: tags of the bundle. Default: no tags. At most 49 (one is the ownership tag); the keys
+        ``cdk-workspaces-image:owner`` and ``cdk-workspaces-image:applied`` are this library's.
     :param removal_policy: what happens to the bundle when the resource is deleted or replaced. Default:
         ``RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE`` (kept on stack delete and replacement, deleted only when its
         first deployment rolls back). Whatever the policy, only a bundle this resource created is ever deleted.
@@ -152,6 +154,13 @@ class WorkspaceBundle(Construct):
         the library's source to the stack's provider and monitor roles; see ``UpdatedWorkspaceImage``'s
         ``event_bus``. Every image, copy and bundle of a stack names the same bus, or none (they share one provider).
     """
+
+    bundle_id: str
+    """The bundle's id (``wsb-...``), a token: the resource's attribute ``BundleId``, also its physical id."""
+    resource: CustomResource
+    """The ``Custom::WorkspaceBundle`` resource."""
+    event_bus: Optional[events.IEventBus]
+    """The ``event_bus`` prop; None, the account's default bus."""
 
     def __init__(
         self,
@@ -307,6 +316,14 @@ class WorkspaceBundleImage(Construct):
         first applied it restores the previous image. ``True``: deleting the stack or the resource, or moving to
         another ``bundle_id``, points the bundle back at its previous image, unless someone re-pointed it since.
     """
+
+    bundle_id: str
+    """The bundle's id, a token (the attribute ``BundleId``): referencing it waits until the bundle uses the image."""
+    previous_image_id: str
+    """The image the bundle used before, a token (the attribute ``PreviousImageId``): referencing it waits until the
+    bundle uses the image."""
+    resource: CustomResource
+    """The ``Custom::WorkspaceBundleImage`` resource; its physical id is ``wsb-...:wsi-<previous image>``."""
 
     def __init__(
         self,

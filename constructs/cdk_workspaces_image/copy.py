@@ -55,8 +55,9 @@ class WorkspaceImageCopy(ImageCopyBase):
         shared image, which is shared within its Region only). Images are copied within one partition only; in the
         China (Ningxia) Region only within that Region, and to or from AWS GovCloud (US) only through AWS Support.
     :param tags: tags of the copy. Default: no tags. At most 49 (one of the image's 50 is the ownership tag
-        ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``; values at most
-        255 characters. The source's tags are not copied.
+        ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``, and neither
+        ``cdk-workspaces-image:owner`` nor ``cdk-workspaces-image:applied``; values at most 255 characters. The
+        source's tags are not copied.
     :param timeout: longest wait for the copy to become AVAILABLE before the deployment fails. Default: 3 hours.
         Allowed: 15 minutes to 12 hours.
     :param removal_policy: what happens to the copy when the resource is deleted or replaced. Default:

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import CfnWaitCondition, CustomResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -66,8 +66,9 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         template holding ``{generation}`` (``golden-{generation}``), whose name is the template filled in.
     :param description: description of the new image, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
     :param tags: tags of the new image. Default: no tags. At most 49 (one of the image's 50 is the ownership
-        tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``; values at most
-        255 characters.
+        tag ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``, and neither
+        ``cdk-workspaces-image:owner`` nor ``cdk-workspaces-image:applied`` (this library's); values at most 255
+        characters.
     :param timeout: longest wait for the image to become AVAILABLE before the deployment fails.
         Default: 3 hours. Allowed: 15 minutes to 12 hours.
     :param no_update_behavior: what to do when the source has no update available. Default:
@@ -120,6 +121,20 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
 
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
+
+    image_id: str
+    """The image's id (``wsi-...``), a token that resolves only once the image is AVAILABLE: whatever references it is
+    created after that."""
+    resource: CustomResource
+    """The ``Custom::UpdatedWorkspaceImage`` resource; its physical id and its attribute ``ImageId`` are the image's
+    id."""
+    wait_condition: CfnWaitCondition
+    """The wait for the image to become AVAILABLE, which ``image_id`` references."""
+    copies: dict[str, ImageCopyBase]
+    """The copies ``copy_to_regions`` makes, by Region in the order given, each with ``image_id``, ``resource``,
+    ``wait_condition``, ``on_image_available`` and ``on_image_failed``; :meth:`image_id_in` reads them."""
+    generation: Optional[int]
+    """The ``generation`` prop; None without one."""
 
     def __init__(
         self,

@@ -17,6 +17,8 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -45,7 +47,8 @@ class WorkspaceImageUpdateMonitor(Construct):
 
     It has its own function (from the provider's asset), log group and role. The role may write only to its log
     group, call DescribeWorkspaceImages (which takes no resource: "*"), put events of this library's source on the
-    default bus (or on ``event_bus``), and, with a pipeline, start that pipeline only.
+    default bus (or on ``event_bus``), with a pipeline start that pipeline only, and with ``generation_parameter`` read
+    and write that parameter only.
 
     :param scope: the parent construct.
     :param construct_id: the construct id.
@@ -74,6 +77,22 @@ class WorkspaceImageUpdateMonitor(Construct):
         role may put events on that bus only. A bus carries the events of one stack: synth refuses a bus another
         stack of the app names.
     """
+
+    monitor_id: str
+    """``MonitorId`` of this monitor's events, a deploy-time token: the GUID of the stack's id, ``/``, then the
+    construct path."""
+    function: lambda_.Function
+    """The function that looks (the provider's asset, handler ``monitor.handler``)."""
+    role: iam.Role
+    """The function's role."""
+    log_group: logs.LogGroup
+    """The function's log group, kept a year."""
+    schedule_rule: events.Rule
+    """The rule that invokes the function on ``schedule``."""
+    generation_parameter: Optional[ssm.StringParameter]
+    """The SSM parameter of ``generation_parameter``; None without one."""
+    event_bus: Optional[events.IEventBus]
+    """The ``event_bus`` prop; None, the account's default bus."""
 
     def __init__(
         self,

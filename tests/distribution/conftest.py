@@ -4,7 +4,6 @@ is the session's ``oldest_python``, in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,9 +30,7 @@ def pip() -> Callable[..., None]:
 
 @pytest.fixture
 def app_env() -> dict[str, str]:
-    """This process's environment (PATH has Node 22 first), minus what would make another interpreter see this
-    project's venv."""
-    return {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return distribution.app_env()
 
 
 @pytest.fixture

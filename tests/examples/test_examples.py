@@ -22,6 +22,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from support import ROOT
 from support.construct import ACCOUNT, NO_BUNDLING, REGION, actions, only, render, resources, statement_with, statements
+from support.distribution import run_at_once
 
 from cdk_workspaces_image_handler import contract
 
@@ -57,7 +58,10 @@ def image_id_of(template: Template) -> dict[str, Any]:
 
 
 def test_every_example_has_an_app_a_cdk_json_running_it_and_a_readme() -> None:
-    names = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    # snippets/ holds the docs' code, each file an app of its own (test_snippets.py).
+    names = sorted(
+        p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "__")) and p.name != "snippets"
+    )
     assert names == ["cross_account", "cross_stack", "minimal", "pipeline"]
     for name in names:
         folder = EXAMPLES / name
@@ -502,24 +506,16 @@ def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> CliResults:
         "CDK_DISABLE_VERSION_CHECK": "true",
         "CDK_DISABLE_CLI_TELEMETRY": "true",
     }
-    running = {}
-    results: CliResults = {}
-    try:
-        for name, arguments in CLI_ARGUMENTS.items():
-            outdir = tmp_path_factory.mktemp(f"cli_{name}")
-            command = [str(cdk_cli), "synth", "--no-notices", "--quiet", "--output", str(outdir), *arguments]
-            process = subprocess.Popen(
-                command, cwd=EXAMPLES / name, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
-            running[name] = (outdir, command, process)
-        for name, (outdir, command, process) in running.items():
-            stdout, stderr = process.communicate(timeout=300)
-            results[name] = (outdir, subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
-    finally:
-        for _, _, process in running.values():
-            if process.poll() is None:  # only after a failure above
-                process.kill()
-                process.wait()
+    outdirs = {name: tmp_path_factory.mktemp(f"cli_{name}") for name in CLI_ARGUMENTS}
+    done = run_at_once(
+        {
+            name: [str(cdk_cli), "synth", "--no-notices", "--quiet", "--output", str(outdirs[name]), *arguments]
+            for name, arguments in CLI_ARGUMENTS.items()
+        },
+        cwd={name: EXAMPLES / name for name in CLI_ARGUMENTS},
+        env=dict.fromkeys(CLI_ARGUMENTS, env),
+    )
+    results: CliResults = {name: (outdirs[name], done[name]) for name in CLI_ARGUMENTS}
     return results
 
 

@@ -7,6 +7,7 @@ The oldest set is constraints-oldest.txt; scripts/bootstrap.sh downloads it, wit
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,35 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout
     )
     assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
+
+
+def run_at_once(
+    commands: dict[str, list[str]], *, cwd: dict[str, Path], env: dict[str, dict[str, str]], timeout: float = 300
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Each named command started at once (in its own folder and environment), and how each ended; those still
+    running when one fails to finish are killed."""
+    running: dict[str, subprocess.Popen[str]] = {}
+    results = {}
+    try:
+        for name, command in commands.items():
+            running[name] = subprocess.Popen(
+                command, cwd=cwd[name], env=env[name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+        for name, process in running.items():
+            stdout, stderr = process.communicate(timeout=timeout)
+            results[name] = subprocess.CompletedProcess(commands[name], process.returncode, stdout, stderr)
+    finally:
+        for process in running.values():
+            if process.poll() is None:  # only after a failure above
+                process.kill()
+                process.wait()
+    return results
+
+
+def app_env() -> dict[str, str]:
+    """This process's environment (PATH has Node 22 first), minus what would make another interpreter see this
+    project's venv: for an app run by another environment's python."""
+    return {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
 
 
 def copy_source(copy: Path) -> Path:
