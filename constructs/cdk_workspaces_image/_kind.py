@@ -31,8 +31,10 @@ class PolicyContext:
     """The workspaceimage ARNs of the stack's account and Region (``workspaceimage/*``)."""
     owned_by_this_stack: str
     """The ownership tag's value pattern of this stack: the stack id's GUID first (kernel.Ownership)."""
+    tag_keys: list[str]
+    """The tag keys the stack's constructs set, rendered at synth (a list token)."""
     tag_keys_with_owner: list[str]
-    """The tag keys the stack's constructs set, and the ownership key, rendered at synth (a list token)."""
+    """The same keys and the ownership key first, for tags given at creation."""
 
     def arns(self, resource: str, name: str, *, region: Optional[str] = None, account: Optional[str] = None) -> str:
         """WorkSpaces ARNs of `resource` named `name`; None for the stack's own Region or account."""

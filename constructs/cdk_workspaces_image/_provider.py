@@ -31,7 +31,7 @@ from cdk_workspaces_image_handler import contract
 
 from . import _compat, _function
 from ._bus import BusGuard, bus_key, shown
-from ._kind import Named, Permissions, PolicyContext, ResourceKind
+from ._kind import Named, Permissions, PolicyContext, ResourceKind, Statement, every_resource
 from ._props import refuse
 
 PROVIDER_ID = "CdkWorkspacesImageProvider"
@@ -142,6 +142,7 @@ class WorkspacesImageProvider(Construct):
             stack=stack,
             image_arns=stack.format_arn(service="workspaces", resource="workspaceimage", resource_name="*"),
             owned_by_this_stack=Fn.join("", [stack_guid, ".*"]),
+            tag_keys=Lazy.list(self._tag_keys),
             tag_keys_with_owner=Lazy.list(self._tag_keys.with_owner()),
         )
         # What the kinds of the stack's constructs were granted (allow): their permissions, their statements by Sid,
@@ -149,7 +150,6 @@ class WorkspacesImageProvider(Construct):
         self._granted: set[Permissions] = set()
         self._statements: dict[str, iam.PolicyStatement] = {}
         self._named: dict[str, set[str]] = {}
-        self._tagging = False
         # What the template says, which a request cannot (template_says).
         self._template_lists = {variable: _Joined() for variable in TEMPLATE_LISTS}
         # The bus every event goes on (put_events_on), and the construct that chose it.
@@ -378,21 +378,8 @@ class WorkspacesImageProvider(Construct):
         """Allows the handler to set these tag keys (CreateTags); the ownership key only at creation."""
         keys = set(keys)
         self._tag_keys.keys.update(keys)
-        if keys and not self._tagging:
-            self._tagging = True
-            # CreateTags and DeleteTags take no resource ARN (Service Authorization Reference), so the tag keys
-            # are what can be limited. ForAllValues holds for a request without keys: Null requires some.
-            self.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="CreateTags",
-                    actions=["workspaces:CreateTags"],
-                    resources=["*"],
-                    conditions={
-                        "ForAllValues:StringEquals": {"aws:TagKeys": Lazy.list(self._tag_keys)},
-                        "Null": {"aws:TagKeys": "false"},
-                    },
-                )
-            )
+        if keys:
+            self.allow(_TAGGING)
 
     def allow(self, kind: ResourceKind | Permissions, *, named: Iterable[Named] = ()) -> None:
         """Grants what `kind` needs, its statements once per stack (what it requires first), then the ARNs one
@@ -457,6 +444,16 @@ class WorkspacesImageProvider(Construct):
 
     def _acknowledge_wildcards(self, reasons: Mapping[str, str]) -> None:
         _function.acknowledge_wildcards(self.role, reasons)
+
+
+def _tagged(context: PolicyContext) -> Mapping[str, Any]:
+    return {"ForAllValues:StringEquals": {"aws:TagKeys": context.tag_keys}, "Null": {"aws:TagKeys": "false"}}
+
+
+# Tags the stack's constructs set, once the first of them has any (register_tag_keys). CreateTags and DeleteTags take
+# no resource ARN (Service Authorization Reference), so the tag keys are what can be limited. ForAllValues holds for a
+# request without keys: Null requires some.
+_TAGGING = Permissions(statements=(Statement("CreateTags", ("workspaces:CreateTags",), every_resource, _tagged),))
 
 
 def _rate(minutes: int) -> str:
