@@ -43,6 +43,7 @@ class PolicyContext:
         )
 
     def images(self) -> str:
+        """The resource of a statement on any image of the stack's account and Region."""
         return self.image_arns
 
     def owned(self) -> Mapping[str, Any]:

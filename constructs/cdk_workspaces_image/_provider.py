@@ -136,8 +136,8 @@ class WorkspacesImageProvider(Construct):
         self.watch_rule_name = Fn.join("", [contract.WATCH_RULE_PREFIX, stack_guid])
         watch_rule_arn = stack.format_arn(service="events", resource="rule", resource_name=self.watch_rule_name)
         self._tag_keys = _TagKeys()
-        # The ownership tag's value starts with the stack id's GUID (kernel.Ownership): writes to an existing image
-        # or bundle are allowed only on what carries it, so the role cannot touch what its stack never made.
+        # What every kind's statements are made of; the ownership value starts with the stack id's GUID, as the
+        # watch rule's name does.
         self.context = PolicyContext(
             stack=stack,
             image_arns=stack.format_arn(service="workspaces", resource="workspaceimage", resource_name="*"),
