@@ -18,12 +18,41 @@ from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.contract import CopyProps as P
 
 from ._events import ImageEvents
+from ._kind import CREATING, Named, Permissions, PolicyContext, ResourceKind, Statement
 from ._props import is_token, tag_list
 from ._provider import WorkspacesImageProvider
 from ._wait import AvailableWait, timeout_seconds
 
-DEFAULT_TIMEOUT = Duration.hours(3)
-DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+# Lets the handler copy images into the Regions its copies are made in (CopyWorkspaceImage is called in the
+# destination Region) from their sources, and delete there only the copies this stack made. The statements have no
+# resource of their own: each copy adds its Region's image ARNs and its source (Named).
+COPY = ResourceKind(
+    contract.COPY_TYPE,
+    Permissions(
+        statements=(
+            # The copy's tags, the ownership tag among them, come with the request: WorkSpaces authorizes the new image
+            # and the source with them, so the condition names this stack's ownership value.
+            Statement(
+                "CopyImages", ("workspaces:CopyWorkspaceImage",), conditions=PolicyContext.requested_by_this_stack
+            ),
+            # Service Authorization Reference: DeleteWorkspaceImage takes aws:ResourceTag, in any Region.
+            Statement("DeleteOwnCopies", ("workspaces:DeleteWorkspaceImage",), conditions=PolicyContext.owned),
+            # Read before a copy is deleted, to name the accounts it is shared with when WorkSpaces refuses.
+            Statement("CopyImagePermissions", ("workspaces:DescribeWorkspaceImagePermissions",)),
+        ),
+        requires=(CREATING,),
+    ),
+)
+_COPIES_REASON = (
+    "The id of a copy is chosen by WorkSpaces when it is made, so it cannot be named in advance; scoped to "
+    "workspaceimage ARNs of this account in each Region copied to, copies to requests carrying this stack's ownership "
+    "tag, and deletes to images carrying it"
+)
+_SOURCES_REASON = (
+    "The image copied: one this stack makes (its id does not exist at synth), one named by a deploy-time value, or "
+    "one another account shares (IAM names it by its owner's account, which this stack does not know); scoped to "
+    "workspaceimage ARNs of the source Region, and to requests carrying this stack's ownership tag"
+)
 
 
 class ImageCopyBase(ImageEvents, Construct):
@@ -62,9 +91,19 @@ class ImageCopyBase(ImageEvents, Construct):
         provider.put_events_on(self, event_bus)
         self.event_bus = event_bus
         provider.register_tag_keys(tags)
-        provider.allow_copies(regions=[region], sources=[source_arn])
+        # The stack's own Region as a token renders as AWS::Region, like the image ARNs of the other statements.
+        copies = (
+            provider.image_arns if region == Stack.of(self).region else image_arn(self, region=region, image_id="*")
+        )
+        provider.allow(
+            COPY,
+            named=[
+                Named(copies, ("CopyImages", "DeleteOwnCopies", "CopyImagePermissions"), _COPIES_REASON),
+                Named(source_arn, ("CopyImages",), _SOURCES_REASON),
+            ],
+        )
 
-        seconds = timeout_seconds(DEFAULT_TIMEOUT if timeout is None else timeout)
+        seconds = timeout_seconds(timeout)
         # A change to any of these makes a new copy (the handler replaces it), and the timeout re-arms the wait.
         replacing = {
             P.SOURCE_IMAGE_ID: source_image_id,
@@ -83,12 +122,12 @@ class ImageCopyBase(ImageEvents, Construct):
             properties[P.SOURCE_ACCOUNT] = source_account
         if tags:
             properties[P.TAGS] = tag_list(tags)
-        self.resource = provider.serve(self, contract.COPY_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
+        self.resource = provider.serve(self, COPY, properties, removal_policy)
         self.image_id = wait.image_id(self.resource, seconds, "image_id of the copy", "copy.image_id")
         self.wait_condition = wait.wait_condition
 
 
-def image_arn(scope: Construct, *, region: Optional[str], account: Optional[str], image_id: str) -> str:
+def image_arn(scope: Construct, *, region: Optional[str], image_id: str, account: Optional[str] = None) -> str:
     """A workspaceimage ARN; None for the stack's own Region or account."""
     return Stack.of(scope).format_arn(
         service="workspaces", resource="workspaceimage", resource_name=image_id, region=region, account=account

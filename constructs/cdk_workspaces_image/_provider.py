@@ -1,10 +1,15 @@
-"""The one Lambda function per stack that serves every image and bundle resource in it."""
+"""The one Lambda function per stack that serves every image and bundle resource in it.
+
+Like aws-cdk's BucketDeployment, each construct is thin over this singleton. It knows no resource type by name: each
+type's module declares a ResourceKind (_kind.py), whose statements :meth:`WorkspacesImageProvider.allow` grants and
+whose resources :meth:`WorkspacesImageProvider.serve` makes. What every type shares is here.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Optional
 
 import jsii
 from aws_cdk import (
@@ -26,9 +31,13 @@ from cdk_workspaces_image_handler import contract
 
 from . import _compat, _function
 from ._bus import BusGuard, bus_key, shown
+from ._kind import Named, Permissions, PolicyContext, ResourceKind, Statement, every_resource
 from ._props import refuse
 
 PROVIDER_ID = "CdkWorkspacesImageProvider"
+# The handler's environment lists of what the template says, which a request cannot (trust.py): the bundles
+# apply_to_bundle may re-point, and the accounts images may be shared with. Constructs add to them (template_says).
+TEMPLATE_LISTS = (contract.ENV_APPLY_BUNDLES, contract.ENV_SHARE_ACCOUNTS)
 
 
 @jsii.implements(IStableListProducer)
@@ -126,24 +135,23 @@ class WorkspacesImageProvider(Construct):
         stack_guid = Fn.select(2, Fn.split("/", stack.stack_id))
         self.watch_rule_name = Fn.join("", [contract.WATCH_RULE_PREFIX, stack_guid])
         watch_rule_arn = stack.format_arn(service="events", resource="rule", resource_name=self.watch_rule_name)
-        self._image_arns = self._workspaces_arns("workspaceimage", "*")
         self._tag_keys = _TagKeys()
-        # The ownership tag's value starts with the stack id's GUID (kernel.Ownership): writes to an existing image
-        # or bundle are allowed only on what carries it, so the role cannot touch what its stack never made.
-        self._owned_by_this_stack = Fn.join("", [stack_guid, ".*"])
-        # Image and bundle permissions exist only in stacks with images or bundles (allow_images, allow_bundles,
-        # allow_repoint).
-        self._images_allowed = self._bundles_allowed = self._creating = self._tagging = self._image_ack = False
-        self._bundle_images = False
-        self._repoint: iam.PolicyStatement | None = None
-        # What the template says, which a request cannot: the bundles apply_to_bundle may re-point, and the accounts
-        # images may be shared with.
-        self._bundle_ids = _Joined()
-        self._share_accounts = _Joined()
-        # Copies (allow_copies): their statements, and the ARNs each already holds, by their rendered form (the same
-        # ARN made twice is two tokens).
-        self._copies: dict[str, iam.PolicyStatement] = {}
-        self._copy_arns: dict[str, set[str]] = {}
+        # What every kind's statements are made of; the ownership value starts with the stack id's GUID, as the
+        # watch rule's name does.
+        self.context = PolicyContext(
+            stack=stack,
+            image_arns=stack.format_arn(service="workspaces", resource="workspaceimage", resource_name="*"),
+            owned_by_this_stack=Fn.join("", [stack_guid, ".*"]),
+            tag_keys=Lazy.list(self._tag_keys),
+            tag_keys_with_owner=Lazy.list(self._tag_keys.with_owner()),
+        )
+        # What the kinds of the stack's constructs were granted (allow): their permissions, their statements by Sid,
+        # and the ARNs each statement already holds from a construct, by their rendered form.
+        self._granted: set[Permissions] = set()
+        self._statements: dict[str, iam.PolicyStatement] = {}
+        self._named: dict[str, set[str]] = {}
+        # What the template says, which a request cannot (template_says).
+        self._template_lists = {variable: _Joined() for variable in TEMPLATE_LISTS}
         # The bus every event goes on (put_events_on), and the construct that chose it.
         self._bus_arn = _BusArn(_function.default_bus_arn(self))
         self._bus: events.IEventBus | None = None
@@ -269,8 +277,7 @@ class WorkspacesImageProvider(Construct):
                 # Anyone allowed to invoke the function can send it a request naming another stack.
                 contract.ENV_STACK_ID: stack.stack_id,
                 # What the template says, which a request cannot (trust.py).
-                contract.ENV_APPLY_BUNDLES: Lazy.string(self._bundle_ids),
-                contract.ENV_SHARE_ACCOUNTS: Lazy.string(self._share_accounts),
+                **{variable: Lazy.string(joined) for variable, joined in self._template_lists.items()},
                 **self._trusted_hosts(),
             },
         )
@@ -309,28 +316,34 @@ class WorkspacesImageProvider(Construct):
     @property
     def image_arns(self) -> str:
         """The workspaceimage ARNs of this stack's account and Region."""
-        return self._image_arns
+        return self.context.image_arns
 
     @property
     def service_token(self) -> str:
         return self.function.function_arn
 
     def serve(
-        self, scope: Construct, resource_type: str, properties: Mapping[str, Any], removal_policy: RemovalPolicy
+        self,
+        scope: Construct,
+        kind: ResourceKind,
+        properties: Mapping[str, Any],
+        removal_policy: Optional[RemovalPolicy] = None,
     ) -> CustomResource:
-        """The custom resource `Resource` under `scope`, served by this function.
+        """The custom resource `Resource` of `kind` under `scope`, served by this function, whose role is granted what
+        the kind needs (allow); `removal_policy` None is the kind's.
 
         ServiceTimeout is the hour a custom resource may take: the handler answers within it, from a watch
         when what it waits for is not AVAILABLE yet.
         """
+        self.allow(kind)
         resource = _compat.custom_resource(
             scope,
             "Resource",
             service_token=self.service_token,
-            resource_type=resource_type,
+            resource_type=kind.type_name,
             properties=properties,
             service_timeout=Duration.seconds(contract.SERVICE_TIMEOUT_SECONDS),
-            removal_policy=removal_policy,
+            removal_policy=kind.removal_policy if removal_policy is None else removal_policy,
         )
         # A request may start a wait: the rule that ticks it, and its permission to invoke, must exist by then.
         resource.node.add_dependency(self.watch_rule, self._invoke_permission)
@@ -365,229 +378,53 @@ class WorkspacesImageProvider(Construct):
         """Allows the handler to set these tag keys (CreateTags); the ownership key only at creation."""
         keys = set(keys)
         self._tag_keys.keys.update(keys)
-        if keys and not self._tagging:
-            self._tagging = True
-            # CreateTags and DeleteTags take no resource ARN (Service Authorization Reference), so the tag keys
-            # are what can be limited. ForAllValues holds for a request without keys: Null requires some.
-            self.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="CreateTags",
-                    actions=["workspaces:CreateTags"],
-                    resources=["*"],
-                    conditions={
-                        "ForAllValues:StringEquals": {"aws:TagKeys": Lazy.list(self._tag_keys)},
-                        "Null": {"aws:TagKeys": "false"},
-                    },
+        if keys:
+            self.allow(_TAGGING)
+
+    def allow(self, kind: ResourceKind | Permissions, *, named: Iterable[Named] = ()) -> None:
+        """Grants what `kind` needs, its statements once per stack (what it requires first), then the ARNs one
+        construct of the kind names (`named`), each once. Statements are made at the first construct that asks, so
+        that a stack without the kind keeps its policy as it was, and in the order the constructs ask."""
+        permissions = kind.permissions if isinstance(kind, ResourceKind) else kind
+        self.register_tag_keys(permissions.tag_keys)
+        if permissions not in self._granted:
+            self._granted.add(permissions)
+            for required in permissions.requires:
+                self.allow(required)
+            # The statements' own resources, by their rendered form, whose wildcards the kind gives a reason for.
+            wildcards: dict[str, str] = {}
+            for grant in permissions.statements:
+                resource = None if grant.resource is None else grant.resource(self.context)
+                statement = iam.PolicyStatement(
+                    sid=grant.sid,
+                    actions=list(grant.actions),
+                    resources=None if resource is None else [resource],
+                    conditions=None if grant.conditions is None else dict(grant.conditions(self.context)),
                 )
-            )
-
-    def _allow_creation(self) -> None:
-        """Tags given at creation are authorized as CreateTags too: there the ownership key is allowed, and only
-        with this stack's value. The image or bundle id is not known before it exists."""
-        if self._creating:
-            return
-        self._creating = True
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="TagAtCreation",
-                actions=["workspaces:CreateTags"],
-                resources=["*"],
-                conditions={
-                    "ForAllValues:StringEquals": {"aws:TagKeys": Lazy.list(self._tag_keys.with_owner())},
-                    "StringLike": {f"aws:RequestTag/{contract.OWNER_TAG_KEY}": self._owned_by_this_stack},
-                },
-            )
-        )
-
-    def _acknowledge_image_wildcard(self) -> None:
-        if self._image_ack:
-            return
-        self._image_ack = True
-        self._acknowledge_wildcards(
-            {
-                self._image_arns: (
-                    "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named "
-                    "in advance; scoped to workspaceimage ARNs of this account and Region, and deletes to those "
-                    "carrying this stack's ownership tag"
-                ),
-            }
-        )
-
-    def _owned(self) -> Mapping[str, Any]:
-        """The condition that a resource carries this stack's ownership tag."""
-        return {"StringLike": {f"aws:ResourceTag/{contract.OWNER_TAG_KEY}": self._owned_by_this_stack}}
-
-    def allow_images(self) -> None:
-        """Lets the handler create images, and delete only those this stack made (a stack with an image)."""
-        if self._images_allowed:
-            return
-        self._images_allowed = True
-        self._allow_creation()
-        self._acknowledge_image_wildcard()
-        # Service Authorization Reference: DeleteWorkspaceImage takes aws:ResourceTag; the new image's id is not
-        # known before it exists, so creating is on workspaceimage/*.
-        for statement in (
-            iam.PolicyStatement(
-                sid="CreateImages", actions=["workspaces:CreateUpdatedWorkspaceImage"], resources=[self._image_arns]
-            ),
-            iam.PolicyStatement(
-                sid="DeleteOwnImages",
-                actions=["workspaces:DeleteWorkspaceImage"],
-                resources=[self._image_arns],
-                conditions=self._owned(),
-            ),
-            # Read before sharing and before a delete, and to name the accounts an image is shared with.
-            iam.PolicyStatement(
-                sid="ImagePermissions",
-                actions=["workspaces:DescribeWorkspaceImagePermissions"],
-                resources=[self._image_arns],
-            ),
-            # Service Authorization Reference: UpdateWorkspaceImagePermission acts on the workspaceimage, whose
-            # resource type takes aws:ResourceTag. Granted to every stack with an image, not only to one that
-            # shares now: a template whose list was emptied, or that dropped the sharing image, must still
-            # unshare what the earlier template shared (IAM changes before the resources do).
-            iam.PolicyStatement(
-                sid="ShareOwnImages",
-                actions=["workspaces:UpdateWorkspaceImagePermission"],
-                resources=[self._image_arns],
-                conditions=self._owned(),
-            ),
-        ):
-            self.role.add_to_policy(statement)
-
-    def allow_copies(self, *, regions: Iterable[str], sources: Iterable[str]) -> None:
-        """Lets the handler copy images into `regions` (CopyWorkspaceImage is called in the destination Region) from
-        the `sources` (workspaceimage ARNs), and delete there only the copies this stack made.
-
-        Statements are made at the first copy and grow with each Region and source, so that a stack without copies
-        keeps its policy as it was.
-        """
-        if not self._copies:
-            self._allow_creation()
-            # The copy's tags, the ownership tag among them, come with the request: WorkSpaces authorizes the new image
-            # and the source with them, so the condition names this stack's ownership value.
-            copy = iam.PolicyStatement(
-                sid="CopyImages",
-                actions=["workspaces:CopyWorkspaceImage"],
-                conditions={
-                    "StringLike": {f"aws:RequestTag/{contract.OWNER_TAG_KEY}": self._owned_by_this_stack},
-                },
-            )
-            # Service Authorization Reference: DeleteWorkspaceImage takes aws:ResourceTag, in any Region.
-            delete = iam.PolicyStatement(
-                sid="DeleteOwnCopies", actions=["workspaces:DeleteWorkspaceImage"], conditions=self._owned()
-            )
-            # Read before a copy is deleted, to name the accounts it is shared with when WorkSpaces refuses.
-            permissions = iam.PolicyStatement(
-                sid="CopyImagePermissions", actions=["workspaces:DescribeWorkspaceImagePermissions"]
-            )
-            self._copies = {"copy": copy, "delete": delete, "permissions": permissions}
-            for statement in self._copies.values():
+                self._statements[grant.sid] = statement
                 self.role.add_to_policy(statement)
-        stack = Stack.of(self)
-        for region in regions:
-            # The stack's own Region as a token renders as AWS::Region, like the image ARNs of the other statements.
-            arn = self._image_arns if region == stack.region else self._workspaces_arns("workspaceimage", "*", region)
-            self._add_copy_resource(("copy", "delete", "permissions"), arn, _COPIES_REASON)
-        for source in sources:
-            self._add_copy_resource(("copy",), source, _SOURCES_REASON)
+                if resource is not None:
+                    wildcards.setdefault(self._rendered(resource), resource)
+            reason = permissions.wildcard_reason
+            if reason is not None:
+                self._acknowledge_wildcards({arn: reason for rendered, arn in wildcards.items() if "*" in rendered})
+        for name in named:
+            rendered = self._rendered(name.arn)
+            for sid in name.sids:
+                if rendered not in self._named.setdefault(sid, set()):
+                    self._named[sid].add(rendered)
+                    self._statements[sid].add_resources(name.arn)
+            if "*" in rendered and name.reason is not None:
+                self._acknowledge_wildcards({name.arn: name.reason})
 
-    def _add_copy_resource(self, kinds: Iterable[str], arn: str, reason: str) -> None:
-        rendered = json.dumps(Stack.of(self).resolve(arn), sort_keys=True)
-        for kind in kinds:
-            if rendered not in self._copy_arns.setdefault(kind, set()):
-                self._copy_arns[kind].add(rendered)
-                self._copies[kind].add_resources(arn)
-        if "*" in rendered:
-            self._acknowledge_wildcards({arn: reason})
+    def _rendered(self, arn: str) -> str:
+        """An ARN as the template has it: the same ARN made twice is two tokens."""
+        return json.dumps(Stack.of(self).resolve(arn), sort_keys=True)
 
-    def allow_bundles(self) -> None:
-        """Lets the handler create bundles, and re-point and delete only those this stack made (a stack with a
-        WorkspaceBundle)."""
-        if self._bundles_allowed:
-            return
-        self._bundles_allowed = True
-        self._allow_creation()
-        bundle_arns = self._workspaces_arns("workspacebundle", "*")
-        # Service Authorization Reference: Create/UpdateWorkspaceBundle act on a workspacebundle and the
-        # workspaceimage it uses, each authorized with its own tags (BundleImages); DeleteWorkspaceBundle on the
-        # workspacebundle alone.
-        self._allow_bundle_images()
-        for statement in (
-            iam.PolicyStatement(
-                sid="CreateBundles", actions=["workspaces:CreateWorkspaceBundle"], resources=[bundle_arns]
-            ),
-            iam.PolicyStatement(
-                sid="UpdateOwnBundles",
-                actions=["workspaces:UpdateWorkspaceBundle"],
-                resources=[bundle_arns],
-                conditions=self._owned(),
-            ),
-            iam.PolicyStatement(
-                sid="DeleteOwnBundles",
-                actions=["workspaces:DeleteWorkspaceBundle"],
-                resources=[bundle_arns],
-                conditions=self._owned(),
-            ),
-        ):
-            self.role.add_to_policy(statement)
-        self._acknowledge_wildcards(
-            {
-                bundle_arns: (
-                    "The id of a new bundle is chosen by WorkSpaces when it is created, so it cannot be named in "
-                    "advance; scoped to workspacebundle ARNs of this account and Region"
-                )
-            }
-        )
-
-    def allow_repoint(self, bundle_id: str) -> None:
-        """Lets the handler point one bundle the stack does not manage at images (apply_to_bundle): no delete.
-
-        It also tags that bundle with the marker a retried request reads (contract.APPLIED_TAG_KEY).
-        """
-        self.register_tag_keys([contract.APPLIED_TAG_KEY])
-        self._bundle_ids.add([bundle_id])
-        self._allow_bundle_images()
-        bundle_arn = self._workspaces_arns("workspacebundle", bundle_id)
-        if self._repoint is None:
-            self._repoint = iam.PolicyStatement(
-                sid="RepointBundles", actions=["workspaces:UpdateWorkspaceBundle"], resources=[bundle_arn]
-            )
-            self.role.add_to_policy(self._repoint)
-        else:
-            self._repoint.add_resources(bundle_arn)
-
-    def _allow_bundle_images(self) -> None:
-        """The image a bundle is created on or moved to, authorized on its own: any image this account may use,
-        its own or one another account shares with it (which IAM names by its owner's account: undocumented,
-        so the account is left open), since a bundle may use an image this stack did not make."""
-        if self._bundle_images:
-            return
-        self._bundle_images = True
-        usable = Stack.of(self).format_arn(
-            service="workspaces", resource="workspaceimage", resource_name="*", account="*"
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="BundleImages",
-                actions=["workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"],
-                resources=[usable],
-            )
-        )
-        self._acknowledge_wildcards(
-            {
-                usable: (
-                    "A bundle may be created on, or moved to, any image this account may use: its own, made by "
-                    "another stack, or shared with it; scoped to this Region, images only, and to the two bundle "
-                    "actions, whose bundle side is limited by its own statement"
-                )
-            }
-        )
-
-    def register_share_accounts(self, accounts: Sequence[str]) -> None:
-        """The accounts an image of the stack is shared with (a list, or a list token): the handler shares with no
-        other, whatever a request says."""
-        self._share_accounts.add(accounts)
+    def template_says(self, variable: str, values: Sequence[str]) -> None:
+        """Adds `values` (a list, or a list token) to the handler's environment list `variable`, one of
+        TEMPLATE_LISTS: what the template says, which a request cannot (trust.py)."""
+        self._template_lists[variable].add(values)
 
     def _trusted_hosts(self) -> dict[str, str]:
         """Hosts besides Amazon S3's that the app trusts CloudFormation's presigned URLs to be on (context
@@ -605,23 +442,18 @@ class WorkspacesImageProvider(Construct):
             )
         return {contract.ENV_TRUSTED_RESPONSE_HOSTS: ",".join(sorted(set(hosts)))}
 
-    def _workspaces_arns(self, resource: str, name: str, region: str | None = None) -> str:
-        return Stack.of(self).format_arn(service="workspaces", resource=resource, resource_name=name, region=region)
-
     def _acknowledge_wildcards(self, reasons: Mapping[str, str]) -> None:
         _function.acknowledge_wildcards(self.role, reasons)
 
 
-_COPIES_REASON = (
-    "The id of a copy is chosen by WorkSpaces when it is made, so it cannot be named in advance; scoped to "
-    "workspaceimage ARNs of this account in each Region copied to, copies to requests carrying this stack's ownership "
-    "tag, and deletes to images carrying it"
-)
-_SOURCES_REASON = (
-    "The image copied: one this stack makes (its id does not exist at synth), one named by a deploy-time value, or "
-    "one another account shares (IAM names it by its owner's account, which this stack does not know); scoped to "
-    "workspaceimage ARNs of the source Region, and to requests carrying this stack's ownership tag"
-)
+def _tagged(context: PolicyContext) -> Mapping[str, Any]:
+    return {"ForAllValues:StringEquals": {"aws:TagKeys": context.tag_keys}, "Null": {"aws:TagKeys": "false"}}
+
+
+# Tags the stack's constructs set, once the first of them has any (register_tag_keys). CreateTags and DeleteTags take
+# no resource ARN (Service Authorization Reference), so the tag keys are what can be limited. ForAllValues holds for a
+# request without keys: Null requires some.
+_TAGGING = Permissions(statements=(Statement("CreateTags", ("workspaces:CreateTags",), every_resource, _tagged),))
 
 
 def _rate(minutes: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
 from aws_cdk import CfnElement, CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Fn, Stack, Token
 from constructs import Construct
@@ -15,10 +15,13 @@ from cdk_workspaces_image_handler import contract, rules
 
 from ._exports import warn_on_exports
 
+# The longest wait for an image or a copy to become AVAILABLE when the construct names none.
+DEFAULT_TIMEOUT = Duration.hours(3)
 
-def timeout_seconds(timeout: Duration) -> Any:
-    """The TimeoutSeconds property: a whole number, or the token of a deploy-time timeout."""
-    seconds: Any = timeout.to_seconds()
+
+def timeout_seconds(timeout: Optional[Duration]) -> Any:
+    """The TimeoutSeconds property: a whole number, or the token of a deploy-time timeout; None: DEFAULT_TIMEOUT's."""
+    seconds: Any = (DEFAULT_TIMEOUT if timeout is None else timeout).to_seconds()
     return seconds if Token.is_unresolved(seconds) else int(seconds)
 
 

@@ -16,6 +16,7 @@ from cdk_workspaces_image_handler.contract import BundleProps as P
 
 from ._bus import event_bus_problems
 from ._exports import warn_on_exports
+from ._kind import CREATING, Named, Permissions, PolicyContext, ResourceKind, Statement
 from ._props import (
     duplicate_name_problem,
     enrol,
@@ -32,7 +33,60 @@ from ._props import (
 from ._provider import WorkspacesImageProvider
 from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of, image_id_of
 
-DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+
+def _usable_images(context: PolicyContext) -> str:
+    return context.arns("workspaceimage", "*", account="*")
+
+
+def _bundles(context: PolicyContext) -> str:
+    return context.arns("workspacebundle", "*")
+
+
+# The image a bundle is created on or moved to, authorized on its own: any image this account may use, its own or one
+# another account shares with it (which IAM names by its owner's account: undocumented, so the account is left open),
+# since a bundle may use an image this stack did not make. A bundle and apply_to_bundle both require it.
+BUNDLE_IMAGES = Permissions(
+    statements=(
+        Statement(
+            "BundleImages", ("workspaces:CreateWorkspaceBundle", "workspaces:UpdateWorkspaceBundle"), _usable_images
+        ),
+    ),
+    wildcard_reason=(
+        "A bundle may be created on, or moved to, any image this account may use: its own, made by another stack, or "
+        "shared with it; scoped to this Region, images only, and to the two bundle actions, whose bundle side is "
+        "limited by its own statement"
+    ),
+)
+
+# Lets the handler create bundles, and re-point and delete only those this stack made. Service Authorization
+# Reference: Create/UpdateWorkspaceBundle act on a workspacebundle and the workspaceimage it uses, each authorized with
+# its own tags (BundleImages); DeleteWorkspaceBundle on the workspacebundle alone.
+BUNDLE = ResourceKind(
+    contract.BUNDLE_TYPE,
+    Permissions(
+        statements=(
+            Statement("CreateBundles", ("workspaces:CreateWorkspaceBundle",), _bundles),
+            Statement("UpdateOwnBundles", ("workspaces:UpdateWorkspaceBundle",), _bundles, PolicyContext.owned),
+            Statement("DeleteOwnBundles", ("workspaces:DeleteWorkspaceBundle",), _bundles, PolicyContext.owned),
+        ),
+        requires=(CREATING, BUNDLE_IMAGES),
+        wildcard_reason=(
+            "The id of a new bundle is chosen by WorkSpaces when it is created, so it cannot be named in advance; "
+            "scoped to workspacebundle ARNs of this account and Region"
+        ),
+    ),
+)
+
+# Lets the handler point bundles the stack does not manage at images (apply_to_bundle): no delete. Each re-pointed
+# bundle adds its ARN (Named). The handler also tags the bundle with the marker a retried request reads.
+REPOINT = ResourceKind(
+    contract.BUNDLE_IMAGE_TYPE,
+    Permissions(
+        statements=(Statement("RepointBundles", ("workspaces:UpdateWorkspaceBundle",)),),
+        requires=(BUNDLE_IMAGES,),
+        tag_keys=(contract.APPLIED_TAG_KEY,),
+    ),
+)
 
 
 class ComputeType(enum.Enum):
@@ -190,7 +244,7 @@ class WorkspaceBundle(Construct):
         provider.put_events_on(self, event_bus)
         self.event_bus = event_bus
         provider.register_tag_keys(tags)
-        provider.allow_bundles()
+        provider.allow(BUNDLE)
 
         properties: dict[str, Any] = {
             P.BUNDLE_NAME: bundle_name,
@@ -203,7 +257,7 @@ class WorkspaceBundle(Construct):
             properties[P.ROOT_STORAGE] = {P.CAPACITY: _capacity(root_storage_gib)}
         if tags:
             properties[P.TAGS] = tag_list(tags)
-        self.resource = provider.serve(self, contract.BUNDLE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
+        self.resource = provider.serve(self, BUNDLE, properties, removal_policy)
         # The attribute, not the Ref: the same value, but it reads as what it is.
         self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)
         resource = self.resource.node.default_child
@@ -344,14 +398,15 @@ class WorkspaceBundleImage(Construct):
         elsewhere = _image_elsewhere_problem(self, image_id)
         refuse(self, problems + [p for p in (managed, elsewhere) if p])
         provider = WorkspacesImageProvider.get_or_create(self)
-        provider.allow_repoint(bundle_id)
-        # The handler restores on every Delete it gets; the policy decides whether CloudFormation sends one.
-        policy = RemovalPolicy.DESTROY if restore_on_delete else RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+        provider.allow(REPOINT, named=[Named(provider.context.arns("workspacebundle", bundle_id), ("RepointBundles",))])
+        provider.template_says(contract.ENV_APPLY_BUNDLES, [bundle_id])
+        # The handler restores on every Delete it gets; the policy decides whether CloudFormation sends one (None:
+        # the kind's, RETAIN_ON_UPDATE_OR_DELETE).
         self.resource = provider.serve(
             self,
-            contract.BUNDLE_IMAGE_TYPE,
+            REPOINT,
             {BundleImageProps.BUNDLE_ID: bundle_id, BundleImageProps.IMAGE_ID: image_id},
-            policy,
+            RemovalPolicy.DESTROY if restore_on_delete else None,
         )
         # Referencing these waits until the bundle uses the image.
         self.bundle_id: str = self.resource.get_att_string(contract.Attributes.BUNDLE_ID)

@@ -183,7 +183,7 @@ def _named_images(scope: Construct) -> list[tuple[Construct, object]]:
 
 def _source_arn(scope: Construct, source_image_id: str, source_region: Optional[str]) -> str:
     """What the policy allows copying from. The owner of the source is not known: another account's shared image is
-    named by its owner's account (undocumented, like a bundle's shared image, _provider._allow_bundle_images), and an
+    named by its owner's account (undocumented, like a bundle's shared image, bundle.BUNDLE_IMAGES), and an
     image of this account by this one, so the account is left open. A literal id names the one image; a token (an
     image of this stack, whose id does not exist when the policy is made, or a parameter) any image of its Region."""
     known = isinstance(source_image_id, str) and not Token.is_unresolved(source_image_id)

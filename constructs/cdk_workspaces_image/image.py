@@ -16,6 +16,7 @@ from cdk_workspaces_image_handler.contract import ImageProps as P
 from ._bus import event_bus_problems
 from ._copy import ImageCopyBase
 from ._events import ImageEvents
+from ._kind import CREATING, Permissions, PolicyContext, ResourceKind, Statement
 from ._props import (
     duplicate_name_problem,
     enrol,
@@ -36,8 +37,38 @@ from .bundle import WorkspaceBundleImage
 from .copy import WorkspaceImageCopy
 from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of
 
-DEFAULT_TIMEOUT = Duration.hours(3)
-DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+# Lets the handler create images, and delete only those this stack made. Service Authorization Reference:
+# DeleteWorkspaceImage takes aws:ResourceTag; the new image's id is not known before it exists, so creating is on
+# workspaceimage/*.
+IMAGE = ResourceKind(
+    contract.IMAGE_TYPE,
+    Permissions(
+        statements=(
+            Statement("CreateImages", ("workspaces:CreateUpdatedWorkspaceImage",), PolicyContext.images),
+            Statement(
+                "DeleteOwnImages", ("workspaces:DeleteWorkspaceImage",), PolicyContext.images, PolicyContext.owned
+            ),
+            # Read before sharing and before a delete, and to name the accounts an image is shared with.
+            Statement("ImagePermissions", ("workspaces:DescribeWorkspaceImagePermissions",), PolicyContext.images),
+            # Service Authorization Reference: UpdateWorkspaceImagePermission acts on the workspaceimage, whose
+            # resource type takes aws:ResourceTag. Granted to every stack with an image, not only to one that
+            # shares now: a template whose list was emptied, or that dropped the sharing image, must still
+            # unshare what the earlier template shared (IAM changes before the resources do).
+            Statement(
+                "ShareOwnImages",
+                ("workspaces:UpdateWorkspaceImagePermission",),
+                PolicyContext.images,
+                PolicyContext.owned,
+            ),
+        ),
+        requires=(CREATING,),
+        wildcard_reason=(
+            "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named in advance; "
+            "scoped to workspaceimage ARNs of this account and Region, and deletes to those carrying this stack's "
+            "ownership tag"
+        ),
+    ),
+)
 
 
 class NoUpdateBehavior(enum.Enum):
@@ -175,13 +206,12 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         self._image_name = name
         # The monitor's generation parameter starts from it.
         self.generation: Optional[int] = generation
-        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         tags = dict(tags or {})
 
         provider = WorkspacesImageProvider.get_or_create(self)
         provider.put_events_on(self, event_bus)
         self.event_bus = event_bus
-        provider.allow_images()
+        provider.allow(IMAGE)
         provider.register_tag_keys(tags)
         seconds = timeout_seconds(timeout)
         replacing = {
@@ -204,10 +234,10 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             # Written only when not empty, so that the templates of stacks that never share stay as they were. Not a
             # replacing property: the handler adds and removes permissions on the image it has.
             properties[P.SHARE_WITH_ACCOUNTS] = list(share_with_accounts)
-            provider.register_share_accounts(list(share_with_accounts))
+            provider.template_says(contract.ENV_SHARE_ACCOUNTS, list(share_with_accounts))
         if tags:
             properties[P.TAGS] = tag_list(tags)
-        self.resource = provider.serve(self, contract.IMAGE_TYPE, properties, removal_policy or DEFAULT_REMOVAL_POLICY)
+        self.resource = provider.serve(self, IMAGE, properties, removal_policy)
         self.image_id: str = wait.image_id(self.resource, seconds, "image_id", "image.image_id")
         self.wait_condition = wait.wait_condition
         # The copies, by Region, in the order given.
@@ -224,7 +254,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
         name: str,
         description: str,
         tags: Mapping[str, str],
-        timeout: Duration,
+        timeout: Optional[Duration],
         removal_policy: Optional[RemovalPolicy],
         keep_previous: Optional[int],
         provider: WorkspacesImageProvider,

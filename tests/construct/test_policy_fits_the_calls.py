@@ -108,13 +108,13 @@ def test_the_handler_calls_are_read_from_its_source() -> None:
 def test_every_call_of_the_handler_is_granted() -> None:
     allowed = granted()
     missing = sorted(call for call in handler_calls() if not any(fnmatch.fnmatchcase(call, a) for a in allowed))
-    assert missing == [], "add these actions to the provider's policy (_provider.py)"
+    assert missing == [], "add these actions to the provider's policy (the ResourceKind of the type's module)"
 
 
 def test_nothing_is_granted_that_the_handler_never_calls() -> None:
     calls = handler_calls()
     unused = sorted(action for action in granted() if not any(fnmatch.fnmatchcase(c, action) for c in calls))
-    assert unused == [], "remove these actions from the provider's policy (_provider.py)"
+    assert unused == [], "remove these actions from the provider's policy (a ResourceKind, or _provider.py)"
 
 
 def monitor_granted() -> set[str]:
