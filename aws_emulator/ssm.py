@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any, TypeVar
+from collections.abc import Iterator, MutableMapping
 
-from moto.core.exceptions import ServiceException
 from moto.ssm.models import Parameter, ParameterDict, SimpleSystemManagerBackend
 
 from aws_emulator.iam import RequestContext
+from aws_emulator.moto_backed import answered
 from aws_emulator.service import Backend, Clock, Params, ServiceError
 
 __all__ = ["MAX_DEPTH", "MAX_STANDARD_VALUE_BYTES", "Parameter", "ParameterStore", "SSMBackend"]
@@ -45,7 +44,6 @@ MAX_DEPTH = 15
 MAX_STANDARD_VALUE_BYTES = 4096
 # PutParameter's members this emulator does not model; each is refused by name when a request sets it.
 _NOT_MODELLED = ("KeyId", "AllowedPattern", "Policies", "Tags")
-T = TypeVar("T")
 
 
 class SSMBackend(Backend):
@@ -107,8 +105,8 @@ class SSMBackend(Backend):
         """Forget a parameter; KeyError when there is none of that name."""
         with self.lock:
             try:
-                self.moto.delete_parameter(name)
-            except ServiceException:
+                answered(self.moto.delete_parameter, name)
+            except ServiceError:
                 raise KeyError(name) from None
 
     # -- authorization -------------------------------------------------------------
@@ -148,7 +146,7 @@ class SSMBackend(Backend):
             raise self.invalid(
                 f"Standard tier parameters support a maximum parameter value of {MAX_STANDARD_VALUE_BYTES} bytes."
             )
-        parameter = self._moto(
+        parameter = answered(
             self.moto.put_parameter,
             name,
             params.get("Description"),
@@ -190,22 +188,14 @@ class SSMBackend(Backend):
     def _delete_parameter(self, params: Params) -> Params:
         """API_DeleteParameter: "Delete a parameter from the system"; a name without a parameter answers
         ParameterNotFound."""
-        self._moto(self.moto.delete_parameter, params["Name"])
+        answered(self.moto.delete_parameter, params["Name"])
         return {}
 
     # -- helpers -------------------------------------------------------------------
 
     def _latest(self, name: str) -> Parameter | None:
-        found = self._moto(self.moto.get_parameter, name)
+        found = answered(self.moto.get_parameter, name)
         return found if isinstance(found, Parameter) else None
-
-    @staticmethod
-    def _moto(operation: Callable[..., T], *args: Any) -> T:
-        """Run a moto operation; its refusal (a moto ServiceException: code and message) in our ServiceError."""
-        try:
-            return operation(*args)
-        except ServiceException as refused:
-            raise ServiceError(refused.code, refused.message) from None
 
     def _valid_name(self, given: str) -> str:
         """The name PutParameter stores, after API_PutParameter's naming constraints: "The service removes any spaces
