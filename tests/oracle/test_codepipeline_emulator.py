@@ -128,3 +128,12 @@ def test_a_hosted_lambda_reaches_it_through_its_endpoint_and_its_role(
     denied = code_of(client.start_pipeline_execution, name="other")
     assert denied == "AccessDeniedException"
     assert cloud.access.denials[-1].message.startswith(f"User: arn:aws:sts::{ACCOUNT}:assumed-role/Monitor/monitor-fn")
+
+
+def test_each_backend_has_its_own_pipelines(clock: VirtualClock) -> None:
+    """moto's pipelines live in the backend's own moto store, not moto's process-wide one."""
+    one, other = CodePipelineBackend(clock), CodePipelineBackend(clock)
+    one.add_pipeline("golden-image")
+    assert code_of(attached("codepipeline", other).start_pipeline_execution, name="golden-image") == (
+        "PipelineNotFoundException"
+    )

@@ -187,3 +187,12 @@ def test_a_hosted_lambda_reaches_it_through_its_endpoint_and_its_role(
         f"User: arn:aws:sts::{ACCOUNT}:assumed-role/Reader/reader-fn is not authorized to perform: ssm:PutParameter "
         f"on resource: arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/other"
     )
+
+
+def test_each_backend_has_its_own_parameters(clock: VirtualClock) -> None:
+    """moto's parameters live in the backend's own moto store, not moto's process-wide one: each LocalCloud starts
+    empty, whatever an earlier one in the process wrote."""
+    one, other = SSMBackend(clock), SSMBackend(clock)
+    one.put("/golden/image-id", "wsi-1")
+    assert "/golden/image-id" not in other.store
+    assert code_of(attached("ssm", other).get_parameter, Name="/golden/image-id") == "ParameterNotFound"
