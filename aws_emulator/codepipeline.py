@@ -1,22 +1,31 @@
-"""An in-memory AWS CodePipeline, as far as starting a pipeline goes: StartPipelineExecution on pipelines a test adds.
+"""AWS CodePipeline, as far as starting a pipeline goes: StartPipelineExecution on pipelines a test adds, answered by
+moto's CodePipeline (`moto.codepipeline.models.CodePipelineBackend`: its pipelines, tags and executions) behind this
+emulator's transport, IAM evaluation and virtual clock. What this module adds in front of moto: the model's validation
+and IAM (aws_emulator.service), clientRequestToken idempotency, the variables a pipeline declares, who started each
+execution, and execution start times on the virtual clock (moto stamps `utcnow`).
 
 Shapes are botocore's `codepipeline` 2015-07-09 model (AWS JSON 1.1; botocore resolves the model's protocols,
 smithy-rpc-v2-cbor and json, to json). Sources: the CodePipeline API reference,
 https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html, and the Service
 Authorization Reference for AWS CodePipeline,
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html. "undocumented" marks
-a choice made here. Pipelines are not defined, run or finished here: an execution is recorded (`executions`), which is
-all the update monitor's part needs.
+a choice made here. Pipelines are not defined (CreatePipeline, whose moto checks a role in moto's own IAM, is not
+served), run or finished here: an execution is recorded (`executions`), which is all the update monitor's part needs.
 """
 
 from __future__ import annotations
 
-import uuid
+import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
+
+from moto.codepipeline.models import CodePipeline
+from moto.codepipeline.models import CodePipelineBackend as MotoCodePipeline
 
 from aws_emulator.iam import RequestContext, tag_context
-from aws_emulator.service import Backend, Clock, Params, ServiceError
+from aws_emulator.moto_backed import answered
+from aws_emulator.service import Backend, Clock, Params
 
 # How long a clientRequestToken is remembered after the execution it started, in seconds of the virtual clock. The
 # CodePipeline API reference says only that the token is "The system-generated unique ID used to identify a unique
@@ -27,15 +36,6 @@ from aws_emulator.service import Backend, Clock, Params, ServiceError
 # https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html), and covers botocore's retries and
 # Lambda's two retries of a failed asynchronous invocation. CodePipelineBackend(token_memory=None) remembers for ever.
 TOKEN_MEMORY_SECONDS = 300.0
-
-
-@dataclass
-class Pipeline:
-    name: str
-    arn: str
-    tags: dict[str, str] = field(default_factory=dict)
-    # The pipeline-level variables it declares; None: any name is taken (see `add_pipeline`).
-    variables: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class Execution:
 
 
 class CodePipelineBackend(Backend):
-    """Pipelines by name (`add_pipeline`), and every execution started, in order (`executions`)."""
+    """Pipelines by name (`add_pipeline`; moto's `pipelines`), and every execution started, in order
+    (`executions`)."""
 
     service_name = "codepipeline"
     target_prefix = "CodePipeline_20150709"
@@ -70,7 +71,8 @@ class CodePipelineBackend(Backend):
         token_memory: float | None = TOKEN_MEMORY_SECONDS,
     ) -> None:
         super().__init__(clock, account_id, region, check_responses)
-        self.pipelines: dict[str, Pipeline] = {}
+        # One moto backend of our own, not moto's process-wide `codepipeline_backends`: every LocalCloud starts empty.
+        self.moto = MotoCodePipeline(region, account_id)
         self.executions: list[Execution] = []
         # Seconds a clientRequestToken is remembered after its execution started; None: for ever (both undocumented).
         self.token_memory = token_memory
@@ -89,10 +91,14 @@ class CodePipelineBackend(Backend):
         the default, takes any name: whether and how a pipeline refuses a variable it does not declare is
         undocumented, and a test that cares declares them.
         """
+        definition: dict[str, Any] = {"name": name, "roleArn": "", "stages": []}
+        if variables is not None:
+            # A pipeline's declaration of its variables (PipelineDeclaration.variables, pipeline type V2).
+            definition["variables"] = [{"name": v} for v in variables]
         with self.lock:
-            self.pipelines[name] = Pipeline(
-                name, self.arn(name), dict(tags or {}), None if variables is None else frozenset(variables)
-            )
+            pipeline = CodePipeline(self.account_id, self.region, definition)
+            pipeline.tags.update(tags or {})
+            self.moto.pipelines[name] = pipeline
             return self.arn(name)
 
     def executions_of(self, name: str) -> list[Execution]:
@@ -105,7 +111,7 @@ class CodePipelineBackend(Backend):
     # condition key is aws:ResourceTag/${TagKey}.
 
     def _authorize_start_pipeline_execution(self, params: Params) -> list[RequestContext]:
-        pipeline = self.pipelines.get(params["name"])
+        pipeline = self.moto.pipelines.get(params["name"])
         keys = tag_context(pipeline.tags if pipeline is not None else None)
         return [RequestContext(self.action("StartPipelineExecution"), self.arn(params["name"]), keys)]
 
@@ -129,23 +135,24 @@ class CodePipelineBackend(Backend):
         are not modelled; sourceRevisions are taken and not recorded.
         """
         name = params["name"]
-        pipeline = self.pipelines.get(name)
-        if pipeline is None:
-            raise ServiceError(
-                "PipelineNotFoundException", f"Account '{self.account_id}' does not have a pipeline with name '{name}'"
-            )
+        pipeline = self.moto.pipelines.get(name)
         token = params.get("clientRequestToken")
-        if token is not None:
+        if pipeline is not None and token is not None:
             earlier = next((e for e in self.executions_of(name) if self._remembers(e, token)), None)
             if earlier is not None:
                 return {"pipelineExecutionId": earlier.execution_id}
         variables = tuple((v["name"], v["value"]) for v in params.get("variables", []))
-        unknown = sorted({n for n, _ in variables} - pipeline.variables) if pipeline.variables is not None else []
+        declared = pipeline.pipeline.get("variables") if pipeline is not None else None
+        unknown = sorted({n for n, _ in variables} - {v["name"] for v in declared}) if declared is not None else []
         if unknown:
             raise self.invalid(f"Pipeline {name} does not declare the variables {', '.join(unknown)}.")
-        execution = Execution(name, str(uuid.uuid4()), self.now(), variables, token, self.caller)
-        self.executions.append(execution)
-        return {"pipelineExecutionId": execution.execution_id}
+        # moto answers PipelineNotFoundException for a pipeline the account lacks.
+        execution_id = answered(self.moto.start_pipeline_execution, name, params.get("variables"))
+        started = datetime.datetime.fromtimestamp(self.now(), datetime.UTC)
+        moto_execution = self.moto.pipelines[name].executions[execution_id]
+        moto_execution.start_time = moto_execution.last_update_time = started
+        self.executions.append(Execution(name, execution_id, self.now(), variables, token, self.caller))
+        return {"pipelineExecutionId": execution_id}
 
     def _remembers(self, execution: Execution, token: str) -> bool:
         if execution.client_request_token != token:

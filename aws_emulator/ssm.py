@@ -1,5 +1,13 @@
-"""An in-memory AWS Systems Manager Parameter Store, as far as String parameters go: PutParameter, GetParameter and
-DeleteParameter.
+"""AWS Systems Manager Parameter Store, as far as String parameters go: PutParameter, GetParameter and DeleteParameter,
+answered by moto's Parameter Store (`moto.ssm.models.SimpleSystemManagerBackend`) behind this emulator's transport,
+IAM evaluation and virtual clock.
+
+moto keeps the parameters and their versions (an overwrite is a new version and keeps what it does not set, the
+Description included), refuses a name that exists without Overwrite (ParameterAlreadyExists) and a create without a
+Type, and answers ParameterNotFound. What this module adds in front of it: the model's validation and IAM
+(aws_emulator.service), the naming constraints of API_PutParameter moto does not check, refusals of what the project
+does not use (rather than trust what no test here covers), and LastModifiedDate on the virtual clock (moto stamps
+`utcnow`).
 
 Shapes are botocore's `ssm` 2014-11-06 model (AWS JSON 1.1, target prefix AmazonSSM). Sources: the Systems Manager
 API reference, https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html,
@@ -9,20 +17,24 @@ Authorization Reference for AWS Systems Manager,
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html. "undocumented" marks
 a choice made here.
 
-Only the latest version of each parameter is kept (its Version counts every put). Not modelled, and refused with a
-ValidationException that says so rather than mis-modelled: SecureString and StringList parameters, the Advanced and
-Intelligent-Tiering tiers, KeyId, AllowedPattern, Policies, Tags, a DataType other than text, and version or label
-selectors (`name:3`) and ARNs in GetParameter.
+Not modelled, and refused with a ValidationException that says so: SecureString and StringList parameters, the
+Advanced and Intelligent-Tiering tiers, KeyId, AllowedPattern, Policies, Tags, a DataType other than text, and version
+or label selectors (`name:3`) and ARNs in GetParameter.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass
+
+from moto.ssm.models import Parameter, ParameterDict, SimpleSystemManagerBackend
 
 from aws_emulator.iam import RequestContext
+from aws_emulator.moto_backed import answered
 from aws_emulator.service import Backend, Clock, Params, ServiceError
+
+__all__ = ["MAX_DEPTH", "MAX_STANDARD_VALUE_BYTES", "Parameter", "ParameterStore", "SSMBackend"]
 
 # API_PutParameter, Name: "Parameter names can include only the following symbols and letters: a-zA-Z0-9_.-", and the
 # slash delineates hierarchies; "Parameter hierarchies are limited to a maximum depth of fifteen levels".
@@ -34,20 +46,10 @@ MAX_STANDARD_VALUE_BYTES = 4096
 _NOT_MODELLED = ("KeyId", "AllowedPattern", "Policies", "Tags")
 
 
-@dataclass
-class Parameter:
-    """A String parameter as its latest version has it; `modified` is on the virtual clock."""
-
-    name: str
-    value: str
-    version: int
-    modified: float
-    description: str = ""
-
-
 class SSMBackend(Backend):
-    """String parameters by name (`parameters`); `put`, `value` and `delete` act on them straight (validated, not
-    checked against IAM), and `store` is the same as a mapping of name to value."""
+    """String parameters by name (`parameters`, moto's `Parameter` of each latest version); `put`, `value` and
+    `delete` act on them straight (validated, not checked against IAM), and `store` is the same as a mapping of name
+    to value."""
 
     service_name = "ssm"
     target_prefix = "AmazonSSM"
@@ -64,10 +66,17 @@ class SSMBackend(Backend):
         check_responses: bool = True,
     ) -> None:
         super().__init__(clock, account_id, region, check_responses)
-        # By name exactly as given: "Parameter names are case sensitive", and whether "name" and "/name" are one
-        # parameter is undocumented; here they are two (whose ARNs are the same, see `arn`).
-        self.parameters: dict[str, Parameter] = {}
+        # One moto backend of our own, not moto's process-wide `ssm_backends`: every LocalCloud starts empty.
+        self.moto = SimpleSystemManagerBackend(region, account_id)
         self.store = ParameterStore(self)
+
+    @property
+    def parameters(self) -> dict[str, Parameter]:
+        """The latest version of each parameter, by its name (a one-level name without a leading slash, see
+        `_valid_name`)."""
+        with self.lock:
+            # dict.items: moto's ParameterDict would load its built-in /aws/service parameters on a lookup.
+            return {name: versions[-1] for name, versions in dict.items(self.moto._parameters) if versions}
 
     def arn(self, name: str) -> str:
         """A parameter's ARN: arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}
@@ -87,12 +96,18 @@ class SSMBackend(Backend):
     def value(self, name: str) -> str:
         """The parameter's value; KeyError when there is none of that name."""
         with self.lock:
-            return self.parameters[name].value
+            found = self._latest(name)
+            if found is None:
+                raise KeyError(name)
+            return str(found.value)
 
     def delete(self, name: str) -> None:
         """Forget a parameter; KeyError when there is none of that name."""
         with self.lock:
-            del self.parameters[name]
+            try:
+                answered(self.moto.delete_parameter, name)
+            except ServiceError:
+                raise KeyError(name) from None
 
     # -- authorization -------------------------------------------------------------
     #
@@ -111,13 +126,9 @@ class SSMBackend(Backend):
     # -- operations ----------------------------------------------------------------
 
     def _put_parameter(self, params: Params) -> Params:
-        """API_PutParameter: "Create or update a parameter in Parameter Store"; answers Version and Tier.
-
-        A name that exists without Overwrite answers ParameterAlreadyExists ("The parameter already exists. You
-        can't create duplicate parameters."); each put of an existing name adds a version. Type is needed to create
-        ("You must specify a parameter type when creating a parameter"; the words of the refusal are undocumented),
-        not to overwrite. An overwrite without Description keeps the one the parameter has (undocumented).
-        """
+        """API_PutParameter: "Create or update a parameter in Parameter Store"; answers Version and Tier. moto keeps
+        the versions, the Overwrite and Type rules and a Description an overwrite does not set; the value's size and
+        what is not modelled are checked here first."""
         name = self._valid_name(params["Name"])
         for member in _NOT_MODELLED:
             if member in params:
@@ -135,19 +146,22 @@ class SSMBackend(Backend):
             raise self.invalid(
                 f"Standard tier parameters support a maximum parameter value of {MAX_STANDARD_VALUE_BYTES} bytes."
             )
-        existing = self.parameters.get(name)
-        if existing is not None and not params.get("Overwrite", False):
-            raise ServiceError(
-                "ParameterAlreadyExists",
-                "The parameter already exists. To overwrite this value, "
-                "set the overwrite option in the request to true.",
-            )
-        if existing is None and kind is None:
-            raise self.invalid("A parameter type is required when you create a parameter.")
-        description = params.get("Description", existing.description if existing is not None else "")
-        version = existing.version + 1 if existing is not None else 1
-        self.parameters[name] = Parameter(name, value, version, self.now(), description)
-        return {"Version": version, "Tier": "Standard"}
+        parameter = answered(
+            self.moto.put_parameter,
+            name,
+            params.get("Description"),
+            value,
+            kind,
+            None,
+            None,
+            bool(params.get("Overwrite", False)),
+            [],
+            "text",
+            "Standard",
+            None,
+        )
+        parameter.last_modified_date = datetime.datetime.fromtimestamp(self.now(), datetime.UTC)
+        return {"Version": parameter.version, "Tier": "Standard"}
 
     def _get_parameter(self, params: Params) -> Params:
         """API_GetParameter: "Get information about a single parameter by specifying the parameter name"; a name
@@ -156,37 +170,43 @@ class SSMBackend(Backend):
         name = params["Name"]
         if ":" in name:
             raise self._not_modelled("Name", name)  # name:version, name:label, or an ARN (shared parameters)
-        found = self.parameters.get(name)
+        found = self._latest(name)
         if found is None:
             raise ServiceError("ParameterNotFound", f"Parameter {name} not found.")
         return {
             "Parameter": {
                 "Name": found.name,
-                "Type": "String",
+                "Type": found.parameter_type,
                 "Value": found.value,
                 "Version": found.version,
-                "LastModifiedDate": found.modified,
+                "LastModifiedDate": found.last_modified_date.timestamp(),
                 "ARN": self.arn(found.name),
-                "DataType": "text",
+                "DataType": found.data_type,
             }
         }
 
     def _delete_parameter(self, params: Params) -> Params:
         """API_DeleteParameter: "Delete a parameter from the system"; a name without a parameter answers
         ParameterNotFound."""
-        name = params["Name"]
-        if self.parameters.pop(name, None) is None:
-            raise ServiceError("ParameterNotFound", f"Parameter {name} not found.")
+        answered(self.moto.delete_parameter, params["Name"])
         return {}
 
     # -- helpers -------------------------------------------------------------------
+
+    def _latest(self, name: str) -> Parameter | None:
+        found = answered(self.moto.get_parameter, name)
+        return found if isinstance(found, Parameter) else None
 
     def _valid_name(self, given: str) -> str:
         """The name PutParameter stores, after API_PutParameter's naming constraints: "The service removes any spaces
         specified for the beginning or end of a parameter name"; a hierarchical name begins with a slash ("For
         parameters in a hierarchy, you must include a leading forward slash character (/)"); at most fifteen levels
         (HierarchyLevelLimitExceededException); no "aws" or "ssm" prefix (case-insensitive), read here as of the
-        name without its leading slash. The words of each refusal are undocumented."""
+        name without its leading slash. The words of each refusal are undocumented.
+
+        moto keeps a one-level name without its leading slash ("/name" and "name" are one parameter, named "name"),
+        which is what the API is observed to do (undocumented; hashicorp/terraform-provider-aws#49116: "If a single
+        name is passed with a leading slash, the AWS API normalizes it to the name without the slash")."""
         name = given.strip(" ")
         if not _NAME.fullmatch(name) or ("/" in name and not name.startswith("/")):
             raise self.invalid(
@@ -202,7 +222,7 @@ class SSMBackend(Backend):
                 "HierarchyLevelLimitExceededException",
                 f"Parameter name {given!r} has more than {MAX_DEPTH} levels of hierarchy.",
             )
-        return name
+        return str(ParameterDict.normalize_name(name))
 
     def _not_modelled(self, member: str, value: object) -> ServiceError:
         return self.invalid(

@@ -3,6 +3,7 @@ LocalCloud gives a hosted Lambda. Source: https://docs.aws.amazon.com/codepipeli
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -44,6 +45,8 @@ def test_an_execution_starts_on_a_pipeline_that_exists_and_is_recorded_in_order(
     assert pipelines.executions[1].variables == (("IMAGE", "wsi-1"),)
     assert pipelines.executions[0].client_request_token, "botocore fills the idempotency token in"
     assert pipelines.executions_of("other") == []
+    started = pipelines.moto.get_pipeline_execution("golden-image", first).start_time
+    assert started == datetime.datetime.fromtimestamp(clock.now() - 60, datetime.UTC), "moto's record, on our clock"
 
 
 def test_a_repeated_client_request_token_starts_nothing_new(client: Any, pipelines: CodePipelineBackend) -> None:
@@ -125,3 +128,12 @@ def test_a_hosted_lambda_reaches_it_through_its_endpoint_and_its_role(
     denied = code_of(client.start_pipeline_execution, name="other")
     assert denied == "AccessDeniedException"
     assert cloud.access.denials[-1].message.startswith(f"User: arn:aws:sts::{ACCOUNT}:assumed-role/Monitor/monitor-fn")
+
+
+def test_each_backend_has_its_own_pipelines(clock: VirtualClock) -> None:
+    """moto's pipelines live in the backend's own moto store, not moto's process-wide one."""
+    one, other = CodePipelineBackend(clock), CodePipelineBackend(clock)
+    one.add_pipeline("golden-image")
+    assert code_of(attached("codepipeline", other).start_pipeline_execution, name="golden-image") == (
+        "PipelineNotFoundException"
+    )

@@ -61,14 +61,17 @@ def test_an_existing_name_needs_overwrite_and_a_new_one_a_type(client: Any, ssm:
     assert "/golden/other" not in ssm.store
 
 
-def test_names_with_and_without_a_leading_slash_are_two_parameters_with_one_arn(client: Any, ssm: SSMBackend) -> None:
+def test_a_one_level_name_with_a_leading_slash_is_the_name_without_it(client: Any, ssm: SSMBackend) -> None:
+    """Observed, undocumented: "If a single name is passed with a leading slash, the AWS API normalizes it to the
+    name without the slash" (hashicorp/terraform-provider-aws#49116); moto does the same."""
     client.put_parameter(Name="image-id", Value="plain", Type="String")
-    client.put_parameter(Name="/image-id", Value="slashed", Type="String")
+    assert code_of(client.put_parameter, Name="/image-id", Value="slashed", Type="String") == "ParameterAlreadyExists"
+    client.put_parameter(Name="/image-id", Value="slashed", Overwrite=True)
     plain = client.get_parameter(Name="image-id")["Parameter"]
-    slashed = client.get_parameter(Name="/image-id")["Parameter"]
-    assert (plain["Value"], slashed["Value"]) == ("plain", "slashed")
-    assert plain["ARN"] == slashed["ARN"] == "arn:aws:ssm:eu-west-1:123456789012:parameter/image-id"
-    assert dict(ssm.store) == {"image-id": "plain", "/image-id": "slashed"}
+    assert plain == client.get_parameter(Name="/image-id")["Parameter"]
+    assert (plain["Name"], plain["Value"], plain["Version"]) == ("image-id", "slashed", 2)
+    assert plain["ARN"] == "arn:aws:ssm:eu-west-1:123456789012:parameter/image-id"
+    assert dict(ssm.store) == {"image-id": "slashed"}
 
 
 @pytest.mark.parametrize(
@@ -184,3 +187,12 @@ def test_a_hosted_lambda_reaches_it_through_its_endpoint_and_its_role(
         f"User: arn:aws:sts::{ACCOUNT}:assumed-role/Reader/reader-fn is not authorized to perform: ssm:PutParameter "
         f"on resource: arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/other"
     )
+
+
+def test_each_backend_has_its_own_parameters(clock: VirtualClock) -> None:
+    """moto's parameters live in the backend's own moto store, not moto's process-wide one: each LocalCloud starts
+    empty, whatever an earlier one in the process wrote."""
+    one, other = SSMBackend(clock), SSMBackend(clock)
+    one.put("/golden/image-id", "wsi-1")
+    assert "/golden/image-id" not in other.store
+    assert code_of(attached("ssm", other).get_parameter, Name="/golden/image-id") == "ParameterNotFound"
