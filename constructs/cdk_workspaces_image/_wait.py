@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler import contract, rules
 from ._exports import warn_on_exports
 
 # The longest wait for an image or a copy to become AVAILABLE when the construct names none.
-DEFAULT_TIMEOUT = Duration.hours(3)
+DEFAULT_TIMEOUT = Duration.seconds(contract.DEFAULT_TIMEOUT_SECONDS)
 
 
 def timeout_seconds(timeout: Optional[Duration]) -> Any:

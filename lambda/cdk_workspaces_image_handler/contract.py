@@ -172,6 +172,10 @@ WATCH_TABLE_TTL: Final = "ExpiresAt"
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html
 SERVICE_TIMEOUT_SECONDS: Final = 3600
 
+# TimeoutSeconds when the construct names no timeout: the longest wait for an image or a copy to become AVAILABLE.
+# The construct writes it into the template, and the handler reads it when the property is absent.
+DEFAULT_TIMEOUT_SECONDS: Final = 3 * 3600
+
 # ---------------------------------------------------------------- events
 
 # Every event the provider and the update monitor put on the account's default event bus (or on ENV_EVENT_BUS) has

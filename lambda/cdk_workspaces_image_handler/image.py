@@ -34,8 +34,6 @@ from .workspaces import Image
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_SECONDS = 3 * 3600
-
 
 @dataclass(frozen=True)
 class ImageRequest:
@@ -44,7 +42,7 @@ class ImageRequest:
     description: str
     tags: Mapping[str, str] = field(default_factory=dict)
     no_update_behavior: str = "FAIL"
-    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+    timeout_seconds: int = contract.DEFAULT_TIMEOUT_SECONDS
     wait_handle: str | None = field(default=None, repr=False)
     # None: keep every earlier image.
     keep_previous: int | None = None
@@ -78,7 +76,7 @@ def judged(
     """Every input rule the properties of an image request break, in the words synth uses for the same values;
     unknown properties first. `own_rules` judges the type's own values, given the tags as given and the timeout."""
     tags, tag_problems = tags_as_given(props.get(P.TAGS))
-    timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
+    timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, contract.DEFAULT_TIMEOUT_SECONDS))
     found = unknown_properties(resource_type, props) + own_rules(tags, rules.UNKNOWN if timeout is None else timeout)
     wait_handle = rules.wait_handle_problem(props.get(P.WAIT_HANDLE))
     return found + tag_problems + [p for p in (timeout_problem, wait_handle) if p]
@@ -106,7 +104,7 @@ def read_request(props: Mapping[str, Any], required: Sequence[str], make: Callab
     own fields. Raises InvalidInputError for what even unjudged properties (an update's old ones) need to be read at
     all."""
     require(props, P.SOURCE_IMAGE_ID, P.NAME, P.DESCRIPTION, *required)
-    timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, DEFAULT_TIMEOUT_SECONDS))
+    timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, contract.DEFAULT_TIMEOUT_SECONDS))
     if timeout is None:
         raise InvalidInputError(timeout_problem)
     return make(
