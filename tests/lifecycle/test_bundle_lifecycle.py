@@ -12,6 +12,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ssm as ssm
 from support.lifecycle import STANDARD_BUNDLE, World
+from support.synth_cache import cached
 
 from aws_emulator import Plan
 from cdk_workspaces_image import UpdatedWorkspaceImage, WorkspaceBundle
@@ -29,6 +30,7 @@ def world() -> Iterator[World]:
     w.close()
 
 
+@cached
 def synth(
     outdir: Path,
     source_image_id: str,
@@ -256,6 +258,7 @@ def test_another_stack_follows_the_monthly_image_through_an_ssm_parameter(
     assert world.cloud.workspaces.bundles[bundle_id].image_id == new_image
 
 
+@cached
 def consumer(
     outdir: Path, *, image_parameter: str | None = None, bundle_parameter: str | None = None, source: str = ""
 ) -> Assembly:

@@ -10,6 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from support.lifecycle import STANDARD_BUNDLE, World, distributed, provider_statements, without_statement
+from support.synth_cache import cached
 
 from aws_emulator import Plan
 from cdk_workspaces_image import WorkspaceBundle, WorkspaceImageCopy
@@ -171,6 +172,7 @@ def test_the_copy_statements_name_only_the_regions_copied_to(world: World, tmp_p
 SHARER = "444455556666"
 
 
+@cached
 def consumer(tmp_path: Path, shared_id: str, source_account: str) -> Assembly:
     """A stack of the receiving account: its copy of the image shared with it, and a bundle on the copy."""
     outdir = tmp_path / f"consumer-{source_account}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -15,6 +16,7 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
 from support.lifecycle import STANDARD_BUNDLE, World
+from support.synth_cache import cached
 
 from aws_emulator import Plan
 from cdk_workspaces_image import UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImageUpdateMonitor
@@ -35,9 +37,16 @@ def world() -> Iterator[World]:
     w.close()
 
 
-def month(
+def month(tmp_path: Path, world: World, generation: int, **options: Any) -> Assembly:
+    """`golden` of the world's source: the fixed emulator seed gives every world the same id, so one app a session
+    serves every test that asks for the same month."""
+    return golden(tmp_path, world.sources[0], generation, **options)
+
+
+@cached
+def golden(
     tmp_path: Path,
-    world: World,
+    source_image_id: str,
     generation: int,
     *,
     keep_previous: int | None = 1,
@@ -55,7 +64,7 @@ def month(
     image = UpdatedWorkspaceImage(
         stack,
         "Golden",
-        source_image_id=world.sources[0],
+        source_image_id=source_image_id,
         image_name="golden-{generation}",
         generation=generation,
         description="Golden image",
@@ -74,7 +83,7 @@ def month(
         other = UpdatedWorkspaceImage(
             stack,
             "Silver",
-            source_image_id=world.sources[0],
+            source_image_id=source_image_id,
             image_name="silver-{generation}",
             generation=generation,
             description="Silver image",
@@ -108,7 +117,7 @@ def three_months(tmp_path: Path, world: World, **options: object) -> list[str]:
     """Deploy generations 1, 2 and 3; the images they made, oldest first."""
     made = []
     for generation in (1, 2, 3):
-        stack = world.deploy(month(tmp_path, world, generation, **options))  # type: ignore[arg-type]
+        stack = world.deploy(month(tmp_path, world, generation, **options))
         assert stack.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), stack.reason
         made.append(image_of(world, stack))
     return made

@@ -28,8 +28,10 @@ from cfn_driver.cloud import ACCOUNT, REGION, LocalCloud
 from cfn_driver.engine import CloudFormation, Faults, Stack, StackEvent, stringified
 from cfn_driver.lambda_host import Invocation
 from support.emulator import NO_RETRIES
+from support.synth_cache import cached
 
-# A fixed seed makes the emulator's ids the same in every fresh cloud, so one synthesized app serves many rows.
+# A fixed seed makes the emulator's ids the same in every fresh cloud, so one synthesized app serves many rows: `synth`,
+# `every_resource_type` and `distributed` synthesize once a session for the same arguments (support.synth_cache).
 SEED = 20261126
 
 
@@ -55,6 +57,7 @@ STANDARD_BUNDLE: dict[str, Any] = {
 }
 
 
+@cached
 def synth(outdir: Path, specs: list[ImageSpec], stack_name: str = "Golden") -> Assembly:
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, stack_name, env=cdk.Environment(account=ACCOUNT, region=REGION))
@@ -81,6 +84,7 @@ NEXT_SOURCE_ID = "wsi-0123456790"
 EXTERNAL_BUNDLE_ID = "wsb-0123456789"
 
 
+@cached
 def every_resource_type(
     outdir: Path,
     *,
@@ -121,6 +125,7 @@ def every_resource_type(
     return load(outdir, stack_name)
 
 
+@cached
 def distributed(
     outdir: Path,
     source_image_id: str,
