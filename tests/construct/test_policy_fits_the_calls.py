@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -46,10 +47,15 @@ MONITOR_CALLS = {
 }
 
 
-def iam_name(service: str, snake: str) -> str:
+@functools.cache
+def operations(service: str) -> dict[str, str]:
+    """The service's operations by their names in Python: botocore's model, read once (not once a call)."""
     model = botocore.session.get_session().get_service_model(service)
-    operations = {xform_name(name): name for name in model.operation_names}
-    return f"{service}:{operations[snake]}"
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def iam_name(service: str, snake: str) -> str:
+    return f"{service}:{operations(service)[snake]}"
 
 
 def handler_calls(paths: list[Path] | None = None) -> set[str]:
