@@ -83,6 +83,7 @@ def test_bundling_refuses_an_incomplete_vendored_crhelper(tmp_path: Path) -> Non
         _bundling.crhelper_files(copy)
 
 
+@pytest.mark.slow
 def test_the_construct_imports_the_contract_from_a_plain_source_checkout() -> None:
     """No install of this project at all: constructs/ and lambda/ on sys.path are enough."""
     code = textwrap.dedent(

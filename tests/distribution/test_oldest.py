@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from packaging.requirements import Requirement
 from support import ROOT
 from support.distribution import OLDEST
@@ -104,6 +105,7 @@ def normalized(template: dict[str, Any]) -> dict[str, Any]:
     return {"Resources": resources, "Outputs": template.get("Outputs", {})}
 
 
+@pytest.mark.slow
 def test_wheel_synthesizes_on_the_oldest_aws_cdk_lib(
     oldest_python: Path, sh: Callable[..., str], app_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from email.parser import HeaderParser
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from support import ROOT
 
@@ -41,6 +42,7 @@ def entries(wheel: Path) -> list[tuple[str, str]]:
         return [(name, hashlib.sha256(archive.read(name)).hexdigest()) for name in archive.namelist()]
 
 
+@pytest.mark.slow
 def test_sdist_and_wheel_pass_twine_and_the_sdist_alone_builds_the_same_wheel(
     source: Path, tmp_path: Path, sh: Callable[..., str], builder: Callable[..., None]
 ) -> None:
@@ -66,6 +68,7 @@ def test_sdist_and_wheel_pass_twine_and_the_sdist_alone_builds_the_same_wheel(
     assert entries(rebuilt) == entries(wheel)
 
 
+@pytest.mark.slow
 def test_wheel_metadata_names_the_readme_licenses_and_ranges(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         (metadata_name,) = (name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from support import ROOT
 
 from cdk_workspaces_image import _bundling
@@ -37,6 +38,7 @@ APP = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_synthesizes_outside_the_repository(
     wheel: Path,
     new_venv: Callable[[str], Path],
