@@ -4,6 +4,7 @@ directories."""
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import os
 import sys
@@ -69,3 +70,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).parts[0] in SLOW_DIRECTORIES:
             item.add_marker(pytest.mark.slow)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # pytest-xdist hands out whole files in this order (--dist loadfile --no-loadscope-reorder): the files with
+        # slow tests first, then the others, each the larger first, so that the last files to start are short and
+        # no worker is left alone with a long one.
+        slow = {item.path for item in items if item.get_closest_marker("slow")}
+        tests = collections.Counter(item.path for item in items)
+        items.sort(key=lambda item: (item.path not in slow, -tests[item.path]))
