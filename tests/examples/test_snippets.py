@@ -108,6 +108,7 @@ def pinned_oldest_aws_cdk_lib() -> str:
     return pin
 
 
+@pytest.mark.slow
 def test_each_snippet_synthesizes_alike_on_the_pinned_and_the_oldest_aws_cdk_lib(
     oldest_python: Path, tmp_path: Path
 ) -> None:
