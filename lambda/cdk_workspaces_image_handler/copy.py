@@ -8,7 +8,7 @@ differs: CopyWorkspaceImage, called in the destination Region with the source's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +154,3 @@ class CopyLifecycle(BaseImageLifecycle[CopyRequest]):
             Detail.REGION: request.region,
             Detail.SOURCE_REGION: request.source_region,
         }
-
-    def shared_by(self, request: CopyRequest) -> Sequence[str]:
-        return ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -340,8 +341,14 @@ class BaseImageLifecycle(OwnedLifecycle[IR]):
             return
         super().adopt_current(ev)
 
-    def shared_by(self, request: IR) -> Sequence[str]:
-        return request.share_with_accounts
+    def adopted(self, entry: Entry, ev: ResourceEvent) -> Entry:
+        """An earlier version shared the image with the accounts of its properties: those grants are this resource's
+        (unreadable properties: none)."""
+        try:
+            accounts = self.request(ev.properties, check=False).share_with_accounts
+        except InvalidInputError:
+            return entry
+        return dataclasses.replace(entry, shared_with=tuple(accounts))
 
     def before_delete(self, entry: Entry) -> None:
         """Remove the permissions the record says this resource granted: a shared image can't be deleted."""

@@ -440,21 +440,14 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             request_key=parts[2] if len(parts) > 2 else "",
             tag=str(tag),
             region=self.region,
-            shared_with=tuple(self._shares_in(ev.properties)),
         )
         log.info("adopting %s %s into the record: an earlier version made it", self.KIND.noun, physical)
-        self.records.put(ev.logical_id, entry)
+        self.records.put(ev.logical_id, self.adopted(entry, ev))
 
-    def shared_by(self, request: R) -> Sequence[str]:
-        """The accounts this resource shares what it makes with, for these properties: by default none."""
-        return ()
-
-    def _shares_in(self, properties: Mapping[str, Any]) -> Sequence[str]:
-        """The accounts the resource with these (unjudged) properties shares with; none if unreadable."""
-        try:
-            return self.shared_by(self.request(properties, check=False))
-        except InvalidInputError:
-            return ()
+    def adopted(self, entry: Entry, ev: ResourceEvent) -> Entry:
+        """The record's entry of a resource an earlier version made for these properties, with what the type knows
+        that version did to it besides making it: by default nothing."""
+        return entry
 
     def delete(self, ev: ResourceEvent) -> Answer | None:
         # Whatever happens next, no wait for this resource may outlive it.

@@ -125,6 +125,23 @@ def test_the_rollback_delete_removes_the_permissions_granted_then_deletes_the_im
     assert world.recorded() == []
 
 
+def test_an_image_an_earlier_version_made_and_shared_is_adopted_with_its_grants_and_unshared_before_its_delete(
+    world: World,
+) -> None:
+    """Before the record, an image was known by its tag only: adopting it (CloudFormation holds it for this logical id)
+    takes the accounts of its properties as this resource's grants, so the Delete removes them and can delete it."""
+    p = shared(A)
+    world.watch_stopped()
+    ours(world, p)  # adopted: an earlier version made it
+    ours(world, p)  # read again right before the delete
+    permissions(world, NEW, A)
+    grant(world, NEW, A, allow=False)
+    world.ws.add_response("delete_workspace_image", {}, {"ImageId": NEW})
+    world.run(event("Delete", p, physical_id=NEW))
+    assert world.response()["Status"] == "SUCCESS"
+    assert world.recorded() == []
+
+
 def test_a_delete_never_removes_a_share_it_did_not_make_and_keeps_the_image(world: World) -> None:
     p = shared(A)
     made(world, p, A)
