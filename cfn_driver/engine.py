@@ -110,9 +110,9 @@ class CloudFormation:
         self._seq = itertools.count()
         self._random = random.Random(7)
         self._started = clock.now()
-        # Properties each custom resource was last asked to take in this stack operation, answered or not:
-        # a failed update is rolled back with an Update back to the old properties even for the resource
-        # that failed (undocumented; reported in aws/aws-cdk#17040), which may have half-applied them.
+        # Properties each resource (a custom resource, a table, a rule, a bus) was last asked to take in this stack
+        # operation, answered or not: a failed update is rolled back with an Update back to the old properties even
+        # for the resource that failed (undocumented; reported in aws/aws-cdk#17040), which may have half-applied them.
         self._attempted: dict[str, dict[str, Any]] = {}
         # CloudFormation's read API (DescribeStacks, DescribeStackResource(s), ListStackResources) on these stacks,
         # at the cloud's endpoint: what the functions it hosts reach through AWS_ENDPOINT_URL_CLOUDFORMATION.
