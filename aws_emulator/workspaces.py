@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from aws_emulator.iam import RequestContext, tag_context
 from aws_emulator.service import Backend, Clock, Params, ServiceError, service_model
+from aws_emulator.workspaces_sources import ImageSources, imageable_states
 
 OS = Literal["WINDOWS", "LINUX"]
 State = Literal["PENDING", "AVAILABLE", "ERROR"]
@@ -120,6 +121,8 @@ class Image:
     source_region: str | None = None
     plan: Plan | None = None
     describes: int = 0
+    # When it left PENDING (by its plan's time, or when a request found the plan's describes done).
+    finished: float | None = None
 
     def to_api(self) -> Params:
         answer: Params = {
@@ -213,8 +216,12 @@ class Regions:
             return dict(self._backends)
 
 
-class WorkSpacesBackend(Backend):
+class WorkSpacesBackend(ImageSources, Backend):
     """WorkSpaces images, bundles and tags, with a state machine and faults under the test's control.
+
+    Images made from WorkSpaces, EC2 AMIs and EC2 Image Builder (CreateWorkspaceImage, ImportWorkspaceImage,
+    ImportCustomWorkspaceImage, DescribeCustomWorkspaceImageImport) and their options are `ImageSources`'
+    (aws_emulator/workspaces_sources.py).
 
     Options (each an undocumented behaviour, or a quota, of the real service):
     - unique_names: CreateUpdatedWorkspaceImage refuses a Name an image of the account
@@ -295,6 +302,14 @@ class WorkSpacesBackend(Backend):
         share_unavailable_error: str | None = "ResourceUnavailableException",
         already_shared_error: str | None = None,
         govcloud_copy_routes: Collection[tuple[str, str]] = (),
+        imageable_workspace_states: Collection[str] = ("AVAILABLE",),
+        byol_enabled: bool = True,
+        byol_disabled_error: str = "OperationNotSupportedException",
+        ami_not_found_error: str = "ResourceNotFoundException",
+        ami_not_owned_error: str | None = "InvalidParameterValuesException",
+        ami_unavailable_error: str = "InvalidParameterValuesException",
+        custom_import_listed_while_importing: bool = False,
+        delete_importing_error: str | None = "InvalidResourceStateException",
         seed: int | None = None,
         check_responses: bool = True,
     ) -> None:
@@ -315,6 +330,14 @@ class WorkSpacesBackend(Backend):
         self.share_unavailable_error = share_unavailable_error
         self.already_shared_error = already_shared_error
         self.govcloud_copy_routes = frozenset(govcloud_copy_routes)
+        self.imageable_workspace_states = imageable_states(imageable_workspace_states)
+        self.byol_enabled = byol_enabled
+        self.byol_disabled_error = byol_disabled_error
+        self.ami_not_found_error = ami_not_found_error
+        self.ami_not_owned_error = ami_not_owned_error
+        self.ami_unavailable_error = ami_unavailable_error
+        self.custom_import_listed_while_importing = custom_import_listed_while_importing
+        self.delete_importing_error = delete_importing_error
         self.regions: Regions | None = None
         self.images: dict[str, Image] = {}
         self.bundles: dict[str, Bundle] = {}
@@ -323,6 +346,7 @@ class WorkSpacesBackend(Backend):
         # Ids drawn for the next image or bundle a create makes, by prefix: IAM authorizes the new resource's ARN
         # before the create runs, so the id is drawn then and the create takes it.
         self._reserved: dict[str, str] = {}
+        self._init_sources()
 
     # -- test helpers --------------------------------------------------------------
 
@@ -413,8 +437,8 @@ class WorkSpacesBackend(Backend):
             self.images[image_id].update_description = description
 
     def plan_next_images(self, *plans: Plan) -> None:
-        """Plans for the next images CreateUpdatedWorkspaceImage or CopyWorkspaceImage makes in this Region, in
-        order."""
+        """Plans for the next images CreateUpdatedWorkspaceImage, CopyWorkspaceImage, CreateWorkspaceImage,
+        ImportWorkspaceImage or ImportCustomWorkspaceImage makes in this Region, in order."""
         with self.lock:
             self._next_plans.extend(plans)
 
@@ -462,15 +486,16 @@ class WorkSpacesBackend(Backend):
             plan = image.plan
             if image.state != "PENDING" or plan is None:
                 continue
-            if (plan.after_seconds is not None and now >= image.created + plan.after_seconds) or (
-                plan.after_describes is not None and image.describes >= plan.after_describes
-            ):
-                self._finish(image, plan)
+            if plan.after_seconds is not None and now >= image.created + plan.after_seconds:
+                self._finish(image, plan, image.created + plan.after_seconds)
+            elif plan.after_describes is not None and image.describes >= plan.after_describes:
+                self._finish(image, plan, now)
 
     @staticmethod
-    def _finish(image: Image, plan: Plan) -> None:
+    def _finish(image: Image, plan: Plan, at: float) -> None:
         image.state = plan.state
         image.plan = None
+        image.finished = at
         if plan.state == "ERROR":
             image.error_code, image.error_message = plan.error_code, plan.error_message
             image.error_details = plan.error_details
@@ -487,6 +512,7 @@ class WorkSpacesBackend(Backend):
             for i in self.images.values()
             if (ids is None or i.image_id in ids)
             and (kind is None or (kind == "OWNED") == (i.owner_account_id == self.account_id))
+            and self._listed(i)
         ]
         # The default page size is undocumented; 25 is MaxResults' maximum.
         query = {"ImageIds": ids, "ImageType": kind, "MaxResults": params.get("MaxResults")}
@@ -614,26 +640,47 @@ class WorkSpacesBackend(Backend):
         name = params["Name"]
         self._check_room_for(name)
         tags = self._tags_of(params.get("Tags", []))
+        image = self._new_image(
+            name,
+            description,
+            source.os_type,
+            tags,
+            required_tenancy=source.required_tenancy,
+            updatable=source.updatable,
+        )
+        image.source_image_id, image.source_region = source.image_id, source_region
+        self._settle()
+        return {"ImageId": image.image_id}
+
+    def _new_image(
+        self,
+        name: str,
+        description: str,
+        os_type: OS,
+        tags: dict[str, str],
+        *,
+        required_tenancy: Tenancy,
+        updatable: bool,
+    ) -> Image:
+        """A new PENDING image of this account, under the id IAM authorized, following the next plan; no update is
+        available on it (it is as new as it gets)."""
         plan = self._next_plans.pop(0) if self._next_plans else self.default_plan
         image = Image(
             image_id=self._take_id("wsi-"),
             name=name,
             description=description,
-            os_type=source.os_type,
+            os_type=os_type,
             state="PENDING",
             created=self.now(),
             owner_account_id=self.account_id,
             update_available=False,
-            updatable=source.updatable,
-            required_tenancy=source.required_tenancy,
+            updatable=updatable,
+            required_tenancy=required_tenancy,
             tags=tags,
-            source_image_id=source.image_id,
-            source_region=source_region,
             plan=plan,
         )
         self.images[image.image_id] = image
-        self._settle()
-        return {"ImageId": image.image_id}
+        return image
 
     def _delete_workspace_image(self, params: Params) -> Params:
         image_id = params["ImageId"]
@@ -650,9 +697,11 @@ class WorkSpacesBackend(Backend):
             raise ServiceError("ResourceAssociatedException", f"Image {image_id} is associated with bundles.")
         if image.shared_with:
             raise ServiceError("InvalidResourceStateException", f"Image {image_id} is shared with other accounts.")
-        if image.state == "PENDING" and self.delete_pending_error:
-            raise ServiceError(self.delete_pending_error, f"Image {image_id} is in state PENDING.")
+        pending_error = self._pending_delete_error(image, self.delete_pending_error)
+        if image.state == "PENDING" and pending_error:
+            raise ServiceError(pending_error, f"Image {image_id} is in state PENDING.")
         del self.images[image_id]
+        self._forget_import(image_id)
         return {}
 
     def _describe_workspace_image_permissions(self, params: Params) -> Params:
