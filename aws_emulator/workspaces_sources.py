@@ -457,7 +457,8 @@ class ImageSources:
             shares.append((self.now() - image.created) / plan.after_seconds if plan.after_seconds > 0 else 1.0)
         if plan.after_describes is not None:
             shares.append(image.describes / plan.after_describes if plan.after_describes > 0 else 1.0)
-        stage = min(int(max(shares, default=0.0) * len(IMPORT_STAGES)), len(IMPORT_STAGES) - 1)
+        # A hair added so a share of exactly k/n (by float division) reaches stage k.
+        stage = min(int(max(shares, default=0.0) * len(IMPORT_STAGES) + 1e-9), len(IMPORT_STAGES) - 1)
         if stage > record.stage:
             record.stage = stage
             record.stage_since = self._stage_start(image, plan, stage)
