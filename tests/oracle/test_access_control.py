@@ -561,6 +561,7 @@ class Account:
         self.untagged = self.workspaces.add_image("untagged")
         self.bundle = self.workspaces.add_bundle(self.tagged, tags={OWNER: "d.e.f"})
         self.plain_bundle = self.workspaces.add_bundle(self.untagged)
+        self.workspace = self.workspaces.add_workspace(tags={"team": "euc"})
         self.events.handle(
             "PutRule",
             {"Name": "cdkwsi-1", "ScheduleExpression": "rate(1 minute)", "Tags": [{"Key": "k", "Value": "v"}]},
@@ -593,6 +594,7 @@ def owner_tags(value: str = "x.y.z") -> list[dict[str, str]]:
 REQUEST_TAGS = {"aws:RequestTag/" + OWNER: "x.y.z", "aws:RequestTag/team": "euc", "aws:TagKeys": (OWNER, "team")}
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/Golden-WatchTable-ABC"
 RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/cdkwsi-1"
+INFRASTRUCTURE = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:infrastructure-configuration/c"
 
 
 def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str, str, dict[str, Any]]]]]:
@@ -643,6 +645,48 @@ def expected(account: Account) -> dict[str, tuple[dict[str, Any], list[tuple[str
                 create_tags,
                 ("workspaces:DescribeWorkspaceImages", "*", {}),
             ],
+        ),
+        # The WorkSpace (workspace*, with its tags) and the image being made; CreateTags for its tags.
+        "workspaces:CreateWorkspaceImage": (
+            {"WorkspaceId": account.workspace, "Name": "n", "Description": "d", "Tags": owner_tags()},
+            [
+                (
+                    "workspaces:CreateWorkspaceImage",
+                    f"arn:aws:workspaces:{REGION}:{ACCOUNT}:workspace/{account.workspace}",
+                    {"aws:ResourceTag/team": "euc", **REQUEST_TAGS},
+                ),
+                ("workspaces:CreateWorkspaceImage", new_image, REQUEST_TAGS),
+                create_tags,
+            ],
+        ),
+        # The image being made (the reference is unclear whether it is "*"); the AMI, the Image Builder source and
+        # infrastructure configuration are EC2's and Image Builder's, not modelled.
+        "workspaces:ImportWorkspaceImage": (
+            {
+                "Ec2ImageId": "ami-0123456789abcdef0",
+                "IngestionProcess": "BYOL_REGULAR",
+                "ImageName": "n",
+                "ImageDescription": "d",
+                "Tags": owner_tags(),
+            },
+            [("workspaces:ImportWorkspaceImage", new_image, REQUEST_TAGS), create_tags],
+        ),
+        "workspaces:ImportCustomWorkspaceImage": (
+            {
+                "ImageName": "n",
+                "ImageDescription": "d",
+                "ComputeType": "BASE",
+                "Protocol": "DCV",
+                "ImageSource": {"Ec2ImageId": "ami-0123456789abcdef0"},
+                "InfrastructureConfigurationArn": INFRASTRUCTURE,
+                "Platform": "WINDOWS",
+                "OsVersion": "Windows_10",
+            },
+            [("workspaces:ImportCustomWorkspaceImage", new_image, {})],
+        ),
+        "workspaces:DescribeCustomWorkspaceImageImport": (
+            {"ImageId": tagged},
+            [("workspaces:DescribeCustomWorkspaceImageImport", image_arn(tagged), tagged_keys)],
         ),
         # workspacebundle* and workspaceimage*, each with its own tags; CreateTags for the bundle's tags.
         "workspaces:CreateWorkspaceBundle": (

@@ -646,6 +646,26 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     call(ws, "UpdateWorkspaceBundle", BundleId=bundle, ImageId=source)
     call(ws, "DeleteWorkspaceBundle", BundleId=bundle)
     call(ws, "DeleteWorkspaceImage", ImageId=failed)
+    made = call(ws, "CreateWorkspaceImage", WorkspaceId=ws.add_workspace(), Name="w", Description="d")
+    call(ws, "ImportWorkspaceImage", Ec2ImageId=ws.add_ami(), IngestionProcess="BYOL_REGULAR", ImageName="i",
+         ImageDescription="d")  # fmt: skip
+    ws.plan_next_images(Plan.error("ImportFailed", "failed", (("UnknownError", "unknown"),), after_seconds=10))
+    custom = {
+        "ImageDescription": "d",
+        "ComputeType": "BASE",
+        "Protocol": "DCV",
+        "ImageSource": {"Ec2ImageId": ws.add_ami()},
+        "InfrastructureConfigurationArn": ws.add_infrastructure_configuration(),
+        "Platform": "WINDOWS",
+        "OsVersion": "Windows_10",
+    }
+    running = call(ws, "ImportCustomWorkspaceImage", ImageName="c", **custom)["ImageId"]
+    failing = call(ws, "ImportCustomWorkspaceImage", ImageName="e", **custom)["ImageId"]
+    call(ws, "DescribeCustomWorkspaceImageImport", ImageId=running)
+    clock.advance(3600)
+    call(ws, "DescribeCustomWorkspaceImageImport", ImageId=running)
+    call(ws, "DescribeCustomWorkspaceImageImport", ImageId=failing)
+    assert made["State"] == "PENDING"
     call(events, "PutRule", Name="r", ScheduleExpression="rate(1 minute)", State="ENABLED", Description="x")
     call(events, "PutTargets", Rule="r", Targets=[{"Id": "t", "Arn": "arn:aws:lambda:eu-west-1:1:function:f"}])
     call(events, "DescribeRule", Name="r")
@@ -673,7 +693,7 @@ def test_every_response_validates_against_botocores_output_shape(clock: VirtualC
     emulated: dict[str, set[str]] = {}
     for backend, operation, _ in answers:
         emulated.setdefault(backend.service_name, set()).add(operation)
-    assert len(emulated["workspaces"]) == 12
+    assert len(emulated["workspaces"]) == 16
     assert len(emulated["events"]) == 10
     assert any("ErrorDetails" in i for _, op, a in answers if op == "DescribeWorkspaceImages" for i in a["Images"])
 
