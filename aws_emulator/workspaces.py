@@ -64,7 +64,8 @@ class Plan:
     """How a PENDING image ends: after `after_seconds` of virtual time since Created, or after
     `after_describes` DescribeWorkspaceImages answers that showed it PENDING, whichever comes
     first (None: never by that route). How long the real service takes is undocumented
-    (plan for hours)."""
+    (plan for hours). A custom import (ImportCustomWorkspaceImage) goes through its stages over
+    the same time, and DescribeCustomWorkspaceImageImport answers count as describes too."""
 
     state: Literal["AVAILABLE", "ERROR"] = "AVAILABLE"
     after_seconds: float | None = 3600.0
