@@ -19,6 +19,9 @@ IMAGE_TYPE: Final = "Custom::UpdatedWorkspaceImage"
 BUNDLE_TYPE: Final = "Custom::WorkspaceBundle"
 BUNDLE_IMAGE_TYPE: Final = "Custom::WorkspaceBundleImage"
 COPY_TYPE: Final = "Custom::WorkspaceImageCopy"
+CAPTURED_TYPE: Final = "Custom::CapturedWorkspaceImage"
+IMPORTED_TYPE: Final = "Custom::ImportedWorkspaceImage"
+IMAGE_BUILDER_TYPE: Final = "Custom::ImageBuilderWorkspaceImage"
 
 
 class ImageProps:
@@ -55,6 +58,60 @@ class CopyProps:
     # The account that must own the source image: a shared image is known only by its id, and WorkSpaces asks to
     # verify who shares it before copying it.
     SOURCE_ACCOUNT: Final = "SourceAccount"
+
+
+class MadeImageProps:
+    """What every image type made from something other than a WorkSpaces image takes besides its source: the
+    image's wait, retention and sharing, named as the updated image names them."""
+
+    TAGS: Final = "Tags"
+    TIMEOUT_SECONDS: Final = "TimeoutSeconds"
+    WAIT_HANDLE: Final = "WaitHandle"
+    KEEP_PREVIOUS: Final = "KeepPrevious"
+    SHARE_WITH_ACCOUNTS: Final = "ShareWithAccounts"
+
+
+class CapturedProps(MadeImageProps):
+    """Custom::CapturedWorkspaceImage: CreateWorkspaceImage's own names."""
+
+    WORKSPACE_ID: Final = "WorkspaceId"
+    NAME: Final = "Name"
+    DESCRIPTION: Final = "Description"
+
+
+class ImportedProps(MadeImageProps):
+    """Custom::ImportedWorkspaceImage: ImportWorkspaceImage's own names."""
+
+    EC2_IMAGE_ID: Final = "Ec2ImageId"
+    INGESTION_PROCESS: Final = "IngestionProcess"
+    NAME: Final = "ImageName"
+    DESCRIPTION: Final = "ImageDescription"
+    APPLICATIONS: Final = "Applications"
+
+
+class ImageBuilderProps(MadeImageProps):
+    """Custom::ImageBuilderWorkspaceImage: ImportCustomWorkspaceImage's own names; ImageSource holds exactly one of
+    its three keys."""
+
+    NAME: Final = "ImageName"
+    DESCRIPTION: Final = "ImageDescription"
+    IMAGE_SOURCE: Final = "ImageSource"
+    IMAGE_BUILD_VERSION_ARN: Final = "ImageBuildVersionArn"
+    EC2_IMAGE_ID: Final = "Ec2ImageId"
+    EC2_IMPORT_TASK_ID: Final = "Ec2ImportTaskId"
+    INFRASTRUCTURE_CONFIGURATION_ARN: Final = "InfrastructureConfigurationArn"
+    OS_VERSION: Final = "OsVersion"
+    PROTOCOL: Final = "Protocol"
+    COMPUTE_TYPE: Final = "ComputeType"
+    IMAGE_VALIDATION_MODE: Final = "ImageValidationMode"
+
+
+# The keys of ImageSource, in the order a reason names them.
+IMAGE_SOURCE_KEYS: Final = (
+    ImageBuilderProps.IMAGE_BUILD_VERSION_ARN,
+    ImageBuilderProps.EC2_IMAGE_ID,
+    ImageBuilderProps.EC2_IMPORT_TASK_ID,
+)
 
 
 class BundleProps:
@@ -118,6 +175,43 @@ PROPERTIES: Final[Mapping[str, tuple[str, ...]]] = {
         CopyProps.KEEP_PREVIOUS,
         CopyProps.SOURCE_ACCOUNT,
         CopyProps.TAGS,
+    ),
+    CAPTURED_TYPE: (
+        CapturedProps.WORKSPACE_ID,
+        CapturedProps.NAME,
+        CapturedProps.DESCRIPTION,
+        CapturedProps.TIMEOUT_SECONDS,
+        CapturedProps.WAIT_HANDLE,
+        CapturedProps.KEEP_PREVIOUS,
+        CapturedProps.SHARE_WITH_ACCOUNTS,
+        CapturedProps.TAGS,
+    ),
+    IMPORTED_TYPE: (
+        ImportedProps.EC2_IMAGE_ID,
+        ImportedProps.INGESTION_PROCESS,
+        ImportedProps.NAME,
+        ImportedProps.DESCRIPTION,
+        ImportedProps.APPLICATIONS,
+        ImportedProps.TIMEOUT_SECONDS,
+        ImportedProps.WAIT_HANDLE,
+        ImportedProps.KEEP_PREVIOUS,
+        ImportedProps.SHARE_WITH_ACCOUNTS,
+        ImportedProps.TAGS,
+    ),
+    IMAGE_BUILDER_TYPE: (
+        ImageBuilderProps.NAME,
+        ImageBuilderProps.DESCRIPTION,
+        ImageBuilderProps.IMAGE_SOURCE,
+        ImageBuilderProps.INFRASTRUCTURE_CONFIGURATION_ARN,
+        ImageBuilderProps.OS_VERSION,
+        ImageBuilderProps.PROTOCOL,
+        ImageBuilderProps.COMPUTE_TYPE,
+        ImageBuilderProps.IMAGE_VALIDATION_MODE,
+        ImageBuilderProps.TIMEOUT_SECONDS,
+        ImageBuilderProps.WAIT_HANDLE,
+        ImageBuilderProps.KEEP_PREVIOUS,
+        ImageBuilderProps.SHARE_WITH_ACCOUNTS,
+        ImageBuilderProps.TAGS,
     ),
 }
 # The keys of one tag in Tags, as WorkSpaces takes it.
@@ -223,6 +317,15 @@ class Detail:
     ERROR_DETAILS: Final = "ErrorDetails"
     BUNDLE_ID: Final = "BundleId"
     PREVIOUS_IMAGE_ID: Final = "PreviousImageId"
+    # With the events of an image made from something else than an image: what it was made from.
+    WORKSPACE_ID: Final = "WorkspaceId"
+    EC2_IMAGE_ID: Final = "Ec2ImageId"
+    IMAGE_SOURCE: Final = "ImageSource"
+    # With an import that reports its progress (ImportCustomWorkspaceImage): its last State, StateMessage and
+    # ProgressPercentage.
+    IMPORT_STATE: Final = "ImportState"
+    STATE_MESSAGE: Final = "StateMessage"
+    PROGRESS_PERCENTAGE: Final = "ProgressPercentage"
     # With a copy's events: the Region the copy is in, and the Region it was copied from.
     REGION: Final = "Region"
     SOURCE_REGION: Final = "SourceRegion"

@@ -69,8 +69,9 @@ def read_copy_request(props: Mapping[str, Any]) -> CopyRequest:
     """The request of Custom::WorkspaceImageCopy in its properties, unjudged."""
     return read_request(
         props,
-        (C.SOURCE_REGION, C.REGION),
+        (C.SOURCE_IMAGE_ID, C.SOURCE_REGION, C.REGION),
         CopyRequest,
+        source_image_id=str(props[C.SOURCE_IMAGE_ID]),
         source_region=str(props.get(C.SOURCE_REGION, "")),
         region=str(props.get(C.REGION, "")),
         source_account=str(props.get(C.SOURCE_ACCOUNT) or ""),

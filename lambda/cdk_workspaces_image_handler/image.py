@@ -38,9 +38,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ImageRequest:
-    source_image_id: str
-    name: str
-    description: str
+    # The image an updated image or a copy is made from; empty for the types made from something else (a WorkSpace,
+    # an AMI, an Image Builder image), which name their own source.
+    source_image_id: str = ""
+    name: str = ""
+    description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     no_update_behavior: str = "FAIL"
     timeout_seconds: int = contract.DEFAULT_TIMEOUT_SECONDS
@@ -100,23 +102,54 @@ def request_problems(props: Mapping[str, Any]) -> list[str]:
     )
 
 
-def read_request(props: Mapping[str, Any], required: Sequence[str], make: Callable[..., IR], **own: Any) -> IR:
-    """The request of an image resource, read alike for every type into its request type `make`; `own`: the type's
-    own fields. Raises InvalidInputError for what even unjudged properties (an update's old ones) need to be read at
-    all."""
-    require(props, P.SOURCE_IMAGE_ID, P.NAME, P.DESCRIPTION, *required)
+def read_request(
+    props: Mapping[str, Any],
+    required: Sequence[str],
+    make: Callable[..., IR],
+    *,
+    name_key: str = P.NAME,
+    description_key: str = P.DESCRIPTION,
+    **own: Any,
+) -> IR:
+    """The request of an image resource, read alike for every type into its request type `make`; `required`: the
+    type's own required keys, `name_key` and `description_key`: its API's names of the two, `own`: its own fields.
+    Raises InvalidInputError for what even unjudged properties (an update's old ones) need to be read at all."""
+    require(props, *required, name_key, description_key)
     timeout, timeout_problem = _timeout(props.get(P.TIMEOUT_SECONDS, contract.DEFAULT_TIMEOUT_SECONDS))
     if timeout is None:
         raise InvalidInputError(timeout_problem)
     return make(
-        source_image_id=str(props[P.SOURCE_IMAGE_ID]),
-        name=str(props[P.NAME]),
-        description=str(props[P.DESCRIPTION]),
+        name=str(props[name_key]),
+        description=str(props[description_key]),
         tags=tags_from(props.get(P.TAGS)),
         timeout_seconds=timeout,
         wait_handle=props.get(P.WAIT_HANDLE) or None,
         keep_previous=_keep_previous(props.get(P.KEEP_PREVIOUS)),
         **own,
+    )
+
+
+def made_problems(
+    props: Mapping[str, Any], resource_type: str, name_key: str, description_key: str, own: list[str]
+) -> list[str]:
+    """Every input rule the properties of an image type made from something else than an image break: `own`, what
+    its source breaks (rules.py), then the rules it shares with every image type."""
+    return judged(
+        props,
+        resource_type,
+        lambda tags, timeout: (
+            own
+            + rules.made_image_problems(
+                name_api=name_key,
+                description_api=description_key,
+                image_name=props.get(name_key),
+                description=props.get(description_key),
+                tags=tags,
+                timeout_seconds=timeout,
+                keep_previous=props.get(P.KEEP_PREVIOUS),
+                share_with_accounts=props.get(P.SHARE_WITH_ACCOUNTS),
+            )
+        ),
     )
 
 
@@ -131,10 +164,11 @@ def read_image_request(props: Mapping[str, Any]) -> ImageRequest:
     """The request of Custom::UpdatedWorkspaceImage in its properties, unjudged."""
     return read_request(
         props,
-        (),
+        (P.SOURCE_IMAGE_ID,),
         ImageRequest,
+        source_image_id=str(props[P.SOURCE_IMAGE_ID]),
         no_update_behavior=str(props.get(P.NO_UPDATE_BEHAVIOR, "FAIL")),
-        share_with_accounts=_accounts(props.get(P.SHARE_WITH_ACCOUNTS)),
+        share_with_accounts=strings(props.get(P.SHARE_WITH_ACCOUNTS)),
     )
 
 
@@ -145,8 +179,9 @@ def _keep_previous(raw: Any) -> int | None:
     return int(float(raw))
 
 
-def _accounts(raw: Any) -> tuple[str, ...]:
-    """ShareWithAccounts as CloudFormation passes it (a list of strings); absent or unreadable: none."""
+def strings(raw: Any) -> tuple[str, ...]:
+    """A list property as CloudFormation passes it (ShareWithAccounts, Applications: strings), each once; absent or
+    unreadable: none."""
     if not isinstance(raw, list):
         return ()
     return tuple(dict.fromkeys(str(a) for a in raw))
@@ -268,6 +303,11 @@ def wait_ended(watch: Watch, outcome: Outcome, found: Image | None) -> Event:
         Detail.IMAGE_ID: watch.resource_id,
         **AfterWait.of(watch).announce,
     }
+    if found is not None and found.import_state:
+        # An import's last word on itself, so that a rule sees how far it got.
+        detail[Detail.IMPORT_STATE] = found.import_state
+        detail[Detail.STATE_MESSAGE] = found.state_message
+        detail[Detail.PROGRESS_PERCENTAGE] = found.progress_percentage
     if outcome.success:
         return Event(contract.DetailTypes.IMAGE_AVAILABLE, {**detail, Detail.STATE: "AVAILABLE"})
     detail[Detail.REASON] = outcome.reason

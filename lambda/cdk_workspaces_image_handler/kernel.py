@@ -75,6 +75,11 @@ class Observed(Protocol):
     @property
     def problem(self) -> str: ...
 
+    @property
+    def progress(self) -> str:
+        """How far the service says it got, where it says (an import), ready to follow the state in a reason."""
+        ...
+
 
 # ---------------------------------------------------------------- reading properties
 
@@ -294,9 +299,11 @@ def watch_outcome(resource_id: str, found: Observed | None, now: float, deadline
     if found.state == "AVAILABLE":
         return Outcome(True, True, f"{noun} {resource_id} is AVAILABLE")
     if found.state == "ERROR":
-        return Outcome(True, False, f"{noun} {resource_id} went to ERROR{found.problem}")
+        return Outcome(True, False, f"{noun} {resource_id} went to ERROR{found.progress}{found.problem}")
     if now >= deadline:
-        return Outcome(True, False, f"timed out: {noun} {resource_id} is still {found.state} {kind.timeout_text}")
+        return Outcome(
+            True, False, f"timed out: {noun} {resource_id} is still {found.state}{found.progress} {kind.timeout_text}"
+        )
     return Outcome(False)
 
 

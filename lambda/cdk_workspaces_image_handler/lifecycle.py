@@ -297,7 +297,9 @@ class Lifecycle(ABC):
     def _tick(self, watch: Watch, found: Observed | None, now: float) -> bool:
         outcome = self._judge(watch, found, now)
         if not outcome.done:
-            log.info("%s %s is %s; still waiting", self.WATCHED.noun, watch.resource_id, found.state if found else "?")
+            # The service's own progress, where it reports one (an import), so the log shows how far the wait got.
+            state = f"{found.state}{found.progress}" if found else "?"
+            log.info("%s %s is %s; still waiting", self.WATCHED.noun, watch.resource_id, state)
             return False
         try:
             self._finish(watch, outcome, found)

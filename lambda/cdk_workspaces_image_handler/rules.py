@@ -21,7 +21,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Optional, Union
 
-from .contract import APPLIED_TAG_KEY, CLOUDFORMATION_PROPERTIES, OWNER_TAG_KEY, PROPERTIES, CopyProps, ImageProps
+from .contract import (
+    APPLIED_TAG_KEY,
+    CLOUDFORMATION_PROPERTIES,
+    IMAGE_SOURCE_KEYS,
+    OWNER_TAG_KEY,
+    PROPERTIES,
+    CapturedProps,
+    CopyProps,
+    ImageBuilderProps,
+    ImageProps,
+    ImportedProps,
+)
 
 # ---------------------------------------------------------------- limits
 
@@ -73,6 +84,25 @@ COMPUTE_TYPES = (
     "GRAPHICS_G7_12XLARGE",
 )
 
+# The enums of ImportWorkspaceImage and ImportCustomWorkspaceImage in the botocore workspaces 2015-04-08 model, in
+# its order (https://docs.aws.amazon.com/workspaces/latest/api/API_ImportWorkspaceImage.html,
+# https://docs.aws.amazon.com/workspaces/latest/api/API_ImportCustomWorkspaceImage.html).
+INGESTION_PROCESSES: Final = (
+    "BYOL_REGULAR",
+    "BYOL_GRAPHICS",
+    "BYOL_GRAPHICSPRO",
+    "BYOL_GRAPHICS_G4DN",
+    "BYOL_REGULAR_WSP",
+    "BYOL_GRAPHICS_G4DN_WSP",
+    "BYOL_REGULAR_BYOP",
+    "BYOL_GRAPHICS_G4DN_BYOP",
+)
+APPLICATIONS: Final = ("Microsoft_Office_2016", "Microsoft_Office_2019")
+OS_VERSIONS: Final = ("Windows_10", "Windows_11")
+PROTOCOLS: Final = ("PCOIP", "DCV", "BYOP")
+IMAGE_COMPUTE_TYPES: Final = ("BASE", "GRAPHICS_G4DN", "GRAPHICS_G6", "GRAPHICS_G7")
+IMAGE_VALIDATION_MODES: Final = ("CUSTOMER_MANAGED", "SERVICE_MANAGED")
+
 # Root and user volumes come in fixed pairs (WorkSpaces Administration Guide, "Modify a WorkSpace in
 # WorkSpaces Personal", https://docs.aws.amazon.com/workspaces/latest/adminguide/modify-workspaces.html,
 # "Modify volume sizes"): root 80 GB with user 10, 50 or 100 GB, or root 175 to 2000 GB with user 100 to
@@ -117,6 +147,17 @@ _IMAGE_ID = re.compile(r"wsi-[0-9a-z]{9,63}")
 _BUNDLE_ID = re.compile(r"wsb-[0-9a-z]{8,63}")
 _NAME = re.compile(r"[a-zA-Z0-9_./()\\-]+")
 _DESCRIPTION = re.compile(r"[a-zA-Z0-9_./() -]+")
+# The sources of the other image-making APIs, as their botocore models spell them.
+_WORKSPACE_ID = re.compile(r"ws-[0-9a-z]{8,63}")
+_AMI_ID = re.compile(r"ami-([a-f0-9]{8}|[a-f0-9]{17})")
+_IMPORT_TASK_ID = re.compile(r"import-ami-([a-zA-Z0-9]{8}|[a-zA-Z0-9]{17})")
+_IMAGE_BUILD_VERSION_ARN = re.compile(
+    r"arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws(?:-[a-z-]+)?):image/[a-z0-9-_]+/"
+    r"(?:(?:([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x))|(?:[0-9]+\.[0-9]+\.[0-9]+/[0-9]+))"
+)
+_INFRASTRUCTURE_CONFIGURATION_ARN = re.compile(
+    r"arn:aws[^:]*:imagebuilder:[^:]+:(?:[0-9]{12}|aws):infrastructure-configuration/[a-z0-9-_]+"
+)
 # SharedAccountId of UpdateWorkspaceImagePermission
 # (https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html).
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -612,3 +653,192 @@ def bundle_image_problems(*, bundle_id: object = UNKNOWN, image_id: object = UNK
         None if isinstance(image_id, Unknown) else image_id_problem(image_id, "image_id", "ImageId"),
     ]
     return [p for p in found if p]
+
+
+# ---------------------------------------------------------------- images made from a WorkSpace, an AMI or Image Builder
+
+
+def _enum_problem(label: str, value: object, choices: Sequence[str]) -> Optional[str]:
+    if not isinstance(value, str) or value not in choices:
+        return type_problem(label, value, f"one of {', '.join(choices)}")
+    return None
+
+
+def _id_problem(label: str, value: object, pattern: re.Pattern[str], shown: str) -> Optional[str]:
+    if not isinstance(value, str):
+        return type_problem(label, value, "a string")
+    return _pattern(label, value, pattern, shown)
+
+
+def made_image_problems(
+    *,
+    name_api: str,
+    description_api: str,
+    image_name: object = UNKNOWN,
+    description: object = UNKNOWN,
+    tags: object = UNKNOWN,
+    timeout_seconds: Union[float, Unknown] = UNKNOWN,
+    keep_previous: object = UNKNOWN,
+    share_with_accounts: object = None,
+    own_account: object = UNKNOWN,
+) -> list[str]:
+    """The rules every image type shares besides its source: the name, description and tags of the API, the wait,
+    retention and sharing; UNKNOWN is skipped."""
+    found = [
+        None if isinstance(image_name, Unknown) else name_problem(image_name, api_name=name_api),
+        None if isinstance(description, Unknown) else description_problem(description, api_name=description_api),
+        None if isinstance(timeout_seconds, Unknown) else timeout_problem(timeout_seconds),
+        None if isinstance(keep_previous, Unknown) else keep_previous_problem(keep_previous),
+    ]
+    shares = share_with_accounts_problems(share_with_accounts, own_account=own_account)
+    return [p for p in found if p] + shares + tags_problems(tags)
+
+
+WORKSPACE_ID_LABEL: Final = label_of("workspace_id", CapturedProps.WORKSPACE_ID)
+
+
+def captured_problems(*, workspace_id: object = UNKNOWN) -> list[str]:
+    """The rules of CreateWorkspaceImage (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateWorkspaceImage.html)
+    on what the image is made from; made_image_problems judges the rest."""
+    found = (
+        None
+        if isinstance(workspace_id, Unknown)
+        else _id_problem(WORKSPACE_ID_LABEL, workspace_id, _WORKSPACE_ID, "ws-[0-9a-z]{8,63}")
+    )
+    return [p for p in [found] if p]
+
+
+EC2_IMAGE_ID_LABEL: Final = label_of("ec2_image_id", ImportedProps.EC2_IMAGE_ID)
+INGESTION_PROCESS_LABEL: Final = label_of("ingestion_process", ImportedProps.INGESTION_PROCESS)
+APPLICATIONS_LABEL: Final = label_of("applications", ImportedProps.APPLICATIONS)
+_AMI_SHOWN = "ami-([a-f0-9]{8}|[a-f0-9]{17})"
+
+
+def applications_problems(applications: object) -> list[str]:
+    """Applications: "Although this parameter is an array, only one item is allowed at this time"
+    (https://docs.aws.amazon.com/workspaces/latest/api/API_ImportWorkspaceImage.html); None: no Office."""
+    if applications is None or isinstance(applications, Unknown):
+        return []
+    if isinstance(applications, (str, bytes)) or not isinstance(applications, Sequence):
+        return [f"{APPLICATIONS_LABEL} {applications!r} must be a list of one of {', '.join(APPLICATIONS)}"]
+    problems = [
+        p
+        for app in applications
+        if not isinstance(app, Unknown)
+        for p in [_enum_problem(f"{APPLICATIONS_LABEL} item", app, APPLICATIONS)]
+        if p
+    ]
+    if len(applications) != 1:
+        problems.append(
+            f"{APPLICATIONS_LABEL} names {len(applications)} applications; ImportWorkspaceImage takes exactly one "
+            "at this time: name one, or leave applications out for none"
+        )
+    return problems
+
+
+def imported_problems(
+    *,
+    ec2_image_id: object = UNKNOWN,
+    ingestion_process: object = UNKNOWN,
+    applications: object = None,
+) -> list[str]:
+    """The rules of ImportWorkspaceImage (https://docs.aws.amazon.com/workspaces/latest/api/API_ImportWorkspaceImage.html)
+    on what the image is made from; made_image_problems judges the rest."""
+    found = [
+        None
+        if isinstance(ec2_image_id, Unknown)
+        else _id_problem(EC2_IMAGE_ID_LABEL, ec2_image_id, _AMI_ID, _AMI_SHOWN),
+        None
+        if isinstance(ingestion_process, Unknown)
+        else _enum_problem(INGESTION_PROCESS_LABEL, ingestion_process, INGESTION_PROCESSES),
+    ]
+    return [p for p in found if p] + applications_problems(applications)
+
+
+_SOURCE_NAMES: Final = {
+    ImageBuilderProps.IMAGE_BUILD_VERSION_ARN: "image_build_version_arn",
+    ImageBuilderProps.EC2_IMAGE_ID: "ec2_image_id",
+    ImageBuilderProps.EC2_IMPORT_TASK_ID: "ec2_import_task_id",
+}
+
+
+def image_source_label(key: str) -> str:
+    """How a reason names one source of ImportCustomWorkspaceImage."""
+    return label_of(_SOURCE_NAMES[key], f"{ImageBuilderProps.IMAGE_SOURCE}.{key}")
+
+
+_SOURCE_RULES: Final = {
+    ImageBuilderProps.IMAGE_BUILD_VERSION_ARN: (
+        _IMAGE_BUILD_VERSION_ARN,
+        "arn:aws[^:]*:imagebuilder:<region>:<account>:image/<name>/<version>[/<build>]",
+    ),
+    ImageBuilderProps.EC2_IMAGE_ID: (_AMI_ID, _AMI_SHOWN),
+    ImageBuilderProps.EC2_IMPORT_TASK_ID: (_IMPORT_TASK_ID, "import-ami-([a-zA-Z0-9]{8}|[a-zA-Z0-9]{17})"),
+}
+_OS_LABEL: Final = label_of("os_version", ImageBuilderProps.OS_VERSION)
+_PROTOCOL_LABEL: Final = label_of("protocol", ImageBuilderProps.PROTOCOL)
+
+
+def image_source_problems(sources: object) -> list[str]:
+    """ImageSource: exactly one of its keys, each in its pattern; `sources` maps the keys given to their values
+    (a value UNKNOWN is a token), or is UNKNOWN as a whole."""
+    if isinstance(sources, Unknown):
+        return []
+    if not isinstance(sources, Mapping):
+        return [f"{ImageBuilderProps.IMAGE_SOURCE} {sources!r} must be an object with one key"]
+    given = [k for k, v in sources.items() if v is not None]
+    problems = [p for p in [unknown_keys_problem(ImageBuilderProps.IMAGE_SOURCE, sources, IMAGE_SOURCE_KEYS)] if p]
+    choices = " or ".join(image_source_label(k) for k in IMAGE_SOURCE_KEYS)
+    known = [k for k in given if k in _SOURCE_RULES]
+    if len(known) != 1:
+        named = ", ".join(image_source_label(k) for k in known) or "none"
+        problems.append(f"give exactly one image source, {choices}; given: {named}")
+    for key in known:
+        value = sources[key]
+        if not isinstance(value, Unknown):
+            pattern, shown = _SOURCE_RULES[key]
+            problems += [p for p in [_id_problem(image_source_label(key), value, pattern, shown)] if p]
+    return problems
+
+
+def image_builder_problems(
+    *,
+    image_source: object = UNKNOWN,
+    infrastructure_configuration_arn: object = UNKNOWN,
+    os_version: object = UNKNOWN,
+    protocol: object = UNKNOWN,
+    compute_type: object = UNKNOWN,
+    image_validation_mode: object = None,
+) -> list[str]:
+    """The rules of ImportCustomWorkspaceImage
+    (https://docs.aws.amazon.com/workspaces/latest/api/API_ImportCustomWorkspaceImage.html), and the combination it
+    documents as invalid: "Windows 11 does not support PCOIP protocol"; made_image_problems judges the rest."""
+    arn_label = label_of("infrastructure_configuration_arn", ImageBuilderProps.INFRASTRUCTURE_CONFIGURATION_ARN)
+    found = [
+        None
+        if isinstance(infrastructure_configuration_arn, Unknown)
+        else _id_problem(
+            arn_label,
+            infrastructure_configuration_arn,
+            _INFRASTRUCTURE_CONFIGURATION_ARN,
+            "arn:aws[^:]*:imagebuilder:<region>:<account>:infrastructure-configuration/[a-z0-9-_]+",
+        ),
+        None if isinstance(os_version, Unknown) else _enum_problem(_OS_LABEL, os_version, OS_VERSIONS),
+        None if isinstance(protocol, Unknown) else _enum_problem(_PROTOCOL_LABEL, protocol, PROTOCOLS),
+        None
+        if isinstance(compute_type, Unknown)
+        else _enum_problem(label_of("compute_type", ImageBuilderProps.COMPUTE_TYPE), compute_type, IMAGE_COMPUTE_TYPES),
+        None
+        if image_validation_mode is None or isinstance(image_validation_mode, Unknown)
+        else _enum_problem(
+            label_of("image_validation_mode", ImageBuilderProps.IMAGE_VALIDATION_MODE),
+            image_validation_mode,
+            IMAGE_VALIDATION_MODES,
+        ),
+    ]
+    if os_version == "Windows_11" and protocol == "PCOIP":
+        found.append(
+            f"{_PROTOCOL_LABEL} 'PCOIP' can't stream {_OS_LABEL} 'Windows_11' (\"Windows 11 does not support PCOIP "
+            'protocol", ImportCustomWorkspaceImage); choose DCV or BYOP'
+        )
+    return image_source_problems(image_source) + [p for p in found if p]

@@ -48,6 +48,21 @@ class Image:
     # DEDICATED for a Bring Your Own License image, which may be shared only with BYOL-enabled accounts.
     required_tenancy: str = "DEFAULT"
     owner_account_id: str = ""
+    # An import that reports its progress (DescribeCustomWorkspaceImageImport): its own State, StateMessage and
+    # ProgressPercentage, which the image's state and reasons carry while it runs.
+    import_state: str = ""
+    state_message: str = ""
+    progress_percentage: int | None = None
+
+    @property
+    def progress(self) -> str:
+        """How far the import got, in the service's words, ready to follow the state in a reason; empty without an
+        import."""
+        if not self.import_state:
+            return ""
+        done = "" if self.progress_percentage is None else f", {self.progress_percentage}%"
+        said = f": {self.state_message}" if self.state_message else ""
+        return f" (import {self.import_state}{done}{said})"
 
     @property
     def problem(self) -> str:
@@ -69,6 +84,9 @@ class Bundle:
     image_id: str = ""
     owner: str = ""
     state: str = "AVAILABLE"
+
+    # A bundle reports no progress.
+    progress: str = ""
 
     @property
     def problem(self) -> str:
@@ -135,6 +153,32 @@ ERRORS: Mapping[str, frozenset[str]] = {
             "ResourceLimitExceededException",
             "ResourceNotFoundException",
         ),
+        "CreateWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "InvalidResourceStateException",
+            "OperationNotSupportedException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+        ),
+        "ImportWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "OperationNotSupportedException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+        ),
+        "ImportCustomWorkspaceImage": (
+            "AccessDeniedException",
+            "InvalidParameterValuesException",
+            "OperationNotSupportedException",
+            "ResourceAlreadyExistsException",
+            "ResourceLimitExceededException",
+            "ResourceNotFoundException",
+        ),
+        "DescribeCustomWorkspaceImageImport": ("AccessDeniedException", "ResourceNotFoundException"),
         "CreateWorkspaceBundle": (
             "AccessDeniedException",
             "InvalidParameterValuesException",
@@ -205,6 +249,20 @@ _BUNDLE_IMAGE_UNAVAILABLE = (
     "WorkSpaces reports a resource of {action} for {subject} as not available; the image must be AVAILABLE"
 )
 
+# What the image-making actions share. The images a Region may hold
+# (https://docs.aws.amazon.com/workspaces/latest/adminguide/workspaces-limits.html).
+_IMAGE_NAME_TAKEN = "an image with the requested name already exists ({subject}); choose another image_name"
+_IMAGE_QUOTA = (
+    "the Region's WorkSpaces image quota is used up, so {action} failed for {subject}; delete unused images or ask "
+    "for a higher quota"
+)
+# Which code an account that is not enabled for BYOL gets is undocumented; OperationNotSupportedException is the one
+# the import pages list for an operation the account can't do.
+_BYOL_NOT_ENABLED = (
+    "WorkSpaces does not {action} for {subject} in this account; enable it for Bring Your Own License first "
+    "(https://docs.aws.amazon.com/workspaces/latest/adminguide/byol-windows-images.html), in this Region"
+)
+
 # What a code means for one action, where that differs from _HINTS. ResourceLimitExceededException ("Your
 # resource limits have been exceeded") is a different limit for each action that lists it.
 _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
@@ -231,6 +289,37 @@ _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
         "for an image of another account that it is shared with this one",
         "ResourceUnavailableException": "{action} found {subject} not available; an image is copied once it is "
         "AVAILABLE",
+    },
+    # https://docs.aws.amazon.com/workspaces/latest/adminguide/create-custom-image-bundle.html: the WorkSpace must
+    # be AVAILABLE (running) to be imaged, and only one image is made of it at a time.
+    "CreateWorkspaceImage": {
+        "InvalidResourceStateException": "{subject} is not in a state that can be imaged; start it, wait until it "
+        "is AVAILABLE and not being imaged already, then deploy again",
+        "OperationNotSupportedException": "WorkSpaces cannot image {subject}; check that its operating system and "
+        'bundle can make a custom image (admin guide, "Create a custom WorkSpaces image and bundle")',
+        "ResourceAlreadyExistsException": _IMAGE_NAME_TAKEN,
+        "ResourceLimitExceededException": _IMAGE_QUOTA,
+        "ResourceNotFoundException": "{action} did not find {subject}; check workspace_id and the stack's Region",
+    },
+    # https://docs.aws.amazon.com/workspaces/latest/adminguide/byol-windows-images.html: the account must be enabled
+    # for BYOL, and the AMI must be the account's own.
+    "ImportWorkspaceImage": {
+        "OperationNotSupportedException": _BYOL_NOT_ENABLED,
+        "InvalidParameterValuesException": "WorkSpaces refused to import {subject}; check that it is a Windows 10 or "
+        "11 AMI this account owns, that it is available, and that ingestion_process suits it ({action})",
+        "ResourceAlreadyExistsException": _IMAGE_NAME_TAKEN,
+        "ResourceLimitExceededException": _IMAGE_QUOTA,
+        "ResourceNotFoundException": "{action} did not find {subject}; check the id, and that the AMI is this "
+        "account's own in the stack's Region (an AMI shared with the account can't be imported)",
+    },
+    "ImportCustomWorkspaceImage": {
+        "OperationNotSupportedException": _BYOL_NOT_ENABLED,
+        "InvalidParameterValuesException": "WorkSpaces refused to import {subject}; check the source, os_version, "
+        "protocol and compute_type, and that the infrastructure configuration is this account's ({action})",
+        "ResourceAlreadyExistsException": _IMAGE_NAME_TAKEN,
+        "ResourceLimitExceededException": _IMAGE_QUOTA,
+        "ResourceNotFoundException": "{action} did not find {subject}, or its infrastructure configuration; check "
+        "both ARNs and the stack's Region",
     },
     "CreateTags": {
         # 50 tags per resource (https://docs.aws.amazon.com/workspaces/latest/adminguide/tag-workspaces-resources.html):
@@ -403,6 +492,60 @@ class WorkSpaces:
             subject = f"source image {source_image_id} of Region {source_region}"
             raise explain(error, "CopyWorkspaceImage", subject) from error
         return str(answer["ImageId"])
+
+    def create_image_of_workspace(self, workspace_id: str, name: str, description: str, tags: Mapping[str, str]) -> str:
+        """Image a WorkSpace (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateWorkspaceImage.html)."""
+        try:
+            answer = self.client.create_workspace_image(
+                Name=name, Description=description, WorkspaceId=workspace_id, Tags=_tag_list(tags)
+            )
+        except ClientError as error:
+            raise explain(error, "CreateWorkspaceImage", f"WorkSpace {workspace_id}") from error
+        return str(answer["ImageId"])
+
+    def import_image(
+        self,
+        ec2_image_id: str,
+        ingestion_process: str,
+        name: str,
+        description: str,
+        applications: Sequence[str],
+        tags: Mapping[str, str],
+    ) -> str:
+        """Import a BYOL AMI (https://docs.aws.amazon.com/workspaces/latest/api/API_ImportWorkspaceImage.html)."""
+        extra: dict[str, Any] = {"Applications": list(applications)} if applications else {}
+        try:
+            answer = self.client.import_workspace_image(
+                Ec2ImageId=ec2_image_id,
+                IngestionProcess=ingestion_process,  # type: ignore[arg-type]
+                ImageName=name,
+                ImageDescription=description,
+                Tags=_tag_list(tags),
+                **extra,
+            )
+        except ClientError as error:
+            raise explain(error, "ImportWorkspaceImage", f"AMI {ec2_image_id}") from error
+        return str(answer["ImageId"])
+
+    def import_custom_image(self, request: Mapping[str, Any], tags: Mapping[str, str], subject: str) -> str:
+        """Import through EC2 Image Builder
+        (https://docs.aws.amazon.com/workspaces/latest/api/API_ImportCustomWorkspaceImage.html); `request`: its
+        parameters but Tags, `subject`: how a reason names the source."""
+        try:
+            answer = self.client.import_custom_workspace_image(**request, Tags=_tag_list(tags))
+        except ClientError as error:
+            raise explain(error, "ImportCustomWorkspaceImage", subject) from error
+        return str(answer["ImageId"])
+
+    def describe_import(self, image_id: str) -> Mapping[str, Any] | None:
+        """DescribeCustomWorkspaceImageImport's answer, or None when there is no such import
+        (https://docs.aws.amazon.com/workspaces/latest/api/API_DescribeCustomWorkspaceImageImport.html)."""
+        try:
+            return self.client.describe_custom_workspace_image_import(ImageId=image_id)
+        except ClientError as error:
+            if _code(error) == "ResourceNotFoundException":
+                return None
+            raise explain(error, "DescribeCustomWorkspaceImageImport", f"image {image_id}") from error
 
     def delete_image(self, image_id: str) -> None:
         """Delete an image, naming what holds it when the service refuses; an image already gone is no error."""
