@@ -90,15 +90,27 @@ try:
 
     from .bundle import BundleLifecycle
     from .bundle_image import BundleImageLifecycle
+    from .captured import CapturedLifecycle
     from .copy import CopyLifecycle
     from .image import ImageLifecycle
+    from .image_builder import ImageBuilderLifecycle
+    from .imported import ImportedLifecycle
     from .lifecycle import Lifecycle, Template
     from .trust import dns_suffix_of, partition_of
     from .workspaces import WorkSpaces
 
     # Every resource type this provider serves, by ResourceType: index.py knows no more of them than this.
     LIFECYCLES: Mapping[str, type[Lifecycle]] = {
-        kind.RESOURCE_TYPE: kind for kind in (ImageLifecycle, BundleLifecycle, BundleImageLifecycle, CopyLifecycle)
+        kind.RESOURCE_TYPE: kind
+        for kind in (
+            ImageLifecycle,
+            BundleLifecycle,
+            BundleImageLifecycle,
+            CopyLifecycle,
+            CapturedLifecycle,
+            ImportedLifecycle,
+            ImageBuilderLifecycle,
+        )
     }
 
     # Throttling is retried with exponential backoff (botocore "standard" mode);
