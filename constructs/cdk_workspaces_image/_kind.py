@@ -79,6 +79,8 @@ class Permissions:
     """Statements the provider's role gets once per stack, when the first construct that needs them asks.
 
     `requires`: what several kinds share (tagging at creation, the images a bundle may use), granted first, once.
+    `followed_by`: what several kinds share that is granted after the kind's own statements, once (what every image
+    type may do to the images it made: _image_base.OWNED_IMAGES).
     `tag_keys`: tag keys the handler sets on resources of the kind besides the construct's own tags.
     `wildcard_reason`: why the statements' resources hold a wildcard, the cdk-nag AwsSolutions-IAM5 acknowledgement
     of each (None: they hold none, or the provider acknowledges ``*`` itself).
@@ -86,6 +88,7 @@ class Permissions:
 
     statements: tuple[Statement, ...]
     requires: tuple[Permissions, ...] = ()
+    followed_by: tuple[Permissions, ...] = ()
     tag_keys: tuple[str, ...] = ()
     wildcard_reason: Optional[str] = None
 

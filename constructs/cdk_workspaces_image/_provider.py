@@ -148,6 +148,8 @@ class WorkspacesImageProvider(Construct):
         # What the kinds of the stack's constructs were granted (allow): their permissions, their statements by Sid,
         # and the ARNs each statement already holds from a construct, by their rendered form.
         self._granted: set[Permissions] = set()
+        # The wildcard resources the kinds' statements acknowledged, as rendered.
+        self._acknowledged: set[str] = set()
         self._statements: dict[str, iam.PolicyStatement] = {}
         self._named: dict[str, set[str]] = {}
         # What the template says, which a request cannot (template_says).
@@ -381,10 +383,11 @@ class WorkspacesImageProvider(Construct):
         if keys:
             self.allow(_TAGGING)
 
-    def allow(self, kind: ResourceKind | Permissions, *, named: Iterable[Named] = ()) -> None:
-        """Grants what `kind` needs, its statements once per stack (what it requires first), then the ARNs one
-        construct of the kind names (`named`), each once. Statements are made at the first construct that asks, so
-        that a stack without the kind keeps its policy as it was, and in the order the constructs ask."""
+    def allow(self, kind: ResourceKind | Permissions, *, named: Iterable[Named] = (), _shared: bool = False) -> None:
+        """Grants what `kind` needs, its statements once per stack (what it requires first, what it is followed_by
+        last), then the ARNs one construct of the kind names (`named`), each once. Statements are made at the first
+        construct that asks, so that a stack without the kind keeps its policy as it was, and in the order the
+        constructs ask."""
         permissions = kind.permissions if isinstance(kind, ResourceKind) else kind
         self.register_tag_keys(permissions.tag_keys)
         if permissions not in self._granted:
@@ -407,7 +410,14 @@ class WorkspacesImageProvider(Construct):
                     wildcards.setdefault(self._rendered(resource), resource)
             reason = permissions.wildcard_reason
             if reason is not None:
-                self._acknowledge_wildcards({arn: reason for rendered, arn in wildcards.items() if "*" in rendered})
+                # What kinds share (followed_by) is acknowledged only where the kind that asked did not already.
+                fresh = {
+                    r: arn for r, arn in wildcards.items() if "*" in r and not (_shared and r in self._acknowledged)
+                }
+                self._acknowledged.update(fresh)
+                self._acknowledge_wildcards(dict.fromkeys(fresh.values(), reason))
+            for shared in permissions.followed_by:
+                self.allow(shared, _shared=True)
         for name in named:
             rendered = self._rendered(name.arn)
             for sid in name.sids:

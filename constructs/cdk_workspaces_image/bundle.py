@@ -142,14 +142,14 @@ def _image_elsewhere_problem(scope: Construct, image_id: object) -> Optional[str
     An image, or a WorkspaceImageCopy, is in its stack's Region; a copy of copy_to_regions in the Region it names,
     whatever its stack's.
     """
-    from .copy import WorkspaceImageCopy  # copy.py and image.py import this module
-    from .image import UpdatedWorkspaceImage
+    from ._image_base import WorkspaceImageBase
+    from .copy import WorkspaceImageCopy  # copy.py and _image_base.py import this module
 
     here = region_of(scope)
     if not here:
         return None
-    images: list[Union[UpdatedWorkspaceImage, WorkspaceImageCopy]] = [
-        *enrolled(scope, UpdatedWorkspaceImage),
+    images: list[Union[WorkspaceImageBase, WorkspaceImageCopy]] = [
+        *enrolled(scope, WorkspaceImageBase),
         *enrolled(scope, WorkspaceImageCopy),
     ]
     made: list[tuple[Construct, str, Optional[str], str]] = [
@@ -157,7 +157,7 @@ def _image_elsewhere_problem(scope: Construct, image_id: object) -> Optional[str
         for image in images
         if Stack.of(image) is not Stack.of(scope)
     ]
-    for updated in enrolled(scope, UpdatedWorkspaceImage):
+    for updated in enrolled(scope, WorkspaceImageBase):
         made += [(c, c.image_id, region, f"image_id_in({region!r}) of") for region, c in updated.copies.items()]
     for image, made_id, there, what in made:
         if not (refers_to(image_id, made_id) and there and there != here):

@@ -165,17 +165,17 @@ class WorkspaceImageCopy(ImageCopyBase):
             + event_bus_problems(self, event_bus)
             + problems
         )
-        duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, _named_images(self))
+        duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, named_images(self))
         refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
 
 
-def _named_images(scope: Construct) -> list[tuple[Construct, object]]:
+def named_images(scope: Construct) -> list[tuple[Construct, object]]:
     """The images and copies of the app made in their stack's Region, with their names: those a name may clash
-    with. Imported here, not at the top: image.py makes the copies of copy_to_regions from this module's base."""
-    from .image import UpdatedWorkspaceImage
+    with. Imported here, not at the top: _image_base.py makes the copies of copy_to_regions from this module's base."""
+    from ._image_base import WorkspaceImageBase
 
-    made: list[Union[WorkspaceImageCopy, UpdatedWorkspaceImage]] = [
-        *enrolled(scope, UpdatedWorkspaceImage),
+    made: list[Union[WorkspaceImageCopy, WorkspaceImageBase]] = [
+        *enrolled(scope, WorkspaceImageBase),
         *enrolled(scope, WorkspaceImageCopy),
     ]
     return [(other, other._image_name) for other in made]

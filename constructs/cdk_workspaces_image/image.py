@@ -4,69 +4,30 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import Optional
 
-from aws_cdk import CfnWaitCondition, CustomResource, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import CfnWaitCondition, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from constructs import Construct
 
 from cdk_workspaces_image_handler import contract, rules
 from cdk_workspaces_image_handler.contract import ImageProps as P
 
-from ._bus import event_bus_problems
 from ._copy import ImageCopyBase
-from ._events import ImageEvents
-from ._kind import CREATING, Permissions, PolicyContext, ResourceKind, Statement
-from ._props import (
-    duplicate_name_problem,
-    enrol,
-    enrolled,
-    is_token,
-    judged,
-    judged_accounts,
-    judged_number,
-    judged_tags,
-    judged_timeout,
-    refuse,
-    removal_policy_problem,
-    tag_list,
-)
-from ._provider import WorkspacesImageProvider
-from ._wait import AvailableWait, timeout_seconds
-from .bundle import WorkspaceBundleImage
-from .copy import WorkspaceImageCopy
-from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of
+from ._image_base import WorkspaceImageBase, image_kind
+from ._kind import PolicyContext, Statement
+from ._props import is_token, judged, judged_accounts, judged_number, judged_tags, judged_timeout
 
-# Lets the handler create images, and delete only those this stack made. Service Authorization Reference:
-# DeleteWorkspaceImage takes aws:ResourceTag; the new image's id is not known before it exists, so creating is on
-# workspaceimage/*.
-IMAGE = ResourceKind(
+# Lets the handler create images; what it may do to them once made is OWNED_IMAGES. Service Authorization Reference
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html): the new image's id
+# is not known before it exists, so creating is on workspaceimage/*.
+IMAGE = image_kind(
     contract.IMAGE_TYPE,
-    Permissions(
-        statements=(
-            Statement("CreateImages", ("workspaces:CreateUpdatedWorkspaceImage",), PolicyContext.images),
-            Statement(
-                "DeleteOwnImages", ("workspaces:DeleteWorkspaceImage",), PolicyContext.images, PolicyContext.owned
-            ),
-            # Read before sharing and before a delete, and to name the accounts an image is shared with.
-            Statement("ImagePermissions", ("workspaces:DescribeWorkspaceImagePermissions",), PolicyContext.images),
-            # Service Authorization Reference: UpdateWorkspaceImagePermission acts on the workspaceimage, whose
-            # resource type takes aws:ResourceTag. Granted to every stack with an image, not only to one that
-            # shares now: a template whose list was emptied, or that dropped the sharing image, must still
-            # unshare what the earlier template shared (IAM changes before the resources do).
-            Statement(
-                "ShareOwnImages",
-                ("workspaces:UpdateWorkspaceImagePermission",),
-                PolicyContext.images,
-                PolicyContext.owned,
-            ),
-        ),
-        requires=(CREATING,),
-        wildcard_reason=(
-            "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named in advance; "
-            "scoped to workspaceimage ARNs of this account and Region, and deletes to those carrying this stack's "
-            "ownership tag"
-        ),
+    Statement("CreateImages", ("workspaces:CreateUpdatedWorkspaceImage",), PolicyContext.images),
+    wildcard_reason=(
+        "The id of an updated image is chosen by WorkSpaces when it is created, so it cannot be named in advance; "
+        "scoped to workspaceimage ARNs of this account and Region, and deletes to those carrying this stack's "
+        "ownership tag"
     ),
 )
 
@@ -80,7 +41,7 @@ class NoUpdateBehavior(enum.Enum):
     """Succeed with the source image's id; the source image is never modified or deleted."""
 
 
-class UpdatedWorkspaceImage(ImageEvents, Construct):
+class UpdatedWorkspaceImage(WorkspaceImageBase):
     """A new WorkSpaces image made from ``source_image_id`` with the latest updates (CreateUpdatedWorkspaceImage).
 
     ``image_id`` resolves only once the image is AVAILABLE: whatever references it is created after that.
@@ -202,155 +163,23 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             copy_to_regions,
             event_bus,
         )
-        # The name the image gets, which the app's other images are compared with.
-        self._image_name = name
         # The monitor's generation parameter starts from it.
         self.generation: Optional[int] = generation
-        tags = dict(tags or {})
-
-        provider = WorkspacesImageProvider.get_or_create(self)
-        provider.put_events_on(self, event_bus)
-        self.event_bus = event_bus
-        provider.allow(IMAGE)
-        provider.register_tag_keys(tags)
-        seconds = timeout_seconds(timeout)
-        replacing = {
-            P.SOURCE_IMAGE_ID: source_image_id,
-            P.NAME: name,
-            P.DESCRIPTION: description,
-            P.TIMEOUT_SECONDS: seconds,
-        }
-        wait = AvailableWait(self, replacing)
-        properties: dict[str, Any] = {
-            **replacing,
-            P.NO_UPDATE_BEHAVIOR: no_update_behavior.value,
-            P.WAIT_HANDLE: wait.handle_ref,
-        }
-        if keep_previous is not None:
-            # Written only when given, so that the templates of stacks that never set it stay as they were. Not a
-            # replacing property: it is read when a replacement succeeds.
-            properties[P.KEEP_PREVIOUS] = keep_previous if is_token(keep_previous) else int(keep_previous)
-        if share_with_accounts:
-            # Written only when not empty, so that the templates of stacks that never share stay as they were. Not a
-            # replacing property: the handler adds and removes permissions on the image it has.
-            properties[P.SHARE_WITH_ACCOUNTS] = list(share_with_accounts)
-            provider.template_says(contract.ENV_SHARE_ACCOUNTS, list(share_with_accounts))
-        if tags:
-            properties[P.TAGS] = tag_list(tags)
-        self.resource = provider.serve(self, IMAGE, properties, removal_policy)
-        self.image_id: str = wait.image_id(self.resource, seconds, "image_id", "image.image_id")
-        self.wait_condition = wait.wait_condition
-        # The copies, by Region, in the order given.
-        self.copies: dict[str, ImageCopyBase] = {}
-        for region in copy_to_regions or ():
-            self.copies[region] = self._copy_to(
-                region, str(name), description, tags, timeout, removal_policy, keep_previous, provider
-            )
-        enrol(self)
-
-    def _copy_to(
-        self,
-        region: str,
-        name: str,
-        description: str,
-        tags: Mapping[str, str],
-        timeout: Optional[Duration],
-        removal_policy: Optional[RemovalPolicy],
-        keep_previous: Optional[int],
-        provider: WorkspacesImageProvider,
-    ) -> ImageCopyBase:
-        """The copy in `region`, made by this stack's provider (CopyWorkspaceImage is called in `region`): the
-        image's name (names are per Region), description, tags, timeout, removal policy and retention."""
-        copy = ImageCopyBase(self, _copy_id(region))
-        stack = Stack.of(self)
-        copy._make(
-            source_image_id=self.image_id,
-            source_region=stack.region,
-            region=region,
-            image_name=name,
+        self._make(
+            IMAGE,
+            source={P.SOURCE_IMAGE_ID: source_image_id},
+            name_key=P.NAME,
+            description_key=P.DESCRIPTION,
+            name=str(name),
             description=description,
+            after={P.NO_UPDATE_BEHAVIOR: no_update_behavior.value},
             tags=tags,
             timeout=timeout,
             removal_policy=removal_policy,
             keep_previous=keep_previous,
-            # The source is this stack's image: of this account and Region, its id unknown until it is made.
-            source_arn=provider.image_arns,
-            event_bus=self.event_bus,
-        )
-        return copy
-
-    def image_id_in(self, region: str) -> str:
-        """The id of the image in `region`: ``image_id`` in the stack's own Region, else the id of the copy that
-        ``copy_to_regions`` makes there, which resolves only once that copy is AVAILABLE.
-
-        :param region: the stack's Region, or one of ``copy_to_regions``.
-        :raises ValueError: for any other Region, naming the Regions the image is in.
-        """
-        if region == Stack.of(self).region:
-            return self.image_id
-        copy = self.copies.get(region) if isinstance(region, str) else None
-        if copy is None:
-            own = Stack.of(self).region
-            known = " (known only at deploy time)" if Token.is_unresolved(own) else f" {own}"
-            here = f"the stack's own Region{known}"
-            copied = f"copied to {', '.join(self.copies)}" if self.copies else "copied to no other Region"
-            raise ValueError(
-                f"{self.node.path}: image_id_in({region!r}): the image is in {here} and {copied}; "
-                "add the Region to copy_to_regions"
-            )
-        return copy.image_id
-
-    @classmethod
-    def from_image_id(cls, scope: Construct, construct_id: str, image_id: str) -> IWorkspaceImage:
-        """An image made elsewhere (another stack, account or pipeline, or by hand), to build bundles on.
-
-        Nothing is created, and this stack never changes or deletes the image. A bundle on it does not wait for
-        anything: the image must be AVAILABLE when the bundle is deployed.
-
-        :param scope: the parent construct.
-        :param construct_id: the construct id.
-        :param image_id: ``wsi-`` and 9 to 63 of ``[0-9a-z]``; a token (an SSM parameter read at deploy time, for
-            example) is checked at deploy time.
-        """
-        return _ImportedWorkspaceImage(scope, construct_id, image_id)
-
-    def apply_to_bundle(
-        self,
-        bundle_id: Union[str, IWorkspaceBundle],
-        *,
-        restore_on_delete: bool = False,
-        construct_id: Optional[str] = None,
-    ) -> WorkspaceBundleImage:
-        """Point an existing bundle that this stack does not manage at this image (UpdateWorkspaceBundle).
-
-        The bundle's previous image is recorded. Existing WorkSpaces pick up the new image only when rebuilt.
-
-        :param bundle_id: the bundle: one imported with ``WorkspaceBundle.from_bundle_id``, or its id, ``wsb-...``.
-            One of your custom bundles, not one a ``WorkspaceBundle`` manages.
-        :param restore_on_delete: Default ``False``: deleting the stack leaves the bundle on this image (only a
-            rollback of the deployment that first applied it restores the previous one). ``True``: deleting the
-            stack, or moving to another bundle, points the bundle back at its previous image.
-        :param construct_id: id of the new construct under this one. Default: ``ApplyTo`` and the bundle id, or, when
-            the id is a token, ``ApplyTo`` and the id of the imported bundle's construct; required when ``bundle_id``
-            is a token string.
-        """
-        imported = bundle_id if isinstance(bundle_id, IWorkspaceBundle) else None
-        bundle_id = bundle_id_of(bundle_id)
-        if construct_id is None:
-            # The default id is made of the bundle id, which must be a string synth knows; the same id whether the
-            # bundle is given by its id or imported, so that switching between the two does not replace anything.
-            if not isinstance(bundle_id, str):
-                refuse(self, [p for p in [rules.bundle_id_problem(bundle_id)] if p])
-            if not Token.is_unresolved(bundle_id):
-                construct_id = f"ApplyTo{bundle_id}"
-            elif imported is not None:
-                construct_id = f"ApplyTo{imported.node.id}"
-            else:
-                raise ValueError(f"{self.node.path}: apply_to_bundle needs construct_id when bundle_id is a token")
-        elif not isinstance(construct_id, str):
-            refuse(self, [rules.type_problem("construct_id", construct_id, "a string")])
-        return WorkspaceBundleImage(
-            self, construct_id, bundle_id=bundle_id, image_id=self.image_id, restore_on_delete=restore_on_delete
+            share_with_accounts=share_with_accounts,
+            copy_to_regions=copy_to_regions,
+            event_bus=event_bus,
         )
 
     def _validate(
@@ -395,7 +224,7 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
             problems.append(rules.type_problem(label, no_update_behavior, "a NoUpdateBehavior"))
         seconds, timeout_problems = judged_timeout(timeout)
         problems += timeout_problems
-        problems = (
+        first = (
             rules.image_problems(
                 source_image_id=judged(source_image_id),
                 image_name=rules.UNKNOWN if unfilled else judged(name),
@@ -408,42 +237,16 @@ class UpdatedWorkspaceImage(ImageEvents, Construct):
                 own_account=judged(Stack.of(self).account),
             )
             + keep_problems
-            + copy_to_regions_problems(copy_to_regions, Stack.of(self).region)
-            + event_bus_problems(self, event_bus)
-            + problems
         )
-        # A copy made in this stack's Region takes a name there too.
-        made: list[Union[UpdatedWorkspaceImage, WorkspaceImageCopy]] = [
-            *enrolled(self, UpdatedWorkspaceImage),
-            *enrolled(self, WorkspaceImageCopy),
-        ]
-        others = [(image, image._image_name) for image in made]
-        # Whether WorkSpaces lets two images share a name is undocumented, but CreateUpdatedWorkspaceImage lists
-        # ResourceAlreadyExistsException (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html),
-        # and the handler finds the image a retry made by its name.
-        duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, name, others)
-        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
-
-
-def copy_to_regions_problems(regions: object, own_region: str) -> list[str]:
-    """The contract's rules on copy_to_regions, and what only synth refuses: a Region it does not know, since each
-    Region names a construct and a resource of the template (CloudFormation makes no resources from a list)."""
-    label = rules.COPY_TO_REGIONS_LABEL
-    # A list of names, each token UNKNOWN (judged_accounts judges any list of strings so).
-    judged_regions = judged_accounts(regions)
-    if judged_regions is rules.UNKNOWN:
-        return [f"{label} is a list token; it must be a list of Region names known at synth, one copy each"]
-    tokens = [
-        f"{label} names the token {region!r}; each Region must be known at synth, since it names the copy's resource"
-        for region in (regions if isinstance(regions, Sequence) and not isinstance(regions, (str, bytes)) else ())
-        if is_token(region)
-    ]
-    return rules.copy_to_regions_problems(judged_regions, own_region=judged(own_region)) + tokens
-
-
-def _copy_id(region: str) -> str:
-    """The construct id of the copy in `region`: eu-central-1 gives CopyToEuCentral1, stable as long as the Region."""
-    return "CopyTo" + "".join(part.capitalize() for part in region.split("-"))
+        self._refuse_problems(
+            first,
+            problems,
+            name=name,
+            name_api=P.NAME,
+            copy_to_regions=copy_to_regions,
+            event_bus=event_bus,
+            removal_policy=removal_policy,
+        )
 
 
 def _generation_name(image_name: object, generation: object) -> object:
@@ -454,12 +257,3 @@ def _generation_name(image_name: object, generation: object) -> object:
     if rules.generation_problems(image_name, generation):
         return image_name
     return rules.generation_name(image_name, generation)
-
-
-class _ImportedWorkspaceImage(Construct):
-    """An image known by its id alone: see ``UpdatedWorkspaceImage.from_image_id``."""
-
-    def __init__(self, scope: Construct, construct_id: str, image_id: str) -> None:
-        super().__init__(scope, construct_id)
-        refuse(self, rules.bundle_image_problems(image_id=judged(image_id)))
-        self.image_id = image_id

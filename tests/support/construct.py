@@ -13,7 +13,18 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImageCopy
+from cdk_workspaces_image import (
+    CapturedWorkspaceImage,
+    ComputeType,
+    ImageBuilderWorkspaceImage,
+    ImportedWorkspaceImage,
+    IngestionProcess,
+    OsVersion,
+    StreamingProtocol,
+    UpdatedWorkspaceImage,
+    WorkspaceBundle,
+    WorkspaceImageCopy,
+)
 from support import ROOT
 
 ACCOUNT = "111122223333"
@@ -128,8 +139,9 @@ def load_example_app() -> ModuleType:
 
 def every_resource_type(app: cdk.App, *, copies: bool = False) -> cdk.Stack:
     """An image, a bundle on it and apply_to_bundle of an unmanaged bundle, in a stack with an environment; with
-    `copies`, also a copy of the image in another Region and a copy of an image another account shares (left out of
-    the snapshot, whose template predates copies)."""
+    `copies`, also every type added after the snapshot's template: a copy of the image in another Region, a copy of
+    an image another account shares, and an image captured from a WorkSpace, one imported from an AMI and one
+    imported through EC2 Image Builder."""
     stack = cdk.Stack(app, "EveryResourceType", env=cdk.Environment(account=ACCOUNT, region=REGION))
     image = UpdatedWorkspaceImage(
         stack,
@@ -145,6 +157,7 @@ def every_resource_type(app: cdk.App, *, copies: bool = False) -> cdk.Stack:
         WorkspaceImageCopy(
             stack, "Shared", source_image_id="wsi-9876543210", image_name="shared", description="Shared image"
         )
+        image_sources(stack)
     WorkspaceBundle(
         stack,
         "Standard",
@@ -157,3 +170,28 @@ def every_resource_type(app: cdk.App, *, copies: bool = False) -> cdk.Stack:
     )
     image.apply_to_bundle("wsb-0123456789", restore_on_delete=True)
     return stack
+
+
+def image_sources(stack: cdk.Stack) -> None:
+    """One image of each type made from something other than a WorkSpaces image."""
+    CapturedWorkspaceImage(
+        stack, "Captured", workspace_id="ws-0123456789", image_name="captured", description="Captured image"
+    )
+    ImportedWorkspaceImage(
+        stack,
+        "Imported",
+        ec2_image_id="ami-0123456789abcdef0",
+        ingestion_process=IngestionProcess.BYOL_REGULAR_WSP,
+        image_name="imported",
+        description="Imported image",
+    )
+    ImageBuilderWorkspaceImage(
+        stack,
+        "Built",
+        image_build_version_arn=f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:image/win11/1.0.0/1",
+        infrastructure_configuration_arn=f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:infrastructure-configuration/build",
+        os_version=OsVersion.WINDOWS_11,
+        protocol=StreamingProtocol.DCV,
+        image_name="built",
+        description="Image built by EC2 Image Builder",
+    )
