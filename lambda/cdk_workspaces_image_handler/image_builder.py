@@ -145,6 +145,11 @@ class ImageBuilderLifecycle(BaseImageLifecycle[ImageBuilderRequest]):
     def read(self, properties: Mapping[str, Any]) -> ImageBuilderRequest:
         return read_image_builder_request(properties)
 
+    def unlisted_for(self) -> float:
+        # Undocumented whether DescribeWorkspaceImages lists an image while it is imported: the safe reading is that
+        # it may not until the import ends, which the longest wait bounds.
+        return float(rules.MAX_TIMEOUT_SECONDS)
+
     def create_resource(self, request: ImageBuilderRequest, tags: Mapping[str, str]) -> str:
         subject = f"{rules.image_source_label(request.source_key)} {request.source}"
         return self.ws.import_custom_image(request.api_request(), tags, subject)

@@ -415,6 +415,12 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         deleted: by default nothing. Raises ServiceError, and the resource is then kept."""
         return None
 
+    def unlisted_for(self) -> float:
+        """How many seconds after a create call the resource it made may still be missing from the lists find_named
+        reads: a claim whose create call never answered and finds nothing is kept that long (a Delete fails meanwhile,
+        so that what the call made is never orphaned). 0 by default: what a create call makes is listed at once."""
+        return 0.0
+
     def preflight(self, request: R) -> str | None:
         """A check before anything is created: raise ProviderError to fail, or name an existing resource to
         answer instead of creating one; None to go on."""
@@ -519,6 +525,8 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
             log.info("adopting %s %s, made for this request by an earlier delivery", noun, claim.resource_id)
             return self._obtained(claim.resource_id, here=True)
         now = self.clock()
+        # Whether an earlier delivery's create call, which never answered, may have made it.
+        inherited = claim is not None
         if claim is None:
             earlier = self._made_earlier(lid, ownership.request_key)
             if earlier:
@@ -556,6 +564,17 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         except ServiceError as error:
             found = self._find_made(request, claim.tag) if error.code == "ResourceAlreadyExistsException" else None
             if not found:
+                if inherited and error.code == "ResourceAlreadyExistsException":
+                    # The name may be taken by what the earlier call made, not listed yet (an import may be unlisted
+                    # until it ends): the claim stays, so that the Delete that follows looks it up again.
+                    self.records.put(lid, replace(claim, claimed_until=now))
+                    raise ServiceError(
+                        error.code,
+                        f"{self.KIND.article} {noun} named {request.name!r} already exists, most likely the one an "
+                        "earlier attempt of this Create made, whose answer was lost and which WorkSpaces does not list "
+                        "yet (the Delete that follows deletes it once it is listed); deploy again once it is, or, if "
+                        f"another {noun} has the name, choose another {self.KIND.name_prop}",
+                    ) from error
                 # The service refused: nothing was made, and a retry may claim again.
                 self.records.drop(lid, claim)
                 if error.code == "ResourceAlreadyExistsException":
@@ -646,6 +665,15 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
                 if not entry.resource_id:
                     self.records.put(ev.logical_id, replace(entry, resource_id=found, physical_id=found))
                 strays.append(found)
+            elif self.clock() < entry.claimed_until + self.unlisted_for():
+                # Kept in the record: dropping it would orphan what the call may have made.
+                noun = self.KIND.noun
+                raise ProviderError(
+                    f"the {noun} named {request.name!r} that a create call of {ev.logical_id} may have made is not "
+                    f"listed yet (the call's answer was lost, and an import is listed only once it ends): retry this "
+                    f"delete, or continue the rollback, once DescribeWorkspaceImages lists it, and it is deleted; "
+                    f"after {self.unlisted_for() / 3600:g} h with nothing listed, nothing was made"
+                )
             else:
                 self.records.drop(ev.logical_id, entry)
         if not strays:

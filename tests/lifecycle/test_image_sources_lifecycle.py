@@ -24,12 +24,27 @@ from cdk_workspaces_image import (
     StreamingProtocol,
     WorkspaceBundle,
 )
-from cdk_workspaces_image_handler.contract import OWNER_TAG_KEY, DetailTypes
+from cdk_workspaces_image_handler.contract import (
+    CAPTURED_TYPE,
+    IMAGE_BUILDER_TYPE,
+    IMPORTED_TYPE,
+    OWNER_TAG_KEY,
+    DetailTypes,
+)
 from cfn_driver.assembly import Assembly, load
 from cfn_driver.cloud import ACCOUNT, REGION
+from cfn_driver.model import Faults
 
 FAST = Plan.available(after_seconds=1800)
 KINDS = ("captured", "imported", "builder")
+# The call that makes each kind's image.
+CREATE_CALL = {
+    "captured": "CreateWorkspaceImage",
+    "imported": "ImportWorkspaceImage",
+    "builder": "ImportCustomWorkspaceImage",
+}
+OTHER_ACCOUNT = "444455556666"
+FRANKFURT = "eu-central-1"
 
 
 @pytest.fixture
@@ -64,9 +79,12 @@ def golden(
     generation: int = 1,
     keep_previous: int | None = None,
     bundle: bool = False,
+    timeout_minutes: int | None = None,
+    share_with: tuple[str, ...] = (),
+    copy_to: tuple[str, ...] = (),
 ) -> Assembly:
     """One image of `kind`, named for its generation (a new generation replaces it), its id in the output ImageId."""
-    name = f"{kind}-g{generation}-{keep_previous}-{bundle}"
+    name = f"{kind}-g{generation}-{keep_previous}-{bundle}-{timeout_minutes}-{'.'.join(share_with + copy_to)}"
     app = cdk.App(outdir=str(outdir / name))
     stack = cdk.Stack(app, "Golden", env=cdk.Environment(account=ACCOUNT, region=REGION))
     shared: dict[str, Any] = {
@@ -75,6 +93,9 @@ def golden(
         "tags": {"team": "euc"},
         "keep_previous": keep_previous,
         "removal_policy": cdk.RemovalPolicy.DESTROY,
+        "timeout": None if timeout_minutes is None else cdk.Duration.minutes(timeout_minutes),
+        "share_with_accounts": list(share_with) or None,
+        "copy_to_regions": list(copy_to) or None,
     }
     image: Any
     if kind == "captured":
@@ -98,6 +119,8 @@ def golden(
             **shared,
         )
     cdk.CfnOutput(stack, "ImageId", value=image.image_id)
+    for region in copy_to:
+        cdk.CfnOutput(stack, f"CopyIn{region.replace('-', '')}", value=image.image_id_in(region))
     if bundle:
         standard = WorkspaceBundle(
             stack, "Standard", image_id=image.image_id, **STANDARD_BUNDLE, removal_policy=cdk.RemovalPolicy.DESTROY
@@ -172,3 +195,126 @@ def test_a_workspace_that_is_stopped_fails_the_capture_saying_to_start_it(world:
     assert stack.status == "ROLLBACK_COMPLETE"
     assert any("is not in a state that can be imaged; start it" in r for r in world.reasons()), world.reasons()
     assert left(world) == {}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_deadline_passed_fails_naming_the_image_and_what_it_last_said_and_leaves_nothing(
+    tmp_path: Path, kind: str
+) -> None:
+    # Where WorkSpaces deletes an image still PENDING or importing (emulator options; whether it does is undocumented;
+    # where it refuses, the Delete waits: test_watch_lifecycle).
+    world = World.new(sources=0, default_plan=Plan.never(), delete_pending_error=None, delete_importing_error=None)
+    try:
+        made_from = sources(world)
+        stack = world.deploy(golden(tmp_path, kind, made_from, timeout_minutes=15))
+        assert stack.status == "ROLLBACK_COMPLETE"
+        assert "timed out: image wsi-" in stack.reason, stack.reason
+        assert "is still PENDING" in stack.reason
+        if kind == "builder":
+            # The import's own words: its State, StateMessage and ProgressPercentage when the wait gave up.
+            assert "import " in stack.reason, stack.reason
+            assert "%" in stack.reason, stack.reason
+        assert left(world) == {}
+        assert world.watching() == []
+    finally:
+        world.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_duplicate_create_delivery_makes_one_image(tmp_path: Path, kind: str) -> None:
+    probe = World.new(sources=0, default_plan=FAST)
+    assembly = golden(tmp_path, kind, sources(probe))
+    probe.close()
+    resource_type = {"captured": CAPTURED_TYPE, "imported": IMPORTED_TYPE, "builder": IMAGE_BUILDER_TYPE}[kind]
+    (logical_id,) = [k for k, r in assembly.template["Resources"].items() if r["Type"] == resource_type]
+    world = World.new(sources=0, default_plan=FAST, faults=Faults(duplicate={(logical_id, "Create")}))
+    try:
+        sources(world)
+        stack = world.deploy(assembly)
+        assert stack.status == "CREATE_COMPLETE", stack.reason
+        assert world.calls(CREATE_CALL[kind]) == 1
+        assert set(left(world)) == {stack.outputs["ImageId"]}
+    finally:
+        world.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "listed"),
+    [("captured", True), ("imported", True), ("builder", False), ("builder", True)],
+    ids=["captured", "imported", "builder-unlisted-while-importing", "builder-listed-while-importing"],
+)
+def test_a_lambda_timeout_mid_create_never_orphans_the_image(tmp_path: Path, kind: str, listed: bool) -> None:
+    """The create call works but its answer is lost: the retry adopts the image by its ownership tag. An Image Builder
+    import not yet listed (the default reading) cannot be adopted yet: the Create fails saying so, the record keeps
+    its claim, and the rollback's Delete fails until the import is listed; a delete then finds it and deletes it."""
+    world = World.new(sources=0, default_plan=FAST, real_limit_seconds=4, custom_import_listed_while_importing=listed)
+    try:
+        made_from = sources(world)
+        world.cloud.stall_after(CREATE_CALL[kind], 6)
+        stack = world.deploy(golden(tmp_path, kind, made_from))
+        assert any(e.status == "LAMBDA_ERROR" and "timed out" in e.reason for e in world.events)
+        made = [c for c in world.cloud.workspaces.calls_to(CREATE_CALL[kind]) if not c.error]
+        assert len(made) == 1, "the retry never makes a second image"
+        if kind == "builder" and not listed:
+            assert stack.status == "ROLLBACK_FAILED"
+            reasons = " ".join(world.reasons())
+            assert "most likely the one an earlier attempt of this Create made" in reasons, reasons
+            assert "is not listed yet" in reasons, reasons
+            [image] = left(world)
+            world.cfn.settle()
+            world.cloud.clock.set(world.cloud.clock.now() + 3600)  # the import has ended and is listed
+            again = world.cfn.delete(stack.name)
+            assert again.status == "DELETE_COMPLETE", again.reason
+            assert image not in left(world)
+            assert left(world) == {}, "the claim found the import once listed, and the delete deleted it"
+        else:
+            assert stack.status == "CREATE_COMPLETE", stack.reason
+            assert set(left(world)) == {stack.outputs["ImageId"]}
+        assert world.watching() == []
+    finally:
+        world.close()
+
+
+def test_an_ami_another_account_owns_fails_the_import_saying_so(world: World, tmp_path: Path) -> None:
+    made_from = sources(world)
+    made_from["ami"] = world.cloud.workspaces.add_ami(owner=OTHER_ACCOUNT, shared=True)
+    stack = world.deploy(golden(tmp_path, "imported", made_from))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    reasons = " ".join(world.reasons())
+    assert made_from["ami"] in reasons, reasons
+    assert "own" in reasons, reasons
+    assert left(world) == {}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_image_is_shared_once_available_and_unshared_before_its_delete(tmp_path: Path, kind: str) -> None:
+    # The imports are BYOL images: shared only with BYOL-enabled accounts (the emulator's byol_accounts).
+    world = World.new(sources=0, default_plan=FAST, accounts=(OTHER_ACCOUNT,), byol_accounts=(OTHER_ACCOUNT,))
+    try:
+        made_from = sources(world)
+        stack = world.deploy(golden(tmp_path, kind, made_from, share_with=(OTHER_ACCOUNT,)))
+        assert stack.status == "CREATE_COMPLETE", stack.reason
+        image = str(stack.outputs["ImageId"])
+        assert sorted(world.cloud.workspaces.images[image].shared_with) == [OTHER_ACCOUNT]
+        deleted = world.cfn.delete("Golden")
+        assert deleted.status == "DELETE_COMPLETE", deleted.reason
+        assert left(world) == {}
+        shares = world.cloud.workspaces.calls_to("UpdateWorkspaceImagePermission")
+        assert [c.params["AllowCopyImage"] for c in shares] == [True, False], "unshared before the delete"
+    finally:
+        world.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_image_is_copied_to_another_region_and_the_copy_deleted_with_it(
+    world: World, tmp_path: Path, kind: str
+) -> None:
+    made_from = sources(world)
+    stack = world.deploy(golden(tmp_path, kind, made_from, copy_to=(FRANKFURT,)))
+    assert stack.status == "CREATE_COMPLETE", stack.reason
+    copy_id = str(stack.outputs[f"CopyIn{FRANKFURT.replace('-', '')}"])
+    assert world.cloud.workspaces_in(FRANKFURT).images[copy_id].state == "AVAILABLE"
+    deleted = world.cfn.delete("Golden")
+    assert deleted.status == "DELETE_COMPLETE", deleted.reason
+    assert left(world) == {}
+    assert world.images_in(FRANKFURT) == {}
