@@ -50,6 +50,16 @@ def report(assembly: cx_api.CloudAssembly) -> Any:
     return json.loads((Path(assembly.directory) / "validation-report.json").read_text())
 
 
+def suppressed_only(found: Any) -> set[str]:
+    """The rules of the findings a report's plugins acknowledged; none may be a violation."""
+    assert [v for plugin in found["pluginReports"] for v in plugin["violations"]] == []
+    return {
+        str(s["ruleName"]).split("[")[0].split("::")[-1]
+        for plugin in found["pluginReports"]
+        for s in plugin.get("suppressedViolations", [])
+    }
+
+
 def image_id_of(template: Template) -> dict[str, Any]:
     """What `image.image_id` renders as in its own stack: the attribute, and a reference to the wait condition."""
     image, _ = only(template, "Custom::UpdatedWorkspaceImage")
@@ -62,7 +72,7 @@ def test_every_example_has_an_app_a_cdk_json_running_it_and_a_readme() -> None:
     names = sorted(
         p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "__")) and p.name != "snippets"
     )
-    assert names == ["cross_account", "cross_stack", "minimal", "pipeline"]
+    assert names == ["captured", "cross_account", "cross_stack", "minimal", "pipeline", "windows11_image_builder"]
     for name in names:
         folder = EXAMPLES / name
         assert json.loads((folder / "cdk.json").read_text())["app"] == "python3 app.py"
@@ -482,11 +492,61 @@ def test_cross_account_refuses_to_synthesize_without_its_context() -> None:
 
 # --- the CDK CLI, from each example's folder ------------------------------------------------------------------------
 
+# --- captured and windows11_image_builder ----------------------------------------------------------------------------
+
+
+def test_captured_captures_the_workspace_given_and_may_image_that_workspace_only(tmp_path: Path) -> None:
+    app = cdk.App(context={"workspace_id": "ws-0123456789", **NO_BUNDLING}, outdir=str(tmp_path))
+    stack: cdk.Stack = load("captured").build_app(app)
+    assembly = app.synth()
+    assert report(assembly)["pluginReports"] == []
+    template = Template.from_stack(stack)
+    _, image = only(template, contract.CAPTURED_TYPE)
+    assert image["Properties"]["WorkspaceId"] == "ws-0123456789"
+    capture = statement_with(template, "workspaces:CreateWorkspaceImage")
+    named = [render(r) for r in capture["Resource"]]
+    assert any(r.endswith(":workspace/ws-0123456789") for r in named), named
+    assert not any(r.endswith(":workspace/*") for r in named), "no other WorkSpace"
+
+
+def test_captured_refuses_to_synthesize_without_a_workspace() -> None:
+    with pytest.raises(ValueError, match="workspace_id"):
+        load("captured").build_app(cdk.App(context=NO_BUNDLING))
+
+
+def test_windows11_imports_the_image_builder_build_with_dcv_and_bundles_it_in_order(tmp_path: Path) -> None:
+    app = cdk.App(context={"parent_image": "ami-0123456789abcdef0", **NO_BUNDLING}, outdir=str(tmp_path))
+    stack: cdk.Stack = load("windows11_image_builder").build_app(app)
+    assembly = app.synth()
+    assert suppressed_only(report(assembly)) == {"AwsSolutions-IAM4"}, "only the build role's managed policies"
+    template = Template.from_stack(stack)
+    build, _ = only(template, "AWS::ImageBuilder::Image")
+    infrastructure, _ = only(template, "AWS::ImageBuilder::InfrastructureConfiguration")
+    image, resource = only(template, contract.IMAGE_BUILDER_TYPE)
+    properties = resource["Properties"]
+    # The import reads the build's ARN, so CloudFormation builds first; the bundle waits for the image.
+    assert properties["ImageSource"] == {"ImageBuildVersionArn": {"Fn::GetAtt": [build, "Arn"]}}
+    assert properties["InfrastructureConfigurationArn"] == {"Fn::GetAtt": [infrastructure, "Arn"]}
+    assert (properties["OsVersion"], properties["Protocol"]) == ("Windows_11", "DCV")
+    _, bundle = only(template, contract.BUNDLE_TYPE)
+    condition, _ = only(template, "AWS::CloudFormation::WaitCondition")
+    assert bundle["Properties"]["ImageId"] == {
+        "Fn::Select": [0, [{"Fn::GetAtt": [image, "ImageId"]}, {"Ref": condition}]]
+    }
+
+
+def test_windows11_refuses_to_synthesize_without_a_parent_image() -> None:
+    with pytest.raises(ValueError, match="parent_image"):
+        load("windows11_image_builder").build_app(cdk.App(context=NO_BUNDLING))
+
+
 CLI_ARGUMENTS = {
     "minimal": ["-c", "source_image_id=wsi-0123456789"],
     "cross_stack": ["-c", "source_image_id=wsi-0123456789"],
     "pipeline": [],  # its cdk.json holds every value
     "cross_account": ["-c", "source_image_id=wsi-0123456789"],  # and its cdk.json the accounts and Regions
+    "captured": ["-c", "workspace_id=ws-0123456789"],
+    "windows11_image_builder": ["-c", "parent_image=ami-0123456789abcdef0"],
 }
 
 
@@ -539,14 +599,18 @@ def stack_names(outdir: Path) -> set[str]:
         ("cross_stack", {"GoldenImage", "GoldenBundle"}),
         ("pipeline", {"GoldenImagePipeline", "Desktops-GoldenImage"}),
         ("cross_account", {"GoldenImage", "GoldenBundleSecondRegion", "GoldenConsumer"}),
+        ("captured", {"CapturedWorkspaceImage"}),
+        ("windows11_image_builder", {"Windows11GoldenImage"}),
     ],
 )
 def test_cdk_synth_runs_each_example_from_its_folder(cli_synth: CliResults, name: str, expected: set[str]) -> None:
     outdir, done = cli_synth[name]
     assert done.returncode == 0, f"{done.args} failed:\n{done.stdout}\n{done.stderr}"
     assert stack_names(outdir) == expected
-    # cdk-nag ran (minimal, cross_stack, cross_account) and found nothing; the pipeline example adds no plugin.
-    assert json.loads((outdir / "validation-report.json").read_text())["pluginReports"] == []
+    # cdk-nag ran (but in the pipeline example) and found nothing; the Windows 11 example acknowledges the AWS
+    # managed policies of its Image Builder role, which Image Builder documents.
+    found = json.loads((outdir / "validation-report.json").read_text())
+    assert suppressed_only(found) == ({"AwsSolutions-IAM4"} if name == "windows11_image_builder" else set())
     # The handler asset was really bundled, locally: one folder, however many stacks share it.
     (asset,) = {p for p in outdir.rglob("asset.*") if p.is_dir()}
     assert {p.name for p in asset.iterdir()} == {"index.py", "monitor.py", "cdk_workspaces_image_handler", "crhelper"}
