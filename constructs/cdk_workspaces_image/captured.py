@@ -61,6 +61,9 @@ class CapturedWorkspaceImage(WorkspaceImageBase):
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
 
+    workspace_id: str
+    """The ``workspace_id`` prop: the WorkSpace the image is captured from."""
+
     def __init__(
         self,
         scope: Construct,

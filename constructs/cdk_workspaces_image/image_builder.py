@@ -127,6 +127,10 @@ class ImageBuilderWorkspaceImage(WorkspaceImageBase):
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
 
+    infrastructure_configuration_arn: str
+    """The ``infrastructure_configuration_arn`` prop: the EC2 Image Builder infrastructure configuration the import
+    builds with."""
+
     def __init__(
         self,
         scope: Construct,

@@ -100,6 +100,9 @@ class ImportedWorkspaceImage(WorkspaceImageBase):
     Synth refuses a prop that is None (but for the optional ones) or of another type, naming the construct's path.
     """
 
+    ec2_image_id: str
+    """The ``ec2_image_id`` prop: the AMI the image is imported from."""
+
     def __init__(
         self,
         scope: Construct,

@@ -11,7 +11,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from support.lifecycle import STANDARD_BUNDLE, World
+from support.lifecycle import STANDARD_BUNDLE, World, provider_statements, without_statement
 from support.synth_cache import cached
 
 from aws_emulator import Plan
@@ -318,3 +318,41 @@ def test_each_image_is_copied_to_another_region_and_the_copy_deleted_with_it(
     assert deleted.status == "DELETE_COMPLETE", deleted.reason
     assert left(world) == {}
     assert world.images_in(FRANKFURT) == {}
+
+
+# Each kind's own statement, and the action whose refusal the reason names without it. The EC2 statements of an AMI
+# import (DescribeAmis, ShareAmisForImport) are for WorkSpaces' use of the caller's permissions, which the emulator
+# does not model (docs/design.md).
+OWN_STATEMENT = {
+    "captured": ("CaptureWorkspaces", "workspaces:CreateWorkspaceImage"),
+    "imported": ("ImportAmis", "workspaces:ImportWorkspaceImage"),
+    "builder": ("ImportBuiltImages", "workspaces:ImportCustomWorkspaceImage"),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_without_its_own_statement_each_kind_fails_with_access_denied_and_makes_nothing(
+    world: World, tmp_path: Path, kind: str
+) -> None:
+    world.expect_denials = True
+    sid, action = OWN_STATEMENT[kind]
+    stack = world.deploy(without_statement(golden(tmp_path, kind, sources(world)), sid))
+    assert stack.status == "ROLLBACK_COMPLETE"
+    assert f"is not authorized to perform: {action}" in stack.reason, stack.reason
+    assert left(world) == {}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_has_its_own_statement_and_the_owned_image_ones_once(tmp_path: Path, kind: str) -> None:
+    probe = World.new(sources=0, default_plan=FAST)
+    try:
+        sids = [s.get("Sid") for s in provider_statements(golden(tmp_path, kind, sources(probe)))]
+    finally:
+        probe.close()
+    assert OWN_STATEMENT[kind][0] in sids
+    assert [sid for sid in sids if sid in ("DeleteOwnImages", "ImagePermissions", "ShareOwnImages")] == [
+        "DeleteOwnImages",
+        "ImagePermissions",
+        "ShareOwnImages",
+    ]
+    assert "CreateImages" not in sids, "no CreateUpdatedWorkspaceImage for a stack without an updated image"
