@@ -23,7 +23,14 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 # Installed from this checkout by requirements.txt (`-e .`); constructs/ is its source folder.
-from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImageUpdateMonitor
+from cdk_workspaces_image import (
+    ComputeType,
+    ImportedWorkspaceImage,
+    IngestionProcess,
+    UpdatedWorkspaceImage,
+    WorkspaceBundle,
+    WorkspaceImageUpdateMonitor,
+)
 
 GENERATION = "{generation}"
 DEFAULT_IMAGE_NAME = f"golden-updated-{GENERATION}"
@@ -46,6 +53,7 @@ class WorkspacesImageExample(cdk.Stack):
         generation: Optional[int] = None,
         share_with_accounts: Sequence[str] = (),
         copy_to_regions: Sequence[str] = (),
+        byol_ami: Optional[str] = None,
     ) -> None:
         super().__init__(
             scope, construct_id, description="cdk-workspaces-image example: an updated WorkSpaces image and its bundle"
@@ -122,6 +130,20 @@ class WorkspacesImageExample(cdk.Stack):
         monitor.on_update_available("UpdateAvailable", target=notify)
         cdk.CfnOutput(self, "NotificationsTopicArn", value=topic.topic_arn)
 
+        if byol_ami:
+            # Beside it (-c byol_ami=ami-...): a Bring Your Own License image imported from your AMI, made once and
+            # kept as long as the AMI and name stay the same.
+            byol = ImportedWorkspaceImage(
+                self,
+                "Byol",
+                ec2_image_id=byol_ami,
+                ingestion_process=IngestionProcess.BYOL_REGULAR_WSP,
+                image_name="golden-byol",
+                description="BYOL image imported from an AMI",
+                tags={"team": "euc"},
+            )
+            cdk.CfnOutput(self, "ByolImageId", value=byol.image_id)
+
 
 def generation_of(context: object, image_name: str) -> Optional[int]:
     """The context value generation (``-c generation=2`` gives the string "2"); without it, the first generation
@@ -154,6 +176,7 @@ def build_app(app: cdk.App) -> WorkspacesImageExample:
         generation=generation_of(app.node.try_get_context("generation"), image_name),
         share_with_accounts=listed(app.node.try_get_context("share_with_accounts")),
         copy_to_regions=listed(app.node.try_get_context("copy_to_regions")),
+        byol_ami=app.node.try_get_context("byol_ami"),
     )
     # cdk-nag 3 runs as a policy-validation plugin: any finding fails synth.
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -3,12 +3,13 @@
     python -m cfn_driver.demo MONTH1 [MONTH2 ...] [--failing LAST]
 
 Each argument is a cloud assembly of the same app (`cdk synth -c generation=N`). The first is deployed into an
-emulated account whose source image takes 2 h 17 min to update. Before each later month, AWS publishes updates
-(the emulator sets Updates.UpdateAvailable on the newest image) and a day passes, so that the app's update
-monitor reports them; then that month's assembly is deployed: the next generation, the bundle moving to it,
-and keep_previous deleting what it no longer keeps. `--failing` deploys one more month whose new image fails in
-WorkSpaces, rolled back cleanly. CloudFormation's events and what the provider and the monitor put on the default
-bus are printed on a virtual clock, from the start of each deployment. Nothing here talks to AWS.
+emulated account whose source image takes 2 h 17 min to update, and that holds the AMIs the app imports. Before
+each later month, AWS publishes updates (the emulator sets Updates.UpdateAvailable on the newest image) and a day
+passes, so that the app's update monitor reports them; then that month's assembly is deployed: the next
+generation, the bundle moving to it, and keep_previous deleting what it no longer keeps. `--failing` deploys one
+more month whose new image fails in WorkSpaces, rolled back cleanly. CloudFormation's events and what the provider
+and the monitor put on the default bus are printed on a virtual clock, from the start of each deployment.
+Nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ def _sources(assembly: Assembly) -> list[str]:
             str(r["Properties"]["SourceImageId"])
             for r in assembly.template["Resources"].values()
             if r["Type"] == "Custom::UpdatedWorkspaceImage"
+        }
+    )
+
+
+def _amis(assembly: Assembly) -> list[str]:
+    """The AMIs the app imports images from, which the emulated account holds."""
+    return sorted(
+        {
+            str(r["Properties"]["Ec2ImageId"])
+            for r in assembly.template["Resources"].values()
+            if r["Type"] == "Custom::ImportedWorkspaceImage"
         }
     )
 
@@ -205,11 +217,16 @@ def main(argv: list[str]) -> int:
     cloud = LocalCloud()
     for source in _sources(months[0]):
         cloud.workspaces.add_image("golden-source", update_available=True, image_id=source)
-    cloud.workspaces.plan_next_images(FIRST_UPDATE)
+    amis = _amis(months[0])
+    for ami in amis:
+        cloud.workspaces.add_ami(ami)
+    # The update and each import, whichever CloudFormation starts first.
+    cloud.workspaces.plan_next_images(*[FIRST_UPDATE] * (1 + len(amis)))
     printer = Printer(cloud, {})
     cfn = CloudFormation(cloud, cloud.clock, account=ACCOUNT, region=REGION, on_event=printer)
     try:
-        print(f"== cdk deploy {months[0].stack_name}, month 1 (emulated: the image update takes 2 h 17 min)\n")
+        imports = ", as does the BYOL import beside it" if amis else ""
+        print(f"== cdk deploy {months[0].stack_name}, month 1 (emulated: the image update takes 2 h 17 min{imports})\n")
         stack = _deploy(cfn, printer, months[0])
         if stack.status != "CREATE_COMPLETE":
             return 1

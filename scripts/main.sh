@@ -9,9 +9,9 @@ set -euo pipefail
 source "$(dirname "$0")/bootstrap.sh"
 
 rm -rf cdk.out cdk.out.month2 cdk.out.month3 cdk.out.failing cdk.out.update
-# The demo shares each month's image with a second account of the Region and copies it to a second Region (the
-# example's defaults do neither).
-set -- -c share_with_accounts=444455556666 -c copy_to_regions=eu-central-1 "$@"
+# The demo shares each month's image with a second account of the Region, copies it to a second Region, and imports
+# a BYOL image from an AMI beside it (the example's defaults do none of these).
+set -- -c share_with_accounts=444455556666 -c copy_to_regions=eu-central-1 -c byol_ami=ami-0123456789abcdef0 "$@"
 cdk synth --no-notices --quiet --output cdk.out "$@" > /dev/null
 echo "Synthesized $ROOT/cdk.out/WorkspacesImageExample.template.json"
 # The same app in the months that follow: only the generation changes, as a pipeline would bump it.

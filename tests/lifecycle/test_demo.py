@@ -13,6 +13,7 @@ from cfn_driver import demo
 
 SHARED_WITH = "444455556666"
 COPIED_TO = "eu-central-1"
+BYOL_AMI = "ami-0123456789abcdef0"
 
 
 def synth(outdir: Path, generation: int) -> Path:
@@ -26,6 +27,7 @@ def synth(outdir: Path, generation: int) -> Path:
             "generation": str(generation),
             "share_with_accounts": SHARED_WITH,
             "copy_to_regions": COPIED_TO,
+            "byol_ami": BYOL_AMI,
         },
     )
     load_example_app().build_app(app)
@@ -50,6 +52,7 @@ def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureF
     assert news == [
         "WorkSpaces Image Available",
         "WorkSpaces Image Available",
+        "WorkSpaces Image Available",  # the BYOL image imported beside it
         "WorkSpaces Image Update Available",
         *month,
         *month,
@@ -67,6 +70,10 @@ def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureF
     assert [name for _, name in copies] == ["golden-updated-1", "golden-updated-2", "golden-updated-3"]
     assert f"WorkSpaces Image Retention: deleted {copies[0][0]};" in out
     assert out.count(", 0 denied") == 4
+    # The BYOL image imported from the AMI beside the updated one, made once and kept through every month.
+    byol = set(re.findall(r"Output ByolImageId = (wsi-\w+)", out))
+    assert len(byol) == 1
+    assert out.count(f"{next(iter(byol))} golden-byol AVAILABLE") == 4
     # Each later month is the generation the monitor asked for in its parameter, as a pipeline would read it.
     asked = re.findall(r"\[ssm\] /cdk-workspaces-image/example/golden-generation = (\d+)", out)
     assert asked == ["2", "3", "4"]
