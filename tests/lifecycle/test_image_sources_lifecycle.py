@@ -82,9 +82,10 @@ def golden(
     timeout_minutes: int | None = None,
     share_with: tuple[str, ...] = (),
     copy_to: tuple[str, ...] = (),
+    retain: bool = False,
 ) -> Assembly:
     """One image of `kind`, named for its generation (a new generation replaces it), its id in the output ImageId."""
-    name = f"{kind}-g{generation}-{keep_previous}-{bundle}-{timeout_minutes}-{'.'.join(share_with + copy_to)}"
+    name = f"{kind}-g{generation}-{keep_previous}-{bundle}-{timeout_minutes}-{'.'.join(share_with + copy_to)}-{retain}"
     app = cdk.App(outdir=str(outdir / name))
     stack = cdk.Stack(app, "Golden", env=cdk.Environment(account=ACCOUNT, region=REGION))
     shared: dict[str, Any] = {
@@ -92,7 +93,8 @@ def golden(
         "description": f"Golden image {generation}",
         "tags": {"team": "euc"},
         "keep_previous": keep_previous,
-        "removal_policy": cdk.RemovalPolicy.DESTROY,
+        # The default (kept on replacement and stack delete) with `retain`; else deleted with the stack.
+        "removal_policy": None if retain else cdk.RemovalPolicy.DESTROY,
         "timeout": None if timeout_minutes is None else cdk.Duration.minutes(timeout_minutes),
         "share_with_accounts": list(share_with) or None,
         "copy_to_regions": list(copy_to) or None,
@@ -162,18 +164,37 @@ def test_an_image_in_error_rolls_the_create_back_and_leaves_no_image(world: Worl
     assert left(world) == {}, "the rollback deletes the image that went to ERROR"
 
 
-def test_next_months_import_replaces_the_image_and_keep_previous_0_deletes_the_old_one(
-    world: World, tmp_path: Path
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_months_image_replaces_the_last_and_keep_previous_0_deletes_all_but_the_rollback_target(
+    world: World, tmp_path: Path, kind: str
+) -> None:
+    """Under the default removal policy (kept on replacement), keep_previous=0 deletes every earlier image but the
+    one being replaced, which the stack may still roll back to."""
+    made_from = sources(world)
+    ids = []
+    for generation in (1, 2, 3):
+        stack = world.deploy(golden(tmp_path, kind, made_from, generation=generation, keep_previous=0, retain=True))
+        assert stack.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), stack.reason
+        ids.append(str(stack.outputs["ImageId"]))
+    assert len(set(ids)) == 3, "each generation is a new image"
+    assert set(left(world)) == {ids[1], ids[2]}, "generation 1 deleted; generation 2, the rollback target, kept"
+    retention = [n for n in world.news(DetailTypes.IMAGE_RETENTION) if ids[0] in str(n)]
+    assert retention, "the deletion is on the bus"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_next_months_image_in_error_rolls_the_update_back_to_this_months(
+    world: World, tmp_path: Path, kind: str
 ) -> None:
     made_from = sources(world)
-    first = world.deploy(golden(tmp_path, "builder", made_from, keep_previous=0))
+    first = world.deploy(golden(tmp_path, kind, made_from))
     assert first.status == "CREATE_COMPLETE", first.reason
-    old = str(first.outputs["ImageId"])
-    second = world.deploy(golden(tmp_path, "builder", made_from, generation=2, keep_previous=0))
-    assert second.status == "UPDATE_COMPLETE", second.reason
-    new = str(second.outputs["ImageId"])
-    assert new != old
-    assert set(left(world)) == {new}, "keep_previous=0 deletes the replaced import once the new one is AVAILABLE"
+    world.cloud.workspaces.plan_next_images(Plan.error("ImageFailed", "The image could not be made", after_seconds=600))
+    second = world.deploy(golden(tmp_path, kind, made_from, generation=2))
+    assert second.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "ERROR" in " ".join(world.reasons())
+    assert set(left(world)) == {first.outputs["ImageId"]}, "the failed image is deleted, this month's kept"
+    assert world.watching() == []
 
 
 def test_an_account_without_byol_fails_the_import_saying_so_and_leaves_nothing(tmp_path: Path) -> None:
@@ -356,3 +377,35 @@ def test_each_kind_has_its_own_statement_and_the_owned_image_ones_once(tmp_path:
         "ShareOwnImages",
     ]
     assert "CreateImages" not in sids, "no CreateUpdatedWorkspaceImage for a stack without an updated image"
+
+
+# What the account lacks, per kind, and the words the reason starts fixing it with (workspaces.py's hints).
+REFUSALS = {
+    "workspace-missing": ("captured", {"workspace": "ws-zzzzzzzzzz"}, {}, "check workspace_id and the stack's Region"),
+    "ami-missing": ("imported", {"ami": "ami-0fedcba9876543210"}, {}, "that the AMI is this account's own"),
+    "build-missing": (
+        "builder",
+        {"build": f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:image/missing/1.0.0/1"},
+        {},
+        "or its infrastructure configuration; check both ARNs",
+    ),
+    "builder-byol-disabled": ("builder", {}, {"byol_enabled": False}, "enable it for Bring Your Own License"),
+    "captured-quota": ("captured", {}, {"image_quota": 0}, "image quota is used up"),
+    "imported-quota": ("imported", {}, {"image_quota": 0}, "image quota is used up"),
+    "builder-quota": ("builder", {}, {"image_quota": 0}, "image quota is used up"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_each_documented_refusal_fails_saying_what_to_fix_and_leaves_nothing(tmp_path: Path, case: str) -> None:
+    kind, instead, options, words = REFUSALS[case]
+    world = World.new(sources=0, default_plan=FAST, **options)
+    try:
+        made_from = {**sources(world), **instead}
+        stack = world.deploy(golden(tmp_path, kind, made_from))
+        assert stack.status == "ROLLBACK_COMPLETE"
+        assert any(words in r for r in world.reasons()), world.reasons()
+        assert left(world) == {}
+        assert world.watching() == []
+    finally:
+        world.close()
