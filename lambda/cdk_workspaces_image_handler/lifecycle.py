@@ -564,7 +564,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
         except ServiceError as error:
             found = self._find_made(request, claim.tag) if error.code == "ResourceAlreadyExistsException" else None
             if not found:
-                if inherited and error.code == "ResourceAlreadyExistsException":
+                if inherited and self.unlisted_for() and error.code == "ResourceAlreadyExistsException":
                     # The name may be taken by what the earlier call made, not listed yet (an import may be unlisted
                     # until it ends): the claim stays, so that the Delete that follows looks it up again.
                     self.records.put(lid, replace(claim, claimed_until=now))
@@ -665,7 +665,7 @@ class OwnedLifecycle(Lifecycle, Generic[R]):
                 if not entry.resource_id:
                     self.records.put(ev.logical_id, replace(entry, resource_id=found, physical_id=found))
                 strays.append(found)
-            elif self.clock() < entry.claimed_until + self.unlisted_for():
+            elif self.unlisted_for() and self.clock() < entry.claimed_until + self.unlisted_for():
                 # Kept in the record: dropping it would orphan what the call may have made.
                 noun = self.KIND.noun
                 raise ProviderError(

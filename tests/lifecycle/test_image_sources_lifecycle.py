@@ -380,7 +380,7 @@ def test_each_kind_has_its_own_statement_and_the_owned_image_ones_once(tmp_path:
 
 
 # What the account lacks, per kind, and the words the reason starts fixing it with (workspaces.py's hints).
-REFUSALS = {
+REFUSALS: dict[str, tuple[str, dict[str, str], dict[str, Any], str]] = {
     "workspace-missing": ("captured", {"workspace": "ws-zzzzzzzzzz"}, {}, "check workspace_id and the stack's Region"),
     "ami-missing": ("imported", {"ami": "ami-0fedcba9876543210"}, {}, "that the AMI is this account's own"),
     "build-missing": (
