@@ -408,7 +408,9 @@ def enum_value(
         return None
     if isinstance(value, enum_type):
         return value.value
-    problems.append(rules.type_problem(rules.label_of(python_name, api_name), value, f"a {enum_type.__name__}"))
+    name = enum_type.__name__
+    article = "an" if name[0] in "AEIOU" else "a"
+    problems.append(rules.type_problem(rules.label_of(python_name, api_name), value, f"{article} {name}"))
     return rules.UNKNOWN
 
 

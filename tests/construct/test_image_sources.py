@@ -91,7 +91,7 @@ def test_each_type_writes_the_api_names_and_only_what_is_given() -> None:
         ("captured", {"workspace_id": "wsp-123"}, "workspace_id (WorkspaceId) 'wsp-123'"),
         ("captured", {"workspace_id": None}, "workspace_id (WorkspaceId) is missing"),
         ("imported", {"ec2_image_id": "ami-12"}, "ec2_image_id (Ec2ImageId) 'ami-12'"),
-        ("imported", {"ingestion_process": "BYOL_REGULAR"}, "must be a IngestionProcess"),
+        ("imported", {"ingestion_process": "BYOL_REGULAR"}, "must be an IngestionProcess"),
         (
             "imported",
             {"applications": [Application.MICROSOFT_OFFICE_2016, Application.MICROSOFT_OFFICE_2019]},
@@ -102,7 +102,7 @@ def test_each_type_writes_the_api_names_and_only_what_is_given() -> None:
         ("builder", {"image_build_version_arn": None}, "given: none"),
         ("builder", {"protocol": StreamingProtocol.PCOIP}, "can't stream os_version (OsVersion) 'Windows_11'"),
         ("builder", {"infrastructure_configuration_arn": "build"}, "infrastructure_configuration_arn"),
-        ("builder", {"os_version": "Windows_11"}, "must be a OsVersion"),
+        ("builder", {"os_version": "Windows_11"}, "must be an OsVersion"),
         ("builder", {"description": "x" * 257}, "description (ImageDescription)"),
     ],
 )
