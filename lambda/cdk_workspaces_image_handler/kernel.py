@@ -291,11 +291,17 @@ class Outcome:
     reason: str = ""
 
 
-def watch_outcome(resource_id: str, found: Observed | None, now: float, deadline: float, kind: Kind = IMAGE) -> Outcome:
-    """Whether waiting for `resource_id` to be AVAILABLE is over, and how it ended."""
+def watch_outcome(
+    resource_id: str, found: Observed | None, now: float, deadline: float, kind: Kind = IMAGE, *, last_seen: str = ""
+) -> Outcome:
+    """Whether waiting for `resource_id` to be AVAILABLE is over, and how it ended; `last_seen`, the progress an
+    earlier look kept (Observed.progress), for when there is nothing left to read it from."""
     noun = kind.noun
     if found is None:
-        return Outcome(True, False, f"{noun} {resource_id} no longer exists (deleted while waiting for AVAILABLE)")
+        seen = f"; last seen{last_seen}" if last_seen else ""
+        return Outcome(
+            True, False, f"{noun} {resource_id} no longer exists (deleted while waiting for AVAILABLE{seen})"
+        )
     if found.state == "AVAILABLE":
         return Outcome(True, True, f"{noun} {resource_id} is AVAILABLE")
     if found.state == "ERROR":

@@ -253,7 +253,7 @@ class Lifecycle(ABC):
         it with the reason why."""
         if watch.mode == "delete":
             return settle_outcome(watch.resource_id, found, now, watch.deadline, self.WATCHED)
-        outcome = watch_outcome(watch.resource_id, found, now, watch.deadline, self.WATCHED)
+        outcome = watch_outcome(watch.resource_id, found, now, watch.deadline, self.WATCHED, last_seen=watch.progress)
         if outcome.success and found is not None:
             try:
                 self.complete(watch, found)
@@ -300,6 +300,8 @@ class Lifecycle(ABC):
             # The service's own progress, where it reports one (an import), so the log shows how far the wait got.
             state = f"{found.state}{found.progress}" if found else "?"
             log.info("%s %s is %s; still waiting", self.WATCHED.noun, watch.resource_id, state)
+            if found is not None and found.progress and found.progress != watch.progress:
+                self.watches.keep(replace(watch, progress=found.progress))
             return False
         try:
             self._finish(watch, outcome, found)

@@ -81,6 +81,9 @@ class Watch:
     after: Mapping[str, Any] = field(default_factory=dict)
     # The Region the resource is in, when it is not the provider's own (a copy); empty: the provider's.
     region: str = ""
+    # The service's own progress last seen (an import's state, message and percentage, as a reason quotes it): kept
+    # so that a wait that ends without one to read (the resource gone) still says how far it got.
+    progress: str = ""
 
     @property
     def answer_id(self) -> str:
@@ -123,6 +126,22 @@ class Watches:
         self._call("EnableRule", self.events.enable_rule, Name=self.rule)
         log.info("watching %s of %s until %.0f", watch.resource_id, watch.logical_id, watch.deadline)
 
+    def keep(self, watch: Watch) -> bool:
+        """Write a new version of a watch that is still pending; False when it was stopped meanwhile, which a plain
+        write would bring back."""
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item=watch.to_item(),
+                ConditionExpression="attribute_exists(#k)",
+                ExpressionAttributeNames={"#k": contract.WATCH_TABLE_SORT_KEY},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise self._failed("PutItem", error) from error
+        return True
+
     def stop(self, logical_id: str, *, of: str | None = None) -> None:
         """End the waits of this custom resource; with `of`, only its wait for that physical resource. The rule
         is disabled by the tick that finds no wait left.
@@ -164,13 +183,16 @@ class Watches:
         try:
             return call(**params)
         except ClientError as error:
-            said = error.response.get("Error", {})
-            where = f"the watch rule {self.rule}" if "Rule" in action else f"the watch table {self.table}"
-            raise ProviderError(
-                f"{action} on {where} failed, so nothing would look at the image or bundle until the timeout; "
-                f"check that the stack's watch table and rule exist and the provider role may use them "
-                f"({said.get('Code', 'unknown')}: {said.get('Message', '')})"
-            ) from error
+            raise self._failed(action, error) from error
+
+    def _failed(self, action: str, error: ClientError) -> ProviderError:
+        said = error.response.get("Error", {})
+        where = f"the watch rule {self.rule}" if "Rule" in action else f"the watch table {self.table}"
+        return ProviderError(
+            f"{action} on {where} failed, so nothing would look at the image or bundle until the timeout; "
+            f"check that the stack's watch table and rule exist and the provider role may use them "
+            f"({said.get('Code', 'unknown')}: {said.get('Message', '')})"
+        )
 
 
 def _key(logical_id: str, physical_id: str) -> dict[str, Any]:

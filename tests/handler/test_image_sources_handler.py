@@ -222,6 +222,30 @@ def test_an_import_that_times_out_quotes_its_last_state_message_and_progress(wor
     assert f"timed out: image {NEW} is still PENDING (import GENERALIZING, 80%: Generalizing the image.)" in reason
 
 
+def test_the_wait_keeps_the_imports_latest_progress_and_quotes_it_when_the_image_is_gone(world: World) -> None:
+    p = builder_props()
+    builder_created(world, p)
+    world.clock.advance(1800)
+    importing(world, NEW, "INSTALLING_COMPONENTS", 60, "Installing the WorkSpaces components.")
+    world.tick()
+    [wait] = world.waits()
+    assert wait["progress"] == " (import INSTALLING_COMPONENTS, 60%: Installing the WorkSpaces components.)"
+
+    world.clock.advance(1800)
+    # Deleted outside the stack: neither API knows it any more.
+    world.describe(NEW, None)
+    world.ws.add_client_error(
+        "describe_custom_workspace_image_import",
+        service_error_code="ResourceNotFoundException",
+        expected_params={"ImageId": NEW},
+    )
+    world.watch_stopped()
+    world.tick()
+    reason = world.signal()["Reason"]
+    assert f"image {NEW} no longer exists" in reason
+    assert "last seen (import INSTALLING_COMPONENTS, 60%: Installing the WorkSpaces components.)" in reason
+
+
 def test_an_import_in_error_fails_the_wait_with_its_error_details(world: World) -> None:
     p = builder_props()
     builder_created(world, p)

@@ -100,6 +100,8 @@ def test_outcomes_and_their_reasons() -> None:
     assert kernel.watch_outcome("wsi-new0000001", pending, 10, 20) == kernel.Outcome(False)
     assert kernel.watch_outcome("wsi-new0000001", pending, 20, 20).reason.startswith("timed out: image wsi-new0000001")
     assert kernel.watch_outcome("wsi-new0000001", None, 0, 20).reason.endswith("(deleted while waiting for AVAILABLE)")
+    gone = kernel.watch_outcome("wsi-new0000001", None, 0, 20, last_seen=" (import IMPORTING, 40%)")
+    assert gone.reason.endswith("(deleted while waiting for AVAILABLE; last seen (import IMPORTING, 40%))")
     error = workspaces.Image("wsi-new0000001", "g", "ERROR", error_details=(("PendingReboot", "Reboot first"),))
     assert kernel.watch_outcome("wsi-new0000001", error, 0, 20) == kernel.Outcome(
         True, False, "image wsi-new0000001 went to ERROR - details: PendingReboot: Reboot first"
