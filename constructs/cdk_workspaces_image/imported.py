@@ -72,7 +72,8 @@ class ImportedWorkspaceImage(WorkspaceImageBase):
 
     The account must be enabled for BYOL in the Region, and the AMI must be yours, AVAILABLE, and shareable throughout
     the import (https://docs.aws.amazon.com/workspaces/latest/adminguide/byol-windows-images.html); the provider's role
-    gets ``ec2:DescribeImages`` and ``ec2:ModifyImageAttribute`` on that AMI alone, and this stack never deletes it.
+    gets ``ec2:DescribeImages`` (which takes no resource) and ``ec2:ModifyImageAttribute`` on that AMI alone, and this
+    stack never deletes it.
     ``image_id`` resolves only once the image is AVAILABLE (an import takes 90 minutes or more). A change to any prop
     but ``tags``, ``share_with_accounts`` and ``timeout`` makes a new image (a replacement). A BYOL image can be shared
     only with BYOL-enabled accounts of the same organization, and copied only to Regions enabled for BYOL.
