@@ -6,6 +6,9 @@ AwsSolutions pack at synth.
 Next month the monitor writes generation 2 into the SSM parameter GENERATION_PARAMETER; ``cdk deploy -c generation=2``
 (the parameter's value: ``aws ssm get-parameter --name /cdk-workspaces-image/example/golden-generation``) makes the
 next image, moves the bundle onto it, and deletes the images before the previous one.
+
+``-c byol_ami=ami-...`` adds a Bring Your Own License image imported from that AMI (ImportedWorkspaceImage), as
+``./scripts/main.sh`` shows; without it the stack has none.
 """
 
 from __future__ import annotations
