@@ -103,7 +103,7 @@ class ImageSources:
     Options (constructor arguments of `WorkSpacesBackend`; each an undocumented behaviour):
     - imageable_workspace_states: the WorkSpace states CreateWorkspaceImage makes an image from; ("AVAILABLE",) by
       default (the Administration Guide: the WorkSpace must be running,
-      https://docs.aws.amazon.com/workspaces/latest/adminguide/create-custom-image-bundle.html); another state is
+      https://docs.aws.amazon.com/workspaces/latest/adminguide/create-custom-bundle.html); another state is
       refused with InvalidResourceStateException (in the operation's error list).
     - byol_enabled: whether the account is enabled for BYOL, which both imports need (API_ImportWorkspaceImage and
       API_ImportCustomWorkspaceImage import "Bring Your Own License (BYOL)" images); True by default so a test of

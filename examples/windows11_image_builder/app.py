@@ -35,7 +35,7 @@ def build_app(app: cdk.App) -> cdk.Stack:
     )
 
     # The instance EC2 Image Builder builds and tests on, and the import's own build, run with this profile
-    # (https://docs.aws.amazon.com/imagebuilder/latest/userguide/image-builder-setting-up.html).
+    # (the AWS managed policies of https://docs.aws.amazon.com/imagebuilder/latest/userguide/security-iam-awsmanpol.html).
     role = iam.Role(
         stack,
         "BuildInstanceRole",

@@ -290,8 +290,8 @@ _ACTION_HINTS: Mapping[str, Mapping[str, str]] = {
         "ResourceUnavailableException": "{action} found {subject} not available; an image is copied once it is "
         "AVAILABLE",
     },
-    # https://docs.aws.amazon.com/workspaces/latest/adminguide/create-custom-image-bundle.html: the WorkSpace must
-    # be AVAILABLE (running) to be imaged, and only one image is made of it at a time.
+    # https://docs.aws.amazon.com/workspaces/latest/adminguide/create-custom-bundle.html: the WorkSpace must be
+    # AVAILABLE, with no modification under way, to be imaged.
     "CreateWorkspaceImage": {
         "InvalidResourceStateException": "{subject} is not in a state that can be imaged; start it, wait until it "
         "is AVAILABLE and not being imaged already, then deploy again",
