@@ -23,6 +23,10 @@ Both also route by the Region of the signature's credential scope
 https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html): one endpoint serves every Region,
 as a client pointed at it with AWS_ENDPOINT_URL_<SERVICE> reaches it whatever its region_name, and
 `Backend.in_region` picks the backend of that Region (a single-Region service answers for every Region).
+
+Every answer carries a `Date` header, as AWS's do (HTTP/1.1 requires one of an origin server with a clock, RFC 9110
+section 6.6.1), from the backends' virtual clock rather than the machine's: a client that takes "now" from the
+service (the status command does) then sees the emulated time.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import re
 import threading
 import uuid
 import zlib
+from email.utils import formatdate
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -148,6 +153,13 @@ def response_headers(backends: Mapping[str, Backend], target: str, body: bytes) 
     return headers
 
 
+def http_date(backends: Iterable[Backend]) -> str:
+    """The Date header of an answer: the time on the backends' clock (one LocalCloud's backends share one), in
+    RFC 9110's IMF-fixdate form."""
+    clock = next(iter(backends), None)
+    return formatdate(clock.now() if clock is not None else None, usegmt=True)
+
+
 def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode()
@@ -205,6 +217,7 @@ def attach(client: Any, *backends: Backend) -> Callable[[], None]:
             content_type = _text(request.headers.get("Content-Type"))
             status, payload = dispatch(mine, target, data, content_type, caller, region)
             sent = response_headers(mine, target, payload)
+        sent["Date"] = http_date(backends)
         headers = HTTPHeaders()
         for name, value in sent.items():
             headers[name] = value
@@ -319,6 +332,12 @@ class EmulatorServer:
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                # send_response sends the Date header with this: the emulated time, not the machine's.
+                if timestamp is not None:
+                    return super().date_time_string(timestamp)
+                return http_date([*server.backends.values(), *server.query_backends.values()])
 
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s " + format, self.address_string(), *args)

@@ -1,15 +1,18 @@
 """CloudFormation's read API, answered from the lifecycle driver's stacks: what a function it hosts (or a test) sees
 when it asks CloudFormation about a stack while the driver plays an operation on it.
 
-DescribeStacks, DescribeStackResource, DescribeStackResources and ListStackResources, over the AWS query protocol
-(botocore's `cloudformation` model), with IAM evaluated like every backend's. Sources: the API Reference pages of each
-operation (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html,
-API_DescribeStackResource.html, API_DescribeStackResources.html, API_ListStackResources.html): a stack is named by its
-name or its unique id, a deleted one by its id only; a stack that does not exist is a ValidationError;
-DescribeStackResources takes StackName or PhysicalResourceId, never both, and answers at most 100 resources. The
+DescribeStacks, DescribeStackResource, DescribeStackResources, ListStackResources and GetTemplate, over the AWS query
+protocol (botocore's `cloudformation` model), with IAM evaluated like every backend's. Sources: the API Reference pages
+of each operation (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html,
+API_DescribeStackResource.html, API_DescribeStackResources.html, API_ListStackResources.html, API_GetTemplate.html): a
+stack is named by its name or its unique id, a deleted one by its id only; a stack that does not exist is a
+ValidationError; DescribeStackResources takes StackName or PhysicalResourceId, never both, and answers at most 100
+resources; GetTemplate answers the template of a running or deleted stack, as a JSON string for a JSON template, with
+the stages available (Original, and Processed once transforms ran: the driver runs none, so both are the template it
+plays). The driver has no change sets: GetTemplate's ChangeSetName is refused as a change set that does not exist. The
 Service Authorization Reference for AWS CloudFormation
 (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html): each of these
-actions acts on a stack, arn:${Partition}:cloudformation:${Region}:${Account}:stack/${StackName}/${Id}; DescribeStacks
+actions (GetTemplate's is cloudformation:GetTemplate) acts on a stack, arn:${Partition}:cloudformation:${Region}:${Account}:stack/${StackName}/${Id}; DescribeStacks
 without a StackName describes every stack and needs ListStacks too (API_DescribeStacks). Undocumented, and chosen
 here as AWS's messages show them: a stack named but not found is authorized as stack/<name>/* (so a caller without
 access learns nothing about it), all stacks as stack/*/*; the words "Stack with id X does not exist" and "Resource X
@@ -24,6 +27,7 @@ stack between two steps, never in the middle of one.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aws_emulator.iam import RequestContext
@@ -111,6 +115,9 @@ class CloudFormationAPI(Backend):
     def _authorize_list_stack_resources(self, params: Params) -> list[RequestContext]:
         return self._on_stack("ListStackResources", params["StackName"])
 
+    def _authorize_get_template(self, params: Params) -> list[RequestContext]:
+        return self._on_stack("GetTemplate", str(params.get("StackName", "")))
+
     # -- operations --------------------------------------------------------------------
 
     def _describe_stacks(self, params: Params) -> Params:
@@ -155,6 +162,15 @@ class CloudFormationAPI(Backend):
         if token:
             answer["NextToken"] = token
         return answer
+
+    def _get_template(self, params: Params) -> Params:
+        # StackName is optional in the model only because a change set may name the stack instead.
+        if "ChangeSetName" in params:
+            raise self.invalid(f"ChangeSet [{params['ChangeSetName']}] does not exist")
+        if not params.get("StackName"):
+            raise self.invalid("StackName or ChangeSetName must be specified")
+        stack = self._stack(params["StackName"])
+        return {"TemplateBody": json.dumps(stack.template), "StagesAvailable": ["Original", "Processed"]}
 
     # -- shapes ------------------------------------------------------------------------
 

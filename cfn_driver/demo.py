@@ -8,7 +8,9 @@ each later month, AWS publishes updates (the emulator sets Updates.UpdateAvailab
 passes, so that the app's update monitor reports them; then that month's assembly is deployed: the next
 generation, the bundle moving to it, and keep_previous deleting what it no longer keeps. `--failing` deploys one
 more month whose new image fails in WorkSpaces, rolled back cleanly. CloudFormation's events and what the provider
-and the monitor put on the default bus are printed on a virtual clock, from the start of each deployment.
+and the monitor put on the default bus are printed on a virtual clock, from the start of each deployment. An hour into
+the first deployment, while the image is still being made, the status command runs (`python -m cdk_workspaces_image
+status`, in its own process, over HTTP against the emulator, as a read-only user) and its output is printed.
 Nothing here talks to AWS.
 """
 
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +39,21 @@ FAILED_UPDATE = Plan.error(
     after_seconds=41 * 60,
 )
 DAY = 86400
+# When the status command looks, from the start of the first deployment: the image is still PENDING then.
+STATUS_AFTER = 3600
+# The status command's IAM actions (docs/usage.md, "Watching a deploy"): its user is allowed these and nothing else,
+# so a call it makes beyond them fails the demo (the emulator is an oracle: it never imports the library's code, and
+# tests/lifecycle/test_demo.py checks this list is the command's).
+STATUS_ACTIONS = (
+    "cloudformation:DescribeStacks",
+    "cloudformation:GetTemplate",
+    "cloudformation:ListStackResources",
+    "workspaces:DescribeWorkspaceImages",
+    "workspaces:DescribeWorkspaceBundles",
+    "workspaces:DescribeTags",
+    "workspaces:DescribeCustomWorkspaceImageImport",
+)
+STATUS_READER = f"arn:aws:iam::{ACCOUNT}:role/WorkspacesStatusReader"
 # The library's event source, and the update monitor's environment variables that name its generation parameter
 # and the generation it watches (the emulator is an oracle: it never imports the library's code).
 SOURCE = "cdk-workspaces-image"
@@ -172,6 +191,29 @@ def _summary(cloud: LocalCloud, stack: Stack) -> None:
     print(f"  IAM: {checked} call(s) of the provider and the monitor checked against their roles, {denied} denied")
 
 
+def status_command(cloud: LocalCloud, stack_name: str) -> subprocess.CompletedProcess[str]:
+    """`python -m cdk_workspaces_image status STACK` in its own process, as a user would run it: boto3 reaches the
+    emulator's HTTP endpoint through the AWS_ENDPOINT_URL_* variables, signed with the keys of a read-only session
+    the emulator knows, and no AWS configuration of this machine."""
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(STATUS_ACTIONS), "Resource": "*"}]}
+    keys = cloud.assume_role(STATUS_READER, "status", lambda: [policy])
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    environment.update(cloud.server.environ())
+    environment.update(keys)
+    environment.update(AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    command = [sys.executable, "-m", "cdk_workspaces_image", "status", stack_name]
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _show_status(printer: Printer, stack_name: str) -> None:
+    printer.catch_up()
+    print(f"{printer._stamp(printer.cloud.clock.now())}  $ cdk-workspaces-image status {stack_name}")
+    done = status_command(printer.cloud, stack_name)
+    for line in (done.stdout + done.stderr).rstrip().splitlines():
+        print(f"{'':12s}{line}")
+    print(f"{'':12s}(exit code {done.returncode})")
+
+
 def _deploy(cfn: CloudFormation, printer: Printer, assembly: Assembly) -> Stack:
     printer.names.update(_names(assembly))
     printer.origin = printer.cloud.clock.now()
@@ -227,6 +269,8 @@ def main(argv: list[str]) -> int:
     try:
         imports = ", as does the BYOL import beside it" if amis else ""
         print(f"== cdk deploy {months[0].stack_name}, month 1 (emulated: the image update takes 2 h 17 min{imports})\n")
+        first = months[0].stack_name
+        cfn.schedule(cloud.clock.now() + STATUS_AFTER, lambda: _show_status(printer, first))
         stack = _deploy(cfn, printer, months[0])
         if stack.status != "CREATE_COMPLETE":
             return 1
