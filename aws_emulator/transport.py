@@ -37,8 +37,8 @@ import re
 import threading
 import uuid
 import zlib
-from email.utils import formatdate
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any

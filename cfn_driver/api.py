@@ -11,14 +11,15 @@ resources; GetTemplate answers the template of a running or deleted stack, as a 
 the stages available (Original, and Processed once transforms ran: the driver runs none, so both are the template it
 plays). The driver has no change sets: GetTemplate's ChangeSetName is refused as a change set that does not exist. The
 Service Authorization Reference for AWS CloudFormation
-(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html): each of these
-actions (GetTemplate's is cloudformation:GetTemplate) acts on a stack, arn:${Partition}:cloudformation:${Region}:${Account}:stack/${StackName}/${Id}; DescribeStacks
-without a StackName describes every stack and needs ListStacks too (API_DescribeStacks). Undocumented, and chosen
-here as AWS's messages show them: a stack named but not found is authorized as stack/<name>/* (so a caller without
-access learns nothing about it), all stacks as stack/*/*; the words "Stack with id X does not exist" and "Resource X
-does not exist for stack Y"; a refusal is AccessDenied, HTTP 403, as the SDKs are seen to receive it from
-CloudFormation ("AccessDenied: User: ... is not authorized to perform: cloudformation:DescribeStacks on resource:
-arn:aws:cloudformation:...:stack/<name>/<id> because no identity-based policy allows ...").
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html): each of these actions
+(GetTemplate's is cloudformation:GetTemplate) acts on a stack,
+arn:${Partition}:cloudformation:${Region}:${Account}:stack/${StackName}/${Id}; DescribeStacks without a StackName
+describes every stack and needs ListStacks too (API_DescribeStacks). Undocumented, and chosen here as AWS's messages
+show them: a stack named but not found is authorized as stack/<name>/* (so a caller without access learns nothing about
+it), all stacks as stack/*/*; the words "Stack with id X does not exist" and "Resource X does not exist for stack Y"; a
+refusal is AccessDenied, HTTP 403, as the SDKs are seen to receive it from CloudFormation ("AccessDenied: User: ... is
+not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:...:stack/<name>/<id>
+because no identity-based policy allows ...").
 
 What the answers say, phase by phase, is the driver's: `Stack.status` and `Stack.reported` (cfn_driver.engine).
 The driver changes them only on its own thread, which is waiting for the function that asks; so a request sees a

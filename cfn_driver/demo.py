@@ -195,7 +195,10 @@ def status_command(cloud: LocalCloud, stack_name: str) -> subprocess.CompletedPr
     """`python -m cdk_workspaces_image status STACK` in its own process, as a user would run it: boto3 reaches the
     emulator's HTTP endpoint through the AWS_ENDPOINT_URL_* variables, signed with the keys of a read-only session
     the emulator knows, and no AWS configuration of this machine."""
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(STATUS_ACTIONS), "Resource": "*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(STATUS_ACTIONS), "Resource": "*"}],
+    }
     keys = cloud.assume_role(STATUS_READER, "status", lambda: [policy])
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
     environment.update(cloud.server.environ())

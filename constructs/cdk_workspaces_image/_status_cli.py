@@ -53,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--region", help="the stack's Region (default: AWS_REGION or your profile's)")
     status.add_argument("--watch", action="store_true", help="read again every --interval seconds until nothing waits")
     status.add_argument(
-        "--interval", type=float, default=DEFAULT_INTERVAL, help=f"seconds between readings (default {DEFAULT_INTERVAL})"
+        "--interval",
+        type=float,
+        default=DEFAULT_INTERVAL,
+        help=f"seconds between readings (default {DEFAULT_INTERVAL})",
     )
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser

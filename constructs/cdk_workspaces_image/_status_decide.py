@@ -338,9 +338,15 @@ def _begin_and_deadline(item: Item) -> tuple[float | None, str, float | None, st
         if seen is not None and seen.created is not None:
             began, began_from = seen.created, f"the {d.kind}'s Created in DescribeWorkspaceImages"
         elif item.wait is not None and item.wait.updated is not None and _in_progress(item.wait.status):
-            began, began_from = item.wait.updated, f"when CloudFormation began {d.wait_condition}, in ListStackResources"
+            began, began_from = (
+                item.wait.updated,
+                f"when CloudFormation began {d.wait_condition}, in ListStackResources",
+            )
         elif item.resource is not None and item.resource.updated is not None:
-            began, began_from = item.resource.updated, f"when CloudFormation began {d.logical_id}, in ListStackResources"
+            began, began_from = (
+                item.resource.updated,
+                f"when CloudFormation began {d.logical_id}, in ListStackResources",
+            )
         else:
             return None, "", None, ""
         if d.timeout_seconds is None:

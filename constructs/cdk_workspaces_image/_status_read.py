@@ -21,6 +21,7 @@ move the deadlines, and the local emulator's virtual clock is what the command s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -71,10 +72,8 @@ class _AwsClock:
     def seen(self, http_response: Any = None, **_: Any) -> None:
         date = getattr(http_response, "headers", {}).get("Date") if http_response is not None else None
         if date:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 self.latest = parsedate_to_datetime(str(date)).timestamp()
-            except (TypeError, ValueError):
-                pass
 
 
 def _explain(error: Exception, action: str, stack: str, region: str) -> StatusError:
@@ -108,7 +107,9 @@ def _stamp(value: Any) -> float | None:
 
 def _image_error(raw: Mapping[str, Any]) -> str:
     parts = [str(raw[k]) for k in ("ErrorCode", "ErrorMessage") if raw.get(k)]
-    details = [": ".join(str(d[k]) for k in ("ErrorCode", "ErrorMessage") if d.get(k)) for d in raw.get("ErrorDetails", [])]
+    details = [
+        ": ".join(str(d[k]) for k in ("ErrorCode", "ErrorMessage") if d.get(k)) for d in raw.get("ErrorDetails", [])
+    ]
     text = ": ".join(parts)
     return f"{text} (details: {'; '.join(details)})" if details else text
 
@@ -150,7 +151,9 @@ class Reader:
             return call()
         except (ClientError, BotoCoreError) as error:
             if isinstance(error, NoRegionError):
-                raise StatusError("no Region: pass --region, or set AWS_DEFAULT_REGION (or your profile's region)") from error
+                raise StatusError(
+                    "no Region: pass --region, or set AWS_DEFAULT_REGION (or your profile's region)"
+                ) from error
             raise _explain(error, action, self.stack, region) from error
 
     def _pages(self, action: str, region: str, pages: Callable[[], Iterator[Any]]) -> list[Any]:
@@ -210,7 +213,9 @@ class Reader:
         except ValueError:
             loaded = None
         if not isinstance(loaded, Mapping):
-            raise StatusError(f"the template of stack {self.stack} is not JSON: the status command reads the JSON CDK writes")
+            raise StatusError(
+                f"the template of stack {self.stack} is not JSON: the status command reads the JSON CDK writes"
+            )
         return loaded
 
     # ------------------------------------------------------------ WorkSpaces
@@ -310,10 +315,10 @@ class Reader:
         state = str(imported.get("State", ""))
         progress = imported.get("ProgressPercentage")
         image_state = seen.state or "PENDING"
-        error = seen.error
+        said = seen.error
         if state == "ERROR":
             image_state = "ERROR"
-            error = _image_error({"ErrorDetails": imported.get("ErrorDetails", [])}) or error
+            said = _image_error({"ErrorDetails": imported.get("ErrorDetails", [])}) or said
         elif state != "COMPLETED" and image_state != "ERROR":
             image_state = "PENDING"
         created = seen.created if seen.created is not None else _stamp(imported.get("Created"))
@@ -322,7 +327,7 @@ class Reader:
             state=image_state,
             found_by=seen.found_by,
             created=created,
-            error=error,
+            error=said,
             import_state=state,
             progress_percentage=None if progress is None else int(progress),
             state_message=str(imported.get("StateMessage", "")),

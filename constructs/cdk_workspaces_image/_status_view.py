@@ -58,7 +58,11 @@ def _timing(shown: Row, now: float) -> str:
     text = f"waiting {duration(since)}, since {when(shown.began or 0)} ({shown.began_from})"
     if shown.deadline is not None:
         left = shown.deadline - now
-        text += f"; deadline {when(shown.deadline)}, in {duration(left)}" if left > 0 else f"; deadline passed at {when(shown.deadline)}"
+        text += (
+            f"; deadline {when(shown.deadline)}, in {duration(left)}"
+            if left > 0
+            else f"; deadline passed at {when(shown.deadline)}"
+        )
     elif shown.deadline_from:
         text += f"; no deadline known: {shown.deadline_from}"
     return text
