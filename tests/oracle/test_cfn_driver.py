@@ -1148,6 +1148,38 @@ def test_a_create_is_described_as_it_goes(local: tuple[LocalCloud, CloudFormatio
     assert "NextToken" not in rest
 
 
+def test_get_template_answers_the_template_played_and_each_answer_is_dated_on_the_virtual_clock(
+    local: tuple[LocalCloud, CloudFormation], tmp_path: Path
+) -> None:
+    from email.utils import formatdate
+
+    cloud, cfn = local
+    stack = deployed(local, watched(tmp_path, {"R": custom()}))
+    mine = {"Effect": "Allow", "Action": "cloudformation:GetTemplate", "Resource": stack.stack_id}
+    reader = client_of(cloud, mine)
+    answer = reader.get_template(StackName="S")
+    # botocore decodes a JSON TemplateBody into a mapping (its handler json_decode_template_body).
+    assert answer["TemplateBody"] == stack.template
+    assert answer["StagesAvailable"] == ["Original", "Processed"]
+    processed = reader.get_template(StackName=stack.stack_id, TemplateStage="Processed")
+    assert processed["TemplateBody"] == stack.template
+    # The Date header is the emulated time, whatever the machine's clock says (RFC 9110 section 6.6.1).
+    assert answer["ResponseMetadata"]["HTTPHeaders"]["date"] == formatdate(cloud.clock.now(), usegmt=True)
+    cloud.clock.advance(3600)
+    later = reader.get_template(StackName="S")["ResponseMetadata"]["HTTPHeaders"]["date"]
+    assert later == formatdate(cloud.clock.now(), usegmt=True)
+    assert refusal(reader.get_template, StackName="S", ChangeSetName="cs")[:2] == (
+        "ValidationError",
+        "ChangeSet [cs] does not exist",
+    )
+    code, message, status = refusal(reader.get_template, StackName="Other")
+    assert (code, status) == ("AccessDenied", 403)
+    assert "cloudformation:GetTemplate" in message
+    # A deleted stack's template, by its id (API_GetTemplate: "running or deleted stacks").
+    assert cfn.delete("S").status == "DELETE_COMPLETE"
+    assert reader.get_template(StackName=stack.stack_id)["TemplateBody"] == stack.template
+
+
 def test_a_replacement_and_a_dropped_resource_are_described_through_the_cleanup(
     local: tuple[LocalCloud, CloudFormation], tmp_path: Path
 ) -> None:
