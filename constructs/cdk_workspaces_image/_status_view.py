@@ -138,7 +138,7 @@ def document(snapshot: Snapshot, shown: Sequence[Row]) -> dict[str, Any]:
 def rich_table(snapshot: Snapshot, shown: Sequence[Row], out: IO[str], width: int | None = None) -> None:
     """A table for a terminal: a bar per waiting resource, an import's percentage where WorkSpaces reports one, else
     the share of its time allowed that has passed (labelled so)."""
-    from rich.console import Console, Group
+    from rich.console import Console, RenderableType
     from rich.progress_bar import ProgressBar
     from rich.table import Table
     from rich.text import Text
@@ -148,17 +148,22 @@ def rich_table(snapshot: Snapshot, shown: Sequence[Row], out: IO[str], width: in
     table = Table(show_lines=True, expand=True)
     for column in ("resource", "state", "progress", "next"):
         table.add_column(column, overflow="fold")
+
+    def bar_over(completed: float, total: float, words: str) -> RenderableType:
+        # The bar, and under it what it measures.
+        grid = Table.grid()
+        grid.add_row(ProgressBar(total=total, completed=completed, width=24))
+        grid.add_row(Text(words))
+        return grid
+
     for r in shown:
-        bar: Any = Text("")
+        bar: RenderableType = Text("")
         since = elapsed(r, snapshot.now)
         if r.progress_percentage is not None:
-            bar = Group(ProgressBar(total=100, completed=r.progress_percentage, width=24), Text(r.progress))
+            bar = bar_over(r.progress_percentage, 100, r.progress)
         elif since is not None and r.deadline is not None and r.began is not None and r.deadline > r.began:
             allowed = r.deadline - r.began
-            bar = Group(
-                ProgressBar(total=allowed, completed=min(since, allowed), width=24),
-                Text(f"{duration(since)} of {duration(allowed)} allowed"),
-            )
+            bar = bar_over(min(since, allowed), allowed, f"{duration(since)} of {duration(allowed)} allowed")
         elif since is not None:
             bar = Text(f"waiting {duration(since)}")
         timing = _timing(r, snapshot.now)
