@@ -212,9 +212,11 @@ def _show_status(printer: Printer, stack_name: str) -> None:
     printer.catch_up()
     print(f"{printer._stamp(printer.cloud.clock.now())}  $ cdk-workspaces-image status {stack_name}")
     done = status_command(printer.cloud, stack_name)
-    for line in (done.stdout + done.stderr).rstrip().splitlines():
+    said = (done.stdout + done.stderr).rstrip()
+    for line in said.splitlines():
         print(f"{'':12s}{line}")
-    print(f"{'':12s}(exit code {done.returncode})")
+    if not said.endswith(f"(exit code {done.returncode})"):
+        print(f"{'':12s}(exit code {done.returncode})")
 
 
 def _deploy(cfn: CloudFormation, printer: Printer, assembly: Assembly) -> Stack:

@@ -208,6 +208,8 @@ class WorkSpacesSeen:
     # id), "BundleId" (the bundle a WorkspaceBundleImage re-points).
     found_by: str
     created: float | None = None
+    # The call whose Created that is: an import not listed yet has its Created in DescribeCustomWorkspaceImageImport.
+    created_in: str = "DescribeWorkspaceImages"
     # ErrorCode, ErrorMessage and ErrorDetails of an image in ERROR, in the service's words.
     error: str = ""
     # A bundle's image.
@@ -336,7 +338,7 @@ def _begin_and_deadline(item: Item) -> tuple[float | None, str, float | None, st
     d, seen = item.declared, item.seen
     if d.wait_condition is not None:
         if seen is not None and seen.created is not None:
-            began, began_from = seen.created, f"the {d.kind}'s Created in DescribeWorkspaceImages"
+            began, began_from = seen.created, f"the {d.kind}'s Created in {seen.created_in}"
         elif item.wait is not None and item.wait.updated is not None and _in_progress(item.wait.status):
             began, began_from = (
                 item.wait.updated,

@@ -321,12 +321,15 @@ class Reader:
             said = _image_error({"ErrorDetails": imported.get("ErrorDetails", [])}) or said
         elif state != "COMPLETED" and image_state != "ERROR":
             image_state = "PENDING"
-        created = seen.created if seen.created is not None else _stamp(imported.get("Created"))
+        created, created_in = seen.created, seen.created_in
+        if created is None:
+            created, created_in = _stamp(imported.get("Created")), "DescribeCustomWorkspaceImageImport"
         return WorkSpacesSeen(
             resource_id=seen.resource_id,
             state=image_state,
             found_by=seen.found_by,
             created=created,
+            created_in=created_in,
             error=said,
             import_state=state,
             progress_percentage=None if progress is None else int(progress),

@@ -48,7 +48,9 @@ def _heading(snapshot: Snapshot) -> str:
 def _what(shown: Row) -> str:
     ids = " ".join(p for p in (shown.resource_id, f"in {shown.region}" if shown.kind == "copy" else "") if p)
     found = f", found by {shown.found_by}" if shown.found_by and shown.found_by != "physical id" else ""
-    return f"{shown.path} ({shown.type} {shown.logical_id}){': ' + ids if ids else ''}{found}"
+    # The construct path where the template has it (aws:cdk:path), with the logical id CloudFormation shows.
+    named = shown.type if shown.path == shown.logical_id else f"{shown.type} {shown.logical_id}"
+    return f"{shown.path} ({named}){': ' + ids if ids else ''}{found}"
 
 
 def _timing(shown: Row, now: float) -> str:

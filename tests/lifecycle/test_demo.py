@@ -9,6 +9,7 @@ import aws_cdk as cdk
 import pytest
 from support.construct import cdk_context, load_example_app
 
+from cdk_workspaces_image._status_read import ACTIONS
 from cfn_driver import demo
 
 SHARED_WITH = "444455556666"
@@ -78,3 +79,29 @@ def test_the_demo_shows_the_monthly_loop(tmp_path: Path, capsys: pytest.CaptureF
     asked = re.findall(r"\[ssm\] /cdk-workspaces-image/example/golden-generation = (\d+)", out)
     assert asked == ["2", "3", "4"]
     assert "UPDATE_ROLLBACK_COMPLETE" in out
+
+
+def test_the_demo_runs_the_status_command_mid_wait(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An hour into the first deploy the status command (its own process, over HTTP, as a user allowed only the
+    actions it documents) shows the image and the import still being made, and the bundle and copy waiting on them."""
+    assert demo.STATUS_ACTIONS == ACTIONS, "the demo's user is allowed exactly what the command documents"
+    assert demo.main([str(synth(tmp_path / "month1", 1))]) == 0
+    out = capsys.readouterr().out
+    start = out.index("+01:00:00  $ cdk-workspaces-image status WorkspacesImageExample\n")
+    end = out.index("(exit code 2)", start)
+    shown = out[start:end]
+    made = re.search(r"Golden\w* +CREATE_COMPLETE", out)
+    assert made is not None
+    assert made.start() < start, "the image is made..."
+    assert end < out.index("[bus] WorkSpaces Image Available"), "...and not AVAILABLE yet"
+    assert all(line.startswith(" " * 12) for line in shown.splitlines()[1:]), "indented"
+    lines = [line.strip() for line in shown.splitlines()[1:]]
+    assert lines[0] == "Stack WorkspacesImageExample in eu-west-1: CREATE_IN_PROGRESS"
+    assert lines[1] == "Now 2024-01-01 01:00:00 UTC, from the Date header of AWS's latest answer"
+    assert re.search(r"WAITING  Golden\w+ \(Custom::UpdatedWorkspaceImage\): wsi-\w+", shown)
+    assert re.search(r"WAITING  Byol\w+ \(Custom::ImportedWorkspaceImage\): wsi-\w+", shown)
+    assert lines.count("state: CloudFormation CREATE_COMPLETE, wait CREATE_IN_PROGRESS, WorkSpaces PENDING") == 2
+    assert "next: waits until AVAILABLE, fails at 2024-01-01 03:00:05 UTC; then CloudFormation creates" in shown
+    # The copy and the bundle wait for the image.
+    assert len([line for line in lines if re.fullmatch(r"next: not started: .* once Golden\w+ is done", line)]) == 2
+    assert lines[-1] == "still waiting"

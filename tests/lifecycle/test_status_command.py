@@ -154,6 +154,7 @@ def test_mid_create_each_row_says_its_state_deadline_progress_and_next_step(loca
     assert built["workspaces_state"] == "PENDING"
     assert 0 < built["progress_percentage"] < 100
     assert built["progress"].startswith("import ")
+    assert built["began_from"] == "the image's Created in DescribeCustomWorkspaceImageImport", "it is not listed yet"
     # The bundle and the copy wait on the image, which CloudFormation has not finished waiting for.
     assert shown["Standard"]["next"] == "not started: CloudFormation starts it once Golden is done"
     assert (shown["GoldenCopy"]["region"], shown["GoldenCopy"]["cloudformation_status"]) == (COPY_REGION, "")
@@ -270,7 +271,7 @@ def test_plain_lines_when_not_a_terminal_and_a_table_with_bars_when_it_is(local:
     lines = plain.splitlines()
     assert lines[0] == f"Stack {STACK} in {REGION}: CREATE_IN_PROGRESS"
     assert lines[1] == "Now 2024-01-01 01:00:00 UTC, from the Date header of AWS's latest answer"
-    assert lines[2].startswith("WAITING  Golden (Custom::UpdatedWorkspaceImage Golden): wsi-")
+    assert lines[2].startswith("WAITING  Golden (Custom::UpdatedWorkspaceImage): wsi-")
     assert "         waiting 1h00m, since 2024-01-01 00:00:00 UTC (the image's Created in DescribeWorkspaceImages); " \
         "deadline 2024-01-01 03:00:00 UTC, in 2h00m" in lines  # fmt: skip
     _, table, _ = local.run(STACK, tty=True)
