@@ -49,7 +49,18 @@ def test_wheel_installs_and_synthesizes_outside_the_repository(
 ) -> None:
     with zipfile.ZipFile(wheel) as archive:
         packages = {name.split("/")[0] for name in archive.namelist() if name.endswith(".py")}
+        info = next(name.split("/")[0] for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+        metadata = archive.read(f"{info}/METADATA").decode()
     assert packages == {"cdk_workspaces_image", "cdk_workspaces_image_handler"}
+    # The status command is a console script, and what it needs beyond the library is the `status` extra.
+    assert "[console_scripts]\ncdk-workspaces-image = cdk_workspaces_image._status_cli:console" in entry_points
+    assert "Provides-Extra: status" in metadata
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    assert [r for r in requires if "extra ==" in r] == [
+        'Requires-Dist: boto3>=1.34; extra == "status"',
+        'Requires-Dist: rich>=13; extra == "status"',
+    ]
 
     # A clean venv; the project's pip installs the wheel into it, with no index and no dependencies...
     python = new_venv("venv")
@@ -64,6 +75,10 @@ def test_wheel_installs_and_synthesizes_outside_the_repository(
     app_dir.mkdir()
     (app_dir / "app.py").write_text(APP)
     out = sh(python, "app.py", cwd=app_dir, env=app_env)
+
+    # The console script runs from the wheel (boto3 and rich come from the project's environment here).
+    helped = sh(venv / "bin" / "cdk-workspaces-image", "status", "--help", cwd=app_dir, env=app_env)
+    assert "cloudformation:GetTemplate" in helped
 
     imported = json.loads(out.strip().splitlines()[-1])
     # The construct and the contract it imports both come from the wheel, whose metadata gives the version.
