@@ -19,7 +19,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import IO
+from typing import IO, NoReturn
 
 EXTRA_ADVICE = "pip install 'cdk-workspaces-image[status]'"
 DEFAULT_INTERVAL = 30
@@ -36,10 +36,16 @@ CloudFormation began it. --json prints one document per reading (the shape: docs
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, which would read as "still waiting": 1 instead."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cdk-workspaces-image", description="Tools for stacks made with cdk-workspaces-image."
-    )
+    parser = _Parser(prog="cdk-workspaces-image", description="Tools for stacks made with cdk-workspaces-image.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     status = commands.add_parser(
         "status",

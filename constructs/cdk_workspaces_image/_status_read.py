@@ -120,7 +120,10 @@ class Reader:
 
     def __init__(self, stack: str, region: str | None = None, session: boto3.Session | None = None) -> None:
         self.stack = stack
-        self.session = session or boto3.Session()
+        try:
+            self.session = session or boto3.Session()
+        except BotoCoreError as error:  # a profile AWS_PROFILE names that the configuration lacks, ...
+            raise StatusError(f"{error}: check AWS_PROFILE and your AWS configuration") from error
         # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION is what the CDK CLI and the other SDKs read.
         self.region = region or self.session.region_name or os.environ.get("AWS_REGION", "")
         if not self.region:

@@ -315,6 +315,18 @@ def test_a_stack_not_found_says_where_it_looked(local: Local) -> None:
     )
 
 
+def test_usage_errors_and_an_unknown_profile_exit_1_not_2(local: Local, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as caught:
+        local.run()
+    assert caught.value.code == 1, "2 means still waiting"
+    monkeypatch.setenv("AWS_PROFILE", "nobody")
+    code, _, err = local.run(STACK)
+    assert code == 1
+    assert err.startswith(
+        "cdk-workspaces-image status: The config profile (nobody) could not be found: check AWS_PROFILE"
+    )
+
+
 def test_access_denied_names_the_action_to_allow(local: Local) -> None:
     local.user(tuple(a for a in ACTIONS if a != "cloudformation:GetTemplate"))
     code, _, err = local.run(STACK)
