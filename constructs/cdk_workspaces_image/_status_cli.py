@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status",
         help="what a deploy is waiting for",
-        description="Show each image, copy and bundle of STACK: its state, how long it has waited, its deadline, "
+        description="Show each image, copy and bundle of STACK: its state, how long it has waited, its deadline,\n"
         "an import's progress, and what happens next.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

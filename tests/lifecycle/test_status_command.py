@@ -346,7 +346,9 @@ def test_without_boto3_or_rich_it_says_what_to_install(monkeypatch: pytest.Monke
 
 
 def test_importing_the_library_imports_neither_boto3_nor_rich() -> None:
-    probe = "import sys, cdk_workspaces_image; print(sorted({'boto3', 'botocore', 'rich'} & set(sys.modules)))"
+    """Nor do the command's decisions, or the handler's kernel they take the ownership tag's rules from."""
+    modules = "cdk_workspaces_image, cdk_workspaces_image._status_decide, cdk_workspaces_image_handler.kernel"
+    probe = f"import sys, {modules}; print(sorted({{'boto3', 'botocore', 'rich', 'crhelper'}} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == "[]"
 
