@@ -78,7 +78,12 @@ def test_wheel_metadata_names_the_readme_licenses_and_ranges(wheel: Path) -> Non
     assert metadata["License-Expression"] == "Apache-2.0"
     assert metadata["Description-Content-Type"] == "text/markdown"
     assert str(metadata.get_payload()).strip() == (ROOT / "README.md").read_text().strip()
-    declared = {Requirement(line) for line in PYPROJECT["dependencies"]}
+    # The library's ranges, and the status command's extra (boto3, rich) under its marker only.
+    extras = PYPROJECT.get("optional-dependencies", {})
+    declared = {Requirement(line) for line in PYPROJECT["dependencies"]} | {
+        Requirement(f'{line}; extra == "{extra}"') for extra, lines in extras.items() for line in lines
+    }
+    assert set(extras) == {"status"}
     assert {Requirement(line) for line in metadata.get_all("Requires-Dist") or []} == declared
     for license_file in metadata.get_all("License-File") or []:
         assert f"{metadata_name.split('/')[0]}/licenses/{license_file}" in names
