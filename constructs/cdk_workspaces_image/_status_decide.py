@@ -363,6 +363,9 @@ def _begin_and_deadline(item: Item) -> tuple[float | None, str, float | None, st
 
 
 def _progress(seen: WorkSpacesSeen | None) -> str:
+    """An import's progress in the service's words; for a bundle, the image it is on."""
+    if seen is not None and seen.image_id:
+        return f"on image {seen.image_id}"
     if seen is None or not seen.import_state:
         return ""
     done = "" if seen.progress_percentage is None else f" {seen.progress_percentage}%"

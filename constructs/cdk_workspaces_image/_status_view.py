@@ -14,7 +14,7 @@ The JSON document (one per reading; with --watch, one per line):
         "found_by" ("physical id", "name and ownership tag", "BundleId" or ""),
         "began", "deadline" (ISO 8601 UTC, or null when not waiting), "began_from", "deadline_from",
         "elapsed_seconds" (null when not waiting), "progress_percentage" (an import's, else null),
-        "progress" (an import's State, percentage and StateMessage, else ""), "next"
+        "progress" (an import's State, percentage and StateMessage; a bundle's "on image <id>"; else ""), "next"
       }]
     }
 """
@@ -168,6 +168,8 @@ def rich_table(snapshot: Snapshot, shown: Sequence[Row], out: IO[str], width: in
             bar = bar_over(min(since, allowed), allowed, f"{duration(since)} of {duration(allowed)} allowed")
         elif since is not None:
             bar = Text(f"waiting {duration(since)}")
+        elif r.progress:
+            bar = Text(r.progress)
         timing = _timing(r, snapshot.now)
         table.add_row(
             Text(_what(r)),

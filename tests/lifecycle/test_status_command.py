@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.status import STACK, template
+from support.status import STACK, image_id_of, template
 
 from aws_emulator import Plan
 from cdk_workspaces_image import _status_cli
@@ -233,6 +233,32 @@ def test_a_copy_is_read_in_its_own_region(local: Local) -> None:
         "waiting",
     )
     assert rows(document)["Golden"]["phase"] == "done"
+
+
+def test_apply_to_bundle_shows_the_bundle_it_repoints(local: Local) -> None:
+    ws = local.cloud.workspaces
+    golden = ws.add_image("golden-1", tags=local.owner_tag("Golden"))
+    older = ws.add_image("older")
+    yours = ws.add_bundle(older, "yours")
+    local.stack.template["Resources"]["Applied"] = {
+        "Type": contract.BUNDLE_IMAGE_TYPE,
+        "Properties": {"ServiceToken": "arn", "BundleId": yours, "ImageId": image_id_of("Golden")},
+    }
+    local.report("Golden", "CREATE_COMPLETE", golden)
+    local.report("GoldenAvailable", "CREATE_COMPLETE")
+    local.report("Applied", "CREATE_IN_PROGRESS")
+    _, document = local.json()
+    applied = rows(document)["Applied"]
+    assert (applied["kind"], applied["resource_id"], applied["found_by"], applied["workspaces_state"]) == (
+        "bundle image",
+        yours,
+        "BundleId",
+        "AVAILABLE",
+    )
+    assert (
+        applied["next"]
+        == "waits for the provider's answer, fails at 2024-01-01 01:00:00 UTC; then CloudFormation goes on"
+    )
 
 
 def test_a_failed_wait_exits_1_with_cloudformations_reason(local: Local) -> None:
