@@ -8,6 +8,7 @@ every public name has its words (tests/support/docstrings.py).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,10 @@ def build(output: Path) -> Path:
         template_directory=ROOT / "docs" / "pdoc",
         footer_text=f"{PACKAGE} API reference",
     )
+    # The package loads its constructs on first use (PEP 562), and pdoc reads only what a module already holds.
+    package = importlib.import_module(PACKAGE)
+    for name in package.__all__:
+        getattr(package, name)
     pdoc.pdoc(PACKAGE, output_directory=output)
     return output / "index.html"
 

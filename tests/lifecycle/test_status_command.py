@@ -385,3 +385,39 @@ def test_the_help_names_the_iam_actions_and_the_exit_codes(capsys: pytest.Captur
     shown = " ".join(capsys.readouterr().out.split())
     assert all(action in shown for action in ACTIONS)
     assert "exit codes: 0 all done, 1 something failed (or the stack could not be read), 2 still waiting" in shown
+
+
+def test_the_command_starts_without_aws_cdk_lib_or_node() -> None:
+    """The package's constructs load on first use, so the command imports no aws-cdk-lib (whose jsii runtime needs
+    Node.js and seconds to start): it runs on a machine with Python and boto3 alone. PATH holds no node here."""
+    probe = (
+        "import sys; from cdk_workspaces_image import _status_cli, _status_decide, _status_read, _status_view; "
+        "print(sorted({'aws_cdk', 'jsii', 'constructs'} & set(sys.modules)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PATH"} | {"PATH": os.path.dirname(sys.executable)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120, env=env
+    )
+    assert done.stdout.strip() == "[]"
+    helped = subprocess.run(
+        [sys.executable, "-m", "cdk_workspaces_image", "status", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert helped.returncode == 0, helped.stderr
+    assert "exit codes" in helped.stdout
+
+
+def test_the_package_exports_each_public_name_from_its_module() -> None:
+    import cdk_workspaces_image
+
+    names = set(cdk_workspaces_image.__all__) - {"__version__"}
+    assert names == set(cdk_workspaces_image._MODULES)
+    for name in sorted(names):
+        value = getattr(cdk_workspaces_image, name)
+        assert value.__name__ == name
+        assert value.__module__ == f"cdk_workspaces_image.{cdk_workspaces_image._MODULES[name]}"
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        _ = cdk_workspaces_image.Nope  # type: ignore[attr-defined]

@@ -92,7 +92,11 @@ def _class_problems(cls: pdoc.doc.Class) -> list[str]:
 def undocumented(module_name: str) -> list[str]:
     """Every name of `module_name`'s public API, as the reference renders it, that lacks its words; [] when none."""
     # Imported as any program does: pdoc's own loader keeps an import from starting processes (jsii's Node.js).
-    module = pdoc.doc.Module(importlib.import_module(module_name))
+    loaded = importlib.import_module(module_name)
+    # A package that loads its names on first use (PEP 562) holds them only once asked; pdoc reads what it holds.
+    for name in getattr(loaded, "__all__", ()):
+        getattr(loaded, name, None)
+    module = pdoc.doc.Module(loaded)
     problems = [] if module.docstring.strip() else [f"{module_name} has no docstring"]
     names = getattr(module.obj, "__all__", None)
     if names is None:
