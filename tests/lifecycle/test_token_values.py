@@ -284,6 +284,7 @@ ROWS = [
     Row("Bundle", "Description", "Standard; bundle"),
     Row("Bundle", "UserStorageGib", 60),
     Row("Bundle", "UserStorageGib", 50.5),
+    Row("Bundle", "UserStorageGib", -1),
     Row("Bundle", "RootStorageGib", 100),
     Row("Bundle", "RootStorageGib", 80.5),
     Row("Bundle", "TagKey", "aws:team"),
