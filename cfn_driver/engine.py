@@ -514,9 +514,10 @@ class CloudFormation:
             kind = str(spec.get("Type", ""))
             if kind.startswith("AWS::SSM::Parameter::Value<"):
                 parameters[name] = self._ssm_value(str(parameters[name]))
-            # The same page: the Ref of a CommaDelimitedList (or a List<...>) parameter is a list of the strings
-            # between its commas ("test,dev,prod" gives ["test", "dev", "prod"]), not the string given.
-            elif (kind == "CommaDelimitedList" or kind.startswith("List<")) and isinstance(parameters[name], str):
+                kind = kind.removeprefix("AWS::SSM::Parameter::Value<").removesuffix(">")
+            # The same page: the Ref of a CommaDelimitedList (or a List<...>) parameter, an SSM one too, is a list of
+            # the strings between its commas ("test,dev,prod" gives ["test", "dev", "prod"]), not the string given.
+            if (kind == "CommaDelimitedList" or kind.startswith("List<")) and isinstance(parameters[name], str):
                 parameters[name] = parameters[name].split(",")
         return Resolver(
             pseudo={

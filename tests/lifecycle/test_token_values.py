@@ -26,6 +26,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_ssm as ssm
 from support.lifecycle import World
 from support.synth_cache import cached
 
@@ -45,6 +46,7 @@ from cdk_workspaces_image import (
 from cdk_workspaces_image_handler import contract
 from cfn_driver.assembly import Assembly, load
 from cfn_driver.cloud import ACCOUNT, REGION
+from cfn_driver.engine import Stack
 
 # What the stacks are made from, with fixed ids so that the app is synthesized once a session.
 SOURCE_ID = "wsi-0123456789"
@@ -195,7 +197,14 @@ STACKS: dict[str, tuple[Callable[[cdk.Stack, Value], None], str]] = {
     "Bundle": (build_bundle, contract.BUNDLE_TYPE),
     "Copy": (build_copy, contract.COPY_TYPE),
     "Apply": (build_apply, contract.BUNDLE_IMAGE_TYPE),
+    # The strings and the list through SSM parameters read at deploy (ssm_parameters_of).
+    "UpdatedSsm": (build_updated, contract.IMAGE_TYPE),
 }
+SSM_STACKS = ("UpdatedSsm",)
+
+
+def ssm_name(name: str) -> str:
+    return f"/tokens/{name}"
 
 
 def parameters_of(stack: cdk.Stack) -> Value:
@@ -212,13 +221,41 @@ def parameters_of(stack: cdk.Stack) -> Value:
     return value
 
 
+def ssm_parameters_of(stack: cdk.Stack) -> Value:
+    """Each string or list value the SSM parameter /tokens/`name`, read at deploy as an app reads one; numbers as
+    given (SSM has no number type)."""
+
+    def value(name: str, good: Any) -> Any:
+        if isinstance(good, list):
+            return ssm.StringListParameter.value_for_typed_list_parameter(stack, ssm_name(name))
+        if isinstance(good, (int, float)):
+            return good
+        return ssm.StringParameter.value_for_string_parameter(stack, ssm_name(name))
+
+    return value
+
+
+def ssm_values(stack_name: str) -> dict[str, str]:
+    """The good values of a stack of SSM_STACKS, by SSM parameter name, as Parameter Store holds them."""
+    build, _ = STACKS[stack_name]
+    goods: dict[str, str] = {}
+
+    def value(name: str, good: Any) -> Any:
+        if isinstance(good, (list, str)):
+            goods[ssm_name(name)] = ",".join(good) if isinstance(good, list) else good
+        return good
+
+    build(cdk.Stack(cdk.App(), stack_name, env=cdk.Environment(account=ACCOUNT, region=REGION)), value)
+    return goods
+
+
 @cached
 def token_app(outdir: Path) -> Path:
-    """Every stack of STACKS, every value a template parameter."""
+    """Every stack of STACKS, every value a template parameter (an SSM one in SSM_STACKS)."""
     app = cdk.App(outdir=str(outdir))
     for name, (build, _) in STACKS.items():
         stack = cdk.Stack(app, name, env=cdk.Environment(account=ACCOUNT, region=REGION))
-        build(stack, parameters_of(stack))
+        build(stack, (ssm_parameters_of if name in SSM_STACKS else parameters_of)(stack))
     app.synth()
     return outdir
 
@@ -312,6 +349,13 @@ ROWS = [
     Row("Copy", "KeepPrevious", -1),
     Row("Copy", "KeepPrevious", 1.5),
     Row("Apply", "BundleId", "production"),
+    Row("UpdatedSsm", "SourceImageId", "ami-0123456789"),
+    Row("UpdatedSsm", "ImageName", "golden image!"),
+    Row("UpdatedSsm", "Description", "Golden; image"),
+    Row("UpdatedSsm", "TagKey", "aws:team"),
+    Row("UpdatedSsm", "TagValue", "v" * 256),
+    Row("UpdatedSsm", "ShareWithAccounts", ["1234"]),
+    Row("UpdatedSsm", "ShareWithAccounts", [OTHER_ACCOUNT, ACCOUNT]),
 ]
 
 
@@ -328,6 +372,8 @@ def account() -> Iterator[World]:
     ws.add_image_build_version(BUILD_ARN)
     ws.add_infrastructure_configuration()
     ws.add_bundle(SOURCE_ID, name="production", bundle_id=EXTERNAL_BUNDLE_ID)
+    for name in SSM_STACKS:
+        world.cfn.ssm_parameters.update(ssm_values(name))
     yield world
     world.close()
 
@@ -370,6 +416,20 @@ def left_behind(world: World) -> dict[str, Any]:
     return {k: v for k, v in found.items() if v}
 
 
+def deploy_bad(world: World, template: Assembly, row: Row) -> Stack:
+    """Deploy with the row's bad value: as the template parameter's value, or in its SSM parameter (put back
+    afterwards)."""
+    if row.stack not in SSM_STACKS:
+        return world.deploy(template, {row.parameter: row.deployed})
+    name = ssm_name(row.parameter)
+    good = world.cfn.ssm_parameters[name]
+    world.cfn.ssm_parameters[name] = row.deployed
+    try:
+        return world.deploy(template)
+    finally:
+        world.cfn.ssm_parameters[name] = good
+
+
 @pytest.mark.parametrize("row", ROWS, ids=str)
 def test_a_bad_token_value_fails_with_synths_words_naming_the_resource_and_leaves_nothing(
     world: World, app: Path, row: Row
@@ -378,7 +438,7 @@ def test_a_bad_token_value_fails_with_synths_words_naming_the_resource_and_leave
     template = assembly(app, row.stack)
     _, resource_type = STACKS[row.stack]
     seen = len(world.events)
-    stack = world.deploy(template, {row.parameter: row.deployed})
+    stack = deploy_bad(world, template, row)
     world.cfn.settle()
     failed = [e for e in world.events[seen:] if e.status.endswith("_FAILED")]
     assert stack.status == "ROLLBACK_COMPLETE", stack.reason
@@ -436,7 +496,7 @@ def test_a_bad_token_value_in_an_update_fails_with_synths_words_and_changes_noth
     assert world.deploy(template).status == "CREATE_COMPLETE"
     before = held(world)
     seen = len(world.events)
-    stack = world.deploy(template, {row.parameter: row.deployed})
+    stack = deploy_bad(world, template, row)
     world.cfn.settle()
     failed = [e for e in world.events[seen:] if e.status.endswith("_FAILED")]
     assert stack.status == "UPDATE_ROLLBACK_COMPLETE", stack.reason

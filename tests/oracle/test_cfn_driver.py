@@ -293,6 +293,11 @@ def test_a_comma_delimited_list_parameter_refs_as_a_list(cfn: CloudFormation, tm
     (out / "S.template.json").write_text(json.dumps(template))
     assert cfn.deploy(load(out)).outputs == {"Second": "b", "Joined": "a+b"}
     assert cfn.deploy(load(out), {"L": "x,y,z"}).outputs == {"Second": "y", "Joined": "x+y+z"}
+    # An SSM parameter of a list type: the list its value holds, read at each deploy.
+    template["Parameters"] = {"L": {"Type": "AWS::SSM::Parameter::Value<List<String>>", "Default": "/list"}}
+    (out / "S.template.json").write_text(json.dumps(template))
+    cfn.ssm_parameters["/list"] = "p,q"
+    assert cfn.deploy(load(out)).outputs == {"Second": "q", "Joined": "p+q"}
 
 
 def test_the_inbox_refuses_the_puts_to_one_url_only() -> None:
