@@ -17,7 +17,6 @@ No third-party imports: the module runs inside the Lambda asset and inside CDK.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Optional, Union
@@ -202,7 +201,7 @@ def number_shown(value: object) -> str:
             number = float(value)
         except ValueError:
             return repr(value)
-        if math.isfinite(number):
+        if -float("inf") < number < float("inf"):  # neither NaN nor infinite
             return repr(int(number)) if number.is_integer() else repr(number)
     return repr(value)
 
