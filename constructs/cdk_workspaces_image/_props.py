@@ -52,7 +52,8 @@ def judged_timeout(timeout: object) -> tuple[Union[float, rules.Unknown], list[s
     """The timeout prop in seconds for the contract's rules (UNKNOWN for a token, or when left out: the default
     is valid), and what is wrong with its type."""
     if isinstance(timeout, Duration):
-        # integral=False: a fraction of a second is the rule's to refuse, in the handler's words, not Duration's.
+        # Not integral: CDK's own error for a fraction of a second (MustBeWholeNumber) names no construct, and
+        # timeout_problem says it with the construct's path, the property and the value.
         return (rules.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds(integral=False)), []
     if timeout is None:
         return rules.UNKNOWN, []
