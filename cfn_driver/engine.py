@@ -511,8 +511,14 @@ class CloudFormation:
         for name, spec in template.get("Parameters", {}).items():
             # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html:
             # an SSM parameter type's value is the parameter's name; CloudFormation reads it at each deploy.
-            if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+            kind = str(spec.get("Type", ""))
+            if kind.startswith("AWS::SSM::Parameter::Value<"):
                 parameters[name] = self._ssm_value(str(parameters[name]))
+                kind = kind.removeprefix("AWS::SSM::Parameter::Value<").removesuffix(">")
+            # The same page: the Ref of a CommaDelimitedList (or a List<...>) parameter, an SSM one too, is a list of
+            # the strings between its commas ("test,dev,prod" gives ["test", "dev", "prod"]), not the string given.
+            if (kind == "CommaDelimitedList" or kind.startswith("List<")) and isinstance(parameters[name], str):
+                parameters[name] = parameters[name].split(",")
         return Resolver(
             pseudo={
                 "AWS::Region": self.region,

@@ -52,7 +52,9 @@ def judged_timeout(timeout: object) -> tuple[Union[float, rules.Unknown], list[s
     """The timeout prop in seconds for the contract's rules (UNKNOWN for a token, or when left out: the default
     is valid), and what is wrong with its type."""
     if isinstance(timeout, Duration):
-        return (rules.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()), []
+        # Not integral: CDK's own error for a fraction of a second (MustBeWholeNumber) names no construct, and
+        # timeout_problem says it with the construct's path, the property and the value.
+        return (rules.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds(integral=False)), []
     if timeout is None:
         return rules.UNKNOWN, []
     label = rules.label_of("timeout", contract.ImageProps.TIMEOUT_SECONDS)

@@ -51,7 +51,9 @@ def _capacity(props: Mapping[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, Mapping) or value.get(P.CAPACITY) in (None, ""):
         raise InvalidInputError(f"{key} {value!r} must be an object {{Capacity: <GB>}}")
-    return str(value[P.CAPACITY])
+    # A whole number as synth writes it ("80" for 80.0), whichever way a Number parameter spelt it.
+    whole = rules.whole_number(value[P.CAPACITY])
+    return str(value[P.CAPACITY]) if whole is None else str(whole)
 
 
 def _inside(props: Mapping[str, Any], python_name: str, key: str, inner: str, shown: str) -> tuple[object, list[str]]:

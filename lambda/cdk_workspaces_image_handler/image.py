@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -62,19 +63,23 @@ class ImageRequest:
 IR = TypeVar("IR", bound=ImageRequest)
 
 
-def _timeout(raw: Any) -> tuple[int | None, str | None]:
-    """TimeoutSeconds as whole seconds, or what is wrong with it."""
+def _timeout(raw: Any) -> tuple[float | None, str | None]:
+    """TimeoutSeconds in seconds as given (a fraction is for the rule to refuse, not to be cut off), or what is wrong
+    with it."""
     try:
-        return int(float(raw)), None
-    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf" is a float but no int
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds):
         label = rules.label_of("timeout", P.TIMEOUT_SECONDS)
         return None, rules.type_problem(label, raw, "a number of seconds")
+    return seconds, None
 
 
 def judged(
     props: Mapping[str, Any],
     resource_type: str,
-    own_rules: Callable[[Mapping[str, Any], int | rules.Unknown], list[str]],
+    own_rules: Callable[[Mapping[str, Any], float | rules.Unknown], list[str]],
 ) -> list[str]:
     """Every input rule the properties of an image request break, in the words synth uses for the same values;
     unknown properties first. `own_rules` judges the type's own values, given the tags as given and the timeout."""
@@ -122,7 +127,7 @@ def read_request(
         name=str(props[name_key]),
         description=str(props[description_key]),
         tags=tags_from(props.get(P.TAGS)),
-        timeout_seconds=timeout,
+        timeout_seconds=int(timeout),
         wait_handle=props.get(P.WAIT_HANDLE) or None,
         keep_previous=_keep_previous(props.get(P.KEEP_PREVIOUS)),
         **own,

@@ -193,6 +193,19 @@ def type_problem(label: str, value: object, expected: str) -> str:
     return f"{label} {value!r} must be {expected}"
 
 
+def number_shown(value: object) -> str:
+    """A numeric value as a reason shows it: the number a prop takes at synth, and the same number for the string
+    CloudFormation passes the handler once a Number parameter resolves ("-1" is -1), so both say the same words."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return repr(value)
+        if -float("inf") < number < float("inf"):  # neither NaN nor infinite
+            return repr(int(number)) if number.is_integer() else repr(number)
+    return repr(value)
+
+
 def _these(names: Sequence[object], noun: str, nouns: str) -> str:
     return f"the {noun if len(names) == 1 else nouns} {', '.join(repr(n) for n in names)}"
 
@@ -260,6 +273,9 @@ def description_problem(value: object, api_name: str = "Description", longest: i
 
 
 def timeout_problem(seconds: float) -> Optional[str]:
+    if not float(seconds).is_integer():
+        # TimeoutSeconds, and the wait condition's Timeout made of it, are whole seconds.
+        return f"timeout (TimeoutSeconds) {seconds:g} s must be a whole number of seconds"
     if not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
         return (
             f"timeout (TimeoutSeconds) {seconds:g} s is out of range; it must be "
@@ -280,9 +296,9 @@ def keep_previous_problem(value: object) -> Optional[str]:
     if value is None:
         return None
     label = label_of("keep_previous", "KeepPrevious")
-    count = _whole_number(value)  # from a number (synth) or the string CloudFormation passes
+    count = whole_number(value)  # from a number (synth) or the string CloudFormation passes
     if count is None or count < 0:
-        return f"{label} {value!r} must be a whole number of images, 0 or more"
+        return f"{label} {number_shown(value)} must be a whole number of images, 0 or more"
     return None
 
 
@@ -461,7 +477,7 @@ _USER_STORAGE = label_of("user_storage_gib", "UserStorage.Capacity")
 _ROOT_STORAGE = label_of("root_storage_gib", "RootStorage.Capacity")
 
 
-def _whole_number(value: object) -> Optional[int]:
+def whole_number(value: object) -> Optional[int]:
     """A whole number (a capacity in GB, a count), from a number (synth) or the string CloudFormation passes."""
     if isinstance(value, bool):
         return None
@@ -471,8 +487,12 @@ def _whole_number(value: object) -> Optional[int]:
         # NaN and the infinities are no whole number either.
         return int(value) if value.is_integer() else None
     if isinstance(value, str):
-        text = value.strip()
-        return int(text) if text.isdigit() else None
+        # As a Number parameter passes it: "-1" is the -1 synth judges, and "80.0" the 80.0.
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else None
     return None
 
 
@@ -493,13 +513,13 @@ def storage_problems(user_storage_gib: object, root_storage_gib: object = None) 
     if user_storage_gib is None:
         problems.append(_missing(_USER_STORAGE))
     elif not isinstance(user_storage_gib, Unknown):
-        user = _whole_number(user_storage_gib)
+        user = whole_number(user_storage_gib)
         if user is None:
-            problems.append(f"{_USER_STORAGE} {user_storage_gib!r} must be a whole number of GB")
+            problems.append(f"{_USER_STORAGE} {number_shown(user_storage_gib)} must be a whole number of GB")
     if root_storage_gib is not None and not isinstance(root_storage_gib, Unknown):
-        root = _whole_number(root_storage_gib)
+        root = whole_number(root_storage_gib)
         if root is None:
-            problems.append(f"{_ROOT_STORAGE} {root_storage_gib!r} must be a whole number of GB")
+            problems.append(f"{_ROOT_STORAGE} {number_shown(root_storage_gib)} must be a whole number of GB")
     if problems or user is None or isinstance(root_storage_gib, Unknown):
         return problems
     if root is not None and not _fits(user, root):

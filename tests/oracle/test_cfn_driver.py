@@ -277,6 +277,29 @@ def test_intrinsics() -> None:
         resolver.resolve({"Fn::ImportValue": "x"})
 
 
+def test_a_comma_delimited_list_parameter_refs_as_a_list(cfn: CloudFormation, tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html: the Ref of a
+    CommaDelimitedList parameter is the list of the strings between its commas."""
+    out = assembly(
+        tmp_path,
+        {"R": custom(Number=5)},
+        {
+            "Second": {"Value": {"Fn::Select": [1, {"Ref": "L"}]}},
+            "Joined": {"Value": {"Fn::Join": ["+", {"Ref": "L"}]}},
+        },
+    )
+    template = json.loads((out / "S.template.json").read_text())
+    template["Parameters"] = {"L": {"Type": "CommaDelimitedList", "Default": "a,b"}}
+    (out / "S.template.json").write_text(json.dumps(template))
+    assert cfn.deploy(load(out)).outputs == {"Second": "b", "Joined": "a+b"}
+    assert cfn.deploy(load(out), {"L": "x,y,z"}).outputs == {"Second": "y", "Joined": "x+y+z"}
+    # An SSM parameter of a list type: the list its value holds, read at each deploy.
+    template["Parameters"] = {"L": {"Type": "AWS::SSM::Parameter::Value<List<String>>", "Default": "/list"}}
+    (out / "S.template.json").write_text(json.dumps(template))
+    cfn.ssm_parameters["/list"] = "p,q"
+    assert cfn.deploy(load(out)).outputs == {"Second": "q", "Joined": "p+q"}
+
+
 def test_the_inbox_refuses_the_puts_to_one_url_only() -> None:
     from cfn_driver.inbox import Inbox
 

@@ -176,11 +176,40 @@ def test_keep_previous_is_a_whole_number_of_images_or_absent(value: object) -> N
     assert rules.image_problems(keep_previous=value) == []
 
 
-@pytest.mark.parametrize("value", [-1, 1.5, True, "-1", "one", "", [1], float("nan")])
-def test_keep_previous_names_property_value_and_rule(value: object) -> None:
-    words = f"keep_previous (KeepPrevious) {value!r} must be a whole number of images, 0 or more"
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (-1, "-1"),
+        (1.5, "1.5"),
+        (True, "True"),
+        # A Number parameter reaches the handler as a string: shown as the number synth shows for the literal.
+        ("-1", "-1"),
+        ("1.5", "1.5"),
+        ("-1.0", "-1"),
+        ("one", "'one'"),
+        ("", "''"),
+        ("nan", "'nan'"),
+        ([1], "[1]"),
+        (float("nan"), "nan"),
+    ],
+)
+def test_keep_previous_names_property_value_and_rule(value: object, shown: str) -> None:
+    words = f"keep_previous (KeepPrevious) {shown} must be a whole number of images, 0 or more"
     assert rules.keep_previous_problem(value) == words
     assert rules.image_problems(keep_previous=value) == [words]
+
+
+@pytest.mark.parametrize(("literal", "passed"), [(-1, "-1"), (1.5, "1.5"), (50.5, "50.5"), (-2.25, "-2.25")])
+def test_a_number_reads_the_same_whether_synth_has_it_or_cloudformation_passed_it(literal: float, passed: str) -> None:
+    assert rules.number_shown(passed) == rules.number_shown(literal) == repr(literal)
+    assert rules.keep_previous_problem(passed) == rules.keep_previous_problem(literal)
+    assert rules.storage_problems(passed, None) == rules.storage_problems(literal, None)
+
+
+@pytest.mark.parametrize("seconds", [900.5, 3600.25, 43199.9])
+def test_a_timeout_is_whole_seconds(seconds: float) -> None:
+    assert rules.timeout_problem(seconds) == f"timeout (TimeoutSeconds) {seconds:g} s must be a whole number of seconds"
+    assert rules.timeout_problem(float(int(seconds))) is None
 
 
 def test_keep_previous_unknown_yet_is_not_judged() -> None:
