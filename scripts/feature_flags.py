@@ -14,6 +14,7 @@ tests/examples/test_feature_flags.py runs the check, so a new aws-cdk-lib with n
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import tempfile
@@ -25,10 +26,11 @@ REPORT_TYPE = "cdk:feature-flag-report"
 
 
 def cdk_json_files() -> list[Path]:
-    """The example app's cdk.json and each example's, as paths relative to the repository."""
+    """The example app's cdk.json and each example's."""
     return [ROOT / "cdk.json", *sorted((ROOT / "examples").glob("*/cdk.json"))]
 
 
+@functools.cache
 def recommended() -> dict[str, Any]:
     """The flags the CDK CLI's warning counts in an app that sets none, with aws-cdk-lib's recommended values."""
     import aws_cdk as cdk

@@ -480,9 +480,7 @@ def test_cross_account_consumer_copies_the_shared_image_given_at_deploy_time_and
     # The shared image is another account's: the copy statement names it by no account (and its partition, as
     # cdk.json sets @aws-cdk/core:enablePartitionLiterals).
     copy_statement = statement_with(template, "workspaces:CopyWorkspaceImage")
-    assert "arn:aws:workspaces:eu-west-1:*:workspaceimage/*" in [
-        render(r) for r in copy_statement["Resource"]
-    ]
+    assert "arn:aws:workspaces:eu-west-1:*:workspaceimage/*" in [render(r) for r in copy_statement["Resource"]]
     assert "Fn::ImportValue" not in json.dumps(consumer.template)
 
 
