@@ -135,7 +135,7 @@ if [ -f "$req_stamp" ] && [ "$(cat "$req_stamp")" = "$req_hash" ]; then
   step_skip "Python packages (pip install -r requirements-dev.txt)" \
     "up to date (requirements.txt, requirements-dev.txt and pyproject.toml unchanged)"
 else
-  run_step "Python packages (pip install -r requirements-dev.txt; takes a minute or two)" "$LOGS/pip-install.log" \
+  run_step "Python packages (pip install -r requirements-dev.txt; a few minutes the first time)" "$LOGS/pip-install.log" \
     "Check that PyPI (or your PIP_INDEX_URL) can be reached and that the pins suit Python $wanted_version, then run again." \
     .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt
   echo "$req_hash" > "$req_stamp"

@@ -56,7 +56,12 @@ def module_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_wheel_installs_and_synthesizes_the_minimal_example(
-    version: str, module_wheel: Path, sh: Callable[..., str], app_env: dict[str, str], tmp_path: Path
+    version: str,
+    module_wheel: Path,
+    sh: Callable[..., str],
+    app_env: dict[str, str],
+    tmp_path: Path,
+    pytestconfig: pytest.Config,
 ) -> None:
     interpreter = find_python(version)
     if interpreter is None:
@@ -73,14 +78,15 @@ def test_the_wheel_installs_and_synthesizes_the_minimal_example(
     app = tmp_path / "app"
     shutil.copytree(ROOT / "examples" / "minimal", app)
     # What `cdk synth` gives the app: cdk.json's context (the recommended feature flags) with the -c values, and an
-    # output directory. Bytecode of that Python goes to a folder of its own in .venv (kept for the next run: compiling
-    # aws-cdk-lib's modules takes seconds), never beside the project's own.
+    # output directory. That Python's bytecode goes to pytest's cache folder (kept for the next run: compiling the
+    # modules aws-cdk-lib imports takes seconds), never beside the project's own.
     context = {**json.loads((app / "cdk.json").read_text())["context"], "source_image_id": "wsi-0123456789"}
+    pycache = pytestconfig.cache.mkdir("pycache-other-pythons") if pytestconfig.cache else tmp_path / "pycache"
     env = {
         **app_env,
         "CDK_CONTEXT_JSON": json.dumps(context),
         "CDK_OUTDIR": str(tmp_path / "cdk.out"),
-        "PYTHONPYCACHEPREFIX": str(ROOT / ".venv" / "pycache-other-pythons"),
+        "PYTHONPYCACHEPREFIX": str(pycache),
     }
     probe = (
         "import json, runpy, sys, cdk_workspaces_image, aws_cdk; runpy.run_path('app.py', run_name='__main__'); "

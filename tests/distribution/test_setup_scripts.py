@@ -74,7 +74,9 @@ def test_python311_is_the_default_and_a_failing_step_prints_its_log_and_what_to_
     lines = done.stderr.splitlines()
     assert lines[0].startswith("==> Python 3.11.9 (python3.11) in .venv ... ")
     assert lines[0].endswith(" s")
-    assert lines[1].startswith("==> Python packages (pip install -r requirements-dev.txt; takes a minute or two) ... ")
+    assert lines[1].startswith(
+        "==> Python packages (pip install -r requirements-dev.txt; a few minutes the first time) ... "
+    )
     assert "FAILED after" in lines[1]
     assert lines[2] == "--- .venv/logs/pip-install.log:"
     assert "no network here" in done.stderr
