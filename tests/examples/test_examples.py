@@ -309,9 +309,9 @@ def test_pipeline_synth_may_read_the_generation_parameter_and_no_other(tmp_path:
     role = synth_project(synthesized)["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
     statement = statement_with(template, "ssm:GetParameter")
     assert actions(statement) == ["ssm:GetParameter"]
-    assert render(statement["Resource"]) == (
-        f"arn:<AWS::Partition>:ssm:{REGION}:{ACCOUNT}:parameter{module.GENERATION_PARAMETER}"
-    )
+    # The partition is written out: cdk.json sets @aws-cdk/core:enablePartitionLiterals (recommended) and the
+    # stack's Region is known.
+    assert render(statement["Resource"]) == f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{module.GENERATION_PARAMETER}"
     (policy,) = (
         p
         for p in resources(template, "AWS::IAM::Policy").values()
@@ -335,7 +335,7 @@ def test_pipeline_stage_has_the_monitor_that_asks_the_pipeline_for_the_next_gene
     assert variables[contract.ENV_GENERATION_PARAMETER] == module.GENERATION_PARAMETER
     # The pipeline of the other stack, imported by its name: no cross-stack reference.
     start = statement_with(template, "codepipeline:StartPipelineExecution")
-    assert render(start["Resource"]) == f"arn:<AWS::Partition>:codepipeline:{REGION}:{ACCOUNT}:{module.PIPELINE_NAME}"
+    assert render(start["Resource"]) == f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{module.PIPELINE_NAME}"
     _, parameter = only(template, "AWS::SSM::Parameter")
     assert (parameter["Properties"]["Name"], parameter["Properties"]["Value"]) == (module.GENERATION_PARAMETER, "1")
 
@@ -477,11 +477,10 @@ def test_cross_account_consumer_copies_the_shared_image_given_at_deploy_time_and
     _, bundle = only(template, "Custom::WorkspaceBundle")
     assert bundle["Properties"]["ImageId"]["Fn::Select"][1][0] == {"Fn::GetAtt": [copy_id, "ImageId"]}
     assert resources(template, "Custom::UpdatedWorkspaceImage") == {}
-    # The shared image is another account's: the copy statement names it by no account.
+    # The shared image is another account's: the copy statement names it by no account (and its partition, as
+    # cdk.json sets @aws-cdk/core:enablePartitionLiterals).
     copy_statement = statement_with(template, "workspaces:CopyWorkspaceImage")
-    assert "arn:<AWS::Partition>:workspaces:eu-west-1:*:workspaceimage/*" in [
-        render(r) for r in copy_statement["Resource"]
-    ]
+    assert "arn:aws:workspaces:eu-west-1:*:workspaceimage/*" in [render(r) for r in copy_statement["Resource"]]
     assert "Fn::ImportValue" not in json.dumps(consumer.template)
 
 
