@@ -38,7 +38,7 @@ from ._props import (
 )
 from ._provider import WorkspacesImageProvider
 from ._wait import AvailableWait, timeout_seconds
-from .bundle import WorkspaceBundleImage
+from .bundle import WorkspaceBundleImage, managed_bundle_problem
 from .copy import named_images
 from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of
 
@@ -365,6 +365,11 @@ class WorkspaceImageBase(ImageEvents, Construct):
         """
         imported = bundle_id if isinstance(bundle_id, IWorkspaceBundle) else None
         bundle_id = bundle_id_of(bundle_id)
+        # The real problem first: the bundle_id of a WorkspaceBundle is a token, so naming it would otherwise ask for
+        # a construct_id, and only once given say that this bundle can't be re-pointed at all.
+        managed = managed_bundle_problem(self, bundle_id)
+        if managed:
+            refuse(self, [f"apply_to_bundle: {managed}"])
         if construct_id is None:
             # The default id is made of the bundle id, which must be a string synth knows; the same id whether the
             # bundle is given by its id or imported, so that switching between the two does not replace anything.

@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Optional, TypeVar, Union
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack, Token, Tokenization
 from constructs import Construct, IConstruct
 
 from cdk_workspaces_image_handler import contract, rules
@@ -52,7 +52,9 @@ def judged_timeout(timeout: object) -> tuple[Union[float, rules.Unknown], list[s
     """The timeout prop in seconds for the contract's rules (UNKNOWN for a token, or when left out: the default
     is valid), and what is wrong with its type."""
     if isinstance(timeout, Duration):
-        return (rules.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds()), []
+        # Not integral: CDK's own error for a fraction of a second (MustBeWholeNumber) names no construct, and
+        # timeout_problem says it with the construct's path, the property and the value.
+        return (rules.UNKNOWN if timeout.is_unresolved() else timeout.to_seconds(integral=False)), []
     if timeout is None:
         return rules.UNKNOWN, []
     label = rules.label_of("timeout", contract.ImageProps.TIMEOUT_SECONDS)
@@ -73,6 +75,14 @@ def judged_accounts(value: object) -> object:
 
 def is_token(value: object) -> bool:
     return judged(value) is rules.UNKNOWN
+
+
+def shown(value: object) -> object:
+    """A value as a reason shows it: a number token as CDK writes a token (``${Token[...]}``), as a string token
+    already is; a number token is otherwise a huge negative number that means nothing to the reader."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and is_token(value):
+        return Tokenization.stringify_number(value)
+    return value
 
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:

@@ -335,7 +335,7 @@ class _ImportedWorkspaceBundle(Construct):
         self.bundle_id = bundle_id
 
 
-def _managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str]:
+def managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str]:
     """A bundle_id of a WorkspaceBundle of the app: that construct manages the bundle's image itself."""
     for bundle in enrolled(scope, WorkspaceBundle):
         if not any(refers_to(bundle_id, token) for token in bundle._names):
@@ -394,7 +394,7 @@ class WorkspaceBundleImage(Construct):
         if not isinstance(restore_on_delete, bool):
             label = rules.label_of("restore_on_delete", "DeletionPolicy")
             problems.append(rules.type_problem(label, restore_on_delete, "a bool"))
-        managed = _managed_bundle_problem(self, bundle_id)
+        managed = managed_bundle_problem(self, bundle_id)
         elsewhere = _image_elsewhere_problem(self, image_id)
         refuse(self, problems + [p for p in (managed, elsewhere) if p])
         provider = WorkspacesImageProvider.get_or_create(self)

@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler.contract import ImageProps as P
 from ._copy import ImageCopyBase
 from ._image_base import WorkspaceImageBase, image_kind
 from ._kind import PolicyContext, Statement
-from ._props import is_token, judged, judged_accounts, judged_number, judged_tags, judged_timeout
+from ._props import is_token, judged, judged_accounts, judged_number, judged_tags, judged_timeout, shown
 
 # Lets the handler create images; what it may do to them once made is OWNED_IMAGES. Service Authorization Reference
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html): the new image's id
@@ -207,8 +207,8 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         problems: list[str] = []
         if is_token(generation):
             problems.append(
-                f"generation {generation!r} is a token; it must be a whole number known at synth, since it is part of "
-                "the image name and of the template"
+                f"generation {shown(generation)!r} is a token (unresolved at synth); it must be a whole number known "
+                "at synth, since it is part of the image name and of the template"
             )
         else:
             problems += rules.generation_problems(image_name, generation)

@@ -262,6 +262,9 @@ def description_problem(value: object, api_name: str = "Description", longest: i
 
 
 def timeout_problem(seconds: float) -> Optional[str]:
+    if not float(seconds).is_integer():
+        # TimeoutSeconds, and the wait condition's Timeout made of it, are whole seconds.
+        return f"timeout (TimeoutSeconds) {seconds:g} s must be a whole number of seconds"
     if not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
         return (
             f"timeout (TimeoutSeconds) {seconds:g} s is out of range; it must be "

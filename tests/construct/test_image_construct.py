@@ -33,7 +33,7 @@ from support.construct import (
     statements,
 )
 
-from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage
+from cdk_workspaces_image import CapturedWorkspaceImage, NoUpdateBehavior, UpdatedWorkspaceImage, WorkspaceImageCopy
 from cdk_workspaces_image import image as image_module
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
@@ -524,6 +524,34 @@ def test_no_update_behavior_must_be_the_enum() -> None:
 def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(override: dict[str, Any], words: str) -> None:
     with refused(f"Test/Golden: {words}"):
         image_stack(**override)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "seconds"),
+    [
+        (lambda: cdk.Duration.seconds(1000.5), "1000.5"),
+        (lambda: cdk.Duration.millis(3_600_500), "3600.5"),
+        (lambda: cdk.Duration.minutes(60.01), "3600.6"),
+    ],
+)
+def test_a_fraction_of_a_second_fails_synth_naming_the_construct(timeout: Any, seconds: str) -> None:
+    """CDK's Duration.to_seconds() raised MustBeWholeNumber from inside the construct, naming no construct and no
+    prop (issue 23). A negative Duration cannot reach the construct: CDK refuses to make one
+    (DurationAmountsCannotNegative), in the caller's own line."""
+    with refused(f"Test/Golden: timeout (TimeoutSeconds) {seconds} s must be a whole number of seconds"):
+        image_stack(timeout=timeout())
+
+
+def test_a_fraction_of_a_second_fails_synth_for_every_construct_with_a_timeout() -> None:
+    stack = new_stack()
+    half = cdk.Duration.seconds(3600.5)
+    words = "timeout (TimeoutSeconds) 3600.5 s must be a whole number of seconds"
+    with refused(f"Test/Copy: {words}"):
+        WorkspaceImageCopy(stack, "Copy", **PROPS, timeout=half)
+    with refused(f"Test/Captured: {words}"):
+        CapturedWorkspaceImage(
+            stack, "Captured", workspace_id="ws-01234567", image_name="c", description="c", timeout=half
+        )
 
 
 def test_snapshot_fails_synth_because_a_custom_resource_has_none() -> None:

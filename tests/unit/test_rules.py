@@ -497,3 +497,9 @@ def test_agnostic_copies_are_refused_only_when_no_region_could_make_them(targets
 def test_an_agnostic_copy_to_a_region_without_workspaces_is_named_by_that_rule_alone() -> None:
     (problem,) = rules.copy_to_regions_problems(["eu-central-1", "cn-north-1"])
     assert problem.startswith("copy_to_regions Region 'cn-north-1': Amazon WorkSpaces is not offered")
+
+
+@pytest.mark.parametrize("seconds", [1000.5, 3600.25])
+def test_a_timeout_is_a_whole_number_of_seconds(seconds: float) -> None:
+    assert rules.timeout_problem(seconds) == f"timeout (TimeoutSeconds) {seconds:g} s must be a whole number of seconds"
+    assert rules.timeout_problem(3600.0) is None
