@@ -24,6 +24,7 @@ from ._copy import ImageCopyBase
 from ._events import ImageEvents
 from ._kind import CREATING, Named, Permissions, PolicyContext, ResourceKind, Statement
 from ._props import (
+    construct_id_problem,
     duplicate_name_problem,
     enrol,
     is_token,
@@ -31,6 +32,7 @@ from ._props import (
     judged_accounts,
     judged_number,
     judged_tags,
+    judged_text,
     judged_timeout,
     refuse,
     removal_policy_problem,
@@ -179,11 +181,12 @@ class WorkspaceImageBase(ImageEvents, Construct):
         share_with_accounts: Optional[Sequence[str]],
         copy_to_regions: Optional[Sequence[str]],
         event_bus: Optional[events.IEventBus],
-        named: Iterable[Named] = (),
+        named: Callable[[], Iterable[Named]] = tuple,
     ) -> None:
         """An image type made from something other than a WorkSpaces image: `own` (the rules on its source, in the
         handler's words) and `types` (wrong types synth found) with the rules every such type shares, refused at
-        once; then the resource, its `source` properties read only once the props are judged."""
+        once; then the resource, its `source` properties and the ARNs it `named` (ARNs of the values) read only once
+        the props are judged."""
         self._refuse_problems(
             own
             + self._made_problems(
@@ -218,7 +221,7 @@ class WorkspaceImageBase(ImageEvents, Construct):
             share_with_accounts=share_with_accounts,
             copy_to_regions=copy_to_regions,
             event_bus=event_bus,
-            named=named,
+            named=named(),
         )
 
     def _make(
@@ -374,15 +377,19 @@ class WorkspaceImageBase(ImageEvents, Construct):
             # The default id is made of the bundle id, which must be a string synth knows; the same id whether the
             # bundle is given by its id or imported, so that switching between the two does not replace anything.
             if not isinstance(bundle_id, str):
-                refuse(self, [p for p in [rules.bundle_id_problem(bundle_id)] if p])
+                refuse(self, [p for p in [rules.bundle_id_problem(judged_text(bundle_id))] if p])
             if not Token.is_unresolved(bundle_id):
                 construct_id = f"ApplyTo{bundle_id}"
             elif imported is not None:
                 construct_id = f"ApplyTo{imported.node.id}"
             else:
                 raise ValueError(f"{self.node.path}: apply_to_bundle needs construct_id when bundle_id is a token")
-        elif not isinstance(construct_id, str):
-            refuse(self, [rules.type_problem("construct_id", construct_id, "a string")])
+            taken = self.node.try_find_child(construct_id)
+            if taken is not None:
+                already = f"this image is already applied to that bundle ({taken.node.path}); apply it once"
+                refuse(self, [f"apply_to_bundle: {already}"])
+        else:
+            refuse(self, [f"apply_to_bundle: {p}" for p in [construct_id_problem(self, construct_id)] if p])
         return WorkspaceBundleImage(
             self, construct_id, bundle_id=bundle_id, image_id=self.image_id, restore_on_delete=restore_on_delete
         )
@@ -429,5 +436,5 @@ class _ImageById(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, image_id: str) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, rules.bundle_image_problems(image_id=judged(image_id)))
+        refuse(self, rules.bundle_image_problems(image_id=judged_text(image_id)))
         self.image_id = image_id

@@ -31,6 +31,25 @@ def judged(value: object) -> object:
     return rules.UNKNOWN if Token.is_unresolved(value) else value
 
 
+class NumberToken:
+    """A number token where a string is expected (an id, a Region): no such value is ever valid, and rules.py names it
+    as a wrong type, shown as CDK writes a token."""
+
+    def __init__(self, value: float) -> None:
+        self.shown = Tokenization.stringify_number(value)
+
+    def __repr__(self) -> str:
+        return f"the number token {self.shown}"
+
+
+def judged_text(value: object) -> object:
+    """A string prop (an id, a Region) for the contract's rules: as judged, but a number token is a wrong type, not a
+    value to judge at deploy; it would otherwise reach an ARN, where CDK's TypeError names no construct."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and is_token(value):
+        return NumberToken(value)
+    return judged(value)
+
+
 def judged_tags(tags: object) -> object:
     """A tag map for the contract's rules, each token value UNKNOWN; anything but a mapping as given."""
     if not isinstance(tags, Mapping):
@@ -97,6 +116,18 @@ def removal_policy_problem(value: object) -> Optional[str]:
     if not isinstance(value, RemovalPolicy):
         return rules.type_problem(rules.label_of("removal_policy", "DeletionPolicy"), value, "a RemovalPolicy")
     return rules.removal_policy_problem(value.name)
+
+
+def construct_id_problem(scope: Construct, construct_id: object) -> Optional[str]:
+    """The id of a construct a method makes under `scope` (a rule, a re-pointed bundle): CDK's own errors for one of
+    another type, an empty one or one taken name no construct's path (jsii's TypeError; "Only root constructs may
+    have an empty ID"; "There is already a Construct with name ...")."""
+    if not isinstance(construct_id, str) or not construct_id:
+        return rules.type_problem("construct_id", judged_text(construct_id), "a non-empty string")
+    taken = scope.node.try_find_child(construct_id)
+    if taken is not None:
+        return f"construct_id {construct_id!r} is taken by {taken.node.path}; give each one an id of its own"
+    return None
 
 
 def refuse(scope: Construct, problems: Sequence[str]) -> None:

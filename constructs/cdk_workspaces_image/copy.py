@@ -22,6 +22,7 @@ from ._props import (
     judged,
     judged_number,
     judged_tags,
+    judged_text,
     judged_timeout,
     refuse,
     removal_policy_problem,
@@ -150,9 +151,9 @@ class WorkspaceImageCopy(ImageCopyBase):
         problems += timeout_problems
         problems = (
             rules.copy_problems(
-                source_image_id=judged(source_image_id),
+                source_image_id=judged_text(source_image_id),
                 # Left out, the source is in the stack's own Region, whatever it is.
-                source_region=own_region if source_region is None else judged(source_region),
+                source_region=own_region if source_region is None else judged_text(source_region),
                 region=own_region,
                 image_name=judged(image_name),
                 description=judged(description),

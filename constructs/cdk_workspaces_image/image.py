@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler.contract import ImageProps as P
 from ._copy import ImageCopyBase
 from ._image_base import WorkspaceImageBase, image_kind
 from ._kind import PolicyContext, Statement
-from ._props import is_token, judged, judged_accounts, judged_number, judged_tags, judged_timeout, shown
+from ._props import is_token, judged, judged_accounts, judged_number, judged_tags, judged_text, judged_timeout, shown
 
 # Lets the handler create images; what it may do to them once made is OWNED_IMAGES. Service Authorization Reference
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html): the new image's id
@@ -226,7 +226,7 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         problems += timeout_problems
         first = (
             rules.image_problems(
-                source_image_id=judged(source_image_id),
+                source_image_id=judged_text(source_image_id),
                 image_name=rules.UNKNOWN if unfilled else judged(name),
                 description=judged(description),
                 tags={} if tags is None else judged_tags(tags),

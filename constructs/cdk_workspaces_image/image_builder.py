@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler.contract import ImageBuilderProps as P
 
 from ._image_base import WorkspaceImageBase, enum_value, image_kind
 from ._kind import Statement, every_resource
-from ._props import judged
+from ._props import judged_text
 
 # Service Authorization Reference for Amazon WorkSpaces
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html): neither action
@@ -173,8 +173,8 @@ class ImageBuilderWorkspaceImage(WorkspaceImageBase):
         self._judge_and_make(
             IMAGE_BUILDER,
             rules.image_builder_problems(
-                image_source={key: judged(value) for key, value in sources.items()},
-                infrastructure_configuration_arn=judged(infrastructure_configuration_arn),
+                image_source={key: judged_text(value) for key, value in sources.items()},
+                infrastructure_configuration_arn=judged_text(infrastructure_configuration_arn),
                 os_version=os_value,
                 protocol=shown_protocol,
                 compute_type=rules.UNKNOWN if compute is None else compute,

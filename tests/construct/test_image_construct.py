@@ -33,7 +33,13 @@ from support.construct import (
     statements,
 )
 
-from cdk_workspaces_image import CapturedWorkspaceImage, NoUpdateBehavior, UpdatedWorkspaceImage, WorkspaceImageCopy
+from cdk_workspaces_image import (
+    CapturedWorkspaceImage,
+    NoUpdateBehavior,
+    UpdatedWorkspaceImage,
+    WorkspaceBundleImage,
+    WorkspaceImageCopy,
+)
 from cdk_workspaces_image import image as image_module
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
@@ -554,6 +560,38 @@ def test_a_fraction_of_a_second_fails_synth_for_every_construct_with_a_timeout()
         )
 
 
+def test_applying_the_image_to_the_same_bundle_twice_names_the_first() -> None:
+    """CDK's "There is already a Construct with name 'ApplyTowsb-...'" named no path."""
+    _, image = image_stack()
+    image.apply_to_bundle("wsb-0123456789")
+    with refused(
+        "Test/Golden: apply_to_bundle: this image is already applied to that bundle "
+        "(Test/Golden/ApplyTowsb-0123456789); apply it once"
+    ):
+        image.apply_to_bundle("wsb-0123456789")
+
+
+def test_number_tokens_where_an_id_or_region_goes_fail_synth_as_wrong_types() -> None:
+    """A number token passed for an id or a Region was taken for a value to judge at deploy, and reached an ARN,
+    where CDK raised "type of argument resource_name must be one of (str, NoneType)", naming no construct."""
+    stack = new_stack()
+    number = cdk.CfnParameter(stack, "Number", type="Number").value_as_number
+    token = r"the number token \$\{Token\[TOKEN\.\d+\]\}"
+    with pytest.raises(ValueError, match=f"^Test/Copy: source_region \\(SourceRegion\\) {token} must be a Region"):
+        WorkspaceImageCopy(stack, "Copy", **PROPS, source_region=number)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"^Test/Captured: workspace_id \\(WorkspaceId\\) {token} must be a string"):
+        CapturedWorkspaceImage(stack, "Captured", workspace_id=number, image_name="c", description="c")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"^Test/Apply: bundle_id \\(BundleId\\) {token} must be a string"):
+        WorkspaceBundleImage(stack, "Apply", bundle_id=number, image_id="wsi-0123456789")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("workspace_id", [5, ["ws-01234567"]])
+def test_a_captured_images_workspace_id_of_another_type_fails_naming_the_construct(workspace_id: object) -> None:
+    """The workspace's ARN was made before the props were judged: CDK's TypeError named no construct."""
+    with refused(f"Test/Captured: workspace_id (WorkspaceId) {workspace_id!r} must be a string"):
+        CapturedWorkspaceImage(new_stack(), "Captured", workspace_id=workspace_id, image_name="c", description="c")  # type: ignore[arg-type]
+
+
 def test_snapshot_fails_synth_because_a_custom_resource_has_none() -> None:
     message = (
         "Test/Golden: removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of "
@@ -643,7 +681,7 @@ def test_apply_to_bundle_refuses_none_and_non_string_ids_naming_the_image() -> N
     _, image = image_stack()
     with refused("Test/Golden: bundle_id (BundleId) is missing (None); it is required"):
         image.apply_to_bundle(None)  # type: ignore[arg-type]
-    with refused("Test/Golden: construct_id 7 must be a string"):
+    with refused("Test/Golden: apply_to_bundle: construct_id 7 must be a non-empty string"):
         image.apply_to_bundle("wsb-0123456789", construct_id=7)  # type: ignore[arg-type]
 
 
