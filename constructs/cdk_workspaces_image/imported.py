@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler.contract import ImportedProps as P
 
 from ._image_base import WorkspaceImageBase, enum_value, image_kind
 from ._kind import Named, Statement, every_resource
-from ._props import judged_text
+from ._props import judged, judged_accounts, judged_text
 
 # Service Authorization Reference for Amazon WorkSpaces
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html):
@@ -127,6 +127,12 @@ class ImportedWorkspaceImage(WorkspaceImageBase):
         process = enum_value(types, "ingestion_process", P.INGESTION_PROCESS, ingestion_process, IngestionProcess)
         apps = _applications(types, applications)
         self.ec2_image_id = ec2_image_id
+        # Always a BYOL image (ImportWorkspaceImage, ImportCustomWorkspaceImage), which GovCloud does not share.
+        types += [
+            p
+            for p in [rules.byol_share_problem(judged_accounts(share_with_accounts), judged(Stack.of(self).region))]
+            if p
+        ]
         self._judge_and_make(
             IMPORTED,
             rules.imported_problems(

@@ -361,6 +361,30 @@ def share_with_accounts_problems(
     return problems
 
 
+def byol_share_words(region: str) -> str:
+    """Why a Bring Your Own License image is not shared in AWS GovCloud (US): "Sharing Bring Your Own License (BYOL)
+    images across AWS accounts isn't supported at this time in AWS GovCloud (US)"
+    (https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html); the handler says it
+    of an image it made (sharing.py), synth of an image type that is always BYOL."""
+    return (
+        f"AWS GovCloud (US) Regions such as {region} do not share BYOL images across accounts; remove "
+        "share_with_accounts, or ask AWS Support to share it"
+    )
+
+
+def byol_share_problem(accounts: object, region: object) -> Optional[str]:
+    """share_with_accounts of an image type that is always BYOL (ImportWorkspaceImage, ImportCustomWorkspaceImage), in
+    a Region known to be in AWS GovCloud (US); a list token, or no Region known, is left to the handler."""
+    if isinstance(accounts, (str, bytes)) or not isinstance(accounts, Sequence) or not accounts:
+        return None
+    if not isinstance(region, str) or not region.startswith(GOVCLOUD_PREFIX):
+        return None
+    return (
+        f"{SHARE_LABEL} {list(accounts)!r}: an imported image is a Bring Your Own License image, and "
+        f"{byol_share_words(region)}"
+    )
+
+
 def wait_handle_problem(value: object) -> Optional[str]:
     """WaitHandle is the Ref of the image's AWS::CloudFormation::WaitConditionHandle, a URL; optional."""
     if value is not None and not isinstance(value, str):
