@@ -24,6 +24,7 @@ from ._copy import ImageCopyBase
 from ._events import ImageEvents
 from ._kind import CREATING, Named, Permissions, PolicyContext, ResourceKind, Statement
 from ._props import (
+    agnostic_region_problem,
     construct_id_problem,
     duplicate_name_problem,
     enrol,
@@ -34,6 +35,7 @@ from ._props import (
     judged_tags,
     judged_text,
     judged_timeout,
+    place,
     refuse,
     removal_policy_problem,
     tag_list,
@@ -119,17 +121,22 @@ class WorkspaceImageBase(ImageEvents, Construct):
         """Fail synth with every rule the props break at once: `first` (the type's rules on its values), the Regions
         to copy to and the bus, `then` (what only synth judges), the removal policy, and a name another image of the
         app has in the same account and Region."""
-        problems = (
-            first
-            + copy_to_regions_problems(copy_to_regions, Stack.of(self).region)
-            + event_bus_problems(self, event_bus)
-            + then
-        )
+        copies = copy_to_regions_problems(copy_to_regions, Stack.of(self).region)
+        # In an environment-agnostic stack, the Regions that can make the copies, which the stack's other constructs
+        # must leave one of.
+        what = f"{rules.COPY_TO_REGIONS_LABEL} {copy_to_regions!r}"
+        sources = None
+        if isinstance(copy_to_regions, Sequence) and not isinstance(copy_to_regions, str) and copy_to_regions:
+            sources = None if copies else rules.copy_sources([str(r) for r in copy_to_regions])
+        together = agnostic_region_problem(self, what, sources) if sources is not None else None
+        problems = first + copies + event_bus_problems(self, event_bus) + then
         # Whether WorkSpaces lets two images share a name is undocumented, but CreateUpdatedWorkspaceImage lists
         # ResourceAlreadyExistsException (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html),
         # and the handler finds the image a retry made by its name.
         duplicate = duplicate_name_problem(self, "image", "image_name", name_api, name, named_images(self))
-        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+        refuse(self, problems + [p for p in (together, removal_policy_problem(removal_policy), duplicate) if p])
+        if sources is not None:
+            place(self, what, sources)
 
     def _made_problems(
         self,

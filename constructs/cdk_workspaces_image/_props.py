@@ -211,3 +211,45 @@ def duplicate_name_problem(
 def refers_to(value: object, token: str) -> bool:
     """Does `value` (a prop) carry `token`, the string of an attribute of another construct?"""
     return isinstance(value, str) and token in value
+
+
+# ---------------------------------------------------------------- the Region of an environment-agnostic stack
+
+# What each valid construct of an environment-agnostic stack needs of the stack's Region (by root): the Regions
+# WorkSpaces is in that it could be deployed to, and what it names that says so.
+_PLACES: weakref.WeakKeyDictionary[IConstruct, list[tuple[Construct, str, frozenset[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def agnostic_region_problem(scope: Construct, what: str, regions: Sequence[str]) -> Optional[str]:
+    """In a stack whose Region synth does not know: `what` (a prop, as the reason shows it) allows only `regions`,
+    and another construct of the stack allows none of them, so the deployment fails wherever it goes. Each alone
+    is judged by its own rules; together they may still rule out every Region (issue 23: the stack's partition is
+    known without its Region)."""
+    stack = Stack.of(scope)
+    if not Token.is_unresolved(stack.region):
+        return None
+    for other, other_what, allowed in _PLACES.get(scope.node.root, []):
+        if Stack.of(other) is stack and not allowed.intersection(regions):
+            return (
+                f"{what} and {other_what} of {other.node.path} leave no Region this environment-agnostic stack could "
+                f"be deployed to: the first needs one of {_few(regions)}, the second one of {_few(allowed)}, and "
+                "WorkSpaces copies within one partition only; give the stack its Region (env), or put them in stacks "
+                "of their own"
+            )
+    return None
+
+
+def place(scope: Construct, what: str, regions: Sequence[str]) -> None:
+    """Once `scope` is valid: the Regions its stack may be deployed to, if synth does not know its Region."""
+    if Token.is_unresolved(Stack.of(scope).region):
+        _PLACES.setdefault(scope.node.root, []).append((scope, what, frozenset(regions)))
+
+
+def _few(regions: Iterable[str]) -> str:
+    named = sorted(regions)
+    if len(named) <= 4:
+        return ", ".join(named)
+    partitions = sorted({str(rules.partition_of(r)) for r in named})
+    return f"{len(named)} Regions of partition {', '.join(partitions)} ({', '.join(named[:3])}, ...)"

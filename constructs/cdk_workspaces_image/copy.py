@@ -16,14 +16,17 @@ from cdk_workspaces_image_handler.contract import CopyProps as P
 from ._bus import event_bus_problems
 from ._copy import ImageCopyBase, image_arn
 from ._props import (
+    agnostic_region_problem,
     duplicate_name_problem,
     enrol,
     enrolled,
+    is_token,
     judged,
     judged_number,
     judged_tags,
     judged_text,
     judged_timeout,
+    place,
     refuse,
     removal_policy_problem,
 )
@@ -167,7 +170,15 @@ class WorkspaceImageCopy(ImageCopyBase):
             + problems
         )
         duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, named_images(self))
-        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+        # In an environment-agnostic stack, a source Region says which Regions the copy can be made in (its own, or
+        # one it is copied to from there), which the stack's other constructs must leave one of.
+        what = f"source_region ({P.SOURCE_REGION}) {source_region!r}"
+        known = isinstance(source_region, str) and not is_token(source_region) and not problems
+        targets = [r for r in rules.WORKSPACES_REGIONS if not rules.copy_route_problem(str(source_region), r, "")]
+        together = agnostic_region_problem(self, what, targets) if known else None
+        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate, together) if p])
+        if known:
+            place(self, what, targets)
 
 
 def named_images(scope: Construct) -> list[tuple[Construct, object]]:

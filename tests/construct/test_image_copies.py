@@ -354,8 +354,35 @@ def test_copies_some_region_could_make_are_left_to_the_handler_in_an_agnostic_st
     ones that are the target or cannot reach it; synth cannot tell which Region the stack goes to."""
     stack = agnostic_stack()
     UpdatedWorkspaceImage(stack, "Golden", **PROPS, copy_to_regions=[COPY_REGION, "us-east-1"])
-    UpdatedWorkspaceImage(stack, "Iso", **{**PROPS, "image_name": "iso"}, copy_to_regions=["us-iso-east-1"])
-    assert len(copies_of(Template.from_stack(stack))) == 3
+    assert len(copies_of(Template.from_stack(stack))) == 2
+    isolated = agnostic_stack()
+    UpdatedWorkspaceImage(isolated, "Iso", **PROPS, copy_to_regions=["us-iso-east-1"])
+    assert len(copies_of(Template.from_stack(isolated))) == 1
+
+
+def test_constructs_of_an_agnostic_stack_that_need_regions_of_two_partitions_fail_synth() -> None:
+    """Each alone could be deployed somewhere; together they rule out every Region the stack could go to: the stack's
+    partition is known without its Region."""
+    stack = agnostic_stack()
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS, copy_to_regions=[COPY_REGION])
+    with refused(
+        "Test/Iso: copy_to_regions ['us-iso-east-1'] and copy_to_regions ['eu-central-1'] of Test/Golden leave no "
+        "Region this environment-agnostic stack could be deployed to: the first needs one of us-iso-west-1, the "
+        "second one of 16 Regions of partition aws (af-south-1, ap-northeast-1, ap-northeast-2, ...), and WorkSpaces "
+        "copies within one partition only; give the stack its Region (env), or put them in stacks of their own"
+    ):
+        UpdatedWorkspaceImage(stack, "Iso", **{**PROPS, "image_name": "iso"}, copy_to_regions=["us-iso-east-1"])
+    with refused(
+        "Test/Copy: source_region (SourceRegion) 'cn-northwest-1' and copy_to_regions ['eu-central-1'] of Test/Golden "
+        "leave no Region",
+        whole=False,
+    ):
+        WorkspaceImageCopy(stack, "Copy", **COPY, source_region="cn-northwest-1")
+    # Within the partition the image already fixes: fine (from us-east-1, say).
+    WorkspaceImageCopy(stack, "Virginia", **{**COPY, "image_name": "virginia"}, source_region="us-east-1")
+    # Stacks are judged alone.
+    other = cdk.Stack(cdk.App.of(stack), "Other")
+    UpdatedWorkspaceImage(other, "Iso", **{**PROPS, "image_name": "iso"}, copy_to_regions=["us-iso-east-1"])
 
 
 def test_regions_must_be_known_at_synth() -> None:
