@@ -56,8 +56,9 @@ class WorkspaceImageCopy(ImageCopyBase):
         refuses a name another image or copy of the app has in the same account and Region.
     :param description: description of the copy, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
     :param source_region: the Region of the source image, such as ``eu-west-1``. Default: None, the stack's Region (a
-        shared image, which is shared within its Region only). Images are copied within one partition only; in the
-        China (Ningxia) Region only within that Region, and to or from AWS GovCloud (US) only through AWS Support.
+        shared image, which is shared within its Region only). A Region botocore's endpoint data lists WorkSpaces in
+        (as is the stack's). Images are copied within one partition only; in the China (Ningxia) Region only within
+        that Region, and to or from AWS GovCloud (US) only through AWS Support.
     :param tags: tags of the copy. Default: no tags. At most 49 (one of the image's 50 is the ownership tag
         ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``, and neither
         ``cdk-workspaces-image:owner`` nor ``cdk-workspaces-image:applied``; values at most 255 characters. The

@@ -98,7 +98,8 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         (CopyWorkspaceImage, called in that Region by this stack's provider) and waits until the copy is AVAILABLE;
         :meth:`image_id_in` gives its id. The copy has the image's name, description, tags, timeout, removal policy
         and ``keep_previous``; a new image makes new copies. Each Region once, known at synth, not the stack's own,
-        of the stack's partition; not to or from China (Ningxia), where images are copied only within the Region,
+        one botocore's endpoint data lists WorkSpaces in (at the botocore this release was made with), of the stack's
+        partition; not to or from China (Ningxia), where images are copied only within the Region,
         nor to AWS GovCloud (US), where only AWS Support copies between Regions
         (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html). Each copy takes an image
         of its Region's quota. The copies are not shared: ``share_with_accounts`` shares the image in this Region.
