@@ -15,7 +15,9 @@ from aws_cdk import CfnElement, CustomResource, Stack
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-from cdk_workspaces_image_handler import contract
+from cdk_workspaces_image_handler import contract, rules
+
+from ._props import construct_id_problem, judged_text, refuse
 
 
 def event_rule(
@@ -32,6 +34,16 @@ def event_rule(
     these values (each key matches any of its list:
     https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html). A rule hears the events of its
     own bus only."""
+    # Judged here, naming the construct: jsii's TypeError names neither, an infinite number crashes its kernel, and
+    # a target of another type fails only inside aws_events.Rule ("Unable to deserialize value as RuleProps").
+    problems = [p for p in [construct_id_problem(scope, construct_id)] if p]
+    if target is not None and not callable(getattr(target, "bind", None)):
+        problems.append(
+            rules.type_problem(
+                "target", judged_text(target), "an aws_events.IRuleTarget (an aws_events_targets target)"
+            )
+        )
+    refuse(scope, problems)
     return events.Rule(
         scope,
         construct_id,

@@ -24,6 +24,8 @@ from ._copy import ImageCopyBase
 from ._events import ImageEvents
 from ._kind import CREATING, Named, Permissions, PolicyContext, ResourceKind, Statement
 from ._props import (
+    agnostic_region_problem,
+    construct_id_problem,
     duplicate_name_problem,
     enrol,
     is_token,
@@ -31,14 +33,16 @@ from ._props import (
     judged_accounts,
     judged_number,
     judged_tags,
+    judged_text,
     judged_timeout,
+    place,
     refuse,
     removal_policy_problem,
     tag_list,
 )
 from ._provider import WorkspacesImageProvider
 from ._wait import AvailableWait, timeout_seconds
-from .bundle import WorkspaceBundleImage
+from .bundle import WorkspaceBundleImage, managed_bundle_problem
 from .copy import named_images
 from .interfaces import IWorkspaceBundle, IWorkspaceImage, bundle_id_of
 
@@ -117,17 +121,22 @@ class WorkspaceImageBase(ImageEvents, Construct):
         """Fail synth with every rule the props break at once: `first` (the type's rules on its values), the Regions
         to copy to and the bus, `then` (what only synth judges), the removal policy, and a name another image of the
         app has in the same account and Region."""
-        problems = (
-            first
-            + copy_to_regions_problems(copy_to_regions, Stack.of(self).region)
-            + event_bus_problems(self, event_bus)
-            + then
-        )
+        copies = copy_to_regions_problems(copy_to_regions, Stack.of(self).region)
+        # In an environment-agnostic stack, the Regions that can make the copies, which the stack's other constructs
+        # must leave one of.
+        what = f"{rules.COPY_TO_REGIONS_LABEL} {copy_to_regions!r}"
+        sources = None
+        if isinstance(copy_to_regions, Sequence) and not isinstance(copy_to_regions, str) and copy_to_regions:
+            sources = None if copies else rules.copy_sources([str(r) for r in copy_to_regions])
+        together = agnostic_region_problem(self, what, sources) if sources is not None else None
+        problems = first + copies + event_bus_problems(self, event_bus) + then
         # Whether WorkSpaces lets two images share a name is undocumented, but CreateUpdatedWorkspaceImage lists
         # ResourceAlreadyExistsException (https://docs.aws.amazon.com/workspaces/latest/api/API_CreateUpdatedWorkspaceImage.html),
         # and the handler finds the image a retry made by its name.
         duplicate = duplicate_name_problem(self, "image", "image_name", name_api, name, named_images(self))
-        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+        refuse(self, problems + [p for p in (together, removal_policy_problem(removal_policy), duplicate) if p])
+        if sources is not None:
+            place(self, what, sources)
 
     def _made_problems(
         self,
@@ -179,11 +188,12 @@ class WorkspaceImageBase(ImageEvents, Construct):
         share_with_accounts: Optional[Sequence[str]],
         copy_to_regions: Optional[Sequence[str]],
         event_bus: Optional[events.IEventBus],
-        named: Iterable[Named] = (),
+        named: Callable[[], Iterable[Named]] = tuple,
     ) -> None:
         """An image type made from something other than a WorkSpaces image: `own` (the rules on its source, in the
         handler's words) and `types` (wrong types synth found) with the rules every such type shares, refused at
-        once; then the resource, its `source` properties read only once the props are judged."""
+        once; then the resource, its `source` properties and the ARNs it `named` (ARNs of the values) read only once
+        the props are judged."""
         self._refuse_problems(
             own
             + self._made_problems(
@@ -218,7 +228,7 @@ class WorkspaceImageBase(ImageEvents, Construct):
             share_with_accounts=share_with_accounts,
             copy_to_regions=copy_to_regions,
             event_bus=event_bus,
-            named=named,
+            named=named(),
         )
 
     def _make(
@@ -365,19 +375,28 @@ class WorkspaceImageBase(ImageEvents, Construct):
         """
         imported = bundle_id if isinstance(bundle_id, IWorkspaceBundle) else None
         bundle_id = bundle_id_of(bundle_id)
+        # The real problem first: the bundle_id of a WorkspaceBundle is a token, so naming it would otherwise ask for
+        # a construct_id, and only once given say that this bundle can't be re-pointed at all.
+        managed = managed_bundle_problem(self, bundle_id)
+        if managed:
+            refuse(self, [f"apply_to_bundle: {managed}"])
         if construct_id is None:
             # The default id is made of the bundle id, which must be a string synth knows; the same id whether the
             # bundle is given by its id or imported, so that switching between the two does not replace anything.
             if not isinstance(bundle_id, str):
-                refuse(self, [p for p in [rules.bundle_id_problem(bundle_id)] if p])
+                refuse(self, [p for p in [rules.bundle_id_problem(judged_text(bundle_id))] if p])
             if not Token.is_unresolved(bundle_id):
                 construct_id = f"ApplyTo{bundle_id}"
             elif imported is not None:
                 construct_id = f"ApplyTo{imported.node.id}"
             else:
                 raise ValueError(f"{self.node.path}: apply_to_bundle needs construct_id when bundle_id is a token")
-        elif not isinstance(construct_id, str):
-            refuse(self, [rules.type_problem("construct_id", construct_id, "a string")])
+            taken = self.node.try_find_child(construct_id)
+            if taken is not None:
+                already = f"this image is already applied to that bundle ({taken.node.path}); apply it once"
+                refuse(self, [f"apply_to_bundle: {already}"])
+        else:
+            refuse(self, [f"apply_to_bundle: {p}" for p in [construct_id_problem(self, construct_id)] if p])
         return WorkspaceBundleImage(
             self, construct_id, bundle_id=bundle_id, image_id=self.image_id, restore_on_delete=restore_on_delete
         )
@@ -424,5 +443,5 @@ class _ImageById(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, image_id: str) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, rules.bundle_image_problems(image_id=judged(image_id)))
+        refuse(self, rules.bundle_image_problems(image_id=judged_text(image_id)))
         self.image_id = image_id

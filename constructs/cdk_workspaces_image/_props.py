@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Optional, TypeVar, Union
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack, Token, Tokenization
 from constructs import Construct, IConstruct
 
 from cdk_workspaces_image_handler import contract, rules
@@ -29,6 +29,25 @@ def judged(value: object) -> object:
         # No token is NaN or infinite, and the jsii kernel cannot take them (JSON has neither): it would crash.
         return value
     return rules.UNKNOWN if Token.is_unresolved(value) else value
+
+
+class NumberToken:
+    """A number token where a string is expected (an id, a Region): no such value is ever valid, and rules.py names it
+    as a wrong type, shown as CDK writes a token."""
+
+    def __init__(self, value: float) -> None:
+        self.shown = Tokenization.stringify_number(value)
+
+    def __repr__(self) -> str:
+        return f"the number token {self.shown}"
+
+
+def judged_text(value: object) -> object:
+    """A string prop (an id, a Region) for the contract's rules: as judged, but a number token is a wrong type, not a
+    value to judge at deploy; it would otherwise reach an ARN, where CDK's TypeError names no construct."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and is_token(value):
+        return NumberToken(value)
+    return judged(value)
 
 
 def judged_tags(tags: object) -> object:
@@ -77,6 +96,14 @@ def is_token(value: object) -> bool:
     return judged(value) is rules.UNKNOWN
 
 
+def shown(value: object) -> object:
+    """A value as a reason shows it: a number token as CDK writes a token (``${Token[...]}``), as a string token
+    already is; a number token is otherwise a huge negative number that means nothing to the reader."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and is_token(value):
+        return Tokenization.stringify_number(value)
+    return value
+
+
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     """Tags as WorkSpaces takes them, sorted so the template does not change with dict order."""
     return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
@@ -89,6 +116,18 @@ def removal_policy_problem(value: object) -> Optional[str]:
     if not isinstance(value, RemovalPolicy):
         return rules.type_problem(rules.label_of("removal_policy", "DeletionPolicy"), value, "a RemovalPolicy")
     return rules.removal_policy_problem(value.name)
+
+
+def construct_id_problem(scope: Construct, construct_id: object) -> Optional[str]:
+    """The id of a construct a method makes under `scope` (a rule, a re-pointed bundle): CDK's own errors for one of
+    another type, an empty one or one taken name no construct's path (jsii's TypeError; "Only root constructs may
+    have an empty ID"; "There is already a Construct with name ...")."""
+    if not isinstance(construct_id, str) or not construct_id:
+        return rules.type_problem("construct_id", judged_text(construct_id), "a non-empty string")
+    taken = scope.node.try_find_child(construct_id)
+    if taken is not None:
+        return f"construct_id {construct_id!r} is taken by {taken.node.path}; give each one an id of its own"
+    return None
 
 
 def refuse(scope: Construct, problems: Sequence[str]) -> None:
@@ -172,3 +211,45 @@ def duplicate_name_problem(
 def refers_to(value: object, token: str) -> bool:
     """Does `value` (a prop) carry `token`, the string of an attribute of another construct?"""
     return isinstance(value, str) and token in value
+
+
+# ---------------------------------------------------------------- the Region of an environment-agnostic stack
+
+# What each valid construct of an environment-agnostic stack needs of the stack's Region (by root): the Regions
+# WorkSpaces is in that it could be deployed to, and what it names that says so.
+_PLACES: weakref.WeakKeyDictionary[IConstruct, list[tuple[Construct, str, frozenset[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def agnostic_region_problem(scope: Construct, what: str, regions: Sequence[str]) -> Optional[str]:
+    """In a stack whose Region synth does not know: `what` (a prop, as the reason shows it) allows only `regions`,
+    and another construct of the stack allows none of them, so the deployment fails wherever it goes. Each alone
+    is judged by its own rules; together they may still rule out every Region (issue 23: the stack's partition is
+    known without its Region)."""
+    stack = Stack.of(scope)
+    if not Token.is_unresolved(stack.region):
+        return None
+    for other, other_what, allowed in _PLACES.get(scope.node.root, []):
+        if Stack.of(other) is stack and not allowed.intersection(regions):
+            return (
+                f"{what} and {other_what} of {other.node.path} leave no Region this environment-agnostic stack could "
+                f"be deployed to: the first needs one of {_few(regions)}, the second one of {_few(allowed)}, and "
+                "WorkSpaces copies within one partition only; give the stack its Region (env), or put them in stacks "
+                "of their own"
+            )
+    return None
+
+
+def place(scope: Construct, what: str, regions: Sequence[str]) -> None:
+    """Once `scope` is valid: the Regions its stack may be deployed to, if synth does not know its Region."""
+    if Token.is_unresolved(Stack.of(scope).region):
+        _PLACES.setdefault(scope.node.root, []).append((scope, what, frozenset(regions)))
+
+
+def _few(regions: Iterable[str]) -> str:
+    named = sorted(regions)
+    if len(named) <= 4:
+        return ", ".join(named)
+    partitions = sorted({str(rules.partition_of(r)) for r in named})
+    return f"{len(named)} Regions of partition {', '.join(partitions)} ({', '.join(named[:3])}, ...)"

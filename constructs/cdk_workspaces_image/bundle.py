@@ -24,6 +24,7 @@ from ._props import (
     judged,
     judged_number,
     judged_tags,
+    judged_text,
     refers_to,
     refuse,
     region_of,
@@ -308,7 +309,7 @@ class WorkspaceBundle(Construct):
             rules.bundle_problems(
                 bundle_name=judged(bundle_name),
                 description=judged(description),
-                image_id=judged(image_id),
+                image_id=judged_text(image_id),
                 compute_type=compute,
                 tags={} if tags is None else judged_tags(tags),
             )
@@ -331,11 +332,11 @@ class _ImportedWorkspaceBundle(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, bundle_id: str) -> None:
         super().__init__(scope, construct_id)
-        refuse(self, rules.bundle_image_problems(bundle_id=judged(bundle_id)))
+        refuse(self, rules.bundle_image_problems(bundle_id=judged_text(bundle_id)))
         self.bundle_id = bundle_id
 
 
-def _managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str]:
+def managed_bundle_problem(scope: Construct, bundle_id: object) -> Optional[str]:
     """A bundle_id of a WorkspaceBundle of the app: that construct manages the bundle's image itself."""
     for bundle in enrolled(scope, WorkspaceBundle):
         if not any(refers_to(bundle_id, token) for token in bundle._names):
@@ -390,11 +391,11 @@ class WorkspaceBundleImage(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         bundle_id, image_id = bundle_id_of(bundle_id), image_id_of(image_id)
-        problems = rules.bundle_image_problems(bundle_id=judged(bundle_id), image_id=judged(image_id))
+        problems = rules.bundle_image_problems(bundle_id=judged_text(bundle_id), image_id=judged_text(image_id))
         if not isinstance(restore_on_delete, bool):
             label = rules.label_of("restore_on_delete", "DeletionPolicy")
             problems.append(rules.type_problem(label, restore_on_delete, "a bool"))
-        managed = _managed_bundle_problem(self, bundle_id)
+        managed = managed_bundle_problem(self, bundle_id)
         elsewhere = _image_elsewhere_problem(self, image_id)
         refuse(self, problems + [p for p in (managed, elsewhere) if p])
         provider = WorkspacesImageProvider.get_or_create(self)

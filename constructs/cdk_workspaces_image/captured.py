@@ -15,7 +15,7 @@ from cdk_workspaces_image_handler.contract import CapturedProps as P
 
 from ._image_base import WorkspaceImageBase, image_kind
 from ._kind import Named, PolicyContext, Statement
-from ._props import judged
+from ._props import judged_text
 
 # Service Authorization Reference for Amazon WorkSpaces
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html):
@@ -82,10 +82,9 @@ class CapturedWorkspaceImage(WorkspaceImageBase):
     ) -> None:
         super().__init__(scope, construct_id)
         self.workspace_id = workspace_id
-        workspace = Stack.of(self).format_arn(service="workspaces", resource="workspace", resource_name=workspace_id)
         self._judge_and_make(
             CAPTURED,
-            rules.captured_problems(workspace_id=judged(workspace_id)),
+            rules.captured_problems(workspace_id=judged_text(workspace_id)),
             [],
             lambda: {P.WORKSPACE_ID: workspace_id},
             name_api=P.NAME,
@@ -99,5 +98,10 @@ class CapturedWorkspaceImage(WorkspaceImageBase):
             share_with_accounts=share_with_accounts,
             copy_to_regions=copy_to_regions,
             event_bus=event_bus,
-            named=[Named(workspace, ("CaptureWorkspaces",))],
+            # Once judged: an ARN of a workspace_id of another type would fail in CDK, naming no construct.
+            named=lambda: [Named(_workspace_arn(self, workspace_id), ("CaptureWorkspaces",))],
         )
+
+
+def _workspace_arn(scope: Construct, workspace_id: str) -> str:
+    return Stack.of(scope).format_arn(service="workspaces", resource="workspace", resource_name=workspace_id)

@@ -16,13 +16,17 @@ from cdk_workspaces_image_handler.contract import CopyProps as P
 from ._bus import event_bus_problems
 from ._copy import ImageCopyBase, image_arn
 from ._props import (
+    agnostic_region_problem,
     duplicate_name_problem,
     enrol,
     enrolled,
+    is_token,
     judged,
     judged_number,
     judged_tags,
+    judged_text,
     judged_timeout,
+    place,
     refuse,
     removal_policy_problem,
 )
@@ -52,8 +56,9 @@ class WorkspaceImageCopy(ImageCopyBase):
         refuses a name another image or copy of the app has in the same account and Region.
     :param description: description of the copy, 1 to 256 characters of ``[a-zA-Z0-9_./() -]``.
     :param source_region: the Region of the source image, such as ``eu-west-1``. Default: None, the stack's Region (a
-        shared image, which is shared within its Region only). Images are copied within one partition only; in the
-        China (Ningxia) Region only within that Region, and to or from AWS GovCloud (US) only through AWS Support.
+        shared image, which is shared within its Region only). A Region botocore's endpoint data lists WorkSpaces in
+        (as is the stack's). Images are copied within one partition only; in the China (Ningxia) Region only within
+        that Region, and to or from AWS GovCloud (US) only through AWS Support.
     :param tags: tags of the copy. Default: no tags. At most 49 (one of the image's 50 is the ownership tag
         ``cdk-workspaces-image:owner``); keys 1 to 127 characters, not starting with ``aws:``, and neither
         ``cdk-workspaces-image:owner`` nor ``cdk-workspaces-image:applied``; values at most 255 characters. The
@@ -150,9 +155,9 @@ class WorkspaceImageCopy(ImageCopyBase):
         problems += timeout_problems
         problems = (
             rules.copy_problems(
-                source_image_id=judged(source_image_id),
+                source_image_id=judged_text(source_image_id),
                 # Left out, the source is in the stack's own Region, whatever it is.
-                source_region=own_region if source_region is None else judged(source_region),
+                source_region=own_region if source_region is None else judged_text(source_region),
                 region=own_region,
                 image_name=judged(image_name),
                 description=judged(description),
@@ -166,7 +171,15 @@ class WorkspaceImageCopy(ImageCopyBase):
             + problems
         )
         duplicate = duplicate_name_problem(self, "image", "image_name", P.NAME, image_name, named_images(self))
-        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate) if p])
+        # In an environment-agnostic stack, a source Region says which Regions the copy can be made in (its own, or
+        # one it is copied to from there), which the stack's other constructs must leave one of.
+        what = f"source_region ({P.SOURCE_REGION}) {source_region!r}"
+        known = isinstance(source_region, str) and not is_token(source_region) and not problems
+        targets = [r for r in rules.WORKSPACES_REGIONS if not rules.copy_route_problem(str(source_region), r, "")]
+        together = agnostic_region_problem(self, what, targets) if known else None
+        refuse(self, problems + [p for p in (removal_policy_problem(removal_policy), duplicate, together) if p])
+        if known:
+            place(self, what, targets)
 
 
 def named_images(scope: Construct) -> list[tuple[Construct, object]]:

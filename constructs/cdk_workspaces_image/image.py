@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler.contract import ImageProps as P
 from ._copy import ImageCopyBase
 from ._image_base import WorkspaceImageBase, image_kind
 from ._kind import PolicyContext, Statement
-from ._props import is_token, judged, judged_accounts, judged_number, judged_tags, judged_timeout
+from ._props import is_token, judged, judged_accounts, judged_number, judged_tags, judged_text, judged_timeout, shown
 
 # Lets the handler create images; what it may do to them once made is OWNED_IMAGES. Service Authorization Reference
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html): the new image's id
@@ -98,7 +98,8 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         (CopyWorkspaceImage, called in that Region by this stack's provider) and waits until the copy is AVAILABLE;
         :meth:`image_id_in` gives its id. The copy has the image's name, description, tags, timeout, removal policy
         and ``keep_previous``; a new image makes new copies. Each Region once, known at synth, not the stack's own,
-        of the stack's partition; not to or from China (Ningxia), where images are copied only within the Region,
+        one botocore's endpoint data lists WorkSpaces in (at the botocore this release was made with), of the stack's
+        partition; not to or from China (Ningxia), where images are copied only within the Region,
         nor to AWS GovCloud (US), where only AWS Support copies between Regions
         (https://docs.aws.amazon.com/workspaces/latest/adminguide/copy-custom-image.html). Each copy takes an image
         of its Region's quota. The copies are not shared: ``share_with_accounts`` shares the image in this Region.
@@ -207,8 +208,8 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         problems: list[str] = []
         if is_token(generation):
             problems.append(
-                f"generation {generation!r} is a token; it must be a whole number known at synth, since it is part of "
-                "the image name and of the template"
+                f"generation {shown(generation)!r} is a token (unresolved at synth); it must be a whole number known "
+                "at synth, since it is part of the image name and of the template"
             )
         else:
             problems += rules.generation_problems(image_name, generation)
@@ -226,7 +227,7 @@ class UpdatedWorkspaceImage(WorkspaceImageBase):
         problems += timeout_problems
         first = (
             rules.image_problems(
-                source_image_id=judged(source_image_id),
+                source_image_id=judged_text(source_image_id),
                 image_name=rules.UNKNOWN if unfilled else judged(name),
                 description=judged(description),
                 tags={} if tags is None else judged_tags(tags),

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Optional
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler.contract import ImageBuilderProps as P
 
 from ._image_base import WorkspaceImageBase, enum_value, image_kind
 from ._kind import Statement, every_resource
-from ._props import judged
+from ._props import judged, judged_accounts, judged_text
 
 # Service Authorization Reference for Amazon WorkSpaces
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html): neither action
@@ -170,11 +170,17 @@ class ImageBuilderWorkspaceImage(WorkspaceImageBase):
             types, "image_validation_mode", P.IMAGE_VALIDATION_MODE, image_validation_mode, ImageValidationMode
         )
         self.infrastructure_configuration_arn = infrastructure_configuration_arn
+        # Always a BYOL image (ImportWorkspaceImage, ImportCustomWorkspaceImage), which GovCloud does not share.
+        types += [
+            p
+            for p in [rules.byol_share_problem(judged_accounts(share_with_accounts), judged(Stack.of(self).region))]
+            if p
+        ]
         self._judge_and_make(
             IMAGE_BUILDER,
             rules.image_builder_problems(
-                image_source={key: judged(value) for key, value in sources.items()},
-                infrastructure_configuration_arn=judged(infrastructure_configuration_arn),
+                image_source={key: judged_text(value) for key, value in sources.items()},
+                infrastructure_configuration_arn=judged_text(infrastructure_configuration_arn),
                 os_version=os_value,
                 protocol=shown_protocol,
                 compute_type=rules.UNKNOWN if compute is None else compute,

@@ -16,7 +16,7 @@ from cdk_workspaces_image_handler.contract import ImportedProps as P
 
 from ._image_base import WorkspaceImageBase, enum_value, image_kind
 from ._kind import Named, Statement, every_resource
-from ._props import judged
+from ._props import judged, judged_accounts, judged_text
 
 # Service Authorization Reference for Amazon WorkSpaces
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonworkspaces.html):
@@ -127,10 +127,17 @@ class ImportedWorkspaceImage(WorkspaceImageBase):
         process = enum_value(types, "ingestion_process", P.INGESTION_PROCESS, ingestion_process, IngestionProcess)
         apps = _applications(types, applications)
         self.ec2_image_id = ec2_image_id
-        ami = Stack.of(self).format_arn(service="ec2", account="", resource="image", resource_name=ec2_image_id)
+        # Always a BYOL image (ImportWorkspaceImage, ImportCustomWorkspaceImage), which GovCloud does not share.
+        types += [
+            p
+            for p in [rules.byol_share_problem(judged_accounts(share_with_accounts), judged(Stack.of(self).region))]
+            if p
+        ]
         self._judge_and_make(
             IMPORTED,
-            rules.imported_problems(ec2_image_id=judged(ec2_image_id), ingestion_process=process, applications=apps),
+            rules.imported_problems(
+                ec2_image_id=judged_text(ec2_image_id), ingestion_process=process, applications=apps
+            ),
             types,
             # Applications replaces the image too (the handler's replacing values), so the wait follows it.
             lambda: {
@@ -149,7 +156,13 @@ class ImportedWorkspaceImage(WorkspaceImageBase):
             share_with_accounts=share_with_accounts,
             copy_to_regions=copy_to_regions,
             event_bus=event_bus,
-            named=[Named(ami, ("ShareAmisForImport",))],
+            # Once judged: an ARN of an ec2_image_id of another type would fail in CDK, naming no construct.
+            named=lambda: [
+                Named(
+                    Stack.of(self).format_arn(service="ec2", account="", resource="image", resource_name=ec2_image_id),
+                    ("ShareAmisForImport",),
+                )
+            ],
         )
 
 

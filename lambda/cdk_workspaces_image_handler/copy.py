@@ -120,9 +120,12 @@ class CopyLifecycle(BaseImageLifecycle[CopyRequest]):
         super().adopt_current(ev)
 
     def _enter(self, properties: Mapping[str, Any]) -> None:
+        # Only the spelling: a copy asked for in a Region WorkSpaces is not in (the rules refuse it before anything is
+        # made) must still be deletable there, or its rollback Delete would fail.
         region = properties.get(C.REGION)
-        if not isinstance(region, str) or rules.region_problem(region, ""):
-            raise InvalidInputError(rules.region_problem(region, rules.label_of("region", C.REGION)) or "")
+        problem = rules.region_name_problem(region, rules.label_of("region", C.REGION))
+        if problem or not isinstance(region, str):
+            raise InvalidInputError(problem or "")
         self.enter(region)
 
     # ------------------------------------------------------------ hooks

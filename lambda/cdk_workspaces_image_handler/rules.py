@@ -17,6 +17,7 @@ No third-party imports: the module runs inside the Lambda asset and inside CDK.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, Optional, Union
@@ -33,6 +34,7 @@ from .contract import (
     ImageProps,
     ImportedProps,
 )
+from .regions import BOTOCORE_VERSION, PARTITIONS
 
 # ---------------------------------------------------------------- limits
 
@@ -372,6 +374,30 @@ def share_with_accounts_problems(
     return problems
 
 
+def byol_share_words(region: str) -> str:
+    """Why a Bring Your Own License image is not shared in AWS GovCloud (US): "Sharing Bring Your Own License (BYOL)
+    images across AWS accounts isn't supported at this time in AWS GovCloud (US)"
+    (https://docs.aws.amazon.com/workspaces/latest/api/API_UpdateWorkspaceImagePermission.html); the handler says it
+    of an image it made (sharing.py), synth of an image type that is always BYOL."""
+    return (
+        f"AWS GovCloud (US) Regions such as {region} do not share BYOL images across accounts; remove "
+        "share_with_accounts, or ask AWS Support to share it"
+    )
+
+
+def byol_share_problem(accounts: object, region: object) -> Optional[str]:
+    """share_with_accounts of an image type that is always BYOL (ImportWorkspaceImage, ImportCustomWorkspaceImage), in
+    a Region known to be in AWS GovCloud (US); a list token, or no Region known, is left to the handler."""
+    if isinstance(accounts, (str, bytes)) or not isinstance(accounts, Sequence) or not accounts:
+        return None
+    if not isinstance(region, str) or not region.startswith(GOVCLOUD_PREFIX):
+        return None
+    return (
+        f"{SHARE_LABEL} {list(accounts)!r}: an imported image is a Bring Your Own License image, and "
+        f"{byol_share_words(region)}"
+    )
+
+
 def wait_handle_problem(value: object) -> Optional[str]:
     """WaitHandle is the Ref of the image's AWS::CloudFormation::WaitConditionHandle, a URL; optional."""
     if value is not None and not isinstance(value, str):
@@ -559,17 +585,25 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 NINGXIA: Final = "cn-northwest-1"
 GOVCLOUD_PREFIX: Final = "us-gov-"
 
-
-def partition_of(region: str) -> str:
-    """The partition of a Region: an image is never copied from one partition to another."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith(GOVCLOUD_PREFIX):
-        return "aws-us-gov"
-    return "aws"
+# Every Region botocore's endpoint data knows, and those it lists a WorkSpaces endpoint in (regions.py).
+KNOWN_REGIONS: Final = frozenset(r for p in PARTITIONS for r in p.regions)
+WORKSPACES_REGIONS: Final = tuple(r for p in PARTITIONS for r in p.workspaces)
 
 
-def region_problem(value: object, label: str) -> Optional[str]:
+def partition_of(region: str) -> Optional[str]:
+    """The partition of a Region, by botocore's lists and then its Region patterns; None for a name no partition's
+    pattern matches. An image is never copied from one partition to another."""
+    for partition in PARTITIONS:
+        if region in partition.regions:
+            return partition.name
+    for partition in PARTITIONS:
+        if re.match(partition.pattern, region):
+            return partition.name
+    return None
+
+
+def region_name_problem(value: object, label: str) -> Optional[str]:
+    """Whether `value` is spelled as a Region name; what a copy's Region must be even to be deleted there."""
     if not isinstance(value, str):
         return type_problem(label, value, "a Region name such as eu-west-1, as a string")
     if not _REGION.fullmatch(value):
@@ -577,8 +611,45 @@ def region_problem(value: object, label: str) -> Optional[str]:
     return None
 
 
+def _closest(value: str, names: Iterable[str]) -> Optional[str]:
+    found = difflib.get_close_matches(value, sorted(names), n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def region_problem(value: object, label: str) -> Optional[str]:
+    """A Region WorkSpaces is offered in: spelled as a Region, one that exists, and one with a WorkSpaces endpoint,
+    each by botocore's endpoint data (regions.py), so that nothing is made for a call that can only fail."""
+    wrong = region_name_problem(value, label)
+    if wrong or not isinstance(value, str):
+        return wrong
+    source = f"botocore {BOTOCORE_VERSION}'s endpoint data"
+    if value not in KNOWN_REGIONS:
+        # A typo, most likely: the closest Region WorkSpaces is in, else the closest Region at all.
+        guess = _closest(value, WORKSPACES_REGIONS) or _closest(value, KNOWN_REGIONS)
+        hint = f"; did you mean {guess}?" if guess else ""
+        return f"{label} {value!r} is no AWS Region ({source} knows none of that name){hint}"
+    if value not in WORKSPACES_REGIONS:
+        partition = partition_of(value)
+        offered = _offered(str(partition))
+        where = (
+            f"choose one of the Regions of partition {partition} it is in: {', '.join(offered)}"
+            if offered
+            else f"it is in no Region of partition {partition}"
+        )
+        return (
+            f"{label} {value!r}: Amazon WorkSpaces is not offered in Region {value} ({source} lists no WorkSpaces "
+            f"endpoint there); {where}"
+        )
+    return None
+
+
 def copy_route_problem(source_region: str, region: str, label: str) -> Optional[str]:
-    """Whether WorkSpaces copies an image from `source_region` to `region` without AWS Support."""
+    """Whether WorkSpaces copies an image from `source_region` to `region` without AWS Support.
+
+    Within a partition only: that a copy can't cross partitions is undocumented for WorkSpaces, but a partition is
+    a group of Regions isolated from the others (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html),
+    and CopyWorkspaceImage takes no credentials of another partition
+    (https://docs.aws.amazon.com/workspaces/latest/api/API_CopyWorkspaceImage.html)."""
     if source_region == region:
         return None
     if partition_of(source_region) != partition_of(region):
@@ -626,7 +697,53 @@ def copy_to_regions_problems(regions: object, *, own_region: object = UNKNOWN) -
             problems += [p for p in [copy_route_problem(own_region, region, f"{label} Region")] if p]
         if isinstance(region, str):
             seen.add(region)
+    if isinstance(own_region, Unknown) and not problems:
+        problems += [p for p in [unplaceable_copies_problem([r for r in regions if isinstance(r, str)])] if p]
     return problems
+
+
+def copy_sources(targets: Sequence[str]) -> tuple[str, ...]:
+    """The Regions WorkSpaces is in from which an image is copied to every one of `targets` without AWS Support:
+    where a stack whose Region synth does not know can make the image copy_to_regions copies."""
+    return tuple(
+        own
+        for own in WORKSPACES_REGIONS
+        if own not in targets and not any(copy_route_problem(own, target, "") for target in targets)
+    )
+
+
+def unplaceable_copies_problem(targets: Sequence[str]) -> Optional[str]:
+    """copy_to_regions in a stack whose Region synth does not know (environment-agnostic): refused only when no
+    Region WorkSpaces is in could make the image and copy it to every target, so that the deployment fails
+    wherever it goes; the rest is judged at deploy, when the stack's Region is known."""
+    if not targets or copy_sources(targets) or any(region_problem(t, "") for t in targets):
+        return None
+    partitions = sorted({str(partition_of(t)) for t in targets})
+    if len(partitions) > 1:
+        why = f"they are in partitions {', '.join(partitions)}, and an image is never copied from one to another"
+    else:
+        offered = _offered(partitions[0])
+        candidates = [r for r in offered if r not in targets]
+        if not candidates:
+            why = f"in partition {partitions[0]} WorkSpaces is in {', '.join(offered)} only, leaving no other Region"
+        else:
+            # Every candidate is refused; the first one's refusal says why in the route's own words.
+            why = next(
+                str(problem)
+                for target in targets
+                for problem in [copy_route_problem(candidates[0], target, f"from {candidates[0]}, Region")]
+                if problem
+            )
+    return (
+        f"{COPY_TO_REGIONS_LABEL} {list(targets)!r}: no Region WorkSpaces is in can make the image and copy it "
+        f"{'there' if len(targets) == 1 else 'to all of them'}, so this environment-agnostic stack would fail "
+        f"wherever it is deployed ({why}); copy to Regions that one Region can reach, or give the stack its "
+        "Region (env)"
+    )
+
+
+def _offered(partition: str) -> tuple[str, ...]:
+    return next((p.workspaces for p in PARTITIONS if p.name == partition), ())
 
 
 def copy_problems(
@@ -646,7 +763,10 @@ def copy_problems(
     source_label = label_of("source_region", CopyProps.SOURCE_REGION)
     region_label = label_of("region", CopyProps.REGION)
     found: list[Optional[str]] = [
-        None if isinstance(source_region, Unknown) else region_problem(source_region, source_label),
+        # A source in the copy's own Region is judged once, as the Region.
+        None
+        if isinstance(source_region, Unknown) or source_region == region
+        else region_problem(source_region, source_label),
         None if isinstance(region, Unknown) else region_problem(region, region_label),
     ]
     if not any(found) and isinstance(source_region, str) and isinstance(region, str):

@@ -86,9 +86,8 @@ def byol_share_problem(region: str, image: Image) -> str | None:
     (https://docs.aws.amazon.com/workspaces/latest/adminguide/share-custom-image.html)."""
     if image.required_tenancy == "DEDICATED" and region.startswith("us-gov-"):
         return (
-            f"image {image.image_id} is a Bring Your Own License image (RequiredTenancy DEDICATED), and AWS GovCloud "
-            f"(US) Regions such as {region} do not share BYOL images across accounts; remove share_with_accounts, "
-            "or ask AWS Support to share it"
+            f"image {image.image_id} is a Bring Your Own License image (RequiredTenancy DEDICATED), and "
+            f"{rules.byol_share_words(region)}"
         )
     return None
 

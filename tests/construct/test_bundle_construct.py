@@ -398,15 +398,28 @@ def test_a_bundle_on_an_image_of_another_stack_of_its_region_is_fine() -> None:
 
 def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_in_the_stack_fails_synth() -> None:
     stack, image, bundle = bundle_stack()
-    message = (
-        "Test/Golden/Own: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle Test/Standard, in this "
-        "stack, where re-pointing it would make a circular dependency (cfn-lint E3004); change that "
-        "WorkspaceBundle's image_id instead of applying an image to it"
+    problem = (
+        "bundle_id (BundleId) is the bundle_id of the WorkspaceBundle Test/Standard, in this stack, where re-pointing "
+        "it would make a circular dependency (cfn-lint E3004); change that WorkspaceBundle's image_id instead of "
+        "applying an image to it"
     )
-    with refused(message):
+    with refused(f"Test/Golden: apply_to_bundle: {problem}"):
         image.apply_to_bundle(bundle.bundle_id, construct_id="Own")
-    with refused(message.replace("Golden/Own", "Ref"), whole=False):
+    with refused(f"Test/Ref: {problem}", whole=False):
         WorkspaceBundleImage(stack, "Ref", bundle_id=bundle.resource.ref, image_id=image.image_id)
+
+
+@pytest.mark.parametrize("construct_id", [None, 5])
+def test_applying_an_image_to_a_workspace_bundles_id_names_the_cycle_first(construct_id: object) -> None:
+    """The bundle_id of a WorkspaceBundle is a token: the cycle is named before any question about construct_id, which
+    would not help (issue 23: it asked for construct_id, and said the real problem only once that was given)."""
+    _, image, bundle = bundle_stack()
+    with refused(
+        "Test/Golden: apply_to_bundle: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle Test/Standard, in "
+        "this stack, where re-pointing it would make a circular dependency (cfn-lint E3004); change that "
+        "WorkspaceBundle's image_id instead of applying an image to it"
+    ):
+        image.apply_to_bundle(bundle.bundle_id, construct_id=construct_id)  # type: ignore[arg-type]
 
 
 def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_in_the_stack_is_a_cycle(
@@ -416,9 +429,11 @@ def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_in_the_stack_is_a_c
     policy, which names the bundle it may update)."""
     from cfnlint.api import ManualArgs, lint
 
+    from cdk_workspaces_image import _image_base
     from cdk_workspaces_image import bundle as bundle_module
 
-    monkeypatch.setattr(bundle_module, "_managed_bundle_problem", lambda *_: None)
+    monkeypatch.setattr(bundle_module, "managed_bundle_problem", lambda *_: None)
+    monkeypatch.setattr(_image_base, "managed_bundle_problem", lambda *_: None)
     app = cdk.App(context=NO_BUNDLING, outdir=str(tmp_path))
     stack = cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=REGION))
     image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
@@ -436,7 +451,8 @@ def test_applying_an_image_to_a_bundle_of_a_workspace_bundle_elsewhere_fails_syn
     second = cdk.Stack(app, "Second", env=cdk.Environment(account=ACCOUNT, region=REGION))
     other = UpdatedWorkspaceImage(second, "Other", **{**PROPS, "image_name": "other"})
     message = (
-        "Second/Other/Own: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle First/Standard, whose bundle "
+        "Second/Other: apply_to_bundle: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle First/Standard, "
+        "whose bundle "
         "the handler would refuse to re-point at deploy time; change that WorkspaceBundle's image_id instead of "
         "applying an image to it"
     )

@@ -33,7 +33,13 @@ from support.construct import (
     statements,
 )
 
-from cdk_workspaces_image import NoUpdateBehavior, UpdatedWorkspaceImage
+from cdk_workspaces_image import (
+    CapturedWorkspaceImage,
+    NoUpdateBehavior,
+    UpdatedWorkspaceImage,
+    WorkspaceBundleImage,
+    WorkspaceImageCopy,
+)
 from cdk_workspaces_image import image as image_module
 
 OWNER_TAG_KEY = "cdk-workspaces-image:owner"
@@ -526,6 +532,66 @@ def test_none_and_wrong_types_fail_synth_naming_construct_prop_and_value(overrid
         image_stack(**override)
 
 
+@pytest.mark.parametrize(
+    ("timeout", "seconds"),
+    [
+        (lambda: cdk.Duration.seconds(1000.5), "1000.5"),
+        (lambda: cdk.Duration.millis(3_600_500), "3600.5"),
+        (lambda: cdk.Duration.minutes(60.01), "3600.6"),
+    ],
+)
+def test_a_fraction_of_a_second_fails_synth_naming_the_construct(timeout: Any, seconds: str) -> None:
+    """CDK's Duration.to_seconds() raised MustBeWholeNumber from inside the construct, naming no construct and no
+    prop (issue 23). A negative Duration cannot reach the construct: CDK refuses to make one
+    (DurationAmountsCannotNegative), in the caller's own line."""
+    with refused(f"Test/Golden: timeout (TimeoutSeconds) {seconds} s must be a whole number of seconds"):
+        image_stack(timeout=timeout())
+
+
+def test_a_fraction_of_a_second_fails_synth_for_every_construct_with_a_timeout() -> None:
+    stack = new_stack()
+    half = cdk.Duration.seconds(3600.5)
+    words = "timeout (TimeoutSeconds) 3600.5 s must be a whole number of seconds"
+    with refused(f"Test/Copy: {words}"):
+        WorkspaceImageCopy(stack, "Copy", **PROPS, timeout=half)
+    with refused(f"Test/Captured: {words}"):
+        CapturedWorkspaceImage(
+            stack, "Captured", workspace_id="ws-01234567", image_name="c", description="c", timeout=half
+        )
+
+
+def test_applying_the_image_to_the_same_bundle_twice_names_the_first() -> None:
+    """CDK's "There is already a Construct with name 'ApplyTowsb-...'" named no path."""
+    _, image = image_stack()
+    image.apply_to_bundle("wsb-0123456789")
+    with refused(
+        "Test/Golden: apply_to_bundle: this image is already applied to that bundle "
+        "(Test/Golden/ApplyTowsb-0123456789); apply it once"
+    ):
+        image.apply_to_bundle("wsb-0123456789")
+
+
+def test_number_tokens_where_an_id_or_region_goes_fail_synth_as_wrong_types() -> None:
+    """A number token passed for an id or a Region was taken for a value to judge at deploy, and reached an ARN,
+    where CDK raised "type of argument resource_name must be one of (str, NoneType)", naming no construct."""
+    stack = new_stack()
+    number = cdk.CfnParameter(stack, "Number", type="Number").value_as_number
+    token = r"the number token \$\{Token\[TOKEN\.\d+\]\}"
+    with pytest.raises(ValueError, match=f"^Test/Copy: source_region \\(SourceRegion\\) {token} must be a Region"):
+        WorkspaceImageCopy(stack, "Copy", **PROPS, source_region=number)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"^Test/Captured: workspace_id \\(WorkspaceId\\) {token} must be a string"):
+        CapturedWorkspaceImage(stack, "Captured", workspace_id=number, image_name="c", description="c")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"^Test/Apply: bundle_id \\(BundleId\\) {token} must be a string"):
+        WorkspaceBundleImage(stack, "Apply", bundle_id=number, image_id="wsi-0123456789")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("workspace_id", [5, ["ws-01234567"]])
+def test_a_captured_images_workspace_id_of_another_type_fails_naming_the_construct(workspace_id: object) -> None:
+    """The workspace's ARN was made before the props were judged: CDK's TypeError named no construct."""
+    with refused(f"Test/Captured: workspace_id (WorkspaceId) {workspace_id!r} must be a string"):
+        CapturedWorkspaceImage(new_stack(), "Captured", workspace_id=workspace_id, image_name="c", description="c")  # type: ignore[arg-type]
+
+
 def test_snapshot_fails_synth_because_a_custom_resource_has_none() -> None:
     message = (
         "Test/Golden: removal_policy (DeletionPolicy) RemovalPolicy.SNAPSHOT must be one of "
@@ -615,7 +681,7 @@ def test_apply_to_bundle_refuses_none_and_non_string_ids_naming_the_image() -> N
     _, image = image_stack()
     with refused("Test/Golden: bundle_id (BundleId) is missing (None); it is required"):
         image.apply_to_bundle(None)  # type: ignore[arg-type]
-    with refused("Test/Golden: construct_id 7 must be a string"):
+    with refused("Test/Golden: apply_to_bundle: construct_id 7 must be a non-empty string"):
         image.apply_to_bundle("wsb-0123456789", construct_id=7)  # type: ignore[arg-type]
 
 

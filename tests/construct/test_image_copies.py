@@ -36,6 +36,7 @@ from support.construct import (
 
 from cdk_workspaces_image import ComputeType, UpdatedWorkspaceImage, WorkspaceBundle, WorkspaceImageCopy
 from cdk_workspaces_image._copy import ImageCopyBase
+from cdk_workspaces_image_handler.regions import BOTOCORE_VERSION
 
 COPY_TYPE = "Custom::WorkspaceImageCopy"
 SHARED = "wsi-9876543210"
@@ -241,9 +242,9 @@ def test_a_bundle_in_the_images_stack_takes_the_copy_of_the_stacks_region_only()
         ([5], "copy_to_regions Region 5 must be a Region name such as eu-west-1, as a string"),
         (COPY_REGION, "copy_to_regions 'eu-central-1' must be a list of Region names such as eu-central-1"),
         (
-            ["cn-north-1"],
-            "copy_to_regions Region 'cn-north-1': it is in partition aws-cn and the image in eu-west-1 (aws), and an "
-            "image is never copied from one partition to another",
+            ["cn-northwest-1"],
+            "copy_to_regions Region 'cn-northwest-1': it is in partition aws-cn and the image in eu-west-1 (aws), and "
+            "an image is never copied from one partition to another",
         ),
     ],
 )
@@ -258,8 +259,9 @@ def test_copy_to_regions_rules_fail_synth_naming_the_construct(regions: object, 
         (
             "cn-northwest-1",
             ["cn-north-1"],
-            "copy_to_regions Region 'cn-north-1': in the China (Ningxia) Region (cn-northwest-1) images can be copied "
-            "only within the same Region",
+            "copy_to_regions Region 'cn-north-1': Amazon WorkSpaces is not offered in Region cn-north-1 (botocore "
+            f"{BOTOCORE_VERSION}'s endpoint data lists no WorkSpaces endpoint there); choose one of the Regions of "
+            "partition aws-cn it is in: cn-northwest-1",
         ),
         (
             "us-gov-east-1",
@@ -272,6 +274,115 @@ def test_copy_to_regions_rules_fail_synth_naming_the_construct(regions: object, 
 def test_copy_routes_workspaces_refuses_fail_synth(own: str, regions: list[str], words: str) -> None:
     with refused(f"Test/Golden: {words}"):
         UpdatedWorkspaceImage(stack_in(own), "Golden", **PROPS, copy_to_regions=regions)
+
+
+WORKSPACES_IN_AWS = (
+    "af-south-1, ap-northeast-1, ap-northeast-2, ap-south-1, ap-southeast-1, ap-southeast-2, ap-southeast-5, "
+    "ca-central-1, eu-central-1, eu-west-1, eu-west-2, eu-west-3, il-central-1, sa-east-1, us-east-1, us-east-2, "
+    "us-west-2"
+)
+
+
+@pytest.mark.parametrize(
+    ("regions", "words"),
+    [
+        (
+            ["eu-central-3"],
+            f"copy_to_regions Region 'eu-central-3' is no AWS Region (botocore {BOTOCORE_VERSION}'s endpoint data "
+            "knows none of that name); did you mean eu-central-1?",
+        ),
+        (
+            ["ap-southeast-7"],
+            "copy_to_regions Region 'ap-southeast-7': Amazon WorkSpaces is not offered in Region ap-southeast-7 "
+            f"(botocore {BOTOCORE_VERSION}'s endpoint data lists no WorkSpaces endpoint there); choose one of the "
+            f"Regions of partition aws it is in: {WORKSPACES_IN_AWS}",
+        ),
+        (
+            ["us-iso-east-1"],
+            "copy_to_regions Region 'us-iso-east-1': it is in partition aws-iso and the image in eu-west-1 (aws), and "
+            "an image is never copied from one partition to another",
+        ),
+    ],
+)
+def test_regions_that_do_not_exist_or_have_no_workspaces_fail_synth(regions: list[str], words: str) -> None:
+    """Each would synthesize and fail at deploy: CopyWorkspaceImage called where there is no WorkSpaces endpoint."""
+    with refused(f"Test/Golden: {words}"):
+        image_stack(copy_to_regions=regions)
+
+
+@pytest.mark.parametrize(
+    ("regions", "words"),
+    [
+        (
+            ["cn-north-1"],
+            "copy_to_regions Region 'cn-north-1': Amazon WorkSpaces is not offered in Region cn-north-1 (botocore "
+            f"{BOTOCORE_VERSION}'s endpoint data lists no WorkSpaces endpoint there); choose one of the Regions of "
+            "partition aws-cn it is in: cn-northwest-1",
+        ),
+        (
+            ["cn-northwest-1"],
+            "copy_to_regions ['cn-northwest-1']: no Region WorkSpaces is in can make the image and copy it there, so "
+            "this environment-agnostic stack would fail wherever it is deployed (in partition aws-cn WorkSpaces is in "
+            "cn-northwest-1 only, leaving no other Region); copy to Regions that one Region can reach, or give the "
+            "stack its Region (env)",
+        ),
+        (
+            [COPY_REGION, "cn-northwest-1"],
+            "copy_to_regions ['eu-central-1', 'cn-northwest-1']: no Region WorkSpaces is in can make the image and "
+            "copy it to all of them, so this environment-agnostic stack would fail wherever it is deployed (they are "
+            "in partitions aws, aws-cn, and an image is never copied from one to another); copy to Regions that one "
+            "Region can reach, or give the stack its Region (env)",
+        ),
+        (
+            ["us-gov-west-1"],
+            "copy_to_regions ['us-gov-west-1']: no Region WorkSpaces is in can make the image and copy it there, so "
+            "this environment-agnostic stack would fail wherever it is deployed (from us-gov-east-1, Region "
+            "'us-gov-west-1': in AWS GovCloud (US) images are copied to and from other Regions only through AWS "
+            "Support; ask them, and leave it out); copy to Regions that one Region can reach, or give the stack its "
+            "Region (env)",
+        ),
+    ],
+)
+def test_copies_no_region_could_make_fail_synth_in_an_agnostic_stack(regions: list[str], words: str) -> None:
+    """Synth does not know the stack's Region, but the Regions named rule out every Region it could deploy to."""
+    with refused(f"Test/Golden: {words}"):
+        UpdatedWorkspaceImage(agnostic_stack(), "Golden", **PROPS, copy_to_regions=regions)
+
+
+def test_copies_some_region_could_make_are_left_to_the_handler_in_an_agnostic_stack() -> None:
+    """Within one partition, from another of its Regions: fine from most Regions, refused by the handler from the
+    ones that are the target or cannot reach it; synth cannot tell which Region the stack goes to."""
+    stack = agnostic_stack()
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS, copy_to_regions=[COPY_REGION, "us-east-1"])
+    assert len(copies_of(Template.from_stack(stack))) == 2
+    isolated = agnostic_stack()
+    UpdatedWorkspaceImage(isolated, "Iso", **PROPS, copy_to_regions=["us-iso-east-1"])
+    assert len(copies_of(Template.from_stack(isolated))) == 1
+
+
+def test_constructs_of_an_agnostic_stack_that_need_regions_of_two_partitions_fail_synth() -> None:
+    """Each alone could be deployed somewhere; together they rule out every Region the stack could go to: the stack's
+    partition is known without its Region."""
+    stack = agnostic_stack()
+    UpdatedWorkspaceImage(stack, "Golden", **PROPS, copy_to_regions=[COPY_REGION])
+    with refused(
+        "Test/Iso: copy_to_regions ['us-iso-east-1'] and copy_to_regions ['eu-central-1'] of Test/Golden leave no "
+        "Region this environment-agnostic stack could be deployed to: the first needs one of us-iso-west-1, the "
+        "second one of 16 Regions of partition aws (af-south-1, ap-northeast-1, ap-northeast-2, ...), and WorkSpaces "
+        "copies within one partition only; give the stack its Region (env), or put them in stacks of their own"
+    ):
+        UpdatedWorkspaceImage(stack, "Iso", **{**PROPS, "image_name": "iso"}, copy_to_regions=["us-iso-east-1"])
+    with refused(
+        "Test/Copy: source_region (SourceRegion) 'cn-northwest-1' and copy_to_regions ['eu-central-1'] of Test/Golden "
+        "leave no Region",
+        whole=False,
+    ):
+        WorkspaceImageCopy(stack, "Copy", **COPY, source_region="cn-northwest-1")
+    # Within the partition the image already fixes: fine (from us-east-1, say).
+    WorkspaceImageCopy(stack, "Virginia", **{**COPY, "image_name": "virginia"}, source_region="us-east-1")
+    # Stacks are judged alone.
+    other = cdk.Stack(cdk.App.of(stack), "Other")
+    UpdatedWorkspaceImage(other, "Iso", **{**PROPS, "image_name": "iso"}, copy_to_regions=["us-iso-east-1"])
 
 
 def test_regions_must_be_known_at_synth() -> None:
@@ -453,9 +564,9 @@ def test_tokens_are_written_as_is_and_judged_by_the_handler() -> None:
             "source_region (SourceRegion) 5 must be a Region name such as eu-west-1, as a string",
         ),
         (
-            {"source_region": "cn-north-1"},
-            "region (Region) 'eu-west-1': it is in partition aws and the image in cn-north-1 (aws-cn), and an image "
-            "is never copied from one partition to another",
+            {"source_region": "cn-northwest-1"},
+            "region (Region) 'eu-west-1': it is in partition aws and the image in cn-northwest-1 (aws-cn), and an "
+            "image is never copied from one partition to another",
         ),
         ({"timeout": 60}, "timeout (TimeoutSeconds) 60 must be a Duration"),
         (
@@ -500,14 +611,38 @@ def test_a_snapshot_removal_policy_is_refused() -> None:
         (
             "cn-north-1",
             "cn-northwest-1",
-            "region (Region) 'cn-north-1': in the China (Ningxia) Region (cn-northwest-1) images can be copied only "
-            "within the same Region",
+            "region (Region) 'cn-north-1': Amazon WorkSpaces is not offered in Region cn-north-1 (botocore "
+            f"{BOTOCORE_VERSION}'s endpoint data lists no WorkSpaces endpoint there); choose one of the Regions of "
+            "partition aws-cn it is in: cn-northwest-1",
         ),
     ],
 )
 def test_a_copy_workspaces_makes_only_through_support_or_not_at_all_fails_synth(
     own: str, source: str, words: str
 ) -> None:
+    with refused(f"Test/Copy: {words}"):
+        WorkspaceImageCopy(stack_in(own), "Copy", **COPY, source_region=source)
+
+
+@pytest.mark.parametrize(
+    ("own", "source", "words"),
+    [
+        (
+            REGION,
+            "eu-central-3",
+            f"source_region (SourceRegion) 'eu-central-3' is no AWS Region (botocore {BOTOCORE_VERSION}'s endpoint "
+            "data knows none of that name); did you mean eu-central-1?",
+        ),
+        (
+            "ap-southeast-7",
+            None,
+            "region (Region) 'ap-southeast-7': Amazon WorkSpaces is not offered in Region ap-southeast-7 (botocore "
+            f"{BOTOCORE_VERSION}'s endpoint data lists no WorkSpaces endpoint there); choose one of the Regions of "
+            f"partition aws it is in: {WORKSPACES_IN_AWS}",
+        ),
+    ],
+)
+def test_a_copy_from_or_in_a_region_without_workspaces_fails_synth(own: str, source: str | None, words: str) -> None:
     with refused(f"Test/Copy: {words}"):
         WorkspaceImageCopy(stack_in(own), "Copy", **COPY, source_region=source)
 

@@ -6,6 +6,7 @@ still matched by the rule made this month.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import aws_cdk as cdk
@@ -116,3 +117,52 @@ def test_an_overridden_logical_id_is_the_one_matched() -> None:
     image.on_image_available("Available")
     rule = rule_of(Template.from_stack(stack), contract.DetailTypes.IMAGE_AVAILABLE)
     assert rule["Properties"]["EventPattern"]["detail"]["LogicalId"] == ["GoldenImage"]
+
+
+# --- what CDK or jsii would refuse without the construct's path (issue 23) ------------------------------------------
+
+
+@pytest.mark.parametrize("method", [*METHODS, "on_update_available"])
+@pytest.mark.parametrize(
+    ("construct_id", "words"),
+    [
+        (None, "construct_id is missing (None); it is required"),
+        (5, "construct_id 5 must be a non-empty string"),
+        ("", "construct_id '' must be a non-empty string"),
+    ],
+)
+def test_a_rules_construct_id_of_another_type_fails_naming_the_construct(
+    method: str, construct_id: object, words: str
+) -> None:
+    """jsii's TypeError ("type of argument id must be str") and CDK's "Only root constructs may have an empty ID"
+    named no construct."""
+    owner, path = _owner(method)
+    with pytest.raises(ValueError, match=f"^{re.escape(f'{path}: {words}')}$"):
+        getattr(owner, method)(construct_id)
+
+
+@pytest.mark.parametrize("method", [*METHODS, "on_update_available"])
+@pytest.mark.parametrize("target", ["arn:aws:sns:eu-west-1:111122223333:topic", 5, float("inf")])
+def test_a_target_of_another_type_fails_naming_the_construct(method: str, target: object) -> None:
+    """It failed inside aws_events.Rule ("Unable to deserialize value as RuleProps"), and an infinite number crashed
+    the jsii kernel."""
+    owner, path = _owner(method)
+    with pytest.raises(ValueError, match=f"^{path}: target .* must be an aws_events.IRuleTarget"):
+        getattr(owner, method)("Rule", target=target)
+
+
+def test_a_rules_construct_id_taken_fails_naming_what_has_it() -> None:
+    _, image = image_stack()
+    image.on_image_available("Available")
+    with pytest.raises(
+        ValueError, match=r"^Test/Golden: construct_id 'Available' is taken by Test/Golden/Available; give each one"
+    ):
+        image.on_image_failed("Available")
+
+
+def _owner(method: str) -> tuple[Any, str]:
+    if method == "on_update_available":
+        from cdk_workspaces_image import WorkspaceImageUpdateMonitor
+
+        return WorkspaceImageUpdateMonitor(new_stack(), "Monitor", images=["wsi-0123456789"]), "Test/Monitor"
+    return image_stack()[1], "Test/Golden"

@@ -175,3 +175,43 @@ def test_each_kind_adds_its_statements_once_and_only_to_a_stack_that_has_it() ->
     assert len(every) == len(set(every)), "each statement once, whichever image types share it"
     assert {"CaptureWorkspaces", "ImportAmis", "DescribeAmis", "ShareAmisForImport", "ImportBuiltImages"} <= set(every)
     assert every[: len(alone)] == alone, "a stack's earlier statements stay as they were"
+
+
+# --- sharing a BYOL image in AWS GovCloud (US) (issue 23) -----------------------------------------------------------
+
+
+def gov_stack(region: str = "us-gov-west-1") -> cdk.Stack:
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []})
+    return cdk.Stack(app, "Test", env=cdk.Environment(account=ACCOUNT, region=region))
+
+
+@pytest.mark.parametrize("kind", ["imported", "builder"])
+def test_an_imported_image_shared_in_govcloud_fails_synth(kind: str) -> None:
+    """Both imports make a BYOL image, which GovCloud does not share across accounts: the handler refused it only once
+    the image was made, hours later (sharing.byol_share_problem), in the same words."""
+    construct, props, _ = KINDS[kind]
+    props = (
+        {**props, "image_build_version_arn": BUILD.replace("arn:aws:", "arn:aws-us-gov:")}
+        if kind == "builder"
+        else props
+    )
+    with pytest.raises(ValueError, match=r"^Test/Golden: share_with_accounts") as raised:
+        construct(gov_stack(), "Golden", **props, share_with_accounts=["444455556666"])
+    assert str(raised.value) == (
+        "Test/Golden: share_with_accounts (ShareWithAccounts) ['444455556666']: an imported image is a Bring Your Own "
+        "License image, and AWS GovCloud (US) Regions such as us-gov-west-1 do not share BYOL images across accounts; "
+        "remove share_with_accounts, or ask AWS Support to share it"
+    )
+
+
+def test_what_may_not_be_byol_or_may_not_be_shared_is_left_to_the_handler() -> None:
+    """An updated or captured image is BYOL only if its source is; a list token may be empty; an environment-agnostic
+    stack may deploy outside GovCloud."""
+    stack = gov_stack()
+    CapturedWorkspaceImage(stack, "Captured", **CAPTURED, share_with_accounts=["444455556666"])
+    UpdatedWorkspaceImage(stack, "Updated", **{**PROPS, "image_name": "updated"}, share_with_accounts=["444455556666"])
+    accounts = cdk.CfnParameter(stack, "Accounts", type="CommaDelimitedList").value_as_list
+    ImportedWorkspaceImage(stack, "Listed", **{**IMPORTED, "image_name": "listed"}, share_with_accounts=accounts)
+    ImportedWorkspaceImage(stack, "Unshared", **{**IMPORTED, "image_name": "unshared"}, share_with_accounts=[])
+    agnostic = cdk.Stack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "Agnostic")
+    ImportedWorkspaceImage(agnostic, "Golden", **IMPORTED, share_with_accounts=["444455556666"])

@@ -158,7 +158,8 @@ def test_apply_to_a_bundle_the_app_manages_is_refused_given_as_the_construct() -
     image = UpdatedWorkspaceImage(stack, "Golden", **PROPS)
     bundle = WorkspaceBundle(stack, "Standard", image_id=image, **BUNDLE_PROPS)
     with refused(
-        "Test/Golden/Own: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle Test/Standard", whole=False
+        "Test/Golden: apply_to_bundle: bundle_id (BundleId) is the bundle_id of the WorkspaceBundle Test/Standard",
+        whole=False,
     ):
         image.apply_to_bundle(bundle, construct_id="Own")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from botocore.stub import Stubber
 from support import STACK_ID
 from support.handler import (
@@ -20,6 +21,7 @@ from support.handler import (
 from cdk_workspaces_image_handler import contract
 from cdk_workspaces_image_handler.copy import parse_copy_request
 from cdk_workspaces_image_handler.kernel import Ownership
+from cdk_workspaces_image_handler.regions import BOTOCORE_VERSION
 
 HOME, AWAY, OTHER = "eu-west-1", "eu-central-1", "us-east-1"
 SOURCE = "wsi-updated0001"  # the stack's updated image, in HOME
@@ -223,13 +225,47 @@ def test_a_new_region_for_a_copy_an_earlier_version_made_adopts_it_where_it_is_s
 
 def test_a_route_workspaces_does_not_copy_fails_before_any_call_in_the_words_synth_uses(world: World) -> None:
     world.watch_stopped()
-    world.run(copy_event("Create", copy_props(SourceRegion="cn-northwest-1", Region="cn-north-1")))
+    world.run(copy_event("Create", copy_props(SourceRegion="us-gov-west-1", Region="us-gov-east-1")))
     answer = world.response()
     assert answer["Status"] == "FAILED"
     assert answer["Reason"] == (
-        "region (Region) 'cn-north-1': in the China (Ningxia) Region (cn-northwest-1) images can be copied only "
-        "within the same Region"
+        "region (Region) 'us-gov-east-1': in AWS GovCloud (US) images are copied to and from other Regions only "
+        "through AWS Support; ask them, and leave it out"
     )
+
+
+@pytest.mark.parametrize(
+    ("over", "words"),
+    [
+        (
+            {"SourceRegion": "eu-central-3"},
+            f"source_region (SourceRegion) 'eu-central-3' is no AWS Region (botocore {BOTOCORE_VERSION}'s endpoint "
+            "data knows none of that name); did you mean eu-central-1?",
+        ),
+        (
+            {"Region": "ap-southeast-7"},
+            "region (Region) 'ap-southeast-7': Amazon WorkSpaces is not offered in Region ap-southeast-7 (botocore "
+            f"{BOTOCORE_VERSION}'s endpoint data lists no WorkSpaces endpoint there); choose one of the Regions of "
+            "partition aws it is in: ",
+        ),
+    ],
+)
+def test_a_region_without_workspaces_fails_before_any_call_in_the_words_synth_uses(
+    world: World, over: dict[str, str], words: str
+) -> None:
+    """A deploy-time value (a parameter for source_region, or an environment-agnostic stack's own Region) that names
+    no Region, or one WorkSpaces is not in: FAILED before anything is claimed or called, and the rollback's Delete
+    succeeds, calling nothing there either."""
+    p = copy_props(**over)
+    world.watch_stopped()
+    world.run(copy_event("Create", p))
+    answer = world.response()
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(words)
+    assert world.recorded(LOGICAL) == []
+    world.watch_stopped()
+    world.run(copy_event("Delete", p, physical_id=answer["PhysicalResourceId"]))
+    assert world.response()["Status"] == "SUCCESS"
 
 
 def test_a_copy_the_service_refuses_names_the_source_and_region(world: World) -> None:

@@ -402,8 +402,16 @@ def test_copy_to_regions_takes_other_regions_of_the_partition_once_each() -> Non
         (["Frankfurt"], "eu-west-1", "copy_to_regions Region 'Frankfurt' must be a Region name such as eu-west-1"),
         (["eu-central-1", "eu-central-1"], "eu-west-1", "copy_to_regions names Region eu-central-1 more than once"),
         (["eu-west-1"], "eu-west-1", "copy_to_regions names eu-west-1, the stack's own Region, where the image is"),
-        (["cn-north-1"], "eu-west-1", "copy_to_regions Region 'cn-north-1': it is in partition aws-cn and the image"),
-        (["cn-north-1"], "cn-northwest-1", "copy_to_regions Region 'cn-north-1': in the China (Ningxia) Region"),
+        (
+            ["cn-northwest-1"],
+            "eu-west-1",
+            "copy_to_regions Region 'cn-northwest-1': it is in partition aws-cn and the image",
+        ),
+        (
+            ["cn-north-1"],
+            "cn-northwest-1",
+            "copy_to_regions Region 'cn-north-1': Amazon WorkSpaces is not offered in Region cn-north-1",
+        ),
         (["us-gov-east-1"], "us-gov-west-1", "in AWS GovCloud (US) images are copied to and from other Regions only"),
     ],
 )
@@ -416,9 +424,111 @@ def test_a_copy_is_judged_by_the_image_rules_and_its_route() -> None:
     good: dict[str, Any] = {"source_image_id": "wsi-abcdefghi", "image_name": "golden", "description": "Golden"}
     good["tags"] = {}
     assert rules.copy_problems(source_region="eu-west-1", region="eu-central-1", **good) == []
-    (route,) = rules.copy_problems(source_region="cn-northwest-1", region="cn-north-1", **good)
-    assert route.startswith("region (Region) 'cn-north-1': in the China (Ningxia) Region")
+    (route,) = rules.copy_problems(source_region="us-gov-west-1", region="us-gov-east-1", **good)
+    assert route.startswith("region (Region) 'us-gov-east-1': in AWS GovCloud (US) images are copied")
     (where,) = rules.copy_problems(source_region="Ireland", region="eu-central-1", **good)
     assert where == "source_region (SourceRegion) 'Ireland' must be a Region name such as eu-west-1"
     (name,) = rules.copy_problems(source_region="eu-west-1", region="eu-central-1", **{**good, "image_name": ""})
     assert name.startswith("image_name (Name) '' is 0 characters long")
+
+
+# ---------------------------------------------------------------- Regions, by botocore's endpoint data (regions.py)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("eu-central-3", "'eu-central-3' is no AWS Region (botocore "),
+        ("eu-central-3", "knows none of that name); did you mean eu-central-1?"),
+        ("us-east-7", "did you mean us-east-2?"),
+        ("ap-southeast-7", "'ap-southeast-7': Amazon WorkSpaces is not offered in Region ap-southeast-7"),
+        ("cn-north-1", "choose one of the Regions of partition aws-cn it is in: cn-northwest-1"),
+        ("eu-isoe-west-1", "lists no WorkSpaces endpoint there); it is in no Region of partition aws-iso-e"),
+        ("Frankfurt", "'Frankfurt' must be a Region name such as eu-west-1"),
+    ],
+)
+def test_a_region_must_exist_and_have_workspaces(value: str, words: str) -> None:
+    problem = rules.region_problem(value, "region (Region)")
+    assert problem is not None
+    assert problem.startswith(f"region (Region) {value!r}")
+    assert words in problem
+
+
+def test_a_region_far_from_any_name_gets_no_guess() -> None:
+    problem = rules.region_problem("xx-nowhere-1", "region (Region)")
+    assert problem is not None
+    assert problem.endswith("knows none of that name)")
+
+
+def test_every_region_workspaces_is_in_passes() -> None:
+    assert [r for r in rules.WORKSPACES_REGIONS if rules.region_problem(r, "r")] == []
+    assert {"eu-west-1", "cn-northwest-1", "us-gov-west-1"} <= set(rules.WORKSPACES_REGIONS)
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("eu-west-1", "aws"),
+        ("cn-northwest-1", "aws-cn"),
+        ("us-gov-east-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+        ("eu-isoe-west-1", "aws-iso-e"),
+        ("ap-southeast-9", "aws"),  # not yet in botocore's data: by its partition's pattern
+        ("xx-nowhere-1", None),
+    ],
+)
+def test_partition_of_follows_botocores_partitions(region: str, partition: str | None) -> None:
+    assert rules.partition_of(region) == partition
+
+
+def test_a_copy_between_the_commercial_and_an_isolated_partition_is_refused() -> None:
+    problem = rules.copy_route_problem("us-east-1", "us-iso-east-1", "region (Region)")
+    assert problem == (
+        "region (Region) 'us-iso-east-1': it is in partition aws-iso and the image in us-east-1 (aws), and an image "
+        "is never copied from one partition to another"
+    )
+
+
+def test_ningxia_copies_only_within_itself() -> None:
+    problem = rules.copy_route_problem("cn-northwest-1", "cn-north-1", "region (Region)")
+    assert problem is not None
+    assert "in the China (Ningxia) Region (cn-northwest-1) images can be copied only" in problem
+
+
+def test_a_source_in_the_copys_own_region_is_judged_once() -> None:
+    good: dict[str, Any] = {"source_image_id": "wsi-abcdefghi", "image_name": "golden", "description": "Golden"}
+    (problem,) = rules.copy_problems(source_region="ap-southeast-7", region="ap-southeast-7", tags={}, **good)
+    assert problem.startswith("region (Region) 'ap-southeast-7': Amazon WorkSpaces is not offered")
+
+
+@pytest.mark.parametrize(
+    ("targets", "placeable"),
+    [
+        (["eu-central-1"], True),
+        (["eu-central-1", "us-east-1"], True),
+        (["us-iso-east-1"], True),  # from us-iso-west-1
+        (["cn-northwest-1"], False),  # the only WorkSpaces Region of aws-cn
+        (["us-isob-east-1"], False),  # the only WorkSpaces Region of aws-iso-b
+        (["us-gov-west-1"], False),  # GovCloud copies between Regions through AWS Support only
+        (["eu-central-1", "cn-northwest-1"], False),  # two partitions
+        (["eu-central-1", "us-iso-east-1"], False),
+    ],
+)
+def test_agnostic_copies_are_refused_only_when_no_region_could_make_them(targets: list[str], placeable: bool) -> None:
+    assert bool(rules.copy_sources(targets)) is placeable
+    problems = rules.copy_to_regions_problems(targets)  # own Region UNKNOWN
+    assert (problems == []) is placeable
+    if not placeable:
+        assert problems[0].startswith(f"copy_to_regions {targets!r}: no Region WorkSpaces is in can make the image")
+
+
+def test_an_agnostic_copy_to_a_region_without_workspaces_is_named_by_that_rule_alone() -> None:
+    (problem,) = rules.copy_to_regions_problems(["eu-central-1", "cn-north-1"])
+    assert problem.startswith("copy_to_regions Region 'cn-north-1': Amazon WorkSpaces is not offered")
+
+
+@pytest.mark.parametrize("seconds", [1000.5, 3600.25])
+def test_a_timeout_is_a_whole_number_of_seconds(seconds: float) -> None:
+    assert rules.timeout_problem(seconds) == f"timeout (TimeoutSeconds) {seconds:g} s must be a whole number of seconds"
+    assert rules.timeout_problem(3600.0) is None
