@@ -81,9 +81,11 @@ class Declared:
     wait_condition: str | None = None
     # The bundle a WorkspaceBundleImage re-points (its BundleId, when a string).
     bundle_id: str | None = None
-    # The library's resources (and their wait conditions, as the resource) it refers to: what it starts after.
+    # The library's resources (and their wait conditions, as the resource) it refers to, by construct path: what it
+    # starts after.
     after: tuple[str, ...] = ()
-    # The resources that refer to it or to its wait condition: what CloudFormation creates once it is done.
+    # The resources that refer to it or to its wait condition, by construct path: what CloudFormation creates once
+    # it is done.
     then: tuple[str, ...] = ()
 
     @property
@@ -152,6 +154,7 @@ def declared(template: Mapping[str, Any]) -> list[Declared]:
         for lid in _references(handle):
             stands_for[lid] = owner
     library = {lid for lid, r in resources.items() if r.get("Type") in KINDS}
+    paths = {lid: _path(lid, r) for lid, r in resources.items()}
     found = []
     for lid, resource in resources.items():
         rtype = str(resource.get("Type", ""))
@@ -163,6 +166,8 @@ def declared(template: Mapping[str, Any]) -> list[Declared]:
         then = sorted(
             other for other, targets in refers.items() if targets & own and other not in own and other not in stands_for
         )
+        # Shown as the rows name resources: by construct path, which the user wrote, not the logical id CDK derived.
+        after, then = [paths[other] for other in after], sorted(paths[other] for other in then)
         name = props.get(NAME_KEYS.get(rtype, ""))
         region = props.get(CopyProps.REGION) if rtype == contract.COPY_TYPE else None
         bundle = props.get(BundleImageProps.BUNDLE_ID) if rtype == contract.BUNDLE_IMAGE_TYPE else None
@@ -170,7 +175,7 @@ def declared(template: Mapping[str, Any]) -> list[Declared]:
             Declared(
                 logical_id=lid,
                 type=rtype,
-                path=_path(lid, resource),
+                path=paths[lid],
                 name=name if isinstance(name, str) else None,
                 region=region if isinstance(region, str) else None,
                 timeout_seconds=_int(props.get(ImageProps.TIMEOUT_SECONDS)),

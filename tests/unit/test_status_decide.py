@@ -55,6 +55,18 @@ def test_the_template_names_each_resource_its_wait_its_region_and_what_follows()
     assert set(DECLARED) == {"Golden", "GoldenCopy", "Standard", "Built"}, "only the library's types are rows"
 
 
+def test_what_comes_before_and_after_is_named_by_construct_path_where_the_template_has_it() -> None:
+    t = template()
+    paths = {"Golden": "S/Golden/Resource/Default", "GoldenCopy": "S/Golden/CopyToEuCentral1/Resource/Default"}
+    paths |= {"Parameter": "S/ImageIdParameter/Resource", "Standard": "S/Standard/Resource/Default"}
+    for lid, path in paths.items():
+        t["Resources"][lid]["Metadata"] = {"aws:cdk:path": path}
+    by_id = {d.logical_id: d for d in decide.declared(t)}
+    assert by_id["Golden"].then == ("Golden/CopyToEuCentral1", "ImageIdParameter", "Standard")
+    assert by_id["GoldenCopy"].after == ("Golden",)
+    assert by_id["GoldenCopy"].path == "Golden/CopyToEuCentral1"
+
+
 def test_a_name_or_timeout_from_a_parameter_is_unknown_not_guessed() -> None:
     t = template()
     t["Resources"]["Golden"]["Properties"].update(Name={"Ref": "ImageName"}, TimeoutSeconds={"Ref": "Timeout"})
