@@ -104,20 +104,33 @@ def main(
         )
         return 1
     # Only now: importing the package must not import boto3 or rich.
+    from rich.live import Live
+
     from ._status_decide import exit_code, rows
     from ._status_read import Reader, StatusError
-    from ._status_view import document, plain, rich_table
+    from ._status_view import document, plain, rich_renderable, rich_table, terminal
 
-    terminal = out.isatty() if tty is None else tty
+    is_terminal = out.isatty() if tty is None else tty
     try:
         reader = Reader(args.stack, args.region)
+        if args.watch and is_terminal and not args.json:
+            # One table, redrawn in place at each reading, rather than a new one under the last.
+            with Live(console=terminal(out, width), auto_refresh=False) as live:
+                while True:
+                    snapshot = reader.read()
+                    shown = rows(snapshot)
+                    live.update(rich_renderable(snapshot, shown), refresh=True)
+                    code = exit_code(snapshot, shown)
+                    if code != 2:
+                        return code
+                    sleep(args.interval)
         while True:
             snapshot = reader.read()
             shown = rows(snapshot)
             code = exit_code(snapshot, shown)
             if args.json:
                 print(json.dumps(document(snapshot, shown), separators=(",", ":") if args.watch else None), file=out)
-            elif terminal:
+            elif is_terminal:
                 rich_table(snapshot, shown, out, width)
             else:
                 print(plain(snapshot, shown), file=out)

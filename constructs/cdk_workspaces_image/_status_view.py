@@ -23,7 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Imported where drawn: importing the command must not need rich until it draws.
+    from rich.console import Console, RenderableType
 
 from ._status_decide import Phase, Row, Snapshot, duration, elapsed, exit_code, overall, when
 
@@ -140,13 +144,23 @@ def document(snapshot: Snapshot, shown: Sequence[Row]) -> dict[str, Any]:
 def rich_table(snapshot: Snapshot, shown: Sequence[Row], out: IO[str], width: int | None = None) -> None:
     """A table for a terminal: a bar per waiting resource, an import's percentage where WorkSpaces reports one, else
     the share of its time allowed that has passed (labelled so)."""
-    from rich.console import Console, RenderableType
+    terminal(out, width).print(rich_renderable(snapshot, shown))
+
+
+def terminal(out: IO[str], width: int | None = None) -> Console:
+    """rich's console on `out` (width: for tests, which then also make it a terminal)."""
+    from rich.console import Console
+
+    return Console(file=out, width=width, force_terminal=True if width else None)
+
+
+def rich_renderable(snapshot: Snapshot, shown: Sequence[Row]) -> RenderableType:
+    """The heading, the table and the summary, as one thing rich draws: printed once, or redrawn in place by --watch."""
+    from rich.console import Group
     from rich.progress_bar import ProgressBar
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=out, width=width, force_terminal=True if width else None)
-    console.print(Text(_heading(snapshot), style="bold"))
     table = Table(show_lines=True, expand=True)
     for column in ("resource", "state", "progress", "next"):
         table.add_column(column, overflow="fold")
@@ -177,5 +191,8 @@ def rich_table(snapshot: Snapshot, shown: Sequence[Row], out: IO[str], width: in
             bar,
             Text(r.next + (f"\n{timing}" if timing else "")),
         )
-    console.print(table)
-    console.print(Text(_summary(snapshot, shown), style=PHASE_STYLES[overall(snapshot, shown)]))
+    return Group(
+        Text(_heading(snapshot), style="bold"),
+        table,
+        Text(_summary(snapshot, shown), style=PHASE_STYLES[overall(snapshot, shown)]),
+    )

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -306,12 +306,10 @@ def test_plain_lines_when_not_a_terminal_and_a_table_with_bars_when_it_is(local:
     assert "1h00m of 3h00m allowed" in table
 
 
-def test_watch_reads_again_until_nothing_waits(local: Local) -> None:
-    ids = mid_create(local)
-    slept: list[float] = []
+def done_at_the_second_look(local: Local, ids: dict[str, str], slept: list[float]) -> Callable[[float], None]:
+    """--watch's sleep: time passes (virtually) by the interval, and at the second look everything is over."""
 
     def sleep(seconds: float) -> None:
-        # What the interval brings: time passes (virtually), and at the second look everything is over.
         slept.append(seconds)
         local.cloud.clock.advance(seconds)
         if len(slept) == 2:
@@ -326,11 +324,33 @@ def test_watch_reads_again_until_nothing_waits(local: Local) -> None:
             local.report("Standard", "CREATE_COMPLETE", local.cloud.workspaces.add_bundle(ids["Golden"], "s"))
             local.stack.status = "CREATE_COMPLETE"
 
+    return sleep
+
+
+def test_watch_reads_again_until_nothing_waits(local: Local) -> None:
+    slept: list[float] = []
+    sleep = done_at_the_second_look(local, mid_create(local), slept)
     code, out, _ = local.run(STACK, "--watch", "--interval", "600", "--json", sleep=sleep)
     documents = [json.loads(line) for line in out.splitlines()]
     assert (code, slept) == (0, [600.0, 600.0])
     assert [d["exit_code"] for d in documents] == [2, 2, 0]
     assert [d["now"] for d in documents] == ["2024-01-01T01:00:00Z", "2024-01-01T01:10:00Z", "2024-01-01T01:20:00Z"]
+
+
+def test_watch_in_a_terminal_redraws_one_table_in_place(local: Local) -> None:
+    slept: list[float] = []
+    sleep = done_at_the_second_look(local, mid_create(local), slept)
+    code, out, _ = local.run(STACK, "--watch", "--interval", "600", tty=True, sleep=sleep)
+    assert (code, slept) == (0, [600.0, 600.0])
+    # rich's Live moves the cursor up over the last drawing and draws the next over it: three readings, one table.
+    cursor_up = "\x1b[1A"
+    frames = out.split("\x1b[2K" + cursor_up)
+    assert cursor_up in out
+    assert "1h00m of 3h00m allowed" in out, "the first reading"
+    assert "all done (exit code 0)" in out.rsplit(cursor_up, 1)[-1], "the last drawing is the last reading"
+    assert len(frames) > 2
+    _, once, _ = local.run(STACK, tty=True)
+    assert cursor_up not in once, "without --watch, a table is printed, not redrawn"
 
 
 def test_a_stack_not_found_says_where_it_looked(local: Local) -> None:
