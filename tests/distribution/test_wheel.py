@@ -58,7 +58,7 @@ def test_wheel_installs_and_synthesizes_outside_the_repository(
     assert "Provides-Extra: status" in metadata
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     assert [r for r in requires if "extra ==" in r] == [
-        'Requires-Dist: boto3>=1.34; extra == "status"',
+        'Requires-Dist: boto3>=1.40.10; extra == "status"',
         'Requires-Dist: rich>=13; extra == "status"',
     ]
 
