@@ -15,6 +15,7 @@ boto3 and rich are not requirements of the library: ``pip install 'cdk-workspace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -113,33 +114,30 @@ def main(
     is_terminal = out.isatty() if tty is None else tty
     try:
         reader = Reader(args.stack, args.region)
-        if args.watch and is_terminal and not args.json:
-            # One table, redrawn in place at each reading, rather than a new one under the last.
-            with Live(console=terminal(out, width), auto_refresh=False) as live:
-                while True:
-                    snapshot = reader.read()
-                    shown = rows(snapshot)
+        with contextlib.ExitStack() as drawing:
+            # --watch in a terminal: one table, redrawn in place at each reading, rather than a new one under the last.
+            live = None
+            if args.watch and is_terminal and not args.json:
+                live = drawing.enter_context(Live(console=terminal(out, width), auto_refresh=False))
+            while True:
+                snapshot = reader.read()
+                shown = rows(snapshot)
+                code = exit_code(snapshot, shown)
+                if live is not None:
                     live.update(rich_renderable(snapshot, shown), refresh=True)
-                    code = exit_code(snapshot, shown)
-                    if code != 2:
-                        return code
-                    sleep(args.interval)
-        while True:
-            snapshot = reader.read()
-            shown = rows(snapshot)
-            code = exit_code(snapshot, shown)
-            if args.json:
-                print(json.dumps(document(snapshot, shown), separators=(",", ":") if args.watch else None), file=out)
-            elif is_terminal:
-                rich_table(snapshot, shown, out, width)
-            else:
-                print(plain(snapshot, shown), file=out)
-            out.flush()
-            if not args.watch or code != 2:
-                return code
-            sleep(args.interval)
-            if not args.json:
-                print(file=out)
+                elif args.json:
+                    compact = (",", ":") if args.watch else None
+                    print(json.dumps(document(snapshot, shown), separators=compact), file=out)
+                elif is_terminal:
+                    rich_table(snapshot, shown, out, width)
+                else:
+                    print(plain(snapshot, shown), file=out)
+                out.flush()
+                if not args.watch or code != 2:
+                    return code
+                sleep(args.interval)
+                if live is None and not args.json:
+                    print(file=out)
     except StatusError as error:
         print(f"cdk-workspaces-image status: {error}", file=err)
         return 1
